@@ -1,0 +1,104 @@
+"""`devmaturity assess` and `devmaturity gate`: collect a repository, score it, print and write reports."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+from devmaturity.config import Config, load_config
+from devmaturity.errors import GateFailed, UsageError
+from devmaturity.reports.html import render_html
+from devmaturity.reports.json import render_json
+from devmaturity.reports.markdown import render_markdown
+from devmaturity.reports.terminal import render_terminal
+from devmaturity.reports.writer import write_text
+from devmaturity.services.assess import AssessResult, run_assessment
+
+FORMATS = ("table", "json", "md", "html")
+_RENDER_FILE = {"json": ("report.json", render_json), "md": ("report.md", render_markdown),
+                "html": ("report.html", render_html)}
+
+
+def _options(fn: Any) -> Any:
+    fn = click.option("--framework", help="Framework id (caict-devops, dora) or path to a custom model.")(fn)
+    fn = click.option("--window", help="Metric window, e.g. 90d (default from config, else 90d).")(fn)
+    fn = click.option("--answers", "answers", type=click.Path(dir_okay=False), help="Assessor answers file (YAML).")(fn)
+    fn = click.option("--lang", type=click.Choice(["zh", "en"]), help="Language of tables and reports.")(fn)
+    fn = click.option("--db", "database_url", help="Store URL (default sqlite:///devmaturity.db).")(fn)
+    fn = click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path),
+                      help="Config file (default PATH/devmaturity.toml).")(fn)
+    return click.option("--project", help="Project name (default: the repository folder name).")(fn)
+
+
+def _config(path: Path, config_file: Path | None, **flags: Any) -> Config:
+    return load_config(project_dir=path, flags=flags, config_file=config_file)
+
+
+def _run(path: Path, config: Config, parts: list[str] | None, console: Console) -> AssessResult:
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=console,
+                  transient=True, disable=not console.is_terminal) as bar:
+        task = bar.add_task("collecting git history", total=None)
+
+        def progress(stage: str, count: int) -> None:
+            bar.update(task, description=f"collecting git history: {count:,} {stage}")
+
+        result = run_assessment(path, config, parts=parts, progress=progress)
+    if not console.is_terminal:
+        c = result.collect
+        console.print(f"collected {c.new_commits:,} new commits ({c.total_commits:,} stored), {len(c.facts)} facts; "
+                      f"trunk {c.trunk or '(none)'}", markup=False)
+    for problem in result.collect.problems:
+        console.print(f"problem: {problem.source}: {problem.message}", markup=False)
+    return result
+
+
+@click.command()
+@click.argument("path", type=click.Path(path_type=Path), default=".")
+@_options
+@click.option("--part", "parts", multiple=True, help="Only these parts (e.g. cd); repeatable.")
+@click.option("--format", "formats", multiple=True, type=click.Choice(FORMATS),
+              help="Outputs: table (terminal), json, md, html; repeatable. Default: table + json + html.")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("devmaturity-report"),
+              show_default=True, help="Folder for the json/md/html reports.")
+@click.option("--brief", is_flag=True, help="Only the part table, not every subdomain.")
+def assess(path: Path, config_file: Path | None, parts: tuple[str, ...], formats: tuple[str, ...], out_dir: Path,
+           brief: bool, **flags: Any) -> None:
+    """Assess the git repository at PATH against a maturity model."""
+    config = _config(path, config_file, **flags)
+    stderr = Console(stderr=True, highlight=False)
+    result = _run(path, config, list(parts) or None, stderr)
+    chosen = formats or ("table", "json", "html")
+    stdout = Console(highlight=False)
+    if "table" in chosen:
+        stdout.print(render_terminal(result.report, config.lang, detail=not brief))
+    for fmt in chosen:
+        if fmt in _RENDER_FILE:
+            name, render = _RENDER_FILE[fmt]
+            written = write_text(out_dir / name, render(result.report) if fmt == "json" else render(result.report,
+                                                                                                    config.lang))
+            stderr.print(f"wrote {written}", markup=False)
+
+
+@click.command()
+@click.argument("path", type=click.Path(path_type=Path), default=".")
+@_options
+@click.option("--min-level", type=click.IntRange(1, 5), required=True, help="The bar every selected part must reach.")
+@click.option("--part", "parts", multiple=True, help="Only these parts (default: every part); repeatable.")
+def gate(path: Path, config_file: Path | None, min_level: int, parts: tuple[str, ...], **flags: Any) -> None:
+    """Exit 2 when an assessed part is below --min-level (for CI)."""
+    config = _config(path, config_file, **flags)
+    stderr = Console(stderr=True, highlight=False)
+    result = _run(path, config, list(parts) or None, stderr)
+    below = [p for p in result.assessment.parts if p.level < min_level]
+    for part in result.assessment.parts:
+        verdict = "ok" if part.level >= min_level else "BELOW"
+        click.echo(f"{part.key}: level {part.level} (bar {min_level}) {verdict}")
+    if below:
+        listed = ", ".join(f"{p.key}={p.level}" for p in below)
+        raise GateFailed(f"gate failed: {listed} below level {min_level}")
+    if not result.assessment.parts:
+        raise UsageError("no part selected")

@@ -1,0 +1,105 @@
+"""`devmaturity model`, `metrics` and `facts`: browse and validate maturity models and their vocabularies."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from devmaturity.frameworks.loader import bundled_frameworks, load_framework, validate_path
+from devmaturity.metrics.catalogue import METRICS
+from devmaturity.metrics.registry import implemented
+from devmaturity.model.facts import FACTS
+from devmaturity.model.framework import Framework, Part
+from devmaturity.services.catalog import framework_summary, select_parts
+
+LANG = click.option("--lang", type=click.Choice(["zh", "en"]), default="en", show_default=True)
+
+
+@click.group()
+def model() -> None:
+    """Browse and validate maturity models."""
+
+
+@model.command("list")
+@LANG
+def list_models(lang: str) -> None:
+    """List the bundled frameworks."""
+    table = Table("id", "version", "name", "parts", "items")
+    for fid in bundled_frameworks():
+        fw = load_framework(fid)
+        table.add_row(fw.id, fw.version, fw.name.get("zh" if lang == "zh" else "en"),
+                      ", ".join(p.key for p in fw.parts), str(len(fw.items())))
+    Console().print(table)
+
+
+@model.command("show")
+@click.argument("framework")
+@click.option("--part", "parts", multiple=True, help="Only these parts; repeatable.")
+@LANG
+@click.option("--levels/--no-levels", default=True, help="Show each item's level texts.")
+def show(framework: str, parts: tuple[str, ...], lang: str, levels: bool) -> None:
+    """Show a framework's tree: parts, subdomains, items and their level criteria."""
+    fw = load_framework(framework)
+    console = Console(highlight=False)
+    for part in select_parts(fw, list(parts)):
+        console.print(_part_table(fw, part, lang, levels))
+
+
+def _part_table(fw: Framework, part: Part, lang: str, levels: bool) -> Table:
+    pick = "zh" if lang == "zh" else "en"
+    table = Table(title=f"{part.key.upper()} {part.name.get(pick)} ({part.reference or fw.id})",
+                  title_justify="left", show_lines=levels)
+    table.add_column("id", no_wrap=True)
+    table.add_column("item")
+    if levels:
+        for n in sorted(fw.level_names):
+            table.add_column(f"L{n} {fw.level_names[n].get(pick)}")
+    for sub in part.subdomains:
+        table.add_row(f"[bold]{sub.id}[/bold]", f"[bold]{escape(sub.name.get(pick))}[/bold]")
+        for item in sub.items:
+            cells = [item.id, f"{escape(item.name.get(pick))}\n[dim]{item.source.value}[/dim]"]
+            if levels:
+                for lv in item.levels:
+                    kinds = " ".join(c.kind.value[0].upper() for c in lv.criteria)
+                    cells.append(escape(lv.text.get(pick)) + (f"\n[dim]{kinds}[/dim]" if kinds else ""))
+            table.add_row(*cells)
+    return table
+
+
+@model.command("validate")
+@click.argument("path", type=click.Path(path_type=Path))
+def validate(path: Path) -> None:
+    """Validate a model folder, framework.yaml or part file; errors name file, key path and value."""
+    loaded = validate_path(path)
+    if isinstance(loaded, Part):
+        click.echo(f"ok: part {loaded.key}: {len(loaded.subdomains)} subdomains, {len(loaded.items())} items")
+    else:
+        click.echo(f"ok: {framework_summary(loaded)}")
+
+
+@click.command()
+@LANG
+def metrics(lang: str) -> None:
+    """List the metric catalogue (ids usable in model files)."""
+    pick = "zh" if lang == "zh" else "en"
+    done = set(implemented())
+    table = Table("id", "unit", "better", "evidence", "computed", "name")
+    for spec in METRICS:
+        table.add_row(spec.id, spec.unit, spec.better.value, spec.evidence.value, "yes" if spec.id in done else "not yet",
+                      spec.name.get(pick))
+    Console().print(table)
+
+
+@click.command()
+@LANG
+def facts(lang: str) -> None:
+    """List the fact catalogue (ids usable in model files)."""
+    pick = "zh" if lang == "zh" else "en"
+    table = Table("id", "evidence", "meaning")
+    for spec in FACTS:
+        table.add_row(spec.id, spec.evidence.value, spec.name.get(pick))
+    Console().print(table)

@@ -1,0 +1,1 @@
+"""Collectors: one module per source, each turning a source into evidence records and problems."""

@@ -1,0 +1,231 @@
+"""Reads a local git repository through `git` itself: commits (streamed from one `git log`), refs, trunk."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Iterable, Iterator
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+
+from devmaturity.errors import (
+    EmptyRepositoryError,
+    GitError,
+    InputError,
+    NotARepositoryError,
+    UnreadablePathError,
+)
+from devmaturity.model.evidence import Commit, Ref, RefKind
+
+_RS, _US = "\x1e", "\x1f"
+# one record per commit: fields split by US, records started by RS; numstat lines follow the header line
+LOG_FORMAT = _RS + _US.join(["%H", "%P", "%aN", "%aE", "%ad", "%cN", "%cE", "%cd", "%s"])
+LOG_ARGS = ("log", "--numstat", "--date=raw", "--no-renames", f"--format={LOG_FORMAT}")
+TRUNK_CANDIDATES = ("main", "master", "trunk", "develop")
+
+
+def git_env() -> dict[str, str]:
+    """A predictable environment for git: no pager, no prompts, C locale, no user config surprises."""
+    env = dict(os.environ)
+    env.update({"GIT_PAGER": "cat", "GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C", "GIT_OPTIONAL_LOCKS": "0"})
+    return env
+
+
+class GitRepository:
+    """A checked, readable git work tree or bare repository at `path`."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = _check_path(path)
+        top = self._run("rev-parse", "--show-toplevel", check=False)
+        if top.returncode != 0:
+            bare = self._run("rev-parse", "--is-bare-repository", check=False)
+            if bare.returncode != 0 or bare.stdout.strip() != "true":
+                raise NotARepositoryError(f"{path} is not a git repository (git rev-parse found none)", path=str(path))
+            self.root = self.path
+        else:
+            self.root = Path(top.stdout.strip())
+        if not self._run("for-each-ref", "--count=1", "--format=%(refname)").stdout.strip():
+            head = self._run("rev-parse", "--verify", "--quiet", "HEAD", check=False)
+            if head.returncode != 0:
+                raise EmptyRepositoryError(f"{path} is an empty git repository: it has no commits", path=str(path))
+
+    def _run(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        try:
+            done = subprocess.run(
+                ["git", "-C", str(self.path), *args], capture_output=True, text=True, env=git_env(),
+                encoding="utf-8", errors="replace", check=False,
+            )
+        except FileNotFoundError as exc:
+            raise GitError("the git command was not found on PATH; install git") from exc
+        if check and done.returncode != 0:
+            first = (done.stderr.strip().splitlines() or ["no message"])[0]
+            raise GitError(f"git {args[0]} failed in {self.path}: {first}", path=str(self.path))
+        return done
+
+    def head(self) -> str | None:
+        done = self._run("rev-parse", "--verify", "--quiet", "HEAD", check=False)
+        return done.stdout.strip() or None
+
+    def refs(self) -> list[Ref]:
+        """Local branches, remote-tracking branches and tags, with tag dates."""
+        fmt = _US.join(["%(refname)", "%(objecttype)", "%(objectname)", "%(*objectname)",
+                        "%(taggerdate:raw)", "%(committerdate:raw)", "%(*committerdate:raw)"])
+        out = self._run("for-each-ref", f"--format={fmt}", "refs/heads", "refs/remotes", "refs/tags").stdout
+        refs: list[Ref] = []
+        for line in out.splitlines():
+            name, otype, obj, peeled, tagger, cdate, peeled_date = line.split(_US)
+            if name.endswith("/HEAD"):
+                continue
+            if name.startswith("refs/tags/"):
+                annotated = otype == "tag"
+                target = peeled or obj
+                when = _raw_date(tagger) if annotated and tagger else _raw_date(peeled_date or cdate)
+                refs.append(Ref(kind=RefKind.TAG, name=name[len("refs/tags/"):], target=target, time=when,
+                                annotated=annotated))
+            else:
+                short = name.split("/", 2)[2]
+                refs.append(Ref(kind=RefKind.BRANCH, name=short, target=obj, time=_raw_date(cdate)))
+        return refs
+
+    def trunk(self, preferred: str | None = None) -> tuple[str, str] | None:
+        """(trunk branch name, tip sha): the configured one, origin/HEAD, a usual name, or HEAD's branch."""
+        names: list[str] = []
+        if preferred:
+            names.append(preferred)
+        origin_head = self._run("symbolic-ref", "--quiet", "refs/remotes/origin/HEAD", check=False).stdout.strip()
+        if origin_head:
+            names.append(origin_head.removeprefix("refs/remotes/"))
+        names.extend(TRUNK_CANDIDATES)
+        names.extend(f"origin/{n}" for n in TRUNK_CANDIDATES)
+        current = self._run("symbolic-ref", "--quiet", "--short", "HEAD", check=False).stdout.strip()
+        if current:
+            names.append(current)
+        for name in names:
+            tip = self._run("rev-parse", "--verify", "--quiet", f"{name}^{{commit}}", check=False).stdout.strip()
+            if tip:
+                return name, tip
+        head = self.head()
+        return ("HEAD", head) if head else None
+
+    def existing(self, shas: Iterable[str]) -> list[str]:
+        """The subset of `shas` that are still commits in this repository (history may have been rewritten)."""
+        wanted = list(shas)
+        if not wanted:
+            return []
+        try:
+            done = subprocess.run(
+                ["git", "-C", str(self.path), "cat-file", "--batch-check=%(objectname) %(objecttype)"],
+                input="\n".join(wanted) + "\n", capture_output=True, text=True, env=git_env(), check=False,
+            )
+        except FileNotFoundError as exc:
+            raise GitError("the git command was not found on PATH; install git") from exc
+        return [line.split()[0] for line in done.stdout.splitlines() if line.endswith(" commit")]
+
+    def tracked_files(self) -> list[str]:
+        out = self._run("ls-files", "-z").stdout
+        return [p for p in out.split("\0") if p]
+
+    def log_command(self, exclude: Iterable[str] = ()) -> list[str]:
+        excluded = [f"^{sha}" for sha in exclude]
+        return ["git", "-C", str(self.path), *LOG_ARGS, "--all", *excluded]
+
+    def commits(self, exclude: Iterable[str] = ()) -> Iterator[Commit]:
+        """Every commit reachable from any ref but not from `exclude`, streamed from one `git log`."""
+        cmd = self.log_command(exclude)
+        try:
+            proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=git_env())
+        except FileNotFoundError as exc:
+            raise GitError("the git command was not found on PATH; install git") from exc
+        assert proc.stdout is not None and proc.stderr is not None
+        try:
+            yield from parse_log(proc.stdout)
+        finally:
+            proc.stdout.close()
+            err = proc.stderr.read().decode("utf-8", "replace")
+            proc.stderr.close()
+            code = proc.wait()
+        if code != 0:
+            first = (err.strip().splitlines() or ["no message"])[0]
+            raise GitError(f"git log failed in {self.path}: {first}", path=str(self.path))
+
+
+def _check_path(path: Path) -> Path:
+    try:
+        resolved = path.resolve(strict=True)
+    except FileNotFoundError:
+        raise InputError(f"{path} does not exist", path=str(path)) from None
+    except (OSError, RuntimeError) as exc:
+        raise UnreadablePathError(f"{path} cannot be read: {exc}", path=str(path)) from None
+    if not resolved.is_dir():
+        raise NotARepositoryError(f"{path} is not a directory, so not a git repository", path=str(path))
+    if not os.access(resolved, os.R_OK | os.X_OK):
+        raise UnreadablePathError(f"{path} cannot be read (permission denied)", path=str(path))
+    return resolved
+
+
+_TZ_CACHE: dict[str, timezone] = {}
+
+
+def _tz(offset: str) -> timezone:
+    tz = _TZ_CACHE.get(offset)
+    if tz is None:
+        sign = -1 if offset.startswith("-") else 1
+        digits = offset.lstrip("+-").rjust(4, "0")
+        minutes = sign * (int(digits[:2]) * 60 + int(digits[2:4]))
+        tz = UTC if minutes == 0 else timezone(timedelta(minutes=minutes))
+        _TZ_CACHE[offset] = tz
+    return tz
+
+
+def _raw_date(raw: str) -> datetime | None:
+    """Parse git's raw date "1700000000 +0800" into an aware datetime in the author's own offset."""
+    raw = raw.strip()
+    if not raw:
+        return None
+    stamp, _, offset = raw.partition(" ")
+    return datetime.fromtimestamp(int(stamp), _tz(offset or "+0000"))
+
+
+def parse_log(stream: Iterable[bytes]) -> Iterator[Commit]:
+    """Turn the byte lines of `git log` with LOG_ARGS into Commit records, one at a time."""
+    header: list[str] | None = None
+    files: list[str] = []
+    ins = dels = 0
+    for raw in stream:
+        if raw.startswith(b"\x1e"):
+            if header is not None:
+                yield _commit(header, files, ins, dels)
+            header = raw[1:].rstrip(b"\n").decode("utf-8", "replace").split(_US)
+            files, ins, dels = [], 0, 0
+            continue
+        line = raw.rstrip(b"\n")
+        if not line:
+            continue
+        added, _, rest = line.partition(b"\t")
+        deleted, _, path = rest.partition(b"\t")
+        if added != b"-":
+            ins += int(added)
+            dels += int(deleted)
+        files.append(path.decode("utf-8", "replace"))
+    if header is not None:
+        yield _commit(header, files, ins, dels)
+
+
+def _commit(h: list[str], files: list[str], ins: int, dels: int) -> Commit:
+    if len(h) < 9:
+        raise GitError(f"unexpected git log record: {_US.join(h)[:80]!r}")
+    subject = h[8] if len(h) == 9 else _US.join(h[8:])
+    return Commit(
+        sha=h[0],
+        parents=tuple(h[1].split()) if h[1] else (),
+        author_name=h[2],
+        author_email=h[3].lower(),
+        author_time=_raw_date(h[4]) or datetime.fromtimestamp(0, UTC),
+        committer_name=h[5],
+        committer_email=h[6].lower(),
+        committer_time=_raw_date(h[7]) or datetime.fromtimestamp(0, UTC),
+        subject=subject,
+        files=tuple(files),
+        insertions=ins,
+        deletions=dels,
+    )

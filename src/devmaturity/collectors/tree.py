@@ -1,0 +1,216 @@
+"""Facts from a repository's tracked files: CI definitions, build, migrations, IaC, containers, tests, quality."""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+
+from devmaturity.collectors.pipeline_config import (
+    MAX_CI_FILE_BYTES,
+    PARSERS,
+    Pipeline,
+    pipeline_facts,
+    provider_of,
+)
+from devmaturity.model.evidence import Problem
+from devmaturity.model.facts import Fact
+
+ReadFile = Callable[[str], str | None]
+"""Reads a tracked file's text by repository path; None when it is missing, too large or unreadable."""
+
+
+@dataclass(frozen=True, slots=True)
+class PathRule:
+    """A fact holds when a tracked path matches one of the globs (matched on the full path and the name)."""
+
+    fact: str
+    label: str
+    globs: tuple[str, ...]
+
+
+PATH_RULES: tuple[PathRule, ...] = (
+    PathRule("build.scripted", "build script", (
+        "Makefile", "makefile", "GNUmakefile", "pom.xml", "build.gradle", "build.gradle.kts", "package.json",
+        "pyproject.toml", "setup.py", "CMakeLists.txt", "go.mod", "Cargo.toml", "*.csproj", "*.sln", "build.xml",
+        "meson.build", "WORKSPACE", "MODULE.bazel", "justfile", "Taskfile.yml", "build.sbt", "mix.exs",
+    )),
+    PathRule("container.dockerfile", "container image", ("Dockerfile", "*.Dockerfile", "Dockerfile.*", "Containerfile")),
+    PathRule("container.compose", "compose file", (
+        "docker-compose*.yml", "docker-compose*.yaml", "compose.yml", "compose.yaml", "compose.*.yml",
+    )),
+    PathRule("env.dev_standardised", "standard dev environment", (
+        ".devcontainer/*", ".devcontainer.json", "Vagrantfile", ".tool-versions", ".nvmrc", ".python-version",
+        ".sdkmanrc", "flake.nix", "shell.nix", "mise.toml", ".mise.toml", "devbox.json",
+    )),
+    PathRule("deps.lockfile", "lock file", (
+        "package-lock.json", "yarn.lock", "pnpm-lock.yaml", "poetry.lock", "Pipfile.lock", "uv.lock", "pdm.lock",
+        "Gemfile.lock", "go.sum", "Cargo.lock", "composer.lock", "gradle.lockfile", "packages.lock.json",
+        "mix.lock", "pubspec.lock", "Podfile.lock", "requirements*.lock", "conda-lock.yml",
+    )),
+    PathRule("deps.update_automation", "dependency bot", (
+        ".github/dependabot.yml", ".github/dependabot.yaml", "renovate.json", "renovate.json5", ".renovaterc",
+        ".renovaterc.json", ".github/renovate.json", ".gitlab/renovate.json",
+    )),
+    PathRule("vcs.codeowners", "code owners", ("CODEOWNERS", ".github/CODEOWNERS", "docs/CODEOWNERS",
+                                               ".gitlab/CODEOWNERS")),
+    PathRule("security.policy", "security policy", ("SECURITY.md", ".github/SECURITY.md", "docs/SECURITY.md")),
+    PathRule("iac.present", "infrastructure as code", (
+        "*.tf", "*.tfvars", "Pulumi.yaml", "ansible.cfg", "playbook*.yml", "*/roles/*/tasks/main.yml",
+        "roles/*/tasks/main.yml", "Chart.yaml", "kustomization.yaml", "kustomization.yml", "k8s/*.yaml",
+        "k8s/*.yml", "kubernetes/*.yaml", "kubernetes/*.yml", "manifests/*.yaml", "*.template.yaml",
+        "*.template.json", "cloudformation/*", "serverless.yml", "*.bicep", "cdk.json", "helmfile.yaml",
+    )),
+    PathRule("quality.rules_defined", "linter configuration", (
+        ".eslintrc*", "eslint.config.*", "ruff.toml", ".ruff.toml", ".flake8", ".pylintrc", "pylintrc",
+        "checkstyle*.xml", ".golangci.yml", ".golangci.yaml", ".rubocop.yml", "phpstan.neon", ".stylelintrc*",
+        "detekt.yml", ".clang-tidy", ".pre-commit-config.yaml", "clippy.toml", "mypy.ini", ".mypy.ini",
+        "sonar-project.properties", "tslint.json", ".editorconfig-checker.json", "biome.json",
+    )),
+    PathRule("security.secret_scan_config", "secret scanning", (
+        ".gitleaks.toml", "gitleaks.toml", ".secrets.baseline", ".trufflehog*", ".gitguardian.yaml",
+    )),
+    PathRule("tests.unit", "unit tests", (
+        "tests/*", "test/*", "*/tests/*", "*/test/*", "test_*.py", "*_test.py", "*_test.go", "*.test.js",
+        "*.test.ts", "*.test.tsx", "*.test.jsx", "*Test.java", "*Tests.java", "*Test.kt", "*Tests.cs",
+        "*_spec.rb", "*Test.php", "__tests__/*",
+    )),
+    PathRule("tests.ui", "UI / end-to-end tests", (
+        "cypress.config.*", "cypress.json", "cypress/*", "playwright.config.*", "e2e/*", "*/e2e/*", "*.e2e.ts",
+        "*.e2e.js", "*.e2e-spec.ts", "wdio.conf.*", "nightwatch.conf.*", "protractor.conf.*", "*.robot",
+        "ui-tests/*", "uitests/*", "*/uitest/*", "*UITests/*", ".detoxrc*",
+    )),
+    PathRule("tests.performance", "performance tests", (
+        "*.jmx", "locustfile.py", "*/locustfile.py", "k6/*", "*.k6.js", "*Simulation.scala", "artillery*.yml",
+        "load-tests/*", "perf-tests/*", "performance-tests/*", "gatling/*",
+    )),
+)
+
+# database migration tools: (tool, globs); the first that matches names the tool in the fact's detail
+MIGRATION_TOOLS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("Flyway", ("*/db/migration/V*__*.sql", "db/migration/V*__*.sql", "flyway.conf", "flyway.toml",
+                "*/flyway.conf")),
+    ("Liquibase", ("*changelog*.xml", "*changelog*.yaml", "*changelog*.yml", "liquibase.properties",
+                   "*/liquibase.properties")),
+    ("Alembic", ("alembic.ini", "*/alembic.ini", "*/alembic/env.py", "alembic/env.py")),
+    ("Django", ("*/migrations/0001_*.py",)),
+    ("Rails", ("db/migrate/*.rb",)),
+    ("Prisma", ("prisma/migrations/*",)),
+    ("Sequelize/Knex", ("migrations/*.js", "*/migrations/*.js", "knexfile.*", ".sequelizerc")),
+    ("golang-migrate/dbmate", ("*.up.sql", "db/migrations/*.sql")),
+    ("Entity Framework", ("*/Migrations/*_*.cs",)),
+    ("Sqitch", ("sqitch.plan",)),
+)
+
+# file contents that show a quality gate: (file globs, pattern)
+GATE_RULES: tuple[tuple[tuple[str, ...], re.Pattern[str]], ...] = (
+    (("pyproject.toml", "setup.cfg", ".coveragerc", "tox.ini"), re.compile(r"fail_under\s*=\s*\d")),
+    (("package.json", "jest.config.*", "vitest.config.*"), re.compile(r"coverageThreshold|thresholds")),
+    (("pom.xml", "build.gradle", "build.gradle.kts"), re.compile(r"jacocoTestCoverageVerification|<minimum>|minimum\s*=")),
+    (("sonar-project.properties",), re.compile(r"sonar\.qualitygate\.wait\s*=\s*true")),
+    (("codecov.yml", ".codecov.yml"), re.compile(r"target\s*:")),
+)
+_GATE_IN_CI = re.compile(r"--cov-fail-under|--fail-under|qualitygate|quality[-_ ]gate|coverage[-_ ]threshold", re.I)
+_SECRET_HOOK = re.compile(r"gitleaks|detect-secrets|trufflehog|ggshield", re.IGNORECASE)
+_LINT_SECTIONS = re.compile(r"^\[tool\.(ruff|pylint|flake8|mypy|black|isort)\b", re.MULTILINE)
+
+
+def _match(path: str, globs: Iterable[str]) -> bool:
+    name = PurePosixPath(path).name
+    return any(fnmatch.fnmatchcase(path, g) or ("/" not in g and fnmatch.fnmatchcase(name, g)) for g in globs)
+
+
+def collect_tree_facts(paths: list[str], read: ReadFile) -> tuple[list[Fact], list[Pipeline], list[Problem]]:
+    """All tree facts for the tracked `paths`; `read` gives the text of the few files we look inside."""
+    problems: list[Problem] = []
+    facts: dict[str, Fact] = {}
+    for rule in PATH_RULES:
+        hits = [p for p in paths if _match(p, rule.globs)]
+        facts[rule.fact] = _found(rule.fact, hits, rule.label)
+    facts["db.migrations"] = _migrations(paths)
+    pipelines = _pipelines(paths, read, problems)
+    for fact in pipeline_facts(pipelines):
+        facts[fact.id] = fact
+    facts["quality.gate_defined"] = _quality_gate(paths, read, pipelines)
+    _lint_in_pyproject(paths, read, facts)
+    _secret_hooks(paths, read, facts)
+    facts["vcs.config_versioned"] = _config_versioned(facts)
+    return list(facts.values()), pipelines, problems
+
+
+def _found(fid: str, hits: list[str], label: str) -> Fact:
+    if not hits:
+        return Fact(id=fid, value=False, detail=f"no {label} found among tracked files")
+    shown = ", ".join(hits[:5]) + (f" (+{len(hits) - 5} more)" if len(hits) > 5 else "")
+    return Fact(id=fid, value=True, detail=f"{label}: {shown}", evidence=tuple(hits[:20]))
+
+
+def _migrations(paths: list[str]) -> Fact:
+    tools: list[str] = []
+    evidence: list[str] = []
+    for tool, globs in MIGRATION_TOOLS:
+        hits = [p for p in paths if _match(p, globs)]
+        if hits:
+            tools.append(tool)
+            evidence.extend(hits[:3])
+    if not tools:
+        return Fact(id="db.migrations", value=False, detail="no database migration tooling found")
+    return Fact(id="db.migrations", value=True, detail=f"migration tooling: {', '.join(tools)}",
+                evidence=tuple(evidence))
+
+
+def _pipelines(paths: list[str], read: ReadFile, problems: list[Problem]) -> list[Pipeline]:
+    found: list[Pipeline] = []
+    for path in paths:
+        provider = provider_of(path)
+        if provider is None:
+            continue
+        text = read(path)
+        if text is None:
+            problems.append(Problem(source=path, message=f"not read: missing, unreadable or over {MAX_CI_FILE_BYTES} bytes"))
+            continue
+        pipe = PARSERS[provider](path, text, problems)
+        if pipe is not None:
+            found.append(pipe)
+    return found
+
+
+def _quality_gate(paths: list[str], read: ReadFile, pipelines: list[Pipeline]) -> Fact:
+    hits: list[str] = []
+    for globs, pattern in GATE_RULES:
+        for path in paths:
+            if path.count("/") <= 1 and _match(path, globs):
+                text = read(path)
+                if text and pattern.search(text):
+                    hits.append(path)
+    hits.extend(f"{j.file}#{j.name}" for p in pipelines for j in p.jobs if _GATE_IN_CI.search(j.text))
+    return _found("quality.gate_defined", hits, "quality gate")
+
+
+def _lint_in_pyproject(paths: list[str], read: ReadFile, facts: dict[str, Fact]) -> None:
+    if facts["quality.rules_defined"].value or "pyproject.toml" not in paths:
+        return
+    text = read("pyproject.toml") or ""
+    if _LINT_SECTIONS.search(text):
+        facts["quality.rules_defined"] = _found("quality.rules_defined", ["pyproject.toml"], "linter configuration")
+
+
+def _secret_hooks(paths: list[str], read: ReadFile, facts: dict[str, Fact]) -> None:
+    if facts["security.secret_scan_config"].value or ".pre-commit-config.yaml" not in paths:
+        return
+    if _SECRET_HOOK.search(read(".pre-commit-config.yaml") or ""):
+        facts["security.secret_scan_config"] = _found(
+            "security.secret_scan_config", [".pre-commit-config.yaml"], "secret scanning")
+
+
+def _config_versioned(facts: dict[str, Fact]) -> Fact:
+    build = facts["build.scripted"]
+    delivery = [facts[f] for f in ("ci.present", "iac.present", "container.dockerfile") if facts[f].value]
+    if build.value and delivery:
+        evidence = build.evidence[:3] + tuple(e for f in delivery for e in f.evidence[:3])
+        return Fact(id="vcs.config_versioned", value=True, evidence=evidence,
+                    detail="build scripts and pipeline/deployment definitions are tracked in git")
+    missing = "build scripts" if not build.value else "pipeline or deployment definitions"
+    return Fact(id="vcs.config_versioned", value=False, detail=f"no {missing} tracked in git")

@@ -1,0 +1,149 @@
+"""One typed settings table; load_config() applies defaults, devmaturity.toml, DEVMATURITY_* env, then flags."""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from devmaturity.errors import ConfigError
+
+CONFIG_FILE = "devmaturity.toml"
+
+
+def _window(value: object) -> int:
+    text = str(value).strip()
+    match = re.fullmatch(r"(\d{1,5})\s*d?", text)
+    if not match or int(match.group(1)) == 0:
+        raise ValueError("use a number of days such as 90d")
+    return int(match.group(1))
+
+
+def _lang(value: object) -> str:
+    if value not in ("zh", "en"):
+        raise ValueError("use zh or en")
+    return str(value)
+
+
+def _text(value: object) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError("a non-empty string is required")
+    return value
+
+
+def _regex(value: object) -> str:
+    text = _text(value)
+    try:
+        re.compile(text)
+    except re.error as exc:
+        raise ValueError(f"not a valid regular expression: {exc}") from exc
+    return text
+
+
+@dataclass(frozen=True, slots=True)
+class SettingSpec:
+    name: str
+    parse: Callable[[object], Any]
+    default: Any
+    doc: str
+
+
+SETTINGS: tuple[SettingSpec, ...] = (
+    SettingSpec("database_url", _text, "sqlite:///devmaturity.db",
+                "SQLAlchemy URL of the store; a SQLite file by default, postgresql+psycopg://... in production"),
+    SettingSpec("framework", _text, "caict-devops", "framework id, or path to a custom model folder"),
+    SettingSpec("window", _window, 90, "default metric window in days (e.g. 90d)"),
+    SettingSpec("lang", _lang, "en", "language of reports and tables: zh or en"),
+    SettingSpec("trunk", _text, None, "trunk branch name; detected from origin/HEAD, main, master, ... when unset"),
+    SettingSpec("release_tag_pattern", _regex, r"^(v|release[-_/]?|rel[-_/]?)?\d+(\.\d+)+([-+.][0-9A-Za-z.\-]+)?$",
+                "regular expression selecting the tags that mark releases"),
+    SettingSpec("rollup", _text, None, "part roll-up policy: weakest_link (default), mean, median, share:0.8"),
+    SettingSpec("answers", _text, None, "path of the assessor answers file"),
+    SettingSpec("project", _text, None, "project name; the repository folder name by default"),
+)
+_BY_NAME = {spec.name: spec for spec in SETTINGS}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Config:
+    database_url: str = "sqlite:///devmaturity.db"
+    framework: str = "caict-devops"
+    window: int = 90
+    lang: str = "en"
+    trunk: str | None = None
+    release_tag_pattern: str = _BY_NAME["release_tag_pattern"].default
+    rollup: str | None = None
+    answers: str | None = None
+    project: str | None = None
+    thresholds: dict[str, float] = field(default_factory=dict)
+    origin: dict[str, str] = field(default_factory=dict)
+
+
+def _apply(config: Config, values: Mapping[str, object], origin: str) -> Config:
+    changes: dict[str, Any] = {}
+    where = dict(config.origin)
+    for key, raw in values.items():
+        if raw is None:
+            continue
+        spec = _BY_NAME.get(key)
+        if spec is None:
+            known = ", ".join(sorted(_BY_NAME))
+            raise ConfigError(f"{origin}: unknown setting {key!r}; known settings: {known}")
+        try:
+            changes[key] = spec.parse(raw)
+        except ValueError as exc:
+            raise ConfigError(f"{origin}: setting {key}={raw!r}: {exc}") from None
+        where[key] = origin
+    return replace(config, **changes, origin=where)
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: invalid TOML: {exc}", path=str(path)) from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror}", path=str(path)) from None
+
+
+def _thresholds(raw: object, origin: str) -> dict[str, float]:
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{origin}: [thresholds] must be a table of criterion id = number")
+    out: dict[str, float] = {}
+    for key, value in raw.items():
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ConfigError(f"{origin}: thresholds.{key} = {value!r}: a number is required")
+        out[str(key)] = float(value)
+    return out
+
+
+def load_config(
+    project_dir: Path | None = None,
+    flags: Mapping[str, object] | None = None,
+    env: Mapping[str, str] | None = None,
+    config_file: Path | None = None,
+) -> Config:
+    """Defaults, then devmaturity.toml (in the project, or the given file), then DEVMATURITY_* env, then flags."""
+    config = Config()
+    path = config_file or (project_dir / CONFIG_FILE if project_dir is not None else None)
+    if path is not None and path.is_file():
+        doc = _read_toml(path)
+        section = doc.get("devmaturity", doc)
+        if not isinstance(section, dict):
+            raise ConfigError(f"{path}: [devmaturity] must be a table")
+        plain = {k: v for k, v in section.items() if k != "thresholds" and not isinstance(v, dict)}
+        config = _apply(config, plain, str(path))
+        if "thresholds" in section:
+            config = replace(config, thresholds=_thresholds(section["thresholds"], str(path)))
+    environ = os.environ if env is None else env
+    from_env = {
+        spec.name: environ[f"DEVMATURITY_{spec.name.upper()}"]
+        for spec in SETTINGS if f"DEVMATURITY_{spec.name.upper()}" in environ
+    }
+    config = _apply(config, from_env, "environment")
+    return _apply(config, flags or {}, "command line")

@@ -1,0 +1,114 @@
+"""The one exception tree of devmaturity; every error carries a slug documented in docs/errors.md.
+
+    DevmaturityError                 (slug "error", exit 1)
+    ├── UsageError                   ("usage", exit 64): bad flags or option values
+    │   └── UnknownFrameworkError    ("unknown-framework", exit 64)
+    ├── InputError                   ("input", exit 66): a path that cannot be used
+    │   ├── NotARepositoryError      ("not-a-repository", exit 66)
+    │   ├── EmptyRepositoryError     ("empty-repository", exit 66)
+    │   └── UnreadablePathError      ("unreadable-path", exit 77)
+    ├── DataError                    ("data", exit 65): a file whose content is wrong
+    │   ├── ModelFileError           ("model-file", exit 65): names file, key path and bad value
+    │   ├── AnswersFileError         ("answers-file", exit 65)
+    │   └── ConfigError              ("config", exit 65)
+    ├── SourceError                  ("source", exit 69): a tool or server we read from failed
+    │   └── GitError                 ("git", exit 69)
+    ├── StoreError                   ("store", exit 74): the database refused or is unreachable
+    └── GateFailed                   ("gate-failed", exit 2): the assessment is below the bar
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+
+class DevmaturityError(Exception):
+    """Base of every error devmaturity raises on purpose."""
+
+    slug: ClassVar[str] = "error"
+    exit_code: ClassVar[int] = 1
+
+    def __init__(self, message: str, *, path: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.path = path
+
+    def one_line(self) -> str:
+        """The message as one line, the way the CLI prints it."""
+        text = " ".join(self.message.split())
+        return f"error[{self.slug}]: {text}"
+
+
+class UsageError(DevmaturityError):
+    slug = "usage"
+    exit_code = 64
+
+
+class UnknownFrameworkError(UsageError):
+    slug = "unknown-framework"
+
+
+class InputError(DevmaturityError):
+    slug = "input"
+    exit_code = 66
+
+
+class NotARepositoryError(InputError):
+    slug = "not-a-repository"
+
+
+class EmptyRepositoryError(InputError):
+    slug = "empty-repository"
+
+
+class UnreadablePathError(InputError):
+    slug = "unreadable-path"
+    exit_code = 77
+
+
+class DataError(DevmaturityError):
+    slug = "data"
+    exit_code = 65
+
+
+class ModelFileError(DataError):
+    """A model file is invalid; the message names the file, the key path and the bad value."""
+
+    slug = "model-file"
+
+    def __init__(self, file: str, key_path: str, value: object, problem: str) -> None:
+        shown = repr(value)
+        if len(shown) > 80:
+            shown = shown[:77] + "..."
+        super().__init__(f"{file}: at {key_path or '<root>'}: {problem} (got {shown})", path=file)
+        self.file = file
+        self.key_path = key_path
+        self.value = value
+        self.problem = problem
+
+
+class AnswersFileError(DataError):
+    slug = "answers-file"
+
+
+class ConfigError(DataError):
+    slug = "config"
+
+
+class SourceError(DevmaturityError):
+    slug = "source"
+    exit_code = 69
+
+
+class GitError(SourceError):
+    slug = "git"
+
+
+class StoreError(DevmaturityError):
+    slug = "store"
+    exit_code = 74
+
+
+class GateFailed(DevmaturityError):
+    slug = "gate-failed"
+    exit_code = 2

@@ -1,0 +1,98 @@
+"""The catalogue of facts a collector can establish about a project (ids used by model files)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from devmaturity.model.metric import EvidenceKind
+from devmaturity.model.text import Text
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FactSpec:
+    id: str
+    name: Text
+    evidence: EvidenceKind
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Fact:
+    """An observed fact: its value, a one-line detail and the paths or refs that show it."""
+
+    id: str
+    value: bool
+    detail: str = ""
+    evidence: tuple[str, ...] = field(default=())
+
+
+def _spec(fid: str, zh: str, en: str, kind: EvidenceKind = EvidenceKind.TREE) -> FactSpec:
+    return FactSpec(id=fid, name=Text(zh=zh, en=en), evidence=kind)
+
+
+FACTS: tuple[FactSpec, ...] = (
+    _spec("vcs.git", "代码托管在 Git 版本库中", "Source code is kept in a Git repository", EvidenceKind.COMMITS),
+    _spec("vcs.tags", "用标签标记发布版本", "Releases are marked with tags", EvidenceKind.REFS),
+    _spec("vcs.merges", "通过合并把分支集成到主干", "Branches are integrated into trunk by merges", EvidenceKind.COMMITS),
+    _spec("vcs.codeowners", "定义了代码所有者（CODEOWNERS）", "Code owners are defined (CODEOWNERS)"),
+    _spec("vcs.config_versioned", "构建、部署脚本和配置文件纳入版本控制",
+          "Build and deployment scripts and configuration files are versioned"),
+    _spec("build.scripted", "构建由脚本自动完成（Makefile、Maven、Gradle、npm、pyproject 等）",
+          "The build is scripted (Makefile, Maven, Gradle, npm, pyproject, ...)"),
+    _spec("ci.present", "存在持续集成流水线定义", "A CI pipeline definition exists"),
+    _spec("ci.github_actions", "使用 GitHub Actions 流水线", "GitHub Actions workflows are defined"),
+    _spec("ci.gitlab_ci", "使用 GitLab CI 流水线", "A GitLab CI pipeline is defined"),
+    _spec("ci.jenkins", "使用 Jenkins 流水线（Jenkinsfile）", "A Jenkins pipeline (Jenkinsfile) is defined"),
+    _spec("pipeline.shared_library", "流水线复用共享模板或库", "Pipelines reuse shared templates or libraries"),
+    _spec("pipeline.trigger.commit", "每次提交自动触发流水线", "Every commit triggers the pipeline"),
+    _spec("pipeline.trigger.pull_request", "合并请求自动触发流水线", "Pull/merge requests trigger the pipeline"),
+    _spec("pipeline.trigger.automatic", "构建自动触发（定时或提交触发）",
+          "Builds start automatically (on a schedule or on every commit)"),
+    _spec("pipeline.trigger.schedule", "流水线按计划定时运行", "The pipeline also runs on a schedule"),
+    _spec("pipeline.stage.build", "流水线包含构建阶段", "The pipeline has a build stage"),
+    _spec("pipeline.stage.unit_test", "流水线包含单元测试阶段", "The pipeline runs unit tests"),
+    _spec("pipeline.stage.integration_test", "流水线包含接口/集成测试阶段",
+          "The pipeline runs interface or integration tests"),
+    _spec("pipeline.stage.ui_test", "流水线包含 UI/端到端测试阶段", "The pipeline runs UI or end-to-end tests"),
+    _spec("pipeline.stage.performance_test", "流水线包含性能测试阶段", "The pipeline runs performance tests"),
+    _spec("pipeline.stage.static_analysis", "流水线包含静态代码分析", "The pipeline runs static analysis"),
+    _spec("pipeline.stage.security_scan", "流水线包含安全扫描（SAST、依赖、密钥、镜像）",
+          "The pipeline runs security scans (SAST, dependencies, secrets, images)"),
+    _spec("pipeline.stage.deploy", "流水线包含部署阶段", "The pipeline deploys"),
+    _spec("pipeline.stage.db_migration", "流水线执行数据库变更", "The pipeline applies database changes"),
+    _spec("pipeline.deploy_after_tests", "部署以自动化测试通过为前提",
+          "Deployment runs only after automated tests have passed"),
+    _spec("pipeline.multi_environment", "流水线部署到多个环境（测试、预发、生产）",
+          "The pipeline deploys to several environments (test, staging, production)"),
+    _spec("pipeline.manual_approval", "生产部署前有人工确认环节", "Production deployment waits for a manual approval"),
+    _spec("db.migrations", "数据库变更用迁移工具管理（Flyway、Liquibase、Alembic 等）",
+          "Database changes are managed by a migration tool (Flyway, Liquibase, Alembic, ...)"),
+    _spec("iac.present", "基础设施即代码（Terraform、Ansible、Helm、Kubernetes 清单等）",
+          "Infrastructure as code (Terraform, Ansible, Helm, Kubernetes manifests, ...)"),
+    _spec("container.dockerfile", "应用以容器镜像交付（Dockerfile）", "The application ships as a container image (Dockerfile)"),
+    _spec("container.compose", "用 Compose 文件描述本地或测试环境", "A Compose file describes a local or test environment"),
+    _spec("env.dev_standardised", "开发环境标准化（devcontainer、Vagrant、工具版本文件）",
+          "The development environment is standardised (devcontainer, Vagrant, tool-version files)"),
+    _spec("deps.lockfile", "依赖版本由锁文件固定", "Dependency versions are pinned by lock files"),
+    _spec("deps.update_automation", "依赖更新自动化（Dependabot、Renovate）",
+          "Dependency updates are automated (Dependabot, Renovate)"),
+    _spec("quality.rules_defined", "代码规范和静态检查规则已配置（lint 配置）",
+          "Coding rules and static checks are configured (linter configuration)"),
+    _spec("quality.gate_defined", "配置了质量门禁（覆盖率下限、Sonar 质量门等）",
+          "A quality gate is configured (coverage floor, Sonar quality gate, ...)"),
+    _spec("tests.unit", "存在单元测试代码", "Unit tests exist in the repository"),
+    _spec("tests.ui", "存在 UI/端到端测试代码", "UI or end-to-end tests exist in the repository"),
+    _spec("tests.performance", "存在性能测试脚本（JMeter、Locust、k6、Gatling）",
+          "Performance test scripts exist (JMeter, Locust, k6, Gatling)"),
+    _spec("security.policy", "有安全策略文档（SECURITY.md）", "A security policy is documented (SECURITY.md)"),
+    _spec("security.secret_scan_config", "配置了密钥泄露检测（gitleaks、detect-secrets 等）",
+          "Secret-leak detection is configured (gitleaks, detect-secrets, ...)"),
+)
+
+FACT_IDS: frozenset[str] = frozenset(spec.id for spec in FACTS)
+
+
+def fact_spec(fact_id: str) -> FactSpec:
+    for spec in FACTS:
+        if spec.id == fact_id:
+            return spec
+    raise KeyError(fact_id)

@@ -1,0 +1,56 @@
+"""The Markdown report: levels, each item's criteria with status and reasons, and the gap to the next level."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from devmaturity.reports.i18n import s, tx
+
+_ICON = {"met": "✅", "not_met": "❌", "unknown": "❔", "empty": "—"}
+
+
+def _cell(text: str) -> str:
+    return " ".join(text.split()).replace("|", "\\|")
+
+
+def render_markdown(report: dict[str, Any], lang: str = "en") -> str:
+    names = report["framework"]["levels"]
+    out = [
+        f"# {s('title', lang)}: {report['project']}",
+        "",
+        f"- {s('framework', lang)}: {tx(report['framework']['name'], lang)} {report['framework']['version']}",
+        f"- {s('window', lang)}: {report['window']['start'][:10]} .. {report['window']['end'][:10]}",
+        f"- {s('generated', lang)}: {report['generated_at'][:19]}",
+        "",
+        f"| {s('part', lang)} | {s('level', lang)} | {s('criteria', lang)} |",
+        "|---|---|---|",
+    ]
+    for part in report["parts"]:
+        c = part["counts"]
+        out.append(f"| {part['key'].upper()} {_cell(tx(part['name'], lang))} | {part['level']} "
+                   f"{_cell(tx(names.get(str(part['level'])), lang))} | "
+                   f"{s('summary_line', lang, met=c['met'], not_met=c['not_met'], unknown=c['unknown'])} |")
+    for part in report["parts"]:
+        out += ["", f"## {part['key'].upper()} {tx(part['name'], lang)}: {part['level']}"]
+        for sub in part["subdomains"]:
+            out += ["", f"### {tx(sub['name'], lang)}: {sub['level']}", ""]
+            for item in sub["items"]:
+                out.extend(_item(item, lang))
+    return "\n".join(out) + "\n"
+
+
+def _item(item: dict[str, Any], lang: str) -> list[str]:
+    out = [f"#### {item['id']} {tx(item['name'], lang)}: {item['mark']}", ""]
+    for level in item["levels"]:
+        if level["empty_in_standard"]:
+            out.append(f"- L{level['number']} {_ICON['empty']} {_cell(tx(level['text'], lang))}")
+            continue
+        out.append(f"- L{level['number']} {_ICON[level['status']]} {_cell(tx(level['text'], lang))}")
+        for crit in level["criteria"]:
+            out.append(f"  - {_ICON[crit['status']]} `{crit['id']}` {_cell(tx(crit['text'], lang))}: "
+                       f"{_cell(crit['reason'])}")
+    if item["gap"]:
+        out += ["", f"{s('gap', lang)}:"]
+        out += [f"- `{g['criterion']}` ({s(g['status'], lang)}): {_cell(g['how_to_decide'])}" for g in item["gap"]]
+    out.append("")
+    return out

@@ -1,0 +1,30 @@
+"""The one safe file writer: atomic replace, no following of symlinks at the target, parent folders made."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+from devmaturity.errors import UnreadablePathError
+
+
+def write_text(path: Path, content: str) -> Path:
+    """Write `content` to `path` atomically (temp file + rename), so a crash never leaves half a report."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if path.is_symlink():
+            raise UnreadablePathError(f"{path} is a symbolic link; refusing to write through it", path=str(path))
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                fh.write(content)
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+    except PermissionError as exc:
+        raise UnreadablePathError(f"cannot write {path}: permission denied", path=str(path)) from exc
+    except OSError as exc:
+        raise UnreadablePathError(f"cannot write {path}: {exc.strerror}", path=str(path)) from exc
+    return path

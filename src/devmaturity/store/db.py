@@ -1,0 +1,247 @@
+"""Opens the store (SQLite file or PostgreSQL), brings its schema to the latest migration, and reads/writes it."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Engine, create_engine, event, func, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+
+from devmaturity.errors import ConfigError, StoreError
+from devmaturity.model.evidence import Commit, Problem, Ref, RefKind
+from devmaturity.model.facts import Fact
+from devmaturity.store import tables as t
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+BATCH = 5000
+
+
+def _safe_url(url: str) -> str:
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "<unparseable URL>"
+
+
+def _on_sqlite_connect(dbapi_conn: Any, _record: Any) -> None:
+    cursor = dbapi_conn.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def _tz_minutes(moment: datetime) -> int:
+    offset = moment.utcoffset()
+    return int(offset.total_seconds() // 60) if offset is not None else 0
+
+
+def _aware(stamp: int, minutes: int) -> datetime:
+    return datetime.fromtimestamp(stamp, UTC if minutes == 0 else timezone(timedelta(minutes=minutes)))
+
+
+class Store:
+    """The database behind devmaturity. Every write method runs in one transaction."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    @staticmethod
+    def open(url: str) -> Store:
+        try:
+            engine = create_engine(url, future=True)
+        except (ArgumentError, ImportError, ValueError) as exc:
+            raise ConfigError(f"database_url {_safe_url(url)!s} cannot be used: {exc}") from None
+        if engine.dialect.name == "sqlite":
+            event.listen(engine, "connect", _on_sqlite_connect)
+        store = Store(engine)
+        store.migrate()
+        return store
+
+    def migrate(self) -> None:
+        """Upgrade the schema to the newest migration (idempotent)."""
+        from alembic import command
+        from alembic.config import Config as AlembicConfig
+
+        cfg = AlembicConfig()
+        cfg.set_main_option("script_location", str(MIGRATIONS))
+        try:
+            with self.engine.begin() as conn:
+                cfg.attributes["connection"] = conn
+                command.upgrade(cfg, "head")
+        except SQLAlchemyError as exc:
+            raise StoreError(f"cannot open the store at {_safe_url(str(self.engine.url))}: {_first_line(exc)}") from None
+
+    @contextmanager
+    def transaction(self) -> Iterator[Connection]:
+        try:
+            with self.engine.begin() as conn:
+                yield conn
+        except SQLAlchemyError as exc:
+            raise StoreError(f"store write failed: {_first_line(exc)}") from None
+
+    def _insert(self, table: Any) -> Any:
+        dialect = postgresql if self.engine.dialect.name == "postgresql" else sqlite
+        return dialect.insert(table)
+
+    # --- projects and runs ---
+
+    def project(self, name: str, root: str) -> int:
+        with self.transaction() as conn:
+            stmt = self._insert(t.projects).values(name=name, root=root, created_at=int(time.time()))
+            conn.execute(stmt.on_conflict_do_nothing(index_elements=["name"]))
+            found = conn.execute(select(t.projects.c.id).where(t.projects.c.name == name)).scalar_one()
+            return int(found)
+
+    def start_run(self, project_id: int, kind: str, inputs: dict[str, Any]) -> int:
+        with self.transaction() as conn:
+            result = conn.execute(t.runs.insert().values(
+                project_id=project_id, kind=kind, status="running", started_at=int(time.time()),
+                inputs=json.dumps(inputs, sort_keys=True),
+            ))
+            return int(result.inserted_primary_key[0])
+
+    def finish_run(self, run_id: int, status: str, summary: dict[str, Any], problems: Sequence[Problem]) -> None:
+        with self.transaction() as conn:
+            conn.execute(t.runs.update().where(t.runs.c.id == run_id).values(
+                status=status, finished_at=int(time.time()), summary=json.dumps(summary, sort_keys=True),
+                problems=json.dumps([{"source": p.source, "message": p.message} for p in problems]),
+            ))
+
+    def runs(self, project_id: int) -> list[dict[str, Any]]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(t.runs).where(t.runs.c.project_id == project_id).order_by(t.runs.c.id))
+            return [dict(r._mapping) for r in rows]
+
+    # --- git evidence ---
+
+    def known_tips(self, project_id: int) -> list[str]:
+        """Ref targets stored by the last collection: everything reachable from them is stored already."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(t.refs.c.target).where(t.refs.c.project_id == project_id).distinct())
+            return [r[0] for r in rows]
+
+    def save_git(self, project_id: int, run_id: int, commits: Iterable[Commit], refs: Sequence[Ref]) -> int:
+        """Store new commits and the current refs in one transaction; returns how many commits were new."""
+        new = 0
+        with self.transaction() as conn:
+            insert = self._insert(t.commits).on_conflict_do_nothing(index_elements=["project_id", "sha"])
+            batch: list[dict[str, Any]] = []
+            for commit in commits:
+                batch.append(_commit_row(project_id, run_id, commit))
+                if len(batch) >= BATCH:
+                    new += _rowcount(conn.execute(insert, batch))
+                    batch = []
+            if batch:
+                new += _rowcount(conn.execute(insert, batch))
+            conn.execute(t.refs.delete().where(t.refs.c.project_id == project_id))
+            if refs:
+                conn.execute(t.refs.insert(), [_ref_row(project_id, run_id, r) for r in refs])
+        return new
+
+    def count_commits(self, project_id: int) -> int:
+        with self.engine.connect() as conn:
+            query = select(func.count()).select_from(t.commits).where(t.commits.c.project_id == project_id)
+            return int(conn.execute(query).scalar_one())
+
+    def load_commits(self, project_id: int, since: datetime) -> list[Commit]:
+        """Commits that landed or were authored since `since` (the metrics' history horizon)."""
+        stamp = int(since.timestamp())
+        c = t.commits.c
+        query = select(t.commits).where(
+            c.project_id == project_id, (c.committer_time >= stamp) | (c.author_time >= stamp)
+        )
+        with self.engine.connect() as conn:
+            return [_commit_of(row._mapping) for row in conn.execute(query)]
+
+    def load_refs(self, project_id: int) -> list[Ref]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(t.refs).where(t.refs.c.project_id == project_id))
+            return [
+                Ref(kind=RefKind(r.kind), name=r.name, target=r.target,
+                    time=_aware(r.time, r.tz or 0) if r.time is not None else None, annotated=bool(r.annotated))
+                for r in rows
+            ]
+
+    # --- facts and assessments ---
+
+    def save_facts(self, project_id: int, run_id: int, snapshot: str, facts: Sequence[Fact]) -> int:
+        rows = [{"project_id": project_id, "snapshot": snapshot, "fact_id": f.id, "value": f.value,
+                 "detail": f.detail, "evidence": json.dumps(list(f.evidence)), "run_id": run_id} for f in facts]
+        if not rows:
+            return 0
+        with self.transaction() as conn:
+            stmt = self._insert(t.facts).on_conflict_do_nothing(index_elements=["project_id", "snapshot", "fact_id"])
+            return _rowcount(conn.execute(stmt, rows))
+
+    def count_facts(self, project_id: int) -> int:
+        with self.engine.connect() as conn:
+            query = select(func.count()).select_from(t.facts).where(t.facts.c.project_id == project_id)
+            return int(conn.execute(query).scalar_one())
+
+    def save_assessment(
+        self, run_id: int, project_id: int, framework: str, version: str, window: tuple[datetime, datetime],
+        levels: dict[str, int], report: dict[str, Any],
+    ) -> int:
+        with self.transaction() as conn:
+            result = conn.execute(t.assessments.insert().values(
+                run_id=run_id, project_id=project_id, framework=framework, framework_version=version,
+                window_start=int(window[0].timestamp()), window_end=int(window[1].timestamp()),
+                levels=json.dumps(levels, sort_keys=True), report=json.dumps(report, ensure_ascii=False),
+            ))
+            return int(result.inserted_primary_key[0])
+
+    def assessments(self, project_id: int) -> list[dict[str, Any]]:
+        with self.engine.connect() as conn:
+            query = select(t.assessments.c.id, t.assessments.c.framework, t.assessments.c.levels).where(
+                t.assessments.c.project_id == project_id).order_by(t.assessments.c.id)
+            return [{"id": r.id, "framework": r.framework, "levels": json.loads(r.levels)} for r in conn.execute(query)]
+
+
+def _rowcount(result: Any) -> int:
+    count = getattr(result, "rowcount", -1)
+    return max(int(count), 0)
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(getattr(exc, "orig", None) or exc)
+    return (text.strip().splitlines() or ["unknown error"])[0]
+
+
+def _commit_row(project_id: int, run_id: int, c: Commit) -> dict[str, Any]:
+    return {
+        "project_id": project_id, "sha": c.sha, "parents": " ".join(c.parents),
+        "author_name": c.author_name, "author_email": c.author_email,
+        "author_time": int(c.author_time.timestamp()), "author_tz": _tz_minutes(c.author_time),
+        "committer_name": c.committer_name, "committer_email": c.committer_email,
+        "committer_time": int(c.committer_time.timestamp()), "committer_tz": _tz_minutes(c.committer_time),
+        "subject": c.subject, "files": "\n".join(c.files), "insertions": c.insertions, "deletions": c.deletions,
+        "run_id": run_id,
+    }
+
+
+def _commit_of(row: Any) -> Commit:
+    return Commit(
+        sha=row["sha"], parents=tuple(row["parents"].split()), author_name=row["author_name"],
+        author_email=row["author_email"], author_time=_aware(row["author_time"], row["author_tz"]),
+        committer_name=row["committer_name"], committer_email=row["committer_email"],
+        committer_time=_aware(row["committer_time"], row["committer_tz"]), subject=row["subject"],
+        files=tuple(row["files"].split("\n")) if row["files"] else (), insertions=row["insertions"],
+        deletions=row["deletions"],
+    )
+
+
+def _ref_row(project_id: int, run_id: int, ref: Ref) -> dict[str, Any]:
+    return {
+        "project_id": project_id, "kind": ref.kind.value, "name": ref.name, "target": ref.target,
+        "time": int(ref.time.timestamp()) if ref.time else None,
+        "tz": _tz_minutes(ref.time) if ref.time else None, "annotated": ref.annotated, "run_id": run_id,
+    }

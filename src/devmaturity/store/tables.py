@@ -1,0 +1,102 @@
+"""SQLAlchemy table definitions of the store; evidence tables are keyed by natural keys."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+
+metadata = MetaData()
+
+projects = Table(
+    "projects", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(200), nullable=False, unique=True, comment="project name, unique in the store"),
+    Column("root", Text, nullable=False, comment="path of the repository the project was first read from"),
+    Column("created_at", BigInteger, nullable=False, comment="unix seconds"),
+    comment="A project whose delivery capability is assessed",
+)
+
+runs = Table(
+    "runs", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("project_id", Integer, ForeignKey("projects.id", ondelete="CASCADE"), nullable=False),
+    Column("kind", String(30), nullable=False, comment="collect | assess"),
+    Column("status", String(20), nullable=False, comment="running | ok | failed"),
+    Column("started_at", BigInteger, nullable=False, comment="unix seconds"),
+    Column("finished_at", BigInteger, comment="unix seconds; null while running or after a crash"),
+    Column("inputs", Text, nullable=False, comment="JSON: what the run was asked to do"),
+    Column("summary", Text, comment="JSON: counts and outcome"),
+    Column("problems", Text, comment="JSON list of {source, message}"),
+    comment="Every collection and assessment is a recorded run",
+)
+
+commits = Table(
+    "commits", metadata,
+    Column("project_id", Integer, ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True),
+    Column("sha", String(64), primary_key=True, comment="natural key with project_id"),
+    Column("parents", Text, nullable=False, comment="space-separated parent shas"),
+    Column("author_name", Text, nullable=False),
+    Column("author_email", Text, nullable=False),
+    Column("author_time", BigInteger, nullable=False, comment="unix seconds"),
+    Column("author_tz", Integer, nullable=False, comment="author's UTC offset in minutes"),
+    Column("committer_name", Text, nullable=False),
+    Column("committer_email", Text, nullable=False),
+    Column("committer_time", BigInteger, nullable=False, comment="unix seconds"),
+    Column("committer_tz", Integer, nullable=False, comment="committer's UTC offset in minutes"),
+    Column("subject", Text, nullable=False),
+    Column("files", Text, nullable=False, comment="newline-separated paths changed (empty for merges)"),
+    Column("insertions", Integer, nullable=False),
+    Column("deletions", Integer, nullable=False),
+    Column("run_id", Integer, ForeignKey("runs.id"), nullable=False, comment="run that first stored it"),
+    comment="Git commits; append-only",
+)
+Index("ix_commits_time", commits.c.project_id, commits.c.committer_time)
+
+refs = Table(
+    "refs", metadata,
+    Column("project_id", Integer, ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True),
+    Column("kind", String(10), primary_key=True, comment="branch | tag"),
+    Column("name", String(400), primary_key=True),
+    Column("target", String(64), nullable=False, comment="commit sha the ref points to"),
+    Column("time", BigInteger, comment="tagger date of annotated tags, else the target commit's date"),
+    Column("tz", Integer, comment="UTC offset in minutes of `time`"),
+    Column("annotated", Boolean, nullable=False),
+    Column("run_id", Integer, ForeignKey("runs.id"), nullable=False, comment="run that last saw it"),
+    comment="Branches and tags as last collected; their targets are the cursor of incremental collection",
+)
+
+facts = Table(
+    "facts", metadata,
+    Column("project_id", Integer, ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True),
+    Column("snapshot", String(64), primary_key=True, comment="commit sha of the tree the fact was read from"),
+    Column("fact_id", String(100), primary_key=True),
+    Column("value", Boolean, nullable=False),
+    Column("detail", Text, nullable=False),
+    Column("evidence", Text, nullable=False, comment="JSON list of paths or refs"),
+    Column("run_id", Integer, ForeignKey("runs.id"), nullable=False),
+    comment="Facts established from a repository tree; one row per tree and fact",
+)
+
+assessments = Table(
+    "assessments", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("run_id", Integer, ForeignKey("runs.id"), nullable=False, unique=True),
+    Column("project_id", Integer, ForeignKey("projects.id", ondelete="CASCADE"), nullable=False),
+    Column("framework", String(100), nullable=False),
+    Column("framework_version", String(50), nullable=False),
+    Column("window_start", BigInteger, nullable=False),
+    Column("window_end", BigInteger, nullable=False),
+    Column("levels", Text, nullable=False, comment="JSON {part key: level}"),
+    Column("report", Text, nullable=False, comment="the JSON report (docs/report-schema.md)"),
+    comment="One assessment per assess run",
+)

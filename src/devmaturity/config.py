@@ -10,7 +10,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from devmaturity.errors import ConfigError
+from devmaturity.errors import ConfigError, DataError, UsageError
 
 CONFIG_FILE = "devmaturity.toml"
 
@@ -89,14 +89,15 @@ def _apply(config: Config, values: Mapping[str, object], origin: str) -> Config:
     for key, raw in values.items():
         if raw is None:
             continue
+        error: type[DataError] | type[UsageError] = UsageError if origin == "command line" else ConfigError
         spec = _BY_NAME.get(key)
         if spec is None:
             known = ", ".join(sorted(_BY_NAME))
-            raise ConfigError(f"{origin}: unknown setting {key!r}; known settings: {known}")
+            raise error(f"{origin}: unknown setting {key!r}; known settings: {known}")
         try:
             changes[key] = spec.parse(raw)
         except ValueError as exc:
-            raise ConfigError(f"{origin}: setting {key}={raw!r}: {exc}") from None
+            raise error(f"{origin}: setting {key}={raw!r}: {exc}") from None
         where[key] = origin
     return replace(config, **changes, origin=where)
 
@@ -122,6 +123,13 @@ def _thresholds(raw: object, origin: str) -> dict[str, float]:
     return out
 
 
+def _is_file(path: Path) -> bool:
+    try:
+        return path.is_file()
+    except OSError:  # an unreadable project folder is reported by whoever reads the project, not here
+        return False
+
+
 def load_config(
     project_dir: Path | None = None,
     flags: Mapping[str, object] | None = None,
@@ -131,7 +139,7 @@ def load_config(
     """Defaults, then devmaturity.toml (in the project, or the given file), then DEVMATURITY_* env, then flags."""
     config = Config()
     path = config_file or (project_dir / CONFIG_FILE if project_dir is not None else None)
-    if path is not None and path.is_file():
+    if path is not None and _is_file(path):
         doc = _read_toml(path)
         section = doc.get("devmaturity", doc)
         if not isinstance(section, dict):

@@ -51,6 +51,12 @@ def run(args: Sequence[str] | None = None, entry: Callable[..., Any] = cli) -> i
     except click.exceptions.Abort:
         err_console.print("interrupted", markup=False)
         return EXIT_INTERRUPTED
+    except PermissionError as exc:
+        err_console.print(f"error[unreadable-path]: {exc.filename or ''}: permission denied", markup=False)
+        return 77
+    except OSError as exc:
+        err_console.print(f"error[io]: {exc.filename or ''}: {exc.strerror or exc}", markup=False)
+        return 74
     except KeyboardInterrupt:
         err_console.print("interrupted; what was stored before stays consistent", markup=False)
         return EXIT_INTERRUPTED

@@ -154,6 +154,8 @@ def _check_path(path: Path) -> Path:
         resolved = path.resolve(strict=True)
     except FileNotFoundError:
         raise InputError(f"{path} does not exist", path=str(path)) from None
+    except PermissionError:
+        raise UnreadablePathError(f"{path} cannot be read (permission denied)", path=str(path)) from None
     except (OSError, RuntimeError) as exc:
         raise UnreadablePathError(f"{path} cannot be read: {exc}", path=str(path)) from None
     if not resolved.is_dir():

@@ -79,9 +79,10 @@ def load_framework(name_or_path: str) -> Framework:
     ctx = _Ctx(path.name)
     if "part" in doc and "parts" not in doc:
         # a lone part file: wrap it in a minimal framework so it can be browsed and assessed
-        part = _part(doc, ctx, max_level=5)
+        max_level = _sibling_max_level(path)
+        part = _part(doc, ctx, max_level=max_level)
         return Framework(
-            id=path.stem, version="0", name=part.name, level_names=_default_level_names(5),
+            id=path.stem, version="0", name=part.name, level_names=_default_level_names(max_level),
             parts=(part,), files=(str(path),),
         )
     return _framework(doc, path, ctx)
@@ -95,8 +96,18 @@ def validate_path(path: Path) -> Framework | Part:
         raise ModelFileError(str(path), "", str(path), "no such model file")
     doc = _read_yaml(path)
     if "part" in doc and "parts" not in doc:
-        return _part(doc, _Ctx(path.name), max_level=5)
+        return _part(doc, _Ctx(path.name), max_level=_sibling_max_level(path))
     return _framework(doc, path, _Ctx(path.name))
+
+
+def _sibling_max_level(part_path: Path) -> int:
+    """A lone part file takes max_level from the framework.yaml beside it, else 5."""
+    sibling = part_path.parent / "framework.yaml"
+    if sibling.is_file():
+        value = _read_yaml(sibling).get("max_level", 5)
+        if isinstance(value, int) and 2 <= value <= 5:
+            return value
+    return 5
 
 
 def _read_yaml(path: Path) -> dict[str, Any]:

@@ -131,26 +131,25 @@ class Store:
 
     def save_git(self, project_id: int, run_id: int, commits: Iterable[Commit], refs: Sequence[Ref]) -> int:
         """Store new commits and the current refs in one transaction; returns how many commits were new."""
-        new = 0
         with self.transaction() as conn:
+            before = _count(conn, t.commits, t.commits.c.project_id == project_id)
             insert = self._insert(t.commits).on_conflict_do_nothing(index_elements=["project_id", "sha"])
             batch: list[dict[str, Any]] = []
             for commit in commits:
                 batch.append(_commit_row(project_id, run_id, commit))
                 if len(batch) >= BATCH:
-                    new += _rowcount(conn.execute(insert, batch))
+                    conn.execute(insert, batch)
                     batch = []
             if batch:
-                new += _rowcount(conn.execute(insert, batch))
+                conn.execute(insert, batch)
             conn.execute(t.refs.delete().where(t.refs.c.project_id == project_id))
             if refs:
                 conn.execute(t.refs.insert(), [_ref_row(project_id, run_id, r) for r in refs])
-        return new
+            return _count(conn, t.commits, t.commits.c.project_id == project_id) - before
 
     def count_commits(self, project_id: int) -> int:
         with self.engine.connect() as conn:
-            query = select(func.count()).select_from(t.commits).where(t.commits.c.project_id == project_id)
-            return int(conn.execute(query).scalar_one())
+            return _count(conn, t.commits, t.commits.c.project_id == project_id)
 
     def load_commits(self, project_id: int, since: datetime) -> list[Commit]:
         """Commits that landed or were authored since `since` (the metrics' history horizon)."""
@@ -179,13 +178,14 @@ class Store:
         if not rows:
             return 0
         with self.transaction() as conn:
+            before = _count(conn, t.facts, t.facts.c.project_id == project_id)
             stmt = self._insert(t.facts).on_conflict_do_nothing(index_elements=["project_id", "snapshot", "fact_id"])
-            return _rowcount(conn.execute(stmt, rows))
+            conn.execute(stmt, rows)
+            return _count(conn, t.facts, t.facts.c.project_id == project_id) - before
 
     def count_facts(self, project_id: int) -> int:
         with self.engine.connect() as conn:
-            query = select(func.count()).select_from(t.facts).where(t.facts.c.project_id == project_id)
-            return int(conn.execute(query).scalar_one())
+            return _count(conn, t.facts, t.facts.c.project_id == project_id)
 
     def save_assessment(
         self, run_id: int, project_id: int, framework: str, version: str, window: tuple[datetime, datetime],
@@ -206,9 +206,8 @@ class Store:
             return [{"id": r.id, "framework": r.framework, "levels": json.loads(r.levels)} for r in conn.execute(query)]
 
 
-def _rowcount(result: Any) -> int:
-    count = getattr(result, "rowcount", -1)
-    return max(int(count), 0)
+def _count(conn: Connection, table: Any, where: Any) -> int:
+    return int(conn.execute(select(func.count()).select_from(table).where(where)).scalar_one())
 
 
 def _first_line(exc: BaseException) -> str:

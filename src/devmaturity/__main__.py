@@ -1,0 +1,3 @@
+from devmaturity.cli.main import main
+
+main()

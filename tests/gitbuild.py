@@ -32,8 +32,9 @@ class RepoBuilder:
         return env
 
     def git(self, *args: str, date: str | None = None, author: tuple[str, str] | None = None) -> str:
-        done = subprocess.run(["git", *args], cwd=self.path, env=self._env(date, author), capture_output=True,
-                              text=True, check=True)
+        done = subprocess.run(
+            ["git", *args], cwd=self.path, env=self._env(date, author), capture_output=True, text=True, check=True
+        )
         return done.stdout.strip()
 
     def write(self, rel: str, content: str) -> None:
@@ -41,8 +42,9 @@ class RepoBuilder:
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(content, encoding="utf-8")
 
-    def commit(self, message: str, files: dict[str, str], date: str,
-               author: tuple[str, str] = ("Ann", "ann@example.com")) -> str:
+    def commit(
+        self, message: str, files: dict[str, str], date: str, author: tuple[str, str] = ("Ann", "ann@example.com")
+    ) -> str:
         for rel, content in files.items():
             self.write(rel, content)
         self.git("add", "-A")
@@ -55,8 +57,9 @@ class RepoBuilder:
     def checkout(self, name: str) -> None:
         self.git("checkout", "-q", name)
 
-    def merge(self, name: str, date: str, author: tuple[str, str] = ("Ann", "ann@example.com"),
-              message: str | None = None) -> str:
+    def merge(
+        self, name: str, date: str, author: tuple[str, str] = ("Ann", "ann@example.com"), message: str | None = None
+    ) -> str:
         self.git("merge", "-q", "--no-ff", "-m", message or f"Merge branch '{name}'", name, date=date, author=author)
         return self.git("rev-parse", "HEAD")
 

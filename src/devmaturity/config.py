@@ -53,14 +53,22 @@ class SettingSpec:
 
 
 SETTINGS: tuple[SettingSpec, ...] = (
-    SettingSpec("database_url", _text, "sqlite:///devmaturity.db",
-                "SQLAlchemy URL of the store; a SQLite file by default, postgresql+psycopg://... in production"),
+    SettingSpec(
+        "database_url",
+        _text,
+        "sqlite:///devmaturity.db",
+        "SQLAlchemy URL of the store; a SQLite file by default, postgresql+psycopg://... in production",
+    ),
     SettingSpec("framework", _text, "caict-devops", "framework id, or path to a custom model folder"),
     SettingSpec("window", _window, 90, "default metric window in days (e.g. 90d)"),
     SettingSpec("lang", _lang, "en", "language of reports and tables: zh or en"),
     SettingSpec("trunk", _text, None, "trunk branch name; detected from origin/HEAD, main, master, ... when unset"),
-    SettingSpec("release_tag_pattern", _regex, r"^(v|release[-_/]?|rel[-_/]?)?\d+(\.\d+)+([-+.][0-9A-Za-z.\-]+)?$",
-                "regular expression selecting the tags that mark releases"),
+    SettingSpec(
+        "release_tag_pattern",
+        _regex,
+        r"^(v|release[-_/]?|rel[-_/]?)?\d+(\.\d+)+([-+.][0-9A-Za-z.\-]+)?$",
+        "regular expression selecting the tags that mark releases",
+    ),
     SettingSpec("rollup", _text, None, "part roll-up policy: weakest_link (default), mean, median, share:0.8"),
     SettingSpec("answers", _text, None, "path of the assessor answers file"),
     SettingSpec("project", _text, None, "project name; the repository folder name by default"),
@@ -151,7 +159,8 @@ def load_config(
     environ = os.environ if env is None else env
     from_env = {
         spec.name: environ[f"DEVMATURITY_{spec.name.upper()}"]
-        for spec in SETTINGS if f"DEVMATURITY_{spec.name.upper()}" in environ
+        for spec in SETTINGS
+        if f"DEVMATURITY_{spec.name.upper()}" in environ
     }
     config = _apply(config, from_env, "environment")
     return _apply(config, flags or {}, "command line")

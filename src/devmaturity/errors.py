@@ -1,20 +1,20 @@
 """The one exception tree of devmaturity; every error carries a slug documented in docs/errors.md.
 
-    DevmaturityError                 (slug "error", exit 1)
-    ├── UsageError                   ("usage", exit 64): bad flags or option values
-    │   └── UnknownFrameworkError    ("unknown-framework", exit 64)
-    ├── InputError                   ("input", exit 66): a path that cannot be used
-    │   ├── NotARepositoryError      ("not-a-repository", exit 66)
-    │   ├── EmptyRepositoryError     ("empty-repository", exit 66)
-    │   └── UnreadablePathError      ("unreadable-path", exit 77)
-    ├── DataError                    ("data", exit 65): a file whose content is wrong
-    │   ├── ModelFileError           ("model-file", exit 65): names file, key path and bad value
-    │   ├── AnswersFileError         ("answers-file", exit 65)
-    │   └── ConfigError              ("config", exit 65)
-    ├── SourceError                  ("source", exit 69): a tool or server we read from failed
-    │   └── GitError                 ("git", exit 69)
-    ├── StoreError                   ("store", exit 74): the database refused or is unreachable
-    └── GateFailed                   ("gate-failed", exit 2): the assessment is below the bar
+DevmaturityError                 (slug "error", exit 1)
+├── UsageError                   ("usage", exit 64): bad flags or option values
+│   └── UnknownFrameworkError    ("unknown-framework", exit 64)
+├── InputError                   ("input", exit 66): a path that cannot be used
+│   ├── NotARepositoryError      ("not-a-repository", exit 66)
+│   ├── EmptyRepositoryError     ("empty-repository", exit 66)
+│   └── UnreadablePathError      ("unreadable-path", exit 77)
+├── DataError                    ("data", exit 65): a file whose content is wrong
+│   ├── ModelFileError           ("model-file", exit 65): names file, key path and bad value
+│   ├── AnswersFileError         ("answers-file", exit 65)
+│   └── ConfigError              ("config", exit 65)
+├── SourceError                  ("source", exit 69): a tool or server we read from failed
+│   └── GitError                 ("git", exit 69)
+├── StoreError                   ("store", exit 74): the database refused or is unreachable
+└── GateFailed                   ("gate-failed", exit 2): the assessment is below the bar
 """
 
 from __future__ import annotations

@@ -23,8 +23,14 @@ WINDOW = Window.last(90, now=NOW)
 
 
 def mv(metric: str, value: float | None, days: int = 90, unit: str = "ratio") -> MetricValue:
-    return MetricValue(metric=metric, value=value, unit=unit, window=Window.last(days, now=NOW), sample_size=4,
-                       reason="" if value is not None else "no data")
+    return MetricValue(
+        metric=metric,
+        value=value,
+        unit=unit,
+        window=Window.last(days, now=NOW),
+        sample_size=4,
+        reason="" if value is not None else "no data",
+    )
 
 
 def yes(cid: str) -> Answer:
@@ -33,11 +39,19 @@ def yes(cid: str) -> Answer:
 
 def everything_met() -> Evidence:
     return Evidence(
-        metrics={("integration_frequency", 90): mv("integration_frequency", 1.5),
-                 ("branch_lifetime", 30): mv("branch_lifetime", 1.0, 30, "days"),
-                 ("reviewed_change_share", 90): mv("reviewed_change_share", 0.95)},
-        facts={f: Fact(id=f, value=v) for f, v in (("ci.present", True), ("pipeline.stage.security_scan", True),
-                                                    ("pipeline.manual_approval", False))},
+        metrics={
+            ("integration_frequency", 90): mv("integration_frequency", 1.5),
+            ("branch_lifetime", 30): mv("branch_lifetime", 1.0, 30, "days"),
+            ("reviewed_change_share", 90): mv("reviewed_change_share", 0.95),
+        },
+        facts={
+            f: Fact(id=f, value=v)
+            for f, v in (
+                ("ci.present", True),
+                ("pipeline.stage.security_scan", True),
+                ("pipeline.manual_approval", False),
+            )
+        },
         answers={c: yes(c) for c in ("T.A.ONE.L3.2", "T.B.ONE.L2.1", "T.B.ONE.L3.1", "T.B.ONE.L4.1")},
     )
 
@@ -49,8 +63,11 @@ def levels(result_parts: tuple) -> dict[str, int]:  # type: ignore[type-arg]
 def test_custom_model_loads_from_a_folder() -> None:
     fw = load_framework(TINY)
     assert fw.id == "tiny" and [i.id for i in fw.items()] == ["T.A.ONE", "T.A.TWO", "T.B.ONE"]
-    assert needed_metrics(fw, 90) == {("integration_frequency", 90), ("branch_lifetime", 30),
-                                      ("reviewed_change_share", 90)}
+    assert needed_metrics(fw, 90) == {
+        ("integration_frequency", 90),
+        ("branch_lifetime", 30),
+        ("reviewed_change_share", 90),
+    }
 
 
 def test_all_met_reaches_top_levels_and_cap() -> None:
@@ -66,8 +83,11 @@ def test_all_met_reaches_top_levels_and_cap() -> None:
 def test_unknown_is_not_met_and_reported_apart() -> None:
     fw = load_framework(TINY)
     ev = everything_met()
-    ev = Evidence(metrics={**ev.metrics, ("integration_frequency", 90): mv("integration_frequency", None)},
-                  facts=ev.facts, answers=ev.answers)
+    ev = Evidence(
+        metrics={**ev.metrics, ("integration_frequency", 90): mv("integration_frequency", None)},
+        facts=ev.facts,
+        answers=ev.answers,
+    )
     item = {i.item: i for i in assess(fw, ev, window=WINDOW, now=NOW).parts[0].items()}["T.A.ONE"]
     assert item.level == 2 and item.blocked_by is Status.UNKNOWN
     verdict = item.levels[2].verdicts[0]
@@ -78,8 +98,11 @@ def test_unknown_is_not_met_and_reported_apart() -> None:
 def test_not_met_with_observed_value_and_gap() -> None:
     fw = load_framework(TINY)
     ev = everything_met()
-    ev = Evidence(metrics={**ev.metrics, ("integration_frequency", 90): mv("integration_frequency", 0.4, unit="x")},
-                  facts=ev.facts, answers=ev.answers)
+    ev = Evidence(
+        metrics={**ev.metrics, ("integration_frequency", 90): mv("integration_frequency", 0.4, unit="x")},
+        facts=ev.facts,
+        answers=ev.answers,
+    )
     item = {i.item: i for i in assess(fw, ev, window=WINDOW, now=NOW).parts[0].items()}["T.A.ONE"]
     assert item.level == 2 and item.blocked_by is Status.NOT_MET
     assert item.levels[2].verdicts[0].status is Status.NOT_MET
@@ -91,8 +114,12 @@ def test_partial_mark_when_some_next_level_criteria_met() -> None:
     fw = load_framework(TINY)
     ev = everything_met()
     answers = {k: v for k, v in ev.answers.items() if k != "T.A.ONE.L3.2"}
-    item = {i.item: i for i in assess(fw, Evidence(metrics=ev.metrics, facts=ev.facts, answers=answers),
-                                       window=WINDOW, now=NOW).parts[0].items()}["T.A.ONE"]
+    item = {
+        i.item: i
+        for i in assess(fw, Evidence(metrics=ev.metrics, facts=ev.facts, answers=answers), window=WINDOW, now=NOW)
+        .parts[0]
+        .items()
+    }["T.A.ONE"]
     assert item.level == 2 and item.partial and item.mark == "3-"
     assert [g.criterion for g in item.gap] == ["T.A.ONE.L3.2"]
 
@@ -118,12 +145,20 @@ def test_fact_expected_false_and_assessor_override() -> None:
     fw = load_framework(TINY)
     ev = everything_met()
     facts = {**ev.facts, "pipeline.manual_approval": Fact(id="pipeline.manual_approval", value=True)}
-    two = {i.item: i for i in assess(fw, Evidence(metrics=ev.metrics, facts=facts, answers=ev.answers),
-                                      window=WINDOW, now=NOW).parts[0].items()}["T.A.TWO"]
+    two = {
+        i.item: i
+        for i in assess(fw, Evidence(metrics=ev.metrics, facts=facts, answers=ev.answers), window=WINDOW, now=NOW)
+        .parts[0]
+        .items()
+    }["T.A.TWO"]
     assert two.level == 2 and two.levels[2].verdicts[1].status is Status.NOT_MET
     answers = {**ev.answers, "T.A.TWO.L3.2": yes("T.A.TWO.L3.2")}
-    two = {i.item: i for i in assess(fw, Evidence(metrics=ev.metrics, facts=facts, answers=answers),
-                                      window=WINDOW, now=NOW).parts[0].items()}["T.A.TWO"]
+    two = {
+        i.item: i
+        for i in assess(fw, Evidence(metrics=ev.metrics, facts=facts, answers=answers), window=WINDOW, now=NOW)
+        .parts[0]
+        .items()
+    }["T.A.TWO"]
     assert two.level == 4 and "assessor answered yes by Li" in two.levels[2].verdicts[1].reason
 
 
@@ -140,8 +175,10 @@ def test_policies_on_the_same_items() -> None:
     ev = everything_met()
     answers = {k: v for k, v in ev.answers.items() if not k.startswith("T.B")}
     evidence = Evidence(metrics=ev.metrics, facts=ev.facts, answers=answers)  # levels 3, 4, 1
-    got = {p: assess(fw, evidence, window=WINDOW, now=NOW, policy=p).parts[0].level
-           for p in ("weakest_link", "mean", "median")}
+    got = {
+        p: assess(fw, evidence, window=WINDOW, now=NOW, policy=p).parts[0].level
+        for p in ("weakest_link", "mean", "median")
+    }
     assert got == {"weakest_link": 1, "mean": 2, "median": 3}
 
 

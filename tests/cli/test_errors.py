@@ -91,15 +91,22 @@ def test_unknown_framework(capsys: pytest.CaptureFixture[str], tmp_path: Path, d
     assert "caict-devops" in err and "dora" in err
 
 
-@pytest.mark.parametrize(("content", "message"), [
-    ("format: 1\nanswers:\n  - criterion: NOPE.L2.1\n    answer: yes\n    evidence: [x]\n", "unknown criterion id"),
-    ("format: 1\nanswers: [\n", "not valid YAML at line"),
-    ("format: 1\nanswers:\n  - criterion: CD.CM.VC.VCS.L3.2\n    answer: maybe\n    evidence: [x]\n", "use yes or no"),
-    ("format: 1\nanswers:\n  - criterion: CD.CM.VC.VCS.L3.2\n    answer: yes\n", "an answer needs evidence"),
-    ("just text\n", "expected a mapping with `format: 1`"),
-])
-def test_malformed_answers_file(capsys: pytest.CaptureFixture[str], tmp_path: Path, db: str, content: str,
-                                message: str) -> None:
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("format: 1\nanswers:\n  - criterion: NOPE.L2.1\n    answer: yes\n    evidence: [x]\n", "unknown criterion id"),
+        ("format: 1\nanswers: [\n", "not valid YAML at line"),
+        (
+            "format: 1\nanswers:\n  - criterion: CD.CM.VC.VCS.L3.2\n    answer: maybe\n    evidence: [x]\n",
+            "use yes or no",
+        ),
+        ("format: 1\nanswers:\n  - criterion: CD.CM.VC.VCS.L3.2\n    answer: yes\n", "an answer needs evidence"),
+        ("just text\n", "expected a mapping with `format: 1`"),
+    ],
+)
+def test_malformed_answers_file(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, db: str, content: str, message: str
+) -> None:
     build_history(tmp_path / "r")
     answers = tmp_path / "answers.yaml"
     answers.write_text(content, encoding="utf-8")
@@ -109,8 +116,9 @@ def test_malformed_answers_file(capsys: pytest.CaptureFixture[str], tmp_path: Pa
     assert message in err and "answers.yaml" in err
 
 
-def test_unknown_part_and_bad_window_are_usage_errors(capsys: pytest.CaptureFixture[str], tmp_path: Path,
-                                                      db: str) -> None:
+def test_unknown_part_and_bad_window_are_usage_errors(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, db: str
+) -> None:
     build_history(tmp_path / "r")
     code, err = _run(capsys, "assess", str(tmp_path / "r"), "--part", "xyz", "--db", db)
     assert code == 64

@@ -28,34 +28,64 @@ def _item(doc: dict, i: int = 0) -> dict:  # type: ignore[type-arg]
 
 
 CASES = [
-    (lambda d: _item(d)["levels"][3]["criteria"][0].update(op="=>"),
-     "part.subdomains[0].items[0].levels.3.criteria[0].op", "'=>'", "unknown operator"),
-    (lambda d: _item(d)["levels"][2]["criteria"][0].update(fact="ci.exists"),
-     "part.subdomains[0].items[0].levels.2.criteria[0].fact", "'ci.exists'", "unknown fact id"),
-    (lambda d: _item(d)["levels"][3]["criteria"][0].update(metric="velocity"),
-     "part.subdomains[0].items[0].levels.3.criteria[0].metric", "'velocity'", "unknown metric id"),
-    (lambda d: _item(d, 1)["levels"].pop(3),
-     "part.subdomains[0].items[1].levels", "[1, 2, 4]", "level 3 is missing"),
-    (lambda d: _item(d)["name"].pop("zh"),
-     "part.subdomains[0].items[0].name.zh", "None", "non-empty zh text"),
-    (lambda d: _item(d, 1)["levels"][2]["criteria"][0].update(window="thirty days"),
-     "part.subdomains[0].items[1].levels.2.criteria[0].window", "'thirty days'", "a window like 90d"),
-    (lambda d: _item(d, 1)["levels"][4].update(criteria=[]),
-     "part.subdomains[0].items[1].levels.4.criteria", "[]", "at least one criterion"),
-    (lambda d: _item(d, 1).update(id="T.A.ONE"),
-     "part.subdomains[0].items[1].id", "'T.A.ONE'", "duplicate id"),
-    (lambda d: _item(d)["levels"][3]["criteria"][0].update(value="high"),
-     "part.subdomains[0].items[0].levels.3.criteria[0].value", "'high'", "a number is required"),
-    (lambda d: _item(d)["levels"][2]["criteria"][0].update(answer={"zh": "?", "en": "?"}),
-     "part.subdomains[0].items[0].levels.2.criteria[0]", "['answer', 'fact']", "exactly one of"),
-    (lambda d: _item(d).update(source="folklore"),
-     "part.subdomains[0].items[0].source", "'folklore'", "must be one of standard"),
+    (
+        lambda d: _item(d)["levels"][3]["criteria"][0].update(op="=>"),
+        "part.subdomains[0].items[0].levels.3.criteria[0].op",
+        "'=>'",
+        "unknown operator",
+    ),
+    (
+        lambda d: _item(d)["levels"][2]["criteria"][0].update(fact="ci.exists"),
+        "part.subdomains[0].items[0].levels.2.criteria[0].fact",
+        "'ci.exists'",
+        "unknown fact id",
+    ),
+    (
+        lambda d: _item(d)["levels"][3]["criteria"][0].update(metric="velocity"),
+        "part.subdomains[0].items[0].levels.3.criteria[0].metric",
+        "'velocity'",
+        "unknown metric id",
+    ),
+    (lambda d: _item(d, 1)["levels"].pop(3), "part.subdomains[0].items[1].levels", "[1, 2, 4]", "level 3 is missing"),
+    (lambda d: _item(d)["name"].pop("zh"), "part.subdomains[0].items[0].name.zh", "None", "non-empty zh text"),
+    (
+        lambda d: _item(d, 1)["levels"][2]["criteria"][0].update(window="thirty days"),
+        "part.subdomains[0].items[1].levels.2.criteria[0].window",
+        "'thirty days'",
+        "a window like 90d",
+    ),
+    (
+        lambda d: _item(d, 1)["levels"][4].update(criteria=[]),
+        "part.subdomains[0].items[1].levels.4.criteria",
+        "[]",
+        "at least one criterion",
+    ),
+    (lambda d: _item(d, 1).update(id="T.A.ONE"), "part.subdomains[0].items[1].id", "'T.A.ONE'", "duplicate id"),
+    (
+        lambda d: _item(d)["levels"][3]["criteria"][0].update(value="high"),
+        "part.subdomains[0].items[0].levels.3.criteria[0].value",
+        "'high'",
+        "a number is required",
+    ),
+    (
+        lambda d: _item(d)["levels"][2]["criteria"][0].update(answer={"zh": "?", "en": "?"}),
+        "part.subdomains[0].items[0].levels.2.criteria[0]",
+        "['answer', 'fact']",
+        "exactly one of",
+    ),
+    (
+        lambda d: _item(d).update(source="folklore"),
+        "part.subdomains[0].items[0].source",
+        "'folklore'",
+        "must be one of standard",
+    ),
 ]
 
 
 @pytest.mark.parametrize(("mutate", "key_path", "value", "problem"), CASES)
-def test_error_names_file_key_path_and_value(tmp_path: Path, mutate: object, key_path: str, value: str,
-                                             problem: str) -> None:
+def test_error_names_file_key_path_and_value(
+    tmp_path: Path, mutate: object, key_path: str, value: str, problem: str
+) -> None:
     folder = _broken(tmp_path, mutate)
     with pytest.raises(ModelFileError) as caught:
         load_framework(str(folder))

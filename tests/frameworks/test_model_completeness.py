@@ -70,7 +70,9 @@ def test_all_five_parts_are_present(caict: Framework) -> None:
     assert len(caict.part("adm").items()) == 6
     assert len(caict.part("srm").subdomains) == 17
     assert {i.source for p in ("adm", "to", "ad", "srm") for i in caict.part(p).items()} <= {
-        Source.DEVMATURITY, Source.STANDARD}
+        Source.DEVMATURITY,
+        Source.STANDARD,
+    }
 
 
 @pytest.mark.parametrize("fid", sorted(bundled_frameworks()))

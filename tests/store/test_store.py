@@ -72,6 +72,8 @@ def test_assessment_is_recorded_as_a_run(store: Store, tmp_path: Path) -> None:
     build_history(tmp_path / "r")
     result = run_assessment(tmp_path / "r", Config(window=28), store=store, now=NOW, parts=["cd"])
     saved = store.assessments(result.collect.project_id)
-    assert saved == [{"id": saved[0]["id"], "framework": "caict-devops", "levels": {"cd": result.assessment.parts[0].level}}]
+    assert saved == [
+        {"id": saved[0]["id"], "framework": "caict-devops", "levels": {"cd": result.assessment.parts[0].level}}
+    ]
     kinds = [(r["kind"], r["status"]) for r in store.runs(result.collect.project_id)]
     assert kinds == [("collect", "ok"), ("assess", "ok")]

@@ -73,7 +73,9 @@ def _judge_metric(criterion: Criterion, evidence: Evidence, default_window_days:
         if answered is not None and answered.value is not None:
             return _judge_answer(criterion, answered, why)
         return Verdict(
-            criterion=criterion.id, status=Status.UNKNOWN, decided_by=DecidedBy.NOTHING,
+            criterion=criterion.id,
+            status=Status.UNKNOWN,
+            decided_by=DecidedBy.NOTHING,
             reason=f"unknown: {why} (needs {wanted} over {days}d)",
         )
     ok = criterion.op.holds(value.value, threshold)
@@ -81,7 +83,10 @@ def _judge_metric(criterion: Criterion, evidence: Evidence, default_window_days:
     status = Status.MET if ok else Status.NOT_MET
     relation = "meets" if ok else "does not meet"
     return Verdict(
-        criterion=criterion.id, status=status, decided_by=DecidedBy.METRIC, observed=shown,
+        criterion=criterion.id,
+        status=status,
+        decided_by=DecidedBy.METRIC,
+        observed=shown,
         reason=f"{criterion.metric} = {shown} over {value.window.label()} (n={value.sample_size}) {relation} "
         f"{criterion.op.value} {format_threshold(threshold, value.unit)}",
         evidence=value.evidence,
@@ -100,29 +105,38 @@ def _judge_fact(criterion: Criterion, evidence: Evidence) -> Verdict:
     fact = evidence.facts.get(criterion.fact)
     if fact is None:
         return Verdict(
-            criterion=criterion.id, status=Status.UNKNOWN, decided_by=DecidedBy.NOTHING,
+            criterion=criterion.id,
+            status=Status.UNKNOWN,
+            decided_by=DecidedBy.NOTHING,
             reason=f"unknown: no collector has established {criterion.fact}",
         )
     ok = fact.value == criterion.expected
     detail = f": {fact.detail}" if fact.detail else ""
     return Verdict(
-        criterion=criterion.id, status=Status.MET if ok else Status.NOT_MET, decided_by=DecidedBy.FACT,
+        criterion=criterion.id,
+        status=Status.MET if ok else Status.NOT_MET,
+        decided_by=DecidedBy.FACT,
         observed=str(fact.value).lower(),
-        reason=f"{criterion.fact} is {str(fact.value).lower()}{detail}", evidence=fact.evidence,
+        reason=f"{criterion.fact} is {str(fact.value).lower()}{detail}",
+        evidence=fact.evidence,
     )
 
 
 def _judge_answer(criterion: Criterion, answer: Answer | None, missing: str) -> Verdict:
     if answer is None or answer.value is None:
-        return Verdict(criterion=criterion.id, status=Status.UNKNOWN, decided_by=DecidedBy.NOTHING,
-                       reason=f"unknown: {missing}")
+        return Verdict(
+            criterion=criterion.id, status=Status.UNKNOWN, decided_by=DecidedBy.NOTHING, reason=f"unknown: {missing}"
+        )
     who = f" by {answer.by}" if answer.by else ""
     when = f" on {answer.at}" if answer.at else ""
     note = f": {answer.note}" if answer.note else ""
     return Verdict(
-        criterion=criterion.id, status=Status.MET if answer.value else Status.NOT_MET,
-        decided_by=DecidedBy.ASSESSOR, observed="yes" if answer.value else "no",
-        reason=f"assessor answered {'yes' if answer.value else 'no'}{who}{when}{note}", evidence=answer.evidence,
+        criterion=criterion.id,
+        status=Status.MET if answer.value else Status.NOT_MET,
+        decided_by=DecidedBy.ASSESSOR,
+        observed="yes" if answer.value else "no",
+        reason=f"assessor answered {'yes' if answer.value else 'no'}{who}{when}{note}",
+        evidence=answer.evidence,
     )
 
 
@@ -145,7 +159,8 @@ def assess_item(item: Item, evidence: Evidence, default_window_days: int) -> Ite
             break
         reached = result.number
     nxt = next((r for r in results if r.number == reached + 1), None)
-    partial, blocked, gap = False, None, ()
+    partial, blocked = False, None
+    gap: tuple[GapEntry, ...] = ()
     if nxt is not None and not capped:
         partial = any(v.status is Status.MET for v in nxt.verdicts)
         blocked = nxt.status
@@ -158,7 +173,10 @@ def assess_item(item: Item, evidence: Evidence, default_window_days: int) -> Ite
 def _gap(item: Item, level: int, verdict: Verdict, evidence: Evidence) -> GapEntry:
     criterion = next(c for c in item.level(level).criteria if c.id == verdict.criterion)
     return GapEntry(
-        criterion=criterion.id, level=level, status=verdict.status, reason=verdict.reason,
+        criterion=criterion.id,
+        level=level,
+        status=verdict.status,
+        reason=verdict.reason,
         how_to_decide=how_to_decide(criterion, verdict, evidence),
     )
 

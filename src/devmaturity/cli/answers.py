@@ -21,10 +21,15 @@ def answers() -> None:
 @click.option("--framework", default="caict-devops", show_default=True, help="Framework id or model path.")
 @click.option("--part", "parts", multiple=True, help="Only these parts; repeatable.")
 @click.option("--lang", type=click.Choice(["zh", "en"]), default="en", show_default=True)
-@click.option("--merge", "merge_from", type=click.Path(dir_okay=False, path_type=Path),
-              help="Keep the answers already given in this file.")
-@click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write here instead of standard output.")
+@click.option(
+    "--merge",
+    "merge_from",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Keep the answers already given in this file.",
+)
+@click.option(
+    "--out", "out", type=click.Path(dir_okay=False, path_type=Path), help="Write here instead of standard output."
+)
 def template(framework: str, parts: tuple[str, ...], lang: str, merge_from: Path | None, out: Path | None) -> None:
     """Write an answers file listing every assessor question with room for answer and evidence."""
     fw = load_framework(framework)

@@ -19,8 +19,11 @@ from devmaturity.reports.writer import write_text
 from devmaturity.services.assess import AssessResult, run_assessment
 
 FORMATS = ("table", "json", "md", "html")
-_RENDER_FILE = {"json": ("report.json", render_json), "md": ("report.md", render_markdown),
-                "html": ("report.html", render_html)}
+_RENDER_FILE = {
+    "json": ("report.json", render_json),
+    "md": ("report.md", render_markdown),
+    "html": ("report.html", render_html),
+}
 
 
 def _options(fn: Any) -> Any:
@@ -29,8 +32,12 @@ def _options(fn: Any) -> Any:
     fn = click.option("--answers", "answers", type=click.Path(dir_okay=False), help="Assessor answers file (YAML).")(fn)
     fn = click.option("--lang", type=click.Choice(["zh", "en"]), help="Language of tables and reports.")(fn)
     fn = click.option("--db", "database_url", help="Store URL (default sqlite:///devmaturity.db).")(fn)
-    fn = click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path),
-                      help="Config file (default PATH/devmaturity.toml).")(fn)
+    fn = click.option(
+        "--config",
+        "config_file",
+        type=click.Path(dir_okay=False, path_type=Path),
+        help="Config file (default PATH/devmaturity.toml).",
+    )(fn)
     return click.option("--project", help="Project name (default: the repository folder name).")(fn)
 
 
@@ -39,8 +46,14 @@ def _config(path: Path, config_file: Path | None, **flags: Any) -> Config:
 
 
 def _run(path: Path, config: Config, parts: list[str] | None, console: Console) -> AssessResult:
-    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=console,
-                  transient=True, disable=not console.is_terminal) as bar:
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+        disable=not console.is_terminal,
+    ) as bar:
         task = bar.add_task("collecting git history", total=None)
 
         def progress(stage: str, count: int) -> None:
@@ -49,8 +62,11 @@ def _run(path: Path, config: Config, parts: list[str] | None, console: Console) 
         result = run_assessment(path, config, parts=parts, progress=progress)
     if not console.is_terminal:
         c = result.collect
-        console.print(f"collected {c.new_commits:,} new commits ({c.total_commits:,} stored), {len(c.facts)} facts; "
-                      f"trunk {c.trunk or '(none)'}", markup=False)
+        console.print(
+            f"collected {c.new_commits:,} new commits ({c.total_commits:,} stored), {len(c.facts)} facts; "
+            f"trunk {c.trunk or '(none)'}",
+            markup=False,
+        )
     for problem in result.collect.problems:
         console.print(f"problem: {problem.source}: {problem.message}", markup=False)
     return result
@@ -60,13 +76,31 @@ def _run(path: Path, config: Config, parts: list[str] | None, console: Console) 
 @click.argument("path", type=click.Path(path_type=Path), default=".")
 @_options
 @click.option("--part", "parts", multiple=True, help="Only these parts (e.g. cd); repeatable.")
-@click.option("--format", "formats", multiple=True, type=click.Choice(FORMATS),
-              help="Outputs: table (terminal), json, md, html; repeatable. Default: table + json + html.")
-@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("devmaturity-report"),
-              show_default=True, help="Folder for the json/md/html reports.")
+@click.option(
+    "--format",
+    "formats",
+    multiple=True,
+    type=click.Choice(FORMATS),
+    help="Outputs: table (terminal), json, md, html; repeatable. Default: table + json + html.",
+)
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("devmaturity-report"),
+    show_default=True,
+    help="Folder for the json/md/html reports.",
+)
 @click.option("--brief", is_flag=True, help="Only the part table, not every subdomain.")
-def assess(path: Path, config_file: Path | None, parts: tuple[str, ...], formats: tuple[str, ...], out_dir: Path,
-           brief: bool, **flags: Any) -> None:
+def assess(
+    path: Path,
+    config_file: Path | None,
+    parts: tuple[str, ...],
+    formats: tuple[str, ...],
+    out_dir: Path,
+    brief: bool,
+    **flags: Any,
+) -> None:
     """Assess the git repository at PATH against a maturity model."""
     config = _config(path, config_file, **flags)
     stderr = Console(stderr=True, highlight=False)
@@ -78,8 +112,7 @@ def assess(path: Path, config_file: Path | None, parts: tuple[str, ...], formats
     for fmt in chosen:
         if fmt in _RENDER_FILE:
             name, render = _RENDER_FILE[fmt]
-            written = write_text(out_dir / name, render(result.report) if fmt == "json" else render(result.report,
-                                                                                                    config.lang))
+            written = write_text(out_dir / name, render(result.report, config.lang))
             stderr.print(f"wrote {written}", markup=False)
 
 

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Sequence
-from typing import Any
+from collections.abc import Sequence
 
 import click
 from rich.console import Console
@@ -36,7 +35,7 @@ def _register() -> None:
 _register()
 
 
-def run(args: Sequence[str] | None = None, entry: Callable[..., Any] = cli) -> int:
+def run(args: Sequence[str] | None = None, entry: click.Command = cli) -> int:
     """Run the CLI and return its exit code; never lets a traceback reach the user for known errors."""
     try:
         entry.main(args=list(args) if args is not None else None, prog_name="devmaturity", standalone_mode=False)

@@ -14,9 +14,14 @@ from devmaturity.metrics.catalogue import METRICS
 from devmaturity.metrics.registry import implemented
 from devmaturity.model.facts import FACTS
 from devmaturity.model.framework import Framework, Part
+from devmaturity.model.text import Lang
 from devmaturity.services.catalog import framework_summary, select_parts
 
 LANG = click.option("--lang", type=click.Choice(["zh", "en"]), default="en", show_default=True)
+
+
+def _lang(lang: str) -> Lang:
+    return "zh" if lang == "zh" else "en"
 
 
 @click.group()
@@ -31,8 +36,13 @@ def list_models(lang: str) -> None:
     table = Table("id", "version", "name", "parts", "items")
     for fid in bundled_frameworks():
         fw = load_framework(fid)
-        table.add_row(fw.id, fw.version, fw.name.get("zh" if lang == "zh" else "en"),
-                      ", ".join(p.key for p in fw.parts), str(len(fw.items())))
+        table.add_row(
+            fw.id,
+            fw.version,
+            fw.name.get(_lang(lang)),
+            ", ".join(p.key for p in fw.parts),
+            str(len(fw.items())),
+        )
     Console().print(table)
 
 
@@ -50,9 +60,12 @@ def show(framework: str, parts: tuple[str, ...], lang: str, levels: bool) -> Non
 
 
 def _part_table(fw: Framework, part: Part, lang: str, levels: bool) -> Table:
-    pick = "zh" if lang == "zh" else "en"
-    table = Table(title=f"{part.key.upper()} {part.name.get(pick)} ({part.reference or fw.id})",
-                  title_justify="left", show_lines=levels)
+    pick = _lang(lang)
+    table = Table(
+        title=f"{part.key.upper()} {part.name.get(pick)} ({part.reference or fw.id})",
+        title_justify="left",
+        show_lines=levels,
+    )
     table.add_column("id", no_wrap=True)
     table.add_column("item")
     if levels:
@@ -85,12 +98,18 @@ def validate(path: Path) -> None:
 @LANG
 def metrics(lang: str) -> None:
     """List the metric catalogue (ids usable in model files)."""
-    pick = "zh" if lang == "zh" else "en"
+    pick: Lang = "zh" if lang == "zh" else "en"
     done = set(implemented())
     table = Table("id", "unit", "better", "evidence", "computed", "name")
     for spec in METRICS:
-        table.add_row(spec.id, spec.unit, spec.better.value, spec.evidence.value, "yes" if spec.id in done else "not yet",
-                      spec.name.get(pick))
+        table.add_row(
+            spec.id,
+            spec.unit,
+            spec.better.value,
+            spec.evidence.value,
+            "yes" if spec.id in done else "not yet",
+            spec.name.get(pick),
+        )
     Console().print(table)
 
 
@@ -98,7 +117,7 @@ def metrics(lang: str) -> None:
 @LANG
 def facts(lang: str) -> None:
     """List the fact catalogue (ids usable in model files)."""
-    pick = "zh" if lang == "zh" else "en"
+    pick: Lang = "zh" if lang == "zh" else "en"
     table = Table("id", "evidence", "meaning")
     for spec in FACTS:
         table.add_row(spec.id, spec.evidence.value, spec.name.get(pick))

@@ -52,8 +52,13 @@ class GitRepository:
     def _run(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
         try:
             done = subprocess.run(
-                ["git", "-C", str(self.path), *args], capture_output=True, text=True, env=git_env(),
-                encoding="utf-8", errors="replace", check=False,
+                ["git", "-C", str(self.path), *args],
+                capture_output=True,
+                text=True,
+                env=git_env(),
+                encoding="utf-8",
+                errors="replace",
+                check=False,
             )
         except FileNotFoundError as exc:
             raise GitError("the git command was not found on PATH; install git") from exc
@@ -68,8 +73,17 @@ class GitRepository:
 
     def refs(self) -> list[Ref]:
         """Local branches, remote-tracking branches and tags, with tag dates."""
-        fmt = _US.join(["%(refname)", "%(objecttype)", "%(objectname)", "%(*objectname)",
-                        "%(taggerdate:raw)", "%(committerdate:raw)", "%(*committerdate:raw)"])
+        fmt = _US.join(
+            [
+                "%(refname)",
+                "%(objecttype)",
+                "%(objectname)",
+                "%(*objectname)",
+                "%(taggerdate:raw)",
+                "%(committerdate:raw)",
+                "%(*committerdate:raw)",
+            ]
+        )
         out = self._run("for-each-ref", f"--format={fmt}", "refs/heads", "refs/remotes", "refs/tags").stdout
         refs: list[Ref] = []
         for line in out.splitlines():
@@ -80,8 +94,9 @@ class GitRepository:
                 annotated = otype == "tag"
                 target = peeled or obj
                 when = _raw_date(tagger) if annotated and tagger else _raw_date(peeled_date or cdate)
-                refs.append(Ref(kind=RefKind.TAG, name=name[len("refs/tags/"):], target=target, time=when,
-                                annotated=annotated))
+                refs.append(
+                    Ref(kind=RefKind.TAG, name=name[len("refs/tags/") :], target=target, time=when, annotated=annotated)
+                )
             else:
                 short = name.split("/", 2)[2]
                 refs.append(Ref(kind=RefKind.BRANCH, name=short, target=obj, time=_raw_date(cdate)))
@@ -115,7 +130,11 @@ class GitRepository:
         try:
             done = subprocess.run(
                 ["git", "-C", str(self.path), "cat-file", "--batch-check=%(objectname) %(objecttype)"],
-                input="\n".join(wanted) + "\n", capture_output=True, text=True, env=git_env(), check=False,
+                input="\n".join(wanted) + "\n",
+                capture_output=True,
+                text=True,
+                env=git_env(),
+                check=False,
             )
         except FileNotFoundError as exc:
             raise GitError("the git command was not found on PATH; install git") from exc

@@ -135,7 +135,10 @@ def parse_github_workflow(file: str, content: str, problems: list[Problem]) -> P
         env_name = env.get("name") if isinstance(env, dict) else env
         needs = body.get("needs", [])
         job = Job(
-            file=file, name=str(jid), text=f"{jid}\n{_flatten(body)}", order=order,
+            file=file,
+            name=str(jid),
+            text=f"{jid}\n{_flatten(body)}",
+            order=order,
             needs=tuple(map(str, needs if isinstance(needs, list) else [needs])),
             environment=str(env_name) if env_name else None,
         )
@@ -145,8 +148,18 @@ def parse_github_workflow(file: str, content: str, problems: list[Problem]) -> P
 
 
 _GITLAB_RESERVED = {
-    "stages", "variables", "include", "default", "workflow", "image", "services", "cache", "before_script",
-    "after_script", "types", "pages_deploy",
+    "stages",
+    "variables",
+    "include",
+    "default",
+    "workflow",
+    "image",
+    "services",
+    "cache",
+    "before_script",
+    "after_script",
+    "types",
+    "pages_deploy",
 }
 _GITLAB_DEFAULT_STAGES = [".pre", "build", "test", "deploy", ".post"]
 
@@ -179,9 +192,12 @@ def parse_gitlab_ci(file: str, content: str, problems: list[Problem]) -> Pipelin
         needs_raw = body.get("needs", [])
         needs = [n.get("job") if isinstance(n, dict) else n for n in needs_raw] if isinstance(needs_raw, list) else []
         job = Job(
-            file=file, name=name, text=f"{name}\nstage {stage}\n{_flatten(body)}",
+            file=file,
+            name=name,
+            text=f"{name}\nstage {stage}\n{_flatten(body)}",
             order=stages.index(stage) if stage in stages else len(stages),
-            needs=tuple(str(n) for n in needs if n), environment=str(env_name) if env_name else None,
+            needs=tuple(str(n) for n in needs if n),
+            environment=str(env_name) if env_name else None,
             manual=body.get("when") == "manual" or "manual" in _flatten(body.get("rules", [])).split("\n"),
         )
         classify(job)
@@ -206,7 +222,7 @@ def parse_jenkinsfile(file: str, content: str, problems: list[Problem]) -> Pipel
     marks = list(_JENKINS_STAGE.finditer(content))
     for order, match in enumerate(marks):
         end = marks[order + 1].start() if order + 1 < len(marks) else len(content)
-        body = content[match.start():end]
+        body = content[match.start() : end]
         job = Job(file=file, name=match.group(2), text=body, order=order, manual=bool(re.search(r"\binput\b", body)))
         classify(job)
         pipe.jobs.append(job)
@@ -251,22 +267,42 @@ def pipeline_facts(pipelines: Iterable[Pipeline]) -> list[Fact]:
         facts.append(_fact(f"ci.{provider}", bool(own), own, ", ".join(own)))
     for trigger in ("commit", "pull_request", "schedule"):
         own = tuple(p.file for p in pipes if trigger in p.triggers)
-        facts.append(_fact(f"pipeline.trigger.{trigger}", bool(own), own, f"triggered by {trigger} in {len(own)} file(s)"))
+        facts.append(
+            _fact(f"pipeline.trigger.{trigger}", bool(own), own, f"triggered by {trigger} in {len(own)} file(s)")
+        )
     auto = tuple(p.file for p in pipes if p.triggers & {"commit", "schedule"})
-    facts.append(_fact("pipeline.trigger.automatic", bool(auto), auto, f"commit or schedule triggers in {len(auto)} file(s)"))
+    facts.append(
+        _fact("pipeline.trigger.automatic", bool(auto), auto, f"commit or schedule triggers in {len(auto)} file(s)")
+    )
     shared = tuple(p.file for p in pipes if p.shared_library)
     facts.append(_fact("pipeline.shared_library", bool(shared), shared, "reusable workflows, includes or libraries"))
     for stage in STAGE_PATTERNS:
         jobs = [f"{j.file}#{j.name}" for p in pipes for j in p.jobs if stage in j.stages]
-        facts.append(_fact(f"pipeline.stage.{stage}", bool(jobs), tuple(jobs[:20]),
-                           f"{len(jobs)} job(s): {', '.join(jobs[:5])}" if jobs else "no job does this"))
+        facts.append(
+            _fact(
+                f"pipeline.stage.{stage}",
+                bool(jobs),
+                tuple(jobs[:20]),
+                f"{len(jobs)} job(s): {', '.join(jobs[:5])}" if jobs else "no job does this",
+            )
+        )
     gated = tuple(p.file for p in pipes if _tests_before_deploy(p))
     facts.append(_fact("pipeline.deploy_after_tests", bool(gated), gated, "a deploy job depends on test jobs"))
     envs = sorted({j.environment for p in pipes for j in p.jobs if j.environment})
-    facts.append(_fact("pipeline.multi_environment", len(envs) >= 2, tuple(files),
-                       f"environments: {', '.join(envs) or 'none named'}"))
-    manual = [f"{j.file}#{j.name}" for p in pipes for j in p.jobs
-              if j.manual and ("deploy" in j.stages or (j.environment and _PROD.search(j.environment)))]
+    facts.append(
+        _fact(
+            "pipeline.multi_environment",
+            len(envs) >= 2,
+            tuple(files),
+            f"environments: {', '.join(envs) or 'none named'}",
+        )
+    )
+    manual = [
+        f"{j.file}#{j.name}"
+        for p in pipes
+        for j in p.jobs
+        if j.manual and ("deploy" in j.stages or (j.environment and _PROD.search(j.environment)))
+    ]
     facts.append(_fact("pipeline.manual_approval", bool(manual), tuple(manual), ", ".join(manual) or "none found"))
     return facts
 

@@ -32,68 +32,250 @@ class PathRule:
 
 
 PATH_RULES: tuple[PathRule, ...] = (
-    PathRule("build.scripted", "build script", (
-        "Makefile", "makefile", "GNUmakefile", "pom.xml", "build.gradle", "build.gradle.kts", "package.json",
-        "pyproject.toml", "setup.py", "CMakeLists.txt", "go.mod", "Cargo.toml", "*.csproj", "*.sln", "build.xml",
-        "meson.build", "WORKSPACE", "MODULE.bazel", "justfile", "Taskfile.yml", "build.sbt", "mix.exs",
-    )),
-    PathRule("container.dockerfile", "container image", ("Dockerfile", "*.Dockerfile", "Dockerfile.*", "Containerfile")),
-    PathRule("container.compose", "compose file", (
-        "docker-compose*.yml", "docker-compose*.yaml", "compose.yml", "compose.yaml", "compose.*.yml",
-    )),
-    PathRule("env.dev_standardised", "standard dev environment", (
-        ".devcontainer/*", ".devcontainer.json", "Vagrantfile", ".tool-versions", ".nvmrc", ".python-version",
-        ".sdkmanrc", "flake.nix", "shell.nix", "mise.toml", ".mise.toml", "devbox.json",
-    )),
-    PathRule("deps.lockfile", "lock file", (
-        "package-lock.json", "yarn.lock", "pnpm-lock.yaml", "poetry.lock", "Pipfile.lock", "uv.lock", "pdm.lock",
-        "Gemfile.lock", "go.sum", "Cargo.lock", "composer.lock", "gradle.lockfile", "packages.lock.json",
-        "mix.lock", "pubspec.lock", "Podfile.lock", "requirements*.lock", "conda-lock.yml",
-    )),
-    PathRule("deps.update_automation", "dependency bot", (
-        ".github/dependabot.yml", ".github/dependabot.yaml", "renovate.json", "renovate.json5", ".renovaterc",
-        ".renovaterc.json", ".github/renovate.json", ".gitlab/renovate.json",
-    )),
-    PathRule("vcs.codeowners", "code owners", ("CODEOWNERS", ".github/CODEOWNERS", "docs/CODEOWNERS",
-                                               ".gitlab/CODEOWNERS")),
+    PathRule(
+        "build.scripted",
+        "build script",
+        (
+            "Makefile",
+            "makefile",
+            "GNUmakefile",
+            "pom.xml",
+            "build.gradle",
+            "build.gradle.kts",
+            "package.json",
+            "pyproject.toml",
+            "setup.py",
+            "CMakeLists.txt",
+            "go.mod",
+            "Cargo.toml",
+            "*.csproj",
+            "*.sln",
+            "build.xml",
+            "meson.build",
+            "WORKSPACE",
+            "MODULE.bazel",
+            "justfile",
+            "Taskfile.yml",
+            "build.sbt",
+            "mix.exs",
+        ),
+    ),
+    PathRule(
+        "container.dockerfile", "container image", ("Dockerfile", "*.Dockerfile", "Dockerfile.*", "Containerfile")
+    ),
+    PathRule(
+        "container.compose",
+        "compose file",
+        (
+            "docker-compose*.yml",
+            "docker-compose*.yaml",
+            "compose.yml",
+            "compose.yaml",
+            "compose.*.yml",
+        ),
+    ),
+    PathRule(
+        "env.dev_standardised",
+        "standard dev environment",
+        (
+            ".devcontainer/*",
+            ".devcontainer.json",
+            "Vagrantfile",
+            ".tool-versions",
+            ".nvmrc",
+            ".python-version",
+            ".sdkmanrc",
+            "flake.nix",
+            "shell.nix",
+            "mise.toml",
+            ".mise.toml",
+            "devbox.json",
+        ),
+    ),
+    PathRule(
+        "deps.lockfile",
+        "lock file",
+        (
+            "package-lock.json",
+            "yarn.lock",
+            "pnpm-lock.yaml",
+            "poetry.lock",
+            "Pipfile.lock",
+            "uv.lock",
+            "pdm.lock",
+            "Gemfile.lock",
+            "go.sum",
+            "Cargo.lock",
+            "composer.lock",
+            "gradle.lockfile",
+            "packages.lock.json",
+            "mix.lock",
+            "pubspec.lock",
+            "Podfile.lock",
+            "requirements*.lock",
+            "conda-lock.yml",
+        ),
+    ),
+    PathRule(
+        "deps.update_automation",
+        "dependency bot",
+        (
+            ".github/dependabot.yml",
+            ".github/dependabot.yaml",
+            "renovate.json",
+            "renovate.json5",
+            ".renovaterc",
+            ".renovaterc.json",
+            ".github/renovate.json",
+            ".gitlab/renovate.json",
+        ),
+    ),
+    PathRule(
+        "vcs.codeowners", "code owners", ("CODEOWNERS", ".github/CODEOWNERS", "docs/CODEOWNERS", ".gitlab/CODEOWNERS")
+    ),
     PathRule("security.policy", "security policy", ("SECURITY.md", ".github/SECURITY.md", "docs/SECURITY.md")),
-    PathRule("iac.present", "infrastructure as code", (
-        "*.tf", "*.tfvars", "Pulumi.yaml", "ansible.cfg", "playbook*.yml", "*/roles/*/tasks/main.yml",
-        "roles/*/tasks/main.yml", "Chart.yaml", "kustomization.yaml", "kustomization.yml", "k8s/*.yaml",
-        "k8s/*.yml", "kubernetes/*.yaml", "kubernetes/*.yml", "manifests/*.yaml", "*.template.yaml",
-        "*.template.json", "cloudformation/*", "serverless.yml", "*.bicep", "cdk.json", "helmfile.yaml",
-    )),
-    PathRule("quality.rules_defined", "linter configuration", (
-        ".eslintrc*", "eslint.config.*", "ruff.toml", ".ruff.toml", ".flake8", ".pylintrc", "pylintrc",
-        "checkstyle*.xml", ".golangci.yml", ".golangci.yaml", ".rubocop.yml", "phpstan.neon", ".stylelintrc*",
-        "detekt.yml", ".clang-tidy", ".pre-commit-config.yaml", "clippy.toml", "mypy.ini", ".mypy.ini",
-        "sonar-project.properties", "tslint.json", ".editorconfig-checker.json", "biome.json",
-    )),
-    PathRule("security.secret_scan_config", "secret scanning", (
-        ".gitleaks.toml", "gitleaks.toml", ".secrets.baseline", ".trufflehog*", ".gitguardian.yaml",
-    )),
-    PathRule("tests.unit", "unit tests", (
-        "tests/*", "test/*", "*/tests/*", "*/test/*", "test_*.py", "*_test.py", "*_test.go", "*.test.js",
-        "*.test.ts", "*.test.tsx", "*.test.jsx", "*Test.java", "*Tests.java", "*Test.kt", "*Tests.cs",
-        "*_spec.rb", "*Test.php", "__tests__/*",
-    )),
-    PathRule("tests.ui", "UI / end-to-end tests", (
-        "cypress.config.*", "cypress.json", "cypress/*", "playwright.config.*", "e2e/*", "*/e2e/*", "*.e2e.ts",
-        "*.e2e.js", "*.e2e-spec.ts", "wdio.conf.*", "nightwatch.conf.*", "protractor.conf.*", "*.robot",
-        "ui-tests/*", "uitests/*", "*/uitest/*", "*UITests/*", ".detoxrc*",
-    )),
-    PathRule("tests.performance", "performance tests", (
-        "*.jmx", "locustfile.py", "*/locustfile.py", "k6/*", "*.k6.js", "*Simulation.scala", "artillery*.yml",
-        "load-tests/*", "perf-tests/*", "performance-tests/*", "gatling/*",
-    )),
+    PathRule(
+        "iac.present",
+        "infrastructure as code",
+        (
+            "*.tf",
+            "*.tfvars",
+            "Pulumi.yaml",
+            "ansible.cfg",
+            "playbook*.yml",
+            "*/roles/*/tasks/main.yml",
+            "roles/*/tasks/main.yml",
+            "Chart.yaml",
+            "kustomization.yaml",
+            "kustomization.yml",
+            "k8s/*.yaml",
+            "k8s/*.yml",
+            "kubernetes/*.yaml",
+            "kubernetes/*.yml",
+            "manifests/*.yaml",
+            "*.template.yaml",
+            "*.template.json",
+            "cloudformation/*",
+            "serverless.yml",
+            "*.bicep",
+            "cdk.json",
+            "helmfile.yaml",
+        ),
+    ),
+    PathRule(
+        "quality.rules_defined",
+        "linter configuration",
+        (
+            ".eslintrc*",
+            "eslint.config.*",
+            "ruff.toml",
+            ".ruff.toml",
+            ".flake8",
+            ".pylintrc",
+            "pylintrc",
+            "checkstyle*.xml",
+            ".golangci.yml",
+            ".golangci.yaml",
+            ".rubocop.yml",
+            "phpstan.neon",
+            ".stylelintrc*",
+            "detekt.yml",
+            ".clang-tidy",
+            ".pre-commit-config.yaml",
+            "clippy.toml",
+            "mypy.ini",
+            ".mypy.ini",
+            "sonar-project.properties",
+            "tslint.json",
+            ".editorconfig-checker.json",
+            "biome.json",
+        ),
+    ),
+    PathRule(
+        "security.secret_scan_config",
+        "secret scanning",
+        (
+            ".gitleaks.toml",
+            "gitleaks.toml",
+            ".secrets.baseline",
+            ".trufflehog*",
+            ".gitguardian.yaml",
+        ),
+    ),
+    PathRule(
+        "tests.unit",
+        "unit tests",
+        (
+            "tests/*",
+            "test/*",
+            "*/tests/*",
+            "*/test/*",
+            "test_*.py",
+            "*_test.py",
+            "*_test.go",
+            "*.test.js",
+            "*.test.ts",
+            "*.test.tsx",
+            "*.test.jsx",
+            "*Test.java",
+            "*Tests.java",
+            "*Test.kt",
+            "*Tests.cs",
+            "*_spec.rb",
+            "*Test.php",
+            "__tests__/*",
+        ),
+    ),
+    PathRule(
+        "tests.ui",
+        "UI / end-to-end tests",
+        (
+            "cypress.config.*",
+            "cypress.json",
+            "cypress/*",
+            "playwright.config.*",
+            "e2e/*",
+            "*/e2e/*",
+            "*.e2e.ts",
+            "*.e2e.js",
+            "*.e2e-spec.ts",
+            "wdio.conf.*",
+            "nightwatch.conf.*",
+            "protractor.conf.*",
+            "*.robot",
+            "ui-tests/*",
+            "uitests/*",
+            "*/uitest/*",
+            "*UITests/*",
+            ".detoxrc*",
+        ),
+    ),
+    PathRule(
+        "tests.performance",
+        "performance tests",
+        (
+            "*.jmx",
+            "locustfile.py",
+            "*/locustfile.py",
+            "k6/*",
+            "*.k6.js",
+            "*Simulation.scala",
+            "artillery*.yml",
+            "load-tests/*",
+            "perf-tests/*",
+            "performance-tests/*",
+            "gatling/*",
+        ),
+    ),
 )
 
 # database migration tools: (tool, globs); the first that matches names the tool in the fact's detail
 MIGRATION_TOOLS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("Flyway", ("*/db/migration/V*__*.sql", "db/migration/V*__*.sql", "flyway.conf", "flyway.toml",
-                "*/flyway.conf")),
-    ("Liquibase", ("*changelog*.xml", "*changelog*.yaml", "*changelog*.yml", "liquibase.properties",
-                   "*/liquibase.properties")),
+    ("Flyway", ("*/db/migration/V*__*.sql", "db/migration/V*__*.sql", "flyway.conf", "flyway.toml", "*/flyway.conf")),
+    (
+        "Liquibase",
+        ("*changelog*.xml", "*changelog*.yaml", "*changelog*.yml", "liquibase.properties", "*/liquibase.properties"),
+    ),
     ("Alembic", ("alembic.ini", "*/alembic.ini", "*/alembic/env.py", "alembic/env.py")),
     ("Django", ("*/migrations/0001_*.py",)),
     ("Rails", ("db/migrate/*.rb",)),
@@ -108,7 +290,10 @@ MIGRATION_TOOLS: tuple[tuple[str, tuple[str, ...]], ...] = (
 GATE_RULES: tuple[tuple[tuple[str, ...], re.Pattern[str]], ...] = (
     (("pyproject.toml", "setup.cfg", ".coveragerc", "tox.ini"), re.compile(r"fail_under\s*=\s*\d")),
     (("package.json", "jest.config.*", "vitest.config.*"), re.compile(r"coverageThreshold|thresholds")),
-    (("pom.xml", "build.gradle", "build.gradle.kts"), re.compile(r"jacocoTestCoverageVerification|<minimum>|minimum\s*=")),
+    (
+        ("pom.xml", "build.gradle", "build.gradle.kts"),
+        re.compile(r"jacocoTestCoverageVerification|<minimum>|minimum\s*="),
+    ),
     (("sonar-project.properties",), re.compile(r"sonar\.qualitygate\.wait\s*=\s*true")),
     (("codecov.yml", ".codecov.yml"), re.compile(r"target\s*:")),
 )
@@ -157,8 +342,9 @@ def _migrations(paths: list[str]) -> Fact:
             evidence.extend(hits[:3])
     if not tools:
         return Fact(id="db.migrations", value=False, detail="no database migration tooling found")
-    return Fact(id="db.migrations", value=True, detail=f"migration tooling: {', '.join(tools)}",
-                evidence=tuple(evidence))
+    return Fact(
+        id="db.migrations", value=True, detail=f"migration tooling: {', '.join(tools)}", evidence=tuple(evidence)
+    )
 
 
 def _pipelines(paths: list[str], read: ReadFile, problems: list[Problem]) -> list[Pipeline]:
@@ -169,7 +355,9 @@ def _pipelines(paths: list[str], read: ReadFile, problems: list[Problem]) -> lis
             continue
         text = read(path)
         if text is None:
-            problems.append(Problem(source=path, message=f"not read: missing, unreadable or over {MAX_CI_FILE_BYTES} bytes"))
+            problems.append(
+                Problem(source=path, message=f"not read: missing, unreadable or over {MAX_CI_FILE_BYTES} bytes")
+            )
             continue
         pipe = PARSERS[provider](path, text, problems)
         if pipe is not None:
@@ -202,7 +390,8 @@ def _secret_hooks(paths: list[str], read: ReadFile, facts: dict[str, Fact]) -> N
         return
     if _SECRET_HOOK.search(read(".pre-commit-config.yaml") or ""):
         facts["security.secret_scan_config"] = _found(
-            "security.secret_scan_config", [".pre-commit-config.yaml"], "secret scanning")
+            "security.secret_scan_config", [".pre-commit-config.yaml"], "secret scanning"
+        )
 
 
 def _config_versioned(facts: dict[str, Fact]) -> Fact:
@@ -210,7 +399,11 @@ def _config_versioned(facts: dict[str, Fact]) -> Fact:
     delivery = [facts[f] for f in ("ci.present", "iac.present", "container.dockerfile") if facts[f].value]
     if build.value and delivery:
         evidence = build.evidence[:3] + tuple(e for f in delivery for e in f.evidence[:3])
-        return Fact(id="vcs.config_versioned", value=True, evidence=evidence,
-                    detail="build scripts and pipeline/deployment definitions are tracked in git")
+        return Fact(
+            id="vcs.config_versioned",
+            value=True,
+            evidence=evidence,
+            detail="build scripts and pipeline/deployment definitions are tracked in git",
+        )
     missing = "build scripts" if not build.value else "pipeline or deployment definitions"
     return Fact(id="vcs.config_versioned", value=False, detail=f"no {missing} tracked in git")

@@ -1,0 +1,1 @@
+"""Maturity models as versioned data files, and the loader that validates them."""

@@ -82,8 +82,12 @@ def load_framework(name_or_path: str) -> Framework:
         max_level = _sibling_max_level(path)
         part = _part(doc, ctx, max_level=max_level)
         return Framework(
-            id=path.stem, version="0", name=part.name, level_names=_default_level_names(max_level),
-            parts=(part,), files=(str(path),),
+            id=path.stem,
+            version="0",
+            name=part.name,
+            level_names=_default_level_names(max_level),
+            parts=(part,),
+            files=(str(path),),
         )
     return _framework(doc, path, ctx)
 
@@ -216,9 +220,7 @@ def _part(doc: Mapping[str, Any], ctx: _Ctx, *, max_level: int) -> Part:
     if not isinstance(subs_raw, list) or not subs_raw:
         raise pctx.at("subdomains").fail(subs_raw, "a non-empty list is required")
     seen: set[str] = set()
-    subdomains = tuple(
-        _subdomain(s, pctx.at("subdomains").at(i), max_level, seen) for i, s in enumerate(subs_raw)
-    )
+    subdomains = tuple(_subdomain(s, pctx.at("subdomains").at(i), max_level, seen) for i, s in enumerate(subs_raw))
     return Part(
         id=_ident(raw, "id", pctx),
         key=key,
@@ -264,16 +266,14 @@ def _items(
     return [_item(r, ctx.at(i), max_level, seen, cap, cap_name) for i, r in enumerate(raw)]
 
 
-def _item(
-    raw: object, ctx: _Ctx, max_level: int, seen: set[str], cap: str | None, cap_name: Text | None
-) -> Item:
+def _item(raw: object, ctx: _Ctx, max_level: int, seen: set[str], cap: str | None, cap_name: Text | None) -> Item:
     if not isinstance(raw, dict):
         raise ctx.fail(raw, "a mapping is required")
     iid = _ident(raw, "id", ctx)
     _claim(iid, seen, ctx.at("id"))
     source_raw = raw.get("source")
     try:
-        source = Source(source_raw)
+        source = Source(str(source_raw))
     except ValueError:
         options = ", ".join(s.value for s in Source)
         raise ctx.at("source").fail(source_raw, f"must be one of {options}") from None
@@ -352,7 +352,10 @@ def _criterion(cid: str, raw: object, ctx: _Ctx) -> Criterion:
         if not isinstance(equals, bool):
             raise ctx.at("equals").fail(equals, "must be true or false")
         return Criterion(
-            id=cid, kind=CriterionKind.FACT, fact=fact, expected=equals,
+            id=cid,
+            kind=CriterionKind.FACT,
+            fact=fact,
+            expected=equals,
             text=text or Text.same(fact if equals else f"not {fact}"),
         )
     hint = raw.get("evidence")
@@ -370,7 +373,7 @@ def _metric_criterion(cid: str, raw: Mapping[str, Any], ctx: _Ctx, text: Text | 
         raise ctx.at("metric").fail(metric, "unknown metric id (see docs/metrics.md)")
     op_raw = raw.get("op")
     try:
-        op = Op(op_raw)
+        op = Op(str(op_raw))
     except ValueError:
         options = ", ".join(o.value for o in Op)
         raise ctx.at("op").fail(op_raw, f"unknown operator; use one of {options}") from None
@@ -384,7 +387,12 @@ def _metric_criterion(cid: str, raw: Mapping[str, Any], ctx: _Ctx, text: Text | 
             raise ctx.at("window").fail(raw["window"], "a window like 90d is required")
         window_days = int(match.group(1))
     return Criterion(
-        id=cid, kind=CriterionKind.METRIC, metric=metric, op=op, value=float(value), window_days=window_days,
+        id=cid,
+        kind=CriterionKind.METRIC,
+        metric=metric,
+        op=op,
+        value=float(value),
+        window_days=window_days,
         text=text or Text.same(f"{metric} {op.value} {value:g}"),
     )
 

@@ -33,7 +33,10 @@ class GitHistory:
 
     @staticmethod
     def build(
-        commits: list[Commit], refs: list[Ref], trunk_name: str, trunk_tip: str | None,
+        commits: list[Commit],
+        refs: list[Ref],
+        trunk_name: str,
+        trunk_tip: str | None,
         release_tag_pattern: str = DEFAULT_RELEASE_TAG,
     ) -> GitHistory:
         index = {c.sha: c for c in commits}
@@ -44,8 +47,12 @@ class GitHistory:
             parents = index[sha].parents
             sha = parents[0] if parents else None
         return GitHistory(
-            commits=index, refs=tuple(refs), trunk_name=trunk_name, trunk_tip=trunk_tip,
-            release_tag_pattern=release_tag_pattern, trunk_chain=tuple(chain),
+            commits=index,
+            refs=tuple(refs),
+            trunk_name=trunk_name,
+            trunk_tip=trunk_tip,
+            release_tag_pattern=release_tag_pattern,
+            trunk_chain=tuple(chain),
         )
 
     def trunk_in(self, window: Window) -> list[Commit]:
@@ -70,15 +77,25 @@ def commit_frequency(history: GitHistory, window: Window) -> MetricValue:
     if not history.commits:
         return _unknown("commit_frequency", "commits/day", window, "no commits collected")
     return MetricValue(
-        metric="commit_frequency", value=len(commits) / window.days, unit="commits/day", window=window,
-        sample_size=len(commits), evidence=tuple(c.sha for c in commits[:20]),
+        metric="commit_frequency",
+        value=len(commits) / window.days,
+        unit="commits/day",
+        window=window,
+        sample_size=len(commits),
+        evidence=tuple(c.sha for c in commits[:20]),
     )
 
 
 def active_developers(history: GitHistory, window: Window) -> MetricValue:
     authors = {c.author_email for c in history.authored_in(window)}
-    return MetricValue(metric="active_developers", value=float(len(authors)), unit="developers", window=window,
-                       sample_size=len(authors), evidence=tuple(sorted(authors)[:20]))
+    return MetricValue(
+        metric="active_developers",
+        value=float(len(authors)),
+        unit="developers",
+        window=window,
+        sample_size=len(authors),
+        evidence=tuple(sorted(authors)[:20]),
+    )
 
 
 def workdays(window: Window) -> int:
@@ -115,8 +132,12 @@ def integration_frequency(history: GitHistory, window: Window) -> MetricValue:
     per_dev = Counter(integrator(history, c) for c in trunk)
     rates = sorted(per_dev.get(dev, 0) / days for dev in developers)
     return MetricValue(
-        metric="integration_frequency", value=statistics.median(rates), unit=unit, window=window,
-        sample_size=len(trunk), evidence=tuple(c.sha for c in trunk[-20:]),
+        metric="integration_frequency",
+        value=statistics.median(rates),
+        unit=unit,
+        window=window,
+        sample_size=len(trunk),
+        evidence=tuple(c.sha for c in trunk[-20:]),
         details=(("trunk", history.trunk_name), ("workdays", str(days)), ("developers", str(len(developers)))),
     )
 
@@ -150,17 +171,33 @@ def branch_lifetime(history: GitHistory, window: Window) -> MetricValue:
         shas.append(commit.sha)
     if not lifetimes:
         return _unknown("branch_lifetime", "days", window, "no branch was merged into trunk in the window")
-    return MetricValue(metric="branch_lifetime", value=statistics.median(lifetimes), unit="days", window=window,
-                       sample_size=len(lifetimes), evidence=tuple(shas[-20:]))
+    return MetricValue(
+        metric="branch_lifetime",
+        value=statistics.median(lifetimes),
+        unit="days",
+        window=window,
+        sample_size=len(lifetimes),
+        evidence=tuple(shas[-20:]),
+    )
 
 
 def release_frequency(history: GitHistory, window: Window) -> MetricValue:
     releases = [r for r in history.releases() if r.time is not None and window.contains(r.time)]
     if not history.releases():
-        return _unknown("release_frequency", "releases/week", window,
-                        f"no tag matches the release pattern {history.release_tag_pattern}")
-    return MetricValue(metric="release_frequency", value=len(releases) / (window.days / 7.0), unit="releases/week",
-                       window=window, sample_size=len(releases), evidence=tuple(r.name for r in releases[-20:]))
+        return _unknown(
+            "release_frequency",
+            "releases/week",
+            window,
+            f"no tag matches the release pattern {history.release_tag_pattern}",
+        )
+    return MetricValue(
+        metric="release_frequency",
+        value=len(releases) / (window.days / 7.0),
+        unit="releases/week",
+        window=window,
+        sample_size=len(releases),
+        evidence=tuple(r.name for r in releases[-20:]),
+    )
 
 
 def is_reviewed(commit: Commit) -> bool:
@@ -172,8 +209,14 @@ def reviewed_change_share(history: GitHistory, window: Window) -> MetricValue:
     if not trunk:
         return _unknown("reviewed_change_share", "ratio", window, "no trunk commits in the window")
     reviewed = [c for c in trunk if is_reviewed(c)]
-    return MetricValue(metric="reviewed_change_share", value=len(reviewed) / len(trunk), unit="ratio", window=window,
-                       sample_size=len(trunk), evidence=tuple(c.sha for c in reviewed[-20:]))
+    return MetricValue(
+        metric="reviewed_change_share",
+        value=len(reviewed) / len(trunk),
+        unit="ratio",
+        window=window,
+        sample_size=len(trunk),
+        evidence=tuple(c.sha for c in reviewed[-20:]),
+    )
 
 
 def history_facts(history: GitHistory, window: Window) -> list[Fact]:
@@ -181,14 +224,26 @@ def history_facts(history: GitHistory, window: Window) -> list[Fact]:
     releases = history.releases()
     merges = [c for c in history.trunk_in(window) if c.is_merge]
     return [
-        Fact(id="vcs.git", value=bool(history.commits), detail=f"{len(history.commits)} commits in git",
-             evidence=(history.trunk_name,) if history.trunk_name else ()),
-        Fact(id="vcs.tags", value=bool(releases),
-             detail=f"{len(releases)} release tag(s)" if releases else "no release tags",
-             evidence=tuple(r.name for r in releases[-10:])),
-        Fact(id="vcs.merges", value=bool(merges),
-             detail=f"{len(merges)} merge(s) into {history.trunk_name} in the window" if merges else
-             "no merges into trunk in the window", evidence=tuple(c.sha for c in merges[-10:])),
+        Fact(
+            id="vcs.git",
+            value=bool(history.commits),
+            detail=f"{len(history.commits)} commits in git",
+            evidence=(history.trunk_name,) if history.trunk_name else (),
+        ),
+        Fact(
+            id="vcs.tags",
+            value=bool(releases),
+            detail=f"{len(releases)} release tag(s)" if releases else "no release tags",
+            evidence=tuple(r.name for r in releases[-10:]),
+        ),
+        Fact(
+            id="vcs.merges",
+            value=bool(merges),
+            detail=f"{len(merges)} merge(s) into {history.trunk_name} in the window"
+            if merges
+            else "no merges into trunk in the window",
+            evidence=tuple(c.sha for c in merges[-10:]),
+        ),
     ]
 
 

@@ -24,8 +24,9 @@ def _from_history(fn: Callable[[git.GitHistory, Window], MetricValue]) -> Comput
     def compute(inputs: Inputs, window: Window) -> MetricValue:
         if inputs.history is None:
             spec = metric_spec(fn.__name__)
-            return MetricValue(metric=spec.id, value=None, unit=spec.unit, window=window,
-                               reason="no git history collected")
+            return MetricValue(
+                metric=spec.id, value=None, unit=spec.unit, window=window, reason="no git history collected"
+            )
         return fn(inputs.history, window)
 
     return compute
@@ -47,7 +48,10 @@ def compute(metric_id: str, inputs: Inputs, window: Window) -> MetricValue:
     fn = COMPUTE.get(metric_id)
     if fn is None:
         return MetricValue(
-            metric=metric_id, value=None, unit=spec.unit, window=window,
+            metric=metric_id,
+            value=None,
+            unit=spec.unit,
+            window=window,
             reason=f"no {spec.evidence.value.replace('_', ' ')} evidence collected for this project",
         )
     return fn(inputs, window)

@@ -35,8 +35,10 @@ STRINGS: dict[str, dict[str, str]] = {
     "capped": {"zh": "上限（更高级别在标准中为空）", "en": "capped (higher level empty in the standard)"},
     "no_gap": {"zh": "已达到最高级别", "en": "top level reached"},
     "unit_unknown": {"zh": "未知", "en": "unknown"},
-    "summary_line": {"zh": "{met} 项满足，{not_met} 项不满足，{unknown} 项未知",
-                     "en": "{met} met, {not_met} not met, {unknown} unknown"},
+    "summary_line": {
+        "zh": "{met} 项满足，{not_met} 项不满足，{unknown} 项未知",
+        "en": "{met} met, {not_met} not met, {unknown} unknown",
+    },
 }
 
 

@@ -65,8 +65,14 @@ def _item(item: Item, result: ItemResult) -> dict[str, Any]:
             for lr in result.levels
         ],
         "gap": [
-            {"criterion": g.criterion, "level": g.level, "status": g.status.value, "text": _t(texts[g.criterion].text),
-             "reason": g.reason, "how_to_decide": g.how_to_decide}
+            {
+                "criterion": g.criterion,
+                "level": g.level,
+                "status": g.status.value,
+                "text": _t(texts[g.criterion].text),
+                "reason": g.reason,
+                "how_to_decide": g.how_to_decide,
+            }
             for g in result.gap
         ],
     }
@@ -79,8 +85,11 @@ def _metric(value: MetricValue) -> dict[str, Any]:
         "name": _t(spec.name) if spec else None,
         "unit": value.unit,
         "value": value.value,
-        "window": {"start": value.window.start.isoformat(), "end": value.window.end.isoformat(),
-                   "days": round(value.window.days)},
+        "window": {
+            "start": value.window.start.isoformat(),
+            "end": value.window.end.isoformat(),
+            "days": round(value.window.days),
+        },
         "sample_size": value.sample_size,
         "reason": value.reason,
         "evidence": list(value.evidence),
@@ -102,34 +111,68 @@ def report_dict(assessment: Assessment, framework: Framework) -> dict[str, Any]:
             for entry in item_dicts:
                 for key, count in entry["counts"].items():
                     totals[key] += count
-            sub_dicts.append({"id": sub_result.subdomain, "name": _t(subs[sub_result.subdomain].name),
-                              "level": sub_result.level, "items": item_dicts})
-        parts.append({
-            "id": part.id, "key": part.key, "number": part.number, "reference": part.reference,
-            "name": _t(part.name), "level": part_result.level,
-            "level_name": _t(framework.level_names.get(part_result.level)), "policy": part_result.policy,
-            "counts": totals, "subdomains": sub_dicts,
-        })
-    metrics = sorted({(m.metric, round(m.window.days)): m for m in assessment.metrics}.values(),
-                     key=lambda m: (m.metric, m.window.days))
+            sub_dicts.append(
+                {
+                    "id": sub_result.subdomain,
+                    "name": _t(subs[sub_result.subdomain].name),
+                    "level": sub_result.level,
+                    "items": item_dicts,
+                }
+            )
+        parts.append(
+            {
+                "id": part.id,
+                "key": part.key,
+                "number": part.number,
+                "reference": part.reference,
+                "name": _t(part.name),
+                "level": part_result.level,
+                "level_name": _t(framework.level_names.get(part_result.level)),
+                "policy": part_result.policy,
+                "counts": totals,
+                "subdomains": sub_dicts,
+            }
+        )
+    metrics = sorted(
+        {(m.metric, round(m.window.days)): m for m in assessment.metrics}.values(),
+        key=lambda m: (m.metric, m.window.days),
+    )
     return {
         "schema": SCHEMA,
         "generated_at": assessment.now.isoformat(),
         "project": assessment.project,
         "framework": {
-            "id": framework.id, "version": framework.version, "name": _t(framework.name),
+            "id": framework.id,
+            "version": framework.version,
+            "name": _t(framework.name),
             "levels": {str(n): _t(t) for n, t in framework.level_names.items()},
         },
-        "window": {"start": assessment.window.start.isoformat(), "end": assessment.window.end.isoformat(),
-                   "days": round(assessment.window.days)},
+        "window": {
+            "start": assessment.window.start.isoformat(),
+            "end": assessment.window.end.isoformat(),
+            "days": round(assessment.window.days),
+        },
         "parts": parts,
         "metrics": [_metric(m) for m in metrics],
-        "facts": [{"id": f.id, "value": f.value, "detail": f.detail, "evidence": list(f.evidence)}
-                  for f in sorted(assessment.facts, key=lambda f: f.id)],
-        "answers": [{"criterion": a.criterion, "answer": a.value, "evidence": list(a.evidence), "by": a.by,
-                     "at": a.at, "note": a.note} for a in assessment.answers],
+        "facts": [
+            {"id": f.id, "value": f.value, "detail": f.detail, "evidence": list(f.evidence)}
+            for f in sorted(assessment.facts, key=lambda f: f.id)
+        ],
+        "answers": [
+            {
+                "criterion": a.criterion,
+                "answer": a.value,
+                "evidence": list(a.evidence),
+                "by": a.by,
+                "at": a.at,
+                "note": a.note,
+            }
+            for a in assessment.answers
+        ],
     }
 
 
-def render_json(report: dict[str, Any]) -> str:
+def render_json(report: dict[str, Any], lang: str = "en") -> str:
+    """JSON carries both languages, so `lang` changes nothing; it keeps every renderer's signature alike."""
+    del lang
     return _json.dumps(report, ensure_ascii=False, indent=2) + "\n"

@@ -27,9 +27,11 @@ def render_markdown(report: dict[str, Any], lang: str = "en") -> str:
     ]
     for part in report["parts"]:
         c = part["counts"]
-        out.append(f"| {part['key'].upper()} {_cell(tx(part['name'], lang))} | {part['level']} "
-                   f"{_cell(tx(names.get(str(part['level'])), lang))} | "
-                   f"{s('summary_line', lang, met=c['met'], not_met=c['not_met'], unknown=c['unknown'])} |")
+        out.append(
+            f"| {part['key'].upper()} {_cell(tx(part['name'], lang))} | {part['level']} "
+            f"{_cell(tx(names.get(str(part['level'])), lang))} | "
+            f"{s('summary_line', lang, met=c['met'], not_met=c['not_met'], unknown=c['unknown'])} |"
+        )
     for part in report["parts"]:
         out += ["", f"## {part['key'].upper()} {tx(part['name'], lang)}: {part['level']}"]
         for sub in part["subdomains"]:
@@ -47,8 +49,9 @@ def _item(item: dict[str, Any], lang: str) -> list[str]:
             continue
         out.append(f"- L{level['number']} {_ICON[level['status']]} {_cell(tx(level['text'], lang))}")
         for crit in level["criteria"]:
-            out.append(f"  - {_ICON[crit['status']]} `{crit['id']}` {_cell(tx(crit['text'], lang))}: "
-                       f"{_cell(crit['reason'])}")
+            out.append(
+                f"  - {_ICON[crit['status']]} `{crit['id']}` {_cell(tx(crit['text'], lang))}: {_cell(crit['reason'])}"
+            )
     if item["gap"]:
         out += ["", f"{s('gap', lang)}:"]
         out += [f"- `{g['criterion']}` ({s(g['status'], lang)}): {_cell(g['how_to_decide'])}" for g in item["gap"]]

@@ -38,8 +38,12 @@ def render_terminal(report: dict[str, Any], lang: str = "en", detail: bool = Tru
     parts.add_column(s("criteria", lang))
     parts.add_column(s("policy", lang))
     for part in report["parts"]:
-        parts.add_row(f"{part['key'].upper()} {tx(part['name'], lang)}", _level(part["level"], names, lang),
-                      _counts(part["counts"], lang), part["policy"])
+        parts.add_row(
+            f"{part['key'].upper()} {tx(part['name'], lang)}",
+            _level(part["level"], names, lang),
+            _counts(part["counts"], lang),
+            part["policy"],
+        )
     blocks: list[RenderableType] = [head, parts]
     if detail:
         for part in report["parts"]:

@@ -93,14 +93,24 @@ def _quote(text: str) -> str:
 
 
 def answers_template(
-    framework: Framework, *, lang: Lang = "en", parts: list[str] | None = None,
-    assessment: Assessment | None = None, existing: dict[str, Answer] | None = None,
+    framework: Framework,
+    *,
+    lang: Lang = "en",
+    parts: list[str] | None = None,
+    assessment: Assessment | None = None,
+    existing: dict[str, Answer] | None = None,
 ) -> str:
     """YAML for the criteria no tool decides (and, given an assessment, those it left unknown)."""
     unknown: set[str] = set()
     if assessment is not None:
-        unknown = {v.criterion for p in assessment.parts for i in p.items() for lv in i.levels for v in lv.verdicts
-                   if v.status is Status.UNKNOWN}
+        unknown = {
+            v.criterion
+            for p in assessment.parts
+            for i in p.items()
+            for lv in i.levels
+            for v in lv.verdicts
+            if v.status is Status.UNKNOWN
+        }
     selected = [framework.part(k) for k in parts] if parts else list(framework.parts)
     lines = [
         "# devmaturity assessor answers (docs/answers.md)",

@@ -88,8 +88,14 @@ def collect_repository(store: Store, repo: GitRepository, config: Config, progre
     progress("commits", total)
     store.finish_run(run_id, "ok", {"new_commits": new, "total_commits": total, "facts": len(facts)}, problems)
     return CollectResult(
-        project_id=project_id, run_id=run_id, new_commits=new, total_commits=total, facts=tuple(facts),
-        trunk=trunk[0] if trunk else "", trunk_tip=trunk[1] if trunk else None, problems=tuple(problems),
+        project_id=project_id,
+        run_id=run_id,
+        new_commits=new,
+        total_commits=total,
+        facts=tuple(facts),
+        trunk=trunk[0] if trunk else "",
+        trunk_tip=trunk[1] if trunk else None,
+        problems=tuple(problems),
     )
 
 
@@ -117,7 +123,9 @@ def _reader(root: Path, problems: list[Problem]) -> Callable[[str], str | None]:
     return read
 
 
-def compute_metrics(framework: Framework, inputs: Inputs, window: Window, default_days: int) -> dict[tuple[str, int], MetricValue]:
+def compute_metrics(
+    framework: Framework, inputs: Inputs, window: Window, default_days: int
+) -> dict[tuple[str, int], MetricValue]:
     out: dict[tuple[str, int], MetricValue] = {}
     for metric, days in sorted(needed_metrics(framework, default_days)):
         out[(metric, days)] = compute(metric, inputs, Window.last(days, now=window.end))
@@ -125,8 +133,13 @@ def compute_metrics(framework: Framework, inputs: Inputs, window: Window, defaul
 
 
 def run_assessment(
-    path: Path, config: Config, *, store: Store | None = None, now: datetime | None = None,
-    parts: list[str] | None = None, progress: Progress = _quiet,
+    path: Path,
+    config: Config,
+    *,
+    store: Store | None = None,
+    now: datetime | None = None,
+    parts: list[str] | None = None,
+    progress: Progress = _quiet,
 ) -> AssessResult:
     """Collect the repository at `path`, then assess it against the configured framework."""
     framework, answers = prepare(config)
@@ -140,19 +153,35 @@ def run_assessment(
     try:
         horizon = moment - timedelta(days=max(config.window, *_windows(framework))) - HISTORY_HORIZON
         history = GitHistory.build(
-            store.load_commits(collected.project_id, horizon), store.load_refs(collected.project_id),
-            collected.trunk, collected.trunk_tip, config.release_tag_pattern,
+            store.load_commits(collected.project_id, horizon),
+            store.load_refs(collected.project_id),
+            collected.trunk,
+            collected.trunk_tip,
+            config.release_tag_pattern,
         )
         metrics = compute_metrics(framework, Inputs(history=history), window, config.window)
         facts = {f.id: f for f in (*collected.facts, *history_facts(history, window))}
         evidence = Evidence(metrics=metrics, facts=facts, answers=answers, thresholds=config.thresholds)
         assessment = assess(
-            framework, evidence, window=window, now=moment, parts=parts, policy=config.rollup,
-            metrics=metrics.values(), project=config.project or repo.root.name,
+            framework,
+            evidence,
+            window=window,
+            now=moment,
+            parts=parts,
+            policy=config.rollup,
+            metrics=metrics.values(),
+            project=config.project or repo.root.name,
         )
         report = report_dict(assessment, framework)
-        store.save_assessment(run_id, collected.project_id, framework.id, framework.version,
-                              (window.start, window.end), {p.key: p.level for p in assessment.parts}, report)
+        store.save_assessment(
+            run_id,
+            collected.project_id,
+            framework.id,
+            framework.version,
+            (window.start, window.end),
+            {p.key: p.level for p in assessment.parts},
+            report,
+        )
     except BaseException as exc:
         message = exc.one_line() if isinstance(exc, DevmaturityError) else type(exc).__name__
         store.finish_run(run_id, "failed", {"error": message}, ())

@@ -24,5 +24,7 @@ def framework_summary(framework: Framework) -> str:
     criteria = framework.criteria()
     by_kind = {k: sum(1 for c in criteria if c.kind is k) for k in CriterionKind}
     kinds = ", ".join(f"{n} {k.value}" for k, n in by_kind.items())
-    return (f"{framework.id} {framework.version}: {len(framework.parts)} parts, {len(framework.items())} items, "
-            f"{len(criteria)} criteria ({kinds})")
+    return (
+        f"{framework.id} {framework.version}: {len(framework.parts)} parts, {len(framework.items())} items, "
+        f"{len(criteria)} criteria ({kinds})"
+    )

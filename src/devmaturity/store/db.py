@@ -78,7 +78,9 @@ class Store:
                 cfg.attributes["connection"] = conn
                 command.upgrade(cfg, "head")
         except SQLAlchemyError as exc:
-            raise StoreError(f"cannot open the store at {_safe_url(str(self.engine.url))}: {_first_line(exc)}") from None
+            raise StoreError(
+                f"cannot open the store at {_safe_url(str(self.engine.url))}: {_first_line(exc)}"
+            ) from None
 
     @contextmanager
     def transaction(self) -> Iterator[Connection]:
@@ -103,18 +105,31 @@ class Store:
 
     def start_run(self, project_id: int, kind: str, inputs: dict[str, Any]) -> int:
         with self.transaction() as conn:
-            result = conn.execute(t.runs.insert().values(
-                project_id=project_id, kind=kind, status="running", started_at=int(time.time()),
-                inputs=json.dumps(inputs, sort_keys=True),
-            ))
-            return int(result.inserted_primary_key[0])
+            result = conn.execute(
+                t.runs.insert().values(
+                    project_id=project_id,
+                    kind=kind,
+                    status="running",
+                    started_at=int(time.time()),
+                    inputs=json.dumps(inputs, sort_keys=True),
+                )
+            )
+            key = result.inserted_primary_key
+            assert key is not None
+            return int(key[0])
 
     def finish_run(self, run_id: int, status: str, summary: dict[str, Any], problems: Sequence[Problem]) -> None:
         with self.transaction() as conn:
-            conn.execute(t.runs.update().where(t.runs.c.id == run_id).values(
-                status=status, finished_at=int(time.time()), summary=json.dumps(summary, sort_keys=True),
-                problems=json.dumps([{"source": p.source, "message": p.message} for p in problems]),
-            ))
+            conn.execute(
+                t.runs.update()
+                .where(t.runs.c.id == run_id)
+                .values(
+                    status=status,
+                    finished_at=int(time.time()),
+                    summary=json.dumps(summary, sort_keys=True),
+                    problems=json.dumps([{"source": p.source, "message": p.message} for p in problems]),
+                )
+            )
 
     def runs(self, project_id: int) -> list[dict[str, Any]]:
         with self.engine.connect() as conn:
@@ -165,16 +180,31 @@ class Store:
         with self.engine.connect() as conn:
             rows = conn.execute(select(t.refs).where(t.refs.c.project_id == project_id))
             return [
-                Ref(kind=RefKind(r.kind), name=r.name, target=r.target,
-                    time=_aware(r.time, r.tz or 0) if r.time is not None else None, annotated=bool(r.annotated))
+                Ref(
+                    kind=RefKind(r.kind),
+                    name=r.name,
+                    target=r.target,
+                    time=_aware(r.time, r.tz or 0) if r.time is not None else None,
+                    annotated=bool(r.annotated),
+                )
                 for r in rows
             ]
 
     # --- facts and assessments ---
 
     def save_facts(self, project_id: int, run_id: int, snapshot: str, facts: Sequence[Fact]) -> int:
-        rows = [{"project_id": project_id, "snapshot": snapshot, "fact_id": f.id, "value": f.value,
-                 "detail": f.detail, "evidence": json.dumps(list(f.evidence)), "run_id": run_id} for f in facts]
+        rows = [
+            {
+                "project_id": project_id,
+                "snapshot": snapshot,
+                "fact_id": f.id,
+                "value": f.value,
+                "detail": f.detail,
+                "evidence": json.dumps(list(f.evidence)),
+                "run_id": run_id,
+            }
+            for f in facts
+        ]
         if not rows:
             return 0
         with self.transaction() as conn:
@@ -188,21 +218,39 @@ class Store:
             return _count(conn, t.facts, t.facts.c.project_id == project_id)
 
     def save_assessment(
-        self, run_id: int, project_id: int, framework: str, version: str, window: tuple[datetime, datetime],
-        levels: dict[str, int], report: dict[str, Any],
+        self,
+        run_id: int,
+        project_id: int,
+        framework: str,
+        version: str,
+        window: tuple[datetime, datetime],
+        levels: dict[str, int],
+        report: dict[str, Any],
     ) -> int:
         with self.transaction() as conn:
-            result = conn.execute(t.assessments.insert().values(
-                run_id=run_id, project_id=project_id, framework=framework, framework_version=version,
-                window_start=int(window[0].timestamp()), window_end=int(window[1].timestamp()),
-                levels=json.dumps(levels, sort_keys=True), report=json.dumps(report, ensure_ascii=False),
-            ))
-            return int(result.inserted_primary_key[0])
+            result = conn.execute(
+                t.assessments.insert().values(
+                    run_id=run_id,
+                    project_id=project_id,
+                    framework=framework,
+                    framework_version=version,
+                    window_start=int(window[0].timestamp()),
+                    window_end=int(window[1].timestamp()),
+                    levels=json.dumps(levels, sort_keys=True),
+                    report=json.dumps(report, ensure_ascii=False),
+                )
+            )
+            key = result.inserted_primary_key
+            assert key is not None
+            return int(key[0])
 
     def assessments(self, project_id: int) -> list[dict[str, Any]]:
         with self.engine.connect() as conn:
-            query = select(t.assessments.c.id, t.assessments.c.framework, t.assessments.c.levels).where(
-                t.assessments.c.project_id == project_id).order_by(t.assessments.c.id)
+            query = (
+                select(t.assessments.c.id, t.assessments.c.framework, t.assessments.c.levels)
+                .where(t.assessments.c.project_id == project_id)
+                .order_by(t.assessments.c.id)
+            )
             return [{"id": r.id, "framework": r.framework, "levels": json.loads(r.levels)} for r in conn.execute(query)]
 
 
@@ -217,30 +265,50 @@ def _first_line(exc: BaseException) -> str:
 
 def _commit_row(project_id: int, run_id: int, c: Commit) -> dict[str, Any]:
     return {
-        "project_id": project_id, "sha": c.sha, "parents": " ".join(c.parents),
-        "author_name": c.author_name, "author_email": c.author_email,
-        "author_time": int(c.author_time.timestamp()), "author_tz": _tz_minutes(c.author_time),
-        "committer_name": c.committer_name, "committer_email": c.committer_email,
-        "committer_time": int(c.committer_time.timestamp()), "committer_tz": _tz_minutes(c.committer_time),
-        "subject": c.subject, "files": "\n".join(c.files), "insertions": c.insertions, "deletions": c.deletions,
+        "project_id": project_id,
+        "sha": c.sha,
+        "parents": " ".join(c.parents),
+        "author_name": c.author_name,
+        "author_email": c.author_email,
+        "author_time": int(c.author_time.timestamp()),
+        "author_tz": _tz_minutes(c.author_time),
+        "committer_name": c.committer_name,
+        "committer_email": c.committer_email,
+        "committer_time": int(c.committer_time.timestamp()),
+        "committer_tz": _tz_minutes(c.committer_time),
+        "subject": c.subject,
+        "files": "\n".join(c.files),
+        "insertions": c.insertions,
+        "deletions": c.deletions,
         "run_id": run_id,
     }
 
 
 def _commit_of(row: Any) -> Commit:
     return Commit(
-        sha=row["sha"], parents=tuple(row["parents"].split()), author_name=row["author_name"],
-        author_email=row["author_email"], author_time=_aware(row["author_time"], row["author_tz"]),
-        committer_name=row["committer_name"], committer_email=row["committer_email"],
-        committer_time=_aware(row["committer_time"], row["committer_tz"]), subject=row["subject"],
-        files=tuple(row["files"].split("\n")) if row["files"] else (), insertions=row["insertions"],
+        sha=row["sha"],
+        parents=tuple(row["parents"].split()),
+        author_name=row["author_name"],
+        author_email=row["author_email"],
+        author_time=_aware(row["author_time"], row["author_tz"]),
+        committer_name=row["committer_name"],
+        committer_email=row["committer_email"],
+        committer_time=_aware(row["committer_time"], row["committer_tz"]),
+        subject=row["subject"],
+        files=tuple(row["files"].split("\n")) if row["files"] else (),
+        insertions=row["insertions"],
         deletions=row["deletions"],
     )
 
 
 def _ref_row(project_id: int, run_id: int, ref: Ref) -> dict[str, Any]:
     return {
-        "project_id": project_id, "kind": ref.kind.value, "name": ref.name, "target": ref.target,
+        "project_id": project_id,
+        "kind": ref.kind.value,
+        "name": ref.name,
+        "target": ref.target,
         "time": int(ref.time.timestamp()) if ref.time else None,
-        "tz": _tz_minutes(ref.time) if ref.time else None, "annotated": ref.annotated, "run_id": run_id,
+        "tz": _tz_minutes(ref.time) if ref.time else None,
+        "annotated": ref.annotated,
+        "run_id": run_id,
     }

@@ -18,7 +18,8 @@ from sqlalchemy import (
 metadata = MetaData()
 
 projects = Table(
-    "projects", metadata,
+    "projects",
+    metadata,
     Column("id", Integer, primary_key=True),
     Column("name", String(200), nullable=False, unique=True, comment="project name, unique in the store"),
     Column("root", Text, nullable=False, comment="path of the repository the project was first read from"),
@@ -27,7 +28,8 @@ projects = Table(
 )
 
 runs = Table(
-    "runs", metadata,
+    "runs",
+    metadata,
     Column("id", Integer, primary_key=True),
     Column("project_id", Integer, ForeignKey("projects.id", ondelete="CASCADE"), nullable=False),
     Column("kind", String(30), nullable=False, comment="collect | assess"),
@@ -41,7 +43,8 @@ runs = Table(
 )
 
 commits = Table(
-    "commits", metadata,
+    "commits",
+    metadata,
     Column("project_id", Integer, ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True),
     Column("sha", String(64), primary_key=True, comment="natural key with project_id"),
     Column("parents", Text, nullable=False, comment="space-separated parent shas"),
@@ -63,7 +66,8 @@ commits = Table(
 Index("ix_commits_time", commits.c.project_id, commits.c.committer_time)
 
 refs = Table(
-    "refs", metadata,
+    "refs",
+    metadata,
     Column("project_id", Integer, ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True),
     Column("kind", String(10), primary_key=True, comment="branch | tag"),
     Column("name", String(400), primary_key=True),
@@ -76,7 +80,8 @@ refs = Table(
 )
 
 facts = Table(
-    "facts", metadata,
+    "facts",
+    metadata,
     Column("project_id", Integer, ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True),
     Column("snapshot", String(64), primary_key=True, comment="commit sha of the tree the fact was read from"),
     Column("fact_id", String(100), primary_key=True),
@@ -88,7 +93,8 @@ facts = Table(
 )
 
 assessments = Table(
-    "assessments", metadata,
+    "assessments",
+    metadata,
     Column("id", Integer, primary_key=True),
     Column("run_id", Integer, ForeignKey("runs.id"), nullable=False, unique=True),
     Column("project_id", Integer, ForeignKey("projects.id", ondelete="CASCADE"), nullable=False),

@@ -1,0 +1,1 @@
+"""The vocabulary as frozen dataclasses and enums, no I/O."""

@@ -89,7 +89,7 @@ def test_empty_window_gives_unknown_with_reason_not_zero(history: m.GitHistory) 
 
 def test_history_facts(history: m.GitHistory) -> None:
     facts = {f.id: f for f in m.history_facts(history, WINDOW)}
-    assert facts["vcs.git"].value and facts["vcs.tags"].value and facts["vcs.merges"].value
+    assert "vcs.git" not in facts and facts["vcs.tags"].value and facts["vcs.merges"].value
     assert "2 merge(s)" in facts["vcs.merges"].detail
 
 

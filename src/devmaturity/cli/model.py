@@ -101,6 +101,7 @@ def metrics(lang: str) -> None:
     pick: Lang = "zh" if lang == "zh" else "en"
     done = set(implemented())
     table = Table("id", "unit", "better", "evidence", "computed", "name")
+    table.columns[0].no_wrap = True
     for spec in METRICS:
         table.add_row(
             spec.id,
@@ -119,6 +120,7 @@ def facts(lang: str) -> None:
     """List the fact catalogue (ids usable in model files)."""
     pick: Lang = "zh" if lang == "zh" else "en"
     table = Table("id", "evidence", "meaning")
+    table.columns[0].no_wrap = True
     for spec in FACTS:
         table.add_row(spec.id, spec.evidence.value, spec.name.get(pick))
     Console().print(table)

@@ -10,8 +10,8 @@ from typing import Any
 import yaml
 
 from devmaturity.errors import ModelFileError, UnknownFrameworkError
-from devmaturity.metrics.catalogue import METRIC_IDS
-from devmaturity.model.facts import FACT_IDS
+from devmaturity.metrics.catalogue import METRIC_IDS, metric_spec
+from devmaturity.model.facts import FACT_IDS, fact_spec
 from devmaturity.model.framework import (
     Criterion,
     CriterionKind,
@@ -356,7 +356,7 @@ def _criterion(cid: str, raw: object, ctx: _Ctx) -> Criterion:
             kind=CriterionKind.FACT,
             fact=fact,
             expected=equals,
-            text=text or Text.same(fact if equals else f"not {fact}"),
+            text=text or _fact_text(fact, equals),
         )
     hint = raw.get("evidence")
     return Criterion(
@@ -393,8 +393,21 @@ def _metric_criterion(cid: str, raw: Mapping[str, Any], ctx: _Ctx, text: Text | 
         op=op,
         value=float(value),
         window_days=window_days,
-        text=text or Text.same(f"{metric} {op.value} {value:g}"),
+        text=text or _metric_text(metric, op, float(value)),
     )
+
+
+def _fact_text(fact: str, expected: bool) -> Text:
+    name = fact_spec(fact).name
+    if expected:
+        return name
+    return Text(zh=f"不成立：{name.zh}", en=f"Not the case: {name.en}")
+
+
+def _metric_text(metric: str, op: Op, value: float) -> Text:
+    spec = metric_spec(metric)
+    shown = f"{value * 100:g}%" if spec.unit == "ratio" else f"{value:g} {spec.unit}"
+    return Text(zh=f"{spec.name.zh} {op.value} {shown}", en=f"{spec.name.en} {op.value} {shown}")
 
 
 def _ident(raw: Mapping[str, Any], key: str, ctx: _Ctx) -> str:

@@ -220,16 +220,10 @@ def reviewed_change_share(history: GitHistory, window: Window) -> MetricValue:
 
 
 def history_facts(history: GitHistory, window: Window) -> list[Fact]:
-    """vcs.git, vcs.tags and vcs.merges as seen in the history."""
+    """vcs.tags and vcs.merges as seen in the history (vcs.git comes from the collection itself)."""
     releases = history.releases()
     merges = [c for c in history.trunk_in(window) if c.is_merge]
     return [
-        Fact(
-            id="vcs.git",
-            value=bool(history.commits),
-            detail=f"{len(history.commits)} commits in git",
-            evidence=(history.trunk_name,) if history.trunk_name else (),
-        ),
         Fact(
             id="vcs.tags",
             value=bool(releases),

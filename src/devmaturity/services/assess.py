@@ -77,8 +77,9 @@ def collect_repository(store: Store, repo: GitRepository, config: Config, progre
         snapshot = repo.head() or "none"
         facts, _pipelines, tree_problems = collect_tree_facts(repo.tracked_files(), _reader(repo.root, problems))
         problems.extend(tree_problems)
-        store.save_facts(project_id, run_id, snapshot, facts)
         total = store.count_commits(project_id)
+        facts.append(Fact(id="vcs.git", value=total > 0, detail=f"{total} commits in git", evidence=(str(repo.root),)))
+        store.save_facts(project_id, run_id, snapshot, facts)
     except DevmaturityError as exc:
         store.finish_run(run_id, "failed", {"error": exc.one_line()}, problems)
         raise

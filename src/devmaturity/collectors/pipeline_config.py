@@ -77,14 +77,22 @@ def classify(job: Job) -> None:
         job.stages.add("deploy")
 
 
+_NOT_WHAT_A_JOB_DOES = {"needs", "dependencies", "extends"}
+
+
 def _flatten(value: object) -> str:
-    """All strings inside a YAML value, one per line (keys included), for keyword matching."""
+    """All strings inside a YAML value, one per line (keys included), for keyword matching.
+
+    Keys naming other jobs (needs, dependencies, extends) are left out: a job that needs `lint` does not lint.
+    """
     parts: list[str] = []
     stack: list[object] = [value]
     while stack:
         node = stack.pop()
         if isinstance(node, Mapping):
             for key, sub in node.items():
+                if key in _NOT_WHAT_A_JOB_DOES:
+                    continue
                 parts.append(str(key))
                 stack.append(sub)
         elif isinstance(node, list):

@@ -22,8 +22,9 @@ def radar_svg(labels: list[str], values: list[int], max_level: int, size: int = 
             f'<svg xmlns="http://www.w3.org/2000/svg" width="{size}" height="{22 * len(labels) + 8}" '
             f'role="img">{rows}</svg>'
         )
-    cx = cy = size / 2
-    radius = size / 2 - 70
+    width = size + 320  # room for labels left and right
+    cx, cy = width / 2, size / 2
+    radius = size / 2 - 40
     n = len(labels)
 
     def point(i: int, r: float) -> tuple[float, float]:
@@ -46,7 +47,7 @@ def radar_svg(labels: list[str], values: list[int], max_level: int, size: int = 
     pts = " ".join(f"{x:.1f},{y:.1f}" for x, y in (point(i, radius * v / max_level) for i, v in enumerate(values)))
     parts.append(f'<polygon points="{pts}" fill="rgba(37,99,235,0.25)" stroke="#2563eb" stroke-width="2"/>')
     return Markup(  # noqa: S704 - every label is escaped by _esc
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{size}" height="{size}" viewBox="0 0 {size} {size}" '
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{size}" viewBox="0 0 {width} {size}" '
         f'role="img">{"".join(parts)}</svg>'
     )
 

@@ -64,16 +64,39 @@ def test_facts_from_a_github_project() -> None:
     }
     facts = _tree(files)
     expected_true = [
-        "ci.present", "ci.github_actions", "pipeline.trigger.commit", "pipeline.trigger.pull_request",
-        "pipeline.trigger.schedule", "pipeline.trigger.automatic", "pipeline.stage.unit_test",
-        "pipeline.stage.ui_test", "pipeline.stage.static_analysis", "pipeline.stage.security_scan",
-        "pipeline.stage.deploy", "pipeline.deploy_after_tests", "pipeline.multi_environment", "build.scripted",
-        "deps.lockfile", "container.dockerfile", "iac.present", "tests.unit", "db.migrations",
-        "quality.gate_defined", "vcs.config_versioned",
+        "ci.present",
+        "ci.github_actions",
+        "pipeline.trigger.commit",
+        "pipeline.trigger.pull_request",
+        "pipeline.trigger.schedule",
+        "pipeline.trigger.automatic",
+        "pipeline.stage.unit_test",
+        "pipeline.stage.ui_test",
+        "pipeline.stage.static_analysis",
+        "pipeline.stage.security_scan",
+        "pipeline.stage.deploy",
+        "pipeline.deploy_after_tests",
+        "pipeline.multi_environment",
+        "build.scripted",
+        "deps.lockfile",
+        "container.dockerfile",
+        "iac.present",
+        "tests.unit",
+        "db.migrations",
+        "quality.gate_defined",
+        "vcs.config_versioned",
     ]
     assert {k for k in expected_true if not facts[k]} == set()
-    expected_false = ["ci.gitlab_ci", "ci.jenkins", "pipeline.manual_approval", "tests.ui", "tests.performance",
-                      "pipeline.stage.performance_test", "vcs.codeowners", "deps.update_automation"]
+    expected_false = [
+        "ci.gitlab_ci",
+        "ci.jenkins",
+        "pipeline.manual_approval",
+        "tests.ui",
+        "tests.performance",
+        "pipeline.stage.performance_test",
+        "vcs.codeowners",
+        "deps.update_automation",
+    ]
     assert {k for k in expected_false if facts[k]} == set()
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -56,24 +56,33 @@ def test_symlink_loop_is_unreadable(capsys: pytest.CaptureFixture[str], tmp_path
     _one_line(err, "unreadable-path")
 
 
-@pytest.mark.skipif(shutil.which("setpriv") is None, reason="needs setpriv to drop root privileges")
-def test_permission_denied_is_unreadable(tmp_path: Path) -> None:
-    """Run as an unprivileged user against a folder it may not read (root would bypass the permission)."""
-    locked = tmp_path / "locked"
+def test_permission_denied_is_unreadable() -> None:
+    """A folder the user may not read. Root reads everything, so as root a forked child drops to `nobody`."""
+    base = Path(tempfile.mkdtemp(prefix="devmaturity-perm-", dir="/tmp"))
+    base.chmod(0o755)
+    locked = base / "locked"
     build_history(locked)
     locked.chmod(0o000)
-    os.chmod(tmp_path, 0o755)
-    env = {**os.environ, "DEVMATURITY_DATABASE_URL": "sqlite:////tmp/devmaturity-nobody-test.db"}
-    cmd = [sys.executable, "-m", "devmaturity", "assess", str(locked)]
-    if os.geteuid() == 0:
-        cmd = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", *cmd]
-    try:
-        done = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd="/tmp", check=False)
-    finally:
-        locked.chmod(0o755)
-    assert done.returncode == 77, done.stderr
-    assert done.stderr.strip().startswith("error[unreadable-path]: ") and "permission denied" in done.stderr
-    assert "Traceback" not in done.stderr
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # child: drop privileges, run the CLI in-process, report through the pipe
+        os.close(read_end)
+        sys.stderr = os.fdopen(write_end, "w")
+        if os.geteuid() == 0:
+            os.setgid(65534)
+            os.setuid(65534)
+        code = run(["assess", str(locked), "--db", f"sqlite:///{base}/never.db"])
+        sys.stderr.flush()
+        os._exit(code)
+    os.close(write_end)
+    with os.fdopen(read_end) as pipe:
+        err = pipe.read()
+    _, status = os.waitpid(pid, 0)
+    locked.chmod(0o755)
+    shutil.rmtree(base)
+    assert os.waitstatus_to_exitcode(status) == 77, err
+    assert err.strip().startswith("error[unreadable-path]: ") and "permission denied" in err
+    assert "Traceback" not in err
 
 
 def test_empty_repository(capsys: pytest.CaptureFixture[str], tmp_path: Path, db: str) -> None:

@@ -73,7 +73,7 @@ def _run(path: Path, config: Config, parts: list[str] | None, console: Console) 
 
 
 @click.command()
-@click.argument("path", type=click.Path(path_type=Path), default=".")
+@click.argument("path", type=click.Path(path_type=Path, readable=False), default=".")
 @_options
 @click.option("--part", "parts", multiple=True, help="Only these parts (e.g. cd); repeatable.")
 @click.option(
@@ -117,7 +117,7 @@ def assess(
 
 
 @click.command()
-@click.argument("path", type=click.Path(path_type=Path), default=".")
+@click.argument("path", type=click.Path(path_type=Path, readable=False), default=".")
 @_options
 @click.option("--min-level", type=click.IntRange(1, 5), required=True, help="The bar every selected part must reach.")
 @click.option("--part", "parts", multiple=True, help="Only these parts (default: every part); repeatable.")

@@ -72,7 +72,26 @@ SETTINGS: tuple[SettingSpec, ...] = (
     SettingSpec("rollup", _text, None, "part roll-up policy: weakest_link (default), mean, median, share:0.8"),
     SettingSpec("answers", _text, None, "path of the assessor answers file"),
     SettingSpec("project", _text, None, "project name; the repository folder name by default"),
+    SettingSpec(
+        "manual_test_cases",
+        lambda v: _count(v),
+        None,
+        "number of manual test cases, the denominator's other half of automated_test_ratio",
+    ),
 )
+REPORT_KINDS = ("junit", "coverage", "sarif")
+TEST_KINDS = ("unit", "integration", "ui", "performance")
+
+
+def _count(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise ValueError("a whole number is required")
+    number = int(value)
+    if number < 0:
+        raise ValueError("must not be negative")
+    return number
+
+
 _BY_NAME = {spec.name: spec for spec in SETTINGS}
 
 
@@ -87,7 +106,10 @@ class Config:
     rollup: str | None = None
     answers: str | None = None
     project: str | None = None
+    manual_test_cases: int | None = None
     thresholds: dict[str, float] = field(default_factory=dict)
+    report_globs: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    test_kinds: dict[str, tuple[str, ...]] = field(default_factory=dict)
     origin: dict[str, str] = field(default_factory=dict)
 
 
@@ -131,6 +153,21 @@ def _thresholds(raw: object, origin: str) -> dict[str, float]:
     return out
 
 
+def _globs(raw: object, kinds: tuple[str, ...], origin: str) -> dict[str, tuple[str, ...]]:
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{origin} must be a table of kind = [globs]")
+    out: dict[str, tuple[str, ...]] = {}
+    for kind, globs in raw.items():
+        if kind not in kinds:
+            raise ConfigError(f"{origin}: unknown kind {kind!r}; use one of {', '.join(kinds)}")
+        if isinstance(globs, str):
+            globs = [globs]
+        if not isinstance(globs, list) or not all(isinstance(g, str) and g for g in globs):
+            raise ConfigError(f"{origin}.{kind}: a list of glob patterns is required")
+        out[kind] = tuple(globs)
+    return out
+
+
 def _is_file(path: Path) -> bool:
     try:
         return path.is_file()
@@ -152,10 +189,15 @@ def load_config(
         section = doc.get("devmaturity", doc)
         if not isinstance(section, dict):
             raise ConfigError(f"{path}: [devmaturity] must be a table")
-        plain = {k: v for k, v in section.items() if k != "thresholds" and not isinstance(v, dict)}
+        tables = ("thresholds", "reports", "test_kinds")
+        plain = {k: v for k, v in section.items() if k not in tables}
         config = _apply(config, plain, str(path))
         if "thresholds" in section:
             config = replace(config, thresholds=_thresholds(section["thresholds"], str(path)))
+        if "reports" in section:
+            config = replace(config, report_globs=_globs(section["reports"], REPORT_KINDS, f"{path}: [reports]"))
+        if "test_kinds" in section:
+            config = replace(config, test_kinds=_globs(section["test_kinds"], TEST_KINDS, f"{path}: [test_kinds]"))
     environ = os.environ if env is None else env
     from_env = {
         spec.name: environ[f"DEVMATURITY_{spec.name.upper()}"]

@@ -26,9 +26,10 @@ def cli() -> None:
 
 
 def _register() -> None:
-    from devmaturity.cli import answers, assess, model
+    from devmaturity.cli import answers, assess, ingest, model
 
-    for command in (assess.assess, assess.gate, model.model, model.metrics, model.facts, answers.answers):
+    for command in (assess.assess, assess.gate, ingest.ingest, model.model, model.metrics, model.facts,
+                    answers.answers):
         cli.add_command(command)
 
 

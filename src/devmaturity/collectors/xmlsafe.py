@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
@@ -12,9 +11,7 @@ from lxml import etree
 from devmaturity.collectors.base import ReportError
 
 DEFAULT_MAX_BYTES = 2 * 1024 * 1024 * 1024
-PROLOG_SCAN_BYTES = 64 * 1024
-_ENTITY_DECL = re.compile(rb"<!ENTITY", re.IGNORECASE)
-_DOCTYPE = re.compile(rb"<!DOCTYPE\s+[^\s>\[]+([^>\[]*)(\[)?", re.IGNORECASE)
+PROLOG_SCAN_BYTES = 1024 * 1024
 
 
 class UnsafeXml(ReportError):
@@ -31,24 +28,58 @@ def check_file(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> int:
     return size
 
 
+def _decode(head: bytes) -> str:
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return head.decode("utf-16", errors="replace")
+    return head.decode("utf-8", errors="replace")
+
+
 def check_prolog(head: bytes) -> None:
-    """Reject entity declarations and internal DTD subsets before the parser sees them.
+    """Read the prolog (everything before the root element) and refuse entity declarations and internal subsets.
 
     A plain DOCTYPE naming an external DTD (coverage.py's Cobertura and JaCoCo write one) is allowed: it is never
-    loaded. Anything declaring entities is refused, which covers billion-laughs, quadratic blow-up and XXE.
+    loaded. Anything declaring entities is refused, which covers billion-laughs, quadratic blow-up and XXE. The
+    whole prolog is scanned, however many comments precede the DOCTYPE; a prolog longer than `head` is refused.
     """
     if b"\x00" in head[:1024] and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise UnsafeXml("binary content, not XML")
-    if _ENTITY_DECL.search(head):
+    text = _decode(head).lstrip("\ufeff")
+    pos = 0
+    while True:
+        pos = len(text) - len(text[pos:].lstrip())
+        if pos >= len(text):
+            break
+        if text.startswith("<?", pos):
+            terminator = "?>"
+        elif text.startswith("<!--", pos):
+            terminator = "-->"
+        elif text[pos : pos + 9].upper() == "<!DOCTYPE":
+            _check_doctype(text, pos)
+            terminator = ">"
+        elif text.startswith("<", pos):
+            return  # the root element: the prolog is over
+        else:
+            raise UnsafeXml("not XML: text before the first element")
+        end = text.find(terminator, pos)
+        if end < 0:
+            break
+        pos = end + len(terminator)
+    raise UnsafeXml(f"XML prolog longer than {len(head):,} bytes or unterminated (refused)")
+
+
+def _check_doctype(text: str, pos: int) -> None:
+    close = text.find(">", pos)
+    bracket = text.find("[", pos)
+    if bracket < 0 or (0 <= close < bracket):
+        return  # a DOCTYPE that only names an external DTD: harmless, it is never loaded
+    if "<!ENTITY" in text[bracket:].upper():
         raise UnsafeXml("declares XML entities (refused: entity expansion and external entities are not allowed)")
-    match = _DOCTYPE.search(head)
-    if match and match.group(2):
-        raise UnsafeXml("has an internal DTD subset (refused: DTDs may declare entities)")
+    raise UnsafeXml("has an internal DTD subset (refused: DTDs may declare entities)")
 
 
-def iterparse(stream: IO[bytes], tags: tuple[str, ...] | None = None, events: tuple[str, ...] = ("end",)) -> Iterator[
-    tuple[str, Any]
-]:
+def iterparse(
+    stream: IO[bytes], tags: tuple[str, ...] | None = None, events: tuple[str, ...] = ("end",)
+) -> Iterator[tuple[str, Any]]:
     """lxml iterparse with entities, DTD loading and network off; yields (event, element)."""
     return etree.iterparse(  # type: ignore[no-any-return]
         stream,

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
-from devmaturity.metrics import git
+from devmaturity.metrics import coverage, git, security, testing
 from devmaturity.metrics.catalogue import METRICS, metric_spec
+from devmaturity.model.evidence import CoverageReport, Scan, Severity, TestKind, TestRun
 from devmaturity.model.metric import MetricValue, Window
+
+E = TypeVar("E")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -15,31 +19,96 @@ class Inputs:
     """The evidence available to metrics in one assessment; None means that source was not collected."""
 
     history: git.GitHistory | None = None
+    test_runs: Sequence[TestRun] | None = None
+    coverage: Sequence[CoverageReport] | None = None
+    scans: Sequence[Scan] | None = None
+    manual_test_cases: int | None = None
 
 
 Compute = Callable[[Inputs, Window], MetricValue]
 
 
-def _from_history(fn: Callable[[git.GitHistory, Window], MetricValue]) -> Compute:
+def _needs(
+    get: Callable[[Inputs], E | None], fn: Callable[[E, Window], MetricValue], mid: str, missing: str
+) -> Compute:
+    """Wrap a pure metric so that a source never collected gives unknown with the reason."""
+
     def compute(inputs: Inputs, window: Window) -> MetricValue:
-        if inputs.history is None:
-            spec = metric_spec(fn.__name__)
-            return MetricValue(
-                metric=spec.id, value=None, unit=spec.unit, window=window, reason="no git history collected"
-            )
-        return fn(inputs.history, window)
+        evidence = get(inputs)
+        if evidence is None or (isinstance(evidence, Sequence) and not evidence):
+            spec = metric_spec(mid)
+            return MetricValue(metric=mid, value=None, unit=spec.unit, window=window, reason=missing)
+        return fn(evidence, window)
 
     return compute
 
 
-COMPUTE: dict[str, Compute] = {
-    "commit_frequency": _from_history(git.commit_frequency),
-    "integration_frequency": _from_history(git.integration_frequency),
-    "branch_lifetime": _from_history(git.branch_lifetime),
-    "release_frequency": _from_history(git.release_frequency),
-    "reviewed_change_share": _from_history(git.reviewed_change_share),
-    "active_developers": _from_history(git.active_developers),
-}
+def _git(mid: str, fn: Callable[[git.GitHistory, Window], MetricValue]) -> tuple[str, Compute]:
+    return mid, _needs(lambda i: i.history, fn, mid, "no git history collected")
+
+
+def _tests(mid: str, fn: Callable[[Sequence[TestRun], Window], MetricValue]) -> tuple[str, Compute]:
+    return mid, _needs(lambda i: i.test_runs, fn, mid, "no test reports (JUnit XML) collected for this project")
+
+
+def _cov(mid: str, fn: Callable[[Sequence[CoverageReport], Window], MetricValue]) -> tuple[str, Compute]:
+    return mid, _needs(lambda i: i.coverage, fn, mid, "no coverage reports collected for this project")
+
+
+def _sec(mid: str, fn: Callable[[Sequence[Scan], Window], MetricValue]) -> tuple[str, Compute]:
+    return mid, _needs(lambda i: i.scans, fn, mid, "no security scans (SARIF) collected for this project")
+
+
+def _ratio(inputs: Inputs, window: Window) -> MetricValue:
+    runs = inputs.test_runs or ()
+    if not runs:
+        return MetricValue(
+            metric="automated_test_ratio",
+            value=None,
+            unit="ratio",
+            window=window,
+            reason="no test reports (JUnit XML) collected for this project",
+        )
+    return testing.automated_test_ratio(runs, window, inputs.manual_test_cases)
+
+
+def _age(inputs: Inputs, window: Window) -> MetricValue:
+    scans = inputs.scans or ()
+    if not scans:
+        return MetricValue(
+            metric="critical_finding_age",
+            value=None,
+            unit="days",
+            window=window,
+            reason="no security scans (SARIF) collected for this project",
+        )
+    return security.critical_finding_age(scans, window)
+
+
+COMPUTE: dict[str, Compute] = dict(
+    [
+        _git("commit_frequency", git.commit_frequency),
+        _git("integration_frequency", git.integration_frequency),
+        _git("branch_lifetime", git.branch_lifetime),
+        _git("release_frequency", git.release_frequency),
+        _git("reviewed_change_share", git.reviewed_change_share),
+        _git("active_developers", git.active_developers),
+        _tests("automated_test_count", testing.case_count("automated_test_count", None)),
+        _tests("unit_test_count", testing.case_count("unit_test_count", TestKind.UNIT)),
+        _tests("interface_test_count", testing.case_count("interface_test_count", TestKind.INTEGRATION)),
+        _tests("ui_test_count", testing.case_count("ui_test_count", TestKind.UI)),
+        _tests("test_pass_rate", testing.test_pass_rate),
+        _tests("automation_success_rate", testing.automation_success_rate),
+        _tests("flaky_test_rate", testing.flaky_test_rate),
+        _tests("ui_automation_success_rate", testing.ui_automation_success_rate),
+        _cov("unit_test_line_coverage", coverage.unit_test_line_coverage),
+        _cov("unit_test_branch_coverage", coverage.unit_test_branch_coverage),
+        _sec("open_critical_findings", security.open_by_severity("open_critical_findings", Severity.CRITICAL)),
+        _sec("open_high_findings", security.open_by_severity("open_high_findings", Severity.HIGH)),
+        ("automated_test_ratio", _ratio),
+        ("critical_finding_age", _age),
+    ]
+)
 
 
 def compute(metric_id: str, inputs: Inputs, window: Window) -> MetricValue:

@@ -162,3 +162,101 @@ class SecurityFinding:
     level: str = "warning"
     suppressed: bool = False
     baseline_state: str | None = None
+
+
+class ReportKind(enum.StrEnum):
+    JUNIT = "junit"
+    COVERAGE = "coverage"
+    SARIF = "sarif"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ReportMeta:
+    """Where an ingested report came from and the commit and time it belongs to."""
+
+    kind: ReportKind
+    digest: str
+    path: str
+    format: str
+    observed_at: datetime
+    commit: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CaseOutcome:
+    key: str
+    kind: TestKind
+    outcome: TestOutcome
+    flaky: bool = False
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TestRun:
+    """One ingested JUnit report as the metrics see it: one automated run."""
+
+    report: int
+    observed_at: datetime
+    commit: str | None
+    cases: tuple[CaseOutcome, ...]
+
+    @property
+    def green(self) -> bool:
+        return all(c.outcome in (TestOutcome.PASSED, TestOutcome.SKIPPED) for c in self.cases)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CoverageReport:
+    report: int
+    observed_at: datetime
+    commit: str | None
+    snapshot: CoverageSnapshot
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Scan:
+    """One ingested SARIF report: the findings of the tools it holds at one time."""
+
+    report: int
+    observed_at: datetime
+    commit: str | None
+    findings: tuple[SecurityFinding, ...]
+
+
+def merge_snapshots(snapshots: list[CoverageSnapshot]) -> CoverageSnapshot:
+    """Several coverage reports of one build as one: per file the larger covered and valid counts
+    (reports of one build overlap on shared files; per-line data is not kept, so max is the safe union bound)."""
+    if len(snapshots) == 1:
+        return snapshots[0]
+    files: dict[str, FileCoverage] = {}
+    loose = CoverageSnapshot(format="merged", lines_covered=0, lines_valid=0)
+    for snap in snapshots:
+        if not snap.files:
+            loose = CoverageSnapshot(
+                format="merged",
+                lines_covered=loose.lines_covered + snap.lines_covered,
+                lines_valid=loose.lines_valid + snap.lines_valid,
+                branches_covered=loose.branches_covered + snap.branches_covered,
+                branches_valid=loose.branches_valid + snap.branches_valid,
+            )
+        for f in snap.files:
+            old = files.get(f.path)
+            files[f.path] = (
+                f
+                if old is None
+                else FileCoverage(
+                    path=f.path,
+                    lines_covered=max(old.lines_covered, f.lines_covered),
+                    lines_valid=max(old.lines_valid, f.lines_valid),
+                    branches_covered=max(old.branches_covered, f.branches_covered),
+                    branches_valid=max(old.branches_valid, f.branches_valid),
+                )
+            )
+    merged = tuple(files[p] for p in sorted(files))
+    return CoverageSnapshot(
+        format="merged",
+        lines_covered=loose.lines_covered + sum(f.lines_covered for f in merged),
+        lines_valid=loose.lines_valid + sum(f.lines_valid for f in merged),
+        branches_covered=loose.branches_covered + sum(f.branches_covered for f in merged),
+        branches_valid=loose.branches_valid + sum(f.branches_valid for f in merged),
+        files=merged,
+    )

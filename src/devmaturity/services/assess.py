@@ -23,6 +23,7 @@ from devmaturity.model.metric import MetricValue, Window
 from devmaturity.reports.json import report_dict
 from devmaturity.services.answers import load_answers
 from devmaturity.services.catalog import select_parts
+from devmaturity.services.ingest import discover, ingest_files
 from devmaturity.store.db import Store
 
 HISTORY_HORIZON = timedelta(days=365)
@@ -45,6 +46,7 @@ class CollectResult:
     trunk: str
     trunk_tip: str | None
     problems: tuple[Problem, ...] = ()
+    reports: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -75,8 +77,12 @@ def collect_repository(store: Store, repo: GitRepository, config: Config, progre
         new = store.save_git(project_id, run_id, _counting(repo.commits(exclude=known), progress), refs)
         trunk = repo.trunk(config.trunk)
         snapshot = repo.head() or "none"
-        facts, _pipelines, tree_problems = collect_tree_facts(repo.tracked_files(), _reader(repo.root, problems))
+        paths = repo.tracked_files()
+        facts, _pipelines, tree_problems = collect_tree_facts(paths, _reader(repo.root, problems))
         problems.extend(tree_problems)
+        tracked = set(paths)
+        progress("reports", 0)
+        reports = _ingest_discovered(store, project_id, run_id, repo, config, tracked, problems)
         total = store.count_commits(project_id)
         facts.append(Fact(id="vcs.git", value=total > 0, detail=f"{total} commits in git", evidence=(str(repo.root),)))
         store.save_facts(project_id, run_id, snapshot, facts)
@@ -97,7 +103,29 @@ def collect_repository(store: Store, repo: GitRepository, config: Config, progre
         trunk=trunk[0] if trunk else "",
         trunk_tip=trunk[1] if trunk else None,
         problems=tuple(problems),
+        reports=tuple(reports),
     )
+
+
+def _ingest_discovered(
+    store: Store,
+    project_id: int,
+    run_id: int,
+    repo: GitRepository,
+    config: Config,
+    tracked: set[str],
+    problems: list[Problem],
+) -> list[tuple[str, str]]:
+    """Reports found under the working tree, stamped with HEAD: (kind, path) of each newly ingested one."""
+    found: list[tuple[str, str]] = []
+    head = repo.head()
+    for kind, paths in discover(repo.root, config, tracked).items():
+        result = ingest_files(
+            store, project_id, run_id, kind, paths, config, commit=head, repo_root=repo.root, tracked=tracked
+        )
+        problems.extend(result.problems)
+        found.extend((kind.value, path) for path, _ in result.ingested)
+    return found
 
 
 def _counting(commits: Iterator[Commit], progress: Progress) -> Iterator[Commit]:
@@ -160,7 +188,14 @@ def run_assessment(
             collected.trunk_tip,
             config.release_tag_pattern,
         )
-        metrics = compute_metrics(framework, Inputs(history=history), window, config.window)
+        inputs = Inputs(
+            history=history,
+            test_runs=store.load_test_runs(collected.project_id, horizon),
+            coverage=store.load_coverage(collected.project_id, horizon),
+            scans=store.load_scans(collected.project_id, horizon),
+            manual_test_cases=config.manual_test_cases,
+        )
+        metrics = compute_metrics(framework, inputs, window, config.window)
         facts = {f.id: f for f in (*collected.facts, *history_facts(history, window))}
         evidence = Evidence(metrics=metrics, facts=facts, answers=answers, thresholds=config.thresholds)
         assessment = assess(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import time
 from collections.abc import Iterable, Iterator, Sequence
@@ -16,7 +17,26 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from devmaturity.errors import ConfigError, StoreError
-from devmaturity.model.evidence import Commit, Problem, Ref, RefKind
+from devmaturity.model.evidence import (
+    CaseOutcome,
+    Commit,
+    CoverageReport,
+    CoverageSnapshot,
+    FileCoverage,
+    Problem,
+    Ref,
+    RefKind,
+    ReportKind,
+    ReportMeta,
+    Scan,
+    SecurityFinding,
+    Severity,
+    TestCaseResult,
+    TestKind,
+    TestOutcome,
+    TestRun,
+    TestSuiteResult,
+)
 from devmaturity.model.facts import Fact
 from devmaturity.store import tables as t
 
@@ -252,6 +272,250 @@ class Store:
                 .order_by(t.assessments.c.id)
             )
             return [{"id": r.id, "framework": r.framework, "levels": json.loads(r.levels)} for r in conn.execute(query)]
+
+    # --- report evidence (tests, coverage, security) ---
+
+    def has_report(self, project_id: int, kind: ReportKind, digest: str) -> bool:
+        r = t.reports.c
+        with self.engine.connect() as conn:
+            query = select(r.id).where(r.project_id == project_id, r.kind == kind.value, r.digest == digest)
+            return conn.execute(query).first() is not None
+
+    def _report_row(self, conn: Connection, project_id: int, run_id: int, meta: ReportMeta) -> int:
+        result = conn.execute(
+            t.reports.insert().values(
+                project_id=project_id,
+                kind=meta.kind.value,
+                digest=meta.digest,
+                path=meta.path,
+                format=meta.format,
+                commit_sha=meta.commit,
+                observed_at=int(meta.observed_at.timestamp()),
+                summary="{}",
+                run_id=run_id,
+            )
+        )
+        key = result.inserted_primary_key
+        assert key is not None
+        return int(key[0])
+
+    def _finish_report(self, conn: Connection, report_id: int, summary: dict[str, Any]) -> None:
+        conn.execute(
+            t.reports.update().where(t.reports.c.id == report_id).values(summary=json.dumps(summary, sort_keys=True))
+        )
+
+    def save_junit(
+        self, project_id: int, run_id: int, meta: ReportMeta, items: Iterable[TestCaseResult | TestSuiteResult]
+    ) -> dict[str, Any]:
+        """Stream one JUnit report into the store in one transaction; an error mid-file leaves nothing."""
+        with self.transaction() as conn:
+            report_id = self._report_row(conn, project_id, run_id, meta)
+            cases: list[dict[str, Any]] = []
+            suites: list[dict[str, Any]] = []
+            totals = dict.fromkeys(("tests", "passed", "failed", "error", "skipped", "flaky", "suites"), 0)
+            ordinal = 0
+            for item in items:
+                if isinstance(item, TestSuiteResult):
+                    suites.append(_suite_row(report_id, len(suites), item))
+                    totals["suites"] += 1
+                    continue
+                cases.append(
+                    {
+                        "report_id": report_id,
+                        "ordinal": ordinal,
+                        "case_key": item.key[:2000],
+                        "kind": item.kind.value,
+                        "outcome": item.outcome.value,
+                        "time": item.time,
+                        "flaky": item.flaky,
+                    }
+                )
+                ordinal += 1
+                totals["tests"] += 1
+                totals[item.outcome.value] += 1
+                totals["flaky"] += int(item.flaky)
+                if len(cases) >= BATCH:
+                    conn.execute(t.test_cases.insert(), cases)
+                    cases = []
+            if cases:
+                conn.execute(t.test_cases.insert(), cases)
+            if suites:
+                conn.execute(t.test_suites.insert(), suites)
+            self._finish_report(conn, report_id, totals)
+        return totals
+
+    def save_coverage(self, project_id: int, run_id: int, meta: ReportMeta, snap: CoverageSnapshot) -> dict[str, Any]:
+        summary = {
+            "lines_covered": snap.lines_covered,
+            "lines_valid": snap.lines_valid,
+            "branches_covered": snap.branches_covered,
+            "branches_valid": snap.branches_valid,
+            "files": len(snap.files),
+        }
+        with self.transaction() as conn:
+            report_id = self._report_row(conn, project_id, run_id, meta)
+            rows = {
+                f.path: {
+                    "report_id": report_id,
+                    "path": f.path,
+                    "lines_covered": f.lines_covered,
+                    "lines_valid": f.lines_valid,
+                    "branches_covered": f.branches_covered,
+                    "branches_valid": f.branches_valid,
+                }
+                for f in snap.files
+            }
+            for start in range(0, len(rows), BATCH):
+                conn.execute(t.coverage_files.insert(), list(rows.values())[start : start + BATCH])
+            self._finish_report(conn, report_id, summary)
+        return summary
+
+    def save_findings(
+        self, project_id: int, run_id: int, meta: ReportMeta, found: Sequence[SecurityFinding]
+    ) -> dict[str, Any]:
+        summary: dict[str, Any] = {s.name.lower(): 0 for s in Severity}
+        summary["suppressed"] = 0
+        with self.transaction() as conn:
+            report_id = self._report_row(conn, project_id, run_id, meta)
+            rows = []
+            for ordinal, f in enumerate(found):
+                rows.append(
+                    {
+                        "report_id": report_id,
+                        "ordinal": ordinal,
+                        "tool": f.tool[:200],
+                        "rule": f.rule,
+                        "severity": int(f.severity),
+                        "level": f.level[:20],
+                        "fingerprint": _short(f.fingerprint),
+                        "path": f.path,
+                        "line": f.line,
+                        "suppressed": f.suppressed,
+                        "baseline_state": f.baseline_state,
+                        "message": f.message[:2000],
+                    }
+                )
+                summary["suppressed" if f.suppressed else f.severity.name.lower()] += 1
+            for start in range(0, len(rows), BATCH):
+                conn.execute(t.findings.insert(), rows[start : start + BATCH])
+            summary["tools"] = sorted({f.tool for f in found})
+            self._finish_report(conn, report_id, summary)
+        return summary
+
+    def _reports(self, conn: Connection, project_id: int, kind: ReportKind, since: datetime) -> list[Any]:
+        r = t.reports.c
+        query = (
+            select(t.reports)
+            .where(r.project_id == project_id, r.kind == kind.value, r.observed_at >= int(since.timestamp()))
+            .order_by(r.observed_at, r.id)
+        )
+        return list(conn.execute(query))
+
+    def load_test_runs(self, project_id: int, since: datetime) -> list[TestRun]:
+        with self.engine.connect() as conn:
+            out = []
+            for rep in self._reports(conn, project_id, ReportKind.JUNIT, since):
+                c = t.test_cases.c
+                rows = conn.execute(
+                    select(c.case_key, c.kind, c.outcome, c.flaky).where(c.report_id == rep.id).order_by(c.ordinal)
+                )
+                cases = tuple(
+                    CaseOutcome(key=k, kind=TestKind(kd), outcome=TestOutcome(o), flaky=bool(fl))
+                    for k, kd, o, fl in rows
+                )
+                out.append(
+                    TestRun(report=rep.id, observed_at=_aware(rep.observed_at, 0), commit=rep.commit_sha, cases=cases)
+                )
+            return out
+
+    def load_coverage(self, project_id: int, since: datetime) -> list[CoverageReport]:
+        with self.engine.connect() as conn:
+            out = []
+            for rep in self._reports(conn, project_id, ReportKind.COVERAGE, since):
+                c = t.coverage_files.c
+                rows = conn.execute(select(t.coverage_files).where(c.report_id == rep.id).order_by(c.path))
+                files = tuple(
+                    FileCoverage(
+                        path=f.path,
+                        lines_covered=f.lines_covered,
+                        lines_valid=f.lines_valid,
+                        branches_covered=f.branches_covered,
+                        branches_valid=f.branches_valid,
+                    )
+                    for f in rows
+                )
+                s = json.loads(rep.summary)
+                snap = CoverageSnapshot(
+                    format=rep.format,
+                    lines_covered=s["lines_covered"],
+                    lines_valid=s["lines_valid"],
+                    branches_covered=s["branches_covered"],
+                    branches_valid=s["branches_valid"],
+                    files=files,
+                )
+                out.append(
+                    CoverageReport(
+                        report=rep.id, observed_at=_aware(rep.observed_at, 0), commit=rep.commit_sha, snapshot=snap
+                    )
+                )
+            return out
+
+    def load_scans(self, project_id: int, since: datetime) -> list[Scan]:
+        with self.engine.connect() as conn:
+            out = []
+            for rep in self._reports(conn, project_id, ReportKind.SARIF, since):
+                c = t.findings.c
+                rows = conn.execute(select(t.findings).where(c.report_id == rep.id).order_by(c.ordinal))
+                found = tuple(
+                    SecurityFinding(
+                        tool=f.tool,
+                        rule=f.rule,
+                        severity=Severity(f.severity),
+                        message=f.message,
+                        fingerprint=f.fingerprint,
+                        path=f.path,
+                        line=f.line,
+                        level=f.level,
+                        suppressed=bool(f.suppressed),
+                        baseline_state=f.baseline_state,
+                    )
+                    for f in rows
+                )
+                out.append(
+                    Scan(report=rep.id, observed_at=_aware(rep.observed_at, 0), commit=rep.commit_sha, findings=found)
+                )
+            return out
+
+    def count_rows(self, table: str, project_id: int) -> int:
+        """Rows of one evidence table belonging to the project (for tests and summaries)."""
+        target = t.metadata.tables[table]
+        with self.engine.connect() as conn:
+            if "project_id" in target.c:
+                return _count(conn, target, target.c.project_id == project_id)
+            query = select(func.count()).select_from(target.join(t.reports)).where(t.reports.c.project_id == project_id)
+            return int(conn.execute(query).scalar_one())
+
+
+def _suite_row(report_id: int, ordinal: int, s: TestSuiteResult) -> dict[str, Any]:
+    return {
+        "report_id": report_id,
+        "ordinal": ordinal,
+        "name": s.name[:2000],
+        "kind": s.kind.value,
+        "tests": s.tests,
+        "failures": s.failures,
+        "errors": s.errors,
+        "skipped": s.skipped,
+        "time": s.time,
+        "timestamp": int(s.timestamp.timestamp()) if s.timestamp else None,
+    }
+
+
+def _short(fingerprint: str) -> str:
+    """Fingerprints longer than the column are stored as their sha256."""
+    if len(fingerprint) <= 200:
+        return fingerprint
+    return "sha256:" + hashlib.sha256(fingerprint.encode()).hexdigest()
 
 
 def _count(conn: Connection, table: Any, where: Any) -> int:

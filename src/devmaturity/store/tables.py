@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import (
     BigInteger,
+    Float,
     Boolean,
     Column,
     ForeignKey,
@@ -13,6 +14,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
 )
 
 metadata = MetaData()
@@ -106,3 +108,81 @@ assessments = Table(
     Column("report", Text, nullable=False, comment="the JSON report (docs/report-schema.md)"),
     comment="One assessment per assess run",
 )
+
+reports = Table(
+    "reports",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("project_id", Integer, ForeignKey("projects.id", ondelete="CASCADE"), nullable=False),
+    Column("kind", String(20), nullable=False, comment="junit | coverage | sarif"),
+    Column("digest", String(64), nullable=False, comment="sha256 of the file: the natural key with project and kind"),
+    Column("path", Text, nullable=False, comment="where the file was read from"),
+    Column("format", String(30), nullable=False, comment="producer format, e.g. cobertura, jacoco"),
+    Column("commit_sha", String(64), comment="commit the report belongs to, when known"),
+    Column("observed_at", BigInteger, nullable=False, comment="unix seconds the report belongs to"),
+    Column("summary", Text, nullable=False, comment="JSON totals of the report"),
+    Column("run_id", Integer, ForeignKey("runs.id"), nullable=False),
+    UniqueConstraint("project_id", "kind", "digest", name="uq_reports_natural"),
+    comment="One ingested report file (test, coverage or security); its rows below are written with it or not at all",
+)
+Index("ix_reports_time", reports.c.project_id, reports.c.kind, reports.c.observed_at)
+
+test_suites = Table(
+    "test_suites",
+    metadata,
+    Column("report_id", Integer, ForeignKey("reports.id", ondelete="CASCADE"), primary_key=True),
+    Column("ordinal", Integer, primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("tests", Integer, nullable=False),
+    Column("failures", Integer, nullable=False),
+    Column("errors", Integer, nullable=False),
+    Column("skipped", Integer, nullable=False),
+    Column("time", Float, nullable=False),
+    Column("timestamp", BigInteger),
+    comment="Totals of each test suite of a JUnit report",
+)
+
+test_cases = Table(
+    "test_cases",
+    metadata,
+    Column("report_id", Integer, ForeignKey("reports.id", ondelete="CASCADE"), primary_key=True),
+    Column("ordinal", Integer, primary_key=True),
+    Column("case_key", Text, nullable=False, comment="classname::name, the identity across runs"),
+    Column("kind", String(20), nullable=False, comment="unit | integration | ui | performance"),
+    Column("outcome", String(10), nullable=False, comment="passed | failed | error | skipped"),
+    Column("time", Float, nullable=False),
+    Column("flaky", Boolean, nullable=False),
+    comment="Each test case of a JUnit report",
+)
+
+coverage_files = Table(
+    "coverage_files",
+    metadata,
+    Column("report_id", Integer, ForeignKey("reports.id", ondelete="CASCADE"), primary_key=True),
+    Column("path", Text, primary_key=True, comment="repository-relative where it could be normalised"),
+    Column("lines_covered", Integer, nullable=False),
+    Column("lines_valid", Integer, nullable=False),
+    Column("branches_covered", Integer, nullable=False),
+    Column("branches_valid", Integer, nullable=False),
+    comment="Per-file coverage of a coverage report",
+)
+
+findings = Table(
+    "findings",
+    metadata,
+    Column("report_id", Integer, ForeignKey("reports.id", ondelete="CASCADE"), primary_key=True),
+    Column("ordinal", Integer, primary_key=True),
+    Column("tool", String(200), nullable=False),
+    Column("rule", Text, nullable=False),
+    Column("severity", Integer, nullable=False, comment="0 note .. 4 critical"),
+    Column("level", String(20), nullable=False),
+    Column("fingerprint", String(200), nullable=False, comment="same finding across scans"),
+    Column("path", Text),
+    Column("line", Integer),
+    Column("suppressed", Boolean, nullable=False),
+    Column("baseline_state", String(20)),
+    Column("message", Text, nullable=False),
+    comment="Security findings of a SARIF report",
+)
+Index("ix_findings_fp", findings.c.fingerprint)

@@ -1,0 +1,212 @@
+"""The ingest use case: find or take report files, read each safely, store each in one transaction, once."""
+
+from __future__ import annotations
+
+import fnmatch
+import hashlib
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from devmaturity.collectors import coverage_merge, junit, sarif
+from devmaturity.collectors.base import ReportError
+from devmaturity.config import Config
+from devmaturity.errors import DevmaturityError, StoreError, UsageError
+from devmaturity.model.evidence import Problem, ReportKind, ReportMeta, TestKind
+from devmaturity.store.db import Store
+
+# default discovery globs per kind, matched on the path relative to the working tree
+DEFAULT_GLOBS: dict[ReportKind, tuple[str, ...]] = {
+    ReportKind.JUNIT: (
+        "**/junit*.xml",
+        "**/*junit*.xml",
+        "**/TEST-*.xml",
+        "**/test-results/**/*.xml",
+        "**/test-reports/*.xml",
+        "**/surefire-reports/*.xml",
+        "**/failsafe-reports/*.xml",
+        "**/*-results.xml",
+        "**/report.junit.xml",
+    ),
+    ReportKind.COVERAGE: (
+        "**/coverage.xml",
+        "**/cobertura*.xml",
+        "**/jacoco*.xml",
+        "**/jacocoTestReport.xml",
+        "**/lcov.info",
+        "**/*.lcov",
+        "**/coverage.json",
+        "**/coverage-final.json.lcov",
+        "**/coverage.out",
+        "**/cover.out",
+        "**/*.coverprofile",
+        "**/clover.xml",
+    ),
+    ReportKind.SARIF: ("**/*.sarif", "**/*.sarif.json"),
+}
+SKIP_DIRS = {
+    ".git",
+    "node_modules",
+    ".venv",
+    "venv",
+    "__pycache__",
+    ".tox",
+    ".nox",
+    ".mypy_cache",
+    ".ruff_cache",
+    ".pytest_cache",
+    ".hg",
+    ".svn",
+    ".idea",
+}
+MAX_DISCOVERED = 5000
+
+
+@dataclass(slots=True, kw_only=True)
+class IngestResult:
+    ingested: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    already: list[str] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+
+def _glob_match(rel: str, pattern: str) -> bool:
+    if pattern.startswith("**/"):
+        return fnmatch.fnmatchcase(rel, pattern) or fnmatch.fnmatchcase(rel, pattern[3:])
+    return fnmatch.fnmatchcase(rel, pattern)
+
+
+def discover(root: Path, config: Config, tracked: set[str]) -> dict[ReportKind, list[Path]]:
+    """Report files under the working tree. Files git tracks are fixtures or samples, not build outputs:
+    they are skipped unless a glob in devmaturity.toml names them."""
+    globs = {k: config.report_globs.get(k.value, DEFAULT_GLOBS[k]) for k in ReportKind}
+    found: dict[ReportKind, list[Path]] = {k: [] for k in ReportKind}
+    seen = 0
+    for folder, dirs, files in os.walk(root):
+        dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS)
+        for name in sorted(files):
+            full = Path(folder) / name
+            rel = full.relative_to(root).as_posix()
+            for kind in ReportKind:
+                if any(_glob_match(rel, g) for g in globs[kind]):
+                    if rel in tracked and kind.value not in config.report_globs:
+                        break
+                    found[kind].append(full)
+                    seen += 1
+                    break
+            if seen >= MAX_DISCOVERED:
+                return found
+    return found
+
+
+def digest_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        while chunk := fh.read(1 << 20):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def kind_rules(config: Config) -> tuple[tuple[TestKind, tuple[str, ...]], ...]:
+    """Configured test-kind globs first, then the defaults."""
+    configured = tuple((TestKind(kind), globs) for kind, globs in config.test_kinds.items())
+    return configured + junit.DEFAULT_KIND_RULES
+
+
+def _observed(path: Path, at: datetime | None) -> datetime:
+    if at is not None:
+        return at if at.tzinfo else at.replace(tzinfo=UTC)
+    return datetime.fromtimestamp(path.stat().st_mtime, UTC)
+
+
+def ingest_files(
+    store: Store,
+    project_id: int,
+    run_id: int,
+    kind: ReportKind,
+    paths: Iterable[Path],
+    config: Config,
+    *,
+    commit: str | None = None,
+    at: datetime | None = None,
+    repo_root: Path | None = None,
+    tracked: set[str] | None = None,
+) -> IngestResult:
+    """Ingest each file in its own transaction; a bad file becomes a problem and the others go on."""
+    result = IngestResult()
+    for path in paths:
+        try:
+            _ingest_one(store, project_id, run_id, kind, path, config, commit, at, repo_root, tracked, result)
+        except (ReportError, OSError) as exc:
+            message = str(exc) if isinstance(exc, ReportError) else f"cannot read: {exc.strerror or exc}"
+            result.problems.append(Problem(source=str(path), message=message))
+        except StoreError:
+            raise
+        except DevmaturityError as exc:
+            result.problems.append(Problem(source=str(path), message=exc.message))
+    return result
+
+
+def _ingest_one(
+    store: Store,
+    project_id: int,
+    run_id: int,
+    kind: ReportKind,
+    path: Path,
+    config: Config,
+    commit: str | None,
+    at: datetime | None,
+    repo_root: Path | None,
+    tracked: set[str] | None,
+    result: IngestResult,
+) -> None:
+    if not path.is_file():
+        raise ReportError("not a file" if path.exists() else "no such file")
+    digest = digest_file(path)
+    if store.has_report(project_id, kind, digest):
+        result.already.append(str(path))
+        return
+    when = _observed(path, at)
+    if kind is ReportKind.JUNIT:
+        meta = ReportMeta(kind=kind, digest=digest, path=str(path), format="junit", observed_at=when, commit=commit)
+        summary = store.save_junit(project_id, run_id, meta, junit.read_junit(path, kind_rules=kind_rules(config)))
+    elif kind is ReportKind.COVERAGE:
+        snap = coverage_merge.normalise(coverage_merge.read_any(path), repo_root, tracked)
+        meta = ReportMeta(kind=kind, digest=digest, path=str(path), format=snap.format, observed_at=when, commit=commit)
+        summary = store.save_coverage(project_id, run_id, meta, snap)
+    else:
+        found = sarif.dedupe(sarif.read_sarif(path))
+        meta = ReportMeta(kind=kind, digest=digest, path=str(path), format="sarif", observed_at=when, commit=commit)
+        summary = store.save_findings(project_id, run_id, meta, found)
+    result.ingested.append((str(path), summary))
+
+
+def ingest_command(
+    store: Store,
+    config: Config,
+    kind: str,
+    paths: Sequence[Path],
+    *,
+    project: str,
+    commit: str | None,
+    at: datetime | None,
+    repo_root: Path | None = None,
+) -> IngestResult:
+    """`devmaturity ingest`: files produced elsewhere (e.g. CI artefacts), recorded as one run."""
+    try:
+        report_kind = ReportKind(kind)
+    except ValueError:
+        raise UsageError(f"unknown report kind {kind!r}; use one of {', '.join(k.value for k in ReportKind)}") from None
+    project_id = store.project(project, str(repo_root or Path.cwd()))
+    run_id = store.start_run(project_id, "ingest", {"kind": kind, "files": [str(p) for p in paths]})
+    try:
+        result = ingest_files(
+            store, project_id, run_id, report_kind, paths, config, commit=commit, at=at, repo_root=repo_root
+        )
+    except BaseException:
+        store.finish_run(run_id, "failed", {"error": "interrupted"}, ())
+        raise
+    store.finish_run(run_id, "ok", {"ingested": len(result.ingested), "already": len(result.already)}, result.problems)
+    return result

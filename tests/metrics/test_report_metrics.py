@@ -1,0 +1,159 @@
+"""Test, coverage and security metrics on hand-built evidence; expected values worked out beside each test."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from devmaturity.metrics import coverage, security, testing
+from devmaturity.metrics.registry import Inputs, compute
+from devmaturity.model.evidence import (
+    CaseOutcome,
+    CoverageReport,
+    CoverageSnapshot,
+    FileCoverage,
+    Scan,
+    SecurityFinding,
+    Severity,
+    TestKind,
+    TestOutcome,
+    TestRun,
+)
+from devmaturity.model.metric import Window
+
+NOW = datetime(2026, 3, 1, tzinfo=UTC)
+WINDOW = Window.last(30, now=NOW)
+P, F, E, S = TestOutcome.PASSED, TestOutcome.FAILED, TestOutcome.ERROR, TestOutcome.SKIPPED
+U, I, UI = TestKind.UNIT, TestKind.INTEGRATION, TestKind.UI
+
+
+def run(report: int, days_ago: float, commit: str | None, *cases: tuple[str, TestKind, TestOutcome]) -> TestRun:
+    return TestRun(report=report, observed_at=NOW - timedelta(days=days_ago), commit=commit,
+                   cases=tuple(CaseOutcome(key=k, kind=kd, outcome=o) for k, kd, o in cases))
+
+
+# r1 (commit a): unit a P, unit b F, ui login P          -> not green
+# r2 (commit a): unit a P, unit b P, ui login P          -> green; b failed and passed on commit a: flaky
+# r3 (commit b): unit a P, unit c S, integration api E   -> not green
+# r4 (40 days ago, outside the window): unit old P
+RUNS = [
+    run(1, 5, "a", ("a", U, P), ("b", U, F), ("login", UI, P)),
+    run(2, 4, "a", ("a", U, P), ("b", U, P), ("login", UI, P)),
+    run(3, 1, "b", ("a", U, P), ("c", U, S), ("api", I, E)),
+    run(4, 40, "z", ("old", U, P)),
+]
+
+
+def test_counts_are_distinct_cases_in_the_window() -> None:
+    # keys in the window: a, b, c, login, api -> 5; unit a b c -> 3; ui login -> 1; integration api -> 1
+    assert testing.case_count("automated_test_count", None)(RUNS, WINDOW).value == 5
+    assert testing.case_count("unit_test_count", U)(RUNS, WINDOW).value == 3
+    assert testing.case_count("ui_test_count", UI)(RUNS, WINDOW).value == 1
+    assert testing.case_count("interface_test_count", I)(RUNS, WINDOW).value == 1
+
+
+def test_pass_rate_excludes_skipped() -> None:
+    # executed: r1 3 (2 P), r2 3 (3 P), r3 2 (1 P, 1 E; c skipped) -> 6 / 8
+    value = testing.test_pass_rate(RUNS, WINDOW)
+    assert value.value == pytest.approx(6 / 8) and value.sample_size == 8
+
+
+def test_automation_success_rate_counts_green_runs() -> None:
+    # r2 green of r1, r2, r3 -> 1/3
+    assert testing.automation_success_rate(RUNS, WINDOW).value == pytest.approx(1 / 3)
+
+
+def test_flaky_rate_from_same_commit_pass_and_fail() -> None:
+    # b failed (r1) and passed (r2) on commit a; 5 distinct keys -> 1/5
+    value = testing.flaky_test_rate(RUNS, WINDOW)
+    assert value.value == pytest.approx(0.2) and value.evidence == ("b",)
+
+
+def test_flaky_flag_from_reruns_counts_too() -> None:
+    flagged = TestRun(report=9, observed_at=NOW, commit=None,
+                      cases=(CaseOutcome(key="x", kind=U, outcome=P, flaky=True), CaseOutcome(key="y", kind=U, outcome=P)))
+    assert testing.flaky_test_rate([flagged], Window.last(1, now=NOW + timedelta(hours=1))).value == pytest.approx(0.5)
+
+
+def test_ui_automation_success_rate() -> None:
+    # runs with UI cases: r1, r2; both have login passed -> 1.0
+    assert testing.ui_automation_success_rate(RUNS, WINDOW).value == 1.0
+
+
+def test_automated_ratio_needs_the_manual_count() -> None:
+    assert testing.automated_test_ratio(RUNS, WINDOW, None).value is None
+    assert "manual_test_cases" in testing.automated_test_ratio(RUNS, WINDOW, None).reason
+    # 5 automated, 5 manual -> 0.5
+    assert testing.automated_test_ratio(RUNS, WINDOW, 5).value == pytest.approx(0.5)
+
+
+def test_empty_window_is_unknown_not_zero() -> None:
+    later = Window.last(7, now=NOW + timedelta(days=100))
+    for fn in (testing.test_pass_rate, testing.automation_success_rate, testing.flaky_test_rate,
+               testing.ui_automation_success_rate):
+        assert fn(RUNS, later).value is None
+
+
+def cov(report: int, days_ago: float, commit: str | None, *files: tuple[str, int, int, int, int]) -> CoverageReport:
+    fs = tuple(FileCoverage(path=p, lines_covered=lc, lines_valid=lv, branches_covered=bc, branches_valid=bv)
+               for p, lc, lv, bc, bv in files)
+    snap = CoverageSnapshot(format="cobertura", lines_covered=sum(f.lines_covered for f in fs),
+                            lines_valid=sum(f.lines_valid for f in fs),
+                            branches_covered=sum(f.branches_covered for f in fs),
+                            branches_valid=sum(f.branches_valid for f in fs), files=fs)
+    return CoverageReport(report=report, observed_at=NOW - timedelta(days=days_ago), commit=commit, snapshot=snap)
+
+
+def test_coverage_uses_the_latest_build_merged() -> None:
+    reports = [
+        cov(1, 10, "old", ("a.py", 1, 10, 0, 0)),                        # older build: ignored
+        cov(2, 2, "new", ("a.py", 6, 10, 1, 4), ("b.py", 3, 10, 0, 2)),  # backend job
+        cov(3, 2, "new", ("a.py", 8, 10, 2, 4), ("c.ts", 5, 5, 0, 0)),   # another job, same commit
+    ]
+    # merged per file (max): a 8/10 2/4, b 3/10 0/2, c 5/5 -> lines 16/25, branches 2/6
+    line = coverage.unit_test_line_coverage(reports, WINDOW)
+    assert line.value == pytest.approx(16 / 25) and line.evidence == ("report#2", "report#3")
+    assert coverage.unit_test_branch_coverage(reports, WINDOW).value == pytest.approx(2 / 6)
+
+
+def test_coverage_without_branch_data_is_unknown() -> None:
+    reports = [cov(1, 1, "x", ("a.py", 1, 2, 0, 0))]
+    assert coverage.unit_test_line_coverage(reports, WINDOW).value == 0.5
+    value = coverage.unit_test_branch_coverage(reports, WINDOW)
+    assert value.value is None and "no branch data" in value.reason
+
+
+def finding(tool: str, fp: str, sev: Severity, suppressed: bool = False) -> SecurityFinding:
+    return SecurityFinding(tool=tool, rule="r", severity=sev, message="m", fingerprint=fp, suppressed=suppressed)
+
+
+def test_open_findings_from_the_latest_scans_deduplicated() -> None:
+    scans = [
+        Scan(report=1, observed_at=NOW - timedelta(days=20), commit="old",
+             findings=(finding("codeql", "f1", Severity.CRITICAL), finding("codeql", "f9", Severity.CRITICAL))),
+        Scan(report=2, observed_at=NOW - timedelta(days=1), commit="new",
+             findings=(finding("codeql", "f1", Severity.CRITICAL), finding("codeql", "f1", Severity.CRITICAL),
+                       finding("codeql", "f2", Severity.HIGH), finding("codeql", "f3", Severity.CRITICAL, True))),
+        Scan(report=3, observed_at=NOW - timedelta(days=1), commit="new",
+             findings=(finding("trivy", "t1", Severity.HIGH),)),
+    ]
+    # latest build "new": critical f1 (once; f3 suppressed; f9 fixed) -> 1; high f2 + t1 -> 2
+    assert security.open_by_severity("open_critical_findings", Severity.CRITICAL)(scans, WINDOW).value == 1
+    assert security.open_by_severity("open_high_findings", Severity.HIGH)(scans, WINDOW).value == 2
+    # f1 first seen 20 days before now
+    assert security.critical_finding_age(scans, WINDOW).value == pytest.approx(20.0)
+
+
+def test_clean_scan_gives_zero_not_unknown() -> None:
+    scans = [Scan(report=1, observed_at=NOW - timedelta(days=1), commit="c", findings=())]
+    assert security.open_by_severity("open_critical_findings", Severity.CRITICAL)(scans, WINDOW).value == 0
+    assert security.critical_finding_age(scans, WINDOW).value == 0.0
+
+
+def test_registry_says_which_source_is_missing() -> None:
+    value = compute("unit_test_line_coverage", Inputs(), WINDOW)
+    assert value.value is None and value.reason == "no coverage reports collected for this project"
+    value = compute("open_critical_findings", Inputs(scans=[]), WINDOW)
+    assert "no security scans" in value.reason
+    assert compute("test_pass_rate", Inputs(test_runs=RUNS), WINDOW).value == pytest.approx(0.75)

@@ -40,15 +40,21 @@ def make_junit(path: Path, megabytes: int) -> None:
                 body = ""
                 roll = rng.random()
                 if roll < 0.02:
-                    body = f'<failure message="assert {n} == {n + 1}" type="AssertionError">Traceback line {n}\n' \
-                           f"  File x.py, line {n}</failure>"
+                    body = (
+                        f'<failure message="assert {n} == {n + 1}" type="AssertionError">Traceback line {n}\n'
+                        f"  File x.py, line {n}</failure>"
+                    )
                 elif roll < 0.03:
                     body = '<skipped message="not on this platform"/>'
-                cases.append(f'  <testcase classname="pkg.module{suite}.TestThing" name="{name}" '
-                             f'file="tests/test_module{suite}.py" line="{n}" time="0.{rng.randrange(999):03d}">'
-                             f"{body}</testcase>\n")
-            chunk = (f'<testsuite name="suite{suite}" tests="1000" failures="0" errors="0" skipped="0" '
-                     f'time="1.0" timestamp="2026-11-20T10:00:00" hostname="ci">\n' + "".join(cases) + "</testsuite>\n")
+                cases.append(
+                    f'  <testcase classname="pkg.module{suite}.TestThing" name="{name}" '
+                    f'file="tests/test_module{suite}.py" line="{n}" time="0.{rng.randrange(999):03d}">'
+                    f"{body}</testcase>\n"
+                )
+            chunk = (
+                f'<testsuite name="suite{suite}" tests="1000" failures="0" errors="0" skipped="0" '
+                f'time="1.0" timestamp="2026-11-20T10:00:00" hostname="ci">\n' + "".join(cases) + "</testsuite>\n"
+            )
             out.write(chunk)
             written += len(chunk)
         out.write("</testsuites>\n")
@@ -58,22 +64,28 @@ def make_cobertura(path: Path, megabytes: int) -> None:
     rng = random.Random(11)
     target = megabytes * 1024 * 1024
     with path.open("w", encoding="utf-8") as out:
-        out.write('<?xml version="1.0" ?>\n<!DOCTYPE coverage SYSTEM "https://cobertura.sourceforge.net/xml/coverage-04.dtd">\n'
-                  '<coverage version="7.6" timestamp="1732000000000" lines-valid="0" lines-covered="0" line-rate="0" '
-                  'branches-covered="0" branches-valid="0" branch-rate="0" complexity="0">\n'
-                  "<sources><source>/work/app</source></sources>\n<packages>\n")
+        out.write(
+            '<?xml version="1.0" ?>\n<!DOCTYPE coverage SYSTEM "https://cobertura.sourceforge.net/xml/coverage-04.dtd">\n'
+            '<coverage version="7.6" timestamp="1732000000000" lines-valid="0" lines-covered="0" line-rate="0" '
+            'branches-covered="0" branches-valid="0" branch-rate="0" complexity="0">\n'
+            "<sources><source>/work/app</source></sources>\n<packages>\n"
+        )
         written, pkg = 0, 0
         while written < target:
             pkg += 1
             parts = [f'<package name="pkg{pkg}" line-rate="0" branch-rate="0" complexity="0"><classes>\n']
             for c in range(20):
-                parts.append(f'<class name="mod{c}.py" filename="src/pkg{pkg}/mod{c}.py" line-rate="0" branch-rate="0" '
-                             f'complexity="0"><methods/><lines>\n')
+                parts.append(
+                    f'<class name="mod{c}.py" filename="src/pkg{pkg}/mod{c}.py" line-rate="0" branch-rate="0" '
+                    f'complexity="0"><methods/><lines>\n'
+                )
                 for line in range(1, 201):
                     hits = rng.choice((0, 1, 3))
                     if line % 10 == 0:
-                        parts.append(f'<line number="{line}" hits="{hits}" branch="true" '
-                                     f'condition-coverage="50% (1/2)" missing-branches="{line + 1}"/>\n')
+                        parts.append(
+                            f'<line number="{line}" hits="{hits}" branch="true" '
+                            f'condition-coverage="50% (1/2)" missing-branches="{line + 1}"/>\n'
+                        )
                     else:
                         parts.append(f'<line number="{line}" hits="{hits}"/>\n')
                 parts.append("</lines></class>\n")
@@ -85,6 +97,7 @@ def make_cobertura(path: Path, megabytes: int) -> None:
 
 
 # --- the measured passes, each run in a child process: python bench/report_parsing.py --child NAME FILE ---
+
 
 def child_baseline(path: Path) -> int:
     from lxml import etree
@@ -123,14 +136,18 @@ def child_pycobertura(path: Path) -> int:
 
 
 CHILDREN = {
-    "baseline": child_baseline, "dm_junit": child_dm_junit, "dm_cobertura": child_dm_cobertura,
-    "junitparser": child_junitparser, "pycobertura": child_pycobertura,
+    "baseline": child_baseline,
+    "dm_junit": child_dm_junit,
+    "dm_cobertura": child_dm_cobertura,
+    "junitparser": child_junitparser,
+    "pycobertura": child_pycobertura,
 }
 
 
 def run_child(name: str, path: Path) -> tuple[float, float, int]:
-    done = subprocess.run([sys.executable, __file__, "--child", name, str(path)], capture_output=True, text=True,
-                          check=False)
+    done = subprocess.run(
+        [sys.executable, __file__, "--child", name, str(path)], capture_output=True, text=True, check=False
+    )
     if done.returncode != 0:
         raise SystemExit(f"{name} failed: {done.stderr.strip().splitlines()[-1:]}")
     data = json.loads(done.stdout)
@@ -147,8 +164,10 @@ def measure(label: str, path: Path, ours: str, library: str | None) -> None:
     for title, name in rows:
         seconds, rss, result = run_child(name, path)
         times[name] = seconds
-        print(f"  {title:22s} {size_mb / seconds:8.1f} MB/s  {seconds:7.2f}s  peak {rss:7.0f} MB  (result {result:,})",
-              flush=True)
+        print(
+            f"  {title:22s} {size_mb / seconds:8.1f} MB/s  {seconds:7.2f}s  peak {rss:7.0f} MB  (result {result:,})",
+            flush=True,
+        )
     print(f"  ratio devmaturity / bare iterparse: {times['baseline'] / times[ours]:.2f}x (target >= 0.70x)")
     if library:
         print(f"  ratio devmaturity / {library}: {times[library] / times[ours]:.2f}x (target >= 3x)")

@@ -44,6 +44,15 @@ def _regex(value: object) -> str:
     return text
 
 
+def _count(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise ValueError("a whole number is required")
+    number = int(value)
+    if number < 0:
+        raise ValueError("must not be negative")
+    return number
+
+
 @dataclass(frozen=True, slots=True)
 class SettingSpec:
     name: str
@@ -74,22 +83,13 @@ SETTINGS: tuple[SettingSpec, ...] = (
     SettingSpec("project", _text, None, "project name; the repository folder name by default"),
     SettingSpec(
         "manual_test_cases",
-        lambda v: _count(v),
+        _count,
         None,
         "number of manual test cases, the denominator's other half of automated_test_ratio",
     ),
 )
 REPORT_KINDS = ("junit", "coverage", "sarif")
 TEST_KINDS = ("unit", "integration", "ui", "performance")
-
-
-def _count(value: object) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | str):
-        raise ValueError("a whole number is required")
-    number = int(value)
-    if number < 0:
-        raise ValueError("must not be negative")
-    return number
 
 
 _BY_NAME = {spec.name: spec for spec in SETTINGS}
@@ -160,11 +160,10 @@ def _globs(raw: object, kinds: tuple[str, ...], origin: str) -> dict[str, tuple[
     for kind, globs in raw.items():
         if kind not in kinds:
             raise ConfigError(f"{origin}: unknown kind {kind!r}; use one of {', '.join(kinds)}")
-        if isinstance(globs, str):
-            globs = [globs]
-        if not isinstance(globs, list) or not all(isinstance(g, str) and g for g in globs):
+        listed = [globs] if isinstance(globs, str) else globs
+        if not isinstance(listed, list) or not all(isinstance(g, str) and g for g in listed):
             raise ConfigError(f"{origin}.{kind}: a list of glob patterns is required")
-        out[kind] = tuple(globs)
+        out[kind] = tuple(listed)
     return out
 
 

@@ -25,12 +25,16 @@ from devmaturity.model.metric import Window
 NOW = datetime(2026, 3, 1, tzinfo=UTC)
 WINDOW = Window.last(30, now=NOW)
 P, F, E, S = TestOutcome.PASSED, TestOutcome.FAILED, TestOutcome.ERROR, TestOutcome.SKIPPED
-U, I, UI = TestKind.UNIT, TestKind.INTEGRATION, TestKind.UI
+U, IT, UI = TestKind.UNIT, TestKind.INTEGRATION, TestKind.UI
 
 
 def run(report: int, days_ago: float, commit: str | None, *cases: tuple[str, TestKind, TestOutcome]) -> TestRun:
-    return TestRun(report=report, observed_at=NOW - timedelta(days=days_ago), commit=commit,
-                   cases=tuple(CaseOutcome(key=k, kind=kd, outcome=o) for k, kd, o in cases))
+    return TestRun(
+        report=report,
+        observed_at=NOW - timedelta(days=days_ago),
+        commit=commit,
+        cases=tuple(CaseOutcome(key=k, kind=kd, outcome=o) for k, kd, o in cases),
+    )
 
 
 # r1 (commit a): unit a P, unit b F, ui login P          -> not green
@@ -40,7 +44,7 @@ def run(report: int, days_ago: float, commit: str | None, *cases: tuple[str, Tes
 RUNS = [
     run(1, 5, "a", ("a", U, P), ("b", U, F), ("login", UI, P)),
     run(2, 4, "a", ("a", U, P), ("b", U, P), ("login", UI, P)),
-    run(3, 1, "b", ("a", U, P), ("c", U, S), ("api", I, E)),
+    run(3, 1, "b", ("a", U, P), ("c", U, S), ("api", IT, E)),
     run(4, 40, "z", ("old", U, P)),
 ]
 
@@ -50,7 +54,7 @@ def test_counts_are_distinct_cases_in_the_window() -> None:
     assert testing.case_count("automated_test_count", None)(RUNS, WINDOW).value == 5
     assert testing.case_count("unit_test_count", U)(RUNS, WINDOW).value == 3
     assert testing.case_count("ui_test_count", UI)(RUNS, WINDOW).value == 1
-    assert testing.case_count("interface_test_count", I)(RUNS, WINDOW).value == 1
+    assert testing.case_count("interface_test_count", IT)(RUNS, WINDOW).value == 1
 
 
 def test_pass_rate_excludes_skipped() -> None:
@@ -71,8 +75,12 @@ def test_flaky_rate_from_same_commit_pass_and_fail() -> None:
 
 
 def test_flaky_flag_from_reruns_counts_too() -> None:
-    flagged = TestRun(report=9, observed_at=NOW, commit=None,
-                      cases=(CaseOutcome(key="x", kind=U, outcome=P, flaky=True), CaseOutcome(key="y", kind=U, outcome=P)))
+    flagged = TestRun(
+        report=9,
+        observed_at=NOW,
+        commit=None,
+        cases=(CaseOutcome(key="x", kind=U, outcome=P, flaky=True), CaseOutcome(key="y", kind=U, outcome=P)),
+    )
     assert testing.flaky_test_rate([flagged], Window.last(1, now=NOW + timedelta(hours=1))).value == pytest.approx(0.5)
 
 
@@ -90,26 +98,36 @@ def test_automated_ratio_needs_the_manual_count() -> None:
 
 def test_empty_window_is_unknown_not_zero() -> None:
     later = Window.last(7, now=NOW + timedelta(days=100))
-    for fn in (testing.test_pass_rate, testing.automation_success_rate, testing.flaky_test_rate,
-               testing.ui_automation_success_rate):
+    for fn in (
+        testing.test_pass_rate,
+        testing.automation_success_rate,
+        testing.flaky_test_rate,
+        testing.ui_automation_success_rate,
+    ):
         assert fn(RUNS, later).value is None
 
 
 def cov(report: int, days_ago: float, commit: str | None, *files: tuple[str, int, int, int, int]) -> CoverageReport:
-    fs = tuple(FileCoverage(path=p, lines_covered=lc, lines_valid=lv, branches_covered=bc, branches_valid=bv)
-               for p, lc, lv, bc, bv in files)
-    snap = CoverageSnapshot(format="cobertura", lines_covered=sum(f.lines_covered for f in fs),
-                            lines_valid=sum(f.lines_valid for f in fs),
-                            branches_covered=sum(f.branches_covered for f in fs),
-                            branches_valid=sum(f.branches_valid for f in fs), files=fs)
+    fs = tuple(
+        FileCoverage(path=p, lines_covered=lc, lines_valid=lv, branches_covered=bc, branches_valid=bv)
+        for p, lc, lv, bc, bv in files
+    )
+    snap = CoverageSnapshot(
+        format="cobertura",
+        lines_covered=sum(f.lines_covered for f in fs),
+        lines_valid=sum(f.lines_valid for f in fs),
+        branches_covered=sum(f.branches_covered for f in fs),
+        branches_valid=sum(f.branches_valid for f in fs),
+        files=fs,
+    )
     return CoverageReport(report=report, observed_at=NOW - timedelta(days=days_ago), commit=commit, snapshot=snap)
 
 
 def test_coverage_uses_the_latest_build_merged() -> None:
     reports = [
-        cov(1, 10, "old", ("a.py", 1, 10, 0, 0)),                        # older build: ignored
+        cov(1, 10, "old", ("a.py", 1, 10, 0, 0)),  # older build: ignored
         cov(2, 2, "new", ("a.py", 6, 10, 1, 4), ("b.py", 3, 10, 0, 2)),  # backend job
-        cov(3, 2, "new", ("a.py", 8, 10, 2, 4), ("c.ts", 5, 5, 0, 0)),   # another job, same commit
+        cov(3, 2, "new", ("a.py", 8, 10, 2, 4), ("c.ts", 5, 5, 0, 0)),  # another job, same commit
     ]
     # merged per file (max): a 8/10 2/4, b 3/10 0/2, c 5/5 -> lines 16/25, branches 2/6
     line = coverage.unit_test_line_coverage(reports, WINDOW)
@@ -130,13 +148,29 @@ def finding(tool: str, fp: str, sev: Severity, suppressed: bool = False) -> Secu
 
 def test_open_findings_from_the_latest_scans_deduplicated() -> None:
     scans = [
-        Scan(report=1, observed_at=NOW - timedelta(days=20), commit="old",
-             findings=(finding("codeql", "f1", Severity.CRITICAL), finding("codeql", "f9", Severity.CRITICAL))),
-        Scan(report=2, observed_at=NOW - timedelta(days=1), commit="new",
-             findings=(finding("codeql", "f1", Severity.CRITICAL), finding("codeql", "f1", Severity.CRITICAL),
-                       finding("codeql", "f2", Severity.HIGH), finding("codeql", "f3", Severity.CRITICAL, True))),
-        Scan(report=3, observed_at=NOW - timedelta(days=1), commit="new",
-             findings=(finding("trivy", "t1", Severity.HIGH),)),
+        Scan(
+            report=1,
+            observed_at=NOW - timedelta(days=20),
+            commit="old",
+            findings=(finding("codeql", "f1", Severity.CRITICAL), finding("codeql", "f9", Severity.CRITICAL)),
+        ),
+        Scan(
+            report=2,
+            observed_at=NOW - timedelta(days=1),
+            commit="new",
+            findings=(
+                finding("codeql", "f1", Severity.CRITICAL),
+                finding("codeql", "f1", Severity.CRITICAL),
+                finding("codeql", "f2", Severity.HIGH),
+                finding("codeql", "f3", Severity.CRITICAL, True),
+            ),
+        ),
+        Scan(
+            report=3,
+            observed_at=NOW - timedelta(days=1),
+            commit="new",
+            findings=(finding("trivy", "t1", Severity.HIGH),),
+        ),
     ]
     # latest build "new": critical f1 (once; f3 suppressed; f9 fixed) -> 1; high f2 + t1 -> 2
     assert security.open_by_severity("open_critical_findings", Severity.CRITICAL)(scans, WINDOW).value == 1

@@ -1,5 +1,5 @@
 """Reports compared with gold files. Refresh after an intended change with:
-    DEVMATURITY_UPDATE_GOLD=1 ./scripts/check tests/reports
+DEVMATURITY_UPDATE_GOLD=1 ./scripts/check tests/reports
 """
 
 from __future__ import annotations

@@ -29,16 +29,28 @@ def _when(value: str | None) -> datetime | None:
 @click.option("--project", required=True, help="Project the reports belong to (created if new).")
 @click.option("--commit", help="Commit the reports belong to (enables flaky detection per revision).")
 @click.option("--at", "at", help="Time the reports belong to (ISO 8601); default: each file's modification time.")
-@click.option("--repo", "repo", type=click.Path(path_type=Path, file_okay=False),
-              help="Repository root, to make coverage paths repository-relative.")
+@click.option(
+    "--repo",
+    "repo",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Repository root, to make coverage paths repository-relative.",
+)
 @click.option("--db", "database_url", help="Store URL (default sqlite:///devmaturity.db).")
-def ingest(files: tuple[Path, ...], kind: str, project: str, commit: str | None, at: str | None, repo: Path | None,
-           database_url: str | None) -> None:
+def ingest(
+    files: tuple[Path, ...],
+    kind: str,
+    project: str,
+    commit: str | None,
+    at: str | None,
+    repo: Path | None,
+    database_url: str | None,
+) -> None:
     """Ingest test (JUnit XML), coverage or security (SARIF) report FILES into a project's evidence."""
     config = load_config(project_dir=repo, flags={"database_url": database_url})
     store = Store.open(config.database_url)
-    result = ingest_command(store, config, kind, list(files), project=project, commit=commit, at=_when(at),
-                            repo_root=repo)
+    result = ingest_command(
+        store, config, kind, list(files), project=project, commit=commit, at=_when(at), repo_root=repo
+    )
     console = Console(stderr=True, highlight=False)
     for path, summary in result.ingested:
         shown = ", ".join(f"{k} {v}" for k, v in summary.items() if not isinstance(v, list))
@@ -47,7 +59,8 @@ def ingest(files: tuple[Path, ...], kind: str, project: str, commit: str | None,
         console.print(f"already ingested (same content): {path}", markup=False)
     for problem in result.problems:
         console.print(f"problem: {problem.source}: {problem.message}", markup=False)
-    click.echo(f"{len(result.ingested)} ingested, {len(result.already)} already present, "
-               f"{len(result.problems)} rejected")
+    click.echo(
+        f"{len(result.ingested)} ingested, {len(result.already)} already present, {len(result.problems)} rejected"
+    )
     if result.problems:
         raise DataError(f"{len(result.problems)} of {len(files)} file(s) rejected; the others were ingested")

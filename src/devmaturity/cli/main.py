@@ -28,8 +28,15 @@ def cli() -> None:
 def _register() -> None:
     from devmaturity.cli import answers, assess, ingest, model
 
-    for command in (assess.assess, assess.gate, ingest.ingest, model.model, model.metrics, model.facts,
-                    answers.answers):
+    for command in (
+        assess.assess,
+        assess.gate,
+        ingest.ingest,
+        model.model,
+        model.metrics,
+        model.facts,
+        answers.answers,
+    ):
         cli.add_command(command)
 
 

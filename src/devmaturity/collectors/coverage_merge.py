@@ -13,7 +13,7 @@ from typing import IO
 
 from devmaturity.collectors.base import ReportError
 from devmaturity.collectors.xmlsafe import iterparse, local
-from devmaturity.model.evidence import CoverageSnapshot, FileCoverage
+from devmaturity.model.evidence import CoverageSnapshot, FileCoverage, combine_files, merge_snapshots
 
 Reader = Callable[[Path], CoverageSnapshot]
 _Index = dict[str, list[tuple[str, ...]]]
@@ -191,38 +191,15 @@ def normalise(snapshot: CoverageSnapshot, repo_root: Path | None, tracked: set[s
 
 
 def merge(snapshots: Iterable[CoverageSnapshot]) -> CoverageSnapshot:
-    """One snapshot from several reports of one build, per file after normalise().
-
-    FileCoverage carries counts, not line numbers, so a file found in several reports gets the largest covered
-    count and the largest valid count seen (lines and branches alike): a lower bound of the true union, exact
-    when one report covers a superset of the other. Totals are the sums over the merged files.
-    """
+    """One snapshot from several reports of one build, per file after normalise() (see combine_files)."""
     items = list(snapshots)
     if not items:
         raise ValueError("merge() needs at least one snapshot")
-    formats = sorted({s.format for s in items})
-    stamps = [s.timestamp for s in items if s.timestamp is not None]
-    files = combine(f for s in items for f in s.files)
-    return from_files("+".join(formats), files, max(stamps) if stamps else None)
+    merged = merge_snapshots(items)
+    return from_files(merged.format, merged.files, merged.timestamp) if len(items) == 1 else merged
 
 
-def combine(files: Iterable[FileCoverage]) -> list[FileCoverage]:
-    """Entries of the same path folded into one by taking the largest of each count; first-seen order."""
-    by_path: dict[str, FileCoverage] = {}
-    for entry in files:
-        seen = by_path.get(entry.path)
-        by_path[entry.path] = entry if seen is None else _larger(seen, entry)
-    return list(by_path.values())
-
-
-def _larger(a: FileCoverage, b: FileCoverage) -> FileCoverage:
-    return FileCoverage(
-        path=a.path,
-        lines_covered=max(a.lines_covered, b.lines_covered),
-        lines_valid=max(a.lines_valid, b.lines_valid),
-        branches_covered=max(a.branches_covered, b.branches_covered),
-        branches_valid=max(a.branches_valid, b.branches_valid),
-    )
+combine = combine_files
 
 
 def _root_prefixes(repo_root: Path | None) -> tuple[str, ...]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -222,41 +223,42 @@ class Scan:
     findings: tuple[SecurityFinding, ...]
 
 
+def combine_files(files: Iterable[FileCoverage]) -> list[FileCoverage]:
+    """Entries of the same path folded into one by taking the largest of each count; first-seen order.
+
+    Coverage records carry counts, not line numbers, so the largest counts are the safe bound of the union:
+    exact when one report covers a superset of the other."""
+    by_path: dict[str, FileCoverage] = {}
+    for entry in files:
+        seen = by_path.get(entry.path)
+        by_path[entry.path] = (
+            entry
+            if seen is None
+            else FileCoverage(
+                path=seen.path,
+                lines_covered=max(seen.lines_covered, entry.lines_covered),
+                lines_valid=max(seen.lines_valid, entry.lines_valid),
+                branches_covered=max(seen.branches_covered, entry.branches_covered),
+                branches_valid=max(seen.branches_valid, entry.branches_valid),
+            )
+        )
+    return list(by_path.values())
+
+
 def merge_snapshots(snapshots: list[CoverageSnapshot]) -> CoverageSnapshot:
-    """Several coverage reports of one build as one: per file the larger covered and valid counts
-    (reports of one build overlap on shared files; per-line data is not kept, so max is the safe union bound)."""
+    """Several coverage reports of one build as one: files combined by combine_files(); reports without
+    per-file data add their totals."""
     if len(snapshots) == 1:
         return snapshots[0]
-    files: dict[str, FileCoverage] = {}
-    loose = CoverageSnapshot(format="merged", lines_covered=0, lines_valid=0)
-    for snap in snapshots:
-        if not snap.files:
-            loose = CoverageSnapshot(
-                format="merged",
-                lines_covered=loose.lines_covered + snap.lines_covered,
-                lines_valid=loose.lines_valid + snap.lines_valid,
-                branches_covered=loose.branches_covered + snap.branches_covered,
-                branches_valid=loose.branches_valid + snap.branches_valid,
-            )
-        for f in snap.files:
-            old = files.get(f.path)
-            files[f.path] = (
-                f
-                if old is None
-                else FileCoverage(
-                    path=f.path,
-                    lines_covered=max(old.lines_covered, f.lines_covered),
-                    lines_valid=max(old.lines_valid, f.lines_valid),
-                    branches_covered=max(old.branches_covered, f.branches_covered),
-                    branches_valid=max(old.branches_valid, f.branches_valid),
-                )
-            )
-    merged = tuple(files[p] for p in sorted(files))
+    files = combine_files(f for snap in snapshots for f in snap.files)
+    loose = [snap for snap in snapshots if not snap.files]
+    stamps = [snap.timestamp for snap in snapshots if snap.timestamp is not None]
     return CoverageSnapshot(
-        format="merged",
-        lines_covered=loose.lines_covered + sum(f.lines_covered for f in merged),
-        lines_valid=loose.lines_valid + sum(f.lines_valid for f in merged),
-        branches_covered=loose.branches_covered + sum(f.branches_covered for f in merged),
-        branches_valid=loose.branches_valid + sum(f.branches_valid for f in merged),
-        files=merged,
+        format="+".join(sorted({snap.format for snap in snapshots})),
+        lines_covered=sum(f.lines_covered for f in files) + sum(x.lines_covered for x in loose),
+        lines_valid=sum(f.lines_valid for f in files) + sum(x.lines_valid for x in loose),
+        branches_covered=sum(f.branches_covered for f in files) + sum(x.branches_covered for x in loose),
+        branches_valid=sum(f.branches_valid for f in files) + sum(x.branches_valid for x in loose),
+        files=tuple(files),
+        timestamp=max(stamps) if stamps else None,
     )

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy import (
     BigInteger,
-    Float,
     Boolean,
     Column,
+    Float,
     ForeignKey,
     Index,
     Integer,

@@ -1,0 +1,181 @@
+"""Ingestion end to end: real report files into the store, hostile files rejected with a clear problem, good
+files in the same run still stored, nothing half-written, nothing stored twice (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+import http.server
+import shutil
+import threading
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import ClassVar
+
+import pytest
+
+from devmaturity.config import Config
+from devmaturity.services.ingest import discover, ingest_command
+from devmaturity.store.db import Store
+
+DATA = Path(__file__).parents[1] / "data"
+AT = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
+
+
+class _Recorder(http.server.BaseHTTPRequestHandler):
+    hits: ClassVar[list[str]] = []
+
+    def do_GET(self) -> None:
+        _Recorder.hits.append(self.path)
+        body = b'<!ENTITY leak "fetched">'
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        return None
+
+
+@pytest.fixture
+def dtd_server() -> Iterator[str]:
+    server = http.server.HTTPServer(("127.0.0.1", 0), _Recorder)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    _Recorder.hits = []
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def _hostile(folder: Path, server: str) -> dict[str, tuple[Path, str]]:
+    """name -> (file, a phrase the problem message must contain)."""
+    lol = '<!ENTITY l0 "lol">' + "".join(f'<!ENTITY l{i} "{f"&l{i - 1};" * 10}">' for i in range(1, 10))
+    cases = {
+        "billion-laughs.xml": (
+            f'<?xml version="1.0"?><!DOCTYPE t [{lol}]><testsuites><testsuite name="&l9;"/></testsuites>',
+            "declares XML entities",
+        ),
+        "quadratic.xml": (
+            '<?xml version="1.0"?><!DOCTYPE t [<!ENTITY a "'
+            + "x" * 50000
+            + '">]><testsuites>'
+            + "&a;" * 5000
+            + "</testsuites>",
+            "declares XML entities",
+        ),
+        "xxe.xml": (
+            '<?xml version="1.0"?><!DOCTYPE t [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
+            '<testsuites><testsuite name="&x;"/></testsuites>',
+            "declares XML entities",
+        ),
+        "dtd-url.xml": (
+            f'<?xml version="1.0"?><!DOCTYPE t [<!ENTITY % remote SYSTEM "{server}/evil.dtd"> %remote;]><testsuites/>',
+            "declares XML entities",
+        ),
+        "external-dtd.xml": (
+            f'<?xml version="1.0"?><!DOCTYPE testsuites SYSTEM "{server}/x.dtd">'
+            '<testsuites><testsuite name="s"><testcase name="t" classname="c"/></testsuite>'
+            "</testsuites>",
+            "DOCTYPE",
+        ),
+        "truncated.xml": (
+            '<?xml version="1.0"?><testsuites><testsuite name="s">'
+            + '<testcase classname="c" name="t1"/>' * 3000
+            + '<testcase classname="c" na',
+            "malformed XML",
+        ),
+        "garbage.xml": ("\x00\x01\x02binary\xff" * 100, "binary content"),
+        "empty.xml": ("", "0 bytes"),
+        "wrong-root.xml": ('<?xml version="1.0"?><html><body/></html>', "root element"),
+    }
+    out = {}
+    for name, (content, phrase) in cases.items():
+        path = folder / name
+        path.write_bytes(content.encode("latin-1") if name == "garbage.xml" else content.encode())
+        out[name] = (path, phrase)
+    return out
+
+
+def test_hostile_files_become_problems_and_good_files_are_still_ingested(tmp_path: Path, dtd_server: str) -> None:
+    store = Store.open(f"sqlite:///{tmp_path / 'i.db'}")
+    hostile = _hostile(tmp_path, dtd_server)
+    good = DATA / "junit" / "pytest.xml"
+    paths = [hostile[n][0] for n in sorted(hostile)] + [good]
+    result = ingest_command(store, Config(), "junit", paths, project="p", commit="abc", at=AT)
+    problems = {Path(p.source).name: p.message for p in result.problems}
+    for name, (_, phrase) in hostile.items():
+        assert name in problems, name
+        assert phrase in problems[name], (name, problems[name])
+    assert [Path(p).name for p, _ in result.ingested] == ["pytest.xml"]
+    assert _Recorder.hits == []  # no network access
+    project = store.project("p", "")
+    # the truncated file yielded 3000 cases before failing: none of them may be stored
+    assert store.count_rows("reports", project) == 1
+    assert store.count_rows("test_cases", project) == result.ingested[0][1]["tests"]
+
+
+def test_external_doctype_in_coverage_is_never_fetched(tmp_path: Path, dtd_server: str) -> None:
+    """JaCoCo writes a DOCTYPE naming an external DTD: allowed, and never loaded (here it points at our server)."""
+    store = Store.open(f"sqlite:///{tmp_path / 'i.db'}")
+    original = (DATA / "coverage" / "jacoco.xml").read_text(encoding="utf-8")
+    assert '"report.dtd"' in original
+    report = tmp_path / "jacoco.xml"
+    report.write_text(original.replace('"report.dtd"', f'"{dtd_server}/report.dtd"'), encoding="utf-8")
+    result = ingest_command(store, Config(), "coverage", [report], project="p", commit=None, at=AT)
+    assert result.problems == [] and len(result.ingested) == 1
+    assert _Recorder.hits == []
+
+
+def test_billion_laughs_is_rejected_without_expanding(tmp_path: Path, dtd_server: str) -> None:
+    import resource
+
+    store = Store.open(f"sqlite:///{tmp_path / 'i.db'}")
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    path, _ = _hostile(tmp_path, dtd_server)["billion-laughs.xml"]
+    result = ingest_command(store, Config(), "junit", [path], project="p", commit=None, at=AT)
+    assert len(result.problems) == 1
+    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before < 50 * 1024  # KiB: < 50 MB growth
+
+
+def test_reingesting_stores_nothing_twice(store: Store) -> None:
+    files = {
+        "junit": [DATA / "junit" / "pytest.xml", DATA / "junit" / "gotestsum.xml"],
+        "coverage": [DATA / "coverage" / "coveragepy-cobertura.xml", DATA / "coverage" / "jacoco.xml"],
+        "sarif": [DATA / "sarif" / "bandit.sarif", DATA / "sarif" / "codeql.sarif"],
+    }
+    first = {k: ingest_command(store, Config(), k, v, project="p", commit="c1", at=AT) for k, v in files.items()}
+    assert all(len(r.ingested) == 2 and not r.problems for r in first.values())
+    project = store.project("p", "")
+    counts = {
+        t: store.count_rows(t, project) for t in ("reports", "test_cases", "test_suites", "coverage_files", "findings")
+    }
+    again = {k: ingest_command(store, Config(), k, v, project="p", commit="c1", at=AT) for k, v in files.items()}
+    assert all(r.ingested == [] and len(r.already) == 2 for r in again.values())
+    assert counts == {t: store.count_rows(t, project) for t in counts}
+    assert counts["reports"] == 6 and counts["test_cases"] > 0 and counts["findings"] > 0
+
+
+def test_a_copy_under_another_name_is_the_same_report(tmp_path: Path) -> None:
+    store = Store.open(f"sqlite:///{tmp_path / 'i.db'}")
+    copy = tmp_path / "renamed.xml"
+    shutil.copy(DATA / "junit" / "pytest.xml", copy)
+    ingest_command(store, Config(), "junit", [DATA / "junit" / "pytest.xml"], project="p", commit=None, at=AT)
+    result = ingest_command(store, Config(), "junit", [copy], project="p", commit=None, at=AT)
+    assert result.already == [str(copy)]
+
+
+def test_discovery_skips_tracked_fixtures_and_build_dirs(tmp_path: Path) -> None:
+    (tmp_path / "build" / "test-results").mkdir(parents=True)
+    (tmp_path / "build" / "test-results" / "TEST-a.xml").write_text("<testsuites/>")
+    (tmp_path / "node_modules" / "x").mkdir(parents=True)
+    (tmp_path / "node_modules" / "x" / "junit.xml").write_text("<testsuites/>")
+    (tmp_path / "fixtures").mkdir()
+    (tmp_path / "fixtures" / "junit.xml").write_text("<testsuites/>")
+    (tmp_path / "coverage.xml").write_text("<coverage/>")
+    (tmp_path / "scan.sarif").write_text("{}")
+    found = discover(tmp_path, Config(), tracked={"fixtures/junit.xml"})
+    names = {k.value: sorted(p.relative_to(tmp_path).as_posix() for p in v) for k, v in found.items()}
+    assert names == {"junit": ["build/test-results/TEST-a.xml"], "coverage": ["coverage.xml"], "sarif": ["scan.sarif"]}
+    configured = Config(report_globs={"junit": ("fixtures/*.xml",)})
+    found = discover(tmp_path, configured, tracked={"fixtures/junit.xml"})
+    assert [p.name for p in found[next(iter(found))]] == ["junit.xml"]

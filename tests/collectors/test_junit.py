@@ -250,6 +250,15 @@ def test_cypress_spec_file_reaches_describe_suites() -> None:
     assert cases[2].message.startswith("Timed out retrying after 4000ms: Expected to find content: 'Invalid password'")
 
 
+def test_only_an_empty_suite_lends_its_file_to_the_next_ones(tmp_path: Path) -> None:
+    report = """<testsuites>
+        <testsuite name="a" file="tests/e2e/a.py"><testcase name="x"/></testsuite>
+        <testsuite name="b"><testcase name="y"/></testsuite>
+    </testsuites>"""
+    cases, _ = _read(_write(tmp_path, report))
+    assert [(c.file, c.kind) for c in cases] == [("tests/e2e/a.py", UI), (None, UNIT)]
+
+
 def test_messages_from_text_when_no_attribute() -> None:
     cases, suites = _read(DATA / "jest-junit.xml")
     assert cases[1].message.startswith("Error: expect(received).toBe(expected)")

@@ -103,7 +103,7 @@ def assess(
 ) -> None:
     """Assess the git repository at PATH against a maturity model."""
     config = _config(path, config_file, **flags)
-    stderr = Console(stderr=True, highlight=False)
+    stderr = Console(stderr=True, highlight=False, soft_wrap=True)
     result = _run(path, config, list(parts) or None, stderr)
     chosen = formats or ("table", "json", "html")
     stdout = Console(highlight=False)
@@ -124,7 +124,7 @@ def assess(
 def gate(path: Path, config_file: Path | None, min_level: int, parts: tuple[str, ...], **flags: Any) -> None:
     """Exit 2 when an assessed part is below --min-level (for CI)."""
     config = _config(path, config_file, **flags)
-    stderr = Console(stderr=True, highlight=False)
+    stderr = Console(stderr=True, highlight=False, soft_wrap=True)
     result = _run(path, config, list(parts) or None, stderr)
     below = [p for p in result.assessment.parts if p.level < min_level]
     for part in result.assessment.parts:

@@ -51,7 +51,7 @@ def ingest(
     result = ingest_command(
         store, config, kind, list(files), project=project, commit=commit, at=_when(at), repo_root=repo
     )
-    console = Console(stderr=True, highlight=False)
+    console = Console(stderr=True, highlight=False, soft_wrap=True)
     for path, summary in result.ingested:
         shown = ", ".join(f"{k} {v}" for k, v in summary.items() if not isinstance(v, list))
         console.print(f"ingested {path}: {shown}", markup=False)

@@ -274,7 +274,7 @@ class _Suite:
         return sum(self.counts.values())
 
     def kind_of(self, file: str | None, classname: str, rules: KindRules) -> TestKind:
-        """Kind of a case of this suite; the last answer is kept apart, as cases of one class come together."""
+        """Kind of a case of this suite, cached; the last answer also goes to last_* for the reader's fast path."""
         kind = self.kind_cache.get((file, classname))
         if kind is None:
             if len(self.kind_cache) >= _KIND_CACHE_LIMIT:
@@ -435,8 +435,8 @@ class _Reader:
         if self.suite is not None:
             self.suite.has_suites = True
         own_file = suite.attrib.get("file")
-        if own_file:
-            self.sticky_file = own_file
+        if own_file and not suite.tests and not suite.has_suites:
+            self.sticky_file = own_file  # an empty suite naming a file: mocha's "Root Suite" (see _Suite)
         if suite.tests or (role == _SUITE and not suite.has_suites):
             self.emit(suite.result(self.rules))
         self.clear_text()

@@ -1,0 +1,81 @@
+"""Report evidence end to end: `assess` discovers build outputs, `ingest` adds CI artefacts, metrics decide criteria."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from devmaturity.cli.main import run
+from tests.gitbuild import RepoBuilder
+
+DATA = Path(__file__).parents[1] / "data"
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    repo = RepoBuilder(tmp_path / "svc")
+    repo.commit("app", {"src/app.py": "x = 1\n", ".gitignore": "build/\ncoverage.xml\n"}, "2026-11-20T10:00:00+00:00")
+    (repo.path / "build" / "test-results").mkdir(parents=True)
+    shutil.copy(DATA / "junit" / "pytest.xml", repo.path / "build" / "test-results" / "junit.xml")
+    shutil.copy(DATA / "coverage" / "coveragepy-cobertura.xml", repo.path / "coverage.xml")
+    shutil.copy(DATA / "sarif" / "bandit.sarif", repo.path / "build" / "bandit.sarif")
+    monkeypatch.chdir(tmp_path)
+    return repo.path
+
+
+def _metric(report: dict, metric: str) -> dict:  # type: ignore[type-arg]
+    return next(m for m in report["metrics"] if m["id"] == metric)
+
+
+def test_assess_discovers_reports_and_decides_criteria(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(["assess", "svc", "--format", "json", "--out", "out", "--part", "cd"]) == 0
+    report = json.loads(Path("out/report.json").read_text(encoding="utf-8"))
+    coverage = _metric(report, "unit_test_line_coverage")
+    # coveragepy-cobertura.xml: 22 of 27 lines (tests/data/coverage/README.md)
+    assert coverage["value"] == pytest.approx(22 / 27)
+    pass_rate = _metric(report, "test_pass_rate")
+    assert pass_rate["value"] is not None and 0 < pass_rate["value"] < 1
+    hm = next(i for s in report["parts"][0]["subdomains"] for i in s["items"] if i["id"] == "CD.TM.TH.HM")
+    verdict = next(c for c in hm["levels"][2]["criteria"] if c["metric"] == "unit_test_line_coverage")
+    assert verdict["status"] == "met" and "81.5%" in verdict["reason"]
+    err = capsys.readouterr().err
+    assert "problem" not in err
+    # a second assessment finds the same files and stores nothing new
+    assert run(["assess", "svc", "--format", "json", "--out", "out", "--part", "cd"]) == 0
+
+
+def test_ingest_command_reports_and_rejects(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    bad = tmp_path / "bad.xml"
+    bad.write_text("<testsuites><testsuite", encoding="utf-8")
+    good = (
+        DATA / "junit" / "surefire.xml" if (DATA / "junit" / "surefire.xml").exists() else DATA / "junit" / "pytest.xml"
+    )
+    code = run(
+        [
+            "ingest",
+            "--kind",
+            "junit",
+            "--project",
+            "svc",
+            "--commit",
+            "abc123",
+            "--at",
+            "2026-11-20T10:00:00+08:00",
+            str(good),
+            str(bad),
+        ]
+    )
+    captured = capsys.readouterr()
+    assert code == 65
+    assert "1 ingested, 0 already present, 1 rejected" in captured.out
+    assert f"problem: {bad}: malformed XML" in captured.err
+    assert "error[data]: 1 of 2 file(s) rejected; the others were ingested" in captured.err
+    assert run(["ingest", "--kind", "junit", "--project", "svc", str(good)]) == 0
+    assert "0 ingested, 1 already present, 0 rejected" in capsys.readouterr().out
+    assert run(["ingest", "--kind", "junit", "--project", "svc", "--at", "yesterday", str(good)]) == 64

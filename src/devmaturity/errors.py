@@ -12,7 +12,10 @@ DevmaturityError                 (slug "error", exit 1)
 │   ├── AnswersFileError         ("answers-file", exit 65)
 │   └── ConfigError              ("config", exit 65)
 ├── SourceError                  ("source", exit 69): a tool or server we read from failed
-│   └── GitError                 ("git", exit 69)
+│   ├── GitError                 ("git", exit 69)
+│   ├── SourceAuthError          ("source-auth", exit 69): the server refused the credentials
+│   ├── SourceUnreachableError   ("source-unreachable", exit 69): no answer, DNS, TLS, timeouts
+│   └── SourcePayloadError       ("source-payload", exit 69): an answer we cannot read
 ├── StoreError                   ("store", exit 74): the database refused or is unreachable
 └── GateFailed                   ("gate-failed", exit 2): the assessment is below the bar
 """
@@ -102,6 +105,18 @@ class SourceError(DevmaturityError):
 
 class GitError(SourceError):
     slug = "git"
+
+
+class SourceAuthError(SourceError):
+    slug = "source-auth"
+
+
+class SourceUnreachableError(SourceError):
+    slug = "source-unreachable"
+
+
+class SourcePayloadError(SourceError):
+    slug = "source-payload"
 
 
 class StoreError(DevmaturityError):

@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
-from devmaturity.metrics import coverage, git, security, testing
+from devmaturity.metrics import coverage, delivery, git, security, testing
 from devmaturity.metrics.catalogue import METRICS, metric_spec
 from devmaturity.model.evidence import CoverageReport, Scan, Severity, TestKind, TestRun
 from devmaturity.model.metric import MetricValue, Window
@@ -23,6 +23,7 @@ class Inputs:
     coverage: Sequence[CoverageReport] | None = None
     scans: Sequence[Scan] | None = None
     manual_test_cases: int | None = None
+    delivery: delivery.Delivery | None = None
 
 
 Compute = Callable[[Inputs, Window], MetricValue]
@@ -57,6 +58,10 @@ def _cov(mid: str, fn: Callable[[Sequence[CoverageReport], Window], MetricValue]
 
 def _sec(mid: str, fn: Callable[[Sequence[Scan], Window], MetricValue]) -> tuple[str, Compute]:
     return mid, _needs(lambda i: i.scans, fn, mid, "no security scans (SARIF) collected for this project")
+
+
+def _dlv(mid: str, fn: Callable[[delivery.Delivery, Window], MetricValue]) -> tuple[str, Compute]:
+    return mid, _needs(lambda i: i.delivery, fn, mid, "no delivery data (CI/CD, deployments, incidents, work items)")
 
 
 def _ratio(inputs: Inputs, window: Window) -> MetricValue:
@@ -105,6 +110,23 @@ COMPUTE: dict[str, Compute] = dict(
         _cov("unit_test_branch_coverage", coverage.unit_test_branch_coverage),
         _sec("open_critical_findings", security.open_by_severity("open_critical_findings", Severity.CRITICAL)),
         _sec("open_high_findings", security.open_by_severity("open_high_findings", Severity.HIGH)),
+        _dlv("deployment_frequency", delivery.deployment_frequency),
+        _dlv("lead_time_for_changes", delivery.lead_time_for_changes),
+        _dlv("change_failure_rate", delivery.change_failure_rate),
+        _dlv("failed_deployment_recovery_time", delivery.failed_deployment_recovery_time),
+        _dlv("deployment_rework_rate", delivery.deployment_rework_rate),
+        _dlv("deployment_success_rate", delivery.deployment_success_rate),
+        _dlv("change_first_time_failure_rate", delivery.change_first_time_failure_rate),
+        _dlv("mttr", delivery.mttr),
+        _dlv("availability", delivery.availability),
+        _dlv("incident_auto_recovery_share", delivery.incident_auto_recovery_share),
+        _dlv("requirement_delivery_cycle", delivery.requirement_delivery_cycle),
+        _dlv("production_defect_escape_rate", delivery.production_defect_escape_rate),
+        _dlv("release_frequency_deployments", delivery.release_frequency_deployments),
+        _dlv("pipeline_duration_p50", delivery.pipeline_duration("pipeline_duration_p50", 50)),
+        _dlv("pipeline_duration_p90", delivery.pipeline_duration("pipeline_duration_p90", 90)),
+        _dlv("build_success_rate", delivery.build_success_rate),
+        _dlv("integration_feedback_cycle", delivery.integration_feedback_cycle),
         ("automated_test_ratio", _ratio),
         ("critical_finding_age", _age),
     ]

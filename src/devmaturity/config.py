@@ -89,6 +89,16 @@ SETTINGS: tuple[SettingSpec, ...] = (
     ),
 )
 REPORT_KINDS = ("junit", "coverage", "sarif")
+RULE_KEYS = (
+    "environments",
+    "pipelines",
+    "jobs",
+    "defect_types",
+    "requirement_types",
+    "production_environments",
+    "incident_severities",
+)
+SOURCE_KINDS = ("github", "gitlab", "jenkins", "gitee", "zentao", "jira")
 TEST_KINDS = ("unit", "integration", "ui", "performance")
 
 
@@ -110,6 +120,8 @@ class Config:
     thresholds: dict[str, float] = field(default_factory=dict)
     report_globs: dict[str, tuple[str, ...]] = field(default_factory=dict)
     test_kinds: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    rules: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    sources: tuple[dict[str, str], ...] = ()
     origin: dict[str, str] = field(default_factory=dict)
 
 
@@ -167,6 +179,22 @@ def _globs(raw: object, kinds: tuple[str, ...], origin: str) -> dict[str, tuple[
     return out
 
 
+def _sources(raw: object, origin: str) -> tuple[dict[str, str], ...]:
+    if not isinstance(raw, list):
+        raise ConfigError(f"{origin} must be an array of tables ([[devmaturity.sources]])")
+    out = []
+    for index, entry in enumerate(raw):
+        where = f"{origin}[{index}]"
+        if not isinstance(entry, dict) or entry.get("kind") not in SOURCE_KINDS:
+            raise ConfigError(f"{where}: `kind` must be one of {', '.join(SOURCE_KINDS)}")
+        if any(not isinstance(v, str) for v in entry.values()):
+            raise ConfigError(f"{where}: every value must be a string")
+        if any(k in entry for k in ("token", "password", "secret")):
+            raise ConfigError(f"{where}: do not put secrets in the file; name the environment variable (token_env)")
+        out.append(dict(entry))
+    return tuple(out)
+
+
 def _is_file(path: Path) -> bool:
     try:
         return path.is_file()
@@ -188,13 +216,17 @@ def load_config(
         section = doc.get("devmaturity", doc)
         if not isinstance(section, dict):
             raise ConfigError(f"{path}: [devmaturity] must be a table")
-        tables = ("thresholds", "reports", "test_kinds")
+        tables = ("thresholds", "reports", "test_kinds", "rules", "sources")
         plain = {k: v for k, v in section.items() if k not in tables}
         config = _apply(config, plain, str(path))
         if "thresholds" in section:
             config = replace(config, thresholds=_thresholds(section["thresholds"], str(path)))
         if "reports" in section:
             config = replace(config, report_globs=_globs(section["reports"], REPORT_KINDS, f"{path}: [reports]"))
+        if "rules" in section:
+            config = replace(config, rules=_globs(section["rules"], RULE_KEYS, f"{path}: [rules]"))
+        if "sources" in section:
+            config = replace(config, sources=_sources(section["sources"], f"{path}: [[sources]]"))
         if "test_kinds" in section:
             config = replace(config, test_kinds=_globs(section["test_kinds"], TEST_KINDS, f"{path}: [test_kinds]"))
     environ = os.environ if env is None else env

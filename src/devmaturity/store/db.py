@@ -110,7 +110,8 @@ class Store:
         except SQLAlchemyError as exc:
             raise StoreError(f"store write failed: {_first_line(exc)}") from None
 
-    def _insert(self, table: Any) -> Any:
+    def insert_statement(self, table: Any) -> Any:
+        """The dialect's INSERT, which knows ON CONFLICT on both SQLite and PostgreSQL."""
         dialect = postgresql if self.engine.dialect.name == "postgresql" else sqlite
         return dialect.insert(table)
 
@@ -118,7 +119,7 @@ class Store:
 
     def project(self, name: str, root: str) -> int:
         with self.transaction() as conn:
-            stmt = self._insert(t.projects).values(name=name, root=root, created_at=int(time.time()))
+            stmt = self.insert_statement(t.projects).values(name=name, root=root, created_at=int(time.time()))
             conn.execute(stmt.on_conflict_do_nothing(index_elements=["name"]))
             found = conn.execute(select(t.projects.c.id).where(t.projects.c.name == name)).scalar_one()
             return int(found)
@@ -168,7 +169,7 @@ class Store:
         """Store new commits and the current refs in one transaction; returns how many commits were new."""
         with self.transaction() as conn:
             before = _count(conn, t.commits, t.commits.c.project_id == project_id)
-            insert = self._insert(t.commits).on_conflict_do_nothing(index_elements=["project_id", "sha"])
+            insert = self.insert_statement(t.commits).on_conflict_do_nothing(index_elements=["project_id", "sha"])
             batch: list[dict[str, Any]] = []
             for commit in commits:
                 batch.append(_commit_row(project_id, run_id, commit))
@@ -229,7 +230,9 @@ class Store:
             return 0
         with self.transaction() as conn:
             before = _count(conn, t.facts, t.facts.c.project_id == project_id)
-            stmt = self._insert(t.facts).on_conflict_do_nothing(index_elements=["project_id", "snapshot", "fact_id"])
+            stmt = self.insert_statement(t.facts).on_conflict_do_nothing(
+                index_elements=["project_id", "snapshot", "fact_id"]
+            )
             conn.execute(stmt, rows)
             return _count(conn, t.facts, t.facts.c.project_id == project_id) - before
 

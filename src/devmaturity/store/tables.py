@@ -186,3 +186,88 @@ findings = Table(
     comment="Security findings of a SARIF report",
 )
 Index("ix_findings_fp", findings.c.fingerprint)
+
+
+def _delivery_table(name: str, comment: str, *columns: Column[object]) -> Table:
+    """Delivery evidence tables share their natural key: project, source system and the record's id there."""
+    return Table(
+        name,
+        metadata,
+        Column("project_id", Integer, ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True),
+        Column("source", String(300), primary_key=True, comment="system and project, e.g. github:acme/shop"),
+        Column("ext_id", String(300), primary_key=True, comment="the record's id in that system"),
+        *columns,
+        Column("run_id", Integer, ForeignKey("runs.id"), nullable=False, comment="run that last wrote it"),
+        comment=comment,
+    )
+
+
+pipeline_runs = _delivery_table(
+    "pipeline_runs",
+    "CI/CD pipeline runs; updated in place while a run moves from running to its result",
+    Column("pipeline", Text, nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    Column("started_at", BigInteger),
+    Column("finished_at", BigInteger),
+    Column("commit_sha", String(64)),
+    Column("branch", Text),
+    Column("event", String(50), nullable=False),
+    Column("url", Text, nullable=False),
+    Column("jobs", Text, nullable=False, comment="JSON list of {id, name, stage, status, started_at, finished_at}"),
+)
+deployments = _delivery_table(
+    "deployments",
+    "Deployments to any environment; the deployment rule decides which are production",
+    Column("environment", Text, nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    Column("finished_at", BigInteger),
+    Column("commit_sha", String(64)),
+    Column("pipeline", Text, nullable=False),
+    Column("url", Text, nullable=False),
+    Column("rollback", Boolean, nullable=False),
+    Column("incident", String(300)),
+)
+incidents = _delivery_table(
+    "incidents",
+    "Production incidents",
+    Column("title", Text, nullable=False),
+    Column("started_at", BigInteger, nullable=False),
+    Column("resolved_at", BigInteger),
+    Column("severity", String(50), nullable=False),
+    Column("service", Text, nullable=False),
+    Column("deployment", String(300)),
+    Column("labels", Text, nullable=False),
+    Column("auto_recovered", Boolean, nullable=False),
+)
+work_items = _delivery_table(
+    "work_items",
+    "Requirements, stories, tasks and defects",
+    Column("type", String(100), nullable=False),
+    Column("title", Text, nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    Column("resolved_at", BigInteger),
+    Column("released_at", BigInteger),
+    Column("release", Text, nullable=False),
+    Column("severity", String(50), nullable=False),
+    Column("environment", String(100), nullable=False),
+    Column("labels", Text, nullable=False),
+)
+releases = _delivery_table(
+    "releases",
+    "Releases published by a hosting platform",
+    Column("name", Text, nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    Column("commit_sha", String(64)),
+    Column("tag", Text, nullable=False),
+)
+sync_cursors = Table(
+    "sync_cursors",
+    metadata,
+    Column("project_id", Integer, ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True),
+    Column("source", String(300), primary_key=True),
+    Column("cursor", Text, nullable=False, comment="opaque resume point written with the page it follows"),
+    Column("updated_at", BigInteger, nullable=False),
+    comment="Where the next sync of a source resumes",
+)

@@ -1,0 +1,286 @@
+"""Delivery evidence in the store: upserts by natural key, each page with its sync cursor, and loading."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection, Table, select
+
+from devmaturity.model.delivery import Deployment, Incident, JobRun, PipelineRun, Release, RunStatus, WorkItem
+from devmaturity.store import tables as t
+from devmaturity.store.db import BATCH, Store
+
+DeliveryRecord = PipelineRun | Deployment | Incident | WorkItem | Release
+
+
+def _ts(moment: datetime | None) -> int | None:
+    return int(moment.timestamp()) if moment is not None else None
+
+
+def _dt(stamp: int | None) -> datetime | None:
+    return datetime.fromtimestamp(stamp, UTC) if stamp is not None else None
+
+
+def _run_row(r: PipelineRun) -> dict[str, Any]:
+    jobs = [
+        {
+            "id": j.id,
+            "name": j.name,
+            "stage": j.stage,
+            "status": j.status.value,
+            "started_at": _ts(j.started_at),
+            "finished_at": _ts(j.finished_at),
+        }
+        for j in r.jobs
+    ]
+    return {
+        "source": r.source,
+        "ext_id": r.id,
+        "pipeline": r.pipeline,
+        "status": r.status.value,
+        "created_at": _ts(r.created_at),
+        "started_at": _ts(r.started_at),
+        "finished_at": _ts(r.finished_at),
+        "commit_sha": r.commit,
+        "branch": r.branch,
+        "event": r.event,
+        "url": r.url,
+        "jobs": json.dumps(jobs),
+    }
+
+
+def _deployment_row(d: Deployment) -> dict[str, Any]:
+    return {
+        "source": d.source,
+        "ext_id": d.id,
+        "environment": d.environment,
+        "status": d.status.value,
+        "created_at": _ts(d.created_at),
+        "finished_at": _ts(d.finished_at),
+        "commit_sha": d.commit,
+        "pipeline": d.pipeline,
+        "url": d.url,
+        "rollback": d.rollback,
+        "incident": d.incident,
+    }
+
+
+def _incident_row(i: Incident) -> dict[str, Any]:
+    return {
+        "source": i.source,
+        "ext_id": i.id,
+        "title": i.title,
+        "started_at": _ts(i.started_at),
+        "resolved_at": _ts(i.resolved_at),
+        "severity": i.severity,
+        "service": i.service,
+        "deployment": i.deployment,
+        "labels": "\n".join(i.labels),
+        "auto_recovered": i.auto_recovered,
+    }
+
+
+def _work_item_row(w: WorkItem) -> dict[str, Any]:
+    return {
+        "source": w.source,
+        "ext_id": w.id,
+        "type": w.type,
+        "title": w.title,
+        "created_at": _ts(w.created_at),
+        "resolved_at": _ts(w.resolved_at),
+        "released_at": _ts(w.released_at),
+        "release": w.release,
+        "severity": w.severity,
+        "environment": w.environment,
+        "labels": "\n".join(w.labels),
+    }
+
+
+def _release_row(r: Release) -> dict[str, Any]:
+    return {
+        "source": r.source,
+        "ext_id": r.id,
+        "name": r.name,
+        "created_at": _ts(r.created_at),
+        "commit_sha": r.commit,
+        "tag": r.tag,
+    }
+
+
+# record type -> (table, row builder): one table instead of scattered ifs
+_ROWS: dict[type, tuple[Table, Any]] = {
+    PipelineRun: (t.pipeline_runs, _run_row),
+    Deployment: (t.deployments, _deployment_row),
+    Incident: (t.incidents, _incident_row),
+    WorkItem: (t.work_items, _work_item_row),
+    Release: (t.releases, _release_row),
+}
+
+
+def save_delivery(
+    store: Store,
+    project_id: int,
+    run_id: int,
+    records: Iterable[DeliveryRecord],
+    cursor: tuple[str, str] | None = None,
+) -> int:
+    """Upsert records (a later state of a run or deployment replaces the earlier one) and, in the same
+    transaction, the source's cursor, so an interrupted sync resumes after the last stored page."""
+    grouped: dict[Table, list[dict[str, Any]]] = {}
+    for record in records:
+        table, row = _ROWS[type(record)]
+        grouped.setdefault(table, []).append({"project_id": project_id, "run_id": run_id, **row(record)})
+    with store.transaction() as conn:
+        for table, rows in grouped.items():
+            _upsert(store, conn, table, rows)
+        if cursor is not None:
+            _upsert(
+                store,
+                conn,
+                t.sync_cursors,
+                [{"project_id": project_id, "source": cursor[0], "cursor": cursor[1], "updated_at": int(time.time())}],
+            )
+    return sum(len(rows) for rows in grouped.values())
+
+
+def _upsert(store: Store, conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
+    keys = [c.name for c in table.primary_key.columns]
+    for start in range(0, len(rows), BATCH):
+        batch = rows[start : start + BATCH]
+        stmt = store.insert_statement(table)
+        update = {c: stmt.excluded[c] for c in batch[0] if c not in keys}
+        conn.execute(stmt.on_conflict_do_update(index_elements=keys, set_=update), batch)
+
+
+def cursor_of(store: Store, project_id: int, source: str) -> str | None:
+    c = t.sync_cursors.c
+    with store.engine.connect() as conn:
+        row = conn.execute(select(c.cursor).where(c.project_id == project_id, c.source == source)).first()
+        return None if row is None else str(row[0])
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StoredDelivery:
+    """What the store holds for a project; a kind never collected is None (unknown), not empty."""
+
+    runs: Sequence[PipelineRun] | None
+    deployments: Sequence[Deployment] | None
+    incidents: Sequence[Incident] | None
+    work_items: Sequence[WorkItem] | None
+    releases: Sequence[Release] | None
+
+
+def _rows(conn: Connection, table: Table, project_id: int, time_column: str, since: datetime) -> list[Any] | None:
+    c = table.c
+    present = conn.execute(select(c.ext_id).where(c.project_id == project_id).limit(1)).first()
+    if present is None:
+        return None
+    query = select(table).where(c.project_id == project_id, c[time_column] >= int(since.timestamp()))
+    return list(conn.execute(query.order_by(c[time_column], c.ext_id)))
+
+
+def load_delivery(store: Store, project_id: int, since: datetime) -> StoredDelivery:
+    with store.engine.connect() as conn:
+        runs = _rows(conn, t.pipeline_runs, project_id, "created_at", since)
+        deps = _rows(conn, t.deployments, project_id, "created_at", since)
+        incs = _rows(conn, t.incidents, project_id, "started_at", since)
+        items = _rows(conn, t.work_items, project_id, "created_at", datetime.fromtimestamp(0, UTC))
+        rels = _rows(conn, t.releases, project_id, "created_at", since)
+    return StoredDelivery(
+        runs=None if runs is None else [_run_of(r) for r in runs],
+        deployments=None if deps is None else [_deployment_of(r) for r in deps],
+        incidents=None if incs is None else [_incident_of(r) for r in incs],
+        work_items=None if items is None else [_work_item_of(r) for r in items],
+        releases=None if rels is None else [_release_of(r) for r in rels],
+    )
+
+
+def _run_of(r: Any) -> PipelineRun:
+    jobs = tuple(
+        JobRun(
+            id=j["id"],
+            name=j["name"],
+            stage=j["stage"],
+            status=RunStatus(j["status"]),
+            started_at=_dt(j["started_at"]),
+            finished_at=_dt(j["finished_at"]),
+        )
+        for j in json.loads(r.jobs)
+    )
+    return PipelineRun(
+        source=r.source,
+        id=r.ext_id,
+        pipeline=r.pipeline,
+        status=RunStatus(r.status),
+        created_at=_dt(r.created_at) or datetime.fromtimestamp(0, UTC),
+        started_at=_dt(r.started_at),
+        finished_at=_dt(r.finished_at),
+        commit=r.commit_sha,
+        branch=r.branch,
+        event=r.event,
+        url=r.url,
+        jobs=jobs,
+    )
+
+
+def _deployment_of(r: Any) -> Deployment:
+    return Deployment(
+        source=r.source,
+        id=r.ext_id,
+        environment=r.environment,
+        status=RunStatus(r.status),
+        created_at=_dt(r.created_at) or datetime.fromtimestamp(0, UTC),
+        finished_at=_dt(r.finished_at),
+        commit=r.commit_sha,
+        pipeline=r.pipeline,
+        url=r.url,
+        rollback=bool(r.rollback),
+        incident=r.incident,
+    )
+
+
+def _incident_of(r: Any) -> Incident:
+    return Incident(
+        source=r.source,
+        id=r.ext_id,
+        title=r.title,
+        started_at=_dt(r.started_at) or datetime.fromtimestamp(0, UTC),
+        resolved_at=_dt(r.resolved_at),
+        severity=r.severity,
+        service=r.service,
+        deployment=r.deployment,
+        labels=tuple(x for x in r.labels.split("\n") if x),
+        auto_recovered=bool(r.auto_recovered),
+    )
+
+
+def _work_item_of(r: Any) -> WorkItem:
+    return WorkItem(
+        source=r.source,
+        id=r.ext_id,
+        type=r.type,
+        title=r.title,
+        created_at=_dt(r.created_at) or datetime.fromtimestamp(0, UTC),
+        resolved_at=_dt(r.resolved_at),
+        released_at=_dt(r.released_at),
+        release=r.release,
+        severity=r.severity,
+        environment=r.environment,
+        labels=tuple(x for x in r.labels.split("\n") if x),
+    )
+
+
+def _release_of(r: Any) -> Release:
+    return Release(
+        source=r.source,
+        id=r.ext_id,
+        name=r.name,
+        created_at=_dt(r.created_at) or datetime.fromtimestamp(0, UTC),
+        commit=r.commit_sha,
+        tag=r.tag,
+    )

@@ -26,7 +26,7 @@ def cli() -> None:
 
 
 def _register() -> None:
-    from devmaturity.cli import answers, assess, ingest, model
+    from devmaturity.cli import answers, assess, delivery, ingest, model
 
     for command in (
         assess.assess,
@@ -36,6 +36,9 @@ def _register() -> None:
         model.metrics,
         model.facts,
         answers.answers,
+        delivery.compare,
+        delivery.trend,
+        delivery.deployments,
     ):
         cli.add_command(command)
 

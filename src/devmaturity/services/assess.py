@@ -23,8 +23,10 @@ from devmaturity.model.metric import MetricValue, Window
 from devmaturity.reports.json import report_dict
 from devmaturity.services.answers import load_answers
 from devmaturity.services.catalog import select_parts
+from devmaturity.services.delivery import delivery_inputs
 from devmaturity.services.ingest import discover, ingest_files
 from devmaturity.store.db import Store
+from devmaturity.store.delivery import load_delivery
 
 HISTORY_HORIZON = timedelta(days=365)
 MAX_TREE_FILE_BYTES = 1024 * 1024
@@ -181,20 +183,7 @@ def run_assessment(
     run_id = store.start_run(collected.project_id, "assess", {"framework": framework.id, "window_days": config.window})
     try:
         horizon = moment - timedelta(days=max(config.window, *_windows(framework))) - HISTORY_HORIZON
-        history = GitHistory.build(
-            store.load_commits(collected.project_id, horizon),
-            store.load_refs(collected.project_id),
-            collected.trunk,
-            collected.trunk_tip,
-            config.release_tag_pattern,
-        )
-        inputs = Inputs(
-            history=history,
-            test_runs=store.load_test_runs(collected.project_id, horizon),
-            coverage=store.load_coverage(collected.project_id, horizon),
-            scans=store.load_scans(collected.project_id, horizon),
-            manual_test_cases=config.manual_test_cases,
-        )
+        history, inputs = load_inputs(store, collected, config, horizon)
         metrics = compute_metrics(framework, inputs, window, config.window)
         facts = {f.id: f for f in (*collected.facts, *history_facts(history, window))}
         evidence = Evidence(metrics=metrics, facts=facts, answers=answers, thresholds=config.thresholds)
@@ -224,6 +213,27 @@ def run_assessment(
         raise
     store.finish_run(run_id, "ok", {p.key: p.level for p in assessment.parts}, ())
     return AssessResult(assessment=assessment, framework=framework, collect=collected, run_id=run_id, report=report)
+
+
+def load_inputs(store: Store, collected: CollectResult, config: Config, horizon: datetime) -> tuple[GitHistory, Inputs]:
+    """Everything the metrics may look at, from the store, back to `horizon`."""
+    pid = collected.project_id
+    history = GitHistory.build(
+        store.load_commits(pid, horizon),
+        store.load_refs(pid),
+        collected.trunk,
+        collected.trunk_tip,
+        config.release_tag_pattern,
+    )
+    inputs = Inputs(
+        history=history,
+        test_runs=store.load_test_runs(pid, horizon),
+        coverage=store.load_coverage(pid, horizon),
+        scans=store.load_scans(pid, horizon),
+        manual_test_cases=config.manual_test_cases,
+        delivery=delivery_inputs(load_delivery(store, pid, horizon), history.commits, config),
+    )
+    return history, inputs
 
 
 def _windows(framework: Framework) -> list[int]:

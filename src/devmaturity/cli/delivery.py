@@ -1,0 +1,104 @@
+"""`devmaturity compare`, `trend` and `deployments preview`: delivery figures over windows, and what counts."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from devmaturity.collectors.git import GitRepository
+from devmaturity.config import load_config
+from devmaturity.metrics.catalogue import metric_spec
+from devmaturity.model.metric import Window
+from devmaturity.services.assess import collect_repository, load_inputs
+from devmaturity.services.compare import compare as compare_service
+from devmaturity.services.compare import parse_window, sentence, shown
+from devmaturity.services.compare import trend as trend_service
+from devmaturity.services.delivery import preview
+from devmaturity.store.db import Store
+
+PATH = click.argument("path", type=click.Path(path_type=Path, readable=False), default=".")
+DB = click.option("--db", "database_url", help="Store URL (default sqlite:///devmaturity.db).")
+METRIC = click.option("--metric", "metrics", multiple=True, help="Only these metrics; repeatable (default: all).")
+LANG = click.option("--lang", type=click.Choice(["zh", "en"]), default="en", show_default=True)
+
+
+@click.command()
+@PATH
+@click.option("--before", required=True, help="First window, e.g. 2026-01-01..2026-03-31.")
+@click.option("--after", required=True, help="Second window, e.g. 2026-07-01..2026-09-30.")
+@METRIC
+@LANG
+@DB
+def compare(path: Path, before: str, after: str, metrics: tuple[str, ...], lang: str, database_url: str | None) -> None:
+    """Every metric over two windows, with the change and the case-study sentence."""
+    config = load_config(project_dir=path, flags={"database_url": database_url})
+    changes = compare_service(path, config, parse_window(before), parse_window(after), list(metrics) or None)
+    pick = "zh" if lang == "zh" else "en"
+    table = Table("metric", f"before {before}", f"after {after}", "change")
+    for c in changes:
+        spec = metric_spec(c.metric)
+        change = "" if c.ratio is None else f"{c.ratio * 100:+.0f}%"
+        mark = {True: " better", False: " worse", None: ""}[c.improved]
+        table.add_row(
+            spec.name.get(pick), shown(c.before.value, spec.unit), shown(c.after.value, spec.unit), change + mark
+        )
+    console = Console(highlight=False, soft_wrap=True)
+    console.print(table)
+    console.print(sentence(changes, pick) or "no metric is known in both windows", markup=False)
+
+
+@click.command()
+@PATH
+@METRIC
+@click.option("--every", type=click.Choice(["week", "month"]), default="week", show_default=True)
+@click.option("--periods", type=click.IntRange(1, 104), default=12, show_default=True)
+@DB
+def trend(path: Path, metrics: tuple[str, ...], every: str, periods: int, database_url: str | None) -> None:
+    """Metrics per week or month, oldest first."""
+    config = load_config(project_dir=path, flags={"database_url": database_url})
+    series = trend_service(path, config, list(metrics) or None, every, periods, datetime.now(UTC))
+    names = [v.metric for v in series[0][1]] if series else []
+    table = Table("window", *names)
+    for window, values in series:
+        table.add_row(window.label(), *(shown(v.value, v.unit) for v in values))
+    Console(highlight=False).print(table)
+
+
+@click.group()
+def deployments() -> None:
+    """The deployment rule: which deployments count as production."""
+
+
+@deployments.command("preview")
+@PATH
+@click.option("--window", "window_text", help="Window, e.g. 2026-01-01..2026-03-31 (default: the last 90 days).")
+@DB
+def preview_command(path: Path, window_text: str | None, database_url: str | None) -> None:
+    """List what the deployment rule counts (and leaves out) before you trust a number."""
+    config = load_config(project_dir=path, flags={"database_url": database_url})
+    window = parse_window(window_text) if window_text else Window.last(config.window, now=datetime.now(UTC))
+    store = Store.open(config.database_url)
+    collected = collect_repository(store, GitRepository(path), config)
+    _, inputs = load_inputs(store, collected, config, window.start)
+    assert inputs.delivery is not None
+    rows = preview(inputs.delivery, window)
+    table = Table("created", "source", "id", "environment", "status", "commit", "counted", "why")
+    for row in rows:
+        d = row.deployment
+        table.add_row(
+            d.created_at.isoformat(timespec="minutes"),
+            d.source,
+            d.id,
+            d.environment,
+            d.status.value,
+            (d.commit or "")[:10],
+            "yes" if row.counted else "no",
+            row.why,
+        )
+    Console(highlight=False).print(table)
+    counted = [r for r in rows if r.counted]
+    click.echo(f"these {len(counted)} of {len(rows)} deployments in {window.label()} count as production deployments")

@@ -1,0 +1,583 @@
+"""Deployments, incidents and work items from CSV, JSON and JSON Lines files; the schema is docs/events.md."""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import difflib
+import io
+import json
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Generic, TypeVar
+
+from devmaturity.collectors.base import ReportError
+from devmaturity.collectors.coverage_merge import check_size
+from devmaturity.model.delivery import Deployment, Incident, RunStatus, WorkItem
+from devmaturity.model.evidence import Problem
+
+DEFAULT_MAX_BYTES = 256 * 1024 * 1024
+DEFAULT_MAX_ROWS = 5_000_000
+MAX_FIELD_CHARS = 131_072  # the csv module's own field limit, so CSV and JSON files get the same one
+MAX_LISTED_PROBLEMS = 1_000
+TIME_HINT = "use ISO 8601, e.g. 2026-11-20T10:00:00+08:00"
+
+E = TypeVar("E", Deployment, Incident, WorkItem)
+
+_STATUS: dict[str, RunStatus] = {
+    **dict.fromkeys(
+        ("success", "succeeded", "successful", "ok", "passed", "pass", "deployed", "done"), RunStatus.SUCCESS
+    ),
+    **dict.fromkeys(("failure", "failed", "fail", "error", "errored", "broken"), RunStatus.FAILURE),
+    **dict.fromkeys(("cancelled", "canceled", "cancel", "aborted", "abort"), RunStatus.CANCELLED),
+    **dict.fromkeys(("running", "in_progress", "pending", "queued", "started"), RunStatus.RUNNING),
+    **dict.fromkeys(("skipped", "skip"), RunStatus.SKIPPED),
+}
+_BOOL: dict[str, bool] = {
+    **dict.fromkeys(("true", "t", "yes", "y", "1", "on"), True),
+    **dict.fromkeys(("false", "f", "no", "n", "0", "off"), False),
+}
+_HEX = frozenset("0123456789abcdef")
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EventsRead(Generic[E]):
+    """The good rows of one file as records, and one problem per bad row (file order)."""
+
+    records: tuple[E, ...]
+    problems: tuple[Problem, ...]
+
+
+AnyEventsRead = EventsRead[Deployment] | EventsRead[Incident] | EventsRead[WorkItem]
+
+
+class _Bad(ValueError):
+    """One value that cannot be used; the message says why, the caller adds row and column."""
+
+
+# --- values ---------------------------------------------------------------------------------------------------
+
+
+def _clip(text: str, limit: int = 80) -> str:
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def _show(value: object) -> str:
+    """A value as the user wrote it: quoted text, or JSON for the other JSON types."""
+    if isinstance(value, str):
+        return repr(_clip(value.strip()))
+    return _clip(json.dumps(value, ensure_ascii=False))
+
+
+def _text(value: object) -> str:
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        raise _Bad(f"expected text, got {_show(value)}")
+    text = str(value).strip()
+    if len(text) > MAX_FIELD_CHARS:
+        raise _Bad(f"{len(text):,} characters, over the limit of {MAX_FIELD_CHARS:,}")
+    return text
+
+
+def _lower(value: object) -> str:
+    return _text(value).lower()
+
+
+def _time(value: object) -> datetime:
+    """ISO 8601; a time without an offset is UTC."""
+    if not isinstance(value, str):
+        raise _Bad(f"{_show(value)} is not a date/time ({TIME_HINT})")
+    try:
+        moment = datetime.fromisoformat(_text(value))
+    except ValueError:
+        raise _Bad(f"{_show(value)} is not a date/time ({TIME_HINT})") from None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def _bool(value: object) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int) and value in (0, 1):
+        return bool(value)
+    flag = _BOOL.get(value.strip().lower()) if isinstance(value, str) else None
+    if flag is None:
+        raise _Bad(f"{_show(value)} is not true or false (use true/false, yes/no or 1/0)")
+    return flag
+
+
+def _status(value: object) -> RunStatus:
+    text = _text(value)
+    status = _STATUS.get(re.sub(r"[\s-]+", "_", text.lower()))
+    if status is None:
+        raise _Bad(f"{_show(text)} is not a status (use success, failure, cancelled or running)")
+    return status
+
+
+def _commit(value: object) -> str:
+    sha = _lower(value)
+    if not 4 <= len(sha) <= 64 or not set(sha) <= _HEX:
+        raise _Bad(f"{_show(value)} is not a commit sha (4 to 64 hex digits)")
+    return sha
+
+
+def _labels(value: object) -> tuple[str, ...]:
+    """A JSON array of strings, or one text with labels separated by semicolons."""
+    parts = value if isinstance(value, list) else _text(value).split(";")
+    return tuple(dict.fromkeys(label for label in map(_text, parts) if label))
+
+
+def _absent(value: object) -> bool:
+    if isinstance(value, str):
+        return not value.strip()
+    return value is None or value == []
+
+
+# --- schemas --------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EventColumn:
+    """One column (CSV) or field (JSON) of a schema; `parse` turns the raw value into the record's value."""
+
+    name: str
+    parse: Callable[[object], object]
+    required: bool = False
+
+
+def _req(name: str, parse: Callable[[object], object] = _text) -> EventColumn:
+    return EventColumn(name=name, parse=parse, required=True)
+
+
+def _opt(name: str, parse: Callable[[object], object] = _text) -> EventColumn:
+    return EventColumn(name=name, parse=parse)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EventSchema(Generic[E]):
+    """The columns of one kind; `ends` are times that must not be before `start`."""
+
+    kind: str
+    key: str
+    build: Callable[..., E]
+    columns: tuple[EventColumn, ...]
+    start: str
+    ends: tuple[str, ...]
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns)
+
+    @property
+    def required(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns if c.required)
+
+
+DEPLOYMENTS: EventSchema[Deployment] = EventSchema(
+    kind="deployments",
+    key="deployments",
+    build=Deployment,
+    columns=(
+        _req("id"),
+        _req("environment"),
+        _req("status", _status),
+        _req("created_at", _time),
+        _opt("finished_at", _time),
+        _opt("commit", _commit),
+        _opt("pipeline"),
+        _opt("url"),
+        _opt("rollback", _bool),
+        _opt("incident"),
+        _opt("source"),
+    ),
+    start="created_at",
+    ends=("finished_at",),
+)
+INCIDENTS: EventSchema[Incident] = EventSchema(
+    kind="incidents",
+    key="incidents",
+    build=Incident,
+    columns=(
+        _req("id"),
+        _req("title"),
+        _req("started_at", _time),
+        _opt("resolved_at", _time),
+        _opt("severity"),
+        _opt("service"),
+        _opt("deployment"),
+        _opt("labels", _labels),
+        _opt("auto_recovered", _bool),
+        _opt("source"),
+    ),
+    start="started_at",
+    ends=("resolved_at",),
+)
+WORK_ITEMS: EventSchema[WorkItem] = EventSchema(
+    kind="work items",
+    key="work_items",
+    build=WorkItem,
+    columns=(
+        _req("id"),
+        _req("type", _lower),
+        _req("title"),
+        _req("created_at", _time),
+        _opt("resolved_at", _time),
+        _opt("released_at", _time),
+        _opt("release"),
+        _opt("severity"),
+        _opt("environment"),
+        _opt("labels", _labels),
+        _opt("source"),
+    ),
+    start="created_at",
+    ends=("resolved_at", "released_at"),
+)
+SCHEMAS: dict[str, EventSchema[Any]] = {"deployments": DEPLOYMENTS, "incidents": INCIDENTS, "workitems": WORK_ITEMS}
+
+
+def column_name(raw: str) -> str:
+    """Header and key spellings matched to schema names: 'Created At', 'created-at', 'createdAt' → created_at."""
+    return re.sub(r"[\s-]+", "_", _CAMEL.sub("_", raw.strip())).lower()
+
+
+# --- rows -----------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _Row:
+    """One row as read: where the user finds it, and its values by column (None when the row is unusable)."""
+
+    where: str
+    noun: str
+    values: Mapping[str, object] | None
+    fault: str = ""
+
+
+def _convert(values: Mapping[str, object], schema: EventSchema[E]) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+    """Typed values of the present columns, and (column, what is wrong) for each bad one."""
+    typed: dict[str, Any] = {}
+    faults: list[tuple[str, str]] = []
+    for column in schema.columns:
+        raw = values.get(column.name)
+        if _absent(raw):
+            if column.required:
+                faults.append((column.name, "required but missing" if raw is None else "required but empty"))
+            continue
+        try:
+            typed[column.name] = column.parse(raw)
+        except _Bad as bad:
+            faults.append((column.name, str(bad)))
+    return typed, faults + _order_faults(typed, values, schema)
+
+
+def _order_faults(
+    typed: Mapping[str, Any], values: Mapping[str, object], schema: EventSchema[E]
+) -> list[tuple[str, str]]:
+    start = typed.get(schema.start)
+    if start is None:
+        return []
+    late = [end for end in schema.ends if end in typed and typed[end] < start]
+    return [(end, f"{_show(values[end])} is before {schema.start} {_show(values[schema.start])}") for end in late]
+
+
+class _Sink(Generic[E]):
+    """Rows in, records and problems out: duplicate ids, the problem cap and misspelt columns are tracked here."""
+
+    def __init__(self, schema: EventSchema[E], source: str, origin: str) -> None:
+        self.schema: EventSchema[E] = schema
+        self.source = source
+        self.origin = origin
+        self.records: list[E] = []
+        self.problems: list[Problem] = []
+        self.unlisted = 0
+        self.seen: dict[tuple[str, str], str] = {}
+        self.unknown: dict[str, str] = {}
+
+    def add(self, row: _Row) -> None:
+        if row.values is None:
+            self._problem(f"{row.where}: {row.fault}")
+            return
+        self._note_unknown(row.values, row.noun)
+        typed, faults = _convert(row.values, self.schema)
+        key = (typed.get("source", self.source), typed.get("id", ""))
+        if not faults and key in self.seen:
+            faults = [("id", f"{_show(key[1])} repeats the id of {self.seen[key]}; this row is ignored")]
+        if faults:
+            self._problem(f"{row.where}, " + "; ".join(f"{row.noun} {name}: {text}" for name, text in faults))
+            return
+        self.seen[key] = row.where
+        typed.setdefault("source", self.source)
+        self.records.append(self.schema.build(**typed))
+
+    def _note_unknown(self, values: Mapping[str, object], noun: str) -> None:
+        if len(self.unknown) < 100:
+            for name in values.keys() - self.schema.names:
+                self.unknown.setdefault(name, noun)
+
+    def _problem(self, message: str) -> None:
+        if len(self.problems) < MAX_LISTED_PROBLEMS:
+            self.problems.append(Problem(source=self.origin, message=message))
+        else:
+            self.unlisted += 1
+
+    def finish(self) -> EventsRead[E]:
+        notes = [self._misspelt(name, noun) for name, noun in self.unknown.items() if name]
+        problems = self.problems + [Problem(source=self.origin, message=note) for note in notes if note]
+        if self.unlisted:
+            problems.append(Problem(source=self.origin, message=f"{self.unlisted:,} more bad rows not listed"))
+        return EventsRead(records=tuple(self.records), problems=tuple(problems))
+
+    def _misspelt(self, name: str, noun: str) -> str:
+        """A note for an unknown column that looks like a schema column; other extra columns are ignored quietly."""
+        close = difflib.get_close_matches(name, self.schema.names, n=1, cutoff=0.8)
+        if not close:
+            return ""
+        return f"{noun} {name!r} is not a {self.schema.kind} {noun} and was ignored; did you mean {close[0]!r}?"
+
+
+# --- CSV ------------------------------------------------------------------------------------------------------
+
+
+def _delimiter(text: str) -> str:
+    """Comma, semicolon (European Excel) or tab, whichever splits the header line most; comma on a tie."""
+    first = text.split("\n", 1)[0]
+    return max((",", ";", "\t"), key=first.count)
+
+
+def _header(cells: list[str] | None, schema: EventSchema[E]) -> list[str]:
+    names = [column_name(c) for c in cells or []]
+    if not set(names) & set(schema.names):
+        got = _clip(", ".join(c.strip() for c in cells or []))
+        raise ReportError(
+            f"line 1 must be a header row naming the columns ({', '.join(schema.required)}, ...); got {got!r}"
+        )
+    for index, name in enumerate(names):
+        if name and name in names[index + 1 :]:
+            other = names.index(name, index + 1)
+            raise ReportError(f"column {name!r} appears twice in the header (columns {index + 1} and {other + 1})")
+    missing = [name for name in schema.required if name not in names]
+    if missing:
+        has = ", ".join(n for n in names if n)
+        raise ReportError(f"missing required column(s): {', '.join(missing)} (the header has: {has})")
+    return names
+
+
+def _csv_row(start: int, header: list[str], cells: list[str]) -> _Row:
+    where = f"row {start}"
+    if len(cells) < len(header) or any(c.strip() for c in cells[len(header) :]):
+        fault = f"{len(cells)} values, but the header has {len(header)} columns"
+        return _Row(where=where, noun="column", values=None, fault=fault)
+    return _Row(where=where, noun="column", values=dict(zip(header, cells, strict=False)))
+
+
+def _feed_csv(text: str, sink: _Sink[E], max_rows: int) -> None:
+    """Rows are numbered by the line they start on, the header being line 1; blank rows are skipped."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text), strict=True)
+    line = count = 0
+    try:
+        header = _header(next(reader, None), sink.schema)
+        line = reader.line_num
+        for cells in reader:
+            start, line = line + 1, reader.line_num
+            if any(c.strip() for c in cells):
+                count += 1
+                _check_rows(count, max_rows)
+                sink.add(_csv_row(start, header, cells))
+    except csv.Error as exc:
+        raise ReportError(f"row {line + 1}: not valid CSV ({exc})") from None
+
+
+def _check_rows(count: int, max_rows: int) -> None:
+    if count > max_rows:
+        raise ReportError(f"more than {max_rows:,} rows; split the file")
+
+
+# --- JSON -----------------------------------------------------------------------------------------------------
+
+
+def _json_type(value: object) -> str:
+    kinds = {dict: "an object", list: "an array", str: "a string", bool: "a boolean", type(None): "null"}
+    return kinds.get(type(value), "a number")
+
+
+def _json_row(where: str, item: object) -> _Row:
+    if not isinstance(item, dict):
+        return _Row(where=where, noun="field", values=None, fault=f"expected an object, got {_json_type(item)}")
+    return _Row(where=where, noun="field", values={column_name(str(k)): v for k, v in item.items()})
+
+
+def _items(data: object, schema: EventSchema[E]) -> tuple[list[object], str]:
+    """The array of rows and its name: the whole document, or the array under the kind's key."""
+    if isinstance(data, list):
+        return data, ""
+    wanted = f"an array of {schema.kind} or an object {{{json.dumps(schema.key)}: [...]}}"
+    if not isinstance(data, dict):
+        raise ReportError(f"expected {wanted}; got {_json_type(data)}")
+    if schema.key not in data:
+        keys = _clip(", ".join(map(str, data)) or "none")
+        raise ReportError(f"expected {wanted}; got an object with the keys: {keys}")
+    rows = data[schema.key]
+    if not isinstance(rows, list):
+        raise ReportError(f"{json.dumps(schema.key)} must be an array of objects, got {_json_type(rows)}")
+    return rows, schema.key
+
+
+def _feed_json(text: str, sink: _Sink[E], max_rows: int) -> None:
+    """Rows are named by their place in the array, counted from 0 as in jq: item [0], item deployments[3]."""
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        if exc.msg == "Extra data" and text.lstrip().startswith("{"):
+            _feed_jsonl(text, sink, max_rows)
+            return
+        raise ReportError(f"not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}") from None
+    except (ValueError, RecursionError) as exc:
+        raise ReportError(f"not usable JSON: {_clip(str(exc))}") from None
+    rows, name = _items(data, sink.schema)
+    _check_rows(len(rows), max_rows)
+    for index, item in enumerate(rows):
+        sink.add(_json_row(f"item {name}[{index}]", item))
+
+
+def _jsonl_row(number: int, line: str) -> _Row:
+    where = f"line {number}"
+    try:
+        item = json.loads(line)
+    except json.JSONDecodeError as exc:
+        fault = f"not valid JSON ({exc.msg} at column {exc.colno})"
+        return _Row(where=where, noun="field", values=None, fault=fault)
+    except (ValueError, RecursionError) as exc:
+        return _Row(where=where, noun="field", values=None, fault=f"not usable JSON ({_clip(str(exc))})")
+    return _json_row(where, item)
+
+
+def _feed_jsonl(text: str, sink: _Sink[E], max_rows: int) -> None:
+    """One object per line, named by line number; blank lines are skipped. Only '\\n' ends a line: JSON text
+    may hold U+2028 and other characters str.splitlines() would split on."""
+    count = 0
+    for number, line in enumerate(io.StringIO(text), 1):
+        if line.strip():
+            count += 1
+            _check_rows(count, max_rows)
+            sink.add(_jsonl_row(number, line))
+
+
+# --- files ----------------------------------------------------------------------------------------------------
+
+
+def _read_text(path: Path, encoding: str, max_bytes: int) -> str:
+    """The whole file as text, size checked before and while reading."""
+    check_size(path, max_bytes)
+    with path.open("rb") as stream:
+        data = stream.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise ReportError(f"file grew over the limit of {max_bytes:,} bytes while being read")
+    text = _decode(data, encoding)
+    if not text.strip():
+        raise ReportError("no content: the file holds only blank lines")
+    return text
+
+
+def _decode(data: bytes, encoding: str) -> str:
+    """UTF-8 with or without a BOM by default; a UTF-16 BOM (Excel's 'Unicode text') is honoured too."""
+    try:
+        codec = codecs.lookup(encoding).name
+    except LookupError:
+        raise ReportError(f"unknown text encoding {encoding!r}") from None
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        codec = "utf-16"
+    elif codec == "utf-8":
+        codec = "utf-8-sig"
+    if not codec.startswith(("utf-16", "utf-32")) and b"\x00" in data:
+        raise ReportError("binary data (NUL bytes), not CSV or JSON text")
+    try:
+        return data.decode(codec).removeprefix("\ufeff")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        hint = "save it as UTF-8 (Excel: 'CSV UTF-8'), e.g. iconv -f GBK -t UTF-8" if codec == "utf-8-sig" else ""
+        raise ReportError(
+            f"line {line}: not {encoding} text (byte 0x{data[exc.start]:02x}); {hint}".rstrip("; ")
+        ) from None
+
+
+def _format(path: Path, text: str) -> str:
+    """By extension (.csv .tsv .txt, .json, .jsonl .ndjson); otherwise JSON if the text opens with [ or {."""
+    suffix = path.suffix.lower()
+    if suffix in (".jsonl", ".ndjson"):
+        return "jsonl"
+    if suffix in (".csv", ".tsv", ".txt"):
+        return "csv"
+    return "json" if suffix == ".json" or text.lstrip()[:1] in ("[", "{") else "csv"
+
+
+_FEEDERS: dict[str, Callable[[str, _Sink[Any], int], None]] = {
+    "csv": _feed_csv,
+    "json": _feed_json,
+    "jsonl": _feed_jsonl,
+}
+
+
+def _read(
+    path: Path, schema: EventSchema[E], source: str | None, encoding: str, max_bytes: int, max_rows: int
+) -> EventsRead[E]:
+    text = _read_text(path, encoding, max_bytes)
+    sink = _Sink(schema, source or path.name, str(path))
+    _FEEDERS[_format(path, text)](text, sink, max_rows)
+    return sink.finish()
+
+
+def read_deployments(
+    path: Path,
+    *,
+    source: str | None = None,
+    encoding: str = "utf-8",
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    max_rows: int = DEFAULT_MAX_ROWS,
+) -> EventsRead[Deployment]:
+    """Deployments of a CSV, JSON or JSON Lines file; `source` is the default of the source column (file name)."""
+    return _read(path, DEPLOYMENTS, source, encoding, max_bytes, max_rows)
+
+
+def read_incidents(
+    path: Path,
+    *,
+    source: str | None = None,
+    encoding: str = "utf-8",
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    max_rows: int = DEFAULT_MAX_ROWS,
+) -> EventsRead[Incident]:
+    """Incidents of a CSV, JSON or JSON Lines file; `source` is the default of the source column (file name)."""
+    return _read(path, INCIDENTS, source, encoding, max_bytes, max_rows)
+
+
+def read_work_items(
+    path: Path,
+    *,
+    source: str | None = None,
+    encoding: str = "utf-8",
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    max_rows: int = DEFAULT_MAX_ROWS,
+) -> EventsRead[WorkItem]:
+    """Work items of a CSV, JSON or JSON Lines file; `source` is the default of the source column (file name)."""
+    return _read(path, WORK_ITEMS, source, encoding, max_bytes, max_rows)
+
+
+def read_events(
+    path: Path,
+    kind: str,
+    *,
+    source: str | None = None,
+    encoding: str = "utf-8",
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    max_rows: int = DEFAULT_MAX_ROWS,
+) -> AnyEventsRead:
+    """One kind of event file, the kind being a key of SCHEMAS (deployments, incidents, workitems).
+
+    Raises ReportError for a file that cannot be used at all; each bad row is a problem in the result."""
+    schema = SCHEMAS.get(kind)
+    if schema is None:
+        raise ValueError(f"unknown event kind {kind!r}; use one of {', '.join(SCHEMAS)}")
+    result: AnyEventsRead = _read(path, schema, source, encoding, max_bytes, max_rows)
+    return result

@@ -13,6 +13,7 @@ from devmaturity.collectors.git import GitRepository
 from devmaturity.config import load_config
 from devmaturity.metrics.catalogue import metric_spec
 from devmaturity.model.metric import Window
+from devmaturity.model.text import Lang
 from devmaturity.services.assess import collect_repository, load_inputs
 from devmaturity.services.compare import compare as compare_service
 from devmaturity.services.compare import parse_window, sentence, shown
@@ -37,7 +38,7 @@ def compare(path: Path, before: str, after: str, metrics: tuple[str, ...], lang:
     """Every metric over two windows, with the change and the case-study sentence."""
     config = load_config(project_dir=path, flags={"database_url": database_url})
     changes = compare_service(path, config, parse_window(before), parse_window(after), list(metrics) or None)
-    pick = "zh" if lang == "zh" else "en"
+    pick: Lang = "zh" if lang == "zh" else "en"
     table = Table("metric", f"before {before}", f"after {after}", "change")
     for c in changes:
         spec = metric_spec(c.metric)

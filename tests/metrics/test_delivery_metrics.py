@@ -173,9 +173,7 @@ def test_time_zones_do_not_shift_lead_time() -> None:
     c2 = COMMITS["c2"]
     utc = datetime(2026, 2, 2, 1, 0, tzinfo=UTC)
     assert c2.committer_time == utc and c2.committer_time.utcoffset() == timedelta(hours=8)
-    shifted["c2"] = Commit(
-        **{**{f: getattr(c2, f) for f in c2.__slots__}, "committer_time": utc.astimezone(UTC)}
-    )
+    shifted["c2"] = Commit(**{**{f: getattr(c2, f) for f in c2.__slots__}, "committer_time": utc.astimezone(UTC)})
     value = d.lead_time_for_changes(d.Delivery(deployments=DEPLOYMENTS, commits=shifted), WINDOW)
     assert value.value == pytest.approx(24.5)
 

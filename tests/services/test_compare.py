@@ -1,0 +1,96 @@
+"""Before/after comparison, its sentence, trends, and the deployment-rule preview."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from devmaturity.config import Config
+from devmaturity.errors import UsageError
+from devmaturity.metrics import delivery as d
+from devmaturity.model.delivery import Deployment, JobRun, PipelineRun, RunStatus
+from devmaturity.model.metric import MetricValue, Window
+from devmaturity.services.compare import Change, compare, parse_window, sentence, trend
+from devmaturity.services.delivery import preview, rules_from
+from devmaturity.store.db import Store
+from tests.history import build_history
+
+W = Window.last(30, now=datetime(2026, 3, 1, tzinfo=UTC))
+
+
+def mv(metric: str, value: float | None, unit: str) -> MetricValue:
+    return MetricValue(metric=metric, value=value, unit=unit, window=W)
+
+
+def test_sentence_reads_like_the_published_cases() -> None:
+    changes = [
+        Change(
+            metric="unit_test_line_coverage",
+            before=mv("unit_test_line_coverage", 0.30, "ratio"),
+            after=mv("unit_test_line_coverage", 0.75, "ratio"),
+        ),
+        Change(
+            metric="requirement_delivery_cycle",
+            before=mv("requirement_delivery_cycle", 19, "days"),
+            after=mv("requirement_delivery_cycle", 5.7, "days"),
+        ),
+        Change(metric="mttr", before=mv("mttr", None, "hours"), after=mv("mttr", 2, "hours")),
+    ]
+    assert sentence(changes) == ("Unit-test line coverage 30% → 75%; Requirement delivery cycle 19 → 5.7 days, −70%")
+    assert sentence(changes, "zh").startswith("单元测试行覆盖率 30% → 75%")
+    assert changes[1].improved is True and changes[0].improved is True and changes[2].improved is None
+
+
+def test_parse_window() -> None:
+    window = parse_window("2026-01-01..2026-03-31")
+    assert window.start == datetime(2026, 1, 1, tzinfo=UTC) and window.end == datetime(2026, 4, 1, tzinfo=UTC)
+    for bad in ("2026-01-01", "2026-03-31..2026-01-01", "last quarter"):
+        with pytest.raises(UsageError):
+            parse_window(bad)
+
+
+def test_compare_and_trend_on_a_repository(tmp_path: Path) -> None:
+    build_history(tmp_path / "r")
+    store = Store.open(f"sqlite:///{tmp_path / 'c.db'}")
+    changes = compare(
+        tmp_path / "r",
+        Config(),
+        parse_window("2024-01-01..2024-01-31"),
+        parse_window("2024-02-01..2024-02-29"),
+        ["commit_frequency", "release_frequency"],
+        store,
+    )
+    by = {c.metric: c for c in changes}
+    # January: c0 only (1 commit in 31 days); February: c1 f1 f2 c2 x1 (5 in 29 days)
+    assert by["commit_frequency"].before.value == pytest.approx(1 / 31)
+    assert by["commit_frequency"].after.value == pytest.approx(5 / 29)
+    series = trend(tmp_path / "r", Config(), ["commit_frequency"], "week", 4, datetime(2024, 2, 19, tzinfo=UTC), store)
+    # weeks ending Feb 19: [Jan 22, Jan 29) 0, [Jan 29, Feb 5) c1 (Feb 5 01:00Z is outside) -> 0, [Feb 5, 12) c1 f1 f2
+    # -> 3, [Feb 12, 19) c2 x1 -> 2
+    assert [round(v[0].value * 7) for _, v in series] == [0, 0, 3, 2]
+    with pytest.raises(UsageError):
+        compare(tmp_path / "r", Config(), W, W, ["velocity"], store)
+
+
+def test_preview_lists_counted_and_excluded_deployments() -> None:
+    t = datetime(2026, 2, 10, tzinfo=UTC)
+    deps = [
+        Deployment(source="gh", id="1", environment="production", status=RunStatus.SUCCESS, created_at=t),
+        Deployment(source="gh", id="2", environment="staging", status=RunStatus.SUCCESS, created_at=t),
+    ]
+    runs = [
+        PipelineRun(
+            source="jenkins",
+            id="7",
+            pipeline="release",
+            status=RunStatus.SUCCESS,
+            created_at=t,
+            jobs=(JobRun(id="3", name="Deploy to PRD", status=RunStatus.SUCCESS),),
+        )
+    ]
+    rules = rules_from(Config(rules={"jobs": ("deploy to prd",)}))
+    rows = preview(d.Delivery(deployments=deps, runs=runs, rules=rules), W)
+    assert [(r.deployment.id, r.counted) for r in rows] == [("1", True), ("2", False), ("run:7:job:3", True)]
+    assert "staging" in rows[1].why and "matches none of" in rows[1].why

@@ -75,7 +75,7 @@ def test_ingest_command_reports_and_rejects(
     assert code == 65
     assert "1 ingested, 0 already present, 1 rejected" in captured.out
     assert f"problem: {bad}: malformed XML" in captured.err
-    assert "error[data]: 1 of 2 file(s) rejected; the others were ingested" in captured.err
+    assert "error[data]: 1 problem(s), 1 of 2 file(s) rejected; everything else was ingested" in captured.err
     assert run(["ingest", "--kind", "junit", "--project", "svc", str(good)]) == 0
     assert "0 ingested, 1 already present, 0 rejected" in capsys.readouterr().out
     assert run(["ingest", "--kind", "junit", "--project", "svc", "--at", "yesterday", str(good)]) == 64

@@ -62,5 +62,7 @@ def ingest(
     click.echo(
         f"{len(result.ingested)} ingested, {len(result.already)} already present, {len(result.problems)} rejected"
     )
+    rejected = len(files) - len(result.ingested) - len(result.already)
     if result.problems:
-        raise DataError(f"{len(result.problems)} of {len(files)} file(s) rejected; the others were ingested")
+        raise DataError(f"{len(result.problems)} problem(s), {rejected} of {len(files)} file(s) rejected; "
+                        "everything else was ingested")

@@ -303,7 +303,7 @@ class _Sink(Generic[E]):
         typed, faults = _convert(row.values, self.schema)
         key = (typed.get("source", self.source), typed.get("id", ""))
         if not faults and key in self.seen:
-            faults = [("id", f"{_show(key[1])} repeats the id of {self.seen[key]}; this row is ignored")]
+            faults = [("id", f"duplicate id {_show(key[1])}, first used in {self.seen[key]}; this row is ignored")]
         if faults:
             self._problem(f"{row.where}, " + "; ".join(f"{row.noun} {name}: {text}" for name, text in faults))
             return
@@ -334,7 +334,7 @@ class _Sink(Generic[E]):
         close = difflib.get_close_matches(name, self.schema.names, n=1, cutoff=0.8)
         if not close:
             return ""
-        return f"{noun} {name!r} is not a {self.schema.kind} {noun} and was ignored; did you mean {close[0]!r}?"
+        return f"{noun} {name!r} is not in the {self.schema.kind} schema and was ignored; did you mean {close[0]!r}?"
 
 
 # --- CSV ------------------------------------------------------------------------------------------------------
@@ -433,7 +433,9 @@ def _feed_json(text: str, sink: _Sink[E], max_rows: int) -> None:
             _feed_jsonl(text, sink, max_rows)
             return
         raise ReportError(f"not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}") from None
-    except (ValueError, RecursionError) as exc:
+    except RecursionError:
+        raise ReportError("not usable JSON: nested too deeply") from None
+    except ValueError as exc:  # e.g. an integer past Python's digit limit
         raise ReportError(f"not usable JSON: {_clip(str(exc))}") from None
     rows, name = _items(data, sink.schema)
     _check_rows(len(rows), max_rows)
@@ -448,7 +450,9 @@ def _jsonl_row(number: int, line: str) -> _Row:
     except json.JSONDecodeError as exc:
         fault = f"not valid JSON ({exc.msg} at column {exc.colno})"
         return _Row(where=where, noun="field", values=None, fault=fault)
-    except (ValueError, RecursionError) as exc:
+    except RecursionError:
+        return _Row(where=where, noun="field", values=None, fault="not usable JSON (nested too deeply)")
+    except ValueError as exc:
         return _Row(where=where, noun="field", values=None, fault=f"not usable JSON ({_clip(str(exc))})")
     return _json_row(where, item)
 
@@ -496,10 +500,8 @@ def _decode(data: bytes, encoding: str) -> str:
         return data.decode(codec).removeprefix("\ufeff")
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
-        hint = "save it as UTF-8 (Excel: 'CSV UTF-8'), e.g. iconv -f GBK -t UTF-8" if codec == "utf-8-sig" else ""
-        raise ReportError(
-            f"line {line}: not {encoding} text (byte 0x{data[exc.start]:02x}); {hint}".rstrip("; ")
-        ) from None
+        hint = "; save it as UTF-8 (Excel: 'CSV UTF-8'), e.g. iconv -f GBK -t UTF-8" if codec == "utf-8-sig" else ""
+        raise ReportError(f"line {line}: not {encoding} text (byte 0x{data[exc.start]:02x}){hint}") from None
 
 
 def _format(path: Path, text: str) -> str:

@@ -11,12 +11,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from devmaturity.collectors import coverage_merge, junit, sarif
+from devmaturity.collectors import coverage_merge, events, junit, sarif
 from devmaturity.collectors.base import ReportError
 from devmaturity.config import Config
 from devmaturity.errors import DevmaturityError, StoreError, UsageError
 from devmaturity.model.evidence import Problem, ReportKind, ReportMeta, TestKind
 from devmaturity.store.db import Store
+from devmaturity.store.delivery import save_delivery
+
+EVENT_KINDS = ("deployments", "incidents", "workitems")
 
 # default discovery globs per kind, matched on the path relative to the working tree
 DEFAULT_GLOBS: dict[ReportKind, tuple[str, ...]] = {
@@ -193,8 +196,11 @@ def ingest_command(
     commit: str | None,
     at: datetime | None,
     repo_root: Path | None = None,
+    source: str | None = None,
 ) -> IngestResult:
     """`devmaturity ingest`: files produced elsewhere (e.g. CI artefacts), recorded as one run."""
+    if kind in EVENT_KINDS:
+        return _ingest_events(store, config, kind, paths, project=project, repo_root=repo_root, source=source)
     try:
         report_kind = ReportKind(kind)
     except ValueError:
@@ -209,4 +215,38 @@ def ingest_command(
         store.finish_run(run_id, "failed", {"error": "interrupted"}, ())
         raise
     store.finish_run(run_id, "ok", {"ingested": len(result.ingested), "already": len(result.already)}, result.problems)
+    return result
+
+
+def _ingest_events(
+    store: Store,
+    config: Config,
+    kind: str,
+    paths: Sequence[Path],
+    *,
+    project: str,
+    repo_root: Path | None,
+    source: str | None,
+) -> IngestResult:
+    """Deployments, incidents or work items from CSV/JSON: good rows stored (upserted by source and id), bad rows
+    reported by row and column; a file that cannot be read at all is a problem of its own."""
+    del config
+    project_id = store.project(project, str(repo_root or Path.cwd()))
+    run_id = store.start_run(project_id, "ingest", {"kind": kind, "files": [str(p) for p in paths]})
+    result = IngestResult()
+    try:
+        for path in paths:
+            try:
+                read = events.read_events(path, kind, source=source or "file")
+            except (ReportError, OSError) as exc:
+                message = str(exc) if isinstance(exc, ReportError) else f"cannot read: {exc.strerror or exc}"
+                result.problems.append(Problem(source=str(path), message=message))
+                continue
+            stored = save_delivery(store, project_id, run_id, read.records)
+            result.ingested.append((str(path), {"records": stored, "bad_rows": len(read.problems)}))
+            result.problems.extend(Problem(source=str(path), message=p.message) for p in read.problems)
+    except BaseException:
+        store.finish_run(run_id, "failed", {"error": "interrupted"}, result.problems)
+        raise
+    store.finish_run(run_id, "ok", {"ingested": len(result.ingested)}, result.problems)
     return result

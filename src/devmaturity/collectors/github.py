@@ -1,0 +1,262 @@
+"""GitHub REST: one repository's Actions runs and jobs, deployments, releases, pull requests and issues."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator, Mapping
+
+from devmaturity.collectors.http import (
+    Answer,
+    ClientOptions,
+    Credentials,
+    Entry,
+    Mark,
+    Obj,
+    Page,
+    Record,
+    RestClient,
+    Stream,
+    all_pages,
+    commit_sha,
+    entries_keyed,
+    label_names,
+    query_url,
+    since_param,
+    sync_streams,
+    work_type,
+)
+from devmaturity.errors import UsageError
+from devmaturity.model.delivery import Deployment, JobRun, PipelineRun, Release, RunStatus, WorkItem
+
+GITHUB_API = "https://api.github.com"
+TOKEN_ENV = "GITHUB_TOKEN"  # noqa: S105 - the name of the variable holding the token, not a token
+HEADERS = {"Accept": "application/vnd.github+json", "X-GitHub-Api-Version": "2022-11-28", "User-Agent": "devmaturity"}
+_REPO = re.compile(r"[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+")
+
+# A run's or job's `conclusion` once its `status` is "completed"; before that it is running.
+CONCLUSIONS = {
+    "success": RunStatus.SUCCESS,
+    "failure": RunStatus.FAILURE,
+    "timed_out": RunStatus.FAILURE,
+    "startup_failure": RunStatus.FAILURE,
+    "cancelled": RunStatus.CANCELLED,
+    "skipped": RunStatus.SKIPPED,
+    "neutral": RunStatus.SKIPPED,
+    "stale": RunStatus.SKIPPED,
+    "action_required": RunStatus.SKIPPED,
+}
+# A deployment status `state`; "inactive" is a successful deployment superseded by a newer one.
+DEPLOYMENT_STATES = {
+    "success": RunStatus.SUCCESS,
+    "inactive": RunStatus.SUCCESS,
+    "failure": RunStatus.FAILURE,
+    "error": RunStatus.FAILURE,
+    "in_progress": RunStatus.RUNNING,
+    "queued": RunStatus.RUNNING,
+    "pending": RunStatus.RUNNING,
+}
+FINISHED_STATES = frozenset({"success", "failure", "error"})
+FINAL_STATES = FINISHED_STATES | {"inactive"}
+
+
+def _status(item: Obj) -> RunStatus:
+    if item.text("status") != "completed":
+        return RunStatus.RUNNING
+    return item.choice("conclusion", CONCLUSIONS)
+
+
+def _job(item: Obj) -> JobRun:
+    return JobRun(
+        id=item.ident("id"),
+        name=item.text("name"),
+        status=_status(item),
+        started_at=item.opt_time("started_at"),
+        finished_at=item.opt_time("completed_at"),
+    )
+
+
+class GitHubSource:
+    """One repository on github.com or GitHub Enterprise Server (base_url "https://host/api/v3").
+
+    Streams, in order: Actions runs (`created>=` the mark; unfinished runs are fetched again by id), deployments
+    (newest first, read down to the mark; fetched again until their latest status is final), releases (all
+    pages, keyed by `published_at`; drafts wait as open), pull requests (`sort=updated`, read down to the mark)
+    and issues (`since` the mark; pull requests in that list are skipped).
+    """
+
+    def __init__(
+        self,
+        repo: str,
+        *,
+        base_url: str = GITHUB_API,
+        token_env: str = TOKEN_ENV,
+        client: ClientOptions | None = None,
+    ) -> None:
+        if not _REPO.fullmatch(repo):
+            raise UsageError(f"github: repository {repo!r} is not owner/name")
+        self.repo = repo
+        self.name = f"github:{repo}"
+        self._base_url = base_url
+        self._credentials = Credentials(token_env=token_env)
+        self._options = client or ClientOptions()
+
+    def __repr__(self) -> str:
+        return f"GitHubSource({self.repo!r}, base_url={self._base_url!r}, token_env={self._credentials.token_env!r})"
+
+    def pages(self, cursor: str | None) -> Iterator[Page]:
+        with RestClient(
+            source=self.name,
+            base_url=self._base_url,
+            credentials=self._credentials,
+            options=self._options,
+            headers=HEADERS,
+        ) as api:
+            yield from sync_streams(api, self._streams(), cursor)
+
+    def _streams(self) -> tuple[Stream, ...]:
+        return (
+            Stream(
+                name="runs",
+                start=self._runs_url,
+                entries=lambda answer: entries_keyed(answer.objects("workflow_runs"), "id", "created_at"),
+                convert=self._run,
+                fetch=self._refetch("actions/runs", "created_at"),
+            ),
+            Stream(
+                name="deployments",
+                start=lambda _: self._url("deployments", {}),
+                entries=lambda answer: entries_keyed(answer.objects(), "id", "created_at"),
+                convert=self._deployment,
+                stop_early=True,
+                fetch=self._refetch("deployments", "created_at"),
+            ),
+            Stream(
+                name="releases",
+                start=lambda _: self._url("releases", {}),
+                entries=_release_entries,
+                convert=self._release,
+                fetch=self._refetch("releases", "published_at"),
+            ),
+            Stream(
+                name="pulls",
+                start=lambda _: self._url("pulls", {"state": "all", "sort": "updated", "direction": "desc"}),
+                entries=lambda answer: entries_keyed(answer.objects(), "id", "updated_at"),
+                convert=self._pull,
+                stop_early=True,
+            ),
+            Stream(
+                name="issues",
+                start=self._issues_url,
+                entries=lambda answer: entries_keyed(answer.objects(), "id", "updated_at"),
+                convert=self._issue,
+            ),
+        )
+
+    def _url(self, path: str, params: Mapping[str, str | int | None]) -> str:
+        return query_url(f"repos/{self.repo}/{path}", {**params, "per_page": self._options.page_size})
+
+    def _runs_url(self, mark: Mark) -> str:
+        since = since_param(mark)
+        created = f">={since}" if since else None
+        return self._url("actions/runs", {"exclude_pull_requests": "true", "created": created})
+
+    def _issues_url(self, mark: Mark) -> str:
+        params = {"state": "all", "sort": "updated", "direction": "desc", "since": since_param(mark)}
+        return self._url("issues", params)
+
+    def _refetch(self, path: str, key: str) -> Callable[[RestClient, str], Entry | None]:
+        def fetch(api: RestClient, ident: str) -> Entry | None:
+            answer = api.get_optional(f"repos/{self.repo}/{path}/{ident}")
+            if answer is None:
+                return None
+            item = answer.object()
+            return Entry(id=item.ident("id"), key=item.opt_time(key), item=item)
+
+        return fetch
+
+    def _run(self, api: RestClient, entry: Entry) -> tuple[Record | None, bool]:
+        item = entry.item
+        jobs = all_pages(api, self._url(f"actions/runs/{entry.id}/jobs", {}), "jobs")
+        status = _status(item)
+        run = PipelineRun(
+            source=self.name,
+            id=entry.id,
+            pipeline=item.opt_text("name") or item.opt_text("path") or "",
+            status=status,
+            created_at=item.time("created_at"),
+            commit=item.opt_text("head_sha"),
+            branch=item.opt_text("head_branch"),
+            event=item.opt_text("event") or "",
+            started_at=item.opt_time("run_started_at"),
+            finished_at=item.opt_time("updated_at") if status is not RunStatus.RUNNING else None,
+            url=item.opt_text("html_url") or "",
+            jobs=tuple(_job(job) for job in jobs),
+        )
+        return run, status is not RunStatus.RUNNING
+
+    def _deployment(self, api: RestClient, entry: Entry) -> tuple[Record | None, bool]:
+        item = entry.item
+        statuses = all_pages(api, self._url(f"deployments/{entry.id}/statuses", {}))
+        statuses.sort(key=lambda status: (status.time("created_at"), int(status.ident("id"))))
+        latest = statuses[-1] if statuses else None
+        finished = [status.time("created_at") for status in statuses if status.text("state") in FINISHED_STATES]
+        deployment = Deployment(
+            source=self.name,
+            id=entry.id,
+            environment=item.text("environment"),
+            status=latest.choice("state", DEPLOYMENT_STATES) if latest else RunStatus.RUNNING,
+            created_at=item.time("created_at"),
+            commit=item.opt_text("sha"),
+            finished_at=finished[0] if finished else None,
+            url=(latest.opt_text("log_url") or latest.opt_text("target_url") or "") if latest else "",
+        )
+        return deployment, latest is not None and latest.text("state") in FINAL_STATES
+
+    def _release(self, api: RestClient, entry: Entry) -> tuple[Record | None, bool]:
+        item = entry.item
+        if item.flag("draft"):
+            return None, False
+        tag = item.text("tag_name")
+        release = Release(
+            source=self.name,
+            id=entry.id,
+            name=item.opt_text("name") or tag,
+            created_at=item.opt_time("published_at") or item.time("created_at"),
+            commit=commit_sha(item.opt_text("target_commitish")),
+            tag=tag,
+        )
+        return release, True
+
+    def _pull(self, api: RestClient, entry: Entry) -> tuple[Record | None, bool]:
+        item = entry.item
+        pull = WorkItem(
+            source=self.name,
+            id=f"#{item.number('number')}",
+            type="pull_request",
+            title=item.text("title"),
+            created_at=item.time("created_at"),
+            resolved_at=item.opt_time("merged_at"),
+            labels=label_names(item),
+        )
+        return pull, True
+
+    def _issue(self, api: RestClient, entry: Entry) -> tuple[Record | None, bool]:
+        item = entry.item
+        if item.get("pull_request") is not None:
+            return None, True  # the issues list includes pull requests; the pulls stream has them
+        labels = label_names(item)
+        issue = WorkItem(
+            source=self.name,
+            id=f"#{item.number('number')}",
+            type=work_type(labels),
+            title=item.text("title"),
+            created_at=item.time("created_at"),
+            resolved_at=item.opt_time("closed_at"),
+            labels=labels,
+        )
+        return issue, True
+
+
+def _release_entries(answer: Answer) -> list[Entry]:
+    """Releases keyed by publication: `created_at` is the date of the tagged commit, not of the release."""
+    return [Entry(id=item.ident("id"), key=item.opt_time("published_at"), item=item) for item in answer.objects()]

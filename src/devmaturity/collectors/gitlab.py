@@ -1,0 +1,229 @@
+"""GitLab REST v4: one project's pipelines and jobs, deployments, merge requests, issues and releases."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from urllib.parse import quote
+
+from devmaturity.collectors.http import (
+    Answer,
+    ClientOptions,
+    Convert,
+    Credentials,
+    Entry,
+    Mark,
+    Obj,
+    Page,
+    Record,
+    RestClient,
+    Stream,
+    all_pages,
+    entries_keyed,
+    gitlab_next,
+    query_url,
+    since_param,
+    sync_streams,
+    work_type,
+)
+from devmaturity.errors import UsageError
+from devmaturity.model.delivery import Deployment, JobRun, PipelineRun, Release, RunStatus, WorkItem
+
+GITLAB_URL = "https://gitlab.com"
+TOKEN_ENV = "GITLAB_TOKEN"  # noqa: S105 - the name of the variable holding the token, not a token
+PIPELINE_FILE = ".gitlab-ci.yml"  # the pipeline's name when GitLab gives none (a project has one pipeline)
+
+_RUNNING = ("created", "waiting_for_resource", "preparing", "pending", "running", "scheduled")
+_ENDED = {
+    "success": RunStatus.SUCCESS,
+    "failed": RunStatus.FAILURE,
+    "canceled": RunStatus.CANCELLED,
+    "canceling": RunStatus.CANCELLED,
+    "skipped": RunStatus.SKIPPED,
+}
+# A pipeline in "manual" waits for someone to press play; a job in "manual" was never run.
+PIPELINE_STATUS = {**dict.fromkeys(_RUNNING, RunStatus.RUNNING), **_ENDED, "manual": RunStatus.RUNNING}
+JOB_STATUS = {**dict.fromkeys(_RUNNING, RunStatus.RUNNING), **_ENDED, "manual": RunStatus.SKIPPED}
+DEPLOYMENT_STATUS = {
+    "created": RunStatus.RUNNING,
+    "running": RunStatus.RUNNING,
+    "blocked": RunStatus.RUNNING,
+    "success": RunStatus.SUCCESS,
+    "failed": RunStatus.FAILURE,
+    "canceled": RunStatus.CANCELLED,
+    "skipped": RunStatus.SKIPPED,
+}
+
+
+def api_root(base_url: str) -> str:
+    """The REST v4 root of a GitLab: "https://gitlab.example.com/gitlab" -> ".../gitlab/api/v4"."""
+    base = base_url.rstrip("/")
+    return base if base.endswith("/api/v4") else f"{base}/api/v4"
+
+
+def _job(item: Obj) -> JobRun:
+    return JobRun(
+        id=item.ident("id"),
+        name=item.text("name"),
+        status=item.choice("status", JOB_STATUS),
+        stage=item.opt_text("stage") or "",
+        started_at=item.opt_time("started_at"),
+        finished_at=item.opt_time("finished_at"),
+    )
+
+
+class GitLabSource:
+    """One project on gitlab.com or a self-managed GitLab, by path ("group/sub/name") or numeric id.
+
+    Every stream but releases is asked for `order_by=updated_at&sort=desc` and `updated_after` the mark; a record
+    that changes (a pipeline that finishes) gets a newer `updated_at`, so nothing has to be fetched again by id.
+    Releases are read newest first by `released_at` down to the mark.
+    """
+
+    def __init__(
+        self,
+        project: str | int,
+        *,
+        base_url: str = GITLAB_URL,
+        token_env: str = TOKEN_ENV,
+        client: ClientOptions | None = None,
+    ) -> None:
+        if not str(project).strip("/"):
+            raise UsageError("gitlab: the project is empty; give its path (group/name) or its numeric id")
+        self.project = str(project).strip("/")
+        self.name = f"gitlab:{self.project}"
+        self._base_url = api_root(base_url)
+        self._credentials = Credentials(token_env=token_env, header="PRIVATE-TOKEN", scheme="")
+        self._options = client or ClientOptions()
+
+    def __repr__(self) -> str:
+        return f"GitLabSource({self.project!r}, base_url={self._base_url!r}, token_env={self._credentials.token_env!r})"
+
+    def pages(self, cursor: str | None) -> Iterator[Page]:
+        with RestClient(
+            source=self.name, base_url=self._base_url, credentials=self._credentials, options=self._options
+        ) as api:
+            yield from sync_streams(api, self._streams(), cursor)
+
+    def _streams(self) -> tuple[Stream, ...]:
+        updated = {"order_by": "updated_at", "sort": "desc"}
+        return (
+            self._updated_stream("pipelines", "pipelines", updated, self._pipeline),
+            self._updated_stream("deployments", "deployments", updated, self._deployment),
+            self._updated_stream("merge_requests", "merge_requests", {**updated, "state": "all"}, self._merge_request),
+            self._updated_stream("issues", "issues", {**updated, "scope": "all"}, self._issue),
+            Stream(
+                name="releases",
+                start=lambda _: self._url("releases", {"order_by": "released_at", "sort": "desc"}),
+                entries=_release_entries,
+                convert=self._release,
+                next=gitlab_next,
+                stop_early=True,
+            ),
+        )
+
+    def _updated_stream(self, name: str, path: str, params: Mapping[str, str], convert: Convert) -> Stream:
+        def start(mark: Mark) -> str:
+            return self._url(path, {**params, "updated_after": since_param(mark)})
+
+        return Stream(
+            name=name,
+            start=start,
+            entries=lambda answer: entries_keyed(answer.objects(), "id", "updated_at"),
+            convert=convert,
+            next=gitlab_next,
+        )
+
+    def _url(self, path: str, params: Mapping[str, str | int | None]) -> str:
+        project = quote(self.project, safe="")
+        return query_url(f"projects/{project}/{path}", {**params, "per_page": self._options.page_size})
+
+    def _pipeline(self, api: RestClient, entry: Entry) -> tuple[Record | None, bool]:
+        item = entry.item
+        jobs = [_job(job) for job in all_pages(api, self._url(f"pipelines/{entry.id}/jobs", {}), "", gitlab_next)]
+        status = item.choice("status", PIPELINE_STATUS)
+        starts = [job.started_at for job in jobs if job.started_at is not None]
+        ends = [job.finished_at for job in jobs if job.finished_at is not None]
+        run = PipelineRun(
+            source=self.name,
+            id=entry.id,
+            pipeline=item.opt_text("name") or PIPELINE_FILE,
+            status=status,
+            created_at=item.time("created_at"),
+            commit=item.opt_text("sha"),
+            branch=item.opt_text("ref"),
+            event=item.opt_text("source") or "",
+            started_at=min(starts, default=None),
+            finished_at=max(ends, default=None) if status is not RunStatus.RUNNING else None,
+            url=item.opt_text("web_url") or "",
+            jobs=tuple(jobs),
+        )
+        return run, True
+
+    def _deployment(self, api: RestClient, entry: Entry) -> tuple[Record | None, bool]:
+        item = entry.item
+        status = item.choice("status", DEPLOYMENT_STATUS)
+        deployable = item.opt_child("deployable")
+        pipeline = deployable.opt_child("pipeline") if deployable else None
+        finished = deployable.opt_time("finished_at") if deployable else None
+        deployment = Deployment(
+            source=self.name,
+            id=entry.id,
+            environment=item.child("environment").text("name"),
+            status=status,
+            created_at=item.time("created_at"),
+            commit=item.opt_text("sha"),
+            finished_at=finished if status is not RunStatus.RUNNING else None,
+            pipeline=pipeline.ident("id") if pipeline else "",
+        )
+        return deployment, True
+
+    def _merge_request(self, api: RestClient, entry: Entry) -> tuple[Record | None, bool]:
+        item = entry.item
+        merge_request = WorkItem(
+            source=self.name,
+            id=f"!{item.number('iid')}",
+            type="pull_request",
+            title=item.text("title"),
+            created_at=item.time("created_at"),
+            resolved_at=item.opt_time("merged_at"),
+            labels=item.texts("labels"),
+        )
+        return merge_request, True
+
+    def _issue(self, api: RestClient, entry: Entry) -> tuple[Record | None, bool]:
+        item = entry.item
+        labels = item.texts("labels")
+        kind = "incident" if item.opt_text("issue_type") == "incident" else work_type(labels)
+        issue = WorkItem(
+            source=self.name,
+            id=f"#{item.number('iid')}",
+            type=kind,
+            title=item.text("title"),
+            created_at=item.time("created_at"),
+            resolved_at=item.opt_time("closed_at"),
+            labels=labels,
+        )
+        return issue, True
+
+    def _release(self, api: RestClient, entry: Entry) -> tuple[Record | None, bool]:
+        item = entry.item
+        tag = item.text("tag_name")
+        commit = item.opt_child("commit")
+        release = Release(
+            source=self.name,
+            id=tag,
+            name=item.opt_text("name") or tag,
+            created_at=entry.key or item.time("created_at"),
+            commit=commit.opt_text("id") if commit else None,
+            tag=tag,
+        )
+        return release, True
+
+
+def _release_entries(answer: Answer) -> list[Entry]:
+    """Releases have no numeric id in the API; the tag names one. Keyed by `released_at`, their listing order."""
+    items = answer.objects()
+    return [
+        Entry(id=item.text("tag_name"), key=item.opt_time("released_at") or item.time("created_at"), item=item)
+        for item in items
+    ]

@@ -1,0 +1,79 @@
+"""Event files into the store: good rows stored, bad rows named, re-ingesting stores nothing twice, and the
+delivery metrics of an assessment come from them."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+from devmaturity.config import Config
+from devmaturity.services.assess import run_assessment
+from devmaturity.services.ingest import ingest_command
+from devmaturity.store.db import Store
+from devmaturity.store.delivery import load_delivery
+from tests.gitbuild import RepoBuilder
+
+EVENTS = Path(__file__).parents[1] / "data" / "events"
+
+
+def _ingest(store: Store, kind: str, name: str, project: str = "shop"):  # type: ignore[no-untyped-def]
+    return ingest_command(store, Config(), kind, [EVENTS / name], project=project, commit=None, at=None)
+
+
+def test_event_files_are_upserted_once(store: Store) -> None:
+    first = [
+        _ingest(store, "deployments", "deployments.csv"),
+        _ingest(store, "incidents", "incidents.csv"),
+        _ingest(store, "workitems", "work-items.csv"),
+    ]
+    assert all(r.problems == [] for r in first)
+    project = store.project("shop", "")
+    counts = {t: store.count_rows(t, project) for t in ("deployments", "incidents", "work_items")}
+    assert all(counts.values())
+    again = [
+        _ingest(store, "deployments", "deployments.json"),
+        _ingest(store, "incidents", "incidents.jsonl"),
+        _ingest(store, "workitems", "work-items.json"),
+    ]
+    assert all(r.problems == [] for r in again)
+    assert counts == {t: store.count_rows(t, project) for t in counts}  # same records in another format: no dupes
+    loaded = load_delivery(store, project, datetime(2000, 1, 1, tzinfo=UTC))
+    assert loaded.deployments is not None and loaded.runs is None  # never collected: unknown, not empty
+
+
+def test_bad_rows_are_named_and_good_rows_kept(tmp_path: Path) -> None:
+    store = Store.open(f"sqlite:///{tmp_path / 'e.db'}")
+    result = _ingest(store, "deployments", "deployments-bad.csv")
+    assert result.ingested and result.ingested[0][1]["records"] > 0
+    assert result.problems and all(p.message.startswith(("row ", "column ")) for p in result.problems)
+    assert any("column" in p.message for p in result.problems)
+    broken = tmp_path / "broken.json"
+    broken.write_text('{"deployments": [', encoding="utf-8")
+    result = ingest_command(store, Config(), "deployments", [broken], project="shop", commit=None, at=None)
+    assert result.ingested == [] and "not valid JSON" in result.problems[0].message
+
+
+def test_assessment_uses_ingested_deployments(tmp_path: Path) -> None:
+    """Two deployments of this repository's own commits: the second ships c2 (committed 2 hours before)."""
+    repo = RepoBuilder(tmp_path / "svc")
+    c1 = repo.commit("one", {"a": "1"}, "2026-11-01T10:00:00+00:00")
+    c2 = repo.commit("two", {"a": "2"}, "2026-11-02T08:00:00+00:00")
+    csv = tmp_path / "deploys.csv"
+    csv.write_text(
+        "id,environment,status,created_at,commit\n"
+        f"1,production,success,2026-11-01T12:00:00Z,{c1}\n"
+        f"2,production,success,2026-11-02T10:00:00Z,{c2}\n",
+        encoding="utf-8",
+    )
+    store = Store.open(f"sqlite:///{tmp_path / 'a.db'}")
+    assert ingest_command(store, Config(), "deployments", [csv], project="svc", commit=None, at=None).problems == []
+    result = run_assessment(
+        repo.path,
+        Config(framework="dora", window=30),
+        store=store,
+        now=datetime(2026, 11, 20, tzinfo=UTC),
+        parts=["2024"],
+    )
+    metrics = {(m.metric, round(m.window.days)): m for m in result.assessment.metrics}
+    assert metrics[("lead_time_for_changes", 30)].value == 2.0
+    assert metrics[("deployment_frequency", 30)].value == 2 / 30

@@ -279,3 +279,21 @@ def test_deployment_rule_turns_pipelines_and_jobs_into_deployments() -> None:
     assert [x.id for x in found] == ["run:R1", "run:R2:job:j1"]
     ev = d.Delivery(runs=runs, rules=rules)
     assert d.deployment_frequency(ev, WINDOW).value == pytest.approx(2 / 28)
+
+
+def test_security_scan_run_share_from_job_names() -> None:
+    runs = [
+        run(
+            "A",
+            "2026-02-02T10:00:00",
+            5,
+            OK,
+            jobs=(JobRun(id="1", name="build", status=OK), JobRun(id="2", name="CodeQL analyze", status=OK)),
+        ),
+        run("B", "2026-02-03T10:00:00", 5, FAIL, jobs=(JobRun(id="3", name="test", status=FAIL),)),
+        run("C", "2026-02-04T10:00:00", 5, OK, jobs=(JobRun(id="4", name="scan", stage="sast", status=OK),)),
+        run("D", "2026-02-05T10:00:00", 5, CANCEL, jobs=(JobRun(id="5", name="trivy", status=CANCEL),)),
+    ]
+    # finished runs A B C; A (CodeQL) and C (stage sast) scan -> 2/3
+    value = d.security_scan_run_share(d.Delivery(runs=runs), WINDOW)
+    assert value.value == pytest.approx(2 / 3) and value.evidence == ("A", "C")

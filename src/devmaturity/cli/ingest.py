@@ -64,5 +64,7 @@ def ingest(
     )
     rejected = len(files) - len(result.ingested) - len(result.already)
     if result.problems:
-        raise DataError(f"{len(result.problems)} problem(s), {rejected} of {len(files)} file(s) rejected; "
-                        "everything else was ingested")
+        raise DataError(
+            f"{len(result.problems)} problem(s), {rejected} of {len(files)} file(s) rejected; "
+            "everything else was ingested"
+        )

@@ -12,6 +12,7 @@ from datetime import datetime
 from devmaturity.model.delivery import Deployment, Incident, PipelineRun, Release, RunStatus, WorkItem
 from devmaturity.model.evidence import Commit
 from devmaturity.model.metric import MetricValue, Window
+from devmaturity.model.stages import STAGE_PATTERNS
 
 PRODUCTION = ("production", "prod", "prod-*", "prod_*", "prd", "live", "生产*")
 DEFECT_TYPES = ("bug", "defect", "缺陷", "incident-bug")
@@ -486,4 +487,21 @@ def integration_feedback_cycle(ev: Delivery, window: Window) -> MetricValue:
         window=window,
         sample_size=len(cycles),
         details=_spread(cycles),
+    )
+
+
+def security_scan_run_share(ev: Delivery, window: Window) -> MetricValue:
+    """Pipeline runs with a job whose name or stage shows a security scan (SAST, SCA, secrets, images)."""
+    runs = _finished_runs(ev, window)
+    if not runs:
+        return _unknown("security_scan_run_share", "ratio", window, "no finished pipeline runs in the window")
+    scan = STAGE_PATTERNS["security_scan"]
+    scanned = [r for r in runs if any(scan.search(f"{j.name} {j.stage}") for j in r.jobs)]
+    return MetricValue(
+        metric="security_scan_run_share",
+        value=len(scanned) / len(runs),
+        unit="ratio",
+        window=window,
+        sample_size=len(runs),
+        evidence=tuple(r.id for r in scanned[-20:]),
     )

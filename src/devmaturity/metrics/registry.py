@@ -127,6 +127,7 @@ COMPUTE: dict[str, Compute] = dict(
         _dlv("pipeline_duration_p90", delivery.pipeline_duration("pipeline_duration_p90", 90)),
         _dlv("build_success_rate", delivery.build_success_rate),
         _dlv("integration_feedback_cycle", delivery.integration_feedback_cycle),
+        _dlv("security_scan_run_share", delivery.security_scan_run_share),
         ("automated_test_ratio", _ratio),
         ("critical_finding_age", _age),
     ]

@@ -26,7 +26,7 @@ def cli() -> None:
 
 
 def _register() -> None:
-    from devmaturity.cli import answers, assess, delivery, ingest, model
+    from devmaturity.cli import answers, assess, delivery, ingest, model, sync
 
     for command in (
         assess.assess,
@@ -39,6 +39,7 @@ def _register() -> None:
         delivery.compare,
         delivery.trend,
         delivery.deployments,
+        sync.sync,
     ):
         cli.add_command(command)
 

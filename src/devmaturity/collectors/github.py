@@ -81,7 +81,8 @@ class GitHubSource:
     Streams, in order: Actions runs (`created>=` the mark; unfinished runs are fetched again by id), deployments
     (newest first, read down to the mark; fetched again until their latest status is final), releases (all
     pages, keyed by `published_at`; drafts wait as open), pull requests (`sort=updated`, read down to the mark)
-    and issues (`since` the mark; pull requests in that list are skipped).
+    and issues (`since` the mark; pull requests in that list are skipped). A re-run of a run stored as finished
+    keeps its id and `created_at`, so it is not read again.
     """
 
     def __init__(
@@ -176,8 +177,8 @@ class GitHubSource:
 
     def _run(self, api: RestClient, entry: Entry) -> tuple[Record | None, bool]:
         item = entry.item
-        jobs = all_pages(api, self._url(f"actions/runs/{entry.id}/jobs", {}), "jobs")
         status = _status(item)
+        jobs = all_pages(api, self._url(f"actions/runs/{entry.id}/jobs", {}), "jobs")
         run = PipelineRun(
             source=self.name,
             id=entry.id,

@@ -139,8 +139,8 @@ class GitLabSource:
 
     def _pipeline(self, api: RestClient, entry: Entry) -> tuple[Record | None, bool]:
         item = entry.item
-        jobs = [_job(job) for job in all_pages(api, self._url(f"pipelines/{entry.id}/jobs", {}), "", gitlab_next)]
         status = item.choice("status", PIPELINE_STATUS)
+        jobs = [_job(job) for job in all_pages(api, self._url(f"pipelines/{entry.id}/jobs", {}), "", gitlab_next)]
         starts = [job.started_at for job in jobs if job.started_at is not None]
         ends = [job.finished_at for job in jobs if job.finished_at is not None]
         run = PipelineRun(

@@ -190,7 +190,7 @@ class RestClient:
         if answer is None:
             target = self._resolve(url)
             raise SourceError(
-                f"{self.source}: {target.path} not found (HTTP 404); check the name, or that the token from "
+                f"{self.source}: {_path(target)} not found (HTTP 404); check the name, or that the token from "
                 f"{self._credentials.names()} may see it"
             )
         return answer
@@ -201,8 +201,8 @@ class RestClient:
         response = self._send(target)
         if response.status_code == 404:
             return None
-        self._check(response, target.path)
-        where = f"{self.source}: {target.path}"
+        self._check(response, _path(target))
+        where = f"{self.source}: {_path(target)}"
         return Answer(
             data=_json(response, where),
             url=target,
@@ -215,7 +215,7 @@ class RestClient:
         target = self._base.join(url)
         if (target.scheme, target.host, target.port) != (self._base.scheme, self._base.host, self._base.port):
             raise SourcePayloadError(
-                f"{self.source}: refusing to follow {target.scheme}://{target.host}{target.path}, "
+                f"{self.source}: refusing to follow {target.scheme}://{target.host}{_path(target)}, "
                 f"which is not on {self._base.scheme}://{self._base.host} (the token stays there)"
             )
         return target
@@ -233,12 +233,12 @@ class RestClient:
             if response is not None and response.is_redirect and response.next_request is not None:
                 redirects += 1
                 if redirects > 5:
-                    raise SourceUnreachableError(f"{self.source}: too many redirects from {target.path}")
+                    raise SourceUnreachableError(f"{self.source}: too many redirects from {_path(target)}")
                 target = self._resolve(str(response.next_request.url))
                 continue
             if response is not None and (wait := self._rate_limit_wait(response)) is not None:
                 waits += 1
-                self._wait_out(wait, waits, target.path)
+                self._wait_out(wait, waits, _path(target))
                 continue
             if response is not None and response.status_code < 500 and response.status_code != 429:
                 return response
@@ -247,11 +247,11 @@ class RestClient:
             if failures >= self.options.attempts:
                 origin = f"{target.scheme}://{target.netloc.decode('ascii')}"
                 raise SourceUnreachableError(
-                    f"{self.source}: no usable answer from {origin}{target.path} after {failures} attempts"
+                    f"{self.source}: no usable answer from {origin}{_path(target)} after {failures} attempts"
                     f" (last: {reason})"
                 )
             delay = min(self.options.backoff * 2 ** (failures - 1), self.options.max_backoff)
-            log.warning("%s: %s from %s; retry %d in %.1f s", self.source, reason, target.path, failures, delay)
+            log.warning("%s: %s from %s; retry %d in %.1f s", self.source, reason, _path(target), failures, delay)
             self.options.sleep(delay)
 
     def _try(self, target: httpx.URL) -> tuple[httpx.Response | None, str | None]:
@@ -300,6 +300,11 @@ class RestClient:
         if code == 403:
             raise SourceAuthError(f"{self.source}: the token from {names} may not read {path} (HTTP 403)")
         raise SourceError(f"{self.source}: HTTP {code} from {path}{_server_message(response)}")
+
+
+def _path(url: httpx.URL) -> str:
+    """The URL's path as sent (still percent-encoded, so GitLab's "acme%2Fshop" stays one segment)."""
+    return url.raw_path.split(b"?", 1)[0].decode("ascii")
 
 
 def _retry_after(value: str | None, now: float) -> float | None:
@@ -459,13 +464,17 @@ class Obj:
         return table[value]
 
     def child(self, key: str) -> Obj:
-        return as_object(self.data.get(key), self.where, self._field(key))
+        if not isinstance(self.data.get(key), dict):
+            raise self._bad(key, "an object")
+        return as_object(self.data[key], self.where, self._field(key))
 
     def opt_child(self, key: str) -> Obj | None:
         return None if self.data.get(key) is None else self.child(key)
 
     def children(self, key: str) -> list[Obj]:
-        return as_objects(self.data.get(key), self.where, self._field(key))
+        if not isinstance(self.data.get(key), list):
+            raise self._bad(key, "an array")
+        return as_objects(self.data[key], self.where, self._field(key))
 
     def texts(self, key: str) -> tuple[str, ...]:
         value = self.data.get(key, [])

@@ -1,0 +1,88 @@
+"""Sync into the store: each page with its cursor, so a failed sync keeps what it stored and the next resumes;
+errors reach the CLI as one line naming the source, never the token."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from devmaturity.cli.main import run
+from devmaturity.collectors.github import GitHubSource
+from devmaturity.collectors.http import ClientOptions
+from devmaturity.errors import SourceUnreachableError
+from devmaturity.services.sync import make_source, sync_source
+from devmaturity.store.db import Store
+from devmaturity.store.delivery import cursor_of
+from tests.apiserver import ApiServer
+from tests.collectors.test_rest_sources import DATA, TOKEN, github_routes
+
+TABLES = ("pipeline_runs", "deployments", "work_items", "releases")
+
+
+@pytest.fixture
+def api() -> Iterator[ApiServer]:
+    with ApiServer(DATA) as server:
+        yield server
+
+
+@pytest.fixture(autouse=True)
+def token(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GITHUB_TOKEN", TOKEN)
+
+
+def source(api: ApiServer) -> GitHubSource:
+    return GitHubSource("acme/shop", base_url=api.url, client=ClientOptions(sleep=lambda _s: None, backoff=0.01))
+
+
+def counts(store: Store, project: int) -> dict[str, int]:
+    return {t: store.count_rows(t, project) for t in TABLES}
+
+
+def test_interrupted_sync_keeps_its_pages_and_resumes_without_duplicates(store: Store, api: ApiServer) -> None:
+    github_routes(api)
+    project = store.project("shop", "")
+    api.fail("/repos/acme/shop/deployments", 500, times=4)  # every attempt of this sync fails on deployments
+    with pytest.raises(SourceUnreachableError, match="github:acme/shop"):
+        sync_source(store, project, source(api))
+    partial = counts(store, project)
+    assert partial["pipeline_runs"] > 0 and partial["deployments"] == 0
+    assert cursor_of(store, project, "github:acme/shop") is not None
+    result = sync_source(store, project, source(api))
+    assert result.resumed
+    full = counts(store, project)
+    assert full["deployments"] > 0 and full["pipeline_runs"] == partial["pipeline_runs"]
+    again = sync_source(store, project, source(api))  # incremental: nothing new, nothing duplicated
+    assert counts(store, project) == full and again.records <= full["pipeline_runs"]
+
+
+def test_make_source_validates_the_config() -> None:
+    from devmaturity.errors import ConfigError
+
+    assert make_source({"kind": "github", "repo": "acme/shop"}).name == "github:acme/shop"
+    with pytest.raises(ConfigError, match="`base_url` required"):
+        make_source({"kind": "jenkins", "job": "shop"})
+    with pytest.raises(ConfigError, match="unknown key"):
+        make_source({"kind": "github", "repo": "acme/shop", "user_env": "X"})
+
+
+def test_cli_errors_name_the_source_not_the_token(
+    tmp_path: Path, api: ApiServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "devmaturity.toml").write_text(
+        f'[[devmaturity.sources]]\nkind = "github"\nrepo = "acme/shop"\nbase_url = "{api.url}"\n', encoding="utf-8"
+    )
+    api.fail("/repos/acme/shop/actions/runs", 401, times=5)
+    code = run(["sync", str(tmp_path), "--db", f"sqlite:///{tmp_path / 's.db'}"])
+    err = capsys.readouterr().err
+    assert code == 69
+    assert err.startswith("error[source-auth]: github:acme/shop") and "GITHUB_TOKEN" in err
+    assert TOKEN not in err and len(err.strip().splitlines()) == 1
+    (tmp_path / "devmaturity.toml").write_text(
+        '[[devmaturity.sources]]\nkind = "github"\nrepo = "acme/shop"\nbase_url = "http://127.0.0.1:9"\n',
+        encoding="utf-8",
+    )
+    code = run(["sync", str(tmp_path), "--db", f"sqlite:///{tmp_path / 's.db'}"])
+    err = capsys.readouterr().err
+    assert code == 69 and err.startswith("error[source-unreachable]: github:acme/shop")

@@ -57,16 +57,16 @@ def _run(path: Path, config: Config, parts: list[str] | None, console: Console) 
         task = bar.add_task("collecting git history", total=None)
 
         def progress(stage: str, count: int) -> None:
-            bar.update(task, description=f"collecting git history: {count:,} {stage}")
+            text = f"reading git history: {count:,} commits" if stage == "commits" else f"reading {stage}"
+            bar.update(task, description=text)
 
         result = run_assessment(path, config, parts=parts, progress=progress)
-    if not console.is_terminal:
-        c = result.collect
-        console.print(
-            f"collected {c.new_commits:,} new commits ({c.total_commits:,} stored), {len(c.facts)} facts; "
-            f"trunk {c.trunk or '(none)'}",
-            markup=False,
-        )
+    c = result.collect
+    console.print(
+        f"collected {c.new_commits:,} new commits ({c.total_commits:,} stored), {len(c.facts)} facts, "
+        f"{len(c.reports)} new report file(s); trunk {c.trunk or '(none)'}",
+        markup=False,
+    )
     for problem in result.collect.problems:
         console.print(f"problem: {problem.source}: {problem.message}", markup=False)
     return result

@@ -489,7 +489,7 @@ def read_junit(
     try:
         with xmlsafe.open_checked(path, max_bytes) as stream:
             reader = _Reader(kind_rules)
-            parser = _parser(reader)
+            parser = xmlsafe.feed_parser(reader)
             out = reader.out
             while chunk := stream.read(CHUNK_BYTES):
                 parser.feed(chunk)
@@ -504,18 +504,3 @@ def read_junit(
         raise xmlsafe.UnsafeXml(f"unreadable XML: {exc}") from None
     except OSError as exc:
         raise ReportError(f"cannot read the file: {exc.strerror or exc}") from None
-
-
-def _parser(reader: _Reader) -> etree.XMLParser:
-    """A feed parser with the same hardening as xmlsafe.iterparse, calling `reader` instead of building a tree."""
-    return etree.XMLParser(
-        # lxml calls only the methods a target has; lxml-stubs' ParserTarget protocol wants them all
-        target=reader,  # type: ignore[arg-type]
-        resolve_entities=False,
-        load_dtd=False,
-        no_network=True,
-        dtd_validation=False,
-        huge_tree=False,
-        remove_comments=True,
-        remove_pis=True,
-    )

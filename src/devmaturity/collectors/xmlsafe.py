@@ -14,6 +14,18 @@ DEFAULT_MAX_BYTES = 2 * 1024 * 1024 * 1024
 PROLOG_SCAN_BYTES = 1024 * 1024
 
 
+# the parser options every XML reader uses: entities, DTD loading and the network off, no huge-tree escape hatch
+HARDENED: dict[str, bool] = {
+    "resolve_entities": False,
+    "load_dtd": False,
+    "no_network": True,
+    "dtd_validation": False,
+    "huge_tree": False,
+    "remove_comments": True,
+    "remove_pis": True,
+}
+
+
 class UnsafeXml(ReportError):
     """The file is not acceptable XML: too large, hostile, malformed or of the wrong kind; says which."""
 
@@ -81,18 +93,13 @@ def iterparse(
     stream: IO[bytes], tags: tuple[str, ...] | None = None, events: tuple[str, ...] = ("end",)
 ) -> Iterator[tuple[str, Any]]:
     """lxml iterparse with entities, DTD loading and network off; yields (event, element)."""
-    return etree.iterparse(  # type: ignore[no-any-return]
-        stream,
-        events=events,
-        tag=tags,
-        resolve_entities=False,
-        load_dtd=False,
-        no_network=True,
-        dtd_validation=False,
-        huge_tree=False,
-        remove_comments=True,
-        remove_pis=True,
-    )
+    return etree.iterparse(stream, events=events, tag=tags, **HARDENED)  # type: ignore[no-any-return]
+
+
+def feed_parser(target: object) -> etree.XMLParser:
+    """A feed parser with the same hardening that calls `target`'s start/end/data/close instead of building a tree."""
+    # lxml calls only the methods a target has; lxml-stubs' ParserTarget protocol wants them all
+    return etree.XMLParser(target=target, **HARDENED)  # type: ignore[arg-type]
 
 
 def open_checked(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> IO[bytes]:

@@ -245,12 +245,14 @@ class _Suite:
         "file",
         "has_suites",
         "kind_cache",
+        "kind_from",
         "kinds",
         "last_classname",
         "last_file",
         "last_kind",
         "name",
         "properties",
+        "tests",
         "texts",
     )
 
@@ -260,8 +262,12 @@ class _Suite:
         # mocha / Cypress put the spec file only on the empty "Root Suite" written before the describe suites
         self.file: str | None = attrib.get("file") or (parent.file if parent else None) or sticky_file
         self.texts: tuple[str, ...] = (self.name, *(parent.texts if parent else ()))
+        # the reader counts every case in `tests` but only the others in `counts`: passed = tests - the rest
+        self.tests = 0
         self.counts = dict.fromkeys(TestOutcome, 0)
+        # kinds are counted per run of cases of one kind: last_kind covers the cases from number kind_from on
         self.kinds = dict.fromkeys(TestKind, 0)
+        self.kind_from = 0
         self.kind_cache: dict[tuple[str | None, str], TestKind] = {}
         self.last_classname: str | None = None
         self.last_file: str | None = None
@@ -269,22 +275,22 @@ class _Suite:
         self.properties: list[tuple[str, str]] = []
         self.has_suites = False
 
-    @property
-    def tests(self) -> int:
-        return sum(self.counts.values())
-
-    def kind_of(self, file: str | None, classname: str, rules: KindRules) -> TestKind:
-        """Kind of a case of this suite, cached; the last answer also goes to last_* for the reader's fast path."""
+    def switch(self, file: str | None, classname: str, rules: KindRules) -> None:
+        """Make last_* describe a case of (file, classname), whose kind is cached; called when either changes."""
         kind = self.kind_cache.get((file, classname))
         if kind is None:
             if len(self.kind_cache) >= _KIND_CACHE_LIMIT:
                 self.kind_cache.clear()
             kind = self.kind_cache[file, classname] = classify((file or "", classname, *self.texts), rules)
+        if kind is not self.last_kind:
+            self.kinds[self.last_kind] += self.tests - self.kind_from
+            self.kind_from = self.tests
         self.last_classname, self.last_file, self.last_kind = classname, file, kind
-        return kind
 
     def result(self, rules: KindRules) -> TestSuiteResult:
         attrib, counts = self.attrib, self.counts
+        self.kinds[self.last_kind] += self.tests - self.kind_from
+        self.kind_from = self.tests
         seen = {kind: n for kind, n in self.kinds.items() if n}
         kind = max(seen, key=seen.__getitem__) if seen else classify((self.file or "", *self.texts), rules)
         return TestSuiteResult(

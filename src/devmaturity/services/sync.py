@@ -11,6 +11,8 @@ from devmaturity.collectors.github import GitHubSource
 from devmaturity.collectors.gitlab import GitLabSource
 from devmaturity.collectors.http import Source
 from devmaturity.collectors.jenkins import JenkinsSource
+from devmaturity.collectors.jira import JiraSource
+from devmaturity.collectors.zentao import ZenTaoSource
 from devmaturity.errors import ConfigError, DevmaturityError
 from devmaturity.store.db import Store
 from devmaturity.store.delivery import cursor_of, save_delivery
@@ -21,6 +23,8 @@ SOURCES: dict[str, tuple[str, tuple[str, ...], tuple[str, ...], Callable[..., So
     "gitlab": ("project", (), ("base_url", "token_env"), GitLabSource),
     "jenkins": ("job", ("base_url",), ("user_env", "token_env"), JenkinsSource),
     "gitee": ("repo", (), ("base_url", "token_env"), GiteeSource),
+    "jira": ("project", ("base_url",), ("user_env", "token_env"), JiraSource),
+    "zentao": ("product", ("base_url",), ("account_env", "password_env"), ZenTaoSource),
 }
 
 

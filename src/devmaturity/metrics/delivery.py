@@ -128,6 +128,34 @@ def _spread(values: Sequence[float]) -> tuple[tuple[str, str], ...]:
     )
 
 
+def _share(metric: str, window: Window, hits: Sequence[str], whole: int, empty: str) -> MetricValue:
+    """len(hits) ÷ whole as a ratio; the ids of the hits are the evidence; unknown (with `empty`) when whole is 0."""
+    if whole == 0:
+        return _unknown(metric, "ratio", window, empty)
+    return MetricValue(
+        metric=metric,
+        value=len(hits) / whole,
+        unit="ratio",
+        window=window,
+        sample_size=whole,
+        evidence=tuple(hits[-20:]),
+    )
+
+
+def _median(metric: str, unit: str, window: Window, values: Sequence[float], empty: str) -> MetricValue:
+    """The median, with mean and p90 in the details; unknown (with `empty`) when there is no value."""
+    if not values:
+        return _unknown(metric, unit, window, empty)
+    return MetricValue(
+        metric=metric,
+        value=statistics.median(values),
+        unit=unit,
+        window=window,
+        sample_size=len(values),
+        details=_spread(values),
+    )
+
+
 # --- DORA ---
 
 
@@ -222,17 +250,8 @@ def failed_deployments(ev: Delivery) -> tuple[list[Deployment], set[str]]:
 def change_failure_rate(ev: Delivery, window: Window) -> MetricValue:
     changes, failed = failed_deployments(ev)
     inside = [d for d in changes if window.contains(d.created_at)]
-    if not inside:
-        return _unknown("change_failure_rate", "ratio", window, "no production deployments in the window")
-    bad = [d for d in inside if d.id in failed]
-    return MetricValue(
-        metric="change_failure_rate",
-        value=len(bad) / len(inside),
-        unit="ratio",
-        window=window,
-        sample_size=len(inside),
-        evidence=tuple(d.id for d in bad[-20:]),
-    )
+    bad = [d.id for d in inside if d.id in failed]
+    return _share("change_failure_rate", window, bad, len(inside), "no production deployments in the window")
 
 
 def failed_deployment_recovery_time(ev: Delivery, window: Window) -> MetricValue:
@@ -250,60 +269,33 @@ def failed_deployment_recovery_time(ev: Delivery, window: Window) -> MetricValue
         end = resolved.get(dep.id) or (_when(fix) if fix else None)
         if end is not None:
             times.append(_hours(dep.created_at, end))
-    if not times:
-        return _unknown(
-            "failed_deployment_recovery_time",
-            "hours",
-            window,
-            "no failed production deployment recovered in the window",
-        )
-    return MetricValue(
-        metric="failed_deployment_recovery_time",
-        value=statistics.median(times),
-        unit="hours",
-        window=window,
-        sample_size=len(times),
-        details=_spread(times),
+    return _median(
+        "failed_deployment_recovery_time",
+        "hours",
+        window,
+        times,
+        "no failed production deployment recovered in the window",
     )
 
 
 def deployment_rework_rate(ev: Delivery, window: Window) -> MetricValue:
     inside = [d for d in ev.production() if window.contains(d.created_at) and d.status in _FINISHED]
-    if not inside:
-        return _unknown("deployment_rework_rate", "ratio", window, "no production deployments in the window")
-    rework = [d for d in inside if d.rollback or d.incident]
-    return MetricValue(
-        metric="deployment_rework_rate",
-        value=len(rework) / len(inside),
-        unit="ratio",
-        window=window,
-        sample_size=len(inside),
-        evidence=tuple(d.id for d in rework[-20:]),
-    )
+    rework = [d.id for d in inside if d.rollback or d.incident]
+    return _share("deployment_rework_rate", window, rework, len(inside), "no production deployments in the window")
 
 
 def deployment_success_rate(ev: Delivery, window: Window) -> MetricValue:
     inside = [d for d in ev.production() if window.contains(d.created_at) and d.status in _FINISHED]
-    if not inside:
-        return _unknown("deployment_success_rate", "ratio", window, "no finished production deployments in the window")
-    ok = sum(1 for d in inside if d.status is RunStatus.SUCCESS)
-    return MetricValue(
-        metric="deployment_success_rate", value=ok / len(inside), unit="ratio", window=window, sample_size=len(inside)
+    ok = [d.id for d in inside if d.status is RunStatus.SUCCESS]
+    return _share(
+        "deployment_success_rate", window, ok, len(inside), "no finished production deployments in the window"
     )
 
 
 def change_first_time_failure_rate(ev: Delivery, window: Window) -> MetricValue:
     inside = [d for d in ev.production() if window.contains(d.created_at) and d.status in _FINISHED and not d.rollback]
-    if not inside:
-        return _unknown("change_first_time_failure_rate", "ratio", window, "no production changes in the window")
-    bad = sum(1 for d in inside if d.status is RunStatus.FAILURE)
-    return MetricValue(
-        metric="change_first_time_failure_rate",
-        value=bad / len(inside),
-        unit="ratio",
-        window=window,
-        sample_size=len(inside),
-    )
+    bad = [d.id for d in inside if d.status is RunStatus.FAILURE]
+    return _share("change_first_time_failure_rate", window, bad, len(inside), "no production changes in the window")
 
 
 # --- incidents ---
@@ -361,16 +353,8 @@ def availability(ev: Delivery, window: Window) -> MetricValue:
 
 def incident_auto_recovery_share(ev: Delivery, window: Window) -> MetricValue:
     inside = [i for i in _incidents(ev) if window.contains(i.started_at)]
-    if not inside:
-        return _unknown("incident_auto_recovery_share", "ratio", window, "no incidents in the window")
-    auto = sum(1 for i in inside if i.auto_recovered)
-    return MetricValue(
-        metric="incident_auto_recovery_share",
-        value=auto / len(inside),
-        unit="ratio",
-        window=window,
-        sample_size=len(inside),
-    )
+    auto = [i.id for i in inside if i.auto_recovered]
+    return _share("incident_auto_recovery_share", window, auto, len(inside), "no incidents in the window")
 
 
 # --- work items and releases ---
@@ -385,33 +369,15 @@ def requirement_delivery_cycle(ev: Delivery, window: Window) -> MetricValue:
         done = item.released_at or item.resolved_at
         if done and _matches(item.type, ev.rules.requirement_types) and window.contains(done):
             days.append((done - item.created_at).total_seconds() / 86400)
-    if not days:
-        return _unknown("requirement_delivery_cycle", "days", window, "no requirement released in the window")
-    return MetricValue(
-        metric="requirement_delivery_cycle",
-        value=statistics.median(days),
-        unit="days",
-        window=window,
-        sample_size=len(days),
-        details=_spread(days),
-    )
+    return _median("requirement_delivery_cycle", "days", window, days, "no requirement released in the window")
 
 
 def production_defect_escape_rate(ev: Delivery, window: Window) -> MetricValue:
     if ev.work_items is None:
         return _unknown("production_defect_escape_rate", "ratio", window, "no work items collected")
     defects = [w for w in ev.work_items if _matches(w.type, ev.rules.defect_types) and window.contains(w.created_at)]
-    if not defects:
-        return _unknown("production_defect_escape_rate", "ratio", window, "no defects recorded in the window")
-    escaped = [w for w in defects if _matches(w.environment, ev.rules.production_environments)]
-    return MetricValue(
-        metric="production_defect_escape_rate",
-        value=len(escaped) / len(defects),
-        unit="ratio",
-        window=window,
-        sample_size=len(defects),
-        evidence=tuple(w.id for w in escaped[-20:]),
-    )
+    escaped = [w.id for w in defects if _matches(w.environment, ev.rules.production_environments)]
+    return _share("production_defect_escape_rate", window, escaped, len(defects), "no defects recorded in the window")
 
 
 def release_frequency_deployments(ev: Delivery, window: Window) -> MetricValue:
@@ -453,12 +419,8 @@ def pipeline_duration(metric: str, q: float):  # type: ignore[no-untyped-def]
 
 def build_success_rate(ev: Delivery, window: Window) -> MetricValue:
     runs = _finished_runs(ev, window)
-    if not runs:
-        return _unknown("build_success_rate", "ratio", window, "no finished pipeline runs in the window")
-    ok = sum(1 for r in runs if r.status is RunStatus.SUCCESS)
-    return MetricValue(
-        metric="build_success_rate", value=ok / len(runs), unit="ratio", window=window, sample_size=len(runs)
-    )
+    ok = [r.id for r in runs if r.status is RunStatus.SUCCESS]
+    return _share("build_success_rate", window, ok, len(runs), "no finished pipeline runs in the window")
 
 
 def integration_feedback_cycle(ev: Delivery, window: Window) -> MetricValue:
@@ -478,30 +440,12 @@ def integration_feedback_cycle(ev: Delivery, window: Window) -> MetricValue:
                 green = next((r for r in runs[i + 1 :] if r.status is RunStatus.SUCCESS), None)
                 if green is not None:
                     cycles.append(((green.finished_at or green.created_at) - run.created_at).total_seconds() / 60)
-    if not cycles:
-        return _unknown("integration_feedback_cycle", "minutes", window, "no red-to-green sequence in the window")
-    return MetricValue(
-        metric="integration_feedback_cycle",
-        value=statistics.median(cycles),
-        unit="minutes",
-        window=window,
-        sample_size=len(cycles),
-        details=_spread(cycles),
-    )
+    return _median("integration_feedback_cycle", "minutes", window, cycles, "no red-to-green sequence in the window")
 
 
 def security_scan_run_share(ev: Delivery, window: Window) -> MetricValue:
     """Pipeline runs with a job whose name or stage shows a security scan (SAST, SCA, secrets, images)."""
     runs = _finished_runs(ev, window)
-    if not runs:
-        return _unknown("security_scan_run_share", "ratio", window, "no finished pipeline runs in the window")
     scan = STAGE_PATTERNS["security_scan"]
-    scanned = [r for r in runs if any(scan.search(f"{j.name} {j.stage}") for j in r.jobs)]
-    return MetricValue(
-        metric="security_scan_run_share",
-        value=len(scanned) / len(runs),
-        unit="ratio",
-        window=window,
-        sample_size=len(runs),
-        evidence=tuple(r.id for r in scanned[-20:]),
-    )
+    scanned = [r.id for r in runs if any(scan.search(f"{j.name} {j.stage}") for j in r.jobs)]
+    return _share("security_scan_run_share", window, scanned, len(runs), "no finished pipeline runs in the window")

@@ -79,3 +79,23 @@ def test_ingest_command_reports_and_rejects(
     assert run(["ingest", "--kind", "junit", "--project", "svc", str(good)]) == 0
     assert "0 ingested, 1 already present, 0 rejected" in capsys.readouterr().out
     assert run(["ingest", "--kind", "junit", "--project", "svc", "--at", "yesterday", str(good)]) == 64
+
+
+def test_deployments_preview_says_what_counts(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo = RepoBuilder(tmp_path / "shop")
+    repo.commit("one", {"a": "1"}, "2026-11-01T10:00:00+00:00")
+    monkeypatch.chdir(tmp_path)
+    assert run(["deployments", "preview", "shop", "--window", "2026-11-01..2026-11-30"]) == 0
+    assert "no deployments or pipeline runs collected" in capsys.readouterr().out
+    csv = tmp_path / "d.csv"
+    csv.write_text(
+        "id,environment,status,created_at\n1,production,success,2026-11-02T10:00:00Z\n"
+        "2,staging,success,2026-11-03T10:00:00Z\n3,prod,failure,2026-11-04T10:00:00Z\n",
+        encoding="utf-8",
+    )
+    assert run(["ingest", "--kind", "deployments", "--project", "shop", str(csv)]) == 0
+    assert run(["deployments", "preview", "shop", "--window", "2026-11-01..2026-11-30"]) == 0
+    out = capsys.readouterr().out
+    assert "these 2 of 3 deployments in 2026-11-01..2026-12-01 count as production deployments" in out

@@ -86,6 +86,12 @@ def preview_command(path: Path, window_text: str | None, database_url: str | Non
     collected = collect_repository(store, GitRepository(path), config)
     _, inputs = load_inputs(store, collected, config, window.start)
     assert inputs.delivery is not None
+    if inputs.delivery.deployments is None and inputs.delivery.runs is None:
+        click.echo(
+            "no deployments or pipeline runs collected for this project yet: add them with "
+            "`devmaturity ingest --kind deployments` or `devmaturity sync` (docs/deployments.md)"
+        )
+        return
     rows = preview(inputs.delivery, window)
     table = Table("created", "source", "id", "environment", "status", "commit", "counted", "why")
     for row in rows:

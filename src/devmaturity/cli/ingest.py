@@ -25,7 +25,12 @@ def _when(value: str | None) -> datetime | None:
 
 @click.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path, readable=False, dir_okay=False))
-@click.option("--kind", required=True, type=click.Choice(["junit", "coverage", "sarif"]), help="What the files are.")
+@click.option(
+    "--kind",
+    required=True,
+    type=click.Choice(["junit", "coverage", "sarif", "deployments", "incidents", "workitems"]),
+    help="What the files are: test, coverage or security reports, or delivery event files (docs/events.md).",
+)
 @click.option("--project", required=True, help="Project the reports belong to (created if new).")
 @click.option("--commit", help="Commit the reports belong to (enables flaky detection per revision).")
 @click.option("--at", "at", help="Time the reports belong to (ISO 8601); default: each file's modification time.")
@@ -35,6 +40,7 @@ def _when(value: str | None) -> datetime | None:
     type=click.Path(path_type=Path, file_okay=False),
     help="Repository root, to make coverage paths repository-relative.",
 )
+@click.option("--source", help="For event files: the system the records come from (default: file).")
 @click.option("--db", "database_url", help="Store URL (default sqlite:///devmaturity.db).")
 def ingest(
     files: tuple[Path, ...],
@@ -43,13 +49,14 @@ def ingest(
     commit: str | None,
     at: str | None,
     repo: Path | None,
+    source: str | None,
     database_url: str | None,
 ) -> None:
-    """Ingest test (JUnit XML), coverage or security (SARIF) report FILES into a project's evidence."""
+    """Ingest report FILES (JUnit XML, coverage, SARIF) or delivery event files into a project's evidence."""
     config = load_config(project_dir=repo, flags={"database_url": database_url})
     store = Store.open(config.database_url)
     result = ingest_command(
-        store, config, kind, list(files), project=project, commit=commit, at=_when(at), repo_root=repo
+        store, config, kind, list(files), project=project, commit=commit, at=_when(at), repo_root=repo, source=source
     )
     console = Console(stderr=True, highlight=False, soft_wrap=True)
     for path, summary in result.ingested:

@@ -5,24 +5,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping
 
-from devmaturity.collectors.http import (
-    Answer,
-    ClientOptions,
-    Credentials,
-    Entry,
-    Mark,
-    Page,
-    Record,
-    RestClient,
-    Stream,
-    commit_sha,
-    entries_keyed,
-    label_names,
-    query_url,
-    sync_streams,
-    total_page_next,
-    work_type,
-)
+from devmaturity.collectors.http import Answer, ClientOptions, Credentials, Page, Record, RestClient, total_page_next
+from devmaturity.collectors.payload import commit_sha, label_names, work_type
+from devmaturity.collectors.streams import Entry, Mark, Stream, entries_keyed, query_url, sync_streams
 from devmaturity.errors import UsageError
 from devmaturity.model.delivery import Release, WorkItem
 

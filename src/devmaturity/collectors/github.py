@@ -5,25 +5,17 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator, Mapping
 
-from devmaturity.collectors.http import (
-    Answer,
-    ClientOptions,
-    Credentials,
+from devmaturity.collectors.http import Answer, ClientOptions, Credentials, Page, Record, RestClient
+from devmaturity.collectors.payload import Obj, commit_sha, label_names, work_type
+from devmaturity.collectors.streams import (
     Entry,
     Mark,
-    Obj,
-    Page,
-    Record,
-    RestClient,
     Stream,
     all_pages,
-    commit_sha,
     entries_keyed,
-    label_names,
     query_url,
     since_param,
     sync_streams,
-    work_type,
 )
 from devmaturity.errors import UsageError
 from devmaturity.model.delivery import Deployment, JobRun, PipelineRun, Release, RunStatus, WorkItem

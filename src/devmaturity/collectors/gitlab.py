@@ -5,25 +5,18 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from urllib.parse import quote
 
-from devmaturity.collectors.http import (
-    Answer,
-    ClientOptions,
+from devmaturity.collectors.http import Answer, ClientOptions, Credentials, Page, Record, RestClient, gitlab_next
+from devmaturity.collectors.payload import Obj, work_type
+from devmaturity.collectors.streams import (
     Convert,
-    Credentials,
     Entry,
     Mark,
-    Obj,
-    Page,
-    Record,
-    RestClient,
     Stream,
     all_pages,
     entries_keyed,
-    gitlab_next,
     query_url,
     since_param,
     sync_streams,
-    work_type,
 )
 from devmaturity.errors import UsageError
 from devmaturity.model.delivery import Deployment, JobRun, PipelineRun, Release, RunStatus, WorkItem

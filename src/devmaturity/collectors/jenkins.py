@@ -9,7 +9,8 @@ from datetime import timedelta
 from typing import Any
 from urllib.parse import quote
 
-from devmaturity.collectors.http import ClientOptions, Credentials, Obj, Page, RestClient
+from devmaturity.collectors.http import ClientOptions, Credentials, Page, RestClient
+from devmaturity.collectors.payload import Obj
 from devmaturity.errors import SourceError, UsageError
 from devmaturity.model.delivery import JobRun, PipelineRun, RunStatus
 

@@ -10,21 +10,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import httpx
 
-from devmaturity.collectors.http import (
-    Answer,
-    ClientOptions,
-    Credentials,
-    Entry,
-    Mark,
-    Obj,
-    Page,
-    Record,
-    RestClient,
-    Stream,
-    SyncState,
-    query_url,
-    sync_streams,
-)
+from devmaturity.collectors.http import Answer, ClientOptions, Credentials, Page, Record, RestClient
+from devmaturity.collectors.payload import Obj
+from devmaturity.collectors.streams import Entry, Mark, Stream, SyncState, query_url, sync_streams
 from devmaturity.errors import UsageError
 from devmaturity.model.delivery import Release, WorkItem
 

@@ -12,23 +12,10 @@ from typing import Any
 
 import httpx
 
-from devmaturity.collectors.http import (
-    Answer,
-    ClientOptions,
-    Credentials,
-    Entry,
-    Mark,
-    Obj,
-    Page,
-    Record,
-    RestClient,
-    Stream,
-    SyncState,
-    all_pages,
-    query_url,
-    sync_streams,
-)
+from devmaturity.collectors.http import Answer, ClientOptions, Credentials, Page, Record, RestClient
 from devmaturity.collectors.jira import SEEN, environment_of
+from devmaturity.collectors.payload import Obj
+from devmaturity.collectors.streams import Entry, Mark, Stream, SyncState, all_pages, query_url, sync_streams
 from devmaturity.errors import SourceAuthError, SourceError, SourcePayloadError, SourceUnreachableError, UsageError
 from devmaturity.model.delivery import Release, WorkItem
 

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 
-from devmaturity.collectors.http import Answer, ClientOptions, Credentials, Page, Record, RestClient, total_page_next
-from devmaturity.collectors.payload import commit_sha, label_names, work_type
-from devmaturity.collectors.streams import Entry, Mark, Stream, entries_keyed, query_url, sync_streams
+from devmaturity.collectors.http import Answer, ClientOptions, Credentials, Record, RestClient, total_page_next
+from devmaturity.collectors.payload import commit_sha, label_names, pull_request, work_type
+from devmaturity.collectors.streams import Entry, Mark, Stream, StreamSource, entries_keyed, query_url
 from devmaturity.errors import UsageError
 from devmaturity.model.delivery import Release, WorkItem
 
@@ -22,7 +22,7 @@ def _since(mark: Mark) -> str | None:
     return mark.at.replace(microsecond=0).isoformat() if mark.at else None
 
 
-class GiteeSource:
+class GiteeSource(StreamSource):
     """One repository on gitee.com. The token travels as the `access_token` query parameter, as Gitee documents;
     it is added at send time and removed from everything kept or logged.
 
@@ -40,20 +40,11 @@ class GiteeSource:
     ) -> None:
         if not _REPO.fullmatch(repo):
             raise UsageError(f"gitee: repository {repo!r} is not owner/name")
-        self.repo = repo
+        self.repo = self._what = repo
         self.name = f"gitee:{repo}"
         self._base_url = base_url
         self._credentials = Credentials(token_env=token_env, query="access_token")
         self._options = client or ClientOptions()
-
-    def __repr__(self) -> str:
-        return f"GiteeSource({self.repo!r}, base_url={self._base_url!r}, token_env={self._credentials.token_env!r})"
-
-    def pages(self, cursor: str | None) -> Iterator[Page]:
-        with RestClient(
-            source=self.name, base_url=self._base_url, credentials=self._credentials, options=self._options
-        ) as api:
-            yield from sync_streams(api, self._streams(), cursor)
 
     def _streams(self) -> tuple[Stream, ...]:
         newest = {"state": "all", "sort": "updated", "direction": "desc"}
@@ -86,17 +77,7 @@ class GiteeSource:
         return query_url(f"repos/{self.repo}/{path}", {**params, "page": 1, "per_page": self._options.page_size})
 
     def _pull(self, api: RestClient, entry: Entry) -> tuple[Record | None, bool]:
-        item = entry.item
-        pull = WorkItem(
-            source=self.name,
-            id=f"!{item.number('number')}",
-            type="pull_request",
-            title=item.text("title"),
-            created_at=item.time("created_at"),
-            resolved_at=item.opt_time("merged_at"),
-            labels=label_names(item),
-        )
-        return pull, True
+        return pull_request(self.name, entry.item, "!"), True
 
     def _issue(self, api: RestClient, entry: Entry) -> tuple[Record | None, bool]:
         item = entry.item

@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 
-from devmaturity.collectors.http import Answer, ClientOptions, Credentials, Page, Record, RestClient
-from devmaturity.collectors.payload import Obj, commit_sha, label_names, work_type
+from devmaturity.collectors.http import Answer, ClientOptions, Credentials, Record, RestClient
+from devmaturity.collectors.payload import Obj, commit_sha, label_names, pull_request, work_type
 from devmaturity.collectors.streams import (
     Entry,
     Mark,
     Stream,
+    StreamSource,
     all_pages,
     entries_keyed,
     query_url,
     since_param,
-    sync_streams,
 )
 from devmaturity.errors import UsageError
 from devmaturity.model.delivery import Deployment, JobRun, PipelineRun, Release, RunStatus, WorkItem
@@ -67,7 +67,7 @@ def _job(item: Obj) -> JobRun:
     )
 
 
-class GitHubSource:
+class GitHubSource(StreamSource):
     """One repository on github.com or GitHub Enterprise Server (base_url "https://host/api/v3").
 
     Streams, in order: Actions runs (`created>=` the mark; unfinished runs are fetched again by id), deployments
@@ -87,24 +87,12 @@ class GitHubSource:
     ) -> None:
         if not _REPO.fullmatch(repo):
             raise UsageError(f"github: repository {repo!r} is not owner/name")
-        self.repo = repo
+        self.repo = self._what = repo
+        self._headers = HEADERS
         self.name = f"github:{repo}"
         self._base_url = base_url
         self._credentials = Credentials(token_env=token_env)
         self._options = client or ClientOptions()
-
-    def __repr__(self) -> str:
-        return f"GitHubSource({self.repo!r}, base_url={self._base_url!r}, token_env={self._credentials.token_env!r})"
-
-    def pages(self, cursor: str | None) -> Iterator[Page]:
-        with RestClient(
-            source=self.name,
-            base_url=self._base_url,
-            credentials=self._credentials,
-            options=self._options,
-            headers=HEADERS,
-        ) as api:
-            yield from sync_streams(api, self._streams(), cursor)
 
     def _streams(self) -> tuple[Stream, ...]:
         return (
@@ -221,17 +209,7 @@ class GitHubSource:
         return release, True
 
     def _pull(self, api: RestClient, entry: Entry) -> tuple[Record | None, bool]:
-        item = entry.item
-        pull = WorkItem(
-            source=self.name,
-            id=f"#{item.number('number')}",
-            type="pull_request",
-            title=item.text("title"),
-            created_at=item.time("created_at"),
-            resolved_at=item.opt_time("merged_at"),
-            labels=label_names(item),
-        )
-        return pull, True
+        return pull_request(self.name, entry.item, "#"), True
 
     def _issue(self, api: RestClient, entry: Entry) -> tuple[Record | None, bool]:
         item = entry.item

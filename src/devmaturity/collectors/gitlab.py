@@ -2,21 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from urllib.parse import quote
 
-from devmaturity.collectors.http import Answer, ClientOptions, Credentials, Page, Record, RestClient, gitlab_next
+from devmaturity.collectors.http import Answer, ClientOptions, Credentials, Record, RestClient, gitlab_next
 from devmaturity.collectors.payload import Obj, work_type
 from devmaturity.collectors.streams import (
     Convert,
     Entry,
     Mark,
     Stream,
+    StreamSource,
     all_pages,
     entries_keyed,
     query_url,
     since_param,
-    sync_streams,
 )
 from devmaturity.errors import UsageError
 from devmaturity.model.delivery import Deployment, JobRun, PipelineRun, Release, RunStatus, WorkItem
@@ -64,7 +64,7 @@ def _job(item: Obj) -> JobRun:
     )
 
 
-class GitLabSource:
+class GitLabSource(StreamSource):
     """One project on gitlab.com or a self-managed GitLab, by path ("group/sub/name") or numeric id.
 
     Every stream but releases is asked for `order_by=updated_at&sort=desc` and `updated_after` the mark; a record
@@ -82,20 +82,11 @@ class GitLabSource:
     ) -> None:
         if not str(project).strip("/"):
             raise UsageError("gitlab: the project is empty; give its path (group/name) or its numeric id")
-        self.project = str(project).strip("/")
+        self.project = self._what = str(project).strip("/")
         self.name = f"gitlab:{self.project}"
         self._base_url = api_root(base_url)
         self._credentials = Credentials(token_env=token_env, header="PRIVATE-TOKEN", scheme="")
         self._options = client or ClientOptions()
-
-    def __repr__(self) -> str:
-        return f"GitLabSource({self.project!r}, base_url={self._base_url!r}, token_env={self._credentials.token_env!r})"
-
-    def pages(self, cursor: str | None) -> Iterator[Page]:
-        with RestClient(
-            source=self.name, base_url=self._base_url, credentials=self._credentials, options=self._options
-        ) as api:
-            yield from sync_streams(api, self._streams(), cursor)
 
     def _streams(self) -> tuple[Stream, ...]:
         updated = {"order_by": "updated_at", "sort": "desc"}

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from devmaturity.errors import SourcePayloadError
+from devmaturity.model.delivery import WorkItem
 
 _BUG_LABEL = re.compile(r"(?i)(?<![a-z])(bug|defect)s?(?![a-z])|缺陷")
 _SHA1 = re.compile(r"[0-9a-f]{40}")
@@ -147,3 +148,16 @@ def work_type(labels: Sequence[str], default: str = "issue") -> str:
 def commit_sha(value: str | None) -> str | None:
     """The value when it is a full commit SHA-1 (not a branch name such as a release's target_commitish)."""
     return value if value is not None and _SHA1.fullmatch(value) else None
+
+
+def pull_request(source: str, item: Obj, id_prefix: str) -> WorkItem:
+    """A pull request in GitHub's shape (Gitee's API mirrors it): created, merged, labels; ids like #12 or !12."""
+    return WorkItem(
+        source=source,
+        id=f"{id_prefix}{item.number('number')}",
+        type="pull_request",
+        title=item.text("title"),
+        created_at=item.time("created_at"),
+        resolved_at=item.opt_time("merged_at"),
+        labels=label_names(item),
+    )

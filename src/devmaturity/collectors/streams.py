@@ -9,7 +9,16 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar
 from urllib.parse import urlencode
 
-from devmaturity.collectors.http import CURSOR_FORMAT, Answer, Page, Record, RestClient, link_next
+from devmaturity.collectors.http import (
+    CURSOR_FORMAT,
+    Answer,
+    ClientOptions,
+    Credentials,
+    Page,
+    Record,
+    RestClient,
+    link_next,
+)
 from devmaturity.collectors.payload import Obj, parse_time
 from devmaturity.errors import SourceError
 
@@ -226,3 +235,33 @@ def query_url(path: str, params: Mapping[str, str | int | None]) -> str:
 def since_param(mark: Mark) -> str | None:
     """The mark as a query value in whole seconds, rounded down, so the server-side filter never loses one."""
     return mark.at.replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ") if mark.at else None
+
+
+class StreamSource:
+    """A source read as a few streams through one RestClient per sync; subclasses say which streams."""
+
+    name: str
+    _what: str
+    _base_url: str
+    _credentials: Credentials
+    _options: ClientOptions
+    _headers: Mapping[str, str] | None = None
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}({self._what!r}, base_url={self._base_url!r}, "
+            f"token_env={self._credentials.token_env!r})"
+        )
+
+    def pages(self, cursor: str | None) -> Iterator[Page]:
+        with RestClient(
+            source=self.name,
+            base_url=self._base_url,
+            credentials=self._credentials,
+            options=self._options,
+            headers=self._headers,
+        ) as api:
+            yield from sync_streams(api, self._streams(), cursor)
+
+    def _streams(self) -> tuple[Stream, ...]:
+        raise NotImplementedError

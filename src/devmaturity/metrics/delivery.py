@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import fnmatch
-import math
 import statistics
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from devmaturity.metrics.values import median as median_value
+from devmaturity.metrics.values import percentile, ratio, spread
+from devmaturity.metrics.values import unknown as _unknown
 from devmaturity.model.delivery import Deployment, Incident, PipelineRun, Release, RunStatus, WorkItem
 from devmaturity.model.evidence import Commit
 from devmaturity.model.metric import MetricValue, Window
@@ -105,55 +107,8 @@ def _when(d: Deployment) -> datetime:
     return d.finished_at or d.created_at
 
 
-def _unknown(metric: str, unit: str, window: Window, reason: str) -> MetricValue:
-    return MetricValue(metric=metric, value=None, unit=unit, window=window, reason=reason)
-
-
 def _hours(a: datetime, b: datetime) -> float:
     return (b - a).total_seconds() / 3600.0
-
-
-def percentile(values: Sequence[float], q: float) -> float:
-    """Nearest-rank percentile (q in 0..100) of a non-empty sequence."""
-    ordered = sorted(values)
-    rank = max(1, math.ceil(q / 100.0 * len(ordered)))
-    return ordered[rank - 1]
-
-
-def _spread(values: Sequence[float]) -> tuple[tuple[str, str], ...]:
-    return (
-        ("median", f"{statistics.median(values):.4g}"),
-        ("mean", f"{statistics.fmean(values):.4g}"),
-        ("p90", f"{percentile(values, 90):.4g}"),
-    )
-
-
-def _share(metric: str, window: Window, hits: Sequence[str], whole: int, empty: str) -> MetricValue:
-    """len(hits) ÷ whole as a ratio; the ids of the hits are the evidence; unknown (with `empty`) when whole is 0."""
-    if whole == 0:
-        return _unknown(metric, "ratio", window, empty)
-    return MetricValue(
-        metric=metric,
-        value=len(hits) / whole,
-        unit="ratio",
-        window=window,
-        sample_size=whole,
-        evidence=tuple(hits[-20:]),
-    )
-
-
-def _median(metric: str, unit: str, window: Window, values: Sequence[float], empty: str) -> MetricValue:
-    """The median, with mean and p90 in the details; unknown (with `empty`) when there is no value."""
-    if not values:
-        return _unknown(metric, unit, window, empty)
-    return MetricValue(
-        metric=metric,
-        value=statistics.median(values),
-        unit=unit,
-        window=window,
-        sample_size=len(values),
-        details=_spread(values),
-    )
 
 
 # --- DORA ---
@@ -228,7 +183,7 @@ def lead_time_for_changes(ev: Delivery, window: Window) -> MetricValue:
         window=window,
         sample_size=len(values),
         evidence=tuple(d.id for d, _ in inside[-20:]),
-        details=(*_spread(values), ("deployments", str(len(inside))), ("deployments_without_new_commits", str(empty))),
+        details=(*spread(values), ("deployments", str(len(inside))), ("deployments_without_new_commits", str(empty))),
     )
 
 
@@ -251,7 +206,9 @@ def change_failure_rate(ev: Delivery, window: Window) -> MetricValue:
     changes, failed = failed_deployments(ev)
     inside = [d for d in changes if window.contains(d.created_at)]
     bad = [d.id for d in inside if d.id in failed]
-    return _share("change_failure_rate", window, bad, len(inside), "no production deployments in the window")
+    return ratio(
+        "change_failure_rate", window, len(bad), len(inside), "no production deployments in the window", bad[-20:]
+    )
 
 
 def failed_deployment_recovery_time(ev: Delivery, window: Window) -> MetricValue:
@@ -269,7 +226,7 @@ def failed_deployment_recovery_time(ev: Delivery, window: Window) -> MetricValue
         end = resolved.get(dep.id) or (_when(fix) if fix else None)
         if end is not None:
             times.append(_hours(dep.created_at, end))
-    return _median(
+    return median_value(
         "failed_deployment_recovery_time",
         "hours",
         window,
@@ -281,21 +238,40 @@ def failed_deployment_recovery_time(ev: Delivery, window: Window) -> MetricValue
 def deployment_rework_rate(ev: Delivery, window: Window) -> MetricValue:
     inside = [d for d in ev.production() if window.contains(d.created_at) and d.status in _FINISHED]
     rework = [d.id for d in inside if d.rollback or d.incident]
-    return _share("deployment_rework_rate", window, rework, len(inside), "no production deployments in the window")
+    return ratio(
+        "deployment_rework_rate",
+        window,
+        len(rework),
+        len(inside),
+        "no production deployments in the window",
+        rework[-20:],
+    )
 
 
 def deployment_success_rate(ev: Delivery, window: Window) -> MetricValue:
     inside = [d for d in ev.production() if window.contains(d.created_at) and d.status in _FINISHED]
     ok = [d.id for d in inside if d.status is RunStatus.SUCCESS]
-    return _share(
-        "deployment_success_rate", window, ok, len(inside), "no finished production deployments in the window"
+    return ratio(
+        "deployment_success_rate",
+        window,
+        len(ok),
+        len(inside),
+        "no finished production deployments in the window",
+        ok[-20:],
     )
 
 
 def change_first_time_failure_rate(ev: Delivery, window: Window) -> MetricValue:
     inside = [d for d in ev.production() if window.contains(d.created_at) and d.status in _FINISHED and not d.rollback]
     bad = [d.id for d in inside if d.status is RunStatus.FAILURE]
-    return _share("change_first_time_failure_rate", window, bad, len(inside), "no production changes in the window")
+    return ratio(
+        "change_first_time_failure_rate",
+        window,
+        len(bad),
+        len(inside),
+        "no production changes in the window",
+        bad[-20:],
+    )
 
 
 # --- incidents ---
@@ -320,7 +296,7 @@ def mttr(ev: Delivery, window: Window) -> MetricValue:
         window=window,
         sample_size=len(hours),
         evidence=tuple(i.id for i in done[-20:]),
-        details=(*_spread(hours), ("unresolved", str(open_))),
+        details=(*spread(hours), ("unresolved", str(open_))),
     )
 
 
@@ -354,7 +330,9 @@ def availability(ev: Delivery, window: Window) -> MetricValue:
 def incident_auto_recovery_share(ev: Delivery, window: Window) -> MetricValue:
     inside = [i for i in _incidents(ev) if window.contains(i.started_at)]
     auto = [i.id for i in inside if i.auto_recovered]
-    return _share("incident_auto_recovery_share", window, auto, len(inside), "no incidents in the window")
+    return ratio(
+        "incident_auto_recovery_share", window, len(auto), len(inside), "no incidents in the window", auto[-20:]
+    )
 
 
 # --- work items and releases ---
@@ -369,7 +347,7 @@ def requirement_delivery_cycle(ev: Delivery, window: Window) -> MetricValue:
         done = item.released_at or item.resolved_at
         if done and _matches(item.type, ev.rules.requirement_types) and window.contains(done):
             days.append((done - item.created_at).total_seconds() / 86400)
-    return _median("requirement_delivery_cycle", "days", window, days, "no requirement released in the window")
+    return median_value("requirement_delivery_cycle", "days", window, days, "no requirement released in the window")
 
 
 def production_defect_escape_rate(ev: Delivery, window: Window) -> MetricValue:
@@ -377,7 +355,14 @@ def production_defect_escape_rate(ev: Delivery, window: Window) -> MetricValue:
         return _unknown("production_defect_escape_rate", "ratio", window, "no work items collected")
     defects = [w for w in ev.work_items if _matches(w.type, ev.rules.defect_types) and window.contains(w.created_at)]
     escaped = [w.id for w in defects if _matches(w.environment, ev.rules.production_environments)]
-    return _share("production_defect_escape_rate", window, escaped, len(defects), "no defects recorded in the window")
+    return ratio(
+        "production_defect_escape_rate",
+        window,
+        len(escaped),
+        len(defects),
+        "no defects recorded in the window",
+        escaped[-20:],
+    )
 
 
 def release_frequency_deployments(ev: Delivery, window: Window) -> MetricValue:
@@ -411,7 +396,7 @@ def pipeline_duration(metric: str, q: float):  # type: ignore[no-untyped-def]
             unit="minutes",
             window=window,
             sample_size=len(minutes),
-            details=_spread(minutes),
+            details=spread(minutes),
         )
 
     return compute
@@ -420,7 +405,7 @@ def pipeline_duration(metric: str, q: float):  # type: ignore[no-untyped-def]
 def build_success_rate(ev: Delivery, window: Window) -> MetricValue:
     runs = _finished_runs(ev, window)
     ok = [r.id for r in runs if r.status is RunStatus.SUCCESS]
-    return _share("build_success_rate", window, ok, len(runs), "no finished pipeline runs in the window")
+    return ratio("build_success_rate", window, len(ok), len(runs), "no finished pipeline runs in the window", ok[-20:])
 
 
 def integration_feedback_cycle(ev: Delivery, window: Window) -> MetricValue:
@@ -440,7 +425,9 @@ def integration_feedback_cycle(ev: Delivery, window: Window) -> MetricValue:
                 green = next((r for r in runs[i + 1 :] if r.status is RunStatus.SUCCESS), None)
                 if green is not None:
                     cycles.append(((green.finished_at or green.created_at) - run.created_at).total_seconds() / 60)
-    return _median("integration_feedback_cycle", "minutes", window, cycles, "no red-to-green sequence in the window")
+    return median_value(
+        "integration_feedback_cycle", "minutes", window, cycles, "no red-to-green sequence in the window"
+    )
 
 
 def security_scan_run_share(ev: Delivery, window: Window) -> MetricValue:
@@ -448,4 +435,11 @@ def security_scan_run_share(ev: Delivery, window: Window) -> MetricValue:
     runs = _finished_runs(ev, window)
     scan = STAGE_PATTERNS["security_scan"]
     scanned = [r.id for r in runs if any(scan.search(f"{j.name} {j.stage}") for j in r.jobs)]
-    return _share("security_scan_run_share", window, scanned, len(runs), "no finished pipeline runs in the window")
+    return ratio(
+        "security_scan_run_share",
+        window,
+        len(scanned),
+        len(runs),
+        "no finished pipeline runs in the window",
+        scanned[-20:],
+    )

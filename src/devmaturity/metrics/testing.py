@@ -5,18 +5,20 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 
+from devmaturity.metrics.values import ratio, unknown
 from devmaturity.model.evidence import TestKind, TestOutcome, TestRun
 from devmaturity.model.metric import MetricValue, Window
 
 _EXECUTED = (TestOutcome.PASSED, TestOutcome.FAILED, TestOutcome.ERROR)
+NO_REPORTS = "no test reports in the window"
 
 
 def runs_in(runs: Sequence[TestRun], window: Window) -> list[TestRun]:
     return [r for r in runs if window.contains(r.observed_at)]
 
 
-def _unknown(metric: str, unit: str, window: Window, reason: str = "no test reports in the window") -> MetricValue:
-    return MetricValue(metric=metric, value=None, unit=unit, window=window, reason=reason)
+def _unknown(metric: str, unit: str, window: Window, reason: str = NO_REPORTS) -> MetricValue:
+    return unknown(metric, unit, window, reason)
 
 
 def _evidence(runs: Sequence[TestRun]) -> tuple[str, ...]:
@@ -76,40 +78,22 @@ def automated_test_ratio(runs: Sequence[TestRun], window: Window, manual: int | 
 def test_pass_rate(runs: Sequence[TestRun], window: Window) -> MetricValue:
     inside = runs_in(runs, window)
     executed = [c for r in inside for c in r.cases if c.outcome in _EXECUTED]
-    if not executed:
-        return _unknown("test_pass_rate", "ratio", window, "no executed test cases in the window")
     passed = sum(1 for c in executed if c.outcome is TestOutcome.PASSED)
-    return MetricValue(
-        metric="test_pass_rate",
-        value=passed / len(executed),
-        unit="ratio",
-        window=window,
-        sample_size=len(executed),
-        evidence=_evidence(inside),
+    return ratio(
+        "test_pass_rate", window, passed, len(executed), "no executed test cases in the window", _evidence(inside)
     )
 
 
 def automation_success_rate(runs: Sequence[TestRun], window: Window) -> MetricValue:
     inside = [r for r in runs_in(runs, window) if r.cases]
-    if not inside:
-        return _unknown("automation_success_rate", "ratio", window)
     green = sum(1 for r in inside if r.green)
-    return MetricValue(
-        metric="automation_success_rate",
-        value=green / len(inside),
-        unit="ratio",
-        window=window,
-        sample_size=len(inside),
-        evidence=_evidence(inside),
-    )
+    return ratio("automation_success_rate", window, green, len(inside), NO_REPORTS, _evidence(inside))
 
 
 def flaky_test_rate(runs: Sequence[TestRun], window: Window) -> MetricValue:
     """Cases marked flaky by a rerun, or seen both passing and failing on the same commit, over all cases."""
     inside = runs_in(runs, window)
     keys = distinct_cases(inside)
-    if not keys:
-        return _unknown("flaky_test_rate", "ratio", window)
     flaky = {c.key for r in inside for c in r.cases if c.flaky}
     outcomes: dict[tuple[str, str], set[bool]] = defaultdict(set)
     for run in inside:
@@ -119,30 +103,16 @@ def flaky_test_rate(runs: Sequence[TestRun], window: Window) -> MetricValue:
             if case.outcome in _EXECUTED:
                 outcomes[(run.commit, case.key)].add(case.outcome is TestOutcome.PASSED)
     flaky |= {key for (_, key), seen in outcomes.items() if len(seen) == 2}
-    return MetricValue(
-        metric="flaky_test_rate",
-        value=len(flaky) / len(keys),
-        unit="ratio",
-        window=window,
-        sample_size=len(keys),
-        evidence=tuple(sorted(flaky)[:20]),
-    )
+    return ratio("flaky_test_rate", window, len(flaky), len(keys), NO_REPORTS, sorted(flaky)[:20])
 
 
 def ui_automation_success_rate(runs: Sequence[TestRun], window: Window) -> MetricValue:
     with_ui = [r for r in runs_in(runs, window) if any(c.kind is TestKind.UI for c in r.cases)]
-    if not with_ui:
-        return _unknown("ui_automation_success_rate", "ratio", window, "no UI test runs in the window")
     green = sum(
         1
         for r in with_ui
         if all(c.outcome in (TestOutcome.PASSED, TestOutcome.SKIPPED) for c in r.cases if c.kind is TestKind.UI)
     )
-    return MetricValue(
-        metric="ui_automation_success_rate",
-        value=green / len(with_ui),
-        unit="ratio",
-        window=window,
-        sample_size=len(with_ui),
-        evidence=_evidence(with_ui),
+    return ratio(
+        "ui_automation_success_rate", window, green, len(with_ui), "no UI test runs in the window", _evidence(with_ui)
     )

@@ -122,12 +122,10 @@ class Config:
     test_kinds: dict[str, tuple[str, ...]] = field(default_factory=dict)
     rules: dict[str, tuple[str, ...]] = field(default_factory=dict)
     sources: tuple[dict[str, str], ...] = ()
-    origin: dict[str, str] = field(default_factory=dict)
 
 
 def _apply(config: Config, values: Mapping[str, object], origin: str) -> Config:
     changes: dict[str, Any] = {}
-    where = dict(config.origin)
     for key, raw in values.items():
         if raw is None:
             continue
@@ -140,8 +138,7 @@ def _apply(config: Config, values: Mapping[str, object], origin: str) -> Config:
             changes[key] = spec.parse(raw)
         except ValueError as exc:
             raise error(f"{origin}: setting {key}={raw!r}: {exc}") from None
-        where[key] = origin
-    return replace(config, **changes, origin=where)
+    return replace(config, **changes)
 
 
 def _read_toml(path: Path) -> dict[str, Any]:

@@ -20,7 +20,7 @@ from devmaturity.model.assessment import (
     Verdict,
 )
 from devmaturity.model.facts import Fact
-from devmaturity.model.framework import Criterion, CriterionKind, Framework, Item, Op
+from devmaturity.model.framework import Criterion, CriterionKind, Framework, Item
 from devmaturity.model.metric import MetricValue, Window
 
 MetricKey = tuple[str, int]
@@ -88,13 +88,9 @@ def _judge_metric(criterion: Criterion, evidence: Evidence, default_window_days:
         decided_by=DecidedBy.METRIC,
         observed=shown,
         reason=f"{criterion.metric} = {shown} over {value.window.label()} (n={value.sample_size}) {relation} "
-        f"{criterion.op.value} {format_threshold(threshold, value.unit)}",
+        f"{criterion.op.value} {format_value(threshold, value.unit)}",
         evidence=value.evidence,
     )
-
-
-def format_threshold(value: float, unit: str) -> str:
-    return format_value(value, unit)
 
 
 def _judge_fact(criterion: Criterion, evidence: Evidence) -> Verdict:
@@ -236,6 +232,3 @@ def assess(
         answers=tuple(evidence.answers.values()),
         project=project,
     )
-
-
-__all__ = ["Evidence", "Op", "assess", "assess_item", "judge", "needed_metrics"]

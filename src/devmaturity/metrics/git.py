@@ -6,7 +6,7 @@ import re
 import statistics
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from devmaturity.model.evidence import Commit, Ref, RefKind
 from devmaturity.model.facts import Fact
@@ -239,7 +239,3 @@ def history_facts(history: GitHistory, window: Window) -> list[Fact]:
             evidence=tuple(c.sha for c in merges[-10:]),
         ),
     ]
-
-
-def newest(history: GitHistory) -> datetime | None:
-    return max((c.committer_time for c in history.commits.values()), default=None)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
 from devmaturity.model.facts import Fact
@@ -122,7 +122,6 @@ class Assessment:
     facts: tuple[Fact, ...] = ()
     answers: tuple[Answer, ...] = ()
     project: str = ""
-    notes: tuple[str, ...] = field(default=())
 
     def part(self, key: str) -> PartResult:
         wanted = key.lower()

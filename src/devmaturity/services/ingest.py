@@ -200,7 +200,7 @@ def ingest_command(
 ) -> IngestResult:
     """`devmaturity ingest`: files produced elsewhere (e.g. CI artefacts), recorded as one run."""
     if kind in EVENT_KINDS:
-        return _ingest_events(store, config, kind, paths, project=project, repo_root=repo_root, source=source)
+        return _ingest_events(store, kind, paths, project=project, repo_root=repo_root, source=source)
     try:
         report_kind = ReportKind(kind)
     except ValueError:
@@ -220,7 +220,6 @@ def ingest_command(
 
 def _ingest_events(
     store: Store,
-    config: Config,
     kind: str,
     paths: Sequence[Path],
     *,
@@ -230,7 +229,6 @@ def _ingest_events(
 ) -> IngestResult:
     """Deployments, incidents or work items from CSV/JSON: good rows stored (upserted by source and id), bad rows
     reported by row and column; a file that cannot be read at all is a problem of its own."""
-    del config
     project_id = store.project(project, str(repo_root or Path.cwd()))
     run_id = store.start_run(project_id, "ingest", {"kind": kind, "files": [str(p) for p in paths]})
     result = IngestResult()

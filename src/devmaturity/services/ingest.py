@@ -143,13 +143,18 @@ def ingest_files(
         try:
             _ingest_one(store, project_id, run_id, kind, path, config, commit, at, repo_root, tracked, result)
         except (ReportError, OSError) as exc:
-            message = str(exc) if isinstance(exc, ReportError) else f"cannot read: {exc.strerror or exc}"
-            result.problems.append(Problem(source=str(path), message=message))
+            result.problems.append(_problem(path, exc))
         except StoreError:
             raise
         except DevmaturityError as exc:
             result.problems.append(Problem(source=str(path), message=exc.message))
     return result
+
+
+def _problem(path: Path, exc: ReportError | OSError) -> Problem:
+    """A rejected file as a problem: the reader's own message, or what the operating system refused."""
+    message = str(exc) if isinstance(exc, ReportError) else f"cannot read: {exc.strerror or exc}"
+    return Problem(source=str(path), message=message)
 
 
 def _ingest_one(
@@ -237,8 +242,7 @@ def _ingest_events(
             try:
                 read = events.read_events(path, kind, source=source or "file")
             except (ReportError, OSError) as exc:
-                message = str(exc) if isinstance(exc, ReportError) else f"cannot read: {exc.strerror or exc}"
-                result.problems.append(Problem(source=str(path), message=message))
+                result.problems.append(_problem(path, exc))
                 continue
             stored = save_delivery(store, project_id, run_id, read.records)
             result.ingested.append((str(path), {"records": stored, "bad_rows": len(read.problems)}))

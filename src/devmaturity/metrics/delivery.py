@@ -95,12 +95,17 @@ class Delivery:
     releases: Sequence[Release] | None = None
     commits: dict[str, Commit] = field(default_factory=dict)
     rules: DeliveryRules = field(default_factory=DeliveryRules)
+    _production: tuple[Deployment, ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # every deployment metric starts from this list: apply the rule and sort once, not once per metric
+        found = [d for d in self.deployments or () if self.rules.is_production(d)]
+        found += deployments_from_runs(self.runs or (), self.rules)
+        object.__setattr__(self, "_production", tuple(sorted(found, key=lambda d: (d.created_at, d.id))))
 
     def production(self) -> list[Deployment]:
         """Production deployments (from the deployment APIs and from the rule's pipelines/jobs), oldest first."""
-        found = [d for d in self.deployments or () if self.rules.is_production(d)]
-        found += deployments_from_runs(self.runs or (), self.rules)
-        return sorted(found, key=lambda d: (d.created_at, d.id))
+        return list(self._production)
 
 
 def _when(d: Deployment) -> datetime:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import bisect
 import fnmatch
+import itertools
 import statistics
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -219,15 +221,14 @@ def change_failure_rate(ev: Delivery, window: Window) -> MetricValue:
 def failed_deployment_recovery_time(ev: Delivery, window: Window) -> MetricValue:
     changes, failed = failed_deployments(ev)
     prod = ev.production()
+    starts = [d.created_at for d in prod]  # prod is sorted by start: find "the next one" by bisection
     resolved = {i.deployment: i.resolved_at for i in ev.incidents or () if i.deployment and i.resolved_at}
     times: list[float] = []
     for dep in changes:
         if dep.id not in failed or not window.contains(dep.created_at):
             continue
-        fix = next(
-            (d for d in prod if d.created_at > dep.created_at and d.status is RunStatus.SUCCESS and d.id not in failed),
-            None,
-        )
+        later = itertools.islice(prod, bisect.bisect_right(starts, dep.created_at), None)
+        fix = next((d for d in later if d.status is RunStatus.SUCCESS and d.id not in failed), None)
         end = resolved.get(dep.id) or (_when(fix) if fix else None)
         if end is not None:
             times.append(_hours(dep.created_at, end))

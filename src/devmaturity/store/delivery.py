@@ -12,8 +12,11 @@ from typing import Any
 from sqlalchemy import Connection, Table, select
 
 from devmaturity.model.delivery import Deployment, Incident, JobRun, PipelineRun, Release, RunStatus, WorkItem
+from devmaturity.model.stages import STAGE_PATTERNS
 from devmaturity.store import tables as t
 from devmaturity.store.db import BATCH, Store
+
+_SCAN = STAGE_PATTERNS["security_scan"]
 
 DeliveryRecord = PipelineRun | Deployment | Incident | WorkItem | Release
 
@@ -26,7 +29,13 @@ def _dt(stamp: int | None) -> datetime | None:
     return datetime.fromtimestamp(stamp, UTC) if stamp is not None else None
 
 
-def _run_row(r: PipelineRun) -> dict[str, Any]:
+def security_scan(jobs: Sequence[JobRun]) -> bool:
+    """A job whose name or stage shows a security scan (SAST, SCA, secrets, images): derived when stored."""
+    return any(_SCAN.search(f"{j.name} {j.stage}") for j in jobs)
+
+
+def run_row(r: PipelineRun) -> dict[str, Any]:
+    """The pipeline_runs row of a run (without project and run ids)."""
     jobs = [
         {
             "id": j.id,
@@ -51,6 +60,7 @@ def _run_row(r: PipelineRun) -> dict[str, Any]:
         "event": r.event,
         "url": r.url,
         "jobs": json.dumps(jobs),
+        "security_scan": security_scan(r.jobs),
     }
 
 
@@ -114,7 +124,7 @@ def _release_row(r: Release) -> dict[str, Any]:
 
 # record type -> (table, row builder): one table instead of scattered ifs
 _ROWS: dict[type, tuple[Table, Any]] = {
-    PipelineRun: (t.pipeline_runs, _run_row),
+    PipelineRun: (t.pipeline_runs, run_row),
     Deployment: (t.deployments, _deployment_row),
     Incident: (t.incidents, _incident_row),
     WorkItem: (t.work_items, _work_item_row),

@@ -10,11 +10,13 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
     Text,
     UniqueConstraint,
+    false,
 )
 
 metadata = MetaData()
@@ -215,6 +217,13 @@ pipeline_runs = _delivery_table(
     Column("event", String(50), nullable=False),
     Column("url", Text, nullable=False),
     Column("jobs", Text, nullable=False, comment="JSON list of {id, name, stage, status, started_at, finished_at}"),
+    Column(
+        "security_scan",
+        Boolean,
+        nullable=False,
+        server_default=false(),
+        comment="derived when stored: a job's name or stage shows a security scan (model/stages.py)",
+    ),
 )
 deployments = _delivery_table(
     "deployments",
@@ -262,6 +271,12 @@ releases = _delivery_table(
     Column("commit_sha", String(64)),
     Column("tag", Text, nullable=False),
 )
+Index("ix_deployments_time", deployments.c.project_id, deployments.c.created_at)
+Index("ix_incidents_time", incidents.c.project_id, incidents.c.started_at)
+Index("ix_pipeline_runs_time", pipeline_runs.c.project_id, pipeline_runs.c.created_at)
+Index("ix_work_items_time", work_items.c.project_id, work_items.c.created_at)
+Index("ix_releases_time", releases.c.project_id, releases.c.created_at)
+
 sync_cursors = Table(
     "sync_cursors",
     metadata,
@@ -271,3 +286,40 @@ sync_cursors = Table(
     Column("updated_at", BigInteger, nullable=False),
     comment="Where the next sync of a source resumes",
 )
+
+# --- derived: lead-time attribution, rebuilt from the evidence above whenever it or the deployment rule changes ---
+
+lead_state = Table(
+    "lead_state",
+    metadata,
+    Column("project_id", Integer, ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True),
+    Column("rule_key", String(64), nullable=False, comment="digest of the deployment rule the attribution follows"),
+    Column("deployments_run", Integer, nullable=False, comment="newest run that wrote a deployment, when built"),
+    Column("pipeline_runs_run", Integer, nullable=False, comment="newest run that wrote a pipeline run, when built"),
+    Column("commits_run", Integer, nullable=False, comment="newest run that stored a commit, when built"),
+    Column("updated_at", BigInteger, nullable=False),
+    comment="How far the lead-time attribution of a project is built",
+)
+lead_times = Table(
+    "lead_times",
+    metadata,
+    Column("project_id", Integer, ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True),
+    Column("ordinal", Integer, primary_key=True, comment="position among successful production deployments"),
+    Column("source", String(300), nullable=False),
+    Column("ext_id", String(300), nullable=False),
+    Column("deployed_at", BigInteger, nullable=False, comment="finish (else start) time, unix seconds"),
+    Column("commits", Integer, nullable=False, comment="commits this deployment shipped first"),
+    Column("missing", Boolean, nullable=False, comment="the walk met a commit not in the store"),
+    Column("leads", LargeBinary, nullable=False, comment="lead seconds of those commits, little-endian int64"),
+    comment="Per successful production deployment: the commits it shipped first and their lead times",
+)
+Index("ix_lead_times_time", lead_times.c.project_id, lead_times.c.deployed_at)
+shipped_commits = Table(
+    "shipped_commits",
+    metadata,
+    Column("project_id", Integer, ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True),
+    Column("sha", String(64), primary_key=True),
+    Column("ordinal", Integer, nullable=False, comment="the lead_times ordinal of the deployment that shipped it"),
+    comment="Which successful production deployment first shipped each commit",
+)
+Index("ix_shipped_ordinal", shipped_commits.c.project_id, shipped_commits.c.ordinal)

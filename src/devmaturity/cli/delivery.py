@@ -14,11 +14,11 @@ from devmaturity.config import load_config
 from devmaturity.metrics.catalogue import metric_spec
 from devmaturity.model.metric import Window
 from devmaturity.model.text import Lang
-from devmaturity.services.assess import collect_repository, load_inputs
+from devmaturity.services.assess import collect_repository
 from devmaturity.services.compare import compare as compare_service
 from devmaturity.services.compare import parse_window, sentence, shown
 from devmaturity.services.compare import trend as trend_service
-from devmaturity.services.delivery import preview
+from devmaturity.services.delivery import preview, stored_records
 from devmaturity.store.db import Store
 
 PATH = click.argument("path", type=click.Path(path_type=Path, readable=False), default=".")
@@ -84,15 +84,14 @@ def preview_command(path: Path, window_text: str | None, database_url: str | Non
     window = parse_window(window_text) if window_text else Window.last(config.window, now=datetime.now(UTC))
     store = Store.open(config.database_url)
     collected = collect_repository(store, GitRepository(path), config)
-    _, inputs = load_inputs(store, collected, config, window.start)
-    assert inputs.delivery is not None
-    if inputs.delivery.deployments is None and inputs.delivery.runs is None:
+    delivery = stored_records(store, collected.project_id, config, window.start)
+    if delivery.deployments is None and delivery.runs is None:
         click.echo(
             "no deployments or pipeline runs collected for this project yet: add them with "
             "`devmaturity ingest --kind deployments` or `devmaturity sync` (docs/deployments.md)"
         )
         return
-    rows = preview(inputs.delivery, window)
+    rows = preview(delivery, window)
     table = Table("created", "source", "id", "environment", "status", "commit", "counted", "why")
     for row in rows:
         d = row.deployment

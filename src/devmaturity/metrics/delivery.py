@@ -1,32 +1,63 @@
-"""DORA and CAICT delivery metrics from deployments, incidents, work items, pipeline runs and git history."""
+"""DORA and CAICT delivery metrics from deployments, incidents, work items, pipeline runs and git history.
+
+The metrics read columns (model/frames.py), so a window over a million deployments is a handful of array
+operations; records given to `Delivery` are turned into the same columns first.
+"""
 
 from __future__ import annotations
 
-import bisect
 import fnmatch
-import itertools
-import statistics
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
 
 from devmaturity.metrics.values import median as median_value
 from devmaturity.metrics.values import percentile, ratio, spread
 from devmaturity.metrics.values import unknown as _unknown
-from devmaturity.model.delivery import Deployment, Incident, PipelineRun, Release, RunStatus, WorkItem
+from devmaturity.model.delivery import Deployment, Incident, PipelineRun, Release, WorkItem
 from devmaturity.model.evidence import Commit
+from devmaturity.model.frames import (
+    FAILURE,
+    SUCCESS,
+    DeploymentFrame,
+    Flags,
+    Floats,
+    IncidentFrame,
+    LeadFrame,
+    ReleaseFrame,
+    RunFrame,
+    Texts,
+    WorkItemFrame,
+    codes,
+    flags,
+    floats,
+    seconds,
+    texts,
+)
 from devmaturity.model.metric import MetricValue, Window
-from devmaturity.model.stages import STAGE_PATTERNS
 
 PRODUCTION = ("production", "prod", "prod-*", "prod_*", "prd", "live", "生产*")
 DEFECT_TYPES = ("bug", "defect", "缺陷", "incident-bug")
 REQUIREMENT_TYPES = ("story", "requirement", "feature", "user story", "需求", "epic")
-_FINISHED = (RunStatus.SUCCESS, RunStatus.FAILURE)
+EVIDENCE = 20  # how many ids a metric value cites, the newest
 
 
 def _matches(value: str, globs: Iterable[str]) -> bool:
     low = value.lower()
     return any(fnmatch.fnmatchcase(low, g.lower()) for g in globs)
+
+
+def matching(values: Texts, globs: Sequence[str]) -> Flags:
+    """Which values match one of the globs (case-insensitive); each distinct value is matched once."""
+    if len(values) == 0:
+        return np.zeros(0, dtype=np.bool_)
+    distinct, inverse = np.unique(values.astype(str), return_inverse=True)
+    hits = np.array([_matches(str(v), globs) for v in distinct], dtype=np.bool_)
+    picked: Flags = hits[inverse.reshape(-1)]
+    return picked
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -47,6 +78,10 @@ class DeliveryRules:
 
     def counts_incident(self, incident: Incident) -> bool:
         return _matches(incident.severity or "", self.incident_severities)
+
+    def deployment_key(self) -> str:
+        """What decides which deployments count (the lead-time attribution is rebuilt when it changes)."""
+        return repr((sorted(g.lower() for g in self.environments), sorted(self.pipelines), sorted(self.jobs)))
 
 
 def deployments_from_runs(runs: Iterable[PipelineRun], rules: DeliveryRules) -> list[Deployment]:
@@ -86,152 +121,294 @@ def deployments_from_runs(runs: Iterable[PipelineRun], rules: DeliveryRules) -> 
     return out
 
 
+def _run_deployments(runs: RunFrame, rules: DeliveryRules) -> DeploymentFrame:
+    """The same as deployments_from_runs, on columns: whole runs of the rule's pipelines, and its jobs."""
+    whole = matching(runs.pipeline, rules.pipelines) if rules.pipelines else np.zeros(len(runs), dtype=np.bool_)
+    picked = runs.ids[whole]
+    frame = DeploymentFrame(
+        ids=texts(f"run:{i}" for i in picked),
+        environments=texts("production" for _ in picked),
+        created=runs.created[whole],
+        finished=runs.finished[whole],
+        status=runs.status[whole],
+        rollback=np.zeros(len(picked), dtype=np.bool_),
+        linked=np.zeros(len(picked), dtype=np.bool_),
+        commits=runs.commits[whole],
+    )
+    if not rules.jobs or runs.jobs is None:
+        return frame
+    ids: list[str] = []
+    created: list[float] = []
+    finished: list[float] = []
+    status: list[str] = []
+    shas: list[str] = []
+    for k in np.flatnonzero(~whole):
+        for job in runs.jobs[int(k)]:
+            if _matches(job.name, rules.jobs):
+                ids.append(f"run:{runs.ids[k]}:job:{job.id}")
+                created.append(seconds(job.started_at) if job.started_at else float(runs.created[k]))
+                finished.append(seconds(job.finished_at))
+                status.append(job.status.value)
+                shas.append(str(runs.commits[k]))
+    jobs = DeploymentFrame(
+        ids=texts(ids),
+        environments=texts("production" for _ in ids),
+        created=floats(created),
+        finished=floats(finished),
+        status=codes(status),
+        rollback=flags(False for _ in ids),
+        linked=flags(False for _ in ids),
+        commits=texts(shas),
+    )
+    return DeploymentFrame.concat([frame, jobs])
+
+
+def _frame(records: Any, kind: Callable[[Any], Any]) -> Any:
+    if records is None:
+        return None
+    if isinstance(records, Sequence):
+        return kind(records)
+    return records
+
+
+# sha -> (parent shas, commit time in seconds) for the shas asked that are known
+Lookup = Callable[[Sequence[str]], Mapping[str, tuple[Sequence[str], float]]]
+
+
+Shipped = Callable[[Sequence[str]], set[str]]
+
+
+def ship(tip: str | None, lookup: Lookup, shipped: Shipped) -> tuple[dict[str, float], bool]:
+    """The commits a deployment of `tip` ships first: reachable from it and not shipped before (`shipped` says
+    which of some shas were), with their commit times; and whether the walk met a commit the history lacks.
+
+    Walks breadth first so that a store can answer each level with one query."""
+    found: dict[str, float] = {}
+    missing = False
+    level = [tip] if tip else []
+    while level:
+        fresh = list(dict.fromkeys(s for s in level if s not in found))
+        done = shipped(fresh) if fresh else set()
+        fresh = [s for s in fresh if s not in done]
+        if not fresh:
+            break
+        known = lookup(fresh)
+        nxt: list[str] = []
+        for sha in fresh:
+            entry = known.get(sha)
+            if entry is None:
+                missing = True
+                continue
+            found[sha] = entry[1]
+            nxt.extend(entry[0])
+        level = nxt
+    return found, missing
+
+
+def lead_frame(ok: DeploymentFrame, commits: Mapping[str, Commit]) -> LeadFrame:
+    """Attribute history to successful production deployments (oldest first) and measure each lead time: every
+    commit is visited once, so the whole history costs O(commits + deployments)."""
+    times = {sha: (c.parents, c.committer_time.timestamp()) for sha, c in commits.items()}
+    taken: set[str] = set()
+
+    def lookup(shas: Sequence[str]) -> dict[str, tuple[Sequence[str], float]]:
+        return {s: times[s] for s in shas if s in times}
+
+    def shipped(shas: Sequence[str]) -> set[str]:
+        return {s for s in shas if s in taken}
+
+    deployed = ok.when
+    offsets = [0]
+    leads: list[float] = []
+    for k in range(len(ok)):
+        found, _ = ship(str(ok.commits[k]) or None, lookup, shipped)
+        taken.update(found)
+        if k > 0:  # the first observed deployment only sets the baseline
+            leads.extend(max(deployed[k] - when, 0.0) for when in found.values())
+        offsets.append(len(leads))
+    return LeadFrame(
+        ids=ok.ids,
+        ordinal=np.arange(len(ok), dtype=np.int64),
+        deployed=deployed,
+        offsets=np.array(offsets, dtype=np.int64),
+        leads=np.array(leads, dtype=np.float64),
+    )
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Delivery:
-    """The delivery evidence of one project; None for a source that was never collected."""
+    """The delivery evidence of one project, as records or as frames; None for a source never collected.
 
-    deployments: Sequence[Deployment] | None = None
-    incidents: Sequence[Incident] | None = None
-    work_items: Sequence[WorkItem] | None = None
-    runs: Sequence[PipelineRun] | None = None
-    releases: Sequence[Release] | None = None
-    commits: dict[str, Commit] = field(default_factory=dict)
+    `leads` is the lead-time attribution when the store keeps it; without it, it is worked out from `commits`."""
+
+    deployments: Sequence[Deployment] | DeploymentFrame | None = None
+    incidents: Sequence[Incident] | IncidentFrame | None = None
+    work_items: Sequence[WorkItem] | WorkItemFrame | None = None
+    runs: Sequence[PipelineRun] | RunFrame | None = None
+    releases: Sequence[Release] | ReleaseFrame | None = None
+    commits: Mapping[str, Commit] = field(default_factory=dict)
+    leads: LeadFrame | None = None
     rules: DeliveryRules = field(default_factory=DeliveryRules)
-    _production: tuple[Deployment, ...] = field(init=False, repr=False, compare=False)
+    dep: DeploymentFrame | None = field(init=False, repr=False, compare=False)
+    inc: IncidentFrame | None = field(init=False, repr=False, compare=False)
+    items: WorkItemFrame | None = field(init=False, repr=False, compare=False)
+    run: RunFrame | None = field(init=False, repr=False, compare=False)
+    rel: ReleaseFrame | None = field(init=False, repr=False, compare=False)
+    prod: DeploymentFrame = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        # every deployment metric starts from this list: apply the rule and sort once, not once per metric
-        found = [d for d in self.deployments or () if self.rules.is_production(d)]
-        found += deployments_from_runs(self.runs or (), self.rules)
-        object.__setattr__(self, "_production", tuple(sorted(found, key=lambda d: (d.created_at, d.id))))
+        dep = _frame(self.deployments, DeploymentFrame.of)
+        run = _frame(self.runs, RunFrame.of)
+        object.__setattr__(self, "dep", dep)
+        object.__setattr__(self, "inc", _frame(self.incidents, IncidentFrame.of))
+        object.__setattr__(self, "items", _frame(self.work_items, WorkItemFrame.of))
+        object.__setattr__(self, "run", run)
+        object.__setattr__(self, "rel", _frame(self.releases, ReleaseFrame.of))
+        # every deployment metric starts from this: apply the rule and sort once, not once per metric
+        parts = [dep.take(matching(dep.environments, self.rules.environments))] if dep is not None else []
+        if run is not None and (self.rules.pipelines or self.rules.jobs):
+            parts.append(_run_deployments(run, self.rules))
+        found = DeploymentFrame.concat(parts) if parts else DeploymentFrame.of([])
+        order = np.lexsort((found.ids.astype(str), found.created)) if len(found) else np.zeros(0, dtype=np.int64)
+        object.__setattr__(self, "prod", found.take(order))
 
-    def production(self) -> list[Deployment]:
+    def production(self) -> DeploymentFrame:
         """Production deployments (from the deployment APIs and from the rule's pipelines/jobs), oldest first."""
-        return list(self._production)
+        return self.prod
+
+    def attribution(self) -> LeadFrame:
+        if self.leads is not None:
+            return self.leads
+        ok = self.prod.take(self.prod.status == SUCCESS)
+        return lead_frame(ok, self.commits)
 
 
-def _when(d: Deployment) -> datetime:
-    return d.finished_at or d.created_at
+def _inside(window: Window, moments: Floats) -> Flags:
+    lo, hi = window.start.timestamp(), window.end.timestamp()
+    return (moments >= lo) & (moments < hi)
 
 
-def _hours(a: datetime, b: datetime) -> float:
-    return (b - a).total_seconds() / 3600.0
+def _cite(ids: Texts) -> tuple[str, ...]:
+    return tuple(str(i) for i in ids[-EVIDENCE:])
+
+
+def _hours(a: npt.NDArray[Any], b: npt.NDArray[Any]) -> Floats:
+    return np.asarray((b - a) / 3600.0, dtype=np.float64)
+
+
+def _finished(status: npt.NDArray[np.int8]) -> Flags:
+    done: Flags = (status == SUCCESS) | (status == FAILURE)
+    return done
 
 
 # --- DORA ---
 
 
 def deployment_frequency(ev: Delivery, window: Window) -> MetricValue:
-    prod = ev.production()
-    if ev.deployments is None and not prod:
+    prod = ev.prod
+    if ev.dep is None and not len(prod):
         return _unknown("deployment_frequency", "deployments/day", window, "no deployments collected")
-    ok = [d for d in prod if d.status is RunStatus.SUCCESS and window.contains(_when(d))]
+    ok = (prod.status == SUCCESS) & _inside(window, prod.when)
+    count = int(ok.sum())
     return MetricValue(
         metric="deployment_frequency",
-        value=len(ok) / window.days,
+        value=count / window.days,
         unit="deployments/day",
         window=window,
-        sample_size=len(ok),
-        evidence=tuple(d.id for d in ok[-20:]),
+        sample_size=count,
+        evidence=_cite(prod.ids[ok]),
     )
 
 
-def attribute_commits(deployments: Sequence[Deployment], commits: dict[str, Commit]) -> dict[str, int]:
-    """For each commit, the index of the first successful deployment (in time order) that shipped it.
-
-    Each deployment ships the commits reachable from its commit and not shipped before; every commit is visited
-    once, so the whole history costs O(commits + deployments). Commits outside the loaded history stop the walk.
-    """
-    shipped: dict[str, int] = {}
-    for index, dep in enumerate(deployments):
-        todo = [dep.commit] if dep.commit else []
-        while todo:
-            sha = todo.pop()
-            if sha in shipped or sha not in commits:
-                continue
-            shipped[sha] = index
-            todo.extend(commits[sha].parents)
-    return shipped
-
-
-def lead_times(ev: Delivery) -> list[tuple[Deployment, list[float]]]:
-    """Per successful production deployment after the first: the lead time in hours of each commit it shipped
-    (commit time to deployment finish). The first observed deployment only sets the baseline: the history
-    before it was shipped at unknown times."""
-    ok = [d for d in ev.production() if d.status is RunStatus.SUCCESS]
-    shipped = attribute_commits(ok, ev.commits)
-    per: dict[int, list[float]] = {i: [] for i in range(1, len(ok))}
-    for sha, index in shipped.items():
-        if index > 0:
-            lead = _hours(ev.commits[sha].committer_time, _when(ok[index]))
-            per[index].append(max(lead, 0.0))
-    return [(ok[i], per[i]) for i in range(1, len(ok))]
-
-
 def lead_time_for_changes(ev: Delivery, window: Window) -> MetricValue:
-    if not ev.production():
+    if not len(ev.prod):
         return _unknown("lead_time_for_changes", "hours", window, "no production deployments collected")
-    if not ev.commits:
+    if ev.leads is None and not ev.commits:
         return _unknown("lead_time_for_changes", "hours", window, "no git history to attribute commits to deployments")
-    inside = [(d, leads) for d, leads in lead_times(ev) if window.contains(_when(d))]
-    values = [v for _, leads in inside for v in leads]
-    empty = sum(1 for _, leads in inside if not leads)
-    if not values:
+    leads = ev.attribution()
+    rows = np.flatnonzero(_inside(window, leads.deployed) & (leads.ordinal > 0))
+    counts = leads.counts[rows]
+    if not counts.sum():
         return _unknown(
             "lead_time_for_changes",
             "hours",
             window,
             "no commit shipped by a production deployment in the window after the first observed one",
         )
+    if len(rows) and rows[-1] - rows[0] + 1 == len(rows):  # one run of rows: a slice, no copy
+        values = leads.leads[leads.offsets[rows[0]] : leads.offsets[rows[-1] + 1]]
+    else:
+        values = np.concatenate([leads.leads[leads.offsets[r] : leads.offsets[r + 1]] for r in rows])
+    hours = values / 3600.0
     return MetricValue(
         metric="lead_time_for_changes",
-        value=statistics.median(values),
+        value=float(np.median(hours)),
         unit="hours",
         window=window,
-        sample_size=len(values),
-        evidence=tuple(d.id for d, _ in inside[-20:]),
-        details=(*spread(values), ("deployments", str(len(inside))), ("deployments_without_new_commits", str(empty))),
+        sample_size=len(hours),
+        evidence=_cite(leads.ids[rows]),
+        details=(
+            *spread(hours),
+            ("deployments", str(len(rows))),
+            ("deployments_without_new_commits", str(int((counts == 0).sum()))),
+        ),
     )
 
 
-def failed_deployments(ev: Delivery) -> tuple[list[Deployment], set[str]]:
-    """Production changes (rollbacks excluded) and the ids of those that needed intervention: failed status,
-    an incident linked to them, or a rollback before the next change."""
-    prod = ev.production()
-    changes = [d for d in prod if not d.rollback and d.status in _FINISHED]
-    linked = {i.deployment for i in ev.incidents or () if i.deployment}
-    failed = {d.id for d in changes if d.status is RunStatus.FAILURE or d.id in linked}
-    for i, dep in enumerate(prod):
-        if dep.rollback:
-            earlier = [c for c in prod[:i] if not c.rollback and c.status is RunStatus.SUCCESS]
-            if earlier:
-                failed.add(earlier[-1].id)
+def failed_deployments(ev: Delivery) -> tuple[Flags, Flags]:
+    """Over the production deployments: which are changes (finished, not rollbacks), and which changes needed
+    intervention: failed status, an incident linked to them, or a rollback before the next change."""
+    prod = ev.prod
+    changes = ~prod.rollback & _finished(prod.status)
+    failed = changes & (prod.status == FAILURE)
+    if ev.inc is not None and len(ev.inc):
+        linked = np.unique(ev.inc.deployment[ev.inc.deployment != ""].astype(str))
+        failed |= changes & np.isin(prod.ids.astype(str), linked)
+    good = ~prod.rollback & (prod.status == SUCCESS)
+    if prod.rollback.any():
+        # for each position, the last successful change before it (-1 if none)
+        last = np.maximum.accumulate(np.where(good, np.arange(len(prod)), -1))
+        before = np.concatenate(([-1], last[:-1]))
+        hit = before[prod.rollback]
+        failed[hit[hit >= 0]] = True
     return changes, failed
 
 
 def change_failure_rate(ev: Delivery, window: Window) -> MetricValue:
     changes, failed = failed_deployments(ev)
-    inside = [d for d in changes if window.contains(d.created_at)]
-    bad = [d.id for d in inside if d.id in failed]
+    inside = changes & _inside(window, ev.prod.created)
+    bad = inside & failed
     return ratio(
-        "change_failure_rate", window, len(bad), len(inside), "no production deployments in the window", bad[-20:]
+        "change_failure_rate",
+        window,
+        int(bad.sum()),
+        int(inside.sum()),
+        "no production deployments in the window",
+        _cite(ev.prod.ids[bad]),
     )
 
 
 def failed_deployment_recovery_time(ev: Delivery, window: Window) -> MetricValue:
-    changes, failed = failed_deployments(ev)
-    prod = ev.production()
-    starts = [d.created_at for d in prod]  # prod is sorted by start: find "the next one" by bisection
-    resolved = {i.deployment: i.resolved_at for i in ev.incidents or () if i.deployment and i.resolved_at}
+    """From a failed change's start to its linked incident's resolution, else to the next good deployment."""
+    prod = ev.prod
+    _, failed = failed_deployments(ev)
+    resolved: dict[str, float] = {}
+    if ev.inc is not None:
+        for dep_id, end in zip(ev.inc.deployment, ev.inc.resolved, strict=True):
+            if dep_id and not np.isnan(end):
+                resolved[str(dep_id)] = float(end)
+    fixes = np.flatnonzero((prod.status == SUCCESS) & ~failed)
+    fix_starts = prod.created[fixes]
+    when = prod.when
     times: list[float] = []
-    for dep in changes:
-        if dep.id not in failed or not window.contains(dep.created_at):
-            continue
-        later = itertools.islice(prod, bisect.bisect_right(starts, dep.created_at), None)
-        fix = next((d for d in later if d.status is RunStatus.SUCCESS and d.id not in failed), None)
-        end = resolved.get(dep.id) or (_when(fix) if fix else None)
-        if end is not None:
-            times.append(_hours(dep.created_at, end))
+    for k in np.flatnonzero(failed & _inside(window, prod.created)):
+        end = resolved.get(str(prod.ids[k]))
+        if end is None:
+            nxt = int(np.searchsorted(fix_starts, prod.created[k], side="right"))
+            if nxt == len(fixes):
+                continue
+            end = float(when[fixes[nxt]])
+        times.append((end - float(prod.created[k])) / 3600.0)
     return median_value(
         "failed_deployment_recovery_time",
         "hours",
@@ -241,103 +418,124 @@ def failed_deployment_recovery_time(ev: Delivery, window: Window) -> MetricValue
     )
 
 
+def _share(metric: str, window: Window, part: Flags, whole: Flags, ids: Texts, empty: str) -> MetricValue:
+    hits = whole & part
+    return ratio(metric, window, int(hits.sum()), int(whole.sum()), empty, _cite(ids[hits]))
+
+
 def deployment_rework_rate(ev: Delivery, window: Window) -> MetricValue:
-    inside = [d for d in ev.production() if window.contains(d.created_at) and d.status in _FINISHED]
-    rework = [d.id for d in inside if d.rollback or d.incident]
-    return ratio(
+    prod = ev.prod
+    inside = _inside(window, prod.created) & _finished(prod.status)
+    return _share(
         "deployment_rework_rate",
         window,
-        len(rework),
-        len(inside),
+        prod.rollback | prod.linked,
+        inside,
+        prod.ids,
         "no production deployments in the window",
-        rework[-20:],
     )
 
 
 def deployment_success_rate(ev: Delivery, window: Window) -> MetricValue:
-    inside = [d for d in ev.production() if window.contains(d.created_at) and d.status in _FINISHED]
-    ok = [d.id for d in inside if d.status is RunStatus.SUCCESS]
-    return ratio(
+    prod = ev.prod
+    inside = _inside(window, prod.created) & _finished(prod.status)
+    return _share(
         "deployment_success_rate",
         window,
-        len(ok),
-        len(inside),
+        prod.status == SUCCESS,
+        inside,
+        prod.ids,
         "no finished production deployments in the window",
-        ok[-20:],
     )
 
 
 def change_first_time_failure_rate(ev: Delivery, window: Window) -> MetricValue:
-    inside = [d for d in ev.production() if window.contains(d.created_at) and d.status in _FINISHED and not d.rollback]
-    bad = [d.id for d in inside if d.status is RunStatus.FAILURE]
-    return ratio(
+    prod = ev.prod
+    inside = _inside(window, prod.created) & _finished(prod.status) & ~prod.rollback
+    return _share(
         "change_first_time_failure_rate",
         window,
-        len(bad),
-        len(inside),
+        prod.status == FAILURE,
+        inside,
+        prod.ids,
         "no production changes in the window",
-        bad[-20:],
     )
 
 
 # --- incidents ---
 
 
-def _incidents(ev: Delivery) -> list[Incident]:
-    return [i for i in ev.incidents or () if ev.rules.counts_incident(i)]
+def _counted(ev: Delivery) -> IncidentFrame | None:
+    inc = ev.inc
+    if inc is None or ev.rules.incident_severities == ("*",):
+        return inc
+    keep = matching(inc.severity, ev.rules.incident_severities)
+    return IncidentFrame(
+        ids=inc.ids[keep],
+        started=inc.started[keep],
+        resolved=inc.resolved[keep],
+        severity=inc.severity[keep],
+        deployment=inc.deployment[keep],
+        auto_recovered=inc.auto_recovered[keep],
+    )
 
 
 def mttr(ev: Delivery, window: Window) -> MetricValue:
-    if ev.incidents is None:
+    inc = _counted(ev)
+    if inc is None:
         return _unknown("mttr", "hours", window, "no incidents collected")
-    done = [i for i in _incidents(ev) if i.resolved_at and window.contains(i.started_at)]
-    open_ = sum(1 for i in _incidents(ev) if not i.resolved_at and window.contains(i.started_at))
-    if not done:
+    started = _inside(window, inc.started)
+    done = started & ~np.isnan(inc.resolved)
+    if not done.any():
         return _unknown("mttr", "hours", window, "no incident started and resolved in the window")
-    hours = [_hours(i.started_at, i.resolved_at) for i in done if i.resolved_at]
+    hours = _hours(inc.started[done], inc.resolved[done])
     return MetricValue(
         metric="mttr",
-        value=statistics.fmean(hours),
+        value=float(np.mean(hours)),
         unit="hours",
         window=window,
         sample_size=len(hours),
-        evidence=tuple(i.id for i in done[-20:]),
-        details=(*spread(hours), ("unresolved", str(open_))),
+        evidence=_cite(inc.ids[done]),
+        details=(*spread(hours), ("unresolved", str(int((started & ~done).sum())))),
     )
 
 
 def availability(ev: Delivery, window: Window) -> MetricValue:
     """1 minus the union of incident intervals (clipped to the window, open ones to its end) over its length."""
-    if ev.incidents is None:
+    inc = _counted(ev)
+    if inc is None:
         return _unknown("availability", "ratio", window, "no incidents collected")
-    spans = sorted(
-        (max(i.started_at, window.start), min(i.resolved_at or window.end, window.end))
-        for i in _incidents(ev)
-        if i.started_at < window.end and (i.resolved_at or window.end) > window.start
-    )
-    down = 0.0
-    cursor = window.start
-    for began, end in spans:
-        start = max(began, cursor)
-        if end > start:
-            down += (end - start).total_seconds()
-            cursor = end
-    total = (window.end - window.start).total_seconds()
+    lo, hi = window.start.timestamp(), window.end.timestamp()
+    ends = np.where(np.isnan(inc.resolved), hi, inc.resolved)
+    hit = (inc.started < hi) & (ends > lo)
+    began = np.maximum(inc.started[hit], lo)
+    end = np.minimum(ends[hit], hi)
+    order = np.lexsort((end, began))
+    began, end = began[order], end[order]
+    # each interval adds what lies past the furthest end reached before it: the length of the union
+    reached = np.maximum.accumulate(np.concatenate(([lo], end)))[:-1]
+    down = float(np.clip(end - np.maximum(began, reached), 0.0, None).sum())
     return MetricValue(
         metric="availability",
-        value=1.0 - down / total,
+        value=1.0 - down / (hi - lo),
         unit="ratio",
         window=window,
-        sample_size=len(spans),
+        sample_size=len(began),
         details=(("downtime_hours", f"{down / 3600:.4g}"),),
     )
 
 
 def incident_auto_recovery_share(ev: Delivery, window: Window) -> MetricValue:
-    inside = [i for i in _incidents(ev) if window.contains(i.started_at)]
-    auto = [i.id for i in inside if i.auto_recovered]
-    return ratio(
-        "incident_auto_recovery_share", window, len(auto), len(inside), "no incidents in the window", auto[-20:]
+    inc = _counted(ev)
+    if inc is None:
+        return ratio("incident_auto_recovery_share", window, 0, 0, "no incidents in the window")
+    return _share(
+        "incident_auto_recovery_share",
+        window,
+        inc.auto_recovered,
+        _inside(window, inc.started),
+        inc.ids,
+        "no incidents in the window",
     )
 
 
@@ -346,55 +544,56 @@ def incident_auto_recovery_share(ev: Delivery, window: Window) -> MetricValue:
 
 def requirement_delivery_cycle(ev: Delivery, window: Window) -> MetricValue:
     """Requirement created to released (resolved when no release time is recorded), median days."""
-    if ev.work_items is None:
+    items = ev.items
+    if items is None:
         return _unknown("requirement_delivery_cycle", "days", window, "no work items collected")
-    days = []
-    for item in ev.work_items:
-        done = item.released_at or item.resolved_at
-        if done and _matches(item.type, ev.rules.requirement_types) and window.contains(done):
-            days.append((done - item.created_at).total_seconds() / 86400)
+    done = np.where(np.isnan(items.released), items.resolved, items.released)
+    chosen = matching(items.types, ev.rules.requirement_types) & _inside(window, done)
+    days = (done[chosen] - items.created[chosen]) / 86400.0
     return median_value("requirement_delivery_cycle", "days", window, days, "no requirement released in the window")
 
 
 def production_defect_escape_rate(ev: Delivery, window: Window) -> MetricValue:
-    if ev.work_items is None:
+    items = ev.items
+    if items is None:
         return _unknown("production_defect_escape_rate", "ratio", window, "no work items collected")
-    defects = [w for w in ev.work_items if _matches(w.type, ev.rules.defect_types) and window.contains(w.created_at)]
-    escaped = [w.id for w in defects if _matches(w.environment, ev.rules.production_environments)]
-    return ratio(
+    return _share(
         "production_defect_escape_rate",
         window,
-        len(escaped),
-        len(defects),
+        matching(items.environment, ev.rules.production_environments),
+        matching(items.types, ev.rules.defect_types) & _inside(window, items.created),
+        items.ids,
         "no defects recorded in the window",
-        escaped[-20:],
     )
 
 
 def release_frequency_deployments(ev: Delivery, window: Window) -> MetricValue:
-    if ev.releases is None:
+    if ev.rel is None:
         return _unknown("release_frequency_deployments", "releases/week", window, "no releases collected")
-    inside = [r for r in ev.releases if window.contains(r.created_at)]
+    count = int(_inside(window, ev.rel.created).sum())
     return MetricValue(
         metric="release_frequency_deployments",
-        value=len(inside) / (window.days / 7),
+        value=count / (window.days / 7),
         window=window,
         unit="releases/week",
-        sample_size=len(inside),
+        sample_size=count,
     )
 
 
 # --- pipelines ---
 
 
-def _finished_runs(ev: Delivery, window: Window) -> list[PipelineRun]:
-    return [r for r in ev.runs or () if r.status in _FINISHED and window.contains(r.created_at)]
+def _finished_runs(ev: Delivery, window: Window) -> tuple[RunFrame, Flags]:
+    run = ev.run if ev.run is not None else RunFrame.of([])
+    return run, _finished(run.status) & _inside(window, run.created)
 
 
-def pipeline_duration(metric: str, q: float):  # type: ignore[no-untyped-def]
+def pipeline_duration(metric: str, q: float) -> Callable[[Delivery, Window], MetricValue]:
     def compute(ev: Delivery, window: Window) -> MetricValue:
-        minutes = [d / 60 for r in _finished_runs(ev, window) if (d := r.duration_seconds) is not None]
-        if not minutes:
+        run, inside = _finished_runs(ev, window)
+        minutes = (run.finished[inside] - run.started[inside]) / 60.0
+        minutes = minutes[~np.isnan(minutes)]
+        if not len(minutes):
             return _unknown(metric, "minutes", window, "no finished pipeline runs with times in the window")
         return MetricValue(
             metric=metric,
@@ -409,28 +608,33 @@ def pipeline_duration(metric: str, q: float):  # type: ignore[no-untyped-def]
 
 
 def build_success_rate(ev: Delivery, window: Window) -> MetricValue:
-    runs = _finished_runs(ev, window)
-    ok = [r.id for r in runs if r.status is RunStatus.SUCCESS]
-    return ratio("build_success_rate", window, len(ok), len(runs), "no finished pipeline runs in the window", ok[-20:])
+    run, inside = _finished_runs(ev, window)
+    return _share(
+        "build_success_rate", window, run.status == SUCCESS, inside, run.ids, "no finished pipeline runs in the window"
+    )
 
 
 def integration_feedback_cycle(ev: Delivery, window: Window) -> MetricValue:
     """From a failed run to the next green run of the same pipeline and branch (CAICT: detect and fix)."""
-    by_line: dict[tuple[str, str], list[PipelineRun]] = {}
-    for run in sorted(ev.runs or (), key=lambda r: r.created_at):
-        if run.status in _FINISHED:
-            by_line.setdefault((run.pipeline, run.branch or ""), []).append(run)
-    cycles: list[float] = []
-    for runs in by_line.values():
-        for i, run in enumerate(runs):
-            if (
-                run.status is RunStatus.FAILURE
-                and window.contains(run.created_at)
-                and (i == 0 or runs[i - 1].status is RunStatus.SUCCESS)
-            ):
-                green = next((r for r in runs[i + 1 :] if r.status is RunStatus.SUCCESS), None)
-                if green is not None:
-                    cycles.append(((green.finished_at or green.created_at) - run.created_at).total_seconds() / 60)
+    run = ev.run if ev.run is not None else RunFrame.of([])
+    keep = np.flatnonzero(_finished(run.status))
+    lines = np.unique((run.pipeline[keep] + "\x00" + run.branch[keep]).astype(str), return_inverse=True)[1]
+    lines = lines.reshape(-1)
+    perm = np.lexsort((run.created[keep], lines))  # by line, then time; stable: equal times keep their order
+    order, line = keep[perm], lines[perm]
+    status = run.status[order]
+    first = np.concatenate(([True], line[1:] != line[:-1]))
+    after_green = first | np.concatenate(([False], status[:-1] == SUCCESS))
+    starts = np.flatnonzero((status == FAILURE) & after_green & _inside(window, run.created[order]))
+    greens = np.flatnonzero(status == SUCCESS)
+    nxt = np.searchsorted(greens, starts, side="right")
+    found = nxt < len(greens)
+    starts, fixed = starts[found], greens[nxt[found]]
+    same = line[fixed] == line[starts]
+    starts, fixed = starts[same], fixed[same]
+    end = run.finished[order][fixed]
+    end = np.where(np.isnan(end), run.created[order][fixed], end)
+    cycles = (end - run.created[order][starts]) / 60.0
     return median_value(
         "integration_feedback_cycle", "minutes", window, cycles, "no red-to-green sequence in the window"
     )
@@ -438,14 +642,12 @@ def integration_feedback_cycle(ev: Delivery, window: Window) -> MetricValue:
 
 def security_scan_run_share(ev: Delivery, window: Window) -> MetricValue:
     """Pipeline runs with a job whose name or stage shows a security scan (SAST, SCA, secrets, images)."""
-    runs = _finished_runs(ev, window)
-    scan = STAGE_PATTERNS["security_scan"]
-    scanned = [r.id for r in runs if any(scan.search(f"{j.name} {j.stage}") for j in r.jobs)]
-    return ratio(
+    run, inside = _finished_runs(ev, window)
+    return _share(
         "security_scan_run_share",
         window,
-        len(scanned),
-        len(runs),
+        run.security_scan,
+        inside,
+        run.ids,
         "no finished pipeline runs in the window",
-        scanned[-20:],
     )

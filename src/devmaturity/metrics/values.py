@@ -1,12 +1,21 @@
-"""Building metric values: unknown with a reason, a ratio of counts, a median with its spread."""
+"""Building metric values: unknown with a reason, a ratio of counts, a median with its spread.
+
+Samples may be lists or NumPy arrays; medians and percentiles use NumPy, so a million lead times cost
+milliseconds.
+"""
 
 from __future__ import annotations
 
 import math
-import statistics
 from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
 
 from devmaturity.model.metric import MetricValue, Window
+
+Samples = Sequence[float] | npt.NDArray[Any]
 
 
 def unknown(metric: str, unit: str, window: Window, reason: str) -> MetricValue:
@@ -22,30 +31,36 @@ def ratio(metric: str, window: Window, part: int, whole: int, empty: str, eviden
     )
 
 
-def percentile(values: Sequence[float], q: float) -> float:
-    """Nearest-rank percentile (q in 0..100) of a non-empty sequence."""
-    ordered = sorted(values)
-    rank = max(1, math.ceil(q / 100.0 * len(ordered)))
-    return ordered[rank - 1]
+def _array(values: Samples) -> npt.NDArray[np.float64]:
+    return np.asarray(values, dtype=np.float64)
 
 
-def spread(values: Sequence[float]) -> tuple[tuple[str, str], ...]:
+def percentile(values: Samples, q: float) -> float:
+    """Nearest-rank percentile (q in 0..100) of a non-empty sample."""
+    data = _array(values)
+    rank = max(1, math.ceil(q / 100.0 * len(data)))
+    return float(np.partition(data, rank - 1)[rank - 1])
+
+
+def spread(values: Samples) -> tuple[tuple[str, str], ...]:
+    data = _array(values)
     return (
-        ("median", f"{statistics.median(values):.4g}"),
-        ("mean", f"{statistics.fmean(values):.4g}"),
-        ("p90", f"{percentile(values, 90):.4g}"),
+        ("median", f"{float(np.median(data)):.4g}"),
+        ("mean", f"{float(np.mean(data)):.4g}"),
+        ("p90", f"{percentile(data, 90):.4g}"),
     )
 
 
-def median(metric: str, unit: str, window: Window, values: Sequence[float], empty: str) -> MetricValue:
+def median(metric: str, unit: str, window: Window, values: Samples, empty: str) -> MetricValue:
     """The median, with mean and p90 in the details; unknown (with `empty`) when there is no value."""
-    if not values:
+    data = _array(values)
+    if not len(data):
         return unknown(metric, unit, window, empty)
     return MetricValue(
         metric=metric,
-        value=statistics.median(values),
+        value=float(np.median(data)),
         unit=unit,
         window=window,
-        sample_size=len(values),
-        details=spread(values),
+        sample_size=len(data),
+        details=spread(data),
     )

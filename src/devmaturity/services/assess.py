@@ -26,7 +26,6 @@ from devmaturity.services.catalog import select_parts
 from devmaturity.services.delivery import delivery_inputs
 from devmaturity.services.ingest import discover, ingest_files
 from devmaturity.store.db import Store
-from devmaturity.store.delivery import load_delivery
 
 HISTORY_HORIZON = timedelta(days=365)
 MAX_TREE_FILE_BYTES = 1024 * 1024
@@ -182,8 +181,8 @@ def run_assessment(
     window = Window.last(config.window, now=moment)
     run_id = store.start_run(collected.project_id, "assess", {"framework": framework.id, "window_days": config.window})
     try:
-        horizon = moment - timedelta(days=max(config.window, *_windows(framework))) - HISTORY_HORIZON
-        history, inputs = load_inputs(store, collected, config, horizon)
+        earliest = moment - timedelta(days=max(config.window, *_windows(framework)))
+        history, inputs = load_inputs(store, collected, config, earliest)
         metrics = compute_metrics(framework, inputs, window, config.window)
         facts = {f.id: f for f in (*collected.facts, *history_facts(history, window))}
         evidence = Evidence(metrics=metrics, facts=facts, answers=answers, thresholds=config.thresholds)
@@ -215,9 +214,13 @@ def run_assessment(
     return AssessResult(assessment=assessment, framework=framework, collect=collected, run_id=run_id, report=report)
 
 
-def load_inputs(store: Store, collected: CollectResult, config: Config, horizon: datetime) -> tuple[GitHistory, Inputs]:
-    """Everything the metrics may look at, from the store, back to `horizon`."""
+def load_inputs(
+    store: Store, collected: CollectResult, config: Config, earliest: datetime
+) -> tuple[GitHistory, Inputs]:
+    """Everything the metrics may look at for windows starting at or after `earliest`, from the store (git and
+    report history a year further back, for metrics that look behind their window)."""
     pid = collected.project_id
+    horizon = earliest - HISTORY_HORIZON
     history = GitHistory.build(
         store.load_commits(pid, horizon),
         store.load_refs(pid),
@@ -231,7 +234,7 @@ def load_inputs(store: Store, collected: CollectResult, config: Config, horizon:
         coverage=store.load_coverage(pid, horizon),
         scans=store.load_scans(pid, horizon),
         manual_test_cases=config.manual_test_cases,
-        delivery=delivery_inputs(load_delivery(store, pid, horizon), history.commits, config),
+        delivery=delivery_inputs(store, pid, config, earliest),
     )
     return history, inputs
 

@@ -13,7 +13,7 @@ from devmaturity.metrics.catalogue import metric_spec
 from devmaturity.metrics.registry import Inputs, compute, implemented
 from devmaturity.model.metric import Better, MetricValue, Window
 from devmaturity.model.text import Lang
-from devmaturity.services.assess import HISTORY_HORIZON, collect_repository, load_inputs
+from devmaturity.services.assess import collect_repository, load_inputs
 from devmaturity.store.db import Store
 
 STEPS = {"week": 7, "month": 30}
@@ -91,7 +91,7 @@ def sentence(changes: list[Change], lang: Lang = "en") -> str:
 def _inputs(path: Path, config: Config, store: Store, earliest: datetime) -> Inputs:
     repo = GitRepository(path)
     collected = collect_repository(store, repo, config)
-    _, inputs = load_inputs(store, collected, config, earliest - HISTORY_HORIZON)
+    _, inputs = load_inputs(store, collected, config, earliest)
     return inputs
 
 

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from devmaturity.config import Config
 from devmaturity.metrics.delivery import PRODUCTION, Delivery, DeliveryRules, deployments_from_runs
 from devmaturity.model.delivery import Deployment
-from devmaturity.model.evidence import Commit
 from devmaturity.model.metric import Window
-from devmaturity.store.delivery import StoredDelivery
+from devmaturity.store.db import Store
+from devmaturity.store.delivery import load_delivery
+from devmaturity.store.leads import load_frames, refresh_leads
 
 _RULE_DEFAULTS = DeliveryRules()
 
@@ -28,16 +31,27 @@ def rules_from(config: Config) -> DeliveryRules:
     )
 
 
-def delivery_inputs(stored: StoredDelivery, commits: dict[str, Commit], config: Config) -> Delivery:
+def delivery_inputs(store: Store, project_id: int, config: Config, since: datetime) -> Delivery:
+    """The delivery evidence for windows starting at or after `since`, as frames, with the lead-time
+    attribution brought up to date first (a no-op when nothing changed)."""
+    rules = rules_from(config)
+    refresh_leads(store, project_id, rules)
+    frames = load_frames(store, project_id, since, rules)
     return Delivery(
-        deployments=stored.deployments,
-        incidents=stored.incidents,
-        work_items=stored.work_items,
-        runs=stored.runs,
-        releases=stored.releases,
-        commits=commits,
-        rules=rules_from(config),
+        deployments=frames.deployments,
+        incidents=frames.incidents,
+        work_items=frames.work_items,
+        runs=frames.runs,
+        releases=frames.releases,
+        leads=frames.leads,
+        rules=rules,
     )
+
+
+def stored_records(store: Store, project_id: int, config: Config, since: datetime) -> Delivery:
+    """The delivery evidence as records (for listing them, e.g. the preview), back to `since`."""
+    stored = load_delivery(store, project_id, since)
+    return Delivery(deployments=stored.deployments, runs=stored.runs, rules=rules_from(config))
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -48,10 +62,13 @@ class PreviewRow:
 
 
 def preview(delivery: Delivery, window: Window) -> list[PreviewRow]:
-    """Every deployment in the window and whether the rule counts it as a production deployment, and why."""
+    """Every deployment in the window and whether the rule counts it as a production deployment, and why
+    (from records: see stored_records)."""
     rules = delivery.rules
     rows: list[PreviewRow] = []
-    for dep in delivery.deployments or ():
+    deployments = delivery.deployments if isinstance(delivery.deployments, Sequence) else ()
+    runs = delivery.runs if isinstance(delivery.runs, Sequence) else ()
+    for dep in deployments:
         if not window.contains(dep.created_at):
             continue
         if rules.is_production(dep):
@@ -64,7 +81,7 @@ def preview(delivery: Delivery, window: Window) -> list[PreviewRow]:
                     why=f"environment {dep.environment!r} matches none of {', '.join(rules.environments)}",
                 )
             )
-    for dep in deployments_from_runs(delivery.runs or (), rules):
+    for dep in deployments_from_runs(runs, rules):
         if window.contains(dep.created_at):
             how = "pipeline" if ":job:" not in dep.id else "job"
             rows.append(PreviewRow(deployment=dep, counted=True, why=f"{how} of {dep.pipeline!r} matches the rule"))

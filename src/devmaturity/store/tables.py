@@ -276,6 +276,12 @@ Index("ix_incidents_time", incidents.c.project_id, incidents.c.started_at)
 Index("ix_pipeline_runs_time", pipeline_runs.c.project_id, pipeline_runs.c.created_at)
 Index("ix_work_items_time", work_items.c.project_id, work_items.c.created_at)
 Index("ix_releases_time", releases.c.project_id, releases.c.created_at)
+Index("ix_work_items_released", work_items.c.project_id, work_items.c.released_at)
+Index("ix_work_items_resolved", work_items.c.project_id, work_items.c.resolved_at)
+# "what changed since the lead-time attribution was built" is a MAX(run_id) per project: an index lookup
+Index("ix_commits_run", commits.c.project_id, commits.c.run_id)
+Index("ix_deployments_run", deployments.c.project_id, deployments.c.run_id)
+Index("ix_pipeline_runs_run", pipeline_runs.c.project_id, pipeline_runs.c.run_id)
 
 sync_cursors = Table(
     "sync_cursors",
@@ -305,8 +311,8 @@ lead_times = Table(
     metadata,
     Column("project_id", Integer, ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True),
     Column("ordinal", Integer, primary_key=True, comment="position among successful production deployments"),
-    Column("source", String(300), nullable=False),
-    Column("ext_id", String(300), nullable=False),
+    Column("ext_id", String(300), nullable=False, comment="the deployment's id (run:<id> for a rule's pipeline)"),
+    Column("created_at", BigInteger, nullable=False, comment="start time, unix seconds: the order of ordinals"),
     Column("deployed_at", BigInteger, nullable=False, comment="finish (else start) time, unix seconds"),
     Column("commits", Integer, nullable=False, comment="commits this deployment shipped first"),
     Column("missing", Boolean, nullable=False, comment="the walk met a commit not in the store"),

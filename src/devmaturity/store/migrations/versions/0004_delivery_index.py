@@ -23,6 +23,12 @@ def upgrade() -> None:
     op.create_index("ix_pipeline_runs_time", "pipeline_runs", ["project_id", "created_at"])
     op.create_index("ix_work_items_time", "work_items", ["project_id", "created_at"])
     op.create_index("ix_releases_time", "releases", ["project_id", "created_at"])
+    op.create_index("ix_work_items_released", "work_items", ["project_id", "released_at"])
+    op.create_index("ix_work_items_resolved", "work_items", ["project_id", "resolved_at"])
+    # "what changed since the attribution was built" is a MAX(run_id) per project: keep it an index lookup
+    op.create_index("ix_commits_run", "commits", ["project_id", "run_id"])
+    op.create_index("ix_deployments_run", "deployments", ["project_id", "run_id"])
+    op.create_index("ix_pipeline_runs_run", "pipeline_runs", ["project_id", "run_id"])
     with op.batch_alter_table("pipeline_runs") as batch:
         batch.add_column(sa.Column("security_scan", sa.Boolean, nullable=False, server_default=sa.false()))
     # derive the flag for runs stored before this revision, with the same patterns save_delivery uses
@@ -65,8 +71,8 @@ def upgrade() -> None:
         "lead_times",
         sa.Column("project_id", sa.Integer, sa.ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True),
         sa.Column("ordinal", sa.Integer, primary_key=True),
-        sa.Column("source", sa.String(300), nullable=False),
         sa.Column("ext_id", sa.String(300), nullable=False),
+        sa.Column("created_at", sa.BigInteger, nullable=False),
         sa.Column("deployed_at", sa.BigInteger, nullable=False),
         sa.Column("commits", sa.Integer, nullable=False),
         sa.Column("missing", sa.Boolean, nullable=False),
@@ -88,6 +94,11 @@ def downgrade() -> None:
     with op.batch_alter_table("pipeline_runs") as batch:
         batch.drop_column("security_scan")
     for index, table in (
+        ("ix_pipeline_runs_run", "pipeline_runs"),
+        ("ix_deployments_run", "deployments"),
+        ("ix_commits_run", "commits"),
+        ("ix_work_items_resolved", "work_items"),
+        ("ix_work_items_released", "work_items"),
         ("ix_releases_time", "releases"),
         ("ix_work_items_time", "work_items"),
         ("ix_pipeline_runs_time", "pipeline_runs"),

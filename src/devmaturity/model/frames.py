@@ -1,0 +1,237 @@
+"""Delivery evidence as columns: what the delivery metrics read.
+
+A frame holds one kind of record as parallel arrays (times as float seconds since the epoch, NaN where a time
+is unknown; statuses as small integer codes), so a metric over a million deployments is a few array operations
+instead of a million objects. Frames are built from records (tests, small inputs) or straight from the store's
+rows (store/delivery.py); both give the same arrays.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from devmaturity.model.delivery import Deployment, Incident, JobRun, PipelineRun, Release, RunStatus, WorkItem
+from devmaturity.model.stages import STAGE_PATTERNS
+
+Floats = npt.NDArray[np.float64]
+Ints = npt.NDArray[np.int64]
+Codes = npt.NDArray[np.int8]
+Flags = npt.NDArray[np.bool_]
+Texts = npt.NDArray[np.object_]
+
+STATUSES: tuple[RunStatus, ...] = tuple(RunStatus)
+CODE: dict[str, int] = {s.value: i for i, s in enumerate(STATUSES)}
+SUCCESS = CODE[RunStatus.SUCCESS.value]
+FAILURE = CODE[RunStatus.FAILURE.value]
+
+_SCAN = STAGE_PATTERNS["security_scan"]
+
+
+def security_scan(jobs: Iterable[JobRun]) -> bool:
+    """A job whose name or stage shows a security scan (SAST, SCA, secrets, images)."""
+    return any(_SCAN.search(f"{j.name} {j.stage}") for j in jobs)
+
+
+def seconds(moment: datetime | None) -> float:
+    return moment.timestamp() if moment is not None else float("nan")
+
+
+def floats(values: Iterable[float | int | None]) -> Floats:
+    """Times as float seconds; None becomes NaN."""
+    return np.array(list(values), dtype=np.float64)
+
+
+def texts(values: Iterable[str | None]) -> Texts:
+    listed = ["" if v is None else v for v in values]
+    out = np.empty(len(listed), dtype=object)
+    out[:] = listed
+    return out
+
+
+def codes(statuses: Iterable[str]) -> Codes:
+    return np.array([CODE[s] for s in statuses], dtype=np.int8)
+
+
+def flags(values: Iterable[Any]) -> Flags:
+    return np.array([bool(v) for v in values], dtype=np.bool_)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DeploymentFrame:
+    """Deployments; `linked` says the deployment names an incident itself (a rework marker)."""
+
+    ids: Texts
+    environments: Texts
+    created: Floats
+    finished: Floats
+    status: Codes
+    rollback: Flags
+    linked: Flags
+    commits: Texts
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    @staticmethod
+    def of(records: Sequence[Deployment]) -> DeploymentFrame:
+        return DeploymentFrame(
+            ids=texts(d.id for d in records),
+            environments=texts(d.environment for d in records),
+            created=floats(seconds(d.created_at) for d in records),
+            finished=floats(seconds(d.finished_at) for d in records),
+            status=codes(d.status.value for d in records),
+            rollback=flags(d.rollback for d in records),
+            linked=flags(d.incident for d in records),
+            commits=texts(d.commit for d in records),
+        )
+
+    def take(self, index: npt.NDArray[Any]) -> DeploymentFrame:
+        return DeploymentFrame(
+            ids=self.ids[index],
+            environments=self.environments[index],
+            created=self.created[index],
+            finished=self.finished[index],
+            status=self.status[index],
+            rollback=self.rollback[index],
+            linked=self.linked[index],
+            commits=self.commits[index],
+        )
+
+    @staticmethod
+    def concat(frames: Sequence[DeploymentFrame]) -> DeploymentFrame:
+        return DeploymentFrame(
+            ids=np.concatenate([f.ids for f in frames]),
+            environments=np.concatenate([f.environments for f in frames]),
+            created=np.concatenate([f.created for f in frames]),
+            finished=np.concatenate([f.finished for f in frames]),
+            status=np.concatenate([f.status for f in frames]),
+            rollback=np.concatenate([f.rollback for f in frames]),
+            linked=np.concatenate([f.linked for f in frames]),
+            commits=np.concatenate([f.commits for f in frames]),
+        )
+
+    @property
+    def when(self) -> Floats:
+        """Finish time, else start time."""
+        return np.where(np.isnan(self.finished), self.created, self.finished)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class IncidentFrame:
+    ids: Texts
+    started: Floats
+    resolved: Floats
+    severity: Texts
+    deployment: Texts
+    auto_recovered: Flags
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    @staticmethod
+    def of(records: Sequence[Incident]) -> IncidentFrame:
+        return IncidentFrame(
+            ids=texts(i.id for i in records),
+            started=floats(seconds(i.started_at) for i in records),
+            resolved=floats(seconds(i.resolved_at) for i in records),
+            severity=texts(i.severity for i in records),
+            deployment=texts(i.deployment for i in records),
+            auto_recovered=flags(i.auto_recovered for i in records),
+        )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class WorkItemFrame:
+    ids: Texts
+    types: Texts
+    created: Floats
+    resolved: Floats
+    released: Floats
+    environment: Texts
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    @staticmethod
+    def of(records: Sequence[WorkItem]) -> WorkItemFrame:
+        return WorkItemFrame(
+            ids=texts(w.id for w in records),
+            types=texts(w.type for w in records),
+            created=floats(seconds(w.created_at) for w in records),
+            resolved=floats(seconds(w.resolved_at) for w in records),
+            released=floats(seconds(w.released_at) for w in records),
+            environment=texts(w.environment for w in records),
+        )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RunFrame:
+    """Pipeline runs; `jobs` is loaded only when the deployment rule names jobs (None otherwise)."""
+
+    ids: Texts
+    pipeline: Texts
+    branch: Texts
+    status: Codes
+    created: Floats
+    started: Floats
+    finished: Floats
+    security_scan: Flags
+    commits: Texts
+    jobs: Sequence[tuple[JobRun, ...]] | None = None
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    @staticmethod
+    def of(records: Sequence[PipelineRun]) -> RunFrame:
+        return RunFrame(
+            ids=texts(r.id for r in records),
+            pipeline=texts(r.pipeline for r in records),
+            branch=texts(r.branch for r in records),
+            status=codes(r.status.value for r in records),
+            created=floats(seconds(r.created_at) for r in records),
+            started=floats(seconds(r.started_at) for r in records),
+            finished=floats(seconds(r.finished_at) for r in records),
+            security_scan=flags(security_scan(r.jobs) for r in records),
+            commits=texts(r.commit for r in records),
+            jobs=[r.jobs for r in records],
+        )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ReleaseFrame:
+    ids: Texts
+    created: Floats
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    @staticmethod
+    def of(records: Sequence[Release]) -> ReleaseFrame:
+        return ReleaseFrame(ids=texts(r.id for r in records), created=floats(seconds(r.created_at) for r in records))
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LeadFrame:
+    """Lead-time attribution: per successful production deployment (ordinal = its place among them, 0 the first
+    ever observed), when it finished, and the lead seconds of the commits it shipped first, concatenated in
+    `leads` with `offsets[i]:offsets[i + 1]` belonging to row i."""
+
+    ids: Texts
+    ordinal: Ints
+    deployed: Floats
+    offsets: Ints
+    leads: Floats
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    @property
+    def counts(self) -> Ints:
+        return np.diff(self.offsets)

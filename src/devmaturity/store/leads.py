@@ -1,0 +1,468 @@
+"""Lead-time attribution kept in the store, and delivery evidence loaded as frames.
+
+Which successful production deployment first shipped each commit depends on the whole history, so it is
+worked out when evidence arrives, not when a metric is asked for: `refresh_leads` extends it with the new
+deployments (walking only the commits they ship), or rebuilds it from the earliest point a late or changed
+record touches, or from scratch when the deployment rule changes. It is one transaction: an interrupted
+refresh leaves the previous attribution whole. `load_frames` then reads a window's worth of columns.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import numpy as np
+from sqlalchemy import Connection, Select, func, select
+
+from devmaturity.metrics.delivery import Delivery, DeliveryRules, Lookup, Shipped, ship
+from devmaturity.model.delivery import JobRun, RunStatus
+from devmaturity.model.frames import (
+    CODE,
+    SUCCESS,
+    DeploymentFrame,
+    IncidentFrame,
+    LeadFrame,
+    ReleaseFrame,
+    RunFrame,
+    Texts,
+    WorkItemFrame,
+    texts,
+)
+from devmaturity.store import tables as t
+from devmaturity.store.db import BATCH, Store
+
+# above this many deployments to attribute, the commit graph is read into memory once instead of level by level
+BULK = 2000
+CHUNK = 500  # shas per IN (...) query
+
+Progress = Callable[[str, int], None]
+
+
+def _quiet(_stage: str, _count: int) -> None:
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class LeadRefresh:
+    """What a refresh did: nothing (already current), extended, rebuilt from an ordinal, or rebuilt whole."""
+
+    action: str
+    from_ordinal: int
+    deployments: int
+    commits: int
+
+
+def rule_key(rules: DeliveryRules) -> str:
+    return hashlib.sha256(rules.deployment_key().encode()).hexdigest()[:32]
+
+
+def _max_run(conn: Connection, table: Any, project_id: int) -> int:
+    value = conn.execute(select(func.max(table.c.run_id)).where(table.c.project_id == project_id)).scalar()
+    return int(value or 0)
+
+
+def _changed_since(conn: Connection, table: Any, project_id: int, run_id: int) -> int | None:
+    """The earliest start time among rows written after `run_id`, if any."""
+    c = table.c
+    value = conn.execute(select(func.min(c.created_at)).where(c.project_id == project_id, c.run_id > run_id)).scalar()
+    return None if value is None else int(value)
+
+
+def refresh_leads(
+    store: Store, project_id: int, rules: DeliveryRules, progress: Progress = _quiet, *, bulk: int = BULK
+) -> LeadRefresh:
+    """Bring the project's lead-time attribution up to date with its evidence and deployment rule."""
+    key = rule_key(rules)
+    uses_runs = bool(rules.pipelines or rules.jobs)
+    with store.transaction() as conn:
+        marks = {
+            "deployments_run": _max_run(conn, t.deployments, project_id),
+            "pipeline_runs_run": _max_run(conn, t.pipeline_runs, project_id),
+            "commits_run": _max_run(conn, t.commits, project_id),
+        }
+        state = conn.execute(select(t.lead_state).where(t.lead_state.c.project_id == project_id)).first()
+        since = _rebuild_point(conn, project_id, state, key, marks, uses_runs)
+        if since is None:
+            return LeadRefresh("current", 0, 0, 0)
+        lt = t.lead_times.c
+        start = 0
+        if since > _FROM_SCRATCH:
+            start = int(
+                conn.execute(select(func.count()).where(lt.project_id == project_id, lt.created_at < since)).scalar()
+                or 0
+            )
+        removed = conn.execute(t.lead_times.delete().where(lt.project_id == project_id, lt.ordinal >= start)).rowcount
+        sc = t.shipped_commits.c
+        conn.execute(t.shipped_commits.delete().where(sc.project_id == project_id, sc.ordinal >= start))
+        ok = _successful(conn, project_id, rules, since if start else None)
+        progress("attribute", len(ok))
+        shipped = _attribute(conn, project_id, ok, start, progress, bulk)
+        row = {"project_id": project_id, "rule_key": key, "updated_at": int(time.time()), **marks}
+        conn.execute(t.lead_state.delete().where(t.lead_state.c.project_id == project_id))
+        conn.execute(t.lead_state.insert(), [row])
+    action = "built" if since == _FROM_SCRATCH else ("rebuilt" if removed else "extended")
+    return LeadRefresh(action, start, len(ok), shipped)
+
+
+_FROM_SCRATCH = -(2**62)
+
+
+def _rebuild_point(
+    conn: Connection, project_id: int, state: Any, key: str, marks: Mapping[str, int], uses_runs: bool
+) -> int | None:
+    """From which start time the attribution must be redone (None: it is current)."""
+    if state is None or state.rule_key != key:
+        return _FROM_SCRATCH
+    points: list[int] = []
+    if marks["deployments_run"] > state.deployments_run:
+        found = _changed_since(conn, t.deployments, project_id, state.deployments_run)
+        if found is not None:
+            points.append(found)
+    if uses_runs and marks["pipeline_runs_run"] > state.pipeline_runs_run:
+        found = _changed_since(conn, t.pipeline_runs, project_id, state.pipeline_runs_run)
+        if found is not None:
+            points.append(found)
+    if marks["commits_run"] > state.commits_run:
+        # new history changes nothing already attributed, unless a walk stopped at a commit the store lacked
+        lt = t.lead_times.c
+        gap = conn.execute(
+            select(func.min(lt.created_at)).where(lt.project_id == project_id, lt.missing.is_(True))
+        ).scalar()
+        if gap is not None:
+            points.append(int(gap))
+    if not points:
+        if marks != {k: getattr(state, k) for k in marks}:
+            _touch(conn, project_id, marks)
+        return None
+    return min(points)
+
+
+def _touch(conn: Connection, project_id: int, marks: Mapping[str, int]) -> None:
+    conn.execute(
+        t.lead_state.update()
+        .where(t.lead_state.c.project_id == project_id)
+        .values(updated_at=int(time.time()), **marks)
+    )
+
+
+def _successful(conn: Connection, project_id: int, rules: DeliveryRules, since: int | None) -> DeploymentFrame:
+    """Successful production deployments (by the rule) starting at or after `since`, in attribution order."""
+    deps = _deployment_frame(conn, project_id, since)
+    runs = _run_frame(conn, project_id, since, with_jobs=bool(rules.jobs)) if rules.pipelines or rules.jobs else None
+    prod = Delivery(deployments=deps, runs=runs, rules=rules).prod
+    keep = prod.status == SUCCESS
+    if since is not None:
+        keep &= prod.created >= since
+    return prod.take(keep)
+
+
+def _attribute(
+    conn: Connection, project_id: int, ok: DeploymentFrame, start: int, progress: Progress, bulk: int
+) -> int:
+    """Walk each deployment's new commits; write lead_times and shipped_commits rows from ordinal `start`."""
+    if not len(ok):
+        return 0
+    lookup, shipped = (_memory if len(ok) > bulk else _queries)(conn, project_id, start)
+    taken: set[str] = set()
+
+    def before(shas: Sequence[str]) -> set[str]:
+        found: set[str] = shipped(shas)
+        return found.union(s for s in shas if s in taken)
+
+    deployed = ok.when
+    lead_rows: list[dict[str, Any]] = []
+    ship_rows: list[dict[str, Any]] = []
+    total = 0
+    for k in range(len(ok)):
+        ordinal = start + k
+        found, missing = ship(str(ok.commits[k]) or None, lookup, before)
+        taken.update(found)
+        total += len(found)
+        leads = np.zeros(0, dtype="<i8")
+        if ordinal > 0 and found:
+            moments = np.fromiter(found.values(), dtype=np.float64, count=len(found))
+            leads = np.maximum(float(deployed[k]) - moments, 0.0).round().astype("<i8")
+        lead_rows.append(
+            {
+                "project_id": project_id,
+                "ordinal": ordinal,
+                "ext_id": str(ok.ids[k]),
+                "created_at": int(ok.created[k]),
+                "deployed_at": int(deployed[k]),
+                "commits": len(found),
+                "missing": missing,
+                "leads": leads.tobytes(),
+            }
+        )
+        ship_rows.extend({"project_id": project_id, "sha": s, "ordinal": ordinal} for s in found)
+        if len(ship_rows) >= 20 * BATCH:
+            conn.execute(t.shipped_commits.insert(), ship_rows)
+            ship_rows = []
+        if len(lead_rows) >= BATCH:
+            conn.execute(t.lead_times.insert(), lead_rows)
+            lead_rows = []
+            progress("attributed", k + 1)
+    if ship_rows:
+        conn.execute(t.shipped_commits.insert(), ship_rows)
+    if lead_rows:
+        conn.execute(t.lead_times.insert(), lead_rows)
+    progress("attributed", len(ok))
+    return total
+
+
+def _memory(conn: Connection, project_id: int, start: int) -> tuple[Lookup, Shipped]:
+    """The whole commit graph in memory (sha, parents, time), read once: for building many deployments."""
+    c = t.commits.c
+    graph: dict[str, tuple[str, int]] = {}
+    query = select(c.sha, c.parents, c.committer_time).where(c.project_id == project_id)
+    rows = conn.execute(query.execution_options(yield_per=50_000))
+    for sha, parents, moment in rows:
+        graph[sha] = (parents, moment)
+    done: set[str] = set()
+    if start:
+        sc = t.shipped_commits.c
+        done = set(conn.scalars(select(sc.sha).where(sc.project_id == project_id, sc.ordinal < start)))
+
+    def lookup(shas: Sequence[str]) -> dict[str, tuple[Sequence[str], float]]:
+        out: dict[str, tuple[Sequence[str], float]] = {}
+        for s in shas:
+            entry = graph.get(s)
+            if entry is not None:
+                out[s] = (entry[0].split(), float(entry[1]))
+        return out
+
+    def shipped(shas: Sequence[str]) -> set[str]:
+        return {s for s in shas if s in done}
+
+    return lookup, shipped
+
+
+def _queries(conn: Connection, project_id: int, start: int) -> tuple[Lookup, Shipped]:
+    """The commit graph asked level by level: for extending with a few new deployments."""
+    c = t.commits.c
+    sc = t.shipped_commits.c
+
+    def lookup(shas: Sequence[str]) -> dict[str, tuple[Sequence[str], float]]:
+        out: dict[str, tuple[Sequence[str], float]] = {}
+        for part in _chunks(shas):
+            query = select(c.sha, c.parents, c.committer_time).where(c.project_id == project_id, c.sha.in_(part))
+            for sha, parents, moment in conn.execute(query):
+                out[sha] = (parents.split(), float(moment))
+        return out
+
+    def shipped(shas: Sequence[str]) -> set[str]:
+        out: set[str] = set()
+        for part in _chunks(shas):
+            query = select(sc.sha).where(sc.project_id == project_id, sc.sha.in_(part), sc.ordinal < start)
+            out.update(conn.scalars(query))
+        return out
+
+    return lookup, shipped
+
+
+def _chunks(items: Sequence[str]) -> Iterable[Sequence[str]]:
+    for i in range(0, len(items), CHUNK):
+        yield items[i : i + CHUNK]
+
+
+# --- frames ---
+
+
+def _texts(values: Iterable[Any]) -> Texts:
+    return texts(values)
+
+
+def _floats(values: Sequence[Any]) -> Any:
+    return np.array(values, dtype=np.float64)
+
+
+def _codes(values: Sequence[str]) -> Any:
+    distinct, inverse = np.unique(np.array(values, dtype=object).astype(str), return_inverse=True)
+    table = np.array([CODE.get(v, CODE[RunStatus.SKIPPED.value]) for v in distinct], dtype=np.int8)
+    return table[inverse.reshape(-1)] if len(values) else np.zeros(0, dtype=np.int8)
+
+
+def _columns(conn: Connection, query: Select[Any], width: int) -> list[Sequence[Any]]:
+    rows = conn.execute(query).all()
+    if not rows:
+        return [() for _ in range(width)]
+    return list(zip(*rows, strict=True))
+
+
+def _deployment_frame(conn: Connection, project_id: int, since: int | None) -> DeploymentFrame:
+    c = t.deployments.c
+    query = select(
+        c.ext_id, c.environment, c.created_at, c.finished_at, c.status, c.rollback, c.incident, c.commit_sha
+    ).where(c.project_id == project_id)
+    if since is not None:
+        query = query.where(c.created_at >= since)
+    ids, envs, created, finished, status, rollback, incident, commits = _columns(
+        conn, query.order_by(c.created_at, c.ext_id), 8
+    )
+    return DeploymentFrame(
+        ids=_texts(ids),
+        environments=_texts(envs),
+        created=_floats(created),
+        finished=_floats(finished),
+        status=_codes(status),
+        rollback=np.array(rollback, dtype=np.bool_),
+        linked=np.array([bool(i) for i in incident], dtype=np.bool_),
+        commits=_texts(commits),
+    )
+
+
+def _run_frame(conn: Connection, project_id: int, since: int | None, *, with_jobs: bool) -> RunFrame:
+    c = t.pipeline_runs.c
+    cols = [c.ext_id, c.pipeline, c.branch, c.status, c.created_at, c.started_at, c.finished_at, c.security_scan]
+    cols += [c.commit_sha] + ([c.jobs] if with_jobs else [])
+    query = select(*cols).where(c.project_id == project_id)
+    if since is not None:
+        query = query.where(c.created_at >= since)
+    columns = _columns(conn, query.order_by(c.created_at, c.ext_id), len(cols))
+    jobs = None
+    if with_jobs:
+        jobs = [
+            tuple(
+                JobRun(
+                    id=j["id"],
+                    name=j["name"],
+                    stage=j["stage"],
+                    status=RunStatus(j["status"]),
+                    started_at=_moment(j["started_at"]),
+                    finished_at=_moment(j["finished_at"]),
+                )
+                for j in json.loads(text)
+            )
+            for text in columns[9]
+        ]
+    return RunFrame(
+        ids=_texts(columns[0]),
+        pipeline=_texts(columns[1]),
+        branch=_texts(columns[2]),
+        status=_codes(columns[3]),
+        created=_floats(columns[4]),
+        started=_floats(columns[5]),
+        finished=_floats(columns[6]),
+        security_scan=np.array(columns[7], dtype=np.bool_),
+        commits=_texts(columns[8]),
+        jobs=jobs,
+    )
+
+
+def _moment(stamp: int | None) -> datetime | None:
+    return datetime.fromtimestamp(stamp, UTC) if stamp is not None else None
+
+
+def _present(conn: Connection, table: Any, project_id: int) -> bool:
+    return conn.execute(select(table.c.ext_id).where(table.c.project_id == project_id).limit(1)).first() is not None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DeliveryFrames:
+    """A project's delivery evidence from a point in time on; a kind never collected is None (unknown)."""
+
+    deployments: DeploymentFrame | None
+    runs: RunFrame | None
+    incidents: IncidentFrame | None
+    work_items: WorkItemFrame | None
+    releases: ReleaseFrame | None
+    leads: LeadFrame
+
+
+def load_frames(store: Store, project_id: int, since: datetime, rules: DeliveryRules) -> DeliveryFrames:
+    """Everything the delivery metrics read for windows starting at or after `since` (records up to
+    CONTEXT before it are included, for a rollback or a red run just before the window)."""
+    lo = int(since.timestamp()) - CONTEXT
+    with store.engine.connect() as conn:
+        deps = _deployment_frame(conn, project_id, lo) if _present(conn, t.deployments, project_id) else None
+        runs = None
+        if _present(conn, t.pipeline_runs, project_id):
+            runs = _run_frame(conn, project_id, lo, with_jobs=bool(rules.jobs))
+        incs = _incident_frame(conn, project_id, lo) if _present(conn, t.incidents, project_id) else None
+        items = _work_item_frame(conn, project_id, lo) if _present(conn, t.work_items, project_id) else None
+        rels = None
+        if _present(conn, t.releases, project_id):
+            c = t.releases.c
+            ids, created = _columns(
+                conn,
+                select(c.ext_id, c.created_at)
+                .where(c.project_id == project_id, c.created_at >= lo)
+                .order_by(c.created_at),
+                2,
+            )
+            rels = ReleaseFrame(ids=_texts(ids), created=_floats(created))
+        leads = _lead_frame(conn, project_id, lo)
+    return DeliveryFrames(deployments=deps, runs=runs, incidents=incs, work_items=items, releases=rels, leads=leads)
+
+
+CONTEXT = 30 * 86400
+
+
+def _incident_frame(conn: Connection, project_id: int, lo: int) -> IncidentFrame:
+    c = t.incidents.c
+    cols = (c.ext_id, c.started_at, c.resolved_at, c.severity, c.deployment, c.auto_recovered)
+    recent = select(*cols).where(c.project_id == project_id, c.started_at >= lo)
+    # an incident that began earlier and was still open when the window started counts for availability
+    open_ = select(*cols).where(
+        c.project_id == project_id, c.started_at < lo, (c.resolved_at.is_(None)) | (c.resolved_at > lo)
+    )
+    rows = sorted([*conn.execute(open_).all(), *conn.execute(recent).all()], key=lambda r: (r[1], r[0]))
+    columns: list[Sequence[Any]] = list(zip(*rows, strict=True)) if rows else [() for _ in cols]
+    return IncidentFrame(
+        ids=_texts(columns[0]),
+        started=_floats(columns[1]),
+        resolved=_floats(columns[2]),
+        severity=_texts(columns[3]),
+        deployment=_texts(columns[4]),
+        auto_recovered=np.array(columns[5], dtype=np.bool_),
+    )
+
+
+def _work_item_frame(conn: Connection, project_id: int, lo: int) -> WorkItemFrame:
+    c = t.work_items.c
+    cols = (c.ext_id, c.type, c.created_at, c.resolved_at, c.released_at, c.environment)
+    base = select(*cols).where(c.project_id == project_id)
+    # a requirement counts when it is released (or resolved): it may have been created long before
+    parts = [
+        base.where(c.created_at >= lo),
+        base.where(c.created_at < lo, c.released_at >= lo),
+        base.where(c.created_at < lo, c.released_at.is_(None), c.resolved_at >= lo),
+    ]
+    rows = sorted((r for q in parts for r in conn.execute(q).all()), key=lambda r: (r[2], r[0]))
+    columns: list[Sequence[Any]] = list(zip(*rows, strict=True)) if rows else [() for _ in cols]
+    return WorkItemFrame(
+        ids=_texts(columns[0]),
+        types=_texts(columns[1]),
+        created=_floats(columns[2]),
+        resolved=_floats(columns[3]),
+        released=_floats(columns[4]),
+        environment=_texts(columns[5]),
+    )
+
+
+def _lead_frame(conn: Connection, project_id: int, lo: int) -> LeadFrame:
+    c = t.lead_times.c
+    query = (
+        select(c.ext_id, c.ordinal, c.deployed_at, c.leads)
+        .where(c.project_id == project_id, c.deployed_at >= lo)
+        .order_by(c.ordinal)
+    )
+    ids, ordinals, deployed, blobs = _columns(conn, query, 4)
+    offsets = np.zeros(len(ids) + 1, dtype=np.int64)
+    # the first ever deployment ships all earlier history but keeps no lead times (it only sets the baseline)
+    sizes = np.array([len(b) // 8 for b in blobs], dtype=np.int64)
+    np.cumsum(sizes, out=offsets[1:])
+    leads = np.frombuffer(b"".join(blobs), dtype="<i8").astype(np.float64)
+    return LeadFrame(
+        ids=_texts(ids),
+        ordinal=np.array(ordinals, dtype=np.int64),
+        deployed=_floats(deployed),
+        offsets=offsets,
+        leads=leads,
+    )

@@ -53,6 +53,13 @@ def _count(value: object) -> int:
     return number
 
 
+def _positive(value: object) -> int:
+    number = _count(value)
+    if number == 0:
+        raise ValueError("must be at least 1")
+    return number
+
+
 @dataclass(frozen=True, slots=True)
 class SettingSpec:
     name: str
@@ -87,6 +94,12 @@ SETTINGS: tuple[SettingSpec, ...] = (
         None,
         "number of manual test cases, the denominator's other half of automated_test_ratio",
     ),
+    SettingSpec(
+        "webhook_max_bytes",
+        _positive,
+        1_048_576,
+        "largest webhook request body `devmaturity serve` accepts, in bytes (1 MiB); larger ones get 413",
+    ),
 )
 REPORT_KINDS = ("junit", "coverage", "sarif")
 RULE_KEYS = (
@@ -103,6 +116,16 @@ TEST_KINDS = ("unit", "integration", "ui", "performance")
 
 
 _BY_NAME = {spec.name: spec for spec in SETTINGS}
+_SECRET_KEYS = ("token", "password", "secret")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class WebhookSpec:
+    """One [[devmaturity.webhooks]] table: the project whose events `devmaturity serve` accepts, and the NAME of
+    the environment variable holding its secret (the secret itself never appears in a file)."""
+
+    project: str
+    secret_env: str
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -122,6 +145,8 @@ class Config:
     test_kinds: dict[str, tuple[str, ...]] = field(default_factory=dict)
     rules: dict[str, tuple[str, ...]] = field(default_factory=dict)
     sources: tuple[dict[str, str], ...] = ()
+    webhook_max_bytes: int = 1_048_576
+    webhooks: tuple[WebhookSpec, ...] = ()
 
 
 def _apply(config: Config, values: Mapping[str, object], origin: str) -> Config:
@@ -186,9 +211,30 @@ def _sources(raw: object, origin: str) -> tuple[dict[str, str], ...]:
             raise ConfigError(f"{where}: `kind` must be one of {', '.join(SOURCE_KINDS)}")
         if any(not isinstance(v, str) for v in entry.values()):
             raise ConfigError(f"{where}: every value must be a string")
-        if any(k in entry for k in ("token", "password", "secret")):
+        if any(k in entry for k in _SECRET_KEYS):
             raise ConfigError(f"{where}: do not put secrets in the file; name the environment variable (token_env)")
         out.append(dict(entry))
+    return tuple(out)
+
+
+def _webhooks(raw: object, origin: str) -> tuple[WebhookSpec, ...]:
+    if not isinstance(raw, list):
+        raise ConfigError(f"{origin} must be an array of tables ([[devmaturity.webhooks]])")
+    out: list[WebhookSpec] = []
+    for index, entry in enumerate(raw):
+        where = f"{origin}[{index}]"
+        if not isinstance(entry, dict):
+            raise ConfigError(f"{where}: a table with `project` and `secret_env` is required")
+        if any(k in entry for k in _SECRET_KEYS):
+            raise ConfigError(f"{where}: do not put secrets in the file; name the environment variable (secret_env)")
+        unknown = sorted(set(entry) - {"project", "secret_env"})
+        if unknown:
+            raise ConfigError(f"{where}: unknown key(s) {', '.join(unknown)}; use project and secret_env")
+        if not all(isinstance(entry.get(k), str) and entry[k].strip() for k in ("project", "secret_env")):
+            raise ConfigError(f"{where}: `project` and `secret_env` must be non-empty strings")
+        if any(spec.project == entry["project"] for spec in out):
+            raise ConfigError(f"{where}: project {entry['project']!r} has a webhook already")
+        out.append(WebhookSpec(project=entry["project"], secret_env=entry["secret_env"].strip()))
     return tuple(out)
 
 
@@ -213,7 +259,7 @@ def load_config(
         section = doc.get("devmaturity", doc)
         if not isinstance(section, dict):
             raise ConfigError(f"{path}: [devmaturity] must be a table")
-        tables = ("thresholds", "reports", "test_kinds", "rules", "sources")
+        tables = ("thresholds", "reports", "test_kinds", "rules", "sources", "webhooks")
         plain = {k: v for k, v in section.items() if k not in tables}
         config = _apply(config, plain, str(path))
         if "thresholds" in section:
@@ -224,6 +270,8 @@ def load_config(
             config = replace(config, rules=_globs(section["rules"], RULE_KEYS, f"{path}: [rules]"))
         if "sources" in section:
             config = replace(config, sources=_sources(section["sources"], f"{path}: [[sources]]"))
+        if "webhooks" in section:
+            config = replace(config, webhooks=_webhooks(section["webhooks"], f"{path}: [[webhooks]]"))
         if "test_kinds" in section:
             config = replace(config, test_kinds=_globs(section["test_kinds"], TEST_KINDS, f"{path}: [test_kinds]"))
     environ = os.environ if env is None else env

@@ -17,7 +17,13 @@ DevmaturityError                 (slug "error", exit 1)
 │   ├── SourceUnreachableError   ("source-unreachable", exit 69): no answer, DNS, TLS, timeouts
 │   └── SourcePayloadError       ("source-payload", exit 69): an answer we cannot read
 ├── StoreError                   ("store", exit 74): the database refused or is unreachable
-└── GateFailed                   ("gate-failed", exit 2): the assessment is below the bar
+├── GateFailed                   ("gate-failed", exit 2): the assessment is below the bar
+└── RequestError                 ("bad-request"): a web request refused; the web layer answers 4xx (exit 1)
+    ├── BadPayloadError          ("bad-payload"): a body that is not the documented JSON
+    ├── UnauthorizedError        ("unauthorized"): missing or wrong webhook credentials
+    ├── NotFoundError            ("not-found"): no webhook for that project, or an unknown kind
+    ├── PayloadTooLargeError     ("payload-too-large"): a body over webhook_max_bytes
+    └── UnsupportedMediaTypeError ("unsupported-media-type"): a Content-Type that is not read
 """
 
 from __future__ import annotations
@@ -127,3 +133,29 @@ class StoreError(DevmaturityError):
 class GateFailed(DevmaturityError):
     slug = "gate-failed"
     exit_code = 2
+
+
+class RequestError(DevmaturityError):
+    """A web request refused; the message never repeats credentials the request presented."""
+
+    slug = "bad-request"
+
+
+class BadPayloadError(RequestError):
+    slug = "bad-payload"
+
+
+class UnauthorizedError(RequestError):
+    slug = "unauthorized"
+
+
+class NotFoundError(RequestError):
+    slug = "not-found"
+
+
+class PayloadTooLargeError(RequestError):
+    slug = "payload-too-large"
+
+
+class UnsupportedMediaTypeError(RequestError):
+    slug = "unsupported-media-type"

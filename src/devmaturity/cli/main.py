@@ -26,7 +26,7 @@ def cli() -> None:
 
 
 def _register() -> None:
-    from devmaturity.cli import answers, assess, delivery, ingest, model, sync
+    from devmaturity.cli import answers, assess, delivery, ingest, model, serve, sync
 
     for command in (
         assess.assess,
@@ -40,6 +40,7 @@ def _register() -> None:
         delivery.trend,
         delivery.deployments,
         sync.sync,
+        serve.serve,
     ):
         cli.add_command(command)
 

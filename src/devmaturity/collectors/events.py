@@ -521,13 +521,17 @@ _FEEDERS: dict[str, Callable[[str, _Sink[Any], int], None]] = {
 }
 
 
+def _parse(text: str, schema: EventSchema[E], source: str, origin: str, fmt: str, max_rows: int) -> EventsRead[E]:
+    sink = _Sink(schema, source, origin)
+    _FEEDERS[fmt](text, sink, max_rows)
+    return sink.finish()
+
+
 def _read(
     path: Path, schema: EventSchema[E], source: str | None, encoding: str, max_bytes: int, max_rows: int
 ) -> EventsRead[E]:
     text = _read_text(path, encoding, max_bytes)
-    sink = _Sink(schema, source or path.name, str(path))
-    _FEEDERS[_format(path, text)](text, sink, max_rows)
-    return sink.finish()
+    return _parse(text, schema, source or path.name, str(path), _format(path, text), max_rows)
 
 
 def read_deployments(
@@ -578,8 +582,40 @@ def read_events(
     """One kind of event file, the kind being a key of SCHEMAS (deployments, incidents, workitems).
 
     Raises ReportError for a file that cannot be used at all; each bad row is a problem in the result."""
+    result: AnyEventsRead = _read(path, _schema(kind), source, encoding, max_bytes, max_rows)
+    return result
+
+
+def _schema(kind: str) -> EventSchema[Any]:
     schema = SCHEMAS.get(kind)
     if schema is None:
         raise ValueError(f"unknown event kind {kind!r}; use one of {', '.join(SCHEMAS)}")
-    result: AnyEventsRead = _read(path, schema, source, encoding, max_bytes, max_rows)
+    return schema
+
+
+def parse_events(
+    text: str | bytes,
+    kind: str,
+    *,
+    source: str | None = None,
+    name: str = "text",
+    fmt: str | None = None,
+    max_rows: int = DEFAULT_MAX_ROWS,
+) -> AnyEventsRead:
+    """Events from text already in memory, e.g. a webhook body, read exactly as a file of the same format.
+
+    `fmt` is csv, json or jsonl; None tells JSON from CSV by the first character, as for a file without a known
+    extension. Bytes are decoded as a file's are: UTF-8 (a BOM is dropped), or UTF-16 after its BOM. `name` is
+    where the problems say they come from, and the default source when `source` is not given. Raises ReportError
+    for text that cannot be used at all."""
+    if fmt is not None and fmt not in _FEEDERS:
+        raise ValueError(f"unknown event format {fmt!r}; use one of {', '.join(_FEEDERS)}")
+    if isinstance(text, bytes):
+        if not text:
+            raise ReportError(f"empty {name} (0 bytes)")
+        text = _decode(text, "utf-8")
+    if not text.strip():
+        raise ReportError(f"no content: the {name} holds only blank lines")
+    chosen = fmt or ("json" if text.lstrip()[:1] in ("[", "{") else "csv")
+    result: AnyEventsRead = _parse(text, _schema(kind), source or name, name, chosen, max_rows)
     return result

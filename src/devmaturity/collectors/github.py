@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
+from datetime import datetime
 
 from devmaturity.collectors.http import Answer, ClientOptions, Credentials, Record, RestClient
 from devmaturity.collectors.payload import Obj, commit_sha, label_names, pull_request, work_type
@@ -51,6 +52,26 @@ FINISHED_STATES = frozenset({"success", "failure", "error"})
 FINAL_STATES = FINISHED_STATES | {"inactive"}
 
 
+def source_name(repo: str) -> str:
+    """The source of a repository's records, shared by the REST sync and the webhook: github:owner/name."""
+    return f"github:{repo}"
+
+
+def deployment_record(source: str, item: Obj, latest: Obj | None, finished: datetime | None) -> Deployment:
+    """A deployment with its latest status (none yet: running), as the REST sync and the deployment_status
+    webhook both see it; `finished` is when it first reached a finished state."""
+    return Deployment(
+        source=source,
+        id=item.ident("id"),
+        environment=item.text("environment"),
+        status=latest.choice("state", DEPLOYMENT_STATES) if latest else RunStatus.RUNNING,
+        created_at=item.time("created_at"),
+        commit=item.opt_text("sha"),
+        finished_at=finished,
+        url=(latest.opt_text("log_url") or latest.opt_text("target_url") or "") if latest else "",
+    )
+
+
 def _status(item: Obj) -> RunStatus:
     if item.text("status") != "completed":
         return RunStatus.RUNNING
@@ -89,7 +110,7 @@ class GitHubSource(StreamSource):
             raise UsageError(f"github: repository {repo!r} is not owner/name")
         self.repo = self._what = repo
         self._headers = HEADERS
-        self.name = f"github:{repo}"
+        self.name = source_name(repo)
         self._base_url = base_url
         self._credentials = Credentials(token_env=token_env)
         self._options = client or ClientOptions()
@@ -181,16 +202,7 @@ class GitHubSource(StreamSource):
         statuses.sort(key=lambda status: (status.time("created_at"), int(status.ident("id"))))
         latest = statuses[-1] if statuses else None
         finished = [status.time("created_at") for status in statuses if status.text("state") in FINISHED_STATES]
-        deployment = Deployment(
-            source=self.name,
-            id=entry.id,
-            environment=item.text("environment"),
-            status=latest.choice("state", DEPLOYMENT_STATES) if latest else RunStatus.RUNNING,
-            created_at=item.time("created_at"),
-            commit=item.opt_text("sha"),
-            finished_at=finished[0] if finished else None,
-            url=(latest.opt_text("log_url") or latest.opt_text("target_url") or "") if latest else "",
-        )
+        deployment = deployment_record(self.name, item, latest, finished[0] if finished else None)
         return deployment, latest is not None and latest.text("state") in FINAL_STATES
 
     def _release(self, api: RestClient, entry: Entry) -> tuple[Record | None, bool]:

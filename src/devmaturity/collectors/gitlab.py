@@ -47,6 +47,11 @@ DEPLOYMENT_STATUS = {
 }
 
 
+def source_name(project: str) -> str:
+    """The source of a project's records, shared by the REST sync and the webhook: gitlab:group/name."""
+    return f"gitlab:{project}"
+
+
 def api_root(base_url: str) -> str:
     """The REST v4 root of a GitLab: "https://gitlab.example.com/gitlab" -> ".../gitlab/api/v4"."""
     base = base_url.rstrip("/")
@@ -83,7 +88,7 @@ class GitLabSource(StreamSource):
         if not str(project).strip("/"):
             raise UsageError("gitlab: the project is empty; give its path (group/name) or its numeric id")
         self.project = self._what = str(project).strip("/")
-        self.name = f"gitlab:{self.project}"
+        self.name = source_name(self.project)
         self._base_url = api_root(base_url)
         self._credentials = Credentials(token_env=token_env, header="PRIVATE-TOKEN", scheme="")
         self._options = client or ClientOptions()

@@ -1,0 +1,1 @@
+"""The web service: a FastAPI app whose endpoints parse requests, call services and translate errors."""

@@ -20,7 +20,8 @@ from devmaturity.model.frames import LeadFrame
 from devmaturity.model.metric import Window
 from devmaturity.store.db import Store
 from devmaturity.store.delivery import save_delivery
-from devmaturity.store.leads import load_frames, refresh_leads
+from devmaturity.store.frames import load_frames
+from devmaturity.store.leads import refresh_leads
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 OK, FAIL = RunStatus.SUCCESS, RunStatus.FAILURE

@@ -12,7 +12,8 @@ from devmaturity.model.delivery import Deployment
 from devmaturity.model.metric import Window
 from devmaturity.store.db import Store
 from devmaturity.store.delivery import load_delivery
-from devmaturity.store.leads import load_frames, refresh_leads
+from devmaturity.store.frames import load_frames
+from devmaturity.store.leads import refresh_leads
 
 _RULE_DEFAULTS = DeliveryRules()
 

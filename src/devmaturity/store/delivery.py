@@ -12,11 +12,11 @@ from typing import Any
 from sqlalchemy import Connection, Table, select
 
 from devmaturity.model.delivery import Deployment, Incident, JobRun, PipelineRun, Release, RunStatus, WorkItem
-from devmaturity.model.stages import STAGE_PATTERNS
+from devmaturity.model.frames import security_scan
 from devmaturity.store import tables as t
 from devmaturity.store.db import BATCH, Store
-
-_SCAN = STAGE_PATTERNS["security_scan"]
+from devmaturity.store.frames import KINDS as PACKED
+from devmaturity.store.frames import PART
 
 DeliveryRecord = PipelineRun | Deployment | Incident | WorkItem | Release
 
@@ -27,11 +27,6 @@ def _ts(moment: datetime | None) -> int | None:
 
 def _dt(stamp: int | None) -> datetime | None:
     return datetime.fromtimestamp(stamp, UTC) if stamp is not None else None
-
-
-def security_scan(jobs: Sequence[JobRun]) -> bool:
-    """A job whose name or stage shows a security scan (SAST, SCA, secrets, images): derived when stored."""
-    return any(_SCAN.search(f"{j.name} {j.stage}") for j in jobs)
 
 
 def run_row(r: PipelineRun) -> dict[str, Any]:
@@ -147,6 +142,8 @@ def save_delivery(
         grouped.setdefault(table, []).append({"project_id": project_id, "run_id": run_id, **row(record)})
     with store.transaction() as conn:
         for table, rows in grouped.items():
+            if table.name in PACKED:
+                _note_moves(store, conn, table, project_id, rows)
             _upsert(store, conn, table, rows)
         if cursor is not None:
             _upsert(
@@ -156,6 +153,25 @@ def save_delivery(
                 [{"project_id": project_id, "source": cursor[0], "cursor": cursor[1], "updated_at": int(time.time())}],
             )
     return sum(len(rows) for rows in grouped.values())
+
+
+def _note_moves(store: Store, conn: Connection, table: Table, project_id: int, rows: list[dict[str, Any]]) -> None:
+    """A record whose start time changes leaves its packed part: note that part for repacking (store/frames.py)."""
+    c = table.c
+    new = {(r["source"], r["ext_id"]): r["created_at"] for r in rows}
+    left: set[int] = set()
+    ids = sorted({r["ext_id"] for r in rows})
+    for start in range(0, len(ids), BATCH):
+        query = select(c.source, c.ext_id, c.created_at).where(
+            c.project_id == project_id, c.ext_id.in_(ids[start : start + BATCH])
+        )
+        for source, ext_id, created in conn.execute(query):
+            moved = new.get((source, ext_id))
+            if moved is not None and moved // PART != created // PART:
+                left.add(created // PART)
+    if left:
+        insert = store.insert_statement(t.frame_dirty).on_conflict_do_nothing()
+        conn.execute(insert, [{"project_id": project_id, "kind": table.name, "part": part} for part in left])
 
 
 def _upsert(store: Store, conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:

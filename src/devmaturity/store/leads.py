@@ -1,4 +1,4 @@
-"""Lead-time attribution kept in the store, and delivery evidence loaded as frames.
+"""Lead-time attribution kept in the store.
 
 Which successful production deployment first shipped each commit depends on the whole history, so it is
 worked out when evidence arrives, not when a metric is asked for: `refresh_leads` extends it with the new
@@ -10,32 +10,19 @@ refresh leaves the previous attribution whole. `load_frames` then reads a window
 from __future__ import annotations
 
 import hashlib
-import json
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Connection, Select, func, select
+from sqlalchemy import Connection, func, select
 
 from devmaturity.metrics.delivery import Delivery, DeliveryRules, Lookup, Shipped, ship
-from devmaturity.model.delivery import JobRun, RunStatus
-from devmaturity.model.frames import (
-    CODE,
-    SUCCESS,
-    DeploymentFrame,
-    IncidentFrame,
-    LeadFrame,
-    ReleaseFrame,
-    RunFrame,
-    Texts,
-    WorkItemFrame,
-    texts,
-)
+from devmaturity.model.frames import SUCCESS, DeploymentFrame
 from devmaturity.store import tables as t
 from devmaturity.store.db import BATCH, Store
+from devmaturity.store.frames import PART, deployment_rows, rebuild_parts, run_rows
 
 # above this many deployments to attribute, the commit graph is read into memory once instead of level by level
 BULK = 2000
@@ -103,6 +90,7 @@ def refresh_leads(
         ok = _successful(conn, project_id, rules, since if start else None)
         progress("attribute", len(ok))
         shipped = _attribute(conn, project_id, ok, start, progress, bulk)
+        _repack(conn, project_id, None if since == _FROM_SCRATCH else since)
         row = {"project_id": project_id, "rule_key": key, "updated_at": int(time.time()), **marks}
         conn.execute(t.lead_state.delete().where(t.lead_state.c.project_id == project_id))
         conn.execute(t.lead_state.insert(), [row])
@@ -153,8 +141,8 @@ def _touch(conn: Connection, project_id: int, marks: Mapping[str, int]) -> None:
 
 def _successful(conn: Connection, project_id: int, rules: DeliveryRules, since: int | None) -> DeploymentFrame:
     """Successful production deployments (by the rule) starting at or after `since`, in attribution order."""
-    deps = _deployment_frame(conn, project_id, since)
-    runs = _run_frame(conn, project_id, since, with_jobs=bool(rules.jobs)) if rules.pipelines or rules.jobs else None
+    deps = deployment_rows(conn, project_id, since)
+    runs = run_rows(conn, project_id, since, with_jobs=bool(rules.jobs)) if rules.pipelines or rules.jobs else None
     prod = Delivery(deployments=deps, runs=runs, rules=rules).prod
     keep = prod.status == SUCCESS
     if since is not None:
@@ -271,198 +259,12 @@ def _chunks(items: Sequence[str]) -> Iterable[Sequence[str]]:
         yield items[i : i + CHUNK]
 
 
-# --- frames ---
-
-
-def _texts(values: Iterable[Any]) -> Texts:
-    return texts(values)
-
-
-def _floats(values: Sequence[Any]) -> Any:
-    return np.array(values, dtype=np.float64)
-
-
-def _codes(values: Sequence[str]) -> Any:
-    distinct, inverse = np.unique(np.array(values, dtype=object).astype(str), return_inverse=True)
-    table = np.array([CODE.get(v, CODE[RunStatus.SKIPPED.value]) for v in distinct], dtype=np.int8)
-    return table[inverse.reshape(-1)] if len(values) else np.zeros(0, dtype=np.int8)
-
-
-def _columns(conn: Connection, query: Select[Any], width: int) -> list[Sequence[Any]]:
-    rows = conn.execute(query).all()
-    if not rows:
-        return [() for _ in range(width)]
-    return list(zip(*rows, strict=True))
-
-
-def _deployment_frame(conn: Connection, project_id: int, since: int | None) -> DeploymentFrame:
-    c = t.deployments.c
-    query = select(
-        c.ext_id, c.environment, c.created_at, c.finished_at, c.status, c.rollback, c.incident, c.commit_sha
-    ).where(c.project_id == project_id)
+def _repack(conn: Connection, project_id: int, since: int | None) -> None:
+    """Pack the lead-time parts from `since` on (all of them after a build from scratch) again."""
+    fp, lt = t.frame_parts.c, t.lead_times.c
+    old = select(fp.part).where(fp.project_id == project_id, fp.kind == "leads")
+    new = select(func.distinct(lt.deployed_at // PART)).where(lt.project_id == project_id)
     if since is not None:
-        query = query.where(c.created_at >= since)
-    ids, envs, created, finished, status, rollback, incident, commits = _columns(
-        conn, query.order_by(c.created_at, c.ext_id), 8
-    )
-    return DeploymentFrame(
-        ids=_texts(ids),
-        environments=_texts(envs),
-        created=_floats(created),
-        finished=_floats(finished),
-        status=_codes(status),
-        rollback=np.array(rollback, dtype=np.bool_),
-        linked=np.array([bool(i) for i in incident], dtype=np.bool_),
-        commits=_texts(commits),
-    )
-
-
-def _run_frame(conn: Connection, project_id: int, since: int | None, *, with_jobs: bool) -> RunFrame:
-    c = t.pipeline_runs.c
-    cols = [c.ext_id, c.pipeline, c.branch, c.status, c.created_at, c.started_at, c.finished_at, c.security_scan]
-    cols += [c.commit_sha] + ([c.jobs] if with_jobs else [])
-    query = select(*cols).where(c.project_id == project_id)
-    if since is not None:
-        query = query.where(c.created_at >= since)
-    columns = _columns(conn, query.order_by(c.created_at, c.ext_id), len(cols))
-    jobs = None
-    if with_jobs:
-        jobs = [
-            tuple(
-                JobRun(
-                    id=j["id"],
-                    name=j["name"],
-                    stage=j["stage"],
-                    status=RunStatus(j["status"]),
-                    started_at=_moment(j["started_at"]),
-                    finished_at=_moment(j["finished_at"]),
-                )
-                for j in json.loads(text)
-            )
-            for text in columns[9]
-        ]
-    return RunFrame(
-        ids=_texts(columns[0]),
-        pipeline=_texts(columns[1]),
-        branch=_texts(columns[2]),
-        status=_codes(columns[3]),
-        created=_floats(columns[4]),
-        started=_floats(columns[5]),
-        finished=_floats(columns[6]),
-        security_scan=np.array(columns[7], dtype=np.bool_),
-        commits=_texts(columns[8]),
-        jobs=jobs,
-    )
-
-
-def _moment(stamp: int | None) -> datetime | None:
-    return datetime.fromtimestamp(stamp, UTC) if stamp is not None else None
-
-
-def _present(conn: Connection, table: Any, project_id: int) -> bool:
-    return conn.execute(select(table.c.ext_id).where(table.c.project_id == project_id).limit(1)).first() is not None
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class DeliveryFrames:
-    """A project's delivery evidence from a point in time on; a kind never collected is None (unknown)."""
-
-    deployments: DeploymentFrame | None
-    runs: RunFrame | None
-    incidents: IncidentFrame | None
-    work_items: WorkItemFrame | None
-    releases: ReleaseFrame | None
-    leads: LeadFrame
-
-
-def load_frames(store: Store, project_id: int, since: datetime, rules: DeliveryRules) -> DeliveryFrames:
-    """Everything the delivery metrics read for windows starting at or after `since` (records up to
-    CONTEXT before it are included, for a rollback or a red run just before the window)."""
-    lo = int(since.timestamp()) - CONTEXT
-    with store.engine.connect() as conn:
-        deps = _deployment_frame(conn, project_id, lo) if _present(conn, t.deployments, project_id) else None
-        runs = None
-        if _present(conn, t.pipeline_runs, project_id):
-            runs = _run_frame(conn, project_id, lo, with_jobs=bool(rules.jobs))
-        incs = _incident_frame(conn, project_id, lo) if _present(conn, t.incidents, project_id) else None
-        items = _work_item_frame(conn, project_id, lo) if _present(conn, t.work_items, project_id) else None
-        rels = None
-        if _present(conn, t.releases, project_id):
-            c = t.releases.c
-            ids, created = _columns(
-                conn,
-                select(c.ext_id, c.created_at)
-                .where(c.project_id == project_id, c.created_at >= lo)
-                .order_by(c.created_at),
-                2,
-            )
-            rels = ReleaseFrame(ids=_texts(ids), created=_floats(created))
-        leads = _lead_frame(conn, project_id, lo)
-    return DeliveryFrames(deployments=deps, runs=runs, incidents=incs, work_items=items, releases=rels, leads=leads)
-
-
-CONTEXT = 30 * 86400
-
-
-def _incident_frame(conn: Connection, project_id: int, lo: int) -> IncidentFrame:
-    c = t.incidents.c
-    cols = (c.ext_id, c.started_at, c.resolved_at, c.severity, c.deployment, c.auto_recovered)
-    recent = select(*cols).where(c.project_id == project_id, c.started_at >= lo)
-    # an incident that began earlier and was still open when the window started counts for availability
-    open_ = select(*cols).where(
-        c.project_id == project_id, c.started_at < lo, (c.resolved_at.is_(None)) | (c.resolved_at > lo)
-    )
-    rows = sorted([*conn.execute(open_).all(), *conn.execute(recent).all()], key=lambda r: (r[1], r[0]))
-    columns: list[Sequence[Any]] = list(zip(*rows, strict=True)) if rows else [() for _ in cols]
-    return IncidentFrame(
-        ids=_texts(columns[0]),
-        started=_floats(columns[1]),
-        resolved=_floats(columns[2]),
-        severity=_texts(columns[3]),
-        deployment=_texts(columns[4]),
-        auto_recovered=np.array(columns[5], dtype=np.bool_),
-    )
-
-
-def _work_item_frame(conn: Connection, project_id: int, lo: int) -> WorkItemFrame:
-    c = t.work_items.c
-    cols = (c.ext_id, c.type, c.created_at, c.resolved_at, c.released_at, c.environment)
-    base = select(*cols).where(c.project_id == project_id)
-    # a requirement counts when it is released (or resolved): it may have been created long before
-    parts = [
-        base.where(c.created_at >= lo),
-        base.where(c.created_at < lo, c.released_at >= lo),
-        base.where(c.created_at < lo, c.released_at.is_(None), c.resolved_at >= lo),
-    ]
-    rows = sorted((r for q in parts for r in conn.execute(q).all()), key=lambda r: (r[2], r[0]))
-    columns: list[Sequence[Any]] = list(zip(*rows, strict=True)) if rows else [() for _ in cols]
-    return WorkItemFrame(
-        ids=_texts(columns[0]),
-        types=_texts(columns[1]),
-        created=_floats(columns[2]),
-        resolved=_floats(columns[3]),
-        released=_floats(columns[4]),
-        environment=_texts(columns[5]),
-    )
-
-
-def _lead_frame(conn: Connection, project_id: int, lo: int) -> LeadFrame:
-    c = t.lead_times.c
-    query = (
-        select(c.ext_id, c.ordinal, c.deployed_at, c.leads)
-        .where(c.project_id == project_id, c.deployed_at >= lo)
-        .order_by(c.ordinal)
-    )
-    ids, ordinals, deployed, blobs = _columns(conn, query, 4)
-    offsets = np.zeros(len(ids) + 1, dtype=np.int64)
-    # the first ever deployment ships all earlier history but keeps no lead times (it only sets the baseline)
-    sizes = np.array([len(b) // 8 for b in blobs], dtype=np.int64)
-    np.cumsum(sizes, out=offsets[1:])
-    leads = np.frombuffer(b"".join(blobs), dtype="<i8").astype(np.float64)
-    return LeadFrame(
-        ids=_texts(ids),
-        ordinal=np.array(ordinals, dtype=np.int64),
-        deployed=_floats(deployed),
-        offsets=offsets,
-        leads=leads,
-    )
+        old = old.where(fp.part >= since // PART)
+        new = new.where(lt.deployed_at >= since)
+    rebuild_parts(conn, project_id, "leads", {*conn.scalars(old), *(int(p) for p in conn.scalars(new))})

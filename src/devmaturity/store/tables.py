@@ -329,3 +329,33 @@ shipped_commits = Table(
     comment="Which successful production deployment first shipped each commit",
 )
 Index("ix_shipped_ordinal", shipped_commits.c.project_id, shipped_commits.c.ordinal)
+
+# --- derived: delivery evidence packed as columns per 30-day part (store/frames.py) ---
+
+frame_parts = Table(
+    "frame_parts",
+    metadata,
+    Column("project_id", Integer, ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True),
+    Column("kind", String(20), primary_key=True, comment="deployments | pipeline_runs | leads"),
+    Column("part", Integer, primary_key=True, comment="start time // 30 days"),
+    Column("rows", Integer, nullable=False),
+    Column("data", LargeBinary, nullable=False, comment="the part's frame as .npz (no pickles)"),
+    comment="Delivery evidence packed as columns, one blob per project, kind and 30-day part",
+)
+frame_state = Table(
+    "frame_state",
+    metadata,
+    Column("project_id", Integer, ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True),
+    Column("kind", String(20), primary_key=True),
+    Column("run_mark", Integer, nullable=False, comment="newest run that wrote a row of the kind, when packed"),
+    Column("updated_at", BigInteger, nullable=False),
+    comment="How far the packed parts of a kind are up to date",
+)
+frame_dirty = Table(
+    "frame_dirty",
+    metadata,
+    Column("project_id", Integer, ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True),
+    Column("kind", String(20), primary_key=True),
+    Column("part", Integer, primary_key=True),
+    comment="Parts a record left when its start time changed: repacked at the next read",
+)

@@ -1,0 +1,422 @@
+"""Delivery evidence loaded as frames (model/frames.py), through a columnar cache of 30-day parts.
+
+Rows stay the truth. Deployments, pipeline runs and lead times are also kept as packed columns, one blob per
+project, kind and 30-day part of their time axis, so a window's worth of a million-deployment history is a few
+blobs instead of a few hundred thousand rows. A part is rebuilt from its rows when any of them was written by
+a newer run than the part (and, for a record whose start time moved to another part, the part it left:
+save_delivery notes it in frame_dirty). Incidents, work items and releases are read from rows: they are few.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, fields
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+import numpy as np
+from sqlalchemy import Connection, func, select
+
+from devmaturity.metrics.delivery import DeliveryRules
+from devmaturity.model.delivery import JobRun, RunStatus
+from devmaturity.model.frames import (
+    CODE,
+    DeploymentFrame,
+    IncidentFrame,
+    LeadFrame,
+    ReleaseFrame,
+    RunFrame,
+    WorkItemFrame,
+    texts,
+)
+from devmaturity.store import tables as t
+from devmaturity.store.db import Store
+
+PART = 30 * 86400  # seconds of one cached part
+CONTEXT = 7 * 86400  # records this long before a window are read too: a rollback or a red run just before it
+_SEP = "\x00"
+
+F = TypeVar("F")
+
+
+# --- rows ---
+
+
+def _floats(values: Sequence[Any]) -> Any:
+    return np.array(values, dtype=np.float64)
+
+
+def _codes(values: Sequence[str]) -> Any:
+    if not len(values):
+        return np.zeros(0, dtype=np.int8)
+    distinct, inverse = np.unique(np.array(values, dtype=object).astype(str), return_inverse=True)
+    table = np.array([CODE.get(v, CODE[RunStatus.SKIPPED.value]) for v in distinct], dtype=np.int8)
+    return table[inverse.reshape(-1)]
+
+
+def _columns(conn: Connection, query: Any, width: int) -> list[Sequence[Any]]:
+    rows = conn.execute(query).all()
+    if not rows:
+        return [() for _ in range(width)]
+    return list(zip(*rows, strict=True))
+
+
+def _span(query: Any, column: Any, lo: int | None, hi: int | None) -> Any:
+    if lo is not None:
+        query = query.where(column >= lo)
+    if hi is not None:
+        query = query.where(column < hi)
+    return query
+
+
+def deployment_rows(conn: Connection, project_id: int, lo: int | None, hi: int | None = None) -> DeploymentFrame:
+    c = t.deployments.c
+    query = select(
+        c.ext_id, c.environment, c.created_at, c.finished_at, c.status, c.rollback, c.incident, c.commit_sha
+    ).where(c.project_id == project_id)
+    query = _span(query, c.created_at, lo, hi).order_by(c.created_at, c.ext_id)
+    ids, envs, created, finished, status, rollback, incident, commits = _columns(conn, query, 8)
+    return DeploymentFrame(
+        ids=texts(ids),
+        environments=texts(envs),
+        created=_floats(created),
+        finished=_floats(finished),
+        status=_codes(status),
+        rollback=np.array(rollback, dtype=np.bool_),
+        linked=np.array([bool(i) for i in incident], dtype=np.bool_),
+        commits=texts(commits),
+    )
+
+
+def run_rows(
+    conn: Connection, project_id: int, lo: int | None, hi: int | None = None, *, with_jobs: bool = False
+) -> RunFrame:
+    c = t.pipeline_runs.c
+    cols = [c.ext_id, c.pipeline, c.branch, c.status, c.created_at, c.started_at, c.finished_at, c.security_scan]
+    cols += [c.commit_sha] + ([c.jobs] if with_jobs else [])
+    query = _span(select(*cols).where(c.project_id == project_id), c.created_at, lo, hi)
+    columns = _columns(conn, query.order_by(c.created_at, c.ext_id), len(cols))
+    return RunFrame(
+        ids=texts(columns[0]),
+        pipeline=texts(columns[1]),
+        branch=texts(columns[2]),
+        status=_codes(columns[3]),
+        created=_floats(columns[4]),
+        started=_floats(columns[5]),
+        finished=_floats(columns[6]),
+        security_scan=np.array(columns[7], dtype=np.bool_),
+        commits=texts(columns[8]),
+        jobs=[_jobs(text) for text in columns[9]] if with_jobs else None,
+    )
+
+
+def _jobs(text: str) -> tuple[JobRun, ...]:
+    return tuple(
+        JobRun(
+            id=j["id"],
+            name=j["name"],
+            stage=j["stage"],
+            status=RunStatus(j["status"]),
+            started_at=_moment(j["started_at"]),
+            finished_at=_moment(j["finished_at"]),
+        )
+        for j in json.loads(text)
+    )
+
+
+def _moment(stamp: int | None) -> datetime | None:
+    return datetime.fromtimestamp(stamp, UTC) if stamp is not None else None
+
+
+def lead_rows(conn: Connection, project_id: int, lo: int | None, hi: int | None = None) -> LeadFrame:
+    c = t.lead_times.c
+    query = select(c.ext_id, c.ordinal, c.deployed_at, c.leads).where(c.project_id == project_id)
+    ids, ordinals, deployed, blobs = _columns(conn, _span(query, c.deployed_at, lo, hi).order_by(c.ordinal), 4)
+    offsets = np.zeros(len(ids) + 1, dtype=np.int64)
+    # the first ever deployment ships all earlier history but keeps no lead times (it only sets the baseline)
+    np.cumsum(np.array([len(b) // 8 for b in blobs], dtype=np.int64), out=offsets[1:])
+    return LeadFrame(
+        ids=texts(ids),
+        ordinal=np.array(ordinals, dtype=np.int64),
+        deployed=_floats(deployed),
+        offsets=offsets,
+        leads=np.frombuffer(b"".join(blobs), dtype="<i8").astype(np.float64),
+    )
+
+
+def _incident_rows(conn: Connection, project_id: int, lo: int) -> IncidentFrame:
+    c = t.incidents.c
+    cols = (c.ext_id, c.started_at, c.resolved_at, c.severity, c.deployment, c.auto_recovered)
+    recent = select(*cols).where(c.project_id == project_id, c.started_at >= lo)
+    # an incident that began earlier and was still open at `lo` counts for availability
+    open_ = select(*cols).where(
+        c.project_id == project_id, c.started_at < lo, (c.resolved_at.is_(None)) | (c.resolved_at > lo)
+    )
+    rows = sorted([*conn.execute(open_).all(), *conn.execute(recent).all()], key=lambda r: (r[1], r[0]))
+    columns: list[Sequence[Any]] = list(zip(*rows, strict=True)) if rows else [() for _ in cols]
+    return IncidentFrame(
+        ids=texts(columns[0]),
+        started=_floats(columns[1]),
+        resolved=_floats(columns[2]),
+        severity=texts(columns[3]),
+        deployment=texts(columns[4]),
+        auto_recovered=np.array(columns[5], dtype=np.bool_),
+    )
+
+
+def _work_item_rows(conn: Connection, project_id: int, lo: int) -> WorkItemFrame:
+    c = t.work_items.c
+    cols = (c.ext_id, c.type, c.created_at, c.resolved_at, c.released_at, c.environment)
+    base = select(*cols).where(c.project_id == project_id)
+    # a requirement counts when it is released (or resolved): it may have been created long before
+    parts = [
+        base.where(c.created_at >= lo),
+        base.where(c.created_at < lo, c.released_at >= lo),
+        base.where(c.created_at < lo, c.released_at.is_(None), c.resolved_at >= lo),
+    ]
+    rows = sorted((r for q in parts for r in conn.execute(q).all()), key=lambda r: (r[2], r[0]))
+    columns: list[Sequence[Any]] = list(zip(*rows, strict=True)) if rows else [() for _ in cols]
+    return WorkItemFrame(
+        ids=texts(columns[0]),
+        types=texts(columns[1]),
+        created=_floats(columns[2]),
+        resolved=_floats(columns[3]),
+        released=_floats(columns[4]),
+        environment=texts(columns[5]),
+    )
+
+
+def _release_rows(conn: Connection, project_id: int, lo: int) -> ReleaseFrame:
+    c = t.releases.c
+    query = select(c.ext_id, c.created_at).where(c.project_id == project_id, c.created_at >= lo)
+    ids, created = _columns(conn, query.order_by(c.created_at, c.ext_id), 2)
+    return ReleaseFrame(ids=texts(ids), created=_floats(created))
+
+
+# --- packed parts ---
+
+
+def pack(frame: Any) -> bytes:
+    """A frame's arrays in one .npz blob (no pickles): text columns as NUL-joined UTF-8."""
+    arrays: dict[str, Any] = {}
+    size = 0
+    for f in fields(frame):
+        value = getattr(frame, f.name)
+        if value is None or not isinstance(value, np.ndarray):
+            continue
+        size = len(value) if f.name == "ids" else size
+        if value.dtype == object:
+            joined = _SEP.join(str(v).replace(_SEP, "\ufffd") for v in value.tolist())
+            arrays[f"s_{f.name}"] = np.frombuffer(joined.encode(), dtype=np.uint8)
+        else:
+            arrays[f.name] = value
+    arrays["n"] = np.array([size], dtype=np.int64)
+    buffer = io.BytesIO()
+    np.savez(buffer, **arrays)
+    return buffer.getvalue()
+
+
+def unpack(kind: Callable[..., F], data: bytes) -> F:
+    with np.load(io.BytesIO(data), allow_pickle=False) as z:
+        size = int(z["n"][0])
+        values: dict[str, Any] = {}
+        for name in z.files:
+            if name == "n":
+                continue
+            if name.startswith("s_"):
+                text = z[name].tobytes().decode()
+                values[name[2:]] = texts(text.split(_SEP) if size else [])
+            else:
+                values[name] = z[name]
+    return kind(**values)
+
+
+def concat(kind: Callable[..., F], frames: Sequence[Any], empty: F) -> F:
+    if not frames:
+        return empty
+    if len(frames) == 1:
+        return frames[0]  # type: ignore[no-any-return]
+    values: dict[str, Any] = {}
+    for f in fields(frames[0]):
+        first = getattr(frames[0], f.name)
+        if first is None or not isinstance(first, np.ndarray):
+            continue
+        values[f.name] = np.concatenate([getattr(x, f.name) for x in frames])
+    return kind(**values)
+
+
+def concat_leads(frames: Sequence[LeadFrame]) -> LeadFrame:
+    if len(frames) == 1:
+        return frames[0]
+    if not frames:
+        return lead_rows_empty()
+    sizes = np.concatenate([np.diff(f.offsets) for f in frames])
+    offsets = np.zeros(len(sizes) + 1, dtype=np.int64)
+    np.cumsum(sizes, out=offsets[1:])
+    return LeadFrame(
+        ids=np.concatenate([f.ids for f in frames]),
+        ordinal=np.concatenate([f.ordinal for f in frames]),
+        deployed=np.concatenate([f.deployed for f in frames]),
+        offsets=offsets,
+        leads=np.concatenate([f.leads for f in frames]),
+    )
+
+
+def lead_rows_empty() -> LeadFrame:
+    return LeadFrame(
+        ids=texts([]),
+        ordinal=np.zeros(0, dtype=np.int64),
+        deployed=np.zeros(0),
+        offsets=np.zeros(1, dtype=np.int64),
+        leads=np.zeros(0),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _Kind:
+    table: Any
+    time: str
+    rows: Callable[[Connection, int, int | None, int | None], Any]
+
+
+KINDS: dict[str, _Kind] = {
+    "deployments": _Kind(t.deployments, "created_at", deployment_rows),
+    "pipeline_runs": _Kind(t.pipeline_runs, "created_at", run_rows),
+}
+
+
+def _mark(conn: Connection, table: Any, project_id: int) -> int:
+    return int(conn.execute(select(func.max(table.c.run_id)).where(table.c.project_id == project_id)).scalar() or 0)
+
+
+def rebuild_parts(conn: Connection, project_id: int, kind: str, parts: Iterable[int]) -> int:
+    """Pack the given parts of a kind again from their rows (lead times come from lead_times)."""
+    fp = t.frame_parts.c
+    count = 0
+    for part in sorted(set(parts)):
+        lo, hi = part * PART, (part + 1) * PART
+        frame = lead_rows(conn, project_id, lo, hi) if kind == "leads" else KINDS[kind].rows(conn, project_id, lo, hi)
+        conn.execute(t.frame_parts.delete().where(fp.project_id == project_id, fp.kind == kind, fp.part == part))
+        if len(frame):
+            conn.execute(
+                t.frame_parts.insert(),
+                [{"project_id": project_id, "kind": kind, "part": part, "rows": len(frame), "data": pack(frame)}],
+            )
+        count += 1
+    return count
+
+
+def refresh_parts(store: Store, project_id: int) -> int:
+    """Repack the parts that rows written since they were packed touched; returns how many were repacked."""
+    fs, fd = t.frame_state.c, t.frame_dirty.c
+    done = 0
+    with store.transaction() as conn:
+        for kind, spec in KINDS.items():
+            mark = _mark(conn, spec.table, project_id)
+            state = conn.execute(select(fs.run_mark).where(fs.project_id == project_id, fs.kind == kind)).scalar()
+            dirty = set(conn.scalars(select(fd.part).where(fd.project_id == project_id, fd.kind == kind)))
+            if state is not None and mark <= state and not dirty:
+                continue
+            c = spec.table.c
+            changed = select(func.distinct(c[spec.time] // PART)).where(c.project_id == project_id)
+            if state is not None:
+                changed = changed.where(c.run_id > state)
+            else:  # never packed: any stale parts go too
+                dirty |= set(
+                    conn.scalars(
+                        select(t.frame_parts.c.part).where(
+                            t.frame_parts.c.project_id == project_id, t.frame_parts.c.kind == kind
+                        )
+                    )
+                )
+            dirty |= {int(p) for p in conn.scalars(changed)}
+            done += rebuild_parts(conn, project_id, kind, dirty)
+            conn.execute(t.frame_dirty.delete().where(fd.project_id == project_id, fd.kind == kind))
+            conn.execute(t.frame_state.delete().where(fs.project_id == project_id, fs.kind == kind))
+            conn.execute(
+                t.frame_state.insert(),
+                [{"project_id": project_id, "kind": kind, "run_mark": mark, "updated_at": int(time.time())}],
+            )
+    return done
+
+
+def _packed(conn: Connection, project_id: int, kind: str, lo: int) -> list[bytes]:
+    fp = t.frame_parts.c
+    query = select(fp.data).where(fp.project_id == project_id, fp.kind == kind, fp.part >= lo // PART).order_by(fp.part)
+    return list(conn.scalars(query))
+
+
+def _trim(frame: Any, moments: Any, lo: int) -> Any:
+    """Drop what lies before `lo` in the first part."""
+    keep = moments >= lo
+    if keep.all():
+        return frame
+    values = {f.name: getattr(frame, f.name) for f in fields(frame)}
+    return type(frame)(**{k: (v[keep] if isinstance(v, np.ndarray) else v) for k, v in values.items()})
+
+
+def _present(conn: Connection, table: Any, project_id: int) -> bool:
+    return conn.execute(select(table.c.ext_id).where(table.c.project_id == project_id).limit(1)).first() is not None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DeliveryFrames:
+    """A project's delivery evidence from a point in time on; a kind never collected is None (unknown)."""
+
+    deployments: DeploymentFrame | None
+    runs: RunFrame | None
+    incidents: IncidentFrame | None
+    work_items: WorkItemFrame | None
+    releases: ReleaseFrame | None
+    leads: LeadFrame
+
+
+def load_frames(store: Store, project_id: int, since: datetime, rules: DeliveryRules) -> DeliveryFrames:
+    """Everything the delivery metrics read for windows starting at or after `since` (and CONTEXT before it).
+    Repacks stale parts first; with a jobs rule, runs come from rows (their jobs are not packed)."""
+    refresh_parts(store, project_id)
+    lo = int(since.timestamp()) - CONTEXT
+    with store.engine.connect() as conn:
+        deps = None
+        if _present(conn, t.deployments, project_id):
+            blobs = [unpack(DeploymentFrame, b) for b in _packed(conn, project_id, "deployments", lo)]
+            deps = concat(DeploymentFrame, blobs, DeploymentFrame.of([]))
+            deps = _trim(deps, deps.created, lo)
+        runs = None
+        if _present(conn, t.pipeline_runs, project_id):
+            if rules.jobs:
+                runs = run_rows(conn, project_id, lo, with_jobs=True)
+            else:
+                packed = [unpack(RunFrame, b) for b in _packed(conn, project_id, "pipeline_runs", lo)]
+                runs = concat(RunFrame, packed, RunFrame.of([]))
+                runs = _trim(runs, runs.created, lo)
+        incs = _incident_rows(conn, project_id, lo) if _present(conn, t.incidents, project_id) else None
+        items = _work_item_rows(conn, project_id, lo) if _present(conn, t.work_items, project_id) else None
+        rels = _release_rows(conn, project_id, lo) if _present(conn, t.releases, project_id) else None
+        leads = concat_leads([_unpack_leads(b) for b in _packed(conn, project_id, "leads", lo)])
+    return DeliveryFrames(
+        deployments=deps, runs=runs, incidents=incs, work_items=items, releases=rels, leads=_trim_leads(leads, lo)
+    )
+
+
+def _unpack_leads(data: bytes) -> LeadFrame:
+    return unpack(LeadFrame, data)
+
+
+def _trim_leads(frame: LeadFrame, lo: int) -> LeadFrame:
+    keep = frame.deployed >= lo
+    if keep.all():
+        return frame
+    sizes = np.diff(frame.offsets)
+    offsets = np.zeros(int(keep.sum()) + 1, dtype=np.int64)
+    np.cumsum(sizes[keep], out=offsets[1:])
+    return LeadFrame(
+        ids=frame.ids[keep],
+        ordinal=frame.ordinal[keep],
+        deployed=frame.deployed[keep],
+        offsets=offsets,
+        leads=frame.leads[np.repeat(keep, sizes)],
+    )

@@ -8,12 +8,14 @@ import hmac
 import json
 import logging
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import text
 from tests.apiserver import ApiServer
 from tests.collectors.test_rest_sources import github_routes
 from tests.gitbuild import RepoBuilder
@@ -251,6 +253,37 @@ class BadRequestTests:
             f"{EVENTS}/deployments", params={"source": " "}, content=deployments(GOOD), headers={**BEARER, **JSON}
         )
         assert error_of(response) == (400, "bad-request")
+
+
+class ConcurrencyAndFailureTests:
+    def test_concurrent_deliveries_are_all_stored(self, served: Served) -> None:
+        """A burst, as GitHub sends when many deployments finish together: each its own transaction and run."""
+
+        def post(n: int) -> int:
+            body = deployments({**GOOD, "id": f"D-{n}"}, {**GOOD, "id": f"D-{n}b"})
+            with httpx.Client(base_url=served.url, timeout=30) as client:
+                return client.post(f"{EVENTS}/deployments", content=body, headers={**BEARER, **JSON}).status_code
+
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            assert list(pool.map(post, range(16))) == [200] * 16
+        assert count(served, "deployments") == 32
+        assert len(served.store.runs(served.store.project(PROJECT, ""))) == 16
+
+    def test_a_store_failure_is_503_and_writes_nothing(self, served: Served) -> None:
+        project_id = served.store.project(PROJECT, "")
+        with served.store.engine.begin() as conn:
+            conn.execute(text("ALTER TABLE deployments RENAME TO deployments_away"))
+        response = served.client.post(
+            f"{EVENTS}/deployments", content=deployments(GOOD, {**GOOD, "id": "D-2"}), headers={**BEARER, **JSON}
+        )
+        assert error_of(response) == (503, "store")
+        with served.store.engine.begin() as conn:
+            conn.execute(text("ALTER TABLE deployments_away RENAME TO deployments"))
+        assert count(served, "deployments") == 0
+        [run] = served.store.runs(project_id)
+        assert run["status"] == "failed" and json.loads(run["summary"])["error"].startswith(
+            "error[store]: store write failed"
+        )
 
 
 class AuthenticationTests:

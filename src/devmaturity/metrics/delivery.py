@@ -54,9 +54,9 @@ def matching(values: Texts, globs: Sequence[str]) -> Flags:
     """Which values match one of the globs (case-insensitive); each distinct value is matched once."""
     if len(values) == 0:
         return np.zeros(0, dtype=np.bool_)
-    distinct, inverse = np.unique(values.astype(str), return_inverse=True)
-    hits = np.array([_matches(str(v), globs) for v in distinct], dtype=np.bool_)
-    picked: Flags = hits[inverse.reshape(-1)]
+    hits = {v for v in set(values.tolist()) if _matches(str(v), globs)}
+    found: Any = np.frompyfunc(hits.__contains__, 1, 1)(values)
+    picked: Flags = np.asarray(found, dtype=np.bool_)
     return picked
 
 
@@ -133,7 +133,7 @@ def _run_deployments(runs: RunFrame, rules: DeliveryRules) -> DeploymentFrame:
         status=runs.status[whole],
         rollback=np.zeros(len(picked), dtype=np.bool_),
         linked=np.zeros(len(picked), dtype=np.bool_),
-        commits=runs.commits[whole],
+        commits=texts("" for _ in picked) if runs.commits is None else runs.commits[whole],
     )
     if not rules.jobs or runs.jobs is None:
         return frame
@@ -149,7 +149,7 @@ def _run_deployments(runs: RunFrame, rules: DeliveryRules) -> DeploymentFrame:
                 created.append(seconds(job.started_at) if job.started_at else float(runs.created[k]))
                 finished.append(seconds(job.finished_at))
                 status.append(job.status.value)
-                shas.append(str(runs.commits[k]))
+                shas.append("" if runs.commits is None else str(runs.commits[k]))
     jobs = DeploymentFrame(
         ids=texts(ids),
         environments=texts("production" for _ in ids),
@@ -220,8 +220,9 @@ def lead_frame(ok: DeploymentFrame, commits: Mapping[str, Commit]) -> LeadFrame:
     deployed = ok.when
     offsets = [0]
     leads: list[float] = []
+    shas = ok.commits if ok.commits is not None else texts("" for _ in range(len(ok)))
     for k in range(len(ok)):
-        found, _ = ship(str(ok.commits[k]) or None, lookup, shipped)
+        found, _ = ship(str(shas[k]) or None, lookup, shipped)
         taken.update(found)
         if k > 0:  # the first observed deployment only sets the baseline
             leads.extend(max(deployed[k] - when, 0.0) for when in found.values())
@@ -269,8 +270,9 @@ class Delivery:
         if run is not None and (self.rules.pipelines or self.rules.jobs):
             parts.append(_run_deployments(run, self.rules))
         found = DeploymentFrame.concat(parts) if parts else DeploymentFrame.of([])
-        order = np.lexsort((found.ids.astype(str), found.created)) if len(found) else np.zeros(0, dtype=np.int64)
-        object.__setattr__(self, "prod", found.take(order))
+        if len(parts) > 1 or not bool(np.all(np.diff(found.created) > 0)):  # not already in (start, id) order
+            found = found.take(np.lexsort((found.ids.astype(str), found.created)))
+        object.__setattr__(self, "prod", found)
 
     def production(self) -> DeploymentFrame:
         """Production deployments (from the deployment APIs and from the rule's pipelines/jobs), oldest first."""

@@ -47,8 +47,9 @@ def floats(values: Iterable[float | int | None]) -> Floats:
     return np.array(list(values), dtype=np.float64)
 
 
-def texts(values: Iterable[str | None]) -> Texts:
-    listed = ["" if v is None else v for v in values]
+def texts(values: Iterable[str | None], *, clean: bool = False) -> Texts:
+    """Text as an object array; None becomes "" (`clean`: the values are known to be str already)."""
+    listed = values if clean and isinstance(values, list) else ["" if v is None else v for v in values]
     out = np.empty(len(listed), dtype=object)
     out[:] = listed
     return out
@@ -73,7 +74,7 @@ class DeploymentFrame:
     status: Codes
     rollback: Flags
     linked: Flags
-    commits: Texts
+    commits: Texts | None = None  # what each deployed; left out where only lead times (kept apart) need it
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -100,7 +101,7 @@ class DeploymentFrame:
             status=self.status[index],
             rollback=self.rollback[index],
             linked=self.linked[index],
-            commits=self.commits[index],
+            commits=None if self.commits is None else self.commits[index],
         )
 
     @staticmethod
@@ -113,7 +114,7 @@ class DeploymentFrame:
             status=np.concatenate([f.status for f in frames]),
             rollback=np.concatenate([f.rollback for f in frames]),
             linked=np.concatenate([f.linked for f in frames]),
-            commits=np.concatenate([f.commits for f in frames]),
+            commits=None if any(f.commits is None for f in frames) else np.concatenate([f.commits for f in frames]),
         )
 
     @property
@@ -182,7 +183,7 @@ class RunFrame:
     started: Floats
     finished: Floats
     security_scan: Flags
-    commits: Texts
+    commits: Texts | None = None  # left out where no deployment rule names pipelines or jobs
     jobs: Sequence[tuple[JobRun, ...]] | None = None
 
     def __len__(self) -> int:

@@ -13,7 +13,7 @@ import io
 import json
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
@@ -147,45 +147,57 @@ def lead_rows(conn: Connection, project_id: int, lo: int | None, hi: int | None 
     )
 
 
+def _sorted_rows(conn: Connection, queries: Sequence[Any], width: int, time: int) -> list[Any]:
+    """The rows of several queries as columns, ordered by (the time column, id) as one query would be."""
+    rows = [r for q in queries for r in conn.execute(q).all()]
+    if not rows:
+        return [np.zeros(0, dtype=object) for _ in range(width)]
+    columns = [np.array(col, dtype=object) for col in zip(*rows, strict=True)]
+    order = np.lexsort((columns[0].astype(str), columns[time].astype(np.float64)))
+    return [col[order] for col in columns]
+
+
 def _incident_rows(conn: Connection, project_id: int, lo: int) -> IncidentFrame:
     c = t.incidents.c
-    cols = (c.ext_id, c.started_at, c.resolved_at, c.severity, c.deployment, c.auto_recovered)
-    recent = select(*cols).where(c.project_id == project_id, c.started_at >= lo)
-    # an incident that began earlier and was still open at `lo` counts for availability
-    open_ = select(*cols).where(
-        c.project_id == project_id, c.started_at < lo, (c.resolved_at.is_(None)) | (c.resolved_at > lo)
+    base = select(c.ext_id, c.started_at, c.resolved_at, c.severity, c.deployment, c.auto_recovered).where(
+        c.project_id == project_id
     )
-    rows = sorted([*conn.execute(open_).all(), *conn.execute(recent).all()], key=lambda r: (r[1], r[0]))
-    columns: list[Sequence[Any]] = list(zip(*rows, strict=True)) if rows else [() for _ in cols]
+    queries = [
+        base.where(c.started_at >= lo),
+        # incidents that began earlier and were still open at `lo` count for availability
+        base.where(c.resolved_at > lo, c.started_at < lo),
+        base.where(c.resolved_at.is_(None), c.started_at < lo),
+    ]
+    ids, started, resolved, severity, deployment, auto = _sorted_rows(conn, queries, 6, 1)
     return IncidentFrame(
-        ids=texts(columns[0]),
-        started=_floats(columns[1]),
-        resolved=_floats(columns[2]),
-        severity=texts(columns[3]),
-        deployment=texts(columns[4]),
-        auto_recovered=np.array(columns[5], dtype=np.bool_),
+        ids=texts(ids),
+        started=_floats(started),
+        resolved=_floats(resolved),
+        severity=texts(severity),
+        deployment=texts(deployment),
+        auto_recovered=auto.astype(np.bool_),
     )
 
 
 def _work_item_rows(conn: Connection, project_id: int, lo: int) -> WorkItemFrame:
     c = t.work_items.c
-    cols = (c.ext_id, c.type, c.created_at, c.resolved_at, c.released_at, c.environment)
-    base = select(*cols).where(c.project_id == project_id)
+    base = select(c.ext_id, c.type, c.created_at, c.resolved_at, c.released_at, c.environment).where(
+        c.project_id == project_id
+    )
     # a requirement counts when it is released (or resolved): it may have been created long before
-    parts = [
+    queries = [
         base.where(c.created_at >= lo),
-        base.where(c.created_at < lo, c.released_at >= lo),
-        base.where(c.created_at < lo, c.released_at.is_(None), c.resolved_at >= lo),
+        base.where(c.released_at >= lo, c.created_at < lo),
+        base.where(c.resolved_at >= lo, c.released_at.is_(None), c.created_at < lo),
     ]
-    rows = sorted((r for q in parts for r in conn.execute(q).all()), key=lambda r: (r[2], r[0]))
-    columns: list[Sequence[Any]] = list(zip(*rows, strict=True)) if rows else [() for _ in cols]
+    ids, types, created, resolved, released, environment = _sorted_rows(conn, queries, 6, 2)
     return WorkItemFrame(
-        ids=texts(columns[0]),
-        types=texts(columns[1]),
-        created=_floats(columns[2]),
-        resolved=_floats(columns[3]),
-        released=_floats(columns[4]),
-        environment=texts(columns[5]),
+        ids=texts(ids),
+        types=texts(types),
+        created=_floats(created),
+        resolved=_floats(resolved),
+        released=_floats(released),
+        environment=texts(environment),
     )
 
 
@@ -228,7 +240,7 @@ def unpack(kind: Callable[..., F], data: bytes) -> F:
                 continue
             if name.startswith("s_"):
                 text = z[name].tobytes().decode()
-                values[name[2:]] = texts(text.split(_SEP) if size else [])
+                values[name[2:]] = texts(text.split(_SEP) if size else [], clean=True)
             else:
                 values[name] = z[name]
     return kind(**values)
@@ -298,7 +310,10 @@ def rebuild_parts(conn: Connection, project_id: int, kind: str, parts: Iterable[
     count = 0
     for part in sorted(set(parts)):
         lo, hi = part * PART, (part + 1) * PART
-        frame = lead_rows(conn, project_id, lo, hi) if kind == "leads" else KINDS[kind].rows(conn, project_id, lo, hi)
+        if kind == "leads":
+            frame = lead_rows(conn, project_id, lo, hi)
+        else:  # commits are read from rows by the lead-time attribution; parts leave them out
+            frame = replace(KINDS[kind].rows(conn, project_id, lo, hi), commits=None)
         conn.execute(t.frame_parts.delete().where(fp.project_id == project_id, fp.kind == kind, fp.part == part))
         if len(frame):
             conn.execute(

@@ -19,7 +19,7 @@ import numpy as np
 from sqlalchemy import Connection, func, select
 
 from devmaturity.metrics.delivery import Delivery, DeliveryRules, Lookup, Shipped, ship
-from devmaturity.model.frames import SUCCESS, DeploymentFrame
+from devmaturity.model.frames import SUCCESS, DeploymentFrame, texts
 from devmaturity.store import tables as t
 from devmaturity.store.db import BATCH, Store
 from devmaturity.store.frames import PART, deployment_rows, rebuild_parts, run_rows
@@ -164,12 +164,13 @@ def _attribute(
         return found.union(s for s in shas if s in taken)
 
     deployed = ok.when
+    shas = ok.commits if ok.commits is not None else texts("" for _ in range(len(ok)))
     lead_rows: list[dict[str, Any]] = []
     ship_rows: list[dict[str, Any]] = []
     total = 0
     for k in range(len(ok)):
         ordinal = start + k
-        found, missing = ship(str(ok.commits[k]) or None, lookup, before)
+        found, missing = ship(str(shas[k]) or None, lookup, before)
         taken.update(found)
         total += len(found)
         leads = np.zeros(0, dtype="<i8")

@@ -273,11 +273,19 @@ releases = _delivery_table(
 )
 Index("ix_deployments_time", deployments.c.project_id, deployments.c.created_at)
 Index("ix_incidents_time", incidents.c.project_id, incidents.c.started_at)
+# (the later columns let the "still open at the window's start" and "released later" reads filter in the index)
+Index("ix_incidents_resolved", incidents.c.project_id, incidents.c.resolved_at, incidents.c.started_at)
 Index("ix_pipeline_runs_time", pipeline_runs.c.project_id, pipeline_runs.c.created_at)
 Index("ix_work_items_time", work_items.c.project_id, work_items.c.created_at)
 Index("ix_releases_time", releases.c.project_id, releases.c.created_at)
-Index("ix_work_items_released", work_items.c.project_id, work_items.c.released_at)
-Index("ix_work_items_resolved", work_items.c.project_id, work_items.c.resolved_at)
+Index("ix_work_items_released", work_items.c.project_id, work_items.c.released_at, work_items.c.created_at)
+Index(
+    "ix_work_items_resolved",
+    work_items.c.project_id,
+    work_items.c.resolved_at,
+    work_items.c.released_at,
+    work_items.c.created_at,
+)
 # "what changed since the lead-time attribution was built" is a MAX(run_id) per project: an index lookup
 Index("ix_commits_run", commits.c.project_id, commits.c.run_id)
 Index("ix_deployments_run", deployments.c.project_id, deployments.c.run_id)

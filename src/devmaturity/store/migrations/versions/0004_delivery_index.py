@@ -23,8 +23,9 @@ def upgrade() -> None:
     op.create_index("ix_pipeline_runs_time", "pipeline_runs", ["project_id", "created_at"])
     op.create_index("ix_work_items_time", "work_items", ["project_id", "created_at"])
     op.create_index("ix_releases_time", "releases", ["project_id", "created_at"])
-    op.create_index("ix_work_items_released", "work_items", ["project_id", "released_at"])
-    op.create_index("ix_work_items_resolved", "work_items", ["project_id", "resolved_at"])
+    # the later columns let "released (or resolved) in the window, created before it" filter in the index
+    op.create_index("ix_work_items_released", "work_items", ["project_id", "released_at", "created_at"])
+    op.create_index("ix_work_items_resolved", "work_items", ["project_id", "resolved_at", "released_at", "created_at"])
     # "what changed since the attribution was built" is a MAX(run_id) per project: keep it an index lookup
     op.create_index("ix_commits_run", "commits", ["project_id", "run_id"])
     op.create_index("ix_deployments_run", "deployments", ["project_id", "run_id"])

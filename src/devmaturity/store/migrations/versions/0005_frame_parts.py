@@ -1,4 +1,5 @@
-"""Delivery evidence packed as columns per 30-day part (a derived cache, rebuilt from rows when stale).
+"""Delivery evidence packed as columns per 30-day part (a derived cache, rebuilt from rows when stale), and an
+index for the incidents still open when a window starts.
 
 Revision ID: 0005
 Revises: 0004
@@ -18,6 +19,7 @@ def _project() -> sa.Column:  # type: ignore[type-arg]
 
 
 def upgrade() -> None:
+    op.create_index("ix_incidents_resolved", "incidents", ["project_id", "resolved_at", "started_at"])
     op.create_table(
         "frame_parts",
         _project(),
@@ -44,3 +46,4 @@ def upgrade() -> None:
 def downgrade() -> None:
     for table in ("frame_dirty", "frame_state", "frame_parts"):
         op.drop_table(table)
+    op.drop_index("ix_incidents_resolved", "incidents")

@@ -232,3 +232,59 @@ def test_metrics_from_the_store_equal_metrics_from_records(store: Store) -> None
         assert ours.value == pytest.approx(ref.value), metric.__name__
         assert ours.sample_size == ref.sample_size and ours.evidence == ref.evidence, metric.__name__
     assert np.isfinite(d.lead_time_for_changes(from_store, window).value or np.nan)
+
+
+def test_pipeline_runs_named_by_the_rule_are_deployments_too(store: Store) -> None:
+    from devmaturity.model.delivery import PipelineRun
+
+    commits = history(13, 200)
+    deps = deployments(13, commits, 20)
+    runs = [
+        PipelineRun(
+            source="gitlab:acme/shop",
+            id=f"R{n}",
+            pipeline="deploy-prod",
+            status=OK,
+            created_at=c.committer_time + timedelta(minutes=30),
+            finished_at=c.committer_time + timedelta(minutes=40),
+            commit=c.sha,
+        )
+        for n, c in enumerate(commits[5::17])
+    ]
+    rules = d.DeliveryRules(pipelines=("deploy-*",))
+    project = store.project("p", "/p")
+    _save(store, project, commits, deps)
+    run = store.start_run(project, "test", {})
+    save_delivery(store, project, run, runs)
+    refresh_leads(store, project, rules)
+    expected = reference_with_runs(deps, runs, commits, rules)
+    assert stored(store, project, rules) == expected
+    assert any(k.startswith("run:") and v for k, v in expected.items())
+
+
+def reference_with_runs(
+    deps: list[Deployment], runs: list, commits: list[Commit], rules: d.DeliveryRules
+) -> dict[str, list[float]]:  # type: ignore[type-arg]
+    ev = d.Delivery(deployments=deps, runs=runs, commits={c.sha: c for c in commits}, rules=rules)
+    return _by_deployment(ev.attribution())
+
+
+def test_an_interrupted_refresh_keeps_the_previous_attribution(store: Store) -> None:
+    commits = history(17, 200)
+    deps = deployments(17, commits, 30)
+    rules = d.DeliveryRules()
+    project = store.project("p", "/p")
+    _save(store, project, commits, deps[:15])
+    refresh_leads(store, project, rules)
+    before = stored(store, project, rules)
+    _save(store, project, deps=deps[15:])
+
+    def stop(stage: str, count: int) -> None:
+        if stage == "attributed":
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        refresh_leads(store, project, rules, stop)
+    assert stored(store, project, rules) == before  # nothing half-written
+    assert refresh_leads(store, project, rules).action == "extended"  # and the next refresh does the work
+    assert stored(store, project, rules) == reference(deps, commits, rules)

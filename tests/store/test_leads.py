@@ -288,3 +288,20 @@ def test_an_interrupted_refresh_keeps_the_previous_attribution(store: Store) -> 
     assert stored(store, project, rules) == before  # nothing half-written
     assert refresh_leads(store, project, rules).action == "extended"  # and the next refresh does the work
     assert stored(store, project, rules) == reference(deps, commits, rules)
+
+
+def test_concurrent_refreshes_do_the_work_once(store: Store) -> None:
+    """Two refreshes at once (say an assess and a webhook): one builds, the other waits and finds it current."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    commits = history(19, 600)
+    deps = deployments(19, commits, 80)
+    rules = d.DeliveryRules()
+    project = store.project("p", "/p")
+    _save(store, project, commits, deps)
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        actions = sorted(
+            f.result().action for f in [pool.submit(refresh_leads, store, project, rules) for _ in range(2)]
+        )
+    assert actions == ["built", "current"]
+    assert stored(store, project, rules) == reference(deps, commits, rules)

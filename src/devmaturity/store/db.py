@@ -77,7 +77,9 @@ class Store:
     @staticmethod
     def open(url: str) -> Store:
         try:
-            engine = create_engine(url, future=True)
+            # SQLite: a writer waits up to 60 s for another (a refresh of derived data can take that long)
+            extra = {"connect_args": {"timeout": 60}} if url.startswith("sqlite") else {}
+            engine = create_engine(url, future=True, **extra)
         except (ArgumentError, ImportError, ValueError) as exc:
             raise ConfigError(f"database_url {_safe_url(url)!s} cannot be used: {exc}") from None
         if engine.dialect.name == "sqlite":

@@ -324,11 +324,20 @@ def rebuild_parts(conn: Connection, project_id: int, kind: str, parts: Iterable[
     return count
 
 
+def lock_project(conn: Connection, project_id: int) -> None:
+    """Serialise refreshes of one project's derived data: a no-op write to the project row, first thing in the
+    transaction, takes PostgreSQL's row lock and SQLite's write lock, so a second refresh waits and then reads
+    a state in which the work is done."""
+    p = t.projects.c
+    conn.execute(t.projects.update().where(p.id == project_id).values(id=p.id))
+
+
 def refresh_parts(store: Store, project_id: int) -> int:
     """Repack the parts that rows written since they were packed touched; returns how many were repacked."""
     fs, fd = t.frame_state.c, t.frame_dirty.c
     done = 0
     with store.transaction() as conn:
+        lock_project(conn, project_id)
         for kind, spec in KINDS.items():
             mark = _mark(conn, spec.table, project_id)
             state = conn.execute(select(fs.run_mark).where(fs.project_id == project_id, fs.kind == kind)).scalar()

@@ -23,6 +23,7 @@ from devmaturity.model.frames import SUCCESS, DeploymentFrame, texts
 from devmaturity.store import tables as t
 from devmaturity.store.db import BATCH, Store
 from devmaturity.store.frames import PART, deployment_rows, rebuild_parts, run_rows
+from devmaturity.store.frames import lock_project as _lock
 
 # above this many deployments to attribute, the commit graph is read into memory once instead of level by level
 BULK = 2000
@@ -68,6 +69,7 @@ def refresh_leads(
     key = rule_key(rules)
     uses_runs = bool(rules.pipelines or rules.jobs)
     with store.transaction() as conn:
+        _lock(conn, project_id)
         marks = {
             "deployments_run": _max_run(conn, t.deployments, project_id),
             "pipeline_runs_run": _max_run(conn, t.pipeline_runs, project_id),

@@ -328,8 +328,8 @@ def lock_project(conn: Connection, project_id: int) -> None:
     """Serialise refreshes of one project's derived data: a no-op write to the project row, first thing in the
     transaction, takes PostgreSQL's row lock and SQLite's write lock, so a second refresh waits and then reads
     a state in which the work is done."""
-    p = t.projects.c
-    conn.execute(t.projects.update().where(p.id == project_id).values(id=p.id))
+    p = t.projects.c  # not the key: writing a parent key would make SQLite check every row that refers to it
+    conn.execute(t.projects.update().where(p.id == project_id).values(created_at=p.created_at))
 
 
 def refresh_parts(store: Store, project_id: int) -> int:

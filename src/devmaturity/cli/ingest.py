@@ -66,6 +66,8 @@ def ingest(
         console.print(f"already ingested (same content): {path}", markup=False)
     for problem in result.problems:
         console.print(f"problem: {problem.source}: {problem.message}", markup=False)
+    if result.derived:
+        console.print(result.derived, markup=False)
     click.echo(
         f"{len(result.ingested)} ingested, {len(result.already)} already present, {len(result.problems)} rejected"
     )

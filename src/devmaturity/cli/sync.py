@@ -9,6 +9,7 @@ from rich.console import Console
 
 from devmaturity.config import load_config
 from devmaturity.errors import UsageError
+from devmaturity.services.delivery import refresh_derived
 from devmaturity.services.sync import make_source, sync_source
 from devmaturity.store.db import Store
 
@@ -30,3 +31,4 @@ def sync(path: Path, project: str | None, database_url: str | None) -> None:
         result = sync_source(store, project_id, source)
         how = "incremental" if result.resumed else "full"
         console.print(f"{result.source}: {how} sync, {result.pages} page(s), {result.records} record(s)", markup=False)
+    console.print(refresh_derived(store, project_id, config), markup=False)

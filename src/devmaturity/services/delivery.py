@@ -12,7 +12,7 @@ from devmaturity.model.delivery import Deployment
 from devmaturity.model.metric import Window
 from devmaturity.store.db import Store
 from devmaturity.store.delivery import load_delivery
-from devmaturity.store.frames import load_frames
+from devmaturity.store.frames import load_frames, refresh_parts
 from devmaturity.store.leads import refresh_leads
 
 _RULE_DEFAULTS = DeliveryRules()
@@ -46,6 +46,19 @@ def delivery_inputs(store: Store, project_id: int, config: Config, since: dateti
         releases=frames.releases,
         leads=frames.leads,
         rules=rules,
+    )
+
+
+def refresh_derived(store: Store, project_id: int, config: Config) -> str:
+    """Bring the lead-time attribution and the packed columns up to date after new delivery evidence, so the
+    next assessment does not pay for it; returns one line saying what was done."""
+    leads = refresh_leads(store, project_id, rules_from(config))
+    parts = refresh_parts(store, project_id)
+    if leads.action == "current":
+        return f"lead times current; {parts} part(s) packed"
+    return (
+        f"lead times {leads.action} from deployment #{leads.from_ordinal}: {leads.deployments} deployment(s), "
+        f"{leads.commits} commit(s) attributed; {parts} part(s) packed"
     )
 
 

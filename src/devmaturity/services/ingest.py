@@ -16,6 +16,7 @@ from devmaturity.collectors.base import ReportError
 from devmaturity.config import Config
 from devmaturity.errors import DevmaturityError, StoreError, UsageError
 from devmaturity.model.evidence import Problem, ReportKind, ReportMeta, TestKind
+from devmaturity.services.delivery import refresh_derived
 from devmaturity.store.db import Store
 from devmaturity.store.delivery import save_delivery
 
@@ -73,6 +74,7 @@ class IngestResult:
     ingested: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     already: list[str] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    derived: str | None = None  # event files: what refreshing the derived delivery data did
 
 
 def _glob_match(rel: str, pattern: str) -> bool:
@@ -205,7 +207,7 @@ def ingest_command(
 ) -> IngestResult:
     """`devmaturity ingest`: files produced elsewhere (e.g. CI artefacts), recorded as one run."""
     if kind in EVENT_KINDS:
-        return _ingest_events(store, kind, paths, project=project, repo_root=repo_root, source=source)
+        return _ingest_events(store, config, kind, paths, project=project, repo_root=repo_root, source=source)
     try:
         report_kind = ReportKind(kind)
     except ValueError:
@@ -225,6 +227,7 @@ def ingest_command(
 
 def _ingest_events(
     store: Store,
+    config: Config,
     kind: str,
     paths: Sequence[Path],
     *,
@@ -251,4 +254,5 @@ def _ingest_events(
         store.finish_run(run_id, "failed", {"error": "interrupted"}, result.problems)
         raise
     store.finish_run(run_id, "ok", {"ingested": len(result.ingested)}, result.problems)
+    result.derived = refresh_derived(store, project_id, config)
     return result

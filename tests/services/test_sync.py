@@ -86,3 +86,18 @@ def test_cli_errors_name_the_source_not_the_token(
     code = run(["sync", str(tmp_path), "--db", f"sqlite:///{tmp_path / 's.db'}"])
     err = capsys.readouterr().err
     assert code == 69 and err.startswith("error[source-unreachable]: github:acme/shop")
+
+
+def test_cli_sync_reports_and_refreshes_the_derived_data(
+    tmp_path: Path, api: ApiServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    github_routes(api)
+    (tmp_path / "devmaturity.toml").write_text(
+        f'[[devmaturity.sources]]\nkind = "github"\nrepo = "acme/shop"\nbase_url = "{api.url}"\n', encoding="utf-8"
+    )
+    db = f"sqlite:///{tmp_path / 's.db'}"
+    assert run(["sync", str(tmp_path), "--db", db]) == 0
+    err = capsys.readouterr().err
+    assert "github:acme/shop: full sync" in err and "lead times built" in err
+    assert run(["sync", str(tmp_path), "--db", db]) == 0  # nothing new: the derived data is current
+    assert "lead times current; 0 part(s) packed" in capsys.readouterr().err

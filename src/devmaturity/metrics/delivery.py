@@ -35,6 +35,7 @@ from devmaturity.model.frames import (
     flags,
     floats,
     seconds,
+    take,
     texts,
 )
 from devmaturity.model.metric import MetricValue, Window
@@ -471,15 +472,7 @@ def _counted(ev: Delivery) -> IncidentFrame | None:
     inc = ev.inc
     if inc is None or ev.rules.incident_severities == ("*",):
         return inc
-    keep = matching(inc.severity, ev.rules.incident_severities)
-    return IncidentFrame(
-        ids=inc.ids[keep],
-        started=inc.started[keep],
-        resolved=inc.resolved[keep],
-        severity=inc.severity[keep],
-        deployment=inc.deployment[keep],
-        auto_recovered=inc.auto_recovered[keep],
-    )
+    return take(inc, matching(inc.severity, ev.rules.incident_severities))
 
 
 def mttr(ev: Delivery, window: Window) -> MetricValue:

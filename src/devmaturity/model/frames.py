@@ -9,9 +9,9 @@ rows (store/delivery.py); both give the same arrays.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -63,6 +63,36 @@ def flags(values: Iterable[Any]) -> Flags:
     return np.array([bool(v) for v in values], dtype=np.bool_)
 
 
+F = TypeVar("F")
+
+
+def take(frame: F, index: npt.NDArray[Any]) -> F:
+    """The rows `index` (a mask or positions) of any frame but LeadFrame: every column alike."""
+    values: dict[str, Any] = {}
+    for f in fields(frame):  # type: ignore[arg-type]
+        value = getattr(frame, f.name)
+        if isinstance(value, np.ndarray):
+            value = value[index]
+        elif value is not None:  # a list column (jobs)
+            value = [value[i] for i in np.arange(len(value))[index]]
+        values[f.name] = value
+    return type(frame)(**values)
+
+
+def concat(frames: Sequence[F]) -> F:
+    """Frames of one kind one after the other; a column left out of any of them is left out."""
+    values: dict[str, Any] = {}
+    for f in fields(frames[0]):  # type: ignore[arg-type]
+        parts = [getattr(x, f.name) for x in frames]
+        if any(p is None for p in parts):
+            values[f.name] = None
+        elif isinstance(parts[0], np.ndarray):
+            values[f.name] = np.concatenate(parts)
+        else:
+            values[f.name] = [v for part in parts for v in part]
+    return type(frames[0])(**values)
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class DeploymentFrame:
     """Deployments; `linked` says the deployment names an incident itself (a rework marker)."""
@@ -93,29 +123,11 @@ class DeploymentFrame:
         )
 
     def take(self, index: npt.NDArray[Any]) -> DeploymentFrame:
-        return DeploymentFrame(
-            ids=self.ids[index],
-            environments=self.environments[index],
-            created=self.created[index],
-            finished=self.finished[index],
-            status=self.status[index],
-            rollback=self.rollback[index],
-            linked=self.linked[index],
-            commits=None if self.commits is None else self.commits[index],
-        )
+        return take(self, index)
 
     @staticmethod
     def concat(frames: Sequence[DeploymentFrame]) -> DeploymentFrame:
-        return DeploymentFrame(
-            ids=np.concatenate([f.ids for f in frames]),
-            environments=np.concatenate([f.environments for f in frames]),
-            created=np.concatenate([f.created for f in frames]),
-            finished=np.concatenate([f.finished for f in frames]),
-            status=np.concatenate([f.status for f in frames]),
-            rollback=np.concatenate([f.rollback for f in frames]),
-            linked=np.concatenate([f.linked for f in frames]),
-            commits=None if any(f.commits is None for f in frames) else np.concatenate([f.commits for f in frames]),
-        )
+        return concat(frames)
 
     @property
     def when(self) -> Floats:

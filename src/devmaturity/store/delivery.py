@@ -11,12 +11,12 @@ from typing import Any
 
 from sqlalchemy import Connection, Table, select
 
-from devmaturity.model.delivery import Deployment, Incident, JobRun, PipelineRun, Release, RunStatus, WorkItem
+from devmaturity.model.delivery import Deployment, Incident, PipelineRun, Release, RunStatus, WorkItem
 from devmaturity.model.frames import security_scan
 from devmaturity.store import tables as t
 from devmaturity.store.db import BATCH, Store
 from devmaturity.store.frames import KINDS as PACKED
-from devmaturity.store.frames import PART
+from devmaturity.store.frames import PART, jobs_of
 
 DeliveryRecord = PipelineRun | Deployment | Incident | WorkItem | Release
 
@@ -227,17 +227,7 @@ def load_delivery(store: Store, project_id: int, since: datetime) -> StoredDeliv
 
 
 def _run_of(r: Any) -> PipelineRun:
-    jobs = tuple(
-        JobRun(
-            id=j["id"],
-            name=j["name"],
-            stage=j["stage"],
-            status=RunStatus(j["status"]),
-            started_at=_dt(j["started_at"]),
-            finished_at=_dt(j["finished_at"]),
-        )
-        for j in json.loads(r.jobs)
-    )
+    jobs = jobs_of(r.jobs)
     return PipelineRun(
         source=r.source,
         id=r.ext_id,

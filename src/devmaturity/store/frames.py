@@ -30,6 +30,8 @@ from devmaturity.model.frames import (
     ReleaseFrame,
     RunFrame,
     WorkItemFrame,
+    concat,
+    take,
     texts,
 )
 from devmaturity.store import tables as t
@@ -109,11 +111,12 @@ def run_rows(
         finished=_floats(columns[6]),
         security_scan=np.array(columns[7], dtype=np.bool_),
         commits=texts(columns[8]),
-        jobs=[_jobs(text) for text in columns[9]] if with_jobs else None,
+        jobs=[jobs_of(text) for text in columns[9]] if with_jobs else None,
     )
 
 
-def _jobs(text: str) -> tuple[JobRun, ...]:
+def jobs_of(text: str) -> tuple[JobRun, ...]:
+    """The jobs column (JSON) of a pipeline_runs row."""
     return tuple(
         JobRun(
             id=j["id"],
@@ -246,20 +249,6 @@ def unpack(kind: Callable[..., F], data: bytes) -> F:
     return kind(**values)
 
 
-def concat(kind: Callable[..., F], frames: Sequence[Any], empty: F) -> F:
-    if not frames:
-        return empty
-    if len(frames) == 1:
-        return frames[0]  # type: ignore[no-any-return]
-    values: dict[str, Any] = {}
-    for f in fields(frames[0]):
-        first = getattr(frames[0], f.name)
-        if first is None or not isinstance(first, np.ndarray):
-            continue
-        values[f.name] = np.concatenate([getattr(x, f.name) for x in frames])
-    return kind(**values)
-
-
 def concat_leads(frames: Sequence[LeadFrame]) -> LeadFrame:
     if len(frames) == 1:
         return frames[0]
@@ -373,13 +362,10 @@ def _packed(conn: Connection, project_id: int, kind: str, lo: int) -> list[bytes
     return list(conn.scalars(query))
 
 
-def _trim(frame: Any, moments: Any, lo: int) -> Any:
+def _trim(frame: F, moments: Any, lo: int) -> F:
     """Drop what lies before `lo` in the first part."""
     keep = moments >= lo
-    if keep.all():
-        return frame
-    values = {f.name: getattr(frame, f.name) for f in fields(frame)}
-    return type(frame)(**{k: (v[keep] if isinstance(v, np.ndarray) else v) for k, v in values.items()})
+    return frame if keep.all() else take(frame, keep)
 
 
 def _present(conn: Connection, table: Any, project_id: int) -> bool:
@@ -407,7 +393,7 @@ def load_frames(store: Store, project_id: int, since: datetime, rules: DeliveryR
         deps = None
         if _present(conn, t.deployments, project_id):
             blobs = [unpack(DeploymentFrame, b) for b in _packed(conn, project_id, "deployments", lo)]
-            deps = concat(DeploymentFrame, blobs, DeploymentFrame.of([]))
+            deps = concat(blobs) if blobs else DeploymentFrame.of([])
             deps = _trim(deps, deps.created, lo)
         runs = None
         if _present(conn, t.pipeline_runs, project_id):
@@ -415,7 +401,7 @@ def load_frames(store: Store, project_id: int, since: datetime, rules: DeliveryR
                 runs = run_rows(conn, project_id, lo, with_jobs=True)
             else:
                 packed = [unpack(RunFrame, b) for b in _packed(conn, project_id, "pipeline_runs", lo)]
-                runs = concat(RunFrame, packed, RunFrame.of([]))
+                runs = concat(packed) if packed else RunFrame.of([])
                 runs = _trim(runs, runs.created, lo)
         incs = _incident_rows(conn, project_id, lo) if _present(conn, t.incidents, project_id) else None
         items = _work_item_rows(conn, project_id, lo) if _present(conn, t.work_items, project_id) else None

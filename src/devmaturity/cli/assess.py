@@ -57,7 +57,12 @@ def _run(path: Path, config: Config, parts: list[str] | None, console: Console) 
         task = bar.add_task("collecting git history", total=None)
 
         def progress(stage: str, count: int) -> None:
-            text = f"reading git history: {count:,} commits" if stage == "commits" else f"reading {stage}"
+            if stage == "commits":
+                text = f"reading git history: {count:,} commits"
+            elif stage in ("attribute", "attributed"):
+                text = f"attributing commits to deployments: {count:,}"
+            else:
+                text = f"reading {stage}"
             bar.update(task, description=text)
 
         result = run_assessment(path, config, parts=parts, progress=progress)

@@ -182,7 +182,7 @@ def run_assessment(
     run_id = store.start_run(collected.project_id, "assess", {"framework": framework.id, "window_days": config.window})
     try:
         earliest = moment - timedelta(days=max(config.window, *_windows(framework)))
-        history, inputs = load_inputs(store, collected, config, earliest)
+        history, inputs = load_inputs(store, collected, config, earliest, progress)
         metrics = compute_metrics(framework, inputs, window, config.window)
         facts = {f.id: f for f in (*collected.facts, *history_facts(history, window))}
         evidence = Evidence(metrics=metrics, facts=facts, answers=answers, thresholds=config.thresholds)
@@ -215,7 +215,7 @@ def run_assessment(
 
 
 def load_inputs(
-    store: Store, collected: CollectResult, config: Config, earliest: datetime
+    store: Store, collected: CollectResult, config: Config, earliest: datetime, progress: Progress = _quiet
 ) -> tuple[GitHistory, Inputs]:
     """Everything the metrics may look at for windows starting at or after `earliest`, from the store (git and
     report history a year further back, for metrics that look behind their window)."""
@@ -234,7 +234,7 @@ def load_inputs(
         coverage=store.load_coverage(pid, horizon),
         scans=store.load_scans(pid, horizon),
         manual_test_cases=config.manual_test_cases,
-        delivery=delivery_inputs(store, pid, config, earliest),
+        delivery=delivery_inputs(store, pid, config, earliest, progress),
     )
     return history, inputs
 

@@ -13,7 +13,7 @@ from devmaturity.model.metric import Window
 from devmaturity.store.db import Store
 from devmaturity.store.delivery import load_delivery
 from devmaturity.store.frames import load_frames, refresh_parts
-from devmaturity.store.leads import refresh_leads
+from devmaturity.store.leads import Progress, quiet, refresh_leads
 
 _RULE_DEFAULTS = DeliveryRules()
 
@@ -32,11 +32,13 @@ def rules_from(config: Config) -> DeliveryRules:
     )
 
 
-def delivery_inputs(store: Store, project_id: int, config: Config, since: datetime) -> Delivery:
+def delivery_inputs(
+    store: Store, project_id: int, config: Config, since: datetime, progress: Progress = quiet
+) -> Delivery:
     """The delivery evidence for windows starting at or after `since`, as frames, with the lead-time
     attribution brought up to date first (a no-op when nothing changed)."""
     rules = rules_from(config)
-    refresh_leads(store, project_id, rules)
+    refresh_leads(store, project_id, rules, progress)
     frames = load_frames(store, project_id, since, rules)
     return Delivery(
         deployments=frames.deployments,

@@ -32,7 +32,7 @@ CHUNK = 500  # shas per IN (...) query
 Progress = Callable[[str, int], None]
 
 
-def _quiet(_stage: str, _count: int) -> None:
+def quiet(_stage: str, _count: int) -> None:
     pass
 
 
@@ -63,7 +63,7 @@ def _changed_since(conn: Connection, table: Any, project_id: int, run_id: int) -
 
 
 def refresh_leads(
-    store: Store, project_id: int, rules: DeliveryRules, progress: Progress = _quiet, *, bulk: int = BULK
+    store: Store, project_id: int, rules: DeliveryRules, progress: Progress = quiet, *, bulk: int = BULK
 ) -> LeadRefresh:
     """Bring the project's lead-time attribution up to date with its evidence and deployment rule."""
     key = rule_key(rules)

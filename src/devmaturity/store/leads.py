@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 from sqlalchemy import Connection, func, select
 
-from devmaturity.metrics.delivery import Delivery, DeliveryRules, Lookup, Shipped, ship
+from devmaturity.metrics.delivery import Delivery, DeliveryRules, ship
 from devmaturity.model.frames import SUCCESS, DeploymentFrame, texts
 from devmaturity.store import tables as t
 from devmaturity.store.db import BATCH, Store
@@ -152,28 +152,30 @@ def _successful(conn: Connection, project_id: int, rules: DeliveryRules, since: 
     return prod.take(keep)
 
 
+Walk = Callable[[str | None], tuple[dict[str, float], bool]]
+# placeholder -> the driver-level insert of shipped commits (the bulk of an attribution's rows)
+_INSERT_SHIPPED = {
+    "?": "INSERT INTO shipped_commits (project_id, sha, ordinal) VALUES (?, ?, ?)",
+    "%s": "INSERT INTO shipped_commits (project_id, sha, ordinal) VALUES (%s, %s, %s)",
+}
+
+
 def _attribute(
     conn: Connection, project_id: int, ok: DeploymentFrame, start: int, progress: Progress, bulk: int
 ) -> int:
     """Walk each deployment's new commits; write lead_times and shipped_commits rows from ordinal `start`."""
     if not len(ok):
         return 0
-    lookup, shipped = (_memory if len(ok) > bulk else _queries)(conn, project_id, start)
-    taken: set[str] = set()
-
-    def before(shas: Sequence[str]) -> set[str]:
-        found: set[str] = shipped(shas)
-        return found.union(s for s in shas if s in taken)
-
+    walk = (_memory if len(ok) > bulk else _queries)(conn, project_id, start)
     deployed = ok.when
     shas = ok.commits if ok.commits is not None else texts("" for _ in range(len(ok)))
+    insert_shipped = _INSERT_SHIPPED["?" if conn.dialect.paramstyle == "qmark" else "%s"]
     lead_rows: list[dict[str, Any]] = []
-    ship_rows: list[dict[str, Any]] = []
+    ship_rows: list[tuple[int, str, int]] = []
     total = 0
     for k in range(len(ok)):
         ordinal = start + k
-        found, missing = ship(str(shas[k]) or None, lookup, before)
-        taken.update(found)
+        found, missing = walk(str(shas[k]) or None)
         total += len(found)
         leads = np.zeros(0, dtype="<i8")
         if ordinal > 0 and found:
@@ -191,50 +193,57 @@ def _attribute(
                 "leads": leads.tobytes(),
             }
         )
-        ship_rows.extend({"project_id": project_id, "sha": s, "ordinal": ordinal} for s in found)
-        if len(ship_rows) >= 20 * BATCH:
-            conn.execute(t.shipped_commits.insert(), ship_rows)
+        ship_rows.extend((project_id, sha, ordinal) for sha in found)
+        if len(ship_rows) >= 20 * BATCH:  # the bulk of the rows: straight to the driver
+            conn.exec_driver_sql(insert_shipped, ship_rows)
             ship_rows = []
         if len(lead_rows) >= BATCH:
             conn.execute(t.lead_times.insert(), lead_rows)
             lead_rows = []
             progress("attributed", k + 1)
     if ship_rows:
-        conn.execute(t.shipped_commits.insert(), ship_rows)
+        conn.exec_driver_sql(insert_shipped, ship_rows)
     if lead_rows:
         conn.execute(t.lead_times.insert(), lead_rows)
     progress("attributed", len(ok))
     return total
 
 
-def _memory(conn: Connection, project_id: int, start: int) -> tuple[Lookup, Shipped]:
-    """The whole commit graph in memory (sha, parents, time), read once: for building many deployments."""
+def _memory(conn: Connection, project_id: int, start: int) -> Walk:
+    """The whole commit graph in memory (sha, parents, time), read once, walked depth first: for building many
+    deployments. (The same walk as metrics.delivery.ship, without its per-level batching.)"""
     c = t.commits.c
     graph: dict[str, tuple[str, int]] = {}
     query = select(c.sha, c.parents, c.committer_time).where(c.project_id == project_id)
-    rows = conn.execute(query.execution_options(yield_per=50_000))
-    for sha, parents, moment in rows:
+    for sha, parents, moment in conn.execute(query.execution_options(yield_per=50_000)):
         graph[sha] = (parents, moment)
     done: set[str] = set()
     if start:
         sc = t.shipped_commits.c
         done = set(conn.scalars(select(sc.sha).where(sc.project_id == project_id, sc.ordinal < start)))
 
-    def lookup(shas: Sequence[str]) -> dict[str, tuple[Sequence[str], float]]:
-        out: dict[str, tuple[Sequence[str], float]] = {}
-        for s in shas:
-            entry = graph.get(s)
-            if entry is not None:
-                out[s] = (entry[0].split(), float(entry[1]))
-        return out
+    def walk(tip: str | None) -> tuple[dict[str, float], bool]:
+        found: dict[str, float] = {}
+        missing = False
+        todo = [tip] if tip else []
+        while todo:
+            sha = todo.pop()
+            if sha in done or sha in found:
+                continue
+            entry = graph.get(sha)
+            if entry is None:
+                missing = True
+                continue
+            found[sha] = float(entry[1])
+            if entry[0]:
+                todo.extend(entry[0].split())
+        done.update(found)
+        return found, missing
 
-    def shipped(shas: Sequence[str]) -> set[str]:
-        return {s for s in shas if s in done}
-
-    return lookup, shipped
+    return walk
 
 
-def _queries(conn: Connection, project_id: int, start: int) -> tuple[Lookup, Shipped]:
+def _queries(conn: Connection, project_id: int, start: int) -> Walk:
     """The commit graph asked level by level: for extending with a few new deployments."""
     c = t.commits.c
     sc = t.shipped_commits.c
@@ -254,7 +263,18 @@ def _queries(conn: Connection, project_id: int, start: int) -> tuple[Lookup, Shi
             out.update(conn.scalars(query))
         return out
 
-    return lookup, shipped
+    taken: set[str] = set()
+
+    def before(shas: Sequence[str]) -> set[str]:
+        found = shipped(shas)
+        return found.union(s for s in shas if s in taken)
+
+    def walk(tip: str | None) -> tuple[dict[str, float], bool]:
+        found, missing = ship(tip, lookup, before)
+        taken.update(found)
+        return found, missing
+
+    return walk
 
 
 def _chunks(items: Sequence[str]) -> Iterable[Sequence[str]]:

@@ -16,17 +16,13 @@ from devmaturity.model.frames import security_scan
 from devmaturity.store import tables as t
 from devmaturity.store.db import BATCH, Store
 from devmaturity.store.frames import KINDS as PACKED
-from devmaturity.store.frames import PART, jobs_of
+from devmaturity.store.frames import PART, jobs_of, moment
 
 DeliveryRecord = PipelineRun | Deployment | Incident | WorkItem | Release
 
 
 def _ts(moment: datetime | None) -> int | None:
     return int(moment.timestamp()) if moment is not None else None
-
-
-def _dt(stamp: int | None) -> datetime | None:
-    return datetime.fromtimestamp(stamp, UTC) if stamp is not None else None
 
 
 def run_row(r: PipelineRun) -> dict[str, Any]:
@@ -233,9 +229,9 @@ def _run_of(r: Any) -> PipelineRun:
         id=r.ext_id,
         pipeline=r.pipeline,
         status=RunStatus(r.status),
-        created_at=_dt(r.created_at) or datetime.fromtimestamp(0, UTC),
-        started_at=_dt(r.started_at),
-        finished_at=_dt(r.finished_at),
+        created_at=moment(r.created_at) or datetime.fromtimestamp(0, UTC),
+        started_at=moment(r.started_at),
+        finished_at=moment(r.finished_at),
         commit=r.commit_sha,
         branch=r.branch,
         event=r.event,
@@ -250,8 +246,8 @@ def _deployment_of(r: Any) -> Deployment:
         id=r.ext_id,
         environment=r.environment,
         status=RunStatus(r.status),
-        created_at=_dt(r.created_at) or datetime.fromtimestamp(0, UTC),
-        finished_at=_dt(r.finished_at),
+        created_at=moment(r.created_at) or datetime.fromtimestamp(0, UTC),
+        finished_at=moment(r.finished_at),
         commit=r.commit_sha,
         pipeline=r.pipeline,
         url=r.url,
@@ -265,8 +261,8 @@ def _incident_of(r: Any) -> Incident:
         source=r.source,
         id=r.ext_id,
         title=r.title,
-        started_at=_dt(r.started_at) or datetime.fromtimestamp(0, UTC),
-        resolved_at=_dt(r.resolved_at),
+        started_at=moment(r.started_at) or datetime.fromtimestamp(0, UTC),
+        resolved_at=moment(r.resolved_at),
         severity=r.severity,
         service=r.service,
         deployment=r.deployment,
@@ -281,9 +277,9 @@ def _work_item_of(r: Any) -> WorkItem:
         id=r.ext_id,
         type=r.type,
         title=r.title,
-        created_at=_dt(r.created_at) or datetime.fromtimestamp(0, UTC),
-        resolved_at=_dt(r.resolved_at),
-        released_at=_dt(r.released_at),
+        created_at=moment(r.created_at) or datetime.fromtimestamp(0, UTC),
+        resolved_at=moment(r.resolved_at),
+        released_at=moment(r.released_at),
         release=r.release,
         severity=r.severity,
         environment=r.environment,
@@ -296,7 +292,7 @@ def _release_of(r: Any) -> Release:
         source=r.source,
         id=r.ext_id,
         name=r.name,
-        created_at=_dt(r.created_at) or datetime.fromtimestamp(0, UTC),
+        created_at=moment(r.created_at) or datetime.fromtimestamp(0, UTC),
         commit=r.commit_sha,
         tag=r.tag,
     )

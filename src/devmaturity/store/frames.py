@@ -123,14 +123,15 @@ def jobs_of(text: str) -> tuple[JobRun, ...]:
             name=j["name"],
             stage=j["stage"],
             status=RunStatus(j["status"]),
-            started_at=_moment(j["started_at"]),
-            finished_at=_moment(j["finished_at"]),
+            started_at=moment(j["started_at"]),
+            finished_at=moment(j["finished_at"]),
         )
         for j in json.loads(text)
     )
 
 
-def _moment(stamp: int | None) -> datetime | None:
+def moment(stamp: int | None) -> datetime | None:
+    """A stored unix time as an aware UTC datetime."""
     return datetime.fromtimestamp(stamp, UTC) if stamp is not None else None
 
 
@@ -216,19 +217,16 @@ def _release_rows(conn: Connection, project_id: int, lo: int) -> ReleaseFrame:
 
 def pack(frame: Any) -> bytes:
     """A frame's arrays in one .npz blob (no pickles): text columns as NUL-joined UTF-8."""
-    arrays: dict[str, Any] = {}
-    size = 0
+    arrays: dict[str, Any] = {"n": np.array([len(frame)], dtype=np.int64)}
     for f in fields(frame):
         value = getattr(frame, f.name)
-        if value is None or not isinstance(value, np.ndarray):
+        if not isinstance(value, np.ndarray):  # columns left out, and jobs (never packed)
             continue
-        size = len(value) if f.name == "ids" else size
         if value.dtype == object:
             joined = _SEP.join(str(v).replace(_SEP, "\ufffd") for v in value.tolist())
             arrays[f"s_{f.name}"] = np.frombuffer(joined.encode(), dtype=np.uint8)
         else:
             arrays[f.name] = value
-    arrays["n"] = np.array([size], dtype=np.int64)
     buffer = io.BytesIO()
     np.savez(buffer, **arrays)
     return buffer.getvalue()
@@ -289,15 +287,17 @@ KINDS: dict[str, _Kind] = {
 }
 
 
-def _mark(conn: Connection, table: Any, project_id: int) -> int:
+def max_run(conn: Connection, table: Any, project_id: int) -> int:
+    """The newest run that wrote a row of the table for the project (0 if none): how fresh derived data is
+    checked (an index lookup)."""
     return int(conn.execute(select(func.max(table.c.run_id)).where(table.c.project_id == project_id)).scalar() or 0)
 
 
 def rebuild_parts(conn: Connection, project_id: int, kind: str, parts: Iterable[int]) -> int:
     """Pack the given parts of a kind again from their rows (lead times come from lead_times)."""
     fp = t.frame_parts.c
-    count = 0
-    for part in sorted(set(parts)):
+    wanted = sorted(set(parts))
+    for part in wanted:
         lo, hi = part * PART, (part + 1) * PART
         if kind == "leads":
             frame = lead_rows(conn, project_id, lo, hi)
@@ -309,8 +309,7 @@ def rebuild_parts(conn: Connection, project_id: int, kind: str, parts: Iterable[
                 t.frame_parts.insert(),
                 [{"project_id": project_id, "kind": kind, "part": part, "rows": len(frame), "data": pack(frame)}],
             )
-        count += 1
-    return count
+    return len(wanted)
 
 
 def lock_project(conn: Connection, project_id: int) -> None:
@@ -321,18 +320,30 @@ def lock_project(conn: Connection, project_id: int) -> None:
     conn.execute(t.projects.update().where(p.id == project_id).values(created_at=p.created_at))
 
 
+def _stale(conn: Connection, project_id: int, kind: str) -> tuple[int, int | None, set[int]] | None:
+    """(newest run, run the parts were packed at, parts a moved record left) when the kind needs repacking."""
+    fs, fd = t.frame_state.c, t.frame_dirty.c
+    mark = max_run(conn, KINDS[kind].table, project_id)
+    state = conn.execute(select(fs.run_mark).where(fs.project_id == project_id, fs.kind == kind)).scalar()
+    dirty = set(conn.scalars(select(fd.part).where(fd.project_id == project_id, fd.kind == kind)))
+    return None if state is not None and mark <= state and not dirty else (mark, state, dirty)
+
+
 def refresh_parts(store: Store, project_id: int) -> int:
-    """Repack the parts that rows written since they were packed touched; returns how many were repacked."""
+    """Repack the parts that rows written since they were packed touched; returns how many were repacked.
+    When all are current it only reads: no lock, no write on the way to every metric."""
+    with store.engine.connect() as conn:
+        if all(_stale(conn, project_id, kind) is None for kind in KINDS):
+            return 0
     fs, fd = t.frame_state.c, t.frame_dirty.c
     done = 0
     with store.transaction() as conn:
         lock_project(conn, project_id)
         for kind, spec in KINDS.items():
-            mark = _mark(conn, spec.table, project_id)
-            state = conn.execute(select(fs.run_mark).where(fs.project_id == project_id, fs.kind == kind)).scalar()
-            dirty = set(conn.scalars(select(fd.part).where(fd.project_id == project_id, fd.kind == kind)))
-            if state is not None and mark <= state and not dirty:
+            stale = _stale(conn, project_id, kind)  # again, under the lock: another refresh may have done it
+            if stale is None:
                 continue
+            mark, state, dirty = stale
             c = spec.table.c
             changed = select(func.distinct(c[spec.time] // PART)).where(c.project_id == project_id)
             if state is not None:
@@ -406,14 +417,10 @@ def load_frames(store: Store, project_id: int, since: datetime, rules: DeliveryR
         incs = _incident_rows(conn, project_id, lo) if _present(conn, t.incidents, project_id) else None
         items = _work_item_rows(conn, project_id, lo) if _present(conn, t.work_items, project_id) else None
         rels = _release_rows(conn, project_id, lo) if _present(conn, t.releases, project_id) else None
-        leads = concat_leads([_unpack_leads(b) for b in _packed(conn, project_id, "leads", lo)])
+        leads = concat_leads([unpack(LeadFrame, b) for b in _packed(conn, project_id, "leads", lo)])
     return DeliveryFrames(
         deployments=deps, runs=runs, incidents=incs, work_items=items, releases=rels, leads=_trim_leads(leads, lo)
     )
-
-
-def _unpack_leads(data: bytes) -> LeadFrame:
-    return unpack(LeadFrame, data)
 
 
 def _trim_leads(frame: LeadFrame, lo: int) -> LeadFrame:

@@ -22,7 +22,7 @@ from devmaturity.metrics.delivery import Delivery, DeliveryRules, ship
 from devmaturity.model.frames import SUCCESS, DeploymentFrame, texts
 from devmaturity.store import tables as t
 from devmaturity.store.db import BATCH, Store
-from devmaturity.store.frames import PART, deployment_rows, rebuild_parts, run_rows
+from devmaturity.store.frames import PART, deployment_rows, max_run, rebuild_parts, run_rows
 from devmaturity.store.frames import lock_project as _lock
 
 # above this many deployments to attribute, the commit graph is read into memory once instead of level by level
@@ -50,11 +50,6 @@ def rule_key(rules: DeliveryRules) -> str:
     return hashlib.sha256(rules.deployment_key().encode()).hexdigest()[:32]
 
 
-def _max_run(conn: Connection, table: Any, project_id: int) -> int:
-    value = conn.execute(select(func.max(table.c.run_id)).where(table.c.project_id == project_id)).scalar()
-    return int(value or 0)
-
-
 def _changed_since(conn: Connection, table: Any, project_id: int, run_id: int) -> int | None:
     """The earliest start time among rows written after `run_id`, if any."""
     c = table.c
@@ -68,14 +63,13 @@ def refresh_leads(
     """Bring the project's lead-time attribution up to date with its evidence and deployment rule."""
     key = rule_key(rules)
     uses_runs = bool(rules.pipelines or rules.jobs)
+    with store.engine.connect() as conn:  # the usual case, nothing new: only reads, no lock, no write
+        marks, state = _marks(conn, project_id)
+        if state is not None and state.rule_key == key and marks == {k: getattr(state, k) for k in marks}:
+            return LeadRefresh("current", 0, 0, 0)
     with store.transaction() as conn:
         _lock(conn, project_id)
-        marks = {
-            "deployments_run": _max_run(conn, t.deployments, project_id),
-            "pipeline_runs_run": _max_run(conn, t.pipeline_runs, project_id),
-            "commits_run": _max_run(conn, t.commits, project_id),
-        }
-        state = conn.execute(select(t.lead_state).where(t.lead_state.c.project_id == project_id)).first()
+        marks, state = _marks(conn, project_id)  # again, under the lock: another refresh may have done it
         since = _rebuild_point(conn, project_id, state, key, marks, uses_runs)
         if since is None:
             return LeadRefresh("current", 0, 0, 0)
@@ -101,6 +95,16 @@ def refresh_leads(
 
 
 _FROM_SCRATCH = -(2**62)
+
+
+def _marks(conn: Connection, project_id: int) -> tuple[dict[str, int], Any]:
+    """The newest run of each table the attribution follows, and the state it was built at (None if never)."""
+    marks = {
+        "deployments_run": max_run(conn, t.deployments, project_id),
+        "pipeline_runs_run": max_run(conn, t.pipeline_runs, project_id),
+        "commits_run": max_run(conn, t.commits, project_id),
+    }
+    return marks, conn.execute(select(t.lead_state).where(t.lead_state.c.project_id == project_id)).first()
 
 
 def _rebuild_point(

@@ -17,7 +17,7 @@ import numpy.typing as npt
 from devmaturity.metrics.values import median as median_value
 from devmaturity.metrics.values import percentile, ratio, spread
 from devmaturity.metrics.values import unknown as _unknown
-from devmaturity.model.delivery import Deployment, Incident, PipelineRun, Release, WorkItem
+from devmaturity.model.delivery import Deployment, Incident, JobRun, PipelineRun, Release, WorkItem
 from devmaturity.model.evidence import Commit
 from devmaturity.model.frames import (
     FAILURE,
@@ -32,7 +32,6 @@ from devmaturity.model.frames import (
     Texts,
     WorkItemFrame,
     codes,
-    flags,
     floats,
     seconds,
     take,
@@ -85,83 +84,69 @@ class DeliveryRules:
         return repr((sorted(g.lower() for g in self.environments), sorted(self.pipelines), sorted(self.jobs)))
 
 
-def deployments_from_runs(runs: Iterable[PipelineRun], rules: DeliveryRules) -> list[Deployment]:
+def _picks(
+    pipelines: Texts, jobs: Sequence[Sequence[JobRun]] | None, rules: DeliveryRules
+) -> tuple[Flags, list[tuple[int, JobRun]]]:
+    """The rule's decision, made once for records and for columns: the runs of a named pipeline (deployments as
+    a whole), and the named jobs of the other runs, in run order. Jobs are looked at only when given."""
+    whole = matching(pipelines, rules.pipelines) if rules.pipelines else np.zeros(len(pipelines), dtype=np.bool_)
+    named: list[tuple[int, JobRun]] = []
+    if rules.jobs and jobs is not None:
+        named = [(k, j) for k in map(int, np.flatnonzero(~whole)) for j in jobs[k] if _matches(j.name, rules.jobs)]
+    return whole, named
+
+
+def _deployment_id(run_id: str, job_id: str | None = None) -> str:
+    return f"run:{run_id}" if job_id is None else f"run:{run_id}:job:{job_id}"
+
+
+def deployments_from_runs(runs: Sequence[PipelineRun], rules: DeliveryRules) -> list[Deployment]:
     """Pipeline runs (or jobs) named by the rule become production deployments."""
+    whole, named = _picks(texts(r.pipeline for r in runs), [r.jobs for r in runs], rules)
+    picked: list[tuple[int, JobRun | None]] = [(int(k), None) for k in np.flatnonzero(whole)]
     out: list[Deployment] = []
-    for run in runs:
-        if rules.pipelines and _matches(run.pipeline, rules.pipelines):
-            out.append(
-                Deployment(
-                    source=run.source,
-                    id=f"run:{run.id}",
-                    environment="production",
-                    status=run.status,
-                    created_at=run.created_at,
-                    finished_at=run.finished_at,
-                    commit=run.commit,
-                    pipeline=run.pipeline,
-                    url=run.url,
-                )
+    for k, job in sorted([*picked, *named], key=lambda pick: pick[0]):
+        run = runs[k]
+        out.append(
+            Deployment(
+                source=run.source,
+                id=_deployment_id(run.id, None if job is None else job.id),
+                environment="production",
+                status=run.status if job is None else job.status,
+                created_at=run.created_at if job is None else job.started_at or run.created_at,
+                finished_at=run.finished_at if job is None else job.finished_at,
+                commit=run.commit,
+                pipeline=run.pipeline,
+                url=run.url,
             )
-            continue
-        for job in run.jobs:
-            if rules.jobs and _matches(job.name, rules.jobs):
-                out.append(
-                    Deployment(
-                        source=run.source,
-                        id=f"run:{run.id}:job:{job.id}",
-                        environment="production",
-                        status=job.status,
-                        created_at=job.started_at or run.created_at,
-                        finished_at=job.finished_at,
-                        commit=run.commit,
-                        pipeline=run.pipeline,
-                        url=run.url,
-                    )
-                )
+        )
     return out
 
 
 def _run_deployments(runs: RunFrame, rules: DeliveryRules) -> DeploymentFrame:
-    """The same as deployments_from_runs, on columns: whole runs of the rule's pipelines, and its jobs."""
-    whole = matching(runs.pipeline, rules.pipelines) if rules.pipelines else np.zeros(len(runs), dtype=np.bool_)
-    picked = runs.ids[whole]
-    frame = DeploymentFrame(
-        ids=texts(f"run:{i}" for i in picked),
-        environments=texts("production" for _ in picked),
-        created=runs.created[whole],
-        finished=runs.finished[whole],
-        status=runs.status[whole],
-        rollback=np.zeros(len(picked), dtype=np.bool_),
-        linked=np.zeros(len(picked), dtype=np.bool_),
-        commits=texts("" for _ in picked) if runs.commits is None else runs.commits[whole],
+    """The same as deployments_from_runs, on columns."""
+    whole, named = _picks(runs.pipeline, runs.jobs, rules)
+    rows = np.flatnonzero(whole)
+    at = np.array([k for k, _ in named], dtype=np.int64)
+    shas = runs.commits if runs.commits is not None else texts("" for _ in range(len(runs)))
+    jobs = [j for _, j in named]
+    return DeploymentFrame(
+        ids=texts(
+            [
+                *(_deployment_id(str(runs.ids[k])) for k in rows),
+                *(_deployment_id(str(runs.ids[k]), j.id) for k, j in named),
+            ]
+        ),
+        environments=texts("production" for _ in range(len(rows) + len(named))),
+        created=np.concatenate(
+            [runs.created[rows], floats(seconds(j.started_at) if j.started_at else runs.created[k] for k, j in named)]
+        ),
+        finished=np.concatenate([runs.finished[rows], floats(seconds(j.finished_at) for j in jobs)]),
+        status=np.concatenate([runs.status[rows], codes(j.status.value for j in jobs)]),
+        rollback=np.zeros(len(rows) + len(named), dtype=np.bool_),
+        linked=np.zeros(len(rows) + len(named), dtype=np.bool_),
+        commits=np.concatenate([shas[rows], shas[at]]),
     )
-    if not rules.jobs or runs.jobs is None:
-        return frame
-    ids: list[str] = []
-    created: list[float] = []
-    finished: list[float] = []
-    status: list[str] = []
-    shas: list[str] = []
-    for k in np.flatnonzero(~whole):
-        for job in runs.jobs[int(k)]:
-            if _matches(job.name, rules.jobs):
-                ids.append(f"run:{runs.ids[k]}:job:{job.id}")
-                created.append(seconds(job.started_at) if job.started_at else float(runs.created[k]))
-                finished.append(seconds(job.finished_at))
-                status.append(job.status.value)
-                shas.append("" if runs.commits is None else str(runs.commits[k]))
-    jobs = DeploymentFrame(
-        ids=texts(ids),
-        environments=texts("production" for _ in ids),
-        created=floats(created),
-        finished=floats(finished),
-        status=codes(status),
-        rollback=flags(False for _ in ids),
-        linked=flags(False for _ in ids),
-        commits=texts(shas),
-    )
-    return DeploymentFrame.concat([frame, jobs])
 
 
 def _frame(records: Any, kind: Callable[[Any], Any]) -> Any:
@@ -179,11 +164,35 @@ Lookup = Callable[[Sequence[str]], Mapping[str, tuple[Sequence[str], float]]]
 Shipped = Callable[[Sequence[str]], set[str]]
 
 
-def ship(tip: str | None, lookup: Lookup, shipped: Shipped) -> tuple[dict[str, float], bool]:
-    """The commits a deployment of `tip` ships first: reachable from it and not shipped before (`shipped` says
-    which of some shas were), with their commit times; and whether the walk met a commit the history lacks.
+# sha -> (its parents' shas separated by spaces, commit time in seconds): the history held in memory
+Graph = Mapping[str, tuple[str, float]]
 
-    Walks breadth first so that a store can answer each level with one query."""
+
+def walk_graph(tip: str | None, graph: Graph, done: set[str]) -> tuple[dict[str, float], bool]:
+    """The commits a deployment of `tip` ships first: reachable from it and not in `done` (shipped before),
+    with their commit times; and whether the walk met a commit the history lacks. Adds them to `done`, so
+    walking deployments oldest first visits every commit once: O(commits + deployments) for a history."""
+    found: dict[str, float] = {}
+    missing = False
+    todo = [tip] if tip else []
+    while todo:
+        sha = todo.pop()
+        if sha in done or sha in found:
+            continue
+        entry = graph.get(sha)
+        if entry is None:
+            missing = True
+            continue
+        found[sha] = float(entry[1])
+        if entry[0]:
+            todo.extend(entry[0].split())
+    done.update(found)
+    return found, missing
+
+
+def ship(tip: str | None, lookup: Lookup, shipped: Shipped) -> tuple[dict[str, float], bool]:
+    """The same walk as walk_graph for a history that is asked, not held: `lookup` answers the shas of one
+    level (a store: one query), `shipped` says which of them were shipped before. Breadth first."""
     found: dict[str, float] = {}
     missing = False
     level = [tip] if tip else []
@@ -209,22 +218,14 @@ def ship(tip: str | None, lookup: Lookup, shipped: Shipped) -> tuple[dict[str, f
 def lead_frame(ok: DeploymentFrame, commits: Mapping[str, Commit]) -> LeadFrame:
     """Attribute history to successful production deployments (oldest first) and measure each lead time: every
     commit is visited once, so the whole history costs O(commits + deployments)."""
-    times = {sha: (c.parents, c.committer_time.timestamp()) for sha, c in commits.items()}
-    taken: set[str] = set()
-
-    def lookup(shas: Sequence[str]) -> dict[str, tuple[Sequence[str], float]]:
-        return {s: times[s] for s in shas if s in times}
-
-    def shipped(shas: Sequence[str]) -> set[str]:
-        return {s for s in shas if s in taken}
-
+    graph = {sha: (" ".join(c.parents), c.committer_time.timestamp()) for sha, c in commits.items()}
+    done: set[str] = set()
     deployed = ok.when
     offsets = [0]
     leads: list[float] = []
     shas = ok.commits if ok.commits is not None else texts("" for _ in range(len(ok)))
     for k in range(len(ok)):
-        found, _ = ship(str(shas[k]) or None, lookup, shipped)
-        taken.update(found)
+        found, _ = walk_graph(str(shas[k]) or None, graph, done)
         if k > 0:  # the first observed deployment only sets the baseline
             leads.extend(max(deployed[k] - when, 0.0) for when in found.values())
         offsets.append(len(leads))
@@ -257,6 +258,7 @@ class Delivery:
     run: RunFrame | None = field(init=False, repr=False, compare=False)
     rel: ReleaseFrame | None = field(init=False, repr=False, compare=False)
     prod: DeploymentFrame = field(init=False, repr=False, compare=False)
+    _attribution: LeadFrame | None = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         dep = _frame(self.deployments, DeploymentFrame.of)
@@ -274,16 +276,19 @@ class Delivery:
         if len(parts) > 1 or not bool(np.all(np.diff(found.created) > 0)):  # not already in (start, id) order
             found = found.take(np.lexsort((found.ids.astype(str), found.created)))
         object.__setattr__(self, "prod", found)
+        object.__setattr__(self, "_attribution", self.leads)
 
     def production(self) -> DeploymentFrame:
         """Production deployments (from the deployment APIs and from the rule's pipelines/jobs), oldest first."""
         return self.prod
 
     def attribution(self) -> LeadFrame:
-        if self.leads is not None:
-            return self.leads
-        ok = self.prod.take(self.prod.status == SUCCESS)
-        return lead_frame(ok, self.commits)
+        """The stored attribution, else the one worked out from `commits` (once, whatever the windows)."""
+        if self._attribution is None:
+            ok = self.prod.take(self.prod.status == SUCCESS)
+            object.__setattr__(self, "_attribution", lead_frame(ok, self.commits))
+        assert self._attribution is not None
+        return self._attribution
 
 
 def _inside(window: Window, moments: Floats) -> Flags:

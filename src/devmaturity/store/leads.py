@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 from sqlalchemy import Connection, func, select
 
-from devmaturity.metrics.delivery import Delivery, DeliveryRules, ship
+from devmaturity.metrics.delivery import Delivery, DeliveryRules, ship, walk_graph
 from devmaturity.model.frames import SUCCESS, DeploymentFrame, texts
 from devmaturity.store import tables as t
 from devmaturity.store.db import BATCH, Store
@@ -214,37 +214,15 @@ def _attribute(
 
 
 def _memory(conn: Connection, project_id: int, start: int) -> Walk:
-    """The whole commit graph in memory (sha, parents, time), read once, walked depth first: for building many
-    deployments. (The same walk as metrics.delivery.ship, without its per-level batching.)"""
+    """The whole commit graph in memory (sha, parents, time), read once: for building many deployments."""
     c = t.commits.c
-    graph: dict[str, tuple[str, int]] = {}
     query = select(c.sha, c.parents, c.committer_time).where(c.project_id == project_id)
-    for sha, parents, moment in conn.execute(query.execution_options(yield_per=50_000)):
-        graph[sha] = (parents, moment)
+    graph = {sha: (parents, moment) for sha, parents, moment in conn.execute(query.execution_options(yield_per=50_000))}
     done: set[str] = set()
     if start:
         sc = t.shipped_commits.c
         done = set(conn.scalars(select(sc.sha).where(sc.project_id == project_id, sc.ordinal < start)))
-
-    def walk(tip: str | None) -> tuple[dict[str, float], bool]:
-        found: dict[str, float] = {}
-        missing = False
-        todo = [tip] if tip else []
-        while todo:
-            sha = todo.pop()
-            if sha in done or sha in found:
-                continue
-            entry = graph.get(sha)
-            if entry is None:
-                missing = True
-                continue
-            found[sha] = float(entry[1])
-            if entry[0]:
-                todo.extend(entry[0].split())
-        done.update(found)
-        return found, missing
-
-    return walk
+    return lambda tip: walk_graph(tip, graph, done)
 
 
 def _queries(conn: Connection, project_id: int, start: int) -> Walk:

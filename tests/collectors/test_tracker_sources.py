@@ -21,6 +21,7 @@ from devmaturity.collectors.zentao import ZenTaoSource, api_root
 from devmaturity.errors import SourceAuthError
 from devmaturity.model.delivery import Release, WorkItem
 from tests.apiserver import ApiServer, Route
+from tests.collectors.test_rest_sources import by_key, collect, key
 
 DATA = Path(__file__).parents[1] / "data" / "api"
 SECRET = "jira-tok-8d2e-never-print-me-41aa"
@@ -79,22 +80,6 @@ def slept() -> list[float]:
 def options(slept: list[float], **changes: float) -> ClientOptions:
     settings: dict[str, float] = {"connect_timeout": 1.0, "read_timeout": 2.0, "backoff": 0.5} | changes
     return ClientOptions(**settings, page_size=2, sleep=slept.append, clock=lambda: NOW)  # type: ignore[arg-type]
-
-
-def key(record: Record) -> str:
-    return f"{type(record).__name__}:{record.id}"
-
-
-def by_key(records: list[Record]) -> dict[str, Record]:
-    return {key(record): record for record in records}
-
-
-def collect(source: Source, cursor: str | None = None) -> tuple[list[Record], str | None]:
-    records: list[Record] = []
-    for page in source.pages(cursor):
-        records += page.records
-        cursor = page.cursor
-    return records, cursor
 
 
 # --- the two sources ----------------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from rich.console import Console
 
 from devmaturity.config import load_config
 from devmaturity.errors import DataError, UsageError
-from devmaturity.services.ingest import ingest_command
+from devmaturity.services.ingest import KIND_CHOICES, ingest_command
 from devmaturity.store.db import Store
 
 
@@ -28,8 +28,9 @@ def _when(value: str | None) -> datetime | None:
 @click.option(
     "--kind",
     required=True,
-    type=click.Choice(["junit", "coverage", "sarif", "deployments", "incidents", "workitems"]),
-    help="What the files are: test, coverage or security reports, or delivery event files (docs/events.md).",
+    type=click.Choice(KIND_CHOICES, case_sensitive=False),
+    help="What the files are: test, coverage or security reports, or delivery event files (docs/events.md); "
+    "`devmaturity kinds` lists them.",
 )
 @click.option("--project", required=True, help="Project the reports belong to (created if new).")
 @click.option("--commit", help="Commit the reports belong to (enables flaky detection per revision).")

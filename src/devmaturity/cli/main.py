@@ -35,6 +35,7 @@ def _register() -> None:
         model.model,
         model.metrics,
         model.facts,
+        model.kinds,
         answers.answers,
         delivery.compare,
         delivery.trend,

@@ -15,7 +15,7 @@ from devmaturity.metrics.registry import implemented
 from devmaturity.model.facts import FACTS
 from devmaturity.model.framework import Framework, Part
 from devmaturity.model.text import Lang
-from devmaturity.services.catalog import framework_summary, select_parts
+from devmaturity.services.catalog import evidence_kinds, framework_summary, select_parts
 
 LANG = click.option("--lang", type=click.Choice(["zh", "en"]), default="en", show_default=True)
 
@@ -123,4 +123,21 @@ def facts(lang: str) -> None:
     table.columns[0].no_wrap = True
     for spec in FACTS:
         table.add_row(spec.id, spec.evidence.value, spec.name.get(pick))
+    Console().print(table)
+
+
+@click.command()
+@LANG
+def kinds(lang: str) -> None:
+    """List the evidence kinds `devmaturity ingest --kind` takes, their formats and discovery patterns."""
+    pick: Lang = "zh" if lang == "zh" else "en"
+    zh_heads = ("种类", "类别", "含义", "格式", "自动发现")
+    heads = zh_heads if pick == "zh" else ("kind", "family", "meaning", "formats", "found by")
+    table = Table(*heads)
+    table.columns[0].no_wrap = True
+    for spec in evidence_kinds():
+        names = " / ".join((spec.key, *spec.aliases))
+        found = ", ".join(spec.patterns) or ("仅 ingest 导入" if pick == "zh" else "ingest only")
+        family = {"report": "报告文件", "event": "事件记录"}[spec.family.value] if pick == "zh" else spec.family.value
+        table.add_row(names, family, spec.name.get(pick), ", ".join(spec.formats), found)
     Console().print(table)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from devmaturity.collectors.registry import KINDS, KindSpec
 from devmaturity.errors import UsageError
 from devmaturity.model.framework import CriterionKind, Framework, Part
 
@@ -28,3 +29,8 @@ def framework_summary(framework: Framework) -> str:
         f"{framework.id} {framework.version}: {len(framework.parts)} parts, {len(framework.items())} items, "
         f"{len(criteria)} criteria ({kinds})"
     )
+
+
+def evidence_kinds() -> tuple[KindSpec, ...]:
+    """The evidence kinds ingest and discovery know (collectors/registry.py), in table order."""
+    return KINDS

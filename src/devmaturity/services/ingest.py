@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from devmaturity.collectors import coverage_merge, events, junit, sarif
+from devmaturity.collectors import coverage_merge, events, junit, registry, sarif
 from devmaturity.collectors.base import ReportError
 from devmaturity.config import Config
 from devmaturity.errors import DevmaturityError, StoreError, UsageError
@@ -20,37 +20,11 @@ from devmaturity.services.delivery import refresh_derived
 from devmaturity.store.db import Store
 from devmaturity.store.delivery import save_delivery
 
-EVENT_KINDS = ("deployments", "incidents", "workitems")
+EVENT_KINDS = registry.names(registry.Family.EVENT)
+KIND_CHOICES = registry.choices()
 
-# default discovery globs per kind, matched on the path relative to the working tree
-DEFAULT_GLOBS: dict[ReportKind, tuple[str, ...]] = {
-    ReportKind.JUNIT: (
-        "**/junit*.xml",
-        "**/*junit*.xml",
-        "**/TEST-*.xml",
-        "**/test-results/**/*.xml",
-        "**/test-reports/*.xml",
-        "**/surefire-reports/*.xml",
-        "**/failsafe-reports/*.xml",
-        "**/*-results.xml",
-        "**/report.junit.xml",
-    ),
-    ReportKind.COVERAGE: (
-        "**/coverage.xml",
-        "**/cobertura*.xml",
-        "**/jacoco*.xml",
-        "**/jacocoTestReport.xml",
-        "**/lcov.info",
-        "**/*.lcov",
-        "**/coverage.json",
-        "**/coverage-final.json.lcov",
-        "**/coverage.out",
-        "**/cover.out",
-        "**/*.coverprofile",
-        "**/clover.xml",
-    ),
-    ReportKind.SARIF: ("**/*.sarif", "**/*.sarif.json"),
-}
+# default discovery globs per report kind, matched on the path relative to the working tree (collectors/registry.py)
+DEFAULT_GLOBS: dict[ReportKind, tuple[str, ...]] = {ReportKind(spec.key): spec.patterns for spec in registry.reports()}
 SKIP_DIRS = {
     ".git",
     "node_modules",
@@ -206,12 +180,13 @@ def ingest_command(
     source: str | None = None,
 ) -> IngestResult:
     """`devmaturity ingest`: files produced elsewhere (e.g. CI artefacts), recorded as one run."""
-    if kind in EVENT_KINDS:
-        return _ingest_events(store, config, kind, paths, project=project, repo_root=repo_root, source=source)
     try:
-        report_kind = ReportKind(kind)
-    except ValueError:
-        raise UsageError(f"unknown report kind {kind!r}; use one of {', '.join(k.value for k in ReportKind)}") from None
+        spec = registry.kind(kind)
+    except registry.UnknownKind as exc:
+        raise UsageError(str(exc)) from None
+    if spec.family is registry.Family.EVENT:
+        return _ingest_events(store, config, spec.key, paths, project=project, repo_root=repo_root, source=source)
+    report_kind = ReportKind(spec.key)
     project_id = store.project(project, str(repo_root or Path.cwd()))
     run_id = store.start_run(project_id, "ingest", {"kind": kind, "files": [str(p) for p in paths]})
     try:

@@ -43,8 +43,9 @@ def _scrub(text: str) -> str:
 def _compare(name: str, actual: str) -> None:
     path = GOLD / name
     actual = _scrub(actual)
-    if os.environ.get("DEVMATURITY_UPDATE_GOLD") == "1" or not path.exists():
+    if os.environ.get("DEVMATURITY_UPDATE_GOLD") == "1":
         path.write_text(actual, encoding="utf-8")
+    assert path.exists(), f"{name} has no gold file; review the output and write it with DEVMATURITY_UPDATE_GOLD=1"
     assert actual == path.read_text(encoding="utf-8"), f"{name} differs from its gold file"
 
 

@@ -94,26 +94,49 @@ def _judge_metric(criterion: Criterion, evidence: Evidence, default_window_days:
 
 
 def _judge_fact(criterion: Criterion, evidence: Evidence) -> Verdict:
+    """Met when the fact, or any alternative the model lists, has the expected value. Unknown when none does and
+    one is unknown (no collector established it, or its value is None), or when the model marks the fact as one
+    convention among several ways of showing the practice (`missing: unknown`). Not met only when every listed
+    way was looked for and is absent."""
     assert criterion.fact is not None
     answered = evidence.answers.get(criterion.id)
     if answered is not None and answered.value is not None:
         return _judge_answer(criterion, answered, "assessor answer overrides repository evidence")
-    fact = evidence.facts.get(criterion.fact)
-    if fact is None:
+    seen = [(fid, evidence.facts.get(fid)) for fid in criterion.facts]
+    shown = next((f for _, f in seen if f is not None and f.value is criterion.expected), None)
+    if shown is not None:
+        return _fact_verdict(criterion, shown, Status.MET)
+    open_ = [(fid, f) for fid, f in seen if f is None or f.value is None]
+    if open_:
+        fid, fact = open_[0]
+        why = fact.detail if fact is not None and fact.detail else f"no collector has established {fid}"
+        return Verdict(
+            criterion=criterion.id, status=Status.UNKNOWN, decided_by=DecidedBy.NOTHING, reason=f"unknown: {why}"
+        )
+    first = seen[0][1]
+    assert first is not None
+    if criterion.missing_unknown:
+        detail = f": {first.detail}" if first.detail else ""
         return Verdict(
             criterion=criterion.id,
             status=Status.UNKNOWN,
             decided_by=DecidedBy.NOTHING,
-            reason=f"unknown: no collector has established {criterion.fact}",
+            observed=str(first.value).lower(),
+            reason=f"unknown: {first.id} is {str(first.value).lower()}{detail}; this is one way of showing the "
+            f"practice, not the only one (answer {criterion.id})",
         )
-    ok = fact.value == criterion.expected
+    return _fact_verdict(criterion, first, Status.NOT_MET)
+
+
+def _fact_verdict(criterion: Criterion, fact: Fact, status: Status) -> Verdict:
     detail = f": {fact.detail}" if fact.detail else ""
+    others = f" (checked {', '.join(criterion.facts)})" if status is Status.NOT_MET and criterion.alternatives else ""
     return Verdict(
         criterion=criterion.id,
-        status=Status.MET if ok else Status.NOT_MET,
+        status=status,
         decided_by=DecidedBy.FACT,
         observed=str(fact.value).lower(),
-        reason=f"{criterion.fact} is {str(fact.value).lower()}{detail}",
+        reason=f"{fact.id} is {str(fact.value).lower()}{detail}{others}",
         evidence=fact.evidence,
     )
 

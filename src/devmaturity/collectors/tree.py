@@ -117,6 +117,27 @@ PATH_RULES: tuple[PathRule, ...] = (
         ),
     ),
     PathRule(
+        "deps.build_tool",
+        "build-tool dependency manifest",
+        (
+            "pom.xml",
+            "build.gradle",
+            "build.gradle.kts",
+            "package.json",
+            "pyproject.toml",
+            "requirements*.txt",
+            "setup.cfg",
+            "go.mod",
+            "Cargo.toml",
+            "*.csproj",
+            "packages.config",
+            "Gemfile",
+            "composer.json",
+            "build.sbt",
+            "pubspec.yaml",
+        ),
+    ),
+    PathRule(
         "deps.update_automation",
         "dependency bot",
         (

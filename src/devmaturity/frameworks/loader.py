@@ -334,8 +334,8 @@ def _criterion(cid: str, raw: object, ctx: _Ctx) -> Criterion:
     if len(kinds) != 1:
         raise ctx.fail(sorted(raw), "a criterion has exactly one of `metric`, `fact`, `answer`")
     allowed = {
-        "metric": {"metric", "op", "value", "window", "text"},
-        "fact": {"fact", "equals", "text"},
+        "metric": {"metric", "op", "value", "window", "text", "calibration"},
+        "fact": {"fact", "equals", "text", "any_of", "missing"},
         "answer": {"answer", "evidence"},
     }[kinds[0]]
     unknown = set(raw) - allowed
@@ -356,6 +356,8 @@ def _criterion(cid: str, raw: object, ctx: _Ctx) -> Criterion:
             kind=CriterionKind.FACT,
             fact=fact,
             expected=equals,
+            alternatives=_alternatives(raw.get("any_of", []), ctx.at("any_of")),
+            missing_unknown=_missing(raw.get("missing", "not_met"), ctx.at("missing")),
             text=text or _fact_text(fact, equals),
         )
     hint = raw.get("evidence")
@@ -394,7 +396,23 @@ def _metric_criterion(cid: str, raw: Mapping[str, Any], ctx: _Ctx, text: Text | 
         value=float(value),
         window_days=window_days,
         text=text or _metric_text(metric, op, float(value)),
+        calibration=_text(raw["calibration"], ctx.at("calibration")) if "calibration" in raw else None,
     )
+
+
+def _alternatives(raw: object, ctx: _Ctx) -> tuple[str, ...]:
+    if not isinstance(raw, list):
+        raise ctx.fail(raw, "a list of fact ids is required")
+    for index, fact in enumerate(raw):
+        if fact not in FACT_IDS:
+            raise ctx.at(str(index)).fail(fact, "unknown fact id (see docs/facts.md)")
+    return tuple(raw)
+
+
+def _missing(raw: object, ctx: _Ctx) -> bool:
+    if raw not in ("unknown", "not_met"):
+        raise ctx.fail(raw, "use unknown (the fact is one way among several of showing it) or not_met")
+    return raw == "unknown"
 
 
 def _fact_text(fact: str, expected: bool) -> Text:

@@ -20,7 +20,7 @@ class Fact:
     """An observed fact: its value, a one-line detail and the paths or refs that show it."""
 
     id: str
-    value: bool
+    value: bool | None  # None: unknown, the reason in `detail`
     detail: str = ""
     evidence: tuple[str, ...] = field(default=())
 
@@ -111,6 +111,11 @@ FACTS: tuple[FactSpec, ...] = (
         "The development environment is standardised (devcontainer, Vagrant, tool-version files)",
     ),
     _spec("deps.lockfile", "依赖版本由锁文件固定", "Dependency versions are pinned by lock files"),
+    _spec(
+        "deps.build_tool",
+        "依赖通过构建工具声明和管理（Maven、Gradle、npm、pip、Go modules 等）",
+        "Dependencies are declared to and managed by a build tool (Maven, Gradle, npm, pip, Go modules, ...)",
+    ),
     _spec(
         "deps.update_automation",
         "依赖更新自动化（Dependabot、Renovate）",

@@ -54,7 +54,15 @@ class Criterion:
     window_days: int | None = None
     fact: str | None = None
     expected: bool = True
+    alternatives: tuple[str, ...] = ()  # other facts that show the same practice: any one of them meets it
+    missing_unknown: bool = False  # a convention that is only one way of showing the practice: absent is unknown
     evidence_hint: Text | None = None
+    calibration: Text | None = None  # the threshold is devmaturity's calibration, not the standard's text: why
+
+    @property
+    def facts(self) -> tuple[str, ...]:
+        """The fact and its alternatives, in the order the model file lists them."""
+        return (self.fact, *self.alternatives) if self.fact else ()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -99,6 +99,7 @@ details{margin:.3rem 0 .6rem 0} summary{cursor:pointer} .small{font-size:.85rem;
 <table><tr><th>{{ s('level') }}</th><th>{{ s('criteria') }}</th></tr>
 {% for lv in it.levels %}<tr><td class="{{ lv.status }}">L{{ lv.number }}<br>{{ s(lv.status) }}</td><td>{{ tx(lv.text) }}
 {% if lv.criteria %}<ul>{% for c in lv.criteria %}<li class="{{ c.status }}"><code>{{ c.id }}</code> {{ tx(c.text) }}
+{% if c.calibration %}<br><span class="small"><i>{{ s('calibration') }}: {{ tx(c.calibration) }}</i></span>{% endif %}
 <br><span class="small">{{ s(c.status) }}: {{ c.reason }}{% if c.evidence %} · {{ s('evidence') }}: {{ c.evidence[:5]|join(', ') }}{% endif %}</span></li>{% endfor %}</ul>{% endif %}
 </td></tr>{% endfor %}</table>
 {% if it.gap %}<div class="gap"><b>{{ s('gap') }}</b><ul>{% for g in it.gap %}

@@ -52,6 +52,8 @@ def _item(item: dict[str, Any], lang: str) -> list[str]:
             out.append(
                 f"  - {_ICON[crit['status']]} `{crit['id']}` {_cell(tx(crit['text'], lang))}: {_cell(crit['reason'])}"
             )
+            if crit.get("calibration"):
+                out.append(f"    - *{s('calibration', lang)}: {_cell(tx(crit['calibration'], lang))}*")
     if item["gap"]:
         out += ["", f"{s('gap', lang)}:"]
         out += [f"- `{g['criterion']}` ({s(g['status'], lang)}): {_cell(g['how_to_decide'])}" for g in item["gap"]]

@@ -147,6 +147,7 @@ class Config:
     sources: tuple[dict[str, str], ...] = ()
     webhook_max_bytes: int = 1_048_576
     webhooks: tuple[WebhookSpec, ...] = ()
+    not_applicable: dict[str, str] = field(default_factory=dict)
 
 
 def _apply(config: Config, values: Mapping[str, object], origin: str) -> Config:
@@ -238,6 +239,18 @@ def _webhooks(raw: object, origin: str) -> tuple[WebhookSpec, ...]:
     return tuple(out)
 
 
+def _not_applicable(raw: object, origin: str) -> dict[str, str]:
+    """[not_applicable]: item id = the reason it does not apply (e.g. "no database")."""
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{origin} must be a table of item id = reason")
+    out: dict[str, str] = {}
+    for key, reason in raw.items():
+        if not isinstance(reason, str) or not reason.strip():
+            raise ConfigError(f"{origin}.{key}: give the reason the item does not apply, as text")
+        out[str(key)] = reason.strip()
+    return out
+
+
 def _is_file(path: Path) -> bool:
     try:
         return path.is_file()
@@ -259,7 +272,7 @@ def load_config(
         section = doc.get("devmaturity", doc)
         if not isinstance(section, dict):
             raise ConfigError(f"{path}: [devmaturity] must be a table")
-        tables = ("thresholds", "reports", "test_kinds", "rules", "sources", "webhooks")
+        tables = ("thresholds", "reports", "test_kinds", "rules", "sources", "webhooks", "not_applicable")
         plain = {k: v for k, v in section.items() if k not in tables}
         config = _apply(config, plain, str(path))
         if "thresholds" in section:
@@ -272,6 +285,10 @@ def load_config(
             config = replace(config, sources=_sources(section["sources"], f"{path}: [[sources]]"))
         if "webhooks" in section:
             config = replace(config, webhooks=_webhooks(section["webhooks"], f"{path}: [[webhooks]]"))
+        if "not_applicable" in section:
+            config = replace(
+                config, not_applicable=_not_applicable(section["not_applicable"], f"{path}: [not_applicable]")
+            )
         if "test_kinds" in section:
             config = replace(config, test_kinds=_globs(section["test_kinds"], TEST_KINDS, f"{path}: [test_kinds]"))
     environ = os.environ if env is None else env

@@ -208,3 +208,38 @@ def test_raising_one_item_never_lowers_any_rollup(values: list[int], index: int)
     raised[index % len(values)] = min(5, raised[index % len(values)] + 1)
     for policy in (weakest_link, mean_floor, lower_median, share_policy(0.8)):
         assert policy(raised) >= policy(values)
+
+
+def test_printed_figures_never_contradict_the_verdict() -> None:
+    """99.969 % against a 99.99 % bar rounds to 100.0 % at one decimal; the printed figures take the decimals
+    needed to show the shortfall (99.97 % < 99.99 %). A value that meets its bar stays at one decimal."""
+    from devmaturity.assess.engine import format_pair
+    from devmaturity.model.framework import Op
+
+    assert format_pair(0.99969, 0.9999, "ratio", Op.GE, False) == ("99.97%", "99.99%")
+    assert format_pair(0.8, 0.75, "ratio", Op.GE, True) == ("80.0%", "75.0%")
+    assert format_pair(0.0, 0.0, "ratio", Op.LE, True) == ("0.0%", "0.0%")
+    assert format_pair(1.0004, 1.0, "h", Op.LE, False) == ("1.0004 h", "1 h")
+
+
+def test_an_overridden_threshold_shows_the_value_in_force_and_where_it_came_from() -> None:
+    framework = load_framework(TINY)
+    metric_criteria = [c for c in framework.criteria() if c.metric is not None]
+    criterion = metric_criteria[0]
+    assert criterion.value is not None and criterion.metric is not None and criterion.op is not None
+    stricter = criterion.value + 0.05 if criterion.op.value.startswith(">") else criterion.value - 0.05
+    evidence = Evidence(
+        metrics={(criterion.metric, criterion.window_days or 90): mv(criterion.metric, criterion.value)},
+        thresholds={criterion.id: stricter},
+    )
+    result = assess(framework, evidence, window=WINDOW, now=NOW)
+    verdict = next(
+        v
+        for p in result.parts
+        for i in p.items()
+        for lv in i.levels
+        for v in lv.verdicts
+        if v.criterion == criterion.id
+    )
+    assert verdict.threshold == stricter and verdict.threshold_source == "devmaturity.toml [thresholds]"
+    assert f"threshold from devmaturity.toml [thresholds]; the model's is {criterion.value:g}" in verdict.reason

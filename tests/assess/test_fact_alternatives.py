@@ -95,3 +95,32 @@ def test_bad_options_name_file_key_and_value(tmp_path: Path, key: str, value: st
     with pytest.raises(ModelFileError, match=message) as caught:
         load_framework(str(model))
     assert "part.yaml" in caught.value.message and key in caught.value.message
+
+
+def test_a_not_applicable_item_is_left_out_of_the_roll_up() -> None:
+    """ALT.S.DEPS and ALT.S.POLICY reach level 2 from their facts; ALT.S.COV has no coverage (level 1). With
+    coverage declared not applicable the subdomain and part stand at 2 (weakest link over the two others)."""
+    framework = load_framework(str(MODEL))
+    facts = {
+        "deps.lockfile": Fact(id="deps.lockfile", value=True),
+        "security.policy": Fact(id="security.policy", value=True),
+    }
+    window = Window.last(90, now=NOW)
+    plain = assess(framework, Evidence(facts=facts), window=window, now=NOW)
+    assert plain.parts[0].level == 1
+    skipped = assess(
+        framework, Evidence(facts=facts, not_applicable={"ALT.S.COV": "no code of our own"}), window=window, now=NOW
+    )
+    assert skipped.parts[0].level == 2 and skipped.parts[0].subdomains[0].level == 2
+    cov = next(i for i in skipped.parts[0].items() if i.item == "ALT.S.COV")
+    assert cov.mark == "N/A" and cov.not_applicable == "no code of our own" and cov.levels == ()
+    report = report_dict(skipped, framework)
+    items = report["parts"][0]["subdomains"][0]["items"]  # type: ignore[index]
+    assert next(i for i in items if i["id"] == "ALT.S.COV")["not_applicable"] == "no code of our own"
+    everything = assess(
+        framework,
+        Evidence(not_applicable={"ALT.S.COV": "x", "ALT.S.DEPS": "x", "ALT.S.POLICY": "x"}),
+        window=window,
+        now=NOW,
+    )
+    assert everything.parts[0].level == 0

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -20,7 +20,7 @@ from devmaturity.model.assessment import (
     Verdict,
 )
 from devmaturity.model.facts import Fact
-from devmaturity.model.framework import Criterion, CriterionKind, Framework, Item
+from devmaturity.model.framework import Criterion, CriterionKind, Framework, Item, Op
 from devmaturity.model.metric import MetricValue, Window
 
 MetricKey = tuple[str, int]
@@ -34,6 +34,8 @@ class Evidence:
     facts: Mapping[str, Fact] = field(default_factory=dict)
     answers: Mapping[str, Answer] = field(default_factory=dict)
     thresholds: Mapping[str, float] = field(default_factory=dict)
+    threshold_source: str = "devmaturity.toml [thresholds]"  # where the overrides in `thresholds` come from
+    not_applicable: Mapping[str, str] = field(default_factory=dict)  # item id -> why it does not apply
 
 
 def needed_metrics(framework: Framework, default_window_days: int) -> set[MetricKey]:
@@ -45,11 +47,26 @@ def needed_metrics(framework: Framework, default_window_days: int) -> set[Metric
     }
 
 
-def format_value(value: float, unit: str) -> str:
+def format_value(value: float, unit: str, decimals: int | None = None) -> str:
+    """A value for people: ratios as percentages (one decimal unless more are asked for), other units as given."""
     if unit == "ratio":
-        return f"{value * 100:.1f}%"
-    shown = f"{value:.3f}".rstrip("0").rstrip(".") if value != int(value) else f"{int(value)}"
+        return f"{value * 100:.{1 if decimals is None else decimals}f}%"
+    places = 3 if decimals is None else max(3, decimals)
+    shown = f"{value:.{places}f}".rstrip("0").rstrip(".") if value != int(value) else f"{int(value)}"
     return f"{shown} {unit}"
+
+
+def format_pair(value: float, threshold: float, unit: str, op: Op, met: bool) -> tuple[str, str]:
+    """Observed value and threshold rounded alike, with as many decimals as it takes for the printed figures to
+    agree with the verdict: 99.969% against 99.99% never prints as "100.0% does not meet >= 100.0%"."""
+    scale = 100.0 if unit == "ratio" else 1.0
+    first = 1 if unit == "ratio" else 3
+    for decimals in range(first, 10):
+        shown_value = round(value * scale, decimals)
+        shown_threshold = round(threshold * scale, decimals)
+        if op.holds(shown_value, shown_threshold) is met:
+            return format_value(value, unit, decimals), format_value(threshold, unit, decimals)
+    return format_value(value, unit, 9), format_value(threshold, unit, 9)
 
 
 def judge(criterion: Criterion, evidence: Evidence, default_window_days: int) -> Verdict:
@@ -63,10 +80,12 @@ def judge(criterion: Criterion, evidence: Evidence, default_window_days: int) ->
 
 def _judge_metric(criterion: Criterion, evidence: Evidence, default_window_days: int) -> Verdict:
     assert criterion.metric is not None and criterion.op is not None and criterion.value is not None
+    overridden = criterion.id in evidence.thresholds
     threshold = evidence.thresholds.get(criterion.id, criterion.value)
+    source = evidence.threshold_source if overridden else ""
     days = criterion.window_days or default_window_days
     value = evidence.metrics.get((criterion.metric, days))
-    wanted = f"{criterion.metric} {criterion.op.value} {threshold:g}"
+    origin = f" (threshold from {source}; the model's is {criterion.value:g})" if overridden else ""
     if value is None or value.value is None:
         why = value.reason if value is not None else "metric not computed"
         answered = evidence.answers.get(criterion.id)
@@ -76,20 +95,24 @@ def _judge_metric(criterion: Criterion, evidence: Evidence, default_window_days:
             criterion=criterion.id,
             status=Status.UNKNOWN,
             decided_by=DecidedBy.NOTHING,
-            reason=f"unknown: {why} (needs {wanted} over {days}d)",
+            reason=f"unknown: {why} (needs {criterion.metric} {criterion.op.value} {threshold:g} over {days}d)"
+            + origin,
+            threshold=threshold,
+            threshold_source=source,
         )
     ok = criterion.op.holds(value.value, threshold)
-    shown = format_value(value.value, value.unit)
-    status = Status.MET if ok else Status.NOT_MET
+    shown, wanted = format_pair(value.value, threshold, value.unit, criterion.op, ok)
     relation = "meets" if ok else "does not meet"
     return Verdict(
         criterion=criterion.id,
-        status=status,
+        status=Status.MET if ok else Status.NOT_MET,
         decided_by=DecidedBy.METRIC,
         observed=shown,
         reason=f"{criterion.metric} = {shown} over {value.window.label()} (n={value.sample_size}) {relation} "
-        f"{criterion.op.value} {format_value(threshold, value.unit)}",
+        f"{criterion.op.value} {wanted}{origin}",
         evidence=value.evidence,
+        threshold=threshold,
+        threshold_source=source,
     )
 
 
@@ -160,7 +183,10 @@ def _judge_answer(criterion: Criterion, answer: Answer | None, missing: str) -> 
 
 
 def assess_item(item: Item, evidence: Evidence, default_window_days: int) -> ItemResult:
-    """The item's level: the highest L such that every criterion of every level <= L is met."""
+    """The item's level: the highest L such that every criterion of every level <= L is met. An item the project
+    declared not applicable is not judged at all."""
+    if item.id in evidence.not_applicable:
+        return ItemResult(item=item.id, level=0, levels=(), not_applicable=evidence.not_applicable[item.id])
     results = tuple(
         LevelResult(
             number=level.number,
@@ -218,6 +244,12 @@ def how_to_decide(criterion: Criterion, verdict: Verdict, evidence: Evidence) ->
     return f"improve {criterion.metric} to {target} (now {verdict.observed})"
 
 
+def _rolled(rollup: Callable[[Sequence[int]], int], items: Sequence[ItemResult]) -> int:
+    """The roll-up over the applicable items, as CAICT leaves N/A items out; 0 when none applies."""
+    levels = [i.level for i in items if i.not_applicable is None]
+    return rollup(levels) if levels else 0
+
+
 def assess(
     framework: Framework,
     evidence: Evidence,
@@ -239,10 +271,12 @@ def assess(
         subs: list[SubdomainResult] = []
         for sub in part.subdomains:
             items = tuple(assess_item(item, evidence, default_days) for item in sub.items)
-            subs.append(SubdomainResult(subdomain=sub.id, level=rollup([i.level for i in items]), items=items))
-        levels = [i.level for s in subs for i in s.items]
+            subs.append(SubdomainResult(subdomain=sub.id, level=_rolled(rollup, items), items=items))
+        every = tuple(i for s in subs for i in s.items)
         part_results.append(
-            PartResult(part=part.id, key=part.key, level=rollup(levels), policy=rollup_name, subdomains=tuple(subs))
+            PartResult(
+                part=part.id, key=part.key, level=_rolled(rollup, every), policy=rollup_name, subdomains=tuple(subs)
+            )
         )
     return Assessment(
         framework=framework.id,

@@ -43,6 +43,8 @@ class Verdict:
     reason: str
     observed: str = ""
     evidence: tuple[str, ...] = ()
+    threshold: float | None = None  # the threshold in force for a metric criterion
+    threshold_source: str = ""  # "" for the model's own; else where the override came from
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -78,10 +80,13 @@ class ItemResult:
     capped: bool = False
     blocked_by: Status | None = None
     gap: tuple[GapEntry, ...] = ()
+    not_applicable: str | None = None  # why the item does not apply to this project; left out of roll-ups
 
     @property
     def mark(self) -> str:
-        """The CAICT self-assessment mark: "3" reached, "3-" some of level 3 met but not all."""
+        """The CAICT self-assessment mark: "3" reached, "3-" some of level 3 met but not all, "N/A"."""
+        if self.not_applicable is not None:
+            return "N/A"
         return f"{self.level + 1}-" if self.partial else str(self.level)
 
     def counts(self) -> dict[Status, int]:

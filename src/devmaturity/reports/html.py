@@ -96,6 +96,7 @@ details{margin:.3rem 0 .6rem 0} summary{cursor:pointer} .small{font-size:.85rem;
 <details id="{{ it.id }}"><summary><b>{{ it.id }}</b> {{ tx(it.name) }}: <span class="lv">{{ it.mark }}</span>
 <span class="small">({{ s('source') }}: {{ it.source }})</span></summary>
 {% if it.note %}<p class="small">{{ s('note') }}: {{ tx(it.note) }}</p>{% endif %}
+{% if it.not_applicable %}<p>{{ s('not_applicable') }}: {{ it.not_applicable }}</p>{% endif %}
 <table><tr><th>{{ s('level') }}</th><th>{{ s('criteria') }}</th></tr>
 {% for lv in it.levels %}<tr><td class="{{ lv.status }}">L{{ lv.number }}<br>{{ s(lv.status) }}</td><td>{{ tx(lv.text) }}
 {% if lv.criteria %}<ul>{% for c in lv.criteria %}<li class="{{ c.status }}"><code>{{ c.id }}</code> {{ tx(c.text) }}

@@ -30,6 +30,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "policy": {"zh": "汇总规则", "en": "Roll-up policy"},
     "source": {"zh": "来源", "en": "Source"},
     "note": {"zh": "说明", "en": "Note"},
+    "not_applicable": {"zh": "不适用", "en": "Not applicable"},
     "calibration": {"zh": "devmaturity 校准（非标准原文）", "en": "devmaturity calibration (not the standard's text)"},
     "radar": {"zh": "各能力子域级别雷达图", "en": "Subdomain levels (radar)"},
     "parts_radar": {"zh": "各能力域级别雷达图", "en": "Part levels (radar)"},

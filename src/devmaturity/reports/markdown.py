@@ -43,6 +43,8 @@ def render_markdown(report: dict[str, Any], lang: str = "en") -> str:
 
 def _item(item: dict[str, Any], lang: str) -> list[str]:
     out = [f"#### {item['id']} {tx(item['name'], lang)}: {item['mark']}", ""]
+    if item.get("not_applicable"):
+        out += [f"{s('not_applicable', lang)}: {_cell(item['not_applicable'])}", ""]
     for level in item["levels"]:
         if level["empty_in_standard"]:
             out.append(f"- L{level['number']} {_ICON['empty']} {_cell(tx(level['text'], lang))}")

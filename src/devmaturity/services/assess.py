@@ -11,7 +11,7 @@ from devmaturity.assess.engine import Evidence, assess, needed_metrics
 from devmaturity.collectors.git import GitRepository
 from devmaturity.collectors.tree import collect_tree_facts
 from devmaturity.config import Config
-from devmaturity.errors import DevmaturityError
+from devmaturity.errors import ConfigError, DevmaturityError
 from devmaturity.frameworks.loader import load_framework
 from devmaturity.metrics.git import GitHistory, history_facts
 from devmaturity.metrics.registry import Inputs, compute
@@ -60,9 +60,13 @@ class AssessResult:
 
 
 def prepare(config: Config) -> tuple[Framework, dict[str, Answer]]:
-    """Load the framework and answers first, so a bad model or answers file fails before any collecting."""
+    """Load the framework and answers first, so a bad model, answers file or item id fails before any collecting."""
     framework = load_framework(config.framework)
     answers = load_answers(Path(config.answers), framework) if config.answers else {}
+    known = {item.id for item in framework.items()}
+    for item_id in config.not_applicable:
+        if item_id not in known:
+            raise ConfigError(f"[not_applicable]: {item_id!r} is not an item of {framework.id}")
     return framework, answers
 
 
@@ -185,7 +189,13 @@ def run_assessment(
         history, inputs = load_inputs(store, collected, config, earliest, progress)
         metrics = compute_metrics(framework, inputs, window, config.window)
         facts = {f.id: f for f in (*collected.facts, *history_facts(history, window))}
-        evidence = Evidence(metrics=metrics, facts=facts, answers=answers, thresholds=config.thresholds)
+        evidence = Evidence(
+            metrics=metrics,
+            facts=facts,
+            answers=answers,
+            thresholds=config.thresholds,
+            not_applicable=config.not_applicable,
+        )
         assessment = assess(
             framework,
             evidence,

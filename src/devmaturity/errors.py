@@ -6,7 +6,8 @@ DevmaturityError                 (slug "error", exit 1)
 ├── InputError                   ("input", exit 66): a path that cannot be used
 │   ├── NotARepositoryError      ("not-a-repository", exit 66)
 │   ├── EmptyRepositoryError     ("empty-repository", exit 66)
-│   └── UnreadablePathError      ("unreadable-path", exit 77)
+│   ├── UnreadablePathError      ("unreadable-path", exit 77)
+│   └── ProjectIdentityError     ("project-identity", exit 66): a repository other than the project's own
 ├── DataError                    ("data", exit 65): a file whose content is wrong
 │   ├── ModelFileError           ("model-file", exit 65): names file, key path and bad value
 │   ├── AnswersFileError         ("answers-file", exit 65)
@@ -73,6 +74,10 @@ class EmptyRepositoryError(InputError):
 class UnreadablePathError(InputError):
     slug = "unreadable-path"
     exit_code = 77
+
+
+class ProjectIdentityError(InputError):
+    slug = "project-identity"
 
 
 class DataError(DevmaturityError):

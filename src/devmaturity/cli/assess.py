@@ -17,6 +17,8 @@ from devmaturity.reports.markdown import render_markdown
 from devmaturity.reports.terminal import render_terminal
 from devmaturity.reports.writer import write_text
 from devmaturity.services.assess import AssessResult, run_assessment
+from devmaturity.services.compare import parse_as_of, parse_window
+from devmaturity.store.db import describe_store
 
 FORMATS = ("table", "json", "md", "html")
 _RENDER_FILE = {
@@ -38,14 +40,26 @@ def _options(fn: Any) -> Any:
         type=click.Path(dir_okay=False, path_type=Path),
         help="Config file (default PATH/devmaturity.toml).",
     )(fn)
+    fn = click.option(
+        "--as-of", "as_of", help="Assess as the project stood then: the window ends at this date (2026-09-30)."
+    )(fn)
+    fn = click.option(
+        "--period", help="Assess a fixed period, both days included, e.g. 2026-07-01..2026-09-30 (a review period)."
+    )(fn)
     return click.option("--project", help="Project name (default: the repository folder name).")(fn)
 
 
-def _config(path: Path, config_file: Path | None, **flags: Any) -> Config:
-    return load_config(project_dir=path, flags=flags, config_file=config_file)
+def _config(path: Path, config_file: Path | None, **flags: Any) -> tuple[Config, dict[str, Any]]:
+    """The config, and the period flags (which are not settings): as_of and period, parsed."""
+    when = {"as_of": flags.pop("as_of", None), "period": flags.pop("period", None)}
+    config = load_config(project_dir=path, flags=flags, config_file=config_file)
+    return config, {
+        "as_of": parse_as_of(when["as_of"]) if when["as_of"] else None,
+        "period": parse_window(when["period"]) if when["period"] else None,
+    }
 
 
-def _run(path: Path, config: Config, parts: list[str] | None, console: Console) -> AssessResult:
+def _run(path: Path, config: Config, parts: list[str] | None, console: Console, when: dict[str, Any]) -> AssessResult:
     with Progress(
         SpinnerColumn(),
         TextColumn("{task.description}"),
@@ -65,7 +79,9 @@ def _run(path: Path, config: Config, parts: list[str] | None, console: Console) 
                 text = f"reading {stage}"
             bar.update(task, description=text)
 
-        result = run_assessment(path, config, parts=parts, progress=progress)
+        result = run_assessment(path, config, parts=parts, progress=progress, **when)
+    lang = config.lang
+    console.print(("存储：" if lang == "zh" else "store: ") + describe_store(config.database_url, lang), markup=False)
     c = result.collect
     console.print(
         f"collected {c.new_commits:,} new commits ({c.total_commits:,} stored), {len(c.facts)} facts, "
@@ -74,6 +90,10 @@ def _run(path: Path, config: Config, parts: list[str] | None, console: Console) 
     )
     for problem in result.collect.problems:
         console.print(f"problem: {problem.source}: {problem.message}", markup=False)
+    for notice in result.notices:
+        console.print(
+            ("注意：" if lang == "zh" else "note: ") + notice.get("zh" if lang == "zh" else "en"), markup=False
+        )
     return result
 
 
@@ -107,9 +127,9 @@ def assess(
     **flags: Any,
 ) -> None:
     """Assess the git repository at PATH against a maturity model."""
-    config = _config(path, config_file, **flags)
+    config, when = _config(path, config_file, **flags)
     stderr = Console(stderr=True, highlight=False, soft_wrap=True)
-    result = _run(path, config, list(parts) or None, stderr)
+    result = _run(path, config, list(parts) or None, stderr, when)
     chosen = formats or ("table", "json", "html")
     stdout = Console(highlight=False)
     if "table" in chosen:
@@ -128,9 +148,9 @@ def assess(
 @click.option("--part", "parts", multiple=True, help="Only these parts (default: every part); repeatable.")
 def gate(path: Path, config_file: Path | None, min_level: int, parts: tuple[str, ...], **flags: Any) -> None:
     """Exit 2 when an assessed part is below --min-level (for CI)."""
-    config = _config(path, config_file, **flags)
+    config, when = _config(path, config_file, **flags)
     stderr = Console(stderr=True, highlight=False, soft_wrap=True)
-    result = _run(path, config, list(parts) or None, stderr)
+    result = _run(path, config, list(parts) or None, stderr, when)
     below = [p for p in result.assessment.parts if p.level < min_level]
     for part in result.assessment.parts:
         verdict = "ok" if part.level >= min_level else "BELOW"

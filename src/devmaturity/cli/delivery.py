@@ -16,10 +16,10 @@ from devmaturity.model.metric import Window
 from devmaturity.model.text import Lang
 from devmaturity.services.assess import collect_repository
 from devmaturity.services.compare import compare as compare_service
-from devmaturity.services.compare import parse_window, sentence, shown
+from devmaturity.services.compare import parse_as_of, parse_window, sentence, shown
 from devmaturity.services.compare import trend as trend_service
 from devmaturity.services.delivery import preview, stored_records
-from devmaturity.store.db import Store
+from devmaturity.store.db import Store, describe_store
 
 PATH = click.argument("path", type=click.Path(path_type=Path, readable=False), default=".")
 DB = click.option("--db", "database_url", help="Store URL (default sqlite:///devmaturity.db).")
@@ -37,6 +37,7 @@ LANG = click.option("--lang", type=click.Choice(["zh", "en"]), default="en", sho
 def compare(path: Path, before: str, after: str, metrics: tuple[str, ...], lang: str, database_url: str | None) -> None:
     """Every metric over two windows, with the change and the case-study sentence."""
     config = load_config(project_dir=path, flags={"database_url": database_url})
+    click.echo(f"store: {describe_store(config.database_url)}", err=True)
     changes = compare_service(path, config, parse_window(before), parse_window(after), list(metrics) or None)
     pick: Lang = "zh" if lang == "zh" else "en"
     table = Table("metric", f"before {before}", f"after {after}", "change")
@@ -57,11 +58,16 @@ def compare(path: Path, before: str, after: str, metrics: tuple[str, ...], lang:
 @METRIC
 @click.option("--every", type=click.Choice(["week", "month"]), default="week", show_default=True)
 @click.option("--periods", type=click.IntRange(1, 104), default=12, show_default=True)
+@click.option("--as-of", "as_of", help="The last period ends at this date (default: now), e.g. 2026-09-30.")
 @DB
-def trend(path: Path, metrics: tuple[str, ...], every: str, periods: int, database_url: str | None) -> None:
+def trend(
+    path: Path, metrics: tuple[str, ...], every: str, periods: int, as_of: str | None, database_url: str | None
+) -> None:
     """Metrics per week or month, oldest first."""
     config = load_config(project_dir=path, flags={"database_url": database_url})
-    series = trend_service(path, config, list(metrics) or None, every, periods, datetime.now(UTC))
+    click.echo(f"store: {describe_store(config.database_url)}", err=True)
+    end = parse_as_of(as_of) if as_of else datetime.now(UTC)
+    series = trend_service(path, config, list(metrics) or None, every, periods, end)
     names = [v.metric for v in series[0][1]] if series else []
     table = Table("window", *names)
     for window, values in series:
@@ -81,6 +87,7 @@ def deployments() -> None:
 def preview_command(path: Path, window_text: str | None, database_url: str | None) -> None:
     """List what the deployment rule counts (and leaves out) before you trust a number."""
     config = load_config(project_dir=path, flags={"database_url": database_url})
+    click.echo(f"store: {describe_store(config.database_url)}", err=True)
     window = parse_window(window_text) if window_text else Window.last(config.window, now=datetime.now(UTC))
     store = Store.open(config.database_url)
     collected = collect_repository(store, GitRepository(path), config)

@@ -11,7 +11,7 @@ from rich.console import Console
 from devmaturity.config import load_config
 from devmaturity.errors import DataError, UsageError
 from devmaturity.services.ingest import KIND_CHOICES, ingest_command
-from devmaturity.store.db import Store
+from devmaturity.store.db import Store, describe_store
 
 
 def _when(value: str | None) -> datetime | None:
@@ -56,6 +56,7 @@ def ingest(
     """Ingest report FILES (JUnit XML, coverage, SARIF) or delivery event files into a project's evidence."""
     config = load_config(project_dir=repo, flags={"database_url": database_url})
     store = Store.open(config.database_url)
+    click.echo(f"store: {describe_store(config.database_url)}", err=True)
     result = ingest_command(
         store, config, kind, list(files), project=project, commit=commit, at=_when(at), repo_root=repo, source=source
     )

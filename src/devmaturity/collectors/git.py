@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime, timedelta, timezone
@@ -140,9 +141,38 @@ class GitRepository:
             raise GitError("the git command was not found on PATH; install git") from exc
         return [line.split()[0] for line in done.stdout.splitlines() if line.endswith(" commit")]
 
-    def tracked_files(self) -> list[str]:
-        out = self._run("ls-files", "-z").stdout
+    def tracked_files(self, rev: str | None = None) -> list[str]:
+        """The files git tracks: in the index (the work tree's), or in the tree of commit `rev`."""
+        args = ("ls-tree", "-r", "-z", "--name-only", rev) if rev else ("ls-files", "-z")
+        out = self._run(*args).stdout
         return [p for p in out.split("\0") if p]
+
+    def read_blob(self, rev: str, path: str, max_bytes: int) -> str | None:
+        """A file's text as committed in `rev`; None when it is not a file there or is larger than max_bytes."""
+        size = self._run("cat-file", "-s", f"{rev}:{path}", check=False)
+        if size.returncode != 0 or not size.stdout.strip().isdigit() or int(size.stdout) > max_bytes:
+            return None
+        done = self._run("cat-file", "blob", f"{rev}:{path}", check=False)
+        return done.stdout if done.returncode == 0 else None
+
+    def commit_before(self, ref: str, moment: datetime) -> str | None:
+        """The newest commit of `ref` committed before `moment` (what the branch was then), if any."""
+        stamp = str(int(moment.timestamp()))
+        done = self._run("rev-list", "-1", f"--before={stamp}", ref, "--", check=False)
+        return done.stdout.strip() or None
+
+    def is_shallow(self) -> bool:
+        """A shallow clone lacks the history before its graft points: lead times and branch ages are cut short."""
+        return self._run("rev-parse", "--is-shallow-repository", check=False).stdout.strip() == "true"
+
+    def identity(self) -> str:
+        """What makes this repository the same one across folders and clones: its origin's URL without scheme,
+        credentials and `.git` (ssh and https of one repository agree), else the first root commit."""
+        url = self._run("config", "--get", "remote.origin.url", check=False).stdout.strip()
+        if url:
+            return normalise_remote(url)
+        roots = self._run("rev-list", "--max-parents=0", "--all", check=False).stdout.split()
+        return f"root:{sorted(roots)[0]}" if roots else f"path:{self.root}"
 
     def log_command(self, exclude: Iterable[str] = ()) -> list[str]:
         excluded = [f"^{sha}" for sha in exclude]
@@ -166,6 +196,22 @@ class GitRepository:
         if code != 0:
             first = (err.strip().splitlines() or ["no message"])[0]
             raise GitError(f"git log failed in {self.path}: {first}", path=str(self.path))
+
+
+def normalise_remote(url: str) -> str:
+    """`git@host:group/repo.git`, `https://user:token@host/group/repo` and `ssh://git@host:22/group/repo.git` all
+    become `host/group/repo`; a local path stays a path."""
+    text = url.strip()
+    scp = re.fullmatch(r"(?:[^@/]+@)?([^:/]+):(?!//)(.+)", text)
+    if "://" in text:
+        rest = text.split("://", 1)[1]
+        rest = rest.rsplit("@", 1)[-1] if "@" in rest.split("/", 1)[0] else rest
+        host, _, path = rest.partition("/")
+        host = host.split(":", 1)[0]
+        text = f"{host.lower()}/{path}"
+    elif scp and not text.startswith("/"):
+        text = f"{scp.group(1).lower()}/{scp.group(2)}"
+    return text.rstrip("/").removesuffix(".git")
 
 
 def _check_path(path: Path) -> Path:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -11,7 +11,7 @@ from devmaturity.assess.engine import Evidence, assess, needed_metrics
 from devmaturity.collectors.git import GitRepository
 from devmaturity.collectors.tree import collect_tree_facts
 from devmaturity.config import Config
-from devmaturity.errors import ConfigError, DevmaturityError
+from devmaturity.errors import ConfigError, DevmaturityError, UsageError
 from devmaturity.frameworks.loader import load_framework
 from devmaturity.metrics.git import GitHistory, history_facts
 from devmaturity.metrics.registry import Inputs, compute
@@ -20,6 +20,7 @@ from devmaturity.model.evidence import Commit, Problem
 from devmaturity.model.facts import Fact
 from devmaturity.model.framework import Framework
 from devmaturity.model.metric import MetricValue, Window
+from devmaturity.model.text import Text
 from devmaturity.reports.json import report_dict
 from devmaturity.services.answers import load_answers
 from devmaturity.services.catalog import select_parts
@@ -48,6 +49,8 @@ class CollectResult:
     trunk_tip: str | None
     problems: tuple[Problem, ...] = ()
     reports: tuple[tuple[str, str], ...] = ()
+    tree: str | None = None  # the commit whose tree the facts were read from
+    notices: tuple[Text, ...] = ()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -57,6 +60,7 @@ class AssessResult:
     collect: CollectResult
     run_id: int
     report: dict[str, object] = field(default_factory=dict)
+    notices: tuple[Text, ...] = ()
 
 
 def prepare(config: Config) -> tuple[Framework, dict[str, Answer]]:
@@ -70,27 +74,38 @@ def prepare(config: Config) -> tuple[Framework, dict[str, Answer]]:
     return framework, answers
 
 
-def collect_repository(store: Store, repo: GitRepository, config: Config, progress: Progress = _quiet) -> CollectResult:
-    """Incrementally collect commits, refs and tree facts of one repository into the store, as one run."""
+def collect_repository(
+    store: Store, repo: GitRepository, config: Config, progress: Progress = _quiet, *, at: datetime | None = None
+) -> CollectResult:
+    """Incrementally collect commits, refs and tree facts of one repository into the store, as one run. With `at`
+    (an assessment of a past period) the tree facts come from the trunk as it was then, not from HEAD."""
     name = config.project or repo.root.name
-    project_id = store.project(name, str(repo.root))
+    project_id = store.project(name, str(repo.root), identity=repo.identity())
     run_id = store.start_run(project_id, "collect", {"path": str(repo.root)})
     problems: list[Problem] = []
+    notices: list[Text] = []
     try:
         known = repo.existing(store.known_tips(project_id))
         refs = repo.refs()
         new = store.save_git(project_id, run_id, _counting(repo.commits(exclude=known), progress), refs)
         trunk = repo.trunk(config.trunk)
-        snapshot = repo.head() or "none"
-        paths = repo.tracked_files()
-        facts, _pipelines, tree_problems = collect_tree_facts(paths, _reader(repo.root, problems))
-        problems.extend(tree_problems)
+        if repo.is_shallow():
+            notices.append(SHALLOW)
+        tree = _tree_at(repo, trunk, at, notices)
+        snapshot = tree or "none"
+        facts: list[Fact] = []
+        if tree is not None:
+            paths = repo.tracked_files(None if at is None else tree)
+            read = _reader(repo.root, problems) if at is None else _blob_reader(repo, tree)
+            facts, _pipelines, tree_problems = collect_tree_facts(paths, read)
+            problems.extend(tree_problems)
         tracked = set(paths)
         progress("reports", 0)
         reports = _ingest_discovered(store, project_id, run_id, repo, config, tracked, problems)
         total = store.count_commits(project_id)
         facts.append(Fact(id="vcs.git", value=total > 0, detail=f"{total} commits in git", evidence=(str(repo.root),)))
-        store.save_facts(project_id, run_id, snapshot, facts)
+        if tree is not None:
+            store.save_facts(project_id, run_id, snapshot, facts)
     except DevmaturityError as exc:
         store.finish_run(run_id, "failed", {"error": exc.one_line()}, problems)
         raise
@@ -109,7 +124,43 @@ def collect_repository(store: Store, repo: GitRepository, config: Config, progre
         trunk_tip=trunk[1] if trunk else None,
         problems=tuple(problems),
         reports=tuple(reports),
+        tree=tree,
+        notices=tuple(notices),
     )
+
+
+SHALLOW = Text(
+    zh="这是浅克隆：克隆深度之前的历史缺失，交付周期、分支存活时间等会被截短；请先执行 git fetch --unshallow",
+    en="this is a shallow clone: history before the clone's depth is missing, so lead times and branch ages are cut "
+    "short; run git fetch --unshallow first",
+)
+
+
+def _tree_at(
+    repo: GitRepository, trunk: tuple[str, str] | None, at: datetime | None, notices: list[Text]
+) -> str | None:
+    """The commit whose tree describes the project: HEAD now, or the trunk's last commit before `at`."""
+    if at is None:
+        return repo.head()
+    if trunk is None:
+        return None
+    found = repo.commit_before(trunk[1], at)
+    if found is None:
+        notices.append(
+            Text(
+                zh=f"{trunk[0]} 在 {at:%Y-%m-%d} 之前没有提交：无法读取当时的流水线和配置，相关事实为未知",
+                en=f"{trunk[0]} has no commit before {at:%Y-%m-%d}: the pipeline and configuration of that time "
+                "cannot be read, so those facts are unknown",
+            )
+        )
+    return found
+
+
+def _blob_reader(repo: GitRepository, rev: str) -> Callable[[str], str | None]:
+    def read(rel: str) -> str | None:
+        return repo.read_blob(rev, rel, MAX_TREE_FILE_BYTES)
+
+    return read
 
 
 def _ingest_discovered(
@@ -166,6 +217,37 @@ def compute_metrics(
     return out
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Period:
+    """What an assessment looks at: the rolling window up to now, the window up to a date (`--as-of`), or a fixed
+    period (`--period A..B`, both days included, as a CAICT review assesses a fixed period)."""
+
+    window: Window
+    kind: str  # rolling | as_of | period
+
+    @property
+    def days(self) -> int:
+        return max(1, round(self.window.days))
+
+    @staticmethod
+    def choose(config: Config, now: datetime, as_of: datetime | None = None, period: Window | None = None) -> Period:
+        if as_of is not None and period is not None:
+            raise UsageError("give --as-of or --period, not both")
+        if period is not None:
+            return Period(window=period, kind="period")
+        if as_of is not None:
+            return Period(window=Window.last(config.window, now=as_of), kind="as_of")
+        return Period(window=Window.last(config.window, now=now), kind="rolling")
+
+    def describe(self) -> dict[str, object]:
+        return {
+            "kind": self.kind,
+            "start": self.window.start.isoformat(),
+            "end": self.window.end.isoformat(),
+            "days": self.days,
+        }
+
+
 def run_assessment(
     path: Path,
     config: Config,
@@ -174,20 +256,27 @@ def run_assessment(
     now: datetime | None = None,
     parts: list[str] | None = None,
     progress: Progress = _quiet,
+    as_of: datetime | None = None,
+    period: Window | None = None,
 ) -> AssessResult:
-    """Collect the repository at `path`, then assess it against the configured framework."""
+    """Collect the repository at `path`, then assess it against the configured framework, over the rolling window
+    up to now, the window up to `as_of`, or a fixed `period`."""
     framework, answers = prepare(config)
     parts = [p.key for p in select_parts(framework, parts)] if parts else None
+    chosen = Period.choose(config, now or datetime.now(UTC), as_of, period)
     repo = GitRepository(path)
     store = store or Store.open(config.database_url)
-    collected = collect_repository(store, repo, config, progress)
-    moment = now or datetime.now(UTC)
-    window = Window.last(config.window, now=moment)
-    run_id = store.start_run(collected.project_id, "assess", {"framework": framework.id, "window_days": config.window})
+    past = chosen.window.end if chosen.kind != "rolling" else None
+    collected = collect_repository(store, repo, config, progress, at=past)
+    moment = chosen.window.end
+    window = chosen.window
+    days = chosen.days
+    inputs_of = {"framework": framework.id, "window_days": days, "period": chosen.describe()}
+    run_id = store.start_run(collected.project_id, "assess", inputs_of)
     try:
-        earliest = moment - timedelta(days=max(config.window, *_windows(framework)))
+        earliest = moment - timedelta(days=max(days, *_windows(framework)))
         history, inputs = load_inputs(store, collected, config, earliest, progress)
-        metrics = compute_metrics(framework, inputs, window, config.window)
+        metrics = compute_metrics(framework, inputs, window, days)
         facts = {f.id: f for f in (*collected.facts, *history_facts(history, window))}
         evidence = Evidence(
             metrics=metrics,
@@ -207,6 +296,9 @@ def run_assessment(
             project=config.project or repo.root.name,
         )
         report = report_dict(assessment, framework)
+        notices = (*collected.notices, *absent_evidence(store.evidence_span(collected.project_id), window))
+        report["period"] = chosen.describe()
+        report["notices"] = [{"zh": n.zh, "en": n.en} for n in notices]
         store.save_assessment(
             run_id,
             collected.project_id,
@@ -221,7 +313,54 @@ def run_assessment(
         store.finish_run(run_id, "failed", {"error": message}, ())
         raise
     store.finish_run(run_id, "ok", {p.key: p.level for p in assessment.parts}, ())
-    return AssessResult(assessment=assessment, framework=framework, collect=collected, run_id=run_id, report=report)
+    return AssessResult(
+        assessment=assessment,
+        framework=framework,
+        collect=collected,
+        run_id=run_id,
+        report=report,
+        notices=tuple(notices),
+    )
+
+
+EVIDENCE_NAMES: dict[str, Text] = {
+    "commits": Text(zh="提交", en="commits"),
+    "junit": Text(zh="测试报告", en="test reports"),
+    "coverage": Text(zh="覆盖率报告", en="coverage reports"),
+    "sarif": Text(zh="安全扫描报告", en="security scans"),
+    "pipeline_runs": Text(zh="流水线运行记录", en="pipeline runs"),
+    "deployments": Text(zh="部署记录", en="deployments"),
+    "incidents": Text(zh="故障记录", en="incidents"),
+    "workitems": Text(zh="工作项", en="work items"),
+}
+
+
+def absent_evidence(spans: Mapping[str, tuple[datetime, datetime] | None], window: Window) -> list[Text]:
+    """One line for each kind of evidence that was collected but has nothing inside the window, with the date of
+    its newest (or, for a window in the past, oldest) record: a window with no evidence decides nothing, and says
+    why."""
+    out: list[Text] = []
+    for kind, span in spans.items():
+        if span is None:
+            continue
+        oldest, newest = span
+        name = EVIDENCE_NAMES.get(kind, Text.same(kind))
+        label = window.label()
+        if newest < window.start:
+            out.append(
+                Text(
+                    zh=f"窗口 {label} 内没有{name.zh}；最新的一条在 {newest:%Y-%m-%d}",
+                    en=f"no {name.en} in the window {label}; the newest is from {newest:%Y-%m-%d}",
+                )
+            )
+        elif oldest >= window.end:
+            out.append(
+                Text(
+                    zh=f"窗口 {label} 内没有{name.zh}；最早的一条在 {oldest:%Y-%m-%d}",
+                    en=f"no {name.en} in the window {label}; the oldest is from {oldest:%Y-%m-%d}",
+                )
+            )
+    return out
 
 
 def load_inputs(

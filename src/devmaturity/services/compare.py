@@ -35,6 +35,16 @@ def parse_window(text: str) -> Window:
     return Window(start=start, end=end)
 
 
+def parse_as_of(text: str) -> datetime:
+    """`--as-of`: a date means the end of that day (UTC), as an assessment "as of 2026-09-30" includes that day; a
+    time is taken as given (UTC when it has no offset)."""
+    try:
+        moment = _moment(text)
+    except ValueError:
+        raise UsageError(f"--as-of {text!r}: use a date or time, e.g. 2026-09-30 or 2026-09-30T18:00+08:00") from None
+    return moment + timedelta(days=1) if len(text.strip()) == 10 else moment
+
+
 def _moment(text: str) -> datetime:
     text = text.strip()
     if len(text) == 10:

@@ -11,12 +11,12 @@ from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event, func, select
+from sqlalchemy import Connection, Engine, create_engine, event, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
-from devmaturity.errors import ConfigError, StoreError
+from devmaturity.errors import ConfigError, ProjectIdentityError, StoreError
 from devmaturity.model.evidence import (
     CaseOutcome,
     Commit,
@@ -49,6 +49,20 @@ def _safe_url(url: str) -> str:
         return make_url(url).render_as_string(hide_password=True)
     except ArgumentError:
         return "<unparseable URL>"
+
+
+def describe_store(url: str, lang: str = "en") -> str:
+    """Where the store is, for every command's output: a SQLite file's absolute path (saying when it is the
+    default), or the server URL with its password masked."""
+    if url.startswith("sqlite"):
+        try:
+            database = make_url(url).database or ":memory:"
+        except ArgumentError:
+            return _safe_url(url)
+        where = database if database == ":memory:" else str(Path(database).resolve())
+        default = ("（默认）" if lang == "zh" else " (default)") if url == "sqlite:///devmaturity.db" else ""
+        return f"SQLite {where}{default}"
+    return _safe_url(url)
 
 
 def _on_sqlite_connect(dbapi_conn: Any, _record: Any) -> None:
@@ -119,12 +133,24 @@ class Store:
 
     # --- projects and runs ---
 
-    def project(self, name: str, root: str) -> int:
+    def project(self, name: str, root: str, identity: str | None = None) -> int:
+        """The project's id, created if new. With an `identity` (where a repository's history comes from), a
+        project already bound to another repository is refused, so two histories never mix under one name."""
         with self.transaction() as conn:
-            stmt = self.insert_statement(t.projects).values(name=name, root=root, created_at=int(time.time()))
+            stmt = self.insert_statement(t.projects).values(
+                name=name, root=root, identity=identity, created_at=int(time.time())
+            )
             conn.execute(stmt.on_conflict_do_nothing(index_elements=["name"]))
-            found = conn.execute(select(t.projects.c.id).where(t.projects.c.name == name)).scalar_one()
-            return int(found)
+            row = conn.execute(select(t.projects.c.id, t.projects.c.identity).where(t.projects.c.name == name)).one()
+            if identity is not None and row.identity is None:
+                conn.execute(update(t.projects).where(t.projects.c.id == row.id).values(identity=identity))
+            elif identity is not None and row.identity != identity:
+                raise ProjectIdentityError(
+                    f"project {name!r} holds the history of {row.identity}, but {root} is {identity}; "
+                    "give this repository its own name with --project",
+                    path=root,
+                )
+            return int(row.id)
 
     def start_run(self, project_id: int, kind: str, inputs: dict[str, Any]) -> int:
         with self.transaction() as conn:
@@ -491,6 +517,33 @@ class Store:
                 )
             return out
 
+    def evidence_span(self, project_id: int) -> dict[str, tuple[datetime, datetime] | None]:
+        """The times of the oldest and newest record of each evidence kind (commits, reports by kind, delivery
+        events), so an assessment can say which kinds its window holds nothing of, and since when."""
+        columns = {
+            "commits": (t.commits, t.commits.c.committer_time),
+            "pipeline_runs": (t.pipeline_runs, t.pipeline_runs.c.created_at),
+            "deployments": (t.deployments, t.deployments.c.created_at),
+            "incidents": (t.incidents, t.incidents.c.started_at),
+            "workitems": (t.work_items, t.work_items.c.created_at),
+        }
+        out: dict[str, tuple[datetime, datetime] | None] = {}
+        with self.engine.connect() as conn:
+            for kind, (table, column) in columns.items():
+                span = conn.execute(
+                    select(func.min(column), func.max(column)).where(table.c.project_id == project_id)
+                ).one()
+                out[kind] = _span(span)
+            for report_kind in ReportKind:
+                column = t.reports.c.observed_at
+                span = conn.execute(
+                    select(func.min(column), func.max(column)).where(
+                        t.reports.c.project_id == project_id, t.reports.c.kind == report_kind.value
+                    )
+                ).one()
+                out[report_kind.value] = _span(span)
+        return out
+
     def count_rows(self, table: str, project_id: int) -> int:
         """Rows of one evidence table belonging to the project (for tests and summaries)."""
         target = t.metadata.tables[table]
@@ -514,6 +567,12 @@ def _suite_row(report_id: int, ordinal: int, s: TestSuiteResult) -> dict[str, An
         "time": s.time,
         "timestamp": int(s.timestamp.timestamp()) if s.timestamp else None,
     }
+
+
+def _span(row: Any) -> tuple[datetime, datetime] | None:
+    if row[0] is None:
+        return None
+    return datetime.fromtimestamp(int(row[0]), UTC), datetime.fromtimestamp(int(row[1]), UTC)
 
 
 def _short(fingerprint: str) -> str:

@@ -27,6 +27,12 @@ projects = Table(
     Column("id", Integer, primary_key=True),
     Column("name", String(200), nullable=False, unique=True, comment="project name, unique in the store"),
     Column("root", Text, nullable=False, comment="path of the repository the project was first read from"),
+    Column(
+        "identity",
+        Text,
+        nullable=True,
+        comment="normalised origin URL or root:<sha> of the repository the history comes from",
+    ),
     Column("created_at", BigInteger, nullable=False, comment="unix seconds"),
     comment="A project whose delivery capability is assessed",
 )

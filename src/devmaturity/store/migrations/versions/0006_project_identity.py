@@ -1,14 +1,14 @@
 """What a project's history comes from (a normalised remote URL, or the root commit), so that two repositories
 never mix under one project name.
 
-Revision ID: 0010
+Revision ID: 0006
 Revises: 0005
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0010"
+revision = "0006"
 down_revision = "0005"
 branch_labels = None
 depends_on = None

@@ -147,6 +147,7 @@ class Config:
     sources: tuple[dict[str, str], ...] = ()
     webhook_max_bytes: int = 1_048_576
     webhooks: tuple[WebhookSpec, ...] = ()
+    sarif_exclude_tools: tuple[str, ...] = ()
 
 
 def _apply(config: Config, values: Mapping[str, object], origin: str) -> Config:
@@ -238,6 +239,19 @@ def _webhooks(raw: object, origin: str) -> tuple[WebhookSpec, ...]:
     return tuple(out)
 
 
+def _sarif(raw: object, origin: str) -> tuple[str, ...]:
+    """[devmaturity.sarif]: exclude_tools, the SARIF tools whose runs are not read at all (e.g. a linter)."""
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{origin} must be a table with exclude_tools = [tool names]")
+    unknown = sorted(set(raw) - {"exclude_tools"})
+    if unknown:
+        raise ConfigError(f"{origin}: unknown key(s) {', '.join(unknown)}; use exclude_tools")
+    tools = raw.get("exclude_tools", [])
+    if not isinstance(tools, list) or not all(isinstance(x, str) and x.strip() for x in tools):
+        raise ConfigError(f"{origin}.exclude_tools: a list of tool names (non-empty strings) is required")
+    return tuple(x.strip() for x in tools)
+
+
 def _is_file(path: Path) -> bool:
     try:
         return path.is_file()
@@ -259,7 +273,7 @@ def load_config(
         section = doc.get("devmaturity", doc)
         if not isinstance(section, dict):
             raise ConfigError(f"{path}: [devmaturity] must be a table")
-        tables = ("thresholds", "reports", "test_kinds", "rules", "sources", "webhooks")
+        tables = ("thresholds", "reports", "test_kinds", "rules", "sources", "webhooks", "sarif")
         plain = {k: v for k, v in section.items() if k not in tables}
         config = _apply(config, plain, str(path))
         if "thresholds" in section:
@@ -272,6 +286,8 @@ def load_config(
             config = replace(config, sources=_sources(section["sources"], f"{path}: [[sources]]"))
         if "webhooks" in section:
             config = replace(config, webhooks=_webhooks(section["webhooks"], f"{path}: [[webhooks]]"))
+        if "sarif" in section:
+            config = replace(config, sarif_exclude_tools=_sarif(section["sarif"], f"{path}: [sarif]"))
         if "test_kinds" in section:
             config = replace(config, test_kinds=_globs(section["test_kinds"], TEST_KINDS, f"{path}: [test_kinds]"))
     environ = os.environ if env is None else env

@@ -421,12 +421,9 @@ def test_excluded_tools_are_left_out_whole(tmp_path: Path) -> None:
 
 def _at_line(line: str) -> bytes:
     """A SARIF file whose second result has startLine written as the given JSON number text."""
-    location = '[{"physicalLocation": {"artifactLocation": {"uri": "a.py"}, "region": {"startLine": %s}}}]' % line
-    second = '{"ruleId": "R", "message": {"text": "m"}, "locations": %s}' % location
-    return (
-        '{"version": "2.1.0", "runs": [{"tool": {"driver": {"name": "T"}}, "results": [%s, %s]}]}'
-        % (json.dumps(RESULT), second)
-    ).encode()
+    location = {"physicalLocation": {"artifactLocation": {"uri": "a.py"}, "region": {"startLine": 987654321}}}
+    run = {"tool": {"driver": {"name": "T"}}, "results": [RESULT, RESULT | {"locations": [location]}]}
+    return _sarif(runs=[run]).replace(b"987654321", line.encode())
 
 
 FIELD = "run 1 result 2: 'locations[0].physicalLocation.region.startLine' is"

@@ -257,7 +257,15 @@ def test_each_tool_reads_its_own_newest_successful_scan() -> None:
 def test_quality_findings_never_count_as_security() -> None:
     """A ruff run's high "findings" are quality: 0 open high security findings, not 2."""
     q = FindingCategory.QUALITY
-    scans = [scan(1, 1, "a", finding("ruff", "r1", Severity.HIGH, category=q), finding("ruff", "r2", Severity.HIGH, category=q))]
+    scans = [
+        scan(
+            1,
+            1,
+            "a",
+            finding("ruff", "r1", Severity.HIGH, category=q),
+            finding("ruff", "r2", Severity.HIGH, category=q),
+        )
+    ]
     assert HIGH(scans, WINDOW).value == 0
 
 

@@ -93,9 +93,7 @@ class SarifScan:
     runs: tuple[ScanRun, ...]
 
 
-def read_scan(
-    path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES, exclude_tools: Collection[str] = ()
-) -> SarifScan:
+def read_scan(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES, exclude_tools: Collection[str] = ()) -> SarifScan:
     """Findings and run statuses of a SARIF 2.1.0 file; runs of a tool named in `exclude_tools` are left out whole.
 
     A run is FAILED when an invocation says executionSuccessful false, or reports an error notification and the run

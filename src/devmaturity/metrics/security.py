@@ -129,7 +129,8 @@ def critical_finding_age(scans: Sequence[Scan], window: Window, horizon: Sequenc
     """Mean days since each open critical finding was first seen (in any stored scan); 0 when none is open."""
     latest = latest_scans(scans, window)
     if not latest.by_tool:
-        return MetricValue(metric="critical_finding_age", value=None, unit="days", window=window, reason=latest.reason())
+        reason = latest.reason()
+        return MetricValue(metric="critical_finding_age", value=None, unit="days", window=window, reason=reason)
     critical = [f for f in open_findings(latest) if f.severity is Severity.CRITICAL]
     if not critical:
         return MetricValue(

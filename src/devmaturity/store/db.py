@@ -395,9 +395,7 @@ class Store:
         with self.transaction() as conn:
             report_id = self._report_row(conn, project_id, run_id, meta)
             statuses = [{"tool": r.tool, "status": r.status.value, "reason": r.reason} for r in runs]
-            conn.execute(
-                t.reports.update().where(t.reports.c.id == report_id).values(scan_status=json.dumps(statuses))
-            )
+            conn.execute(t.reports.update().where(t.reports.c.id == report_id).values(scan_status=json.dumps(statuses)))
             rows = []
             for ordinal, f in enumerate(found):
                 rows.append(

@@ -111,7 +111,7 @@ def _security_marker(rule_id: str, rule: dict[str, Any], result: dict[str, Any],
 
 
 def _security_tag(tag: object) -> bool:
-    """ "security", "SECURITY" (SpotBugs), "security_hotspot", "vulnerability", "cwe-79", "external/cwe/cwe-079"."""
+    """A security tag: security, SECURITY (SpotBugs), security_hotspot, vulnerability, cwe-79, external/cwe/cwe-079."""
     if not isinstance(tag, str):
         return False
     lowered = tag.lower()
@@ -129,7 +129,7 @@ def _names_taxonomy(reference: object, taxonomies: set[str]) -> bool:
 
 
 def taxonomy_keys(run: dict[str, Any]) -> set[str]:
-    """ "#n" for each run.taxonomies entry whose name is a security taxonomy (CWE, OWASP, CAPEC, ...)."""
+    """Keys "#n" of the run.taxonomies entries whose name is a security taxonomy (CWE, OWASP, CAPEC)."""
     keys = set()
     for index, taxonomy in enumerate(_list(run.get("taxonomies"))):
         name = _obj(taxonomy).get("name")

@@ -19,6 +19,7 @@ from devmaturity.metrics.registry import Inputs, compute
 from devmaturity.model.evidence import ScanRun, ScanStatus
 from devmaturity.model.metric import Window
 from devmaturity.services.ingest import discover, ingest_command
+from devmaturity.store import tables
 from devmaturity.store.db import Store
 
 DATA = Path(__file__).parents[1] / "data"
@@ -277,3 +278,16 @@ def test_hostile_line_numbers_are_problems_and_other_files_are_stored(tmp_path: 
     }
     assert [Path(p).name for p, _ in result.ingested] == ["bandit.sarif"]
     assert store.count_rows("findings", store.project("p", "")) == 7
+
+
+def test_a_report_stored_before_scan_statuses_reads_as_before(store: Store) -> None:
+    """A SARIF report from before migration 0006 has scan_status NULL: it reads as one OK run per tool with
+    findings (Bandit), so its 2 high findings still count."""
+    ingest_command(store, Config(), "sarif", [DATA / "sarif" / "bandit.sarif"], project="p", commit="c1", at=AT)
+    with store.engine.begin() as conn:
+        conn.execute(tables.reports.update().values(scan_status=None))
+    scans = store.load_scans(store.project("p", ""), AT - timedelta(days=1))
+    assert scans[0].runs == (
+        ScanRun(tool="Bandit", status=ScanStatus.OK, reason="stored before scan statuses were recorded"),
+    )
+    assert compute("open_high_findings", Inputs(scans=scans), WINDOW).value == 2

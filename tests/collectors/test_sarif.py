@@ -11,6 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from devmaturity.collectors import sarif
 from devmaturity.collectors.base import ReportError
 from devmaturity.collectors.sarif import DEFAULT_MAX_BYTES, MAX_DEPTH, dedupe, read_sarif, read_scan
 from devmaturity.model.evidence import FindingCategory, ScanRun, ScanStatus, SecurityFinding, Severity
@@ -473,4 +474,15 @@ def test_nesting_depth_is_capped(tmp_path: Path) -> None:
     assert len(read_sarif(path)) == 1
     path.write_bytes(_nested(MAX_DEPTH + 1))
     with pytest.raises(ReportError, match=r"^not SARIF: objects and arrays nested more than 200 deep$"):
+        read_sarif(path)
+
+
+def test_results_per_file_are_capped(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The cap (500,000) lowered to 2: a run of 3 results is refused whole, a run of 2 is read."""
+    monkeypatch.setattr(sarif, "MAX_RESULTS", 2)
+    path = tmp_path / "many.sarif"
+    path.write_bytes(_sarif(runs=[{"tool": {"driver": {"name": "T"}}, "results": [RESULT] * 2}]))
+    assert len(read_sarif(path)) == 2
+    path.write_bytes(_sarif(runs=[{"tool": {"driver": {"name": "T"}}, "results": [RESULT] * 3}]))
+    with pytest.raises(ReportError, match=r"^run 1: more than 2 results in one file$"):
         read_sarif(path)

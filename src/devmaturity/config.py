@@ -148,6 +148,7 @@ class Config:
     webhook_max_bytes: int = 1_048_576
     webhooks: tuple[WebhookSpec, ...] = ()
     not_applicable: dict[str, str] = field(default_factory=dict)
+    sarif_exclude_tools: tuple[str, ...] = ()
 
 
 def _apply(config: Config, values: Mapping[str, object], origin: str) -> Config:
@@ -251,6 +252,19 @@ def _not_applicable(raw: object, origin: str) -> dict[str, str]:
     return out
 
 
+def _sarif(raw: object, origin: str) -> tuple[str, ...]:
+    """[devmaturity.sarif]: exclude_tools, the SARIF tools whose runs are not read at all (e.g. a linter)."""
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{origin} must be a table with exclude_tools = [tool names]")
+    unknown = sorted(set(raw) - {"exclude_tools"})
+    if unknown:
+        raise ConfigError(f"{origin}: unknown key(s) {', '.join(unknown)}; use exclude_tools")
+    tools = raw.get("exclude_tools", [])
+    if not isinstance(tools, list) or not all(isinstance(x, str) and x.strip() for x in tools):
+        raise ConfigError(f"{origin}.exclude_tools: a list of tool names (non-empty strings) is required")
+    return tuple(x.strip() for x in tools)
+
+
 def _is_file(path: Path) -> bool:
     try:
         return path.is_file()
@@ -272,7 +286,7 @@ def load_config(
         section = doc.get("devmaturity", doc)
         if not isinstance(section, dict):
             raise ConfigError(f"{path}: [devmaturity] must be a table")
-        tables = ("thresholds", "reports", "test_kinds", "rules", "sources", "webhooks", "not_applicable")
+        tables = ("thresholds", "reports", "test_kinds", "rules", "sources", "webhooks", "not_applicable", "sarif")
         plain = {k: v for k, v in section.items() if k not in tables}
         config = _apply(config, plain, str(path))
         if "thresholds" in section:
@@ -289,6 +303,8 @@ def load_config(
             config = replace(
                 config, not_applicable=_not_applicable(section["not_applicable"], f"{path}: [not_applicable]")
             )
+        if "sarif" in section:
+            config = replace(config, sarif_exclude_tools=_sarif(section["sarif"], f"{path}: [sarif]"))
         if "test_kinds" in section:
             config = replace(config, test_kinds=_globs(section["test_kinds"], TEST_KINDS, f"{path}: [test_kinds]"))
     environ = os.environ if env is None else env

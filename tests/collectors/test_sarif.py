@@ -11,9 +11,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from devmaturity.collectors import sarif
 from devmaturity.collectors.base import ReportError
-from devmaturity.collectors.sarif import DEFAULT_MAX_BYTES, dedupe, read_sarif
-from devmaturity.model.evidence import SecurityFinding, Severity
+from devmaturity.collectors.sarif import DEFAULT_MAX_BYTES, MAX_DEPTH, dedupe, read_sarif, read_scan
+from devmaturity.model.evidence import FindingCategory, ScanRun, ScanStatus, SecurityFinding, Severity
 
 DATA = Path(__file__).parents[1] / "data" / "sarif"
 C, H, M, L, N = Severity.CRITICAL, Severity.HIGH, Severity.MEDIUM, Severity.LOW, Severity.NOTE
@@ -33,6 +34,7 @@ EXPECTED = [
     ("trivy-template.sarif", "Trivy", 3, {C: 1, M: 1, L: 1}, 0),
     ("gitleaks.sarif", "gitleaks", 4, {M: 4}, 0),
     ("suppressions.sarif", "ExampleScanner", 7, {C: 1, H: 4, L: 1, N: 1}, 2),
+    ("ruff.sarif", "ruff", 12, {H: 12}, 0),
 ]
 
 
@@ -295,3 +297,192 @@ def test_any_result_shape_reads_or_is_a_report_error(tmp_path: Path, result: dic
     except ReportError:
         return
     assert all(isinstance(f.severity, Severity) and len(f.fingerprint) == 64 for f in found)
+
+
+# -- scan status, category, excluded tools, hostile numbers --------------------------------------------------------
+
+SEC, QUAL = FindingCategory.SECURITY, FindingCategory.QUALITY
+
+
+def test_ruff_lint_findings_are_quality_and_bandit_findings_security() -> None:
+    """Real ruff 0.17.6 output: 12 results, all level error (-> HIGH), among them S602/S607/S110 (ruff's
+    flake8-bandit port). ruff is a linter in the known-tools table, so all 12 are quality; Bandit's 7 are security."""
+    ruff = read_scan(DATA / "ruff.sarif")
+    assert ruff.runs == (ScanRun(tool="ruff", status=ScanStatus.OK),)
+    assert Counter(f.category for f in ruff.findings) == {QUAL: 12}
+    assert {"S602", "S607", "S110"} <= {f.rule for f in ruff.findings}
+    bandit = read_scan(DATA / "bandit.sarif")
+    assert Counter(f.category for f in bandit.findings) == {SEC: 7}
+
+
+def test_mixed_tools_class_by_rule_markers() -> None:
+    """Semgrep is mixed: the eval and subprocess rules carry 'security' and CWE tags (4 results); the md5 rule in
+    semgrep-rules.yml has no metadata, so its 1 result is quality. In codeql.sarif every rule but py/unused-import
+    (tags maintainability, useless-code) is tagged 'security'."""
+    semgrep = Counter((f.rule, f.category) for f in read_sarif(DATA / "semgrep.sarif"))
+    assert semgrep == {
+        ("python-subprocess-shell-true", SEC): 2,
+        ("python-eval-injection", SEC): 2,
+        ("python-weak-hash-md5", QUAL): 1,
+    }
+    codeql = {f.rule: f.category for f in read_sarif(DATA / "codeql.sarif")}
+    assert [rule for rule, category in codeql.items() if category is QUAL] == ["py/unused-import"]
+    assert len(codeql) == 6  # 7 results of 6 rules
+
+
+def _one(tool: str, rule: dict[str, Any] | None = None, **result: Any) -> dict[str, Any]:
+    rules = [{"id": "R"} | (rule or {})]
+    return {
+        "tool": {"driver": {"name": tool, "rules": rules}},
+        "taxonomies": [{"name": "CWE"}],
+        "results": [{"ruleId": "R", "message": {"text": "m"}} | result],
+    }
+
+
+CATEGORY_CASES = [
+    ("Bandit", None, {}, SEC),  # a security tool: no marker needed
+    ("Trivy", None, {}, SEC),
+    ("gosec", None, {}, SEC),
+    ("murphysec", None, {}, SEC),
+    ("ESLint", {"properties": {"tags": ["security"]}}, {}, QUAL),  # a linter stays a linter
+    ("Pylint", None, {}, QUAL),
+    ("CodeQL", None, {}, QUAL),  # a CodeQL quality query: no marker
+    ("CodeQL", {"properties": {"tags": ["external/cwe/cwe-079"]}}, {}, SEC),
+    ("CodeQL", {"properties": {"security-severity": "7.5"}}, {}, SEC),
+    ("SpotBugs", {"properties": {"tags": ["SECURITY"]}}, {}, SEC),  # find-sec-bugs detectors
+    ("SpotBugs", {"properties": {"tags": ["BAD_PRACTICE"]}}, {}, QUAL),
+    ("Semgrep OSS", {"relationships": [{"target": {"id": "79", "toolComponent": {"name": "CWE"}}}]}, {}, SEC),
+    ("Semgrep OSS", None, {"taxa": [{"id": "79", "toolComponent": {"index": 0}}]}, SEC),  # run.taxonomies[0] is CWE
+    ("Semgrep OSS", None, {"properties": {"tags": ["cwe-89"]}}, SEC),
+    ("golangci-lint", {"id": "gosec"}, {"ruleId": "gosec"}, SEC),
+    ("golangci-lint", {"id": "errcheck"}, {"ruleId": "errcheck"}, QUAL),
+    ("SonarQube", {"properties": {"tags": ["code_smell"]}}, {}, QUAL),
+    ("SonarQube", {"properties": {"tags": ["vulnerability"]}}, {}, SEC),
+    ("SomeNewScanner", None, {}, SEC),  # unknown tool, no marker: stays security (never hidden)
+]
+
+
+@pytest.mark.parametrize(("tool", "rule", "result", "category"), CATEGORY_CASES)
+def test_category_by_tool_and_rule(
+    tmp_path: Path, tool: str, rule: dict[str, Any] | None, result: dict[str, Any], category: FindingCategory
+) -> None:
+    path = tmp_path / "one.sarif"
+    path.write_bytes(_sarif(runs=[_one(tool, rule, **result)]))
+    (only,) = read_sarif(path)
+    assert only.category is category
+
+
+RESULT = {"ruleId": "R", "message": {"text": "m"}}
+ERROR_NOTE = {"level": "error", "message": {"text": "database   build\nfailed"}}
+STATUS_CASES = [
+    ({"invocations": [{"executionSuccessful": False}], "results": []}, ScanStatus.FAILED,
+     "the tool reported executionSuccessful is false"),
+    ({"invocations": [{"executionSuccessful": False, "toolExecutionNotifications": [ERROR_NOTE]}], "results": [RESULT]},
+     ScanStatus.FAILED, "the tool reported executionSuccessful is false: database build failed"),
+    ({"invocations": [{"executionSuccessful": True, "toolExecutionNotifications": [ERROR_NOTE]}], "results": []},
+     ScanStatus.FAILED, "the tool reported an error and no results: database build failed"),
+    ({"invocations": [{"executionSuccessful": True, "toolExecutionNotifications": [ERROR_NOTE]}], "results": [RESULT]},
+     ScanStatus.OK, ""),  # an error beside results: the results stand
+    ({}, ScanStatus.NO_RESULTS, "the run has no 'results' array"),
+    ({"results": []}, ScanStatus.OK, ""),  # a clean scan
+    ({"invocations": [{"executionSuccessful": True}], "results": []}, ScanStatus.OK, ""),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("extra", "status", "reason"), STATUS_CASES)
+def test_run_status(tmp_path: Path, extra: dict[str, Any], status: ScanStatus, reason: str) -> None:
+    path = tmp_path / "status.sarif"
+    path.write_bytes(_sarif(runs=[{"tool": {"driver": {"name": "T"}}} | extra]))
+    assert read_scan(path).runs == (ScanRun(tool="T", status=status, reason=reason),)
+
+
+def test_a_document_without_runs_is_no_results(tmp_path: Path) -> None:
+    path = tmp_path / "empty.sarif"
+    path.write_bytes(_sarif(runs=[]))
+    scan = read_scan(path)
+    assert scan.findings == ()
+    assert scan.runs == (ScanRun(tool="", status=ScanStatus.NO_RESULTS, reason="the document has no runs"),)
+
+
+def test_excluded_tools_are_left_out_whole(tmp_path: Path) -> None:
+    """A file with a ruff run (2 results) and a Semgrep OSS run (1 result): excluding "RUFF" and "semgrep" (the
+    known-tools key of "Semgrep OSS") leaves nothing; excluding only ruff leaves Semgrep's one finding and run."""
+    runs = [
+        {"tool": {"driver": {"name": "ruff"}}, "results": [RESULT, RESULT | {"message": {"text": "n"}}]},
+        {"tool": {"driver": {"name": "Semgrep OSS"}}, "results": [RESULT]},
+    ]
+    path = tmp_path / "two.sarif"
+    path.write_bytes(_sarif(runs=runs))
+    assert read_scan(path, exclude_tools=["RUFF", "semgrep"]) == read_scan(path, exclude_tools=["ruff", "Semgrep OSS"])
+    assert read_scan(path, exclude_tools=["RUFF", "semgrep"]).runs == ()
+    kept = read_scan(path, exclude_tools=["ruff"])
+    assert [f.tool for f in kept.findings] == ["Semgrep OSS"]
+    assert kept.runs == (ScanRun(tool="Semgrep OSS", status=ScanStatus.OK),)
+
+
+def _at_line(line: str) -> bytes:
+    """A SARIF file whose second result has startLine written as the given JSON number text."""
+    location = {"physicalLocation": {"artifactLocation": {"uri": "a.py"}, "region": {"startLine": 987654321}}}
+    run = {"tool": {"driver": {"name": "T"}}, "results": [RESULT, RESULT | {"locations": [location]}]}
+    return _sarif(runs=[run]).replace(b"987654321", line.encode())
+
+
+FIELD = "run 1 result 2: 'locations[0].physicalLocation.region.startLine' is"
+HOSTILE_LINES = [
+    ("9" * 5000, f"{FIELD} a 5,000-digit number, not a line number from 1 to 2,147,483,647"),
+    (str(2**63), f"{FIELD} 9223372036854775808, not a line number from 1 to 2,147,483,647"),
+    (str(2**31), f"{FIELD} 2147483648, not a line number from 1 to 2,147,483,647"),
+    ("-1", f"{FIELD} -1, not a line number from 1 to 2,147,483,647"),
+    ("-" + "1" * 5000, f"{FIELD} a 5,000-digit number, not a line number from 1 to 2,147,483,647"),
+]
+
+
+@pytest.mark.parametrize(("line", "expected"), HOSTILE_LINES, ids=["5000-digits", "2**63", "2**31", "-1", "-5000"])
+def test_hostile_line_numbers_are_a_one_line_report_error(tmp_path: Path, line: str, expected: str) -> None:
+    path = tmp_path / "line.sarif"
+    path.write_bytes(_at_line(line))
+    with pytest.raises(ReportError) as caught:
+        read_sarif(path)
+    assert str(caught.value) == expected
+
+
+def test_largest_line_and_long_numbers_elsewhere_are_read(tmp_path: Path) -> None:
+    """2,147,483,647 is a line; a 5,000-digit ruleIndex or column is no index and no error (ignored)."""
+    path = tmp_path / "ok.sarif"
+    path.write_bytes(_at_line("2147483647"))
+    assert [f.line for f in read_sarif(path)] == [None, 2_147_483_647]
+    big = "9" * 5000
+    text = _sarif().decode().replace('"ruleId": "R"', f'"ruleId": "R", "ruleIndex": {big}, "column": -{big}')
+    path.write_text(text)
+    assert [f.rule for f in read_sarif(path)] == ["R"]
+
+
+def _nested(depth: int) -> bytes:
+    """A SARIF document whose deepest value sits `depth` objects/arrays down (the document itself is depth 1)."""
+    run = json.loads(_sarif())["runs"][0]
+    run["properties"] = {"x": 0}
+    inner: Any = 0
+    for _ in range(depth - 4):  # document -> runs list -> run -> properties: 4 levels already
+        inner = [inner]
+    run["properties"]["x"] = inner
+    return json.dumps({"version": "2.1.0", "runs": [run]}).encode()
+
+
+def test_nesting_depth_is_capped(tmp_path: Path) -> None:
+    path = tmp_path / "deep.sarif"
+    path.write_bytes(_nested(MAX_DEPTH))
+    assert len(read_sarif(path)) == 1
+    path.write_bytes(_nested(MAX_DEPTH + 1))
+    with pytest.raises(ReportError, match=r"^not SARIF: objects and arrays nested more than 200 deep$"):
+        read_sarif(path)
+
+
+def test_results_per_file_are_capped(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The cap (500,000) lowered to 2: a run of 3 results is refused whole, a run of 2 is read."""
+    monkeypatch.setattr(sarif, "MAX_RESULTS", 2)
+    path = tmp_path / "many.sarif"
+    path.write_bytes(_sarif(runs=[{"tool": {"driver": {"name": "T"}}, "results": [RESULT] * 2}]))
+    assert len(read_sarif(path)) == 2
+    path.write_bytes(_sarif(runs=[{"tool": {"driver": {"name": "T"}}, "results": [RESULT] * 3}]))
+    with pytest.raises(ReportError, match=r"^run 1: more than 2 results in one file$"):
+        read_sarif(path)

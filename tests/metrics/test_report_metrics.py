@@ -13,7 +13,10 @@ from devmaturity.model.evidence import (
     CoverageReport,
     CoverageSnapshot,
     FileCoverage,
+    FindingCategory,
     Scan,
+    ScanRun,
+    ScanStatus,
     SecurityFinding,
     Severity,
     TestKind,
@@ -142,47 +145,128 @@ def test_coverage_without_branch_data_is_unknown() -> None:
     assert value.value is None and "no branch data" in value.reason
 
 
-def finding(tool: str, fp: str, sev: Severity, suppressed: bool = False) -> SecurityFinding:
-    return SecurityFinding(tool=tool, rule="r", severity=sev, message="m", fingerprint=fp, suppressed=suppressed)
+def finding(
+    tool: str, fp: str, sev: Severity, suppressed: bool = False, category: FindingCategory = FindingCategory.SECURITY
+) -> SecurityFinding:
+    return SecurityFinding(
+        tool=tool, rule="r", severity=sev, message="m", fingerprint=fp, suppressed=suppressed, category=category
+    )
+
+
+def scan(
+    report: int,
+    days_ago: float,
+    commit: str | None,
+    *found: SecurityFinding,
+    runs: tuple[ScanRun, ...] | None = None,
+) -> Scan:
+    """A stored SARIF report; by default every tool with a finding ran OK."""
+    ok = tuple(ScanRun(tool=t, status=ScanStatus.OK) for t in sorted({f.tool for f in found}))
+    return Scan(
+        report=report,
+        observed_at=NOW - timedelta(days=days_ago),
+        commit=commit,
+        findings=found,
+        runs=ok if runs is None else runs,
+    )
+
+
+CRIT = security.open_by_severity("open_critical_findings", Severity.CRITICAL)
+HIGH = security.open_by_severity("open_high_findings", Severity.HIGH)
 
 
 def test_open_findings_from_the_latest_scans_deduplicated() -> None:
     scans = [
-        Scan(
-            report=1,
-            observed_at=NOW - timedelta(days=20),
-            commit="old",
-            findings=(finding("codeql", "f1", Severity.CRITICAL), finding("codeql", "f9", Severity.CRITICAL)),
+        scan(1, 20, "old", finding("codeql", "f1", Severity.CRITICAL), finding("codeql", "f9", Severity.CRITICAL)),
+        scan(
+            2,
+            1,
+            "new",
+            finding("codeql", "f1", Severity.CRITICAL),
+            finding("codeql", "f1", Severity.CRITICAL),
+            finding("codeql", "f2", Severity.HIGH),
+            finding("codeql", "f3", Severity.CRITICAL, True),
         ),
-        Scan(
-            report=2,
-            observed_at=NOW - timedelta(days=1),
-            commit="new",
-            findings=(
-                finding("codeql", "f1", Severity.CRITICAL),
-                finding("codeql", "f1", Severity.CRITICAL),
-                finding("codeql", "f2", Severity.HIGH),
-                finding("codeql", "f3", Severity.CRITICAL, True),
-            ),
-        ),
-        Scan(
-            report=3,
-            observed_at=NOW - timedelta(days=1),
-            commit="new",
-            findings=(finding("trivy", "t1", Severity.HIGH),),
-        ),
+        scan(3, 1, "new", finding("trivy", "t1", Severity.HIGH)),
     ]
     # latest build "new": critical f1 (once; f3 suppressed; f9 fixed) -> 1; high f2 + t1 -> 2
-    assert security.open_by_severity("open_critical_findings", Severity.CRITICAL)(scans, WINDOW).value == 1
-    assert security.open_by_severity("open_high_findings", Severity.HIGH)(scans, WINDOW).value == 2
+    assert CRIT(scans, WINDOW).value == 1
+    assert HIGH(scans, WINDOW).value == 2
     # f1 first seen 20 days before now
     assert security.critical_finding_age(scans, WINDOW).value == pytest.approx(20.0)
 
 
 def test_clean_scan_gives_zero_not_unknown() -> None:
-    scans = [Scan(report=1, observed_at=NOW - timedelta(days=1), commit="c", findings=())]
-    assert security.open_by_severity("open_critical_findings", Severity.CRITICAL)(scans, WINDOW).value == 0
+    scans = [scan(1, 1, "c", runs=(ScanRun(tool="Trivy", status=ScanStatus.OK),))]
+    assert CRIT(scans, WINDOW).value == 0
     assert security.critical_finding_age(scans, WINDOW).value == 0.0
+
+
+def test_a_newer_failed_scan_does_not_clear_open_findings() -> None:
+    """codeql found critical f1 five days ago; yesterday's codeql run failed (no results). The failed run is no
+    clean scan: the metric stays at the last successful scan's 1 and says why; f1 is 5 days old."""
+    failed = ScanRun(tool="codeql", status=ScanStatus.FAILED, reason="the tool reported executionSuccessful is false")
+    scans = [scan(1, 5, "a", finding("codeql", "f1", Severity.CRITICAL)), scan(2, 1, "b", runs=(failed,))]
+    value = CRIT(scans, WINDOW)
+    assert value.value == 1
+    assert value.reason == (
+        "codeql: newest scan (report 2, 2026-02-28) failed (the tool reported executionSuccessful is false); "
+        "its last successful scan (report 1, 2026-02-24) is used"
+    )
+    assert security.critical_finding_age(scans, WINDOW).value == pytest.approx(5.0)
+
+
+def test_only_failed_or_empty_scans_are_unknown_with_the_reason() -> None:
+    """No tool has a successful scan in the window: unknown, never 0."""
+    failed = ScanRun(tool="Trivy", status=ScanStatus.FAILED, reason="the tool reported an error and no results: x")
+    empty = ScanRun(tool="", status=ScanStatus.NO_RESULTS, reason="the document has no runs")
+    scans = [scan(1, 2, "a", runs=(failed,)), scan(2, 1, "b", runs=(empty,))]
+    for value in (CRIT(scans, WINDOW), HIGH(scans, WINDOW), security.critical_finding_age(scans, WINDOW)):
+        assert value.value is None
+        assert value.reason == (
+            "no successful security scan in the window: "
+            "a SARIF file without runs: newest scan (report 2, 2026-02-28) produced no results "
+            "(the document has no runs), and no successful scan in the window; "
+            "Trivy: newest scan (report 1, 2026-02-27) failed (the tool reported an error and no results: x), "
+            "and no successful scan in the window"
+        )
+
+
+def test_each_tool_reads_its_own_newest_successful_scan() -> None:
+    """Report 3 (1 day ago) has Trivy OK with t2 (high) and CodeQL failed; CodeQL's newest OK scan is report 1 with
+    c1 (critical), whose Trivy finding t1 is superseded by report 3. Report 2's CodeQL run produced no results.
+    Critical: c1 -> 1. High: t2 only (t1 belongs to Trivy's older scan) -> 1."""
+    ok = ScanStatus.OK
+    scans = [
+        scan(1, 10, "a", finding("CodeQL", "c1", Severity.CRITICAL), finding("Trivy", "t1", Severity.HIGH)),
+        scan(2, 5, "b", runs=(ScanRun(tool="CodeQL", status=ScanStatus.NO_RESULTS),)),
+        scan(
+            3,
+            1,
+            "c",
+            finding("Trivy", "t2", Severity.HIGH),
+            runs=(ScanRun(tool="Trivy", status=ok), ScanRun(tool="CodeQL", status=ScanStatus.FAILED)),
+        ),
+    ]
+    assert CRIT(scans, WINDOW).value == 1
+    high = HIGH(scans, WINDOW)
+    assert (high.value, high.evidence, high.sample_size) == (1, ("Trivy:r:None:None",), 2)
+    assert high.reason.startswith("CodeQL: newest scan (report 3, 2026-02-28) failed; its last successful scan")
+
+
+def test_quality_findings_never_count_as_security() -> None:
+    """A ruff run's high "findings" are quality: 0 open high security findings, not 2."""
+    q = FindingCategory.QUALITY
+    scans = [
+        scan(
+            1,
+            1,
+            "a",
+            finding("ruff", "r1", Severity.HIGH, category=q),
+            finding("ruff", "r2", Severity.HIGH, category=q),
+        )
+    ]
+    assert HIGH(scans, WINDOW).value == 0
 
 
 def test_registry_says_which_source_is_missing() -> None:

@@ -4,17 +4,22 @@ files in the same run still stored, nothing half-written, nothing stored twice (
 from __future__ import annotations
 
 import http.server
+import json
 import shutil
 import threading
-from collections.abc import Iterator
-from datetime import UTC, datetime
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import pytest
 
 from devmaturity.config import Config
+from devmaturity.metrics.registry import Inputs, compute
+from devmaturity.model.evidence import ScanRun, ScanStatus
+from devmaturity.model.metric import Window
 from devmaturity.services.ingest import discover, ingest_command
+from devmaturity.store import tables
 from devmaturity.store.db import Store
 
 DATA = Path(__file__).parents[1] / "data"
@@ -179,3 +184,110 @@ def test_discovery_skips_tracked_fixtures_and_build_dirs(tmp_path: Path) -> None
     configured = Config(report_globs={"junit": ("fixtures/*.xml",)})
     found = discover(tmp_path, configured, tracked={"fixtures/junit.xml"})
     assert [p.name for p in found[next(iter(found))]] == ["junit.xml"]
+
+
+# -- SARIF: scan status, categories, excluded tools, hostile numbers (SQLite and PostgreSQL) -----------------------
+
+LATER = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
+WINDOW = Window.last(30, now=datetime(2026, 11, 30, tzinfo=UTC))
+
+
+def _variant(tmp_path: Path, name: str, change: Callable[[dict[str, Any]], None]) -> Path:
+    """bandit.sarif (real Bandit output) with `change` applied to its document: a copy of the producer's shape."""
+    document = json.loads((DATA / "sarif" / "bandit.sarif").read_text(encoding="utf-8"))
+    change(document)
+    path = tmp_path / name
+    path.write_text(json.dumps(document), encoding="utf-8")
+    return path
+
+
+def _failed(document: dict[str, Any]) -> None:
+    document["runs"][0]["invocations"][0]["executionSuccessful"] = False
+    document["runs"][0]["results"] = []
+
+
+def test_a_newer_failed_scan_keeps_the_last_successful_findings(store: Store, tmp_path: Path) -> None:
+    """bandit.sarif has 2 open high security findings (B602 shell=True at line 12, B324 md5 at line 24). Five days
+    later the same tool's run fails with no results: stored with status failed, and open_high_findings stays 2 with
+    the failure in the reason, instead of dropping to 0."""
+    ingest_command(store, Config(), "sarif", [DATA / "sarif" / "bandit.sarif"], project="p", commit="c1", at=AT)
+    failed = _variant(tmp_path, "failed.sarif", _failed)
+    result = ingest_command(store, Config(), "sarif", [failed], project="p", commit="c2", at=LATER)
+    assert result.problems == [] and result.ingested[0][1]["runs"] == {"ok": 0, "failed": 1, "no_results": 0}
+    scans = store.load_scans(store.project("p", ""), AT - timedelta(days=1))
+    assert [s.runs for s in scans] == [
+        (ScanRun(tool="Bandit", status=ScanStatus.OK),),
+        (ScanRun(tool="Bandit", status=ScanStatus.FAILED, reason="the tool reported executionSuccessful is false"),),
+    ]
+    value = compute("open_high_findings", Inputs(scans=scans), WINDOW)
+    assert value.value == 2
+    assert value.reason.startswith("Bandit: newest scan (report 2, 2026-11-25) failed")
+
+
+def test_no_runs_and_no_results_are_stored_as_such_and_read_as_unknown(store: Store, tmp_path: Path) -> None:
+    no_runs = _variant(tmp_path, "no-runs.sarif", lambda d: d.update(runs=[]))
+    no_results = _variant(tmp_path, "no-results.sarif", lambda d: d["runs"][0].pop("results"))
+    ingest_command(store, Config(), "sarif", [no_runs, no_results], project="p", commit="c1", at=AT)
+    scans = store.load_scans(store.project("p", ""), AT - timedelta(days=1))
+    assert sorted(run.status for s in scans for run in s.runs) == [ScanStatus.NO_RESULTS, ScanStatus.NO_RESULTS]
+    value = compute("open_critical_findings", Inputs(scans=scans), WINDOW)
+    assert value.value is None and value.reason.startswith("no successful security scan in the window: ")
+
+
+def test_ruff_is_quality_and_excluded_tools_are_not_stored(store: Store) -> None:
+    """ruff.sarif: 12 lint results at level error. Read as before this change they were 12 open high security
+    findings; now they are 12 quality findings and open_high_findings is 0. With exclude_tools = ["ruff"] the
+    report is stored with no run and no finding; Bandit's 7 findings are kept."""
+    ruff, bandit = DATA / "sarif" / "ruff.sarif", DATA / "sarif" / "bandit.sarif"
+    result = ingest_command(store, Config(), "sarif", [ruff], project="p", commit="c1", at=AT)
+    summary = result.ingested[0][1]
+    assert (summary["quality"], summary["high"]) == (12, 0)
+    scans = store.load_scans(store.project("p", ""), AT - timedelta(days=1))
+    assert compute("open_high_findings", Inputs(scans=scans), WINDOW).value == 0
+
+    config = Config(sarif_exclude_tools=("ruff",))
+    ingest_command(store, config, "sarif", [ruff, bandit], project="q", commit="c1", at=AT)
+    project = store.project("q", "")
+    assert store.count_rows("reports", project) == 2
+    assert store.count_rows("findings", project) == 7
+    scans = store.load_scans(project, AT - timedelta(days=1))
+    assert [[run.tool for run in s.runs] for s in scans] == [[], ["Bandit"]]
+
+
+def test_hostile_line_numbers_are_problems_and_other_files_are_stored(tmp_path: Path) -> None:
+    """A 5,000-digit startLine (over Python's 4,300-digit int conversion limit) and 2**63: each file is one problem
+    naming the field; the good Bandit file in the same run is still stored with its 7 findings."""
+    store = Store.open(f"sqlite:///{tmp_path / 'i.db'}")
+
+    def at_line(name: str, digits: str) -> Path:
+        def change(document: dict[str, Any]) -> None:
+            document["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["region"]["startLine"] = 987654321
+
+        path = _variant(tmp_path, name, change)
+        path.write_text(path.read_text(encoding="utf-8").replace("987654321", digits), encoding="utf-8")
+        return path
+
+    huge = at_line("huge-line.sarif", "9" * 5000)
+    int64 = at_line("int64-line.sarif", str(2**63))
+    good = DATA / "sarif" / "bandit.sarif"
+    result = ingest_command(store, Config(), "sarif", [huge, int64, good], project="p", commit=None, at=AT)
+    field = "run 1 result 1: 'locations[0].physicalLocation.region.startLine' is"
+    assert {Path(p.source).name: p.message for p in result.problems} == {
+        "huge-line.sarif": f"{field} a 5,000-digit number, not a line number from 1 to 2,147,483,647",
+        "int64-line.sarif": f"{field} 9223372036854775808, not a line number from 1 to 2,147,483,647",
+    }
+    assert [Path(p).name for p, _ in result.ingested] == ["bandit.sarif"]
+    assert store.count_rows("findings", store.project("p", "")) == 7
+
+
+def test_a_report_stored_before_scan_statuses_reads_as_before(store: Store) -> None:
+    """A SARIF report from before migration 0006 has scan_status NULL: it reads as one OK run per tool with
+    findings (Bandit), so its 2 high findings still count."""
+    ingest_command(store, Config(), "sarif", [DATA / "sarif" / "bandit.sarif"], project="p", commit="c1", at=AT)
+    with store.engine.begin() as conn:
+        conn.execute(tables.reports.update().values(scan_status=None))
+    scans = store.load_scans(store.project("p", ""), AT - timedelta(days=1))
+    assert scans[0].runs == (
+        ScanRun(tool="Bandit", status=ScanStatus.OK, reason="stored before scan statuses were recorded"),
+    )
+    assert compute("open_high_findings", Inputs(scans=scans), WINDOW).value == 2

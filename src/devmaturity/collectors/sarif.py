@@ -1,4 +1,5 @@
-"""SARIF 2.1.0 security reports from any scanner, read into SecurityFinding records on one severity scale."""
+"""SARIF 2.1.0 reports from any scanner, read into SecurityFinding records on one severity scale, with each run's
+status (ok, failed, no results) and each finding's category (security or quality)."""
 
 from __future__ import annotations
 
@@ -8,16 +9,24 @@ import json
 import math
 import re
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+from devmaturity.collectors import sarif_tools
 from devmaturity.collectors.base import ReportError
-from devmaturity.model.evidence import SecurityFinding, Severity
+from devmaturity.model.evidence import ScanRun, ScanStatus, SecurityFinding, Severity
 
 SARIF_VERSION = "2.1.0"
 DEFAULT_MAX_BYTES = 256 * 1024 * 1024
+# Memory bounds past the byte limit: how deep the JSON may nest, how many results a file may hold.
+MAX_DEPTH = 200
+MAX_RESULTS = 500_000
+# An integer longer than this is no count or position (int64 has 19 digits); it is kept as _Huge, never converted,
+# so Python's 4,300-digit int conversion limit is never met.
+MAX_INT_DIGITS = 19
+MAX_LINE = 2_147_483_647  # the store's line column is a 32-bit integer
 
 LEVELS = ("error", "warning", "note", "none")
 LEVEL_SEVERITY = {"error": Severity.HIGH, "warning": Severity.MEDIUM, "note": Severity.LOW, "none": Severity.NOTE}
@@ -47,19 +56,64 @@ BASELINE_STATES = frozenset({"new", "unchanged", "updated", "absent"})
 # gitleaks writes commit metadata into partialFingerprints; none of it identifies the finding.
 NOT_FINGERPRINTS = frozenset({"commitSha", "email", "author", "date", "commitMessage"})
 NO_RULE = "(no rule id)"
+NO_RUNS = "the document has no runs"
 _PLACEHOLDER = re.compile(r"\{(\d+)\}")
 _SCHEMA_VERSION = re.compile(r"sarif[^0-9]*?(\d+\.\d+\.\d+)")  # ".../sarif-schema-2.1.0.json" -> 2.1.0
 
 
+@dataclasses.dataclass(frozen=True, slots=True)
+class _Huge:
+    """An integer too long to be any count or position in a SARIF file, kept as its number of digits."""
+
+    digits: int
+
+    def __str__(self) -> str:
+        return f"a {self.digits:,}-digit number"
+
+    __repr__ = __str__
+
+
 @dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
 class _Run:
-    """What every result of one run refers to: the tool, its rule tables and the file roots."""
+    """What every result of one run refers to: the tool, its rule tables, the file roots and its taxonomies."""
 
     number: int
     tool: str
     components: tuple[dict[str, Any], ...]
     rules_by_id: dict[str, dict[str, Any]]
     roots: tuple[str, ...]
+    taxonomies: set[str]
+
+
+@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
+class SarifScan:
+    """What one SARIF file says: its findings and how each (not excluded) tool's run ended."""
+
+    findings: tuple[SecurityFinding, ...]
+    runs: tuple[ScanRun, ...]
+
+
+def read_scan(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES, exclude_tools: Collection[str] = ()) -> SarifScan:
+    """Findings and run statuses of a SARIF 2.1.0 file; runs of a tool named in `exclude_tools` are left out whole.
+
+    A run is FAILED when an invocation says executionSuccessful false, or reports an error notification and the run
+    has no results; NO_RESULTS when it has no results array; a document without runs is one NO_RESULTS run of no
+    tool. Only an OK run is a scan, clean or not: the others are never read as "0 findings".
+    """
+    runs = _runs(_load(path, max_bytes))
+    if not runs:
+        return SarifScan(findings=(), runs=(ScanRun(tool="", status=ScanStatus.NO_RESULTS, reason=NO_RUNS),))
+    findings: list[SecurityFinding] = []
+    statuses: list[ScanRun] = []
+    for number, raw in enumerate(runs, 1):
+        run = _run(raw, number)
+        if sarif_tools.excluded(run.tool, exclude_tools):
+            continue
+        statuses.append(_status(run, raw))
+        findings.extend(_read_run(run, raw))
+        if len(findings) > MAX_RESULTS:
+            raise ReportError(f"run {number}: more than {MAX_RESULTS:,} results in one file")
+    return SarifScan(findings=tuple(findings), runs=tuple(statuses))
 
 
 def read_sarif(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> list[SecurityFinding]:
@@ -74,8 +128,7 @@ def read_sarif(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> list[Securi
     number is deliberately left out, so code that moves does not become a new finding; the n-th repeat of the same
     fingerprint within a run gets a "#n" suffix, so two identical findings in one file stay two.
     """
-    runs = _runs(_load(path, max_bytes))
-    return [finding for number, run in enumerate(runs, 1) for finding in _read_run(_run(run, number), run)]
+    return list(read_scan(path, max_bytes=max_bytes).findings)
 
 
 def dedupe(findings: Iterable[SecurityFinding]) -> list[SecurityFinding]:
@@ -97,11 +150,33 @@ def _load(path: Path, max_bytes: int) -> object:
     except UnicodeDecodeError as exc:
         raise ReportError(f"not JSON text: cannot be decoded as {encoding} (byte {exc.start})") from None
     try:
-        return json.loads(text, parse_constant=_reject_constant)
+        document = json.loads(text, parse_constant=_reject_constant, parse_int=_parse_int)
     except json.JSONDecodeError as exc:
         raise ReportError(f"not valid JSON at line {exc.lineno} column {exc.colno} ({exc.msg})") from None
     except RecursionError:
         raise ReportError("not valid JSON: nested too deeply") from None
+    except ReportError:
+        raise
+    except ValueError as exc:  # a number the JSON reader itself refuses; a long integer never gets here
+        raise ReportError(f"not valid JSON: {_first_line(str(exc))}") from None
+    _check_depth(document)
+    return document
+
+
+def _parse_int(text: str) -> int | _Huge:
+    digits = len(text.lstrip("-"))
+    return int(text) if digits <= MAX_INT_DIGITS else _Huge(digits=digits)
+
+
+def _check_depth(document: object) -> None:
+    """Refuse objects and arrays nested deeper than MAX_DEPTH (walked without recursion)."""
+    stack: list[tuple[object, int]] = [(document, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise ReportError(f"not SARIF: objects and arrays nested more than {MAX_DEPTH} deep")
+        children = value.values() if isinstance(value, dict) else value if isinstance(value, list) else ()
+        stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
 
 
 def _read_limited(path: Path, max_bytes: int) -> bytes:
@@ -156,7 +231,33 @@ def _run(run: dict[str, Any], number: int) -> _Run:
         components=components,
         rules_by_id=_rules_by_id(components),
         roots=_roots(run),
+        taxonomies=sarif_tools.taxonomy_keys(run),
     )
+
+
+def _status(run: _Run, raw: dict[str, Any]) -> ScanRun:
+    """How the run ended, from its invocations and whether it has a results array (see read_scan)."""
+    invocations = [_obj(i) for i in _list(raw.get("invocations"))]
+    errors = [
+        _obj(n)
+        for i in invocations
+        for n in _list(i.get("toolExecutionNotifications"))
+        if _text(_obj(n).get("level")).lower() == "error"
+    ]
+    results = raw.get("results")
+    if any(i.get("executionSuccessful") is False for i in invocations):
+        return ScanRun(tool=run.tool, status=ScanStatus.FAILED, reason=_failure("executionSuccessful is false", errors))
+    if results is None:
+        return ScanRun(tool=run.tool, status=ScanStatus.NO_RESULTS, reason="the run has no 'results' array")
+    if errors and not results:
+        return ScanRun(tool=run.tool, status=ScanStatus.FAILED, reason=_failure("an error and no results", errors))
+    return ScanRun(tool=run.tool, status=ScanStatus.OK)
+
+
+def _failure(what: str, errors: list[dict[str, Any]]) -> str:
+    """The tool reported `what`, with the first error notification's text when there is one (cut to 200 chars)."""
+    said = _squash(_text(_obj(errors[0].get("message")).get("text")))[:200] if errors else ""
+    return f"the tool reported {what}" + (f": {said}" if said else "")
 
 
 def _rules_by_id(components: tuple[dict[str, Any], ...]) -> dict[str, dict[str, Any]]:
@@ -205,7 +306,7 @@ def _read_run(run: _Run, raw: dict[str, Any]) -> Iterator[SecurityFinding]:
 def _finding(run: _Run, result: dict[str, Any], where: str) -> SecurityFinding:
     rule_id, rule = _rule(run, result)
     message = _message(result, rule, where)
-    path, line, snippet = _location(result, run.roots)
+    path, line, snippet = _location(result, run.roots, where)
     level = _level(result, rule)
     return SecurityFinding(
         tool=run.tool,
@@ -218,6 +319,7 @@ def _finding(run: _Run, result: dict[str, Any], where: str) -> SecurityFinding:
         level=level,
         suppressed=_suppressed(result),
         baseline_state=_baseline_state(result),
+        category=sarif_tools.classify(run.tool, rule_id, rule, result, run.taxonomies),
     )
 
 
@@ -263,19 +365,26 @@ def _argument(arguments: list[str], match: re.Match[str]) -> str:
     return arguments[index] if index < len(arguments) else match.group(0)
 
 
-def _location(result: dict[str, Any], roots: tuple[str, ...]) -> tuple[str | None, int | None, str]:
+def _location(result: dict[str, Any], roots: tuple[str, ...], where: str) -> tuple[str | None, int | None, str]:
     """Path, start line and snippet text of the first physical location."""
     locations = _list(result.get("locations"))
     physical = _obj(_obj(locations[0]).get("physicalLocation")) if locations else {}
     uri = _obj(physical.get("artifactLocation")).get("uri")
     region = _obj(physical.get("region"))
-    line = region.get("startLine")
     snippet = _obj(region.get("snippet")).get("text")
     return (
         _normalise_uri(uri, roots) if isinstance(uri, str) and uri else None,
-        line if type(line) is int and line > 0 else None,
+        _line(region.get("startLine"), where),
         snippet if isinstance(snippet, str) else "",
     )
+
+
+def _line(value: object, where: str) -> int | None:
+    """A start line from 1 to MAX_LINE; 0 or a non-number means "no line"; a negative or too long one is an error."""
+    if isinstance(value, _Huge) or (type(value) is int and not 0 <= value <= MAX_LINE):
+        field = "locations[0].physicalLocation.region.startLine"
+        raise ReportError(f"{where}: '{field}' is {value}, not a line number from 1 to {MAX_LINE:,}")
+    return value if type(value) is int and value > 0 else None
 
 
 def _normalise_uri(uri: str, roots: tuple[str, ...]) -> str:
@@ -387,6 +496,10 @@ def _text(value: object) -> str:
 
 def _squash(text: str) -> str:
     return " ".join(text.split())
+
+
+def _first_line(text: str) -> str:
+    return text.splitlines()[0] if text else text
 
 
 def _kind(value: object) -> str:

@@ -149,6 +149,30 @@ class Severity(enum.IntEnum):
     CRITICAL = 4
 
 
+class FindingCategory(enum.StrEnum):
+    """What a finding is about: only security findings count in the security metrics."""
+
+    SECURITY = "security"
+    QUALITY = "quality"
+
+
+class ScanStatus(enum.StrEnum):
+    """Whether one tool's run in a SARIF file is a scan whose results can be believed, clean or not."""
+
+    OK = "ok"
+    FAILED = "failed"  # the tool said it failed (executionSuccessful false, or an error notification and no results)
+    NO_RESULTS = "no_results"  # no results array, or a document without runs: nothing was said either way
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ScanRun:
+    """How one run of one tool in a SARIF file ended; `tool` is "" for a document that holds no run at all."""
+
+    tool: str
+    status: ScanStatus
+    reason: str = ""
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class SecurityFinding:
     """One result of one scanner; `fingerprint` identifies the same finding across scans."""
@@ -163,6 +187,7 @@ class SecurityFinding:
     level: str = "warning"
     suppressed: bool = False
     baseline_state: str | None = None
+    category: FindingCategory = FindingCategory.SECURITY
 
 
 class ReportKind(enum.StrEnum):
@@ -215,12 +240,16 @@ class CoverageReport:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Scan:
-    """One ingested SARIF report: the findings of the tools it holds at one time."""
+    """One ingested SARIF report: the findings of the tools it holds at one time, and how each tool's run ended.
+
+    Only tools with a run here count: a report whose every tool was excluded holds no run and stands for no scan.
+    The store gives reports saved before statuses were recorded one OK run per tool with findings (the old reading)."""
 
     report: int
     observed_at: datetime
     commit: str | None
     findings: tuple[SecurityFinding, ...]
+    runs: tuple[ScanRun, ...] = ()
 
 
 def combine_files(files: Iterable[FileCoverage]) -> list[FileCoverage]:

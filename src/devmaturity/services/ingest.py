@@ -161,9 +161,9 @@ def _ingest_one(
         meta = ReportMeta(kind=kind, digest=digest, path=str(path), format=snap.format, observed_at=when, commit=commit)
         summary = store.save_coverage(project_id, run_id, meta, snap)
     else:
-        found = sarif.dedupe(sarif.read_sarif(path))
+        scan = sarif.read_scan(path, exclude_tools=config.sarif_exclude_tools)
         meta = ReportMeta(kind=kind, digest=digest, path=str(path), format="sarif", observed_at=when, commit=commit)
-        summary = store.save_findings(project_id, run_id, meta, found)
+        summary = store.save_findings(project_id, run_id, meta, sarif.dedupe(scan.findings), runs=scan.runs)
     result.ingested.append((str(path), summary))
 
 

@@ -23,12 +23,15 @@ from devmaturity.model.evidence import (
     CoverageReport,
     CoverageSnapshot,
     FileCoverage,
+    FindingCategory,
     Problem,
     Ref,
     RefKind,
     ReportKind,
     ReportMeta,
     Scan,
+    ScanRun,
+    ScanStatus,
     SecurityFinding,
     Severity,
     TestCaseResult,
@@ -42,6 +45,7 @@ from devmaturity.store import tables as t
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 BATCH = 5000
+LEGACY_SCAN = "stored before scan statuses were recorded"
 
 
 def _safe_url(url: str) -> str:
@@ -402,12 +406,22 @@ class Store:
         return summary
 
     def save_findings(
-        self, project_id: int, run_id: int, meta: ReportMeta, found: Sequence[SecurityFinding]
+        self,
+        project_id: int,
+        run_id: int,
+        meta: ReportMeta,
+        found: Sequence[SecurityFinding],
+        *,
+        runs: Sequence[ScanRun],
     ) -> dict[str, Any]:
+        """One SARIF report with how each tool's run ended; severity counts are of unsuppressed security findings."""
         summary: dict[str, Any] = {s.name.lower(): 0 for s in Severity}
         summary["suppressed"] = 0
+        summary["quality"] = 0
         with self.transaction() as conn:
             report_id = self._report_row(conn, project_id, run_id, meta)
+            statuses = [{"tool": r.tool, "status": r.status.value, "reason": r.reason} for r in runs]
+            conn.execute(t.reports.update().where(t.reports.c.id == report_id).values(scan_status=json.dumps(statuses)))
             rows = []
             for ordinal, f in enumerate(found):
                 rows.append(
@@ -424,12 +438,14 @@ class Store:
                         "suppressed": f.suppressed,
                         "baseline_state": f.baseline_state,
                         "message": f.message[:2000],
+                        "category": f.category.value,
                     }
                 )
-                summary["suppressed" if f.suppressed else f.severity.name.lower()] += 1
+                summary[_summary_key(f)] += 1
             for start in range(0, len(rows), BATCH):
                 conn.execute(t.findings.insert(), rows[start : start + BATCH])
             summary["tools"] = sorted({f.tool for f in found})
+            summary["runs"] = {s.value: sum(r.status is s for r in runs) for s in ScanStatus}
             self._finish_report(conn, report_id, summary)
         return summary
 
@@ -509,11 +525,18 @@ class Store:
                         level=f.level,
                         suppressed=bool(f.suppressed),
                         baseline_state=f.baseline_state,
+                        category=FindingCategory(f.category),
                     )
                     for f in rows
                 )
                 out.append(
-                    Scan(report=rep.id, observed_at=_aware(rep.observed_at, 0), commit=rep.commit_sha, findings=found)
+                    Scan(
+                        report=rep.id,
+                        observed_at=_aware(rep.observed_at, 0),
+                        commit=rep.commit_sha,
+                        findings=found,
+                        runs=_scan_runs(rep.scan_status, found),
+                    )
                 )
             return out
 
@@ -552,6 +575,23 @@ class Store:
                 return _count(conn, target, target.c.project_id == project_id)
             query = select(func.count()).select_from(target.join(t.reports)).where(t.reports.c.project_id == project_id)
             return int(conn.execute(query).scalar_one())
+
+
+def _summary_key(f: SecurityFinding) -> str:
+    if f.suppressed:
+        return "suppressed"
+    return f.severity.name.lower() if f.category is FindingCategory.SECURITY else "quality"
+
+
+def _scan_runs(stored: str | None, found: Sequence[SecurityFinding]) -> tuple[ScanRun, ...]:
+    """The stored run statuses; a report saved before they were recorded (NULL) reads as before: one OK run per
+    tool with findings, or one OK run of no named tool when it had none."""
+    if stored is None:
+        tools = sorted({f.tool for f in found}) or [""]
+        return tuple(ScanRun(tool=tool, status=ScanStatus.OK, reason=LEGACY_SCAN) for tool in tools)
+    return tuple(
+        ScanRun(tool=r["tool"], status=ScanStatus(r["status"]), reason=r.get("reason", "")) for r in json.loads(stored)
+    )
 
 
 def _suite_row(report_id: int, ordinal: int, s: TestSuiteResult) -> dict[str, Any]:

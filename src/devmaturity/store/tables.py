@@ -130,6 +130,11 @@ reports = Table(
     Column("observed_at", BigInteger, nullable=False, comment="unix seconds the report belongs to"),
     Column("summary", Text, nullable=False, comment="JSON totals of the report"),
     Column("run_id", Integer, ForeignKey("runs.id"), nullable=False),
+    Column(
+        "scan_status",
+        Text,
+        comment="SARIF only: JSON list of {tool, status ok|failed|no_results, reason} per run; NULL before 0006",
+    ),
     UniqueConstraint("project_id", "kind", "digest", name="uq_reports_natural"),
     comment="One ingested report file (test, coverage or security); its rows below are written with it or not at all",
 )
@@ -191,6 +196,13 @@ findings = Table(
     Column("suppressed", Boolean, nullable=False),
     Column("baseline_state", String(20)),
     Column("message", Text, nullable=False),
+    Column(
+        "category",
+        String(20),
+        nullable=False,
+        server_default="security",
+        comment="security | quality (only security findings count in the security metrics)",
+    ),
     comment="Security findings of a SARIF report",
 )
 Index("ix_findings_fp", findings.c.fingerprint)

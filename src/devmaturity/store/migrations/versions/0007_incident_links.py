@@ -1,0 +1,28 @@
+"""Packed deployments carry each deployment's service (its pipeline), which rollbacks and the incident-link rule
+match on: the deployment parts packed before are dropped, so the next read packs them again from their rows.
+
+Revision ID: 0007
+Revises: 0005
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0007"
+down_revision = "0005"
+branch_labels = None
+depends_on = None
+
+
+def _forget_packed_deployments() -> None:
+    for table in ("frame_parts", "frame_state", "frame_dirty"):
+        op.execute(sa.text(f"DELETE FROM {table} WHERE kind = 'deployments'"))
+
+
+def upgrade() -> None:
+    _forget_packed_deployments()
+
+
+def downgrade() -> None:
+    # the older code cannot read parts with the new column either: it repacks them the same way
+    _forget_packed_deployments()

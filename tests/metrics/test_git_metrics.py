@@ -5,7 +5,8 @@ Window: now = 2024-03-01T00:00Z, 28 days, so [2024-02-02, 2024-03-01): 20 weekda
 Non-merge commits authored in the window: c1 (Feb 5 01:00Z), f1, f2, c2, x1 = 5 -> 5 / 28 per day.
 Developers: ann, bob, carol = 3.
 Trunk first-parent chain: m2 -> c2 -> m1 -> c1 -> c0; in the window m2, c2, m1, c1 (4 integrations).
-Integrators: c1 ann; m1 bob (tip f2); c2 ann; m2 carol (tip x1) -> per workday 2/20, 1/20, 1/20 -> median 0.05.
+Integration frequency: 4 integrations / 3 developers / 20 workdays = 1/15 (0.0667); per developer (c1 ann;
+m1 bob, tip f2; c2 ann; m2 carol, tip x1) 2/20, 1/20, 1/20 -> median 0.05 in the details.
 Branch lifetimes: m1 (Feb 9 10:00) - f1 (Feb 6 10:00) = 3 days; m2 (Feb 14 08:00) - x1 (Feb 13 08:00) = 1 day
 -> median 2.0 days.
 Reviewed: m1, m2 (merges) and c2 ("(#12)" squash subject); c1 is not -> 3 / 4 = 0.75.
@@ -55,7 +56,9 @@ def test_active_developers(history: m.GitHistory) -> None:
 def test_integration_frequency_per_developer(history: m.GitHistory) -> None:
     value = m.integration_frequency(history, WINDOW)
     assert value.sample_size == 4
-    assert value.value == pytest.approx(0.05)
+    assert value.value == pytest.approx(4 / 3 / 20)
+    details = dict(value.details)
+    assert details["median_developer"] == "0.05" and details["direct_commits"] == "2" and details["merges"] == "2"
 
 
 def test_branch_lifetime_median(history: m.GitHistory) -> None:

@@ -458,10 +458,10 @@ def test_no_failure_meets_a_recovery_time_criterion_and_no_deployment_is_unknown
     """Three good changes, no incident: CFR 0/3 = 0; recovery 0 h "nothing to recover", which meets
     failed_deployment_recovery_time <= 24 (hours). A window with no deployment at all stays unknown."""
     from devmaturity.assess.engine import Evidence, judge
+    from devmaturity.model.assessment import Status
     from devmaturity.model.framework import Criterion, CriterionKind, Op
     from devmaturity.model.metric import MetricValue
     from devmaturity.model.text import Text
-    from devmaturity.model.assessment import Status
 
     ev = d.Delivery(
         deployments=[dep(f"G{k}", f"2026-02-1{k}T10:00:00", OK, "c1") for k in range(3)],
@@ -488,3 +488,33 @@ def replace_incident(incident: Incident, **changes: object) -> Incident:
     from dataclasses import replace
 
     return replace(incident, **changes)  # type: ignore[arg-type]
+
+
+def test_lead_time_is_measured_from_committer_time_and_a_negative_span_is_clamped_to_zero() -> None:
+    """c1 (baseline, shipped by D1 Feb 1). c2 authored Feb 2 08:00 but committed (rebased) Feb 3 08:00; D2 finishes
+    Feb 3 10:00 -> lead from the committer time, 2 h (not 26 h). c3 committed Feb 4 12:00 by a clock running
+    ahead; D3 deployed it Feb 4 11:00 -> -1 h, clamped to 0 (kept, not dropped: the change did ship).
+    Leads [2, 0] -> median 1 h, sample 2."""
+    c2 = replace_commit(commit("c2", "2026-02-03T08:00:00", "c1"), author_time=t("2026-02-02T08:00:00"))
+    commits = {
+        "c1": commit("c1", "2026-01-30T10:00:00", None),
+        "c2": c2,
+        "c3": commit("c3", "2026-02-04T12:00:00", "c2"),
+    }
+    ev = d.Delivery(
+        deployments=[
+            dep("D1", "2026-02-01T10:00:00", OK, "c1"),
+            dep("D2", "2026-02-03T10:00:00", OK, "c2"),
+            dep("D3", "2026-02-04T11:00:00", OK, "c3"),
+        ],
+        commits=commits,
+    )
+    value = d.lead_time_for_changes(ev, WINDOW)
+    assert value.value == pytest.approx(1.0) and value.sample_size == 2
+    assert dict(value.details)["p90"] == "2"
+
+
+def replace_commit(c: Commit, **changes: object) -> Commit:
+    from dataclasses import replace
+
+    return replace(c, **changes)  # type: ignore[arg-type]

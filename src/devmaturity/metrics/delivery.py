@@ -446,8 +446,9 @@ def link_incidents(prod: DeploymentFrame, inc: IncidentFrame, rule: LinkRule) ->
     if rule.moment is not None:
         times = prod.when if rule.moment == "finish" else prod.created
         ask = np.flatnonzero(~named)
+        candidates = np.flatnonzero(changes)
         rows[ask] = nearest(
-            prod.services, np.flatnonzero(changes), times, inc.service[ask], inc.started[ask], after=False, inclusive=True
+            prod.services, candidates, times, inc.service[ask], inc.started[ask], after=False, inclusive=True
         )
     return rows, named
 
@@ -529,7 +530,8 @@ def failed_deployment_recovery_time(ev: Delivery, window: Window) -> MetricValue
         )
     resolved = _resolutions(ev)
     fixes = np.flatnonzero((prod.status == SUCCESS) & ~failed)
-    nxt = nearest(prod.services, fixes, prod.created, prod.services[bad], prod.created[bad], after=True, inclusive=False)
+    services, starts = prod.services[bad], prod.created[bad]
+    nxt = nearest(prod.services, fixes, prod.created, services, starts, after=True, inclusive=False)
     when = prod.when
     times: list[float] = []
     cited: list[str] = []

@@ -164,9 +164,9 @@ def _sorted_rows(conn: Connection, queries: Sequence[Any], width: int, time: int
 
 def _incident_rows(conn: Connection, project_id: int, lo: int) -> IncidentFrame:
     c = t.incidents.c
-    base = select(
-        c.ext_id, c.started_at, c.resolved_at, c.severity, c.service, c.deployment, c.auto_recovered
-    ).where(c.project_id == project_id)
+    base = select(c.ext_id, c.started_at, c.resolved_at, c.severity, c.service, c.deployment, c.auto_recovered).where(
+        c.project_id == project_id
+    )
     queries = [
         base.where(c.started_at >= lo),
         # incidents that began earlier and were still open at `lo` count for availability

@@ -14,9 +14,13 @@ branch_labels = None
 depends_on = None
 
 
+_TABLES = ("frame_parts", "frame_state", "frame_dirty")
+
+
 def _forget_packed_deployments() -> None:
-    for table in ("frame_parts", "frame_state", "frame_dirty"):
-        op.execute(sa.text(f"DELETE FROM {table} WHERE kind = 'deployments'"))
+    for name in _TABLES:
+        table = sa.table(name, sa.column("kind"))
+        op.execute(table.delete().where(table.c.kind == "deployments"))
 
 
 def upgrade() -> None:

@@ -110,7 +110,10 @@ RULE_KEYS = (
     "requirement_types",
     "production_environments",
     "incident_severities",
+    "incident_link",
 )
+# how incidents are tied to the deployment that caused them (metrics/delivery.py INCIDENT_LINKS, docs/metrics.md)
+INCIDENT_LINKS = ("devlake", "middleware", "reference", "none")
 SOURCE_KINDS = ("github", "gitlab", "jenkins", "gitee", "zentao", "jira")
 TEST_KINDS = ("unit", "integration", "ui", "performance")
 
@@ -201,6 +204,15 @@ def _globs(raw: object, kinds: tuple[str, ...], origin: str) -> dict[str, tuple[
             raise ConfigError(f"{origin}.{kind}: a list of glob patterns is required")
         out[kind] = tuple(listed)
     return out
+
+
+def _rules(raw: object, origin: str) -> dict[str, tuple[str, ...]]:
+    """The rule globs, and `incident_link`: one of INCIDENT_LINKS."""
+    rules = _globs(raw, RULE_KEYS, origin)
+    link = rules.get("incident_link")
+    if link is not None and (len(link) != 1 or link[0] not in INCIDENT_LINKS):
+        raise ConfigError(f"{origin}.incident_link: {list(link)!r} is not one of {', '.join(INCIDENT_LINKS)}")
+    return rules
 
 
 def _sources(raw: object, origin: str) -> tuple[dict[str, str], ...]:
@@ -294,7 +306,7 @@ def load_config(
         if "reports" in section:
             config = replace(config, report_globs=_globs(section["reports"], REPORT_KINDS, f"{path}: [reports]"))
         if "rules" in section:
-            config = replace(config, rules=_globs(section["rules"], RULE_KEYS, f"{path}: [rules]"))
+            config = replace(config, rules=_rules(section["rules"], f"{path}: [rules]"))
         if "sources" in section:
             config = replace(config, sources=_sources(section["sources"], f"{path}: [[sources]]"))
         if "webhooks" in section:

@@ -99,3 +99,15 @@ def test_deployments_preview_says_what_counts(
     assert run(["deployments", "preview", "shop", "--window", "2026-11-01..2026-11-30"]) == 0
     out = capsys.readouterr().out
     assert "these 2 of 3 deployments in 2026-11-01..2026-12-01 count as production deployments" in out
+    incidents = tmp_path / "i.csv"
+    incidents.write_text(
+        "id,title,started_at,deployment\nINC-1,down,2026-11-02T12:00:00Z,\nINC-2,slow,2026-11-05T12:00:00Z,1\n",
+        encoding="utf-8",
+    )
+    assert run(["ingest", "--kind", "incidents", "--project", "shop", str(incidents)]) == 0
+    capsys.readouterr()
+    assert run(["deployments", "preview", "shop", "--window", "2026-11-01..2026-11-30"]) == 0
+    out = capsys.readouterr().out
+    # INC-1 by the devlake rule (deployment 1 is the latest change before it), INC-2 by its own field
+    assert "2 of 2 incidents in 2026-11-01..2026-12-01 are linked to a production change" in out
+    assert "(incident_link = devlake)" in out  # the table cells wrap in a narrow terminal; the summary does not

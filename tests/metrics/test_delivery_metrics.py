@@ -297,3 +297,224 @@ def test_security_scan_run_share_from_job_names() -> None:
     # finished runs A B C; A (CodeQL) and C (stage sast) scan -> 2/3
     value = d.security_scan_run_share(d.Delivery(runs=runs), WINDOW)
     assert value.value == pytest.approx(2 / 3) and value.evidence == ("A", "C")
+
+
+# --- rollbacks, redeployments and incident links (issue 8) ---
+
+LATER = Window.last(90, now=NOW)  # [2025-12-01, 2026-03-01)
+
+
+def test_rollback_after_a_failed_deployment_blames_only_the_failed_one() -> None:
+    """A ok 2025-12-20 10:00; B FAILED 2026-01-29 10:00 (40 days later); C ok rollback 2026-01-29 10:30.
+    Changes (rollbacks are not changes): A, B. B failed by status. C undoes the latest change before it of the
+    same service, B, which already failed: nothing more is blamed (A was blamed before: 2/2 = 100%).
+    CFR = 1/2 = 50%. B recovers at the next successful deployment that did not fail, C: 10:30 - 10:00 = 0.5 h
+    (before: A "recovered" at C too, 960.5 h, median 480 h)."""
+    ev = d.Delivery(
+        deployments=[
+            dep("A", "2025-12-20T10:00:00", OK, "c1"),
+            dep("B", "2026-01-29T10:00:00", FAIL, "c2"),
+            dep("C", "2026-01-29T10:30:00", OK, "c1", rollback=True),
+        ]
+    )
+    cfr = d.change_failure_rate(ev, LATER)
+    assert cfr.value == pytest.approx(0.5) and cfr.sample_size == 2 and cfr.evidence == ("B",)
+    recovery = d.failed_deployment_recovery_time(ev, LATER)
+    assert recovery.value == pytest.approx(0.5) and recovery.sample_size == 1 and recovery.evidence == ("B",)
+
+
+def test_rollback_of_a_successful_deployment_blames_it_and_redeployment_recovers() -> None:
+    """A ok Jan 10 10:00; B ok Jan 20 10:00; R ok rollback Jan 20 12:00: R undoes B (the change before it), so B
+    failed; A did not. CFR 1/2. B recovers at R: 2 h.
+    Redeployment: E FAILED Feb 1 10:00, F ok Feb 1 11:00 (the same commit again, not a rollback): F is a change
+    that did not fail and E's recovery, 1 h. CFR then 2/4; recovery median of [2, 1] = 1.5 h."""
+    rollback = [
+        dep("A", "2026-01-10T10:00:00", OK, "c1"),
+        dep("B", "2026-01-20T10:00:00", OK, "c2"),
+        dep("R", "2026-01-20T12:00:00", OK, "c1", rollback=True),
+    ]
+    ev = d.Delivery(deployments=rollback)
+    assert d.change_failure_rate(ev, LATER).value == pytest.approx(0.5)
+    assert d.failed_deployment_recovery_time(ev, LATER).value == pytest.approx(2.0)
+    redeployed = [*rollback, dep("E", "2026-02-01T10:00:00", FAIL, "c3"), dep("F", "2026-02-01T11:00:00", OK, "c3")]
+    ev = d.Delivery(deployments=redeployed)
+    assert d.change_failure_rate(ev, LATER).value == pytest.approx(2 / 4)
+    assert d.failed_deployment_recovery_time(ev, LATER).value == pytest.approx(1.5)
+
+
+def test_rollback_looks_for_the_change_of_its_own_service() -> None:
+    """api-1 ok Feb 1 10:00 (pipeline api); web-1 ok Feb 1 11:00 (pipeline web); api rollback Feb 1 12:00 undoes
+    the latest api change, api-1, not web-1 (the latest overall): failed {api-1}, CFR 1/2; recovery 2 h."""
+    ev = d.Delivery(
+        deployments=[
+            dep("api-1", "2026-02-01T10:00:00", OK, "c1", pipeline="api"),
+            dep("web-1", "2026-02-01T11:00:00", OK, "c2", pipeline="web"),
+            dep("api-rb", "2026-02-01T12:00:00", OK, "c0", pipeline="api", rollback=True),
+        ]
+    )
+    assert d.change_failure_rate(ev, WINDOW).evidence == ("api-1",)
+    assert d.failed_deployment_recovery_time(ev, WINDOW).value == pytest.approx(2.0)
+
+
+def _five_days(**incident_kw: object) -> tuple[list[Deployment], list[Incident]]:
+    """D1..D5 successful, Feb 2..6 10:00-10:30. Incidents: I1 Feb 3 12:00-14:00 and I2 Feb 3 18:00-19:00 after
+    D2; I3 Feb 5 11:00-15:00 after D4; I4 Feb 6 10:15-10:45, while D5 was still deploying."""
+    deployments = [
+        Deployment(
+            source="f",
+            id=f"D{k}",
+            environment="production",
+            status=OK,
+            created_at=t(f"2026-02-0{k + 1}T10:00:00"),
+            finished_at=t(f"2026-02-0{k + 1}T10:30:00"),
+        )
+        for k in range(1, 6)
+    ]
+
+    def incident(id_: str, start: str, end: str) -> Incident:
+        return Incident(source="f", id=id_, title=id_, started_at=t(start), resolved_at=t(end), **incident_kw)  # type: ignore[arg-type]
+
+    incidents = [
+        incident("I1", "2026-02-03T12:00:00", "2026-02-03T14:00:00"),
+        incident("I2", "2026-02-03T18:00:00", "2026-02-03T19:00:00"),
+        incident("I3", "2026-02-05T11:00:00", "2026-02-05T15:00:00"),
+        incident("I4", "2026-02-06T10:15:00", "2026-02-06T10:45:00"),
+    ]
+    return deployments, incidents
+
+
+def test_devlake_rule_reproduced() -> None:
+    """DevLake: an incident belongs to the latest deployment of the project FINISHED before it; CFR = deployments
+    with an incident / deployments. I1, I2 -> D2; I3 -> D4; I4 started 10:15, D5 finished 10:30, so -> D4.
+    Failed {D2, D4}: 2/5 = 40% (DevLake's own example: five deployments, two with incidents).
+    MTTR from incidents (DevLake and Middleware alike): (2 + 1 + 4 + 0.5) / 4 = 1.875 h.
+    Recovery of a failed change: its start to the earliest resolution of its incidents: D2 Feb 3 10:00 -> I1 14:00
+    4 h; D4 Feb 5 10:00 -> I3 Feb 5 15:00 5 h (I4 resolved Feb 6 10:45, later); median 4.5 h."""
+    deployments, incidents = _five_days()
+    ev = d.Delivery(deployments=deployments, incidents=incidents, rules=d.DeliveryRules(incident_link="devlake"))
+    cfr = d.change_failure_rate(ev, WINDOW)
+    assert cfr.value == pytest.approx(0.4) and cfr.evidence == ("D2", "D4")
+    assert d.mttr(ev, WINDOW).value == pytest.approx(1.875)
+    assert d.failed_deployment_recovery_time(ev, WINDOW).value == pytest.approx(4.5)
+
+
+def test_middleware_rule_reproduced() -> None:
+    """Middleware: an incident belongs to the latest deployment STARTED at or before it (incidents between one
+    deployment's start and the next one's). I4 (10:15) now -> D5 (started 10:00). Failed {D2, D4, D5}: 3/5 = 60%.
+    Recovery: D2 4 h; D4 -> I3 15:00 5 h; D5 -> I4 10:45 0.75 h; median 4 h."""
+    deployments, incidents = _five_days()
+    ev = d.Delivery(deployments=deployments, incidents=incidents, rules=d.DeliveryRules(incident_link="middleware"))
+    assert d.change_failure_rate(ev, WINDOW).value == pytest.approx(0.6)
+    assert d.failed_deployment_recovery_time(ev, WINDOW).value == pytest.approx(4.0)
+
+
+def test_only_references_or_no_links_leave_the_changes_good() -> None:
+    """incident_link = reference: none of the four incidents names a deployment, none is linked -> 0/5; the same
+    with none. Changes in the window and no failure: recovery 0 h, nothing to recover (a measurement)."""
+    deployments, incidents = _five_days()
+    for rule in ("reference", "none"):
+        ev = d.Delivery(deployments=deployments, incidents=incidents, rules=d.DeliveryRules(incident_link=rule))
+        assert d.change_failure_rate(ev, WINDOW).value == 0.0
+        recovery = d.failed_deployment_recovery_time(ev, WINDOW)
+        assert recovery.value == 0.0 and recovery.reason == d.NOTHING_TO_RECOVER
+
+
+def test_explicit_reference_wins_over_the_time_rule() -> None:
+    """I1 (Feb 3 12:00) names D1 itself: linked to D1, not to D2 by time. An incident naming D9 (no such
+    deployment) links nothing: the time rule does not guess past what was said. I2 -> D2 and I3, I4 -> D4 by
+    time (devlake). Failed {D1, D2, D4} -> 3/5. With `reference` only I1 links: 1/5. With `none`: 0/5."""
+    deployments, incidents = _five_days()
+    named = [replace_incident(incidents[0], deployment="D1"), *incidents[1:]]
+    named.append(Incident(source="f", id="I5", title="x", started_at=t("2026-02-06T12:00:00"), deployment="D9"))
+    rows, by_name = d.link_incidents(
+        d.Delivery(deployments=deployments).prod, d.IncidentFrame.of(named), d.INCIDENT_LINKS["devlake"]
+    )
+    assert rows.tolist() == [0, 1, 3, 3, -1] and by_name.tolist() == [True, False, False, False, True]
+    expected = {"devlake": 3 / 5, "reference": 1 / 5, "none": 0.0}
+    for rule, cfr in expected.items():
+        ev = d.Delivery(deployments=deployments, incidents=named, rules=d.DeliveryRules(incident_link=rule))
+        assert d.change_failure_rate(ev, WINDOW).value == pytest.approx(cfr), rule
+
+
+def test_incident_links_by_service_with_the_project_as_fallback() -> None:
+    """api-1 Feb 2 10:00 (pipeline api), web-1 Feb 2 11:00 (pipeline web). An incident of service api at 12:00 ->
+    api-1 (web-1 is later but another service); one of service checkout (no deployment carries it) at 12:00 ->
+    web-1, the latest of the project; one without a service -> web-1."""
+    deployments = [
+        dep("api-1", "2026-02-02T10:00:00", OK, "c1", pipeline="api"),
+        dep("web-1", "2026-02-02T11:00:00", OK, "c2", pipeline="web"),
+    ]
+    incidents = [
+        Incident(source="f", id=s or "none", title="x", started_at=t("2026-02-02T12:00:00"), service=s)
+        for s in ("api", "checkout", "")
+    ]
+    rows, _ = d.link_incidents(
+        d.Delivery(deployments=deployments).prod, d.IncidentFrame.of(incidents), d.INCIDENT_LINKS["devlake"]
+    )
+    assert rows.tolist() == [0, 1, 1]
+
+
+def test_no_failure_meets_a_recovery_time_criterion_and_no_deployment_is_unknown() -> None:
+    """Three good changes, no incident: CFR 0/3 = 0; recovery 0 h "nothing to recover", which meets
+    failed_deployment_recovery_time <= 24 (hours). A window with no deployment at all stays unknown."""
+    from devmaturity.assess.engine import Evidence, judge
+    from devmaturity.model.assessment import Status
+    from devmaturity.model.framework import Criterion, CriterionKind, Op
+    from devmaturity.model.metric import MetricValue
+    from devmaturity.model.text import Text
+
+    ev = d.Delivery(
+        deployments=[dep(f"G{k}", f"2026-02-1{k}T10:00:00", OK, "c1") for k in range(3)],
+        incidents=[],
+    )
+    assert d.change_failure_rate(ev, WINDOW).value == 0.0
+    recovery = d.failed_deployment_recovery_time(ev, WINDOW)
+    assert recovery.value == 0.0 and recovery.reason == "no failed deployment in the window: nothing to recover"
+    criterion = Criterion(
+        id="fdrt",
+        kind=CriterionKind.METRIC,
+        text=Text(zh="恢复时间", en="recovery time"),
+        metric="failed_deployment_recovery_time",
+        op=Op.LE,
+        value=24.0,
+    )
+    metrics: dict[tuple[str, int], MetricValue] = {("failed_deployment_recovery_time", 28): recovery}
+    assert judge(criterion, Evidence(metrics=metrics), 28).status is Status.MET
+    empty = d.failed_deployment_recovery_time(ev, Window.last(7, now=NOW + timedelta(days=100)))
+    assert empty.value is None and empty.reason == "no production deployments in the window"
+
+
+def replace_incident(incident: Incident, **changes: object) -> Incident:
+    from dataclasses import replace
+
+    return replace(incident, **changes)  # type: ignore[arg-type]
+
+
+def test_lead_time_is_measured_from_committer_time_and_a_negative_span_is_clamped_to_zero() -> None:
+    """c1 (baseline, shipped by D1 Feb 1). c2 authored Feb 2 08:00 but committed (rebased) Feb 3 08:00; D2 finishes
+    Feb 3 10:00 -> lead from the committer time, 2 h (not 26 h). c3 committed Feb 4 12:00 by a clock running
+    ahead; D3 deployed it Feb 4 11:00 -> -1 h, clamped to 0 (kept, not dropped: the change did ship).
+    Leads [2, 0] -> median 1 h, sample 2."""
+    c2 = replace_commit(commit("c2", "2026-02-03T08:00:00", "c1"), author_time=t("2026-02-02T08:00:00"))
+    commits = {
+        "c1": commit("c1", "2026-01-30T10:00:00", None),
+        "c2": c2,
+        "c3": commit("c3", "2026-02-04T12:00:00", "c2"),
+    }
+    ev = d.Delivery(
+        deployments=[
+            dep("D1", "2026-02-01T10:00:00", OK, "c1"),
+            dep("D2", "2026-02-03T10:00:00", OK, "c2"),
+            dep("D3", "2026-02-04T11:00:00", OK, "c3"),
+        ],
+        commits=commits,
+    )
+    value = d.lead_time_for_changes(ev, WINDOW)
+    assert value.value == pytest.approx(1.0) and value.sample_size == 2
+    assert dict(value.details)["p90"] == "2"
+
+
+def replace_commit(c: Commit, **changes: object) -> Commit:
+    from dataclasses import replace
+
+    return replace(c, **changes)  # type: ignore[arg-type]

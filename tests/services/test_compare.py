@@ -7,13 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from devmaturity.config import Config
-from devmaturity.errors import UsageError
+from devmaturity.config import INCIDENT_LINKS, Config, load_config
+from devmaturity.errors import ConfigError, UsageError
 from devmaturity.metrics import delivery as d
-from devmaturity.model.delivery import Deployment, JobRun, PipelineRun, RunStatus
+from devmaturity.model.delivery import Deployment, Incident, JobRun, PipelineRun, RunStatus
 from devmaturity.model.metric import MetricValue, Window
 from devmaturity.services.compare import Change, compare, parse_window, sentence, trend
-from devmaturity.services.delivery import preview, rules_from
+from devmaturity.services.delivery import incident_links, preview, rules_from
 from devmaturity.store.db import Store
 from tests.history import build_history
 
@@ -94,3 +94,40 @@ def test_preview_lists_counted_and_excluded_deployments() -> None:
     rows = preview(d.Delivery(deployments=deps, runs=runs, rules=rules), W)
     assert [(r.deployment.id, r.counted) for r in rows] == [("1", True), ("2", False), ("run:7:job:3", True)]
     assert "staging" in rows[1].why and "matches none of" in rows[1].why
+
+
+def test_preview_says_which_deployment_each_incident_is_linked_to() -> None:
+    """D1 Feb 10 00:00, D2 Feb 12 00:00 (production, successful). I1 Feb 11 names nothing: linked by the devlake
+    rule to D1, the latest change finished before it. I2 Feb 13 names D1: linked to D1 by its own field. I3
+    Feb 14, severity sev4, not counted by incident_severities = ["sev1"]: linked to nothing. With
+    incident_link = "reference" only I2 is linked."""
+
+    def at(day: int) -> datetime:
+        return datetime(2026, 2, day, tzinfo=UTC)
+
+    deps = [
+        Deployment(source="f", id=f"D{k}", environment="production", status=RunStatus.SUCCESS, created_at=at(day))
+        for k, day in ((1, 10), (2, 12))
+    ]
+    incidents = [
+        Incident(source="f", id="I1", title="a", started_at=at(11), severity="sev1"),
+        Incident(source="f", id="I2", title="b", started_at=at(13), severity="sev1", deployment="D1"),
+        Incident(source="f", id="I3", title="c", started_at=at(14), severity="sev4"),
+    ]
+    config = Config(rules={"incident_severities": ("sev1",)})
+    rows = incident_links(d.Delivery(deployments=deps, incidents=incidents, rules=rules_from(config)), W)
+    assert [(r.incident.id, r.deployment) for r in rows] == [("I1", "D1"), ("I2", "D1"), ("I3", "")]
+    assert "incident_link = devlake" in rows[0].why and rows[1].why == "the incident names it"
+    assert "not counted" in rows[2].why
+    config = Config(rules={"incident_severities": ("sev1",), "incident_link": ("reference",)})
+    rows = incident_links(d.Delivery(deployments=deps, incidents=incidents, rules=rules_from(config)), W)
+    assert [r.deployment for r in rows] == ["", "D1", ""]
+
+
+def test_incident_link_setting_is_checked(tmp_path: Path) -> None:
+    (tmp_path / "devmaturity.toml").write_text('[devmaturity.rules]\nincident_link = "middleware"\n')
+    assert rules_from(load_config(project_dir=tmp_path)).incident_link == "middleware"
+    assert set(d.INCIDENT_LINKS) == set(INCIDENT_LINKS)  # the setting and the metric read one list of rules
+    (tmp_path / "devmaturity.toml").write_text('[devmaturity.rules]\nincident_link = "closest"\n')
+    with pytest.raises(ConfigError, match=r"\[rules\]\.incident_link: \['closest'\] is not one of devlake"):
+        load_config(project_dir=tmp_path)

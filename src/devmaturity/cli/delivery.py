@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import click
@@ -18,12 +18,13 @@ from devmaturity.services.assess import collect_repository
 from devmaturity.services.compare import compare as compare_service
 from devmaturity.services.compare import parse_as_of, parse_window, sentence, shown
 from devmaturity.services.compare import trend as trend_service
-from devmaturity.services.delivery import preview, stored_records
+from devmaturity.services.delivery import incident_links, preview, stored_records
 from devmaturity.store.db import Store, describe_store
 
 PATH = click.argument("path", type=click.Path(path_type=Path, readable=False), default=".")
 DB = click.option("--db", "database_url", help="Store URL (default sqlite:///devmaturity.db).")
 METRIC = click.option("--metric", "metrics", multiple=True, help="Only these metrics; repeatable (default: all).")
+LINK_CONTEXT = timedelta(days=90)
 LANG = click.option("--lang", type=click.Choice(["zh", "en"]), default="en", show_default=True)
 
 
@@ -91,7 +92,8 @@ def preview_command(path: Path, window_text: str | None, database_url: str | Non
     window = parse_window(window_text) if window_text else Window.last(config.window, now=datetime.now(UTC))
     store = Store.open(config.database_url)
     collected = collect_repository(store, GitRepository(path), config)
-    delivery = stored_records(store, collected.project_id, config, window.start)
+    # deployments from before the window too: an incident early in it is linked to the change before it
+    delivery = stored_records(store, collected.project_id, config, window.start - LINK_CONTEXT)
     if delivery.deployments is None and delivery.runs is None:
         click.echo(
             "no deployments or pipeline runs collected for this project yet: add them with "
@@ -115,3 +117,18 @@ def preview_command(path: Path, window_text: str | None, database_url: str | Non
     Console(highlight=False).print(table)
     counted = [r for r in rows if r.counted]
     click.echo(f"these {len(counted)} of {len(rows)} deployments in {window.label()} count as production deployments")
+    if delivery.incidents is None:
+        return
+    links = incident_links(delivery, window)
+    incidents = Table("started", "incident", "service", "severity", "linked deployment", "why")
+    for link in links:
+        i = link.incident
+        incidents.add_row(
+            i.started_at.isoformat(timespec="minutes"), i.id, i.service, i.severity, link.deployment or "-", link.why
+        )
+    Console(highlight=False).print(incidents)
+    linked = sum(1 for link in links if link.deployment)
+    click.echo(
+        f"{linked} of {len(links)} incidents in {window.label()} are linked to a production change, which makes it "
+        f"a failed change (incident_link = {delivery.rules.incident_link})"
+    )

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import fnmatch
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -26,6 +26,7 @@ from devmaturity.model.frames import (
     Flags,
     Floats,
     IncidentFrame,
+    Ints,
     LeadFrame,
     ReleaseFrame,
     RunFrame,
@@ -61,6 +62,24 @@ def matching(values: Texts, globs: Sequence[str]) -> Flags:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class LinkRule:
+    """How incidents are tied to the production change that caused them (docs/metrics.md): by the incident's own
+    `deployment` field (`reference`), and for the others by time (`moment`): the latest change of the same
+    service whose finish ("finish", DevLake) or start ("start", Middleware) is at or before the incident's start."""
+
+    reference: bool
+    moment: str | None
+
+
+INCIDENT_LINKS: dict[str, LinkRule] = {
+    "devlake": LinkRule(reference=True, moment="finish"),
+    "middleware": LinkRule(reference=True, moment="start"),
+    "reference": LinkRule(reference=True, moment=None),
+    "none": LinkRule(reference=False, moment=None),
+}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class DeliveryRules:
     """Which evidence counts: production environments, pipelines or jobs that deploy, defect and requirement
     types, and the incident severities that count as outages (docs/deployments.md)."""
@@ -72,6 +91,7 @@ class DeliveryRules:
     requirement_types: tuple[str, ...] = REQUIREMENT_TYPES
     production_environments: tuple[str, ...] = PRODUCTION
     incident_severities: tuple[str, ...] = ("*",)
+    incident_link: str = "devlake"  # a key of INCIDENT_LINKS
 
     def is_production(self, deployment: Deployment) -> bool:
         return _matches(deployment.environment, self.environments)
@@ -145,6 +165,7 @@ def _run_deployments(runs: RunFrame, rules: DeliveryRules) -> DeploymentFrame:
         status=np.concatenate([runs.status[rows], codes(j.status.value for j in jobs)]),
         rollback=np.zeros(len(rows) + len(named), dtype=np.bool_),
         linked=np.zeros(len(rows) + len(named), dtype=np.bool_),
+        services=np.concatenate([runs.pipeline[rows], runs.pipeline[at]]),
         commits=np.concatenate([shas[rows], shas[at]]),
     )
 
@@ -363,26 +384,104 @@ def lead_time_for_changes(ev: Delivery, window: Window) -> MetricValue:
     )
 
 
+ALL_SERVICES = None  # the group key of every change, for a service no change carries
+NOTHING_TO_RECOVER = "no failed deployment in the window: nothing to recover"
+
+
+def _groups(services: Texts, rows: Ints, times: Floats) -> dict[str | None, tuple[Floats, Ints]]:
+    """The candidate rows per service and all of them together, each ordered by their time."""
+    out: dict[str | None, tuple[Floats, Ints]] = {}
+    keys: list[str | None] = [ALL_SERVICES, *sorted({str(v) for v in services[rows]})]
+    for key in keys:
+        picked = rows if key is ALL_SERVICES else rows[services[rows] == key]
+        order = np.argsort(times[picked], kind="stable")
+        out[key] = (times[picked][order], picked[order])
+    return out
+
+
+def nearest(
+    services: Texts, rows: Ints, times: Floats, asked: Texts, moments: Floats, *, after: bool, inclusive: bool
+) -> Ints:
+    """For each (service, moment) asked, the candidate row of that service latest before the moment (`after`:
+    earliest after it), at the moment itself too when `inclusive`; -1 when there is none. A service that no
+    candidate carries (or an empty one) is looked for among all candidates: the project is the scope then."""
+    found = np.full(len(moments), -1, dtype=np.int64)
+    if not len(rows) or not len(moments):
+        return found
+    groups = _groups(services, rows, times)
+    keys = [str(a) if a and str(a) in groups else ALL_SERVICES for a in asked]
+    for key in set(keys):
+        at = np.array([k for k, own in enumerate(keys) if own == key], dtype=np.int64)
+        group_times, group_rows = groups[key]
+        if after:
+            pos = np.searchsorted(group_times, moments[at], side="left" if inclusive else "right")
+            ok = pos < len(group_rows)
+        else:
+            pos = np.searchsorted(group_times, moments[at], side="right" if inclusive else "left") - 1
+            ok = pos >= 0
+        found[at[ok]] = group_rows[pos[ok]]
+    return found
+
+
+def _changes(prod: DeploymentFrame) -> Flags:
+    """Production changes: finished (successful or failed) deployments that are not rollbacks."""
+    changes: Flags = ~prod.rollback & _finished(prod.status)
+    return changes
+
+
+def link_incidents(prod: DeploymentFrame, inc: IncidentFrame, rule: LinkRule) -> tuple[Ints, Flags]:
+    """For each incident, the production change (row of `prod`) that caused it, -1 for none; and whether the
+    incident named it itself. A named deployment wins over the time rule; one that is not a production change
+    (unknown id, a rollback, still running) links nothing, so the time rule does not guess past what was said."""
+    rows = np.full(len(inc), -1, dtype=np.int64)
+    named = np.zeros(len(inc), dtype=np.bool_)
+    changes = _changes(prod)
+    if rule.reference:
+        where = {str(i): k for k, i in enumerate(prod.ids)}
+        for k, ref in enumerate(inc.deployment):
+            if ref:
+                named[k] = True
+                row = where.get(str(ref), -1)
+                rows[k] = row if row >= 0 and changes[row] else -1
+    if rule.moment is not None:
+        times = prod.when if rule.moment == "finish" else prod.created
+        ask = np.flatnonzero(~named)
+        candidates = np.flatnonzero(changes)
+        rows[ask] = nearest(
+            prod.services, candidates, times, inc.service[ask], inc.started[ask], after=False, inclusive=True
+        )
+    return rows, named
+
+
 def failed_deployments(ev: Delivery) -> tuple[Flags, Flags]:
-    """Over the production deployments: which are changes (finished, not rollbacks), and which changes needed
-    intervention: failed status, an incident linked to them, or a rollback before the next change."""
+    """Over the production deployments: which are changes (finished, not rollbacks), and which changes failed:
+    a failed status, an incident linked to them (the project's incident-link rule), or a rollback that undid
+    them (the latest change of the same service before the rollback; a rollback after a failed change is that
+    change's recovery and blames nothing else)."""
     prod = ev.prod
-    changes = ~prod.rollback & _finished(prod.status)
+    changes = _changes(prod)
     failed = changes & (prod.status == FAILURE)
-    if ev.inc is not None and len(ev.inc):
-        linked = np.unique(ev.inc.deployment[ev.inc.deployment != ""].astype(str))
-        failed |= changes & np.isin(prod.ids.astype(str), linked)
-    good = ~prod.rollback & (prod.status == SUCCESS)
-    if prod.rollback.any():
-        # for each position, the last successful change before it (-1 if none)
-        last = np.maximum.accumulate(np.where(good, np.arange(len(prod)), -1))
-        before = np.concatenate(([-1], last[:-1]))
-        hit = before[prod.rollback]
-        failed[hit[hit >= 0]] = True
+    inc = _counted(ev)
+    if inc is not None and len(inc):
+        rows, _ = link_incidents(prod, inc, INCIDENT_LINKS[ev.rules.incident_link])
+        failed[rows[rows >= 0]] = True
+    rollbacks = np.flatnonzero(prod.rollback)
+    if len(rollbacks):
+        undone = nearest(
+            prod.services,
+            np.flatnonzero(changes),
+            prod.created,
+            prod.services[rollbacks],
+            prod.created[rollbacks],
+            after=False,
+            inclusive=False,
+        )
+        failed[undone[undone >= 0]] = True
     return changes, failed
 
 
 def change_failure_rate(ev: Delivery, window: Window) -> MetricValue:
+    """Failed production changes ÷ production changes started in the window; rollbacks are not changes."""
     changes, failed = failed_deployments(ev)
     inside = changes & _inside(window, ev.prod.created)
     bad = inside & failed
@@ -396,33 +495,58 @@ def change_failure_rate(ev: Delivery, window: Window) -> MetricValue:
     )
 
 
+def _resolutions(ev: Delivery) -> dict[int, float]:
+    """Per production row, the earliest resolution of the incidents linked to it."""
+    inc = _counted(ev)
+    out: dict[int, float] = {}
+    if inc is None or not len(inc):
+        return out
+    rows, _ = link_incidents(ev.prod, inc, INCIDENT_LINKS[ev.rules.incident_link])
+    for row, end in zip(rows.tolist(), inc.resolved.tolist(), strict=True):
+        if row >= 0 and not np.isnan(end):
+            out[row] = min(end, out.get(row, end))
+    return out
+
+
 def failed_deployment_recovery_time(ev: Delivery, window: Window) -> MetricValue:
-    """From a failed change's start to its linked incident's resolution, else to the next good deployment."""
+    """From a failed change's start to the resolution of its linked incident, else to the next successful
+    deployment of its service that did not fail itself (a rollback, a redeployment or a fix). Changes in the
+    window and none failed: 0, nothing to recover (a measurement, not unknown)."""
+    metric = "failed_deployment_recovery_time"
     prod = ev.prod
-    _, failed = failed_deployments(ev)
-    resolved: dict[str, float] = {}
-    if ev.inc is not None:
-        for dep_id, end in zip(ev.inc.deployment, ev.inc.resolved, strict=True):
-            if dep_id and not np.isnan(end):
-                resolved[str(dep_id)] = float(end)
+    changes, failed = failed_deployments(ev)
+    inside = changes & _inside(window, prod.created)
+    if not inside.any():
+        return _unknown(metric, "hours", window, "no production deployments in the window")
+    bad = np.flatnonzero(failed & inside)
+    if not len(bad):
+        return MetricValue(
+            metric=metric,
+            value=0.0,
+            unit="hours",
+            window=window,
+            reason=NOTHING_TO_RECOVER,
+            details=(("changes", str(int(inside.sum()))), ("failed", "0")),
+        )
+    resolved = _resolutions(ev)
     fixes = np.flatnonzero((prod.status == SUCCESS) & ~failed)
-    fix_starts = prod.created[fixes]
+    services, starts = prod.services[bad], prod.created[bad]
+    nxt = nearest(prod.services, fixes, prod.created, services, starts, after=True, inclusive=False)
     when = prod.when
     times: list[float] = []
-    for k in np.flatnonzero(failed & _inside(window, prod.created)):
-        end = resolved.get(str(prod.ids[k]))
-        if end is None:
-            nxt = int(np.searchsorted(fix_starts, prod.created[k], side="right"))
-            if nxt == len(fixes):
-                continue
-            end = float(when[fixes[nxt]])
-        times.append((end - float(prod.created[k])) / 3600.0)
-    return median_value(
-        "failed_deployment_recovery_time",
-        "hours",
-        window,
-        times,
-        "no failed production deployment recovered in the window",
+    cited: list[str] = []
+    for k, fix in zip(bad.tolist(), nxt.tolist(), strict=True):
+        end = resolved.get(k, float(when[fix]) if fix >= 0 else None)
+        if end is not None:
+            times.append((end - float(prod.created[k])) / 3600.0)
+            cited.append(str(prod.ids[k]))
+    value = median_value(metric, "hours", window, times, "no failed production deployment recovered in the window")
+    if not value.known:
+        return value
+    return replace(
+        value,
+        evidence=tuple(cited[-EVIDENCE:]),
+        details=(*value.details, ("failed", str(len(bad))), ("unrecovered", str(len(bad) - len(times)))),
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fnmatch
 import re
 import statistics
 from collections import Counter
@@ -18,6 +19,29 @@ REVIEW_SUBJECTS = re.compile(
     r"\(#\d+\)\s*$|^Merge pull request #\d+|^Merged PR \d+|pull request #\d+|^Merged in |See merge request|!\d+\)$"
 )
 MAX_BRANCH_WALK = 10_000
+# branches that live on beside trunk and are merged into it again and again (merge-forward), not feature branches
+LONG_LIVED_BRANCHES = (
+    "stable",
+    "stable/*",
+    "stable-*",
+    "*-stable",
+    "release",
+    "release/*",
+    "release-*",
+    "releases/*",
+    "*-maintenance",
+    "maintenance/*",
+    "maint",
+    "maint-*",
+    "main",
+    "master",
+    "develop",
+    "trunk",
+)
+MERGE_SUBJECT = re.compile(
+    r"^Merge (?:remote-tracking )?branch '(?:origin/)?(?P<branch>[^']+)'"
+    r"|^Merge pull request #\d+ from [^/\s]+/(?P<pr>\S+)"
+)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -30,6 +54,7 @@ class GitHistory:
     trunk_tip: str | None = None
     release_tag_pattern: str = DEFAULT_RELEASE_TAG
     trunk_chain: tuple[str, ...] = field(default=())
+    merged_tips: frozenset[str] = field(default=frozenset())  # the second parents of merges on the trunk chain
 
     @staticmethod
     def build(
@@ -53,6 +78,7 @@ class GitHistory:
             trunk_tip=trunk_tip,
             release_tag_pattern=release_tag_pattern,
             trunk_chain=tuple(chain),
+            merged_tips=frozenset(index[c].parents[1] for c in chain if len(index[c].parents) > 1),
         )
 
     def trunk_in(self, window: Window) -> list[Commit]:
@@ -121,6 +147,8 @@ def integrator(history: GitHistory, commit: Commit) -> str:
 
 
 def integration_frequency(history: GitHistory, window: Window) -> MetricValue:
+    """Integrations that landed on trunk in the window ÷ developers ÷ workdays: the team's rate per developer,
+    so occasional contributors lower it in proportion instead of pulling a median to 0."""
     unit = "integrations/developer/workday"
     if history.trunk_tip is None:
         return _unknown("integration_frequency", unit, window, "no trunk branch found")
@@ -131,21 +159,31 @@ def integration_frequency(history: GitHistory, window: Window) -> MetricValue:
     trunk = history.trunk_in(window)
     per_dev = Counter(integrator(history, c) for c in trunk)
     rates = sorted(per_dev.get(dev, 0) / days for dev in developers)
+    direct = sum(1 for c in trunk if not c.is_merge)
     return MetricValue(
         metric="integration_frequency",
-        value=statistics.median(rates),
+        value=len(trunk) / len(developers) / days,
         unit=unit,
         window=window,
         sample_size=len(trunk),
         evidence=tuple(c.sha for c in trunk[-20:]),
-        details=(("trunk", history.trunk_name), ("workdays", str(days)), ("developers", str(len(developers)))),
+        details=(
+            ("trunk", history.trunk_name),
+            ("workdays", str(days)),
+            ("developers", str(len(developers))),
+            ("direct_commits", str(direct)),
+            ("merges", str(len(trunk) - direct)),
+            ("median_developer", f"{statistics.median(rates):.4g}"),
+        ),
     )
 
 
-def branch_start(history: GitHistory, merge: Commit, on_trunk: set[str]) -> Commit | None:
-    """The oldest commit of the branch a merge brought in, walking the branch's first parents to trunk."""
+def branch_start(history: GitHistory, merge: Commit, on_trunk: set[str]) -> tuple[Commit | None, set[str]]:
+    """The oldest commit of the branch a merge brought in, walking the branch's first parents to trunk, and the
+    shas walked."""
     sha: str | None = merge.parents[1]
     oldest: Commit | None = None
+    walked: set[str] = set()
     for _ in range(MAX_BRANCH_WALK):
         if sha is None or sha in on_trunk:
             break
@@ -153,24 +191,54 @@ def branch_start(history: GitHistory, merge: Commit, on_trunk: set[str]) -> Comm
         if commit is None:
             break
         oldest = commit
+        walked.add(sha)
         sha = commit.parents[0] if commit.parents else None
-    return oldest
+    return oldest, walked
+
+
+def merged_branch(subject: str) -> str:
+    """The branch a merge commit's subject names (git, GitHub and GitLab wording), "" when it names none."""
+    found = MERGE_SUBJECT.search(subject)
+    return (found.group("branch") or found.group("pr")) if found else ""
+
+
+def long_lived(history: GitHistory, merge: Commit, start: Commit, walked: set[str], window: Window) -> str:
+    """Why a merge brought a long-lived branch (release, stable, maintenance) rather than a feature branch, ""
+    when it did not: its name, an earlier merge of the same branch into trunk, or a start far before the window."""
+    name = merged_branch(merge.subject)
+    if name and any(fnmatch.fnmatchcase(name.lower(), g) for g in LONG_LIVED_BRANCHES):
+        return f"named {name}"
+    earlier = history.merged_tips & walked
+    if earlier - {merge.parents[1]}:
+        return "merged into trunk before"
+    if start.author_time < window.start - timedelta(days=window.days):
+        return "started more than a window before the window"
+    return ""
 
 
 def branch_lifetime(history: GitHistory, window: Window) -> MetricValue:
+    """Median days from a feature branch's first commit to its merge into trunk; merges of long-lived branches
+    (merge-forward of stable or release branches) are left out and counted in the details."""
     on_trunk = set(history.trunk_chain)
     lifetimes: list[float] = []
     shas: list[str] = []
+    skipped = 0
     for commit in history.trunk_in(window):
         if not commit.is_merge:
             continue
-        start = branch_start(history, commit, on_trunk)
+        start, walked = branch_start(history, commit, on_trunk)
         if start is None:
+            continue
+        if long_lived(history, commit, start, walked, window):
+            skipped += 1
             continue
         lifetimes.append((commit.committer_time - start.author_time).total_seconds() / 86400.0)
         shas.append(commit.sha)
     if not lifetimes:
-        return _unknown("branch_lifetime", "days", window, "no branch was merged into trunk in the window")
+        reason = "no branch was merged into trunk in the window"
+        if skipped:
+            reason = f"only long-lived branches ({skipped} merge(s)) were merged into trunk in the window"
+        return _unknown("branch_lifetime", "days", window, reason)
     return MetricValue(
         metric="branch_lifetime",
         value=statistics.median(lifetimes),
@@ -178,6 +246,7 @@ def branch_lifetime(history: GitHistory, window: Window) -> MetricValue:
         window=window,
         sample_size=len(lifetimes),
         evidence=tuple(shas[-20:]),
+        details=(("long_lived_merges", str(skipped)),),
     )
 
 

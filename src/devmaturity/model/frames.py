@@ -95,7 +95,9 @@ def concat(frames: Sequence[F]) -> F:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class DeploymentFrame:
-    """Deployments; `linked` says the deployment names an incident itself (a rework marker)."""
+    """Deployments; `linked` says the deployment names an incident itself (a rework marker); `services` is what
+    was deployed as the model has it, the deployment's pipeline (rollbacks and incidents look for the change
+    before them among the deployments of the same service)."""
 
     ids: Texts
     environments: Texts
@@ -104,6 +106,7 @@ class DeploymentFrame:
     status: Codes
     rollback: Flags
     linked: Flags
+    services: Texts
     commits: Texts | None = None  # what each deployed; left out where only lead times (kept apart) need it
 
     def __len__(self) -> int:
@@ -119,6 +122,7 @@ class DeploymentFrame:
             status=codes(d.status.value for d in records),
             rollback=flags(d.rollback for d in records),
             linked=flags(d.incident for d in records),
+            services=texts(d.pipeline for d in records),
             commits=texts(d.commit for d in records),
         )
 
@@ -141,6 +145,7 @@ class IncidentFrame:
     started: Floats
     resolved: Floats
     severity: Texts
+    service: Texts
     deployment: Texts
     auto_recovered: Flags
 
@@ -154,6 +159,7 @@ class IncidentFrame:
             started=floats(seconds(i.started_at) for i in records),
             resolved=floats(seconds(i.resolved_at) for i in records),
             severity=texts(i.severity for i in records),
+            service=texts(i.service for i in records),
             deployment=texts(i.deployment for i in records),
             auto_recovered=flags(i.auto_recovered for i in records),
         )

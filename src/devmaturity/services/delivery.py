@@ -7,8 +7,16 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from devmaturity.config import Config
-from devmaturity.metrics.delivery import PRODUCTION, Delivery, DeliveryRules, deployments_from_runs
-from devmaturity.model.delivery import Deployment
+from devmaturity.metrics.delivery import (
+    INCIDENT_LINKS,
+    PRODUCTION,
+    Delivery,
+    DeliveryRules,
+    deployments_from_runs,
+    link_incidents,
+)
+from devmaturity.model.delivery import Deployment, Incident
+from devmaturity.model.frames import IncidentFrame
 from devmaturity.model.metric import Window
 from devmaturity.store.db import Store
 from devmaturity.store.delivery import load_delivery
@@ -29,6 +37,7 @@ def rules_from(config: Config) -> DeliveryRules:
         requirement_types=r.get("requirement_types", _RULE_DEFAULTS.requirement_types),
         production_environments=r.get("production_environments", PRODUCTION),
         incident_severities=r.get("incident_severities", ("*",)),
+        incident_link=r.get("incident_link", (_RULE_DEFAULTS.incident_link,))[0],
     )
 
 
@@ -67,7 +76,9 @@ def refresh_derived(store: Store, project_id: int, config: Config) -> str:
 def stored_records(store: Store, project_id: int, config: Config, since: datetime) -> Delivery:
     """The delivery evidence as records (for listing them, e.g. the preview), back to `since`."""
     stored = load_delivery(store, project_id, since)
-    return Delivery(deployments=stored.deployments, runs=stored.runs, rules=rules_from(config))
+    return Delivery(
+        deployments=stored.deployments, runs=stored.runs, incidents=stored.incidents, rules=rules_from(config)
+    )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -102,3 +113,42 @@ def preview(delivery: Delivery, window: Window) -> list[PreviewRow]:
             how = "pipeline" if ":job:" not in dep.id else "job"
             rows.append(PreviewRow(deployment=dep, counted=True, why=f"{how} of {dep.pipeline!r} matches the rule"))
     return sorted(rows, key=lambda r: (r.deployment.created_at, r.deployment.id))
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class IncidentLinkRow:
+    incident: Incident
+    deployment: str  # the production change it is linked to, "" for none
+    why: str
+
+
+def _link_why(incident: Incident, deployment: str, named: bool, rule: str, counted: bool) -> str:
+    if not counted:
+        return f"severity {incident.severity!r} is not counted by incident_severities"
+    if named and deployment:
+        return "the incident names it"
+    if named and INCIDENT_LINKS[rule].reference:
+        return f"names {incident.deployment!r}, which is not a finished production change (not a rollback)"
+    if deployment:
+        moment = "finished" if INCIDENT_LINKS[rule].moment == "finish" else "started"
+        scope = f"service {incident.service!r}" if incident.service else "the project"
+        return f"incident_link = {rule}: the latest change of {scope} {moment} before the incident started"
+    if INCIDENT_LINKS[rule].moment is None:
+        return f"incident_link = {rule}: only an incident's own deployment field links it"
+    return f"incident_link = {rule}: no production change before the incident started"
+
+
+def incident_links(delivery: Delivery, window: Window) -> list[IncidentLinkRow]:
+    """Every incident started in the window and the production change it is linked to (which makes that change a
+    failed one), and why (from records: see stored_records)."""
+    listed = delivery.incidents if isinstance(delivery.incidents, Sequence) else ()
+    incidents = [i for i in listed if window.contains(i.started_at)]
+    rules = delivery.rules
+    rows, named = link_incidents(delivery.prod, IncidentFrame.of(incidents), INCIDENT_LINKS[rules.incident_link])
+    out: list[IncidentLinkRow] = []
+    for incident, row, by_name in zip(incidents, rows.tolist(), named.tolist(), strict=True):
+        counted = rules.counts_incident(incident)
+        deployment = str(delivery.prod.ids[row]) if row >= 0 and counted else ""
+        why = _link_why(incident, deployment, by_name, rules.incident_link, counted)
+        out.append(IncidentLinkRow(incident=incident, deployment=deployment, why=why))
+    return sorted(out, key=lambda r: (r.incident.started_at, r.incident.id))

@@ -77,10 +77,10 @@ def _span(query: Any, column: Any, lo: int | None, hi: int | None) -> Any:
 def deployment_rows(conn: Connection, project_id: int, lo: int | None, hi: int | None = None) -> DeploymentFrame:
     c = t.deployments.c
     query = select(
-        c.ext_id, c.environment, c.created_at, c.finished_at, c.status, c.rollback, c.incident, c.commit_sha
+        c.ext_id, c.environment, c.created_at, c.finished_at, c.status, c.rollback, c.incident, c.pipeline, c.commit_sha
     ).where(c.project_id == project_id)
     query = _span(query, c.created_at, lo, hi).order_by(c.created_at, c.ext_id)
-    ids, envs, created, finished, status, rollback, incident, commits = _columns(conn, query, 8)
+    ids, envs, created, finished, status, rollback, incident, services, commits = _columns(conn, query, 9)
     return DeploymentFrame(
         ids=texts(ids),
         environments=texts(envs),
@@ -89,6 +89,7 @@ def deployment_rows(conn: Connection, project_id: int, lo: int | None, hi: int |
         status=_codes(status),
         rollback=np.array(rollback, dtype=np.bool_),
         linked=np.array([bool(i) for i in incident], dtype=np.bool_),
+        services=texts(services),
         commits=texts(commits),
     )
 
@@ -163,7 +164,7 @@ def _sorted_rows(conn: Connection, queries: Sequence[Any], width: int, time: int
 
 def _incident_rows(conn: Connection, project_id: int, lo: int) -> IncidentFrame:
     c = t.incidents.c
-    base = select(c.ext_id, c.started_at, c.resolved_at, c.severity, c.deployment, c.auto_recovered).where(
+    base = select(c.ext_id, c.started_at, c.resolved_at, c.severity, c.service, c.deployment, c.auto_recovered).where(
         c.project_id == project_id
     )
     queries = [
@@ -172,12 +173,13 @@ def _incident_rows(conn: Connection, project_id: int, lo: int) -> IncidentFrame:
         base.where(c.resolved_at > lo, c.started_at < lo),
         base.where(c.resolved_at.is_(None), c.started_at < lo),
     ]
-    ids, started, resolved, severity, deployment, auto = _sorted_rows(conn, queries, 6, 1)
+    ids, started, resolved, severity, service, deployment, auto = _sorted_rows(conn, queries, 7, 1)
     return IncidentFrame(
         ids=texts(ids),
         started=_floats(started),
         resolved=_floats(resolved),
         severity=texts(severity),
+        service=texts(service),
         deployment=texts(deployment),
         auto_recovered=auto.astype(np.bool_),
     )

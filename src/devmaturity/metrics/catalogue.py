@@ -242,6 +242,28 @@ METRICS: tuple[MetricSpec, ...] = (
         "Successful production deployments per day in the window",
     ),
     _m(
+        "production_deploy_week_share",
+        "ratio",
+        _H,
+        _K.DEPLOYMENTS,
+        "有生产部署的周占比",
+        "Share of weeks with a production deployment",
+        "窗口内至少有一次成功生产部署的整周数 ÷ 整周数（按周定期部署，节假日或封版一周不改变结论）",
+        "Whole weeks in the window with at least one successful production deployment, divided by the whole weeks "
+        "(a weekly cadence: one holiday or release-freeze week does not change the verdict)",
+    ),
+    _m(
+        "test_deploy_workday_share",
+        "ratio",
+        _H,
+        _K.DEPLOYMENTS,
+        "有测试环境部署的工作日占比",
+        "Share of working days with a test deployment",
+        "窗口内至少有一次成功部署到非生产环境（SIT、UAT、测试、预发）的工作日数 ÷ 工作日数（按 UTC+8 日历）",
+        "Working days in the window with at least one successful deployment to a non-production environment (SIT, "
+        "UAT, test, staging), divided by the working days (UTC+8 calendar)",
+    ),
+    _m(
         "lead_time_for_changes",
         "hours",
         _L,

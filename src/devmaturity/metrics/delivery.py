@@ -704,6 +704,72 @@ def release_frequency_deployments(ev: Delivery, window: Window) -> MetricValue:
     )
 
 
+# --- cadence: how regularly, robust to a holiday or a release freeze ---
+
+WEEK = 7 * 86400.0
+
+
+def production_deploy_week_share(ev: Delivery, window: Window) -> MetricValue:
+    """The share of the window's whole weeks (counted back from its end) with at least one successful production
+    deployment: "deploys weekly" read as a cadence, so one week of release freeze in a quarter costs 1/13, not
+    the level."""
+    metric, prod = "production_deploy_week_share", ev.prod
+    weeks = int(window.days // 7)
+    if ev.dep is None and not len(prod):
+        return _unknown(metric, "ratio", window, "no deployments collected")
+    if weeks == 0:
+        return _unknown(metric, "ratio", window, "the window is shorter than a week")
+    end = window.end.timestamp()
+    ok = (prod.status == SUCCESS) & _inside(window, prod.when) & (prod.when >= end - weeks * WEEK)
+    buckets = np.floor((end - prod.when[ok]) / WEEK).astype(np.int64)
+    covered = len(np.unique(buckets[(buckets >= 0) & (buckets < weeks)]))
+    return MetricValue(
+        metric=metric,
+        value=covered / weeks,
+        unit="ratio",
+        window=window,
+        sample_size=weeks,
+        evidence=_cite(prod.ids[ok]),
+        details=(("weeks", str(weeks)), ("weeks_with_deployment", str(covered))),
+    )
+
+
+def workday_share_of_test_deployments(ev: Delivery, window: Window) -> MetricValue:
+    """The share of the window's working days (Monday to Friday, UTC+8, the calendar of the teams assessed) with
+    at least one successful deployment to a non-production environment (SIT, UAT, test, staging): the standard's
+    "can deploy every day", shown where teams really deploy daily."""
+    metric = "test_deploy_workday_share"
+    dep = ev.dep
+    if dep is None or not len(dep):
+        return _unknown(metric, "ratio", window, "no deployments collected")
+    workdays = _workdays(window)
+    if not workdays:
+        return _unknown(metric, "ratio", window, "the window holds no working day")
+    test = ~matching(dep.environments, ev.rules.environments)
+    ok = test & (dep.status == SUCCESS) & _inside(window, dep.when)
+    days = {int(d) for d in np.floor((dep.when[ok] + CHINA) / 86400.0)}
+    covered = len(days & workdays)
+    return MetricValue(
+        metric=metric,
+        value=covered / len(workdays),
+        unit="ratio",
+        window=window,
+        sample_size=len(workdays),
+        evidence=_cite(dep.ids[ok]),
+        details=(("workdays", str(len(workdays))), ("workdays_with_deployment", str(covered))),
+    )
+
+
+CHINA = 8 * 3600.0  # working days are counted on the UTC+8 calendar
+
+
+def _workdays(window: Window) -> set[int]:
+    """Day numbers (days since the epoch on the UTC+8 calendar) of the Mondays to Fridays inside the window."""
+    first = int(np.ceil((window.start.timestamp() + CHINA) / 86400.0))
+    last = int(np.floor((window.end.timestamp() + CHINA) / 86400.0))
+    return {day for day in range(first, last) if (day + 3) % 7 < 5}  # day 0, 1970-01-01, was a Thursday
+
+
 # --- pipelines ---
 
 

@@ -111,6 +111,8 @@ COMPUTE: dict[str, Compute] = dict(
         _sec("open_critical_findings", security.open_by_severity("open_critical_findings", Severity.CRITICAL)),
         _sec("open_high_findings", security.open_by_severity("open_high_findings", Severity.HIGH)),
         _dlv("deployment_frequency", delivery.deployment_frequency),
+        _dlv("production_deploy_week_share", delivery.production_deploy_week_share),
+        _dlv("test_deploy_workday_share", delivery.workday_share_of_test_deployments),
         _dlv("lead_time_for_changes", delivery.lead_time_for_changes),
         _dlv("change_failure_rate", delivery.change_failure_rate),
         _dlv("failed_deployment_recovery_time", delivery.failed_deployment_recovery_time),

@@ -17,6 +17,7 @@ before `end` (what `devmaturity assess` sees on that day).
 from __future__ import annotations
 
 import csv
+import functools
 import hashlib
 import json
 import re
@@ -225,7 +226,7 @@ def _builds(
     for number, day in enumerate(plan.days, start=1):
         outcome = "red" if number in red_builds else "flaky" if number in flaky_builds else "green"
         folder = root / "jenkins" / str(number)
-        surefire = _write_surefire(folder / "surefire-reports", outcome, number)
+        surefire = _write_surefire(folder / "surefire-reports", outcome, number, _at(day, 16, 30))
         jacoco = sarif = None
         if number in (2, last):
             ratio = coverage if number == last else None
@@ -233,8 +234,15 @@ def _builds(
             sarif = _write_sarif(folder / "dependency-check-report.sarif", fixed_jackson=number == last)
         sha, _ = plan.day_tip[day]
         builds.append(
-            Build(number=number, commit=sha, at=_at(day, 16, 30), outcome=outcome, surefire=surefire, jacoco=jacoco,
-                  sarif=sarif)
+            Build(
+                number=number,
+                commit=sha,
+                at=_at(day, 16, 30),
+                outcome=outcome,
+                surefire=surefire,
+                jacoco=jacoco,
+                sarif=sarif,
+            )
         )
     newest = builds[-1]
     target = repo.path / "target"
@@ -251,20 +259,29 @@ def _copy(source: Path, target: Path) -> None:
     shutil.copyfile(source, target)
 
 
-def _write_surefire(folder: Path, outcome: str, number: int) -> tuple[Path, ...]:
-    """The real run's files of that outcome, as this build's: workspace path, run-only properties and times
-    varied (every build's file differs, as real builds' do)."""
+def _write_surefire(folder: Path, outcome: str, number: int, at: datetime) -> tuple[Path, ...]:
+    """The real run's files of that outcome, as this build's: the workspace path, the forked JVM's start stamps
+    (Surefire names its booter files after them) and the elapsed times are the build's; the -D flags that chose
+    the outcome are dropped. So every build's file differs, as real builds' do."""
     folder.mkdir(parents=True, exist_ok=True)
     written = []
     for source in sorted((DATA / "surefire" / outcome).glob("TEST-*.xml")):
         text = source.read_text(encoding="utf-8").replace("/tmp/trade", WORKSPACE)
         text = re.sub(r'\s*<property name="(trade\.flaky|trade\.broken|maven\.test\.failure\.ignore)"[^>]*/>', "", text)
+        text = re.sub(r"(surefire[a-z_0-9]*-)\d{14}", lambda m: m.group(1) + f"{at:%Y%m%d%H%M%S}", text)
+        text = re.sub(
+            r"\d{4}-\d\d-\d\dT\d\d-\d\d-\d\d(_\d+-jvmRun)", lambda m: f"{at:%Y-%m-%dT%H-%M-%S}" + m.group(1), text
+        )
         factor = 1 + (number % 7) / 10 + int(hashlib.sha256(source.name.encode()).hexdigest()[:2], 16) / 1000
-        text = re.sub(r'time="([0-9.]+)"', lambda m: f'time="{_surefire_time(float(m.group(1)) * factor)}"', text)
+        text = re.sub(r'time="([0-9.]+)"', functools.partial(_retime, factor=factor), text)
         target = folder / source.name
         target.write_text(text, encoding="utf-8")
         written.append(target)
     return tuple(written)
+
+
+def _retime(match: re.Match[str], *, factor: float) -> str:
+    return f'time="{_surefire_time(float(match.group(1)) * factor)}"'
 
 
 def _surefire_time(seconds: float) -> str:
@@ -282,8 +299,10 @@ def _write_jacoco(path: Path, ratio: float | None, at: datetime) -> Path:
         wanted = round(ratio * total)
         candidates = [(f, c, n) for f, c, lines in UNCOVERABLE for n in lines]
         if not covered - len(candidates) <= wanted <= covered:
-            raise ValueError(f"coverage {ratio} is outside what the fixture can report ({covered - len(candidates)}"
-                             f"..{covered} of {total} lines)")
+            raise ValueError(
+                f"coverage {ratio} is outside what the fixture can report ({covered - len(candidates)}"
+                f"..{covered} of {total} lines)"
+            )
         for file, cls, line in candidates[: covered - wanted]:
             _uncover(report, file, cls, line)
     millis = int(at.timestamp() * 1000)
@@ -312,8 +331,9 @@ def _uncover(report: etree._Element, file: str, cls: str, number: int) -> None:
     line.set("mi", str(int(line.get("mi", "0")) + instructions))
     line.set("ci", "0")
     klass = next(c for c in package.findall("class") if c.get("name") == cls)
-    method = max((m for m in klass.findall("method") if int(m.get("line", "0")) <= number),
-                 key=lambda m: int(m.get("line", "0")))
+    method = max(
+        (m for m in klass.findall("method") if int(m.get("line", "0")) <= number), key=lambda m: int(m.get("line", "0"))
+    )
     for element in (method, klass, sourcefile, package, report):
         for counter in element.findall("counter"):
             moved = {"LINE": 1, "INSTRUCTION": instructions}.get(counter.get("type", ""))
@@ -382,8 +402,10 @@ def _write_sarif(path: Path, *, fixed_jackson: bool) -> Path:
                         "version": "10.0.4",
                         "informationUri": "https://jeremylong.github.io/DependencyCheck/",
                         "rules": rules,
-                        "properties": {"nvd": "This report contains data retrieved from the National Vulnerability "
-                                              "Database: http://nvd.nist.gov"},
+                        "properties": {
+                            "nvd": "This report contains data retrieved from the National Vulnerability "
+                            "Database: http://nvd.nist.gov"
+                        },
                     }
                 },
                 "artifacts": [{"location": {"uri": f"/root/.m2/repository/{jar}"}} for jar in used],
@@ -436,16 +458,14 @@ def _deployments(
                     "auto_recovered": "true",
                 }
             )
-            day = day + timedelta(days=1)
-            deployments.append(_deploy(f"PROD-{week}-redo", "PROD", "success", _at(day, 20), 10, sha))
+            friday = day + timedelta(days=1)
+            deployments.append(_deploy(f"PROD-{week}-redo", "PROD", "success", _at(friday, 20), 10, sha))
         else:
             deployments.append(_deploy(f"PROD-{week}", "PROD", "success", _at(day, 20), 10, sha))
     return deployments, incidents
 
 
-def _deploy(
-    id_: str, env: str, status: str, start: datetime, minutes: int, sha: str, incident: str = ""
-) -> Deployment:
+def _deploy(id_: str, env: str, status: str, start: datetime, minutes: int, sha: str, incident: str = "") -> Deployment:
     return Deployment(
         id=id_,
         environment=env,
@@ -461,8 +481,15 @@ def _tag_releases(repo: RepoBuilder, deployments: list[Deployment]) -> None:
     """Each successful production deployment is tagged v1.4.<n> on the commit it shipped, when it finished."""
     shipped = [d for d in deployments if d.environment == "PROD" and d.status == "success"]
     for n, deployment in enumerate(shipped):
-        repo.git("tag", "-a", f"v1.4.{n}", deployment.commit, "-m", f"release v1.4.{n}",
-                 date=deployment.finished_at.isoformat())
+        repo.git(
+            "tag",
+            "-a",
+            f"v1.4.{n}",
+            deployment.commit,
+            "-m",
+            f"release v1.4.{n}",
+            date=deployment.finished_at.isoformat(),
+        )
 
 
 def _write_deployments(path: Path, deployments: list[Deployment]) -> Path:
@@ -470,8 +497,18 @@ def _write_deployments(path: Path, deployments: list[Deployment]) -> Path:
         out = csv.writer(fh)
         out.writerow(["id", "environment", "status", "created_at", "finished_at", "commit", "pipeline", "incident"])
         for d in sorted(deployments, key=lambda d: d.created_at):
-            out.writerow([d.id, d.environment, d.status, d.created_at.isoformat(), d.finished_at.isoformat(),
-                          d.commit, "trade-service/master", d.incident])
+            out.writerow(
+                [
+                    d.id,
+                    d.environment,
+                    d.status,
+                    d.created_at.isoformat(),
+                    d.finished_at.isoformat(),
+                    d.commit,
+                    "trade-service/master",
+                    d.incident,
+                ]
+            )
     return path
 
 
@@ -483,9 +520,7 @@ def _write_incidents(path: Path, incidents: list[dict[str, str]]) -> Path:
     return path
 
 
-def _write_workitems(
-    path: Path, plan: _Plan, deployments: list[Deployment], cycle: float, escaped: int
-) -> Path:
+def _write_workitems(path: Path, plan: _Plan, deployments: list[Deployment], cycle: float, escaped: int) -> Path:
     """Three stories per production release, created cycle-1, cycle and cycle+3 days before it (so every
     release's median, and the overall one, is `cycle`); one defect a week found in SIT on Wednesday; `escaped`
     defects found in production in the last week."""
@@ -495,20 +530,68 @@ def _write_workitems(
         for k, offset in enumerate((cycle - 1, cycle, cycle + 3)):
             created = release.finished_at - timedelta(days=offset)
             resolved = release.finished_at - timedelta(hours=10)
-            rows.append([f"TRADE-{500 + 3 * n + k}", "Story", f"交易需求 {n}-{k}", created.isoformat(),
-                         resolved.isoformat(), release.finished_at.isoformat(), f"v1.4.{n}", "", "", "交易"])
+            rows.append(
+                [
+                    f"TRADE-{500 + 3 * n + k}",
+                    "Story",
+                    f"交易需求 {n}-{k}",
+                    created.isoformat(),
+                    resolved.isoformat(),
+                    release.finished_at.isoformat(),
+                    f"v1.4.{n}",
+                    "",
+                    "",
+                    "交易",
+                ]
+            )
     for day in plan.days:
         if day.weekday() == 2:
-            rows.append([f"BUG-{day:%m%d}", "缺陷", "SIT 环境撤单状态未刷新", _at(day, 15).isoformat(),
-                         _at(day + timedelta(days=1), 11).isoformat(), "", "", "P3", "SIT", "交易"])
+            rows.append(
+                [
+                    f"BUG-{day:%m%d}",
+                    "缺陷",
+                    "SIT 环境撤单状态未刷新",
+                    _at(day, 15).isoformat(),
+                    _at(day + timedelta(days=1), 11).isoformat(),
+                    "",
+                    "",
+                    "P3",
+                    "SIT",
+                    "交易",
+                ]
+            )
     last = plan.days[-1]
     for k in range(escaped):
-        rows.append([f"PROD-BUG-{k}", "缺陷", "生产环境成交回报延迟", _at(last, 9).isoformat(), "", "", "", "P2",
-                     "production", "交易"])
+        rows.append(
+            [
+                f"PROD-BUG-{k}",
+                "缺陷",
+                "生产环境成交回报延迟",
+                _at(last, 9).isoformat(),
+                "",
+                "",
+                "",
+                "P2",
+                "production",
+                "交易",
+            ]
+        )
     with path.open("w", encoding="utf-8", newline="") as fh:
         out = csv.writer(fh)
-        out.writerow(["id", "type", "title", "created_at", "resolved_at", "released_at", "release", "severity",
-                      "environment", "labels"])
+        out.writerow(
+            [
+                "id",
+                "type",
+                "title",
+                "created_at",
+                "resolved_at",
+                "released_at",
+                "release",
+                "severity",
+                "environment",
+                "labels",
+            ]
+        )
         out.writerows(rows)
     return path
 
@@ -703,19 +786,17 @@ ANSIBLE = {
     "ansible/ansible.cfg": "[defaults]\nhost_key_checking = False\nroles_path = roles\n",
     "ansible/inventory/sit.ini": "[trade]\nsit-trade-01.example.com\nsit-trade-02.example.com\n",
     "ansible/inventory/uat.ini": "[trade]\nuat-trade-01.example.com\nuat-trade-02.example.com\n",
-    "ansible/deploy.yml": (
-        "- hosts: trade\n  become: true\n  roles:\n    - trade-service\n"
-    ),
+    "ansible/deploy.yml": ("- hosts: trade\n  become: true\n  roles:\n    - trade-service\n"),
     "ansible/roles/trade-service/tasks/main.yml": (
         "- name: 下载制品\n  get_url:\n"
-        "    url: \"https://nexus.example.com/repository/maven-releases/com/example/trade-service/{{ version }}/"
-        "trade-service-{{ version }}.jar\"\n    dest: /opt/trade-service/trade-service.jar\n"
+        '    url: "https://nexus.example.com/repository/maven-releases/com/example/trade-service/{{ version }}/'
+        'trade-service-{{ version }}.jar"\n    dest: /opt/trade-service/trade-service.jar\n'
         "- name: 重启服务\n  systemd:\n    name: trade-service\n    state: restarted\n"
     ),
 }
 
 HELM = {
-    "helm/trade-service/Chart.yaml": "apiVersion: v2\nname: trade-service\nversion: 1.4.0\nappVersion: \"1.4.0\"\n",
+    "helm/trade-service/Chart.yaml": 'apiVersion: v2\nname: trade-service\nversion: 1.4.0\nappVersion: "1.4.0"\n',
     "helm/trade-service/values.yaml": (
         "replicaCount: 3\nimage:\n  repository: harbor.example.com/trade/trade-service\n  tag: latest\n"
     ),
@@ -723,7 +804,7 @@ HELM = {
         "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ .Chart.Name }}\nspec:\n"
         "  replicas: {{ .Values.replicaCount }}\n  selector:\n    matchLabels:\n      app: {{ .Chart.Name }}\n"
         "  template:\n    metadata:\n      labels:\n        app: {{ .Chart.Name }}\n    spec:\n      containers:\n"
-        "        - name: app\n          image: \"{{ .Values.image.repository }}:{{ .Values.image.tag }}\"\n"
+        '        - name: app\n          image: "{{ .Values.image.repository }}:{{ .Values.image.tag }}"\n'
     ),
 }
 

@@ -1,5 +1,5 @@
 """The enterprise fixture end to end: `devmaturity ingest` of every build and event file, then `assess`, as a
-user would run them on 2026-11-30, and each fact and metric of the JSON report against hand-worked values.
+user would run them, as of 2026-11-30 (`--as-of 2026-11-29`, the end of that day), and each fact and metric of the JSON report against hand-worked values.
 
 The project (tests/enterprise.py, defaults, with week 5's production release failing):
 - window: now = 2026-11-30T00:00Z, 90 days: [2026-09-01T00:00Z, 2026-11-30T00:00Z). Working days: 13 weeks
@@ -50,23 +50,13 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[EnterpriseProject, 
         events.append(("incidents", project.incidents_csv))
     for kind, path in events:
         assert run(["ingest", "--kind", kind, *common, "--source", "jenkins:trade-service", str(path)]) == 0
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr("devmaturity.services.assess.datetime", _Clock)
-        reports = []
-        for framework in ("caict-devops", "dora"):
-            out = root / f"report-{framework}"
-            args = ["assess", repo, "--db", db, "--framework", framework, "--format", "json", "--out", str(out)]
-            assert run(args) == 0
-            reports.append(json.loads((out / "report.json").read_text(encoding="utf-8")))
+    reports = []
+    for framework in ("caict-devops", "dora"):
+        out = root / f"report-{framework}"
+        args = ["assess", repo, "--db", db, "--framework", framework, "--format", "json", "--out", str(out)]
+        assert run([*args, "--as-of", "2026-11-29"]) == 0  # the end of that day: 2026-11-30T00:00Z
+        reports.append(json.loads((out / "report.json").read_text(encoding="utf-8")))
     return project, reports[0], reports[1]
-
-
-class _Clock(datetime):
-    """`devmaturity assess` on 2026-11-30 at midnight UTC: the day the fixture's history ends."""
-
-    @classmethod
-    def now(cls, tz: Any = None) -> _Clock:
-        return cls.fromtimestamp(NOW.timestamp(), tz)
 
 
 def _metric(report: dict[str, Any], metric: str) -> dict[str, Any] | None:

@@ -38,7 +38,10 @@ def _read(path: Path, **kwargs: object) -> tuple[list[TestCaseResult], list[Test
     cases: list[TestCaseResult] = []
     suites: list[TestSuiteResult] = []
     for record in read_junit(path, **kwargs):  # type: ignore[arg-type]
-        (suites if isinstance(record, TestSuiteResult) else cases).append(record)  # type: ignore[arg-type]
+        if isinstance(record, TestSuiteResult):
+            suites.append(record)
+        elif isinstance(record, TestCaseResult):
+            cases.append(record)
     return cases, suites
 
 

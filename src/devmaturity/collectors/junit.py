@@ -14,10 +14,10 @@ from lxml import etree
 
 from devmaturity.collectors import xmlsafe
 from devmaturity.collectors.base import ReportError
-from devmaturity.model.evidence import TestCaseResult, TestKind, TestOutcome, TestSuiteResult
+from devmaturity.model.evidence import ReportWarning, TestCaseResult, TestKind, TestOutcome, TestSuiteResult
 
 KindRules = tuple[tuple[TestKind, tuple[str, ...]], ...]
-Record = TestCaseResult | TestSuiteResult
+Record = TestCaseResult | TestSuiteResult | ReportWarning
 
 # Globs are matched against a case's file path, classname and suite names, each whole and split into its
 # path / package segments (on / \ . :); the first rule with a matching glob wins, else UNIT. A glob written all
@@ -109,6 +109,11 @@ MESSAGE_LIMIT = 500
 # generation is scanned, so few get promoted and rescanned (256 KiB chunks cost ~5% more on a 200 MB file)
 CHUNK_BYTES = 64 * 1024
 MAX_SECONDS = 10.0**9
+# deeper suite nesting is refused: no producer nests anywhere near this, and each open suite holds the names of
+# all suites above it, so unbounded nesting would cost memory quadratic in the depth
+MAX_SUITE_DEPTH = 256
+# a file whose suites contradict their declared totals gets this many warnings, then one counting the rest
+MAX_WARNINGS = 20
 ROOT_TAGS = ("testsuites", "testsuite")
 _KIND_CACHE_LIMIT = 1024
 _SECONDS_CACHE_LIMIT = 4096
@@ -250,6 +255,7 @@ class _Suite:
         "kind_from",
         "kinds",
         "last_classname",
+        "nested",
         "last_file",
         "last_kind",
         "name",
@@ -276,6 +282,8 @@ class _Suite:
         self.last_kind = TestKind.UNIT
         self.properties: list[tuple[str, str]] = []
         self.has_suites = False
+        # tests, failed, error, skipped of the suites nested in this one, for checking its declared totals
+        self.nested = [0, 0, 0, 0]
 
     def switch(self, file: str | None, classname: str, rules: KindRules) -> None:
         """Make last_* describe a case of (file, classname), whose kind is cached; called when either changes."""
@@ -288,6 +296,36 @@ class _Suite:
             self.kinds[self.last_kind] += self.tests - self.kind_from
             self.kind_from = self.tests
         self.last_classname, self.last_file, self.last_kind = classname, file, kind
+
+    def totals(self) -> list[int]:
+        """Tests, failed, error and skipped cases in this suite and the suites nested in it."""
+        counts, nested = self.counts, self.nested
+        return [
+            self.tests + nested[0],
+            counts[TestOutcome.FAILED] + nested[1],
+            counts[TestOutcome.ERROR] + nested[2],
+            counts[TestOutcome.SKIPPED] + nested[3],
+        ]
+
+    def contradiction(self, totals: list[int]) -> str | None:
+        """What the suite's declared tests / failures+errors / skipped say against its cases, if they disagree.
+
+        Failures and errors are compared as one sum: producers disagree on which an exception is.
+        """
+        tests, failed, errors, skipped = totals
+        declared = {key: _count(self.attrib.get(key)) for key in ("tests", "failures", "errors", "skipped")}
+        said: list[str] = []
+        if declared["tests"] is not None and declared["tests"] != tests:
+            said.append(f"tests={declared['tests']} but holds {tests} test case(s)")
+        if declared["failures"] is not None or declared["errors"] is not None:
+            bad = (declared["failures"] or 0) + (declared["errors"] or 0)
+            if bad != failed + errors:
+                said.append(f"failures+errors={bad} but {failed + errors} case(s) failed or errored")
+        if declared["skipped"] is not None and declared["skipped"] != skipped:
+            said.append(f"skipped={declared['skipped']} but {skipped} case(s) were skipped")
+        if not said:
+            return None
+        return f"suite {self.name!r} declares " + "; ".join(said)
 
     def result(self, rules: KindRules) -> TestSuiteResult:
         attrib, counts = self.attrib, self.counts
@@ -307,6 +345,14 @@ class _Suite:
             hostname=attrib.get("hostname") or "",
             properties=tuple(self.properties),
         )
+
+
+def _count(text: str | None) -> int | None:
+    """A declared count attribute, or None when absent or not a whole number."""
+    if text is None:
+        return None
+    text = text.strip()
+    return int(text) if text.isdigit() and len(text) < 12 else None
 
 
 class _Fault:
@@ -343,6 +389,7 @@ class _Reader:
         self.case: Mapping[str, str] = _NO_CASE
         self.faults: list[_Fault] | None = None
         self.sticky_file: str | None = None
+        self.warnings = 0
         # parsed durations: most producers write milliseconds, so the same few thousand strings recur
         self.seconds: dict[str | None, float] = {}
 
@@ -444,6 +491,8 @@ class _Reader:
     def _open_suite(self, attrib: Mapping[str, str]) -> None:
         if self.case is not _NO_CASE:
             raise ReportError("a <testsuite> inside a <testcase>")
+        if len(self.stack) >= MAX_SUITE_DEPTH:
+            raise ReportError(f"test suites nested more than {MAX_SUITE_DEPTH} levels deep (refused)")
         self.suite = _Suite(attrib, self.suite, self.sticky_file)
         self.stack.append(self.suite)
         self.clear_text()
@@ -451,14 +500,31 @@ class _Reader:
     def _close_suite(self, role: int) -> None:
         suite = self.stack.pop()
         self.suite = self.stack[-1] if self.stack else None
+        totals = suite.totals()
         if self.suite is not None:
             self.suite.has_suites = True
+            self.suite.nested = [a + b for a, b in zip(self.suite.nested, totals, strict=True)]
+        self._check_declared(suite, totals)
         own_file = suite.attrib.get("file")
         if own_file and not suite.tests and not suite.has_suites:
             self.sticky_file = own_file  # an empty suite naming a file: mocha's "Root Suite" (see _Suite)
         if suite.tests or (role == _SUITE and not suite.has_suites):
             self.emit(suite.result(self.rules))
         self.clear_text()
+
+    def _check_declared(self, suite: _Suite, totals: list[int]) -> None:
+        said = suite.contradiction(totals)
+        if said is None:
+            return
+        self.warnings += 1
+        if self.warnings <= MAX_WARNINGS:
+            self.emit(ReportWarning(message=said))
+
+    def finish(self) -> None:
+        """Records due once the whole file was read: the count of warnings left out."""
+        if self.warnings > MAX_WARNINGS:
+            more = self.warnings - MAX_WARNINGS
+            self.emit(ReportWarning(message=f"and {more} more suite(s) whose declared totals contradict their cases"))
 
     def _open_fault(self, role: int, attrib: Mapping[str, str]) -> None:
         if self.faults is None:
@@ -497,10 +563,11 @@ def read_junit(
     *,
     kind_rules: KindRules = DEFAULT_KIND_RULES,
     max_bytes: int = xmlsafe.DEFAULT_MAX_BYTES,
-) -> Iterator[TestCaseResult | TestSuiteResult]:
+) -> Iterator[Record]:
     """Stream the records of one JUnit XML report: each case as it ends, each suite holding cases as it ends.
 
-    Suite totals are counted from the cases, never taken from the attributes. A suite is reported when it holds
+    Suite totals are counted from the cases, never taken from the attributes; a suite whose declared totals
+    (its own cases and those of the suites nested in it) contradict them adds a ReportWarning. A suite is reported when it holds
     cases directly, or when it is an innermost (empty) suite, so every case is counted in exactly one suite.
     Raises ReportError (UnsafeXml for hostile or malformed XML), possibly after some records were yielded:
     the caller discards everything read from that file.
@@ -517,6 +584,7 @@ def read_junit(
                     yield from out
                     out.clear()
             parser.close()
+            reader.finish()
             yield from out
     except etree.XMLSyntaxError as exc:
         raise xmlsafe.syntax_error(exc) from None

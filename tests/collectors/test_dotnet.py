@@ -210,7 +210,9 @@ def test_declared_totals_contradicting_the_cases_warn(tmp_path: Path) -> None:
 
 def test_unrecognised_outcome_is_an_error_not_a_pass(tmp_path: Path) -> None:
     path = tmp_path / "x.xml"
-    path.write_text('<assemblies><assembly name="a"><collection name="c"><test name="t" type="T" result="Maybe"/>'
-                    "</collection></assembly></assemblies>")
+    path.write_text(
+        '<assemblies><assembly name="a"><collection name="c"><test name="t" type="T" result="Maybe"/>'
+        "</collection></assembly></assemblies>"
+    )
     cases, _, _ = _read(path)
     assert [(c.outcome, c.message) for c in cases] == [(E, "unrecognised xUnit.net result 'Maybe'")]

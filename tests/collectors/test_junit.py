@@ -580,7 +580,10 @@ def test_100000_nested_suites_are_one_problem_in_bounded_memory(tmp_path: Path) 
     path = tmp_path / "deep.xml"
     depth = 100_000
     path.write_text(
-        "<testsuites>" + '<testsuite name="suite">' * depth + '<testcase name="t"/>' + "</testsuite>" * depth
+        "<testsuites>"
+        + '<testsuite name="suite">' * depth
+        + '<testcase name="t"/>'
+        + "</testsuite>" * depth
         + "</testsuites>"
     )
     done = subprocess.run(

@@ -69,9 +69,7 @@ def test_gotestsum_reruns_merge_into_one_flaky_test_and_a_green_run(store: Store
     green = ingest_command(
         store, Config(), "junit", [JUNIT / "gotestsum-rerun-green.xml"], project="go", commit="g", at=AT
     )
-    red = ingest_command(
-        store, Config(), "junit", [JUNIT / "gotestsum-rerun-red.xml"], project="go", commit="r", at=AT
-    )
+    red = ingest_command(store, Config(), "junit", [JUNIT / "gotestsum-rerun-red.xml"], project="go", commit="r", at=AT)
     summary = green.ingested[0][1]
     assert {k: summary[k] for k in ("tests", "passed", "failed", "flaky", "retried", "attempts")} == {
         "tests": 3,
@@ -120,4 +118,7 @@ def test_merge_attempts(attempts: tuple[TestOutcome, ...], merged: tuple[TestOut
 def test_merge_keeps_order_and_a_surefire_flaky_flag() -> None:
     first = CaseOutcome(key="a", kind=TestKind.UNIT, outcome=P, flaky=True)  # <flakyFailure> in one element
     other = CaseOutcome(key="b", kind=TestKind.UI, outcome=F)
-    assert merge_attempts([first, other, first]) == (CaseOutcome(key="a", kind=TestKind.UNIT, outcome=P, flaky=True), other)
+    assert merge_attempts([first, other, first]) == (
+        CaseOutcome(key="a", kind=TestKind.UNIT, outcome=P, flaky=True),
+        other,
+    )

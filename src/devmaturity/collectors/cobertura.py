@@ -50,8 +50,9 @@ def read(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> CoverageSnapshot:
     """Line and branch coverage per file, counted from the <line> elements.
 
     Several <class> elements may name one file (Java: inner and anonymous classes), and one class may list a line
-    number twice; each line number counts once per file, covered when any class hit it, and a line's branches are the most any class reports for it. Branch
-    counts come from `condition-coverage="50% (1/2)"`, written only on lines with branch="true".
+    number twice; each line number counts once per file, covered when any class hit it, and a line's branches
+    are the most any class reports for it. Branch counts come from `condition-coverage="50% (1/2)"`, written
+    only on lines with branch="true".
     """
     with open_checked(path, max_bytes) as stream:
         try:

@@ -39,8 +39,9 @@ def read(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> CoverageSnapshot:
     Totals are the sums over the source files; the report-level counters must equal those sums plus the classes
     their package has no <sourcefile> for, or the report is rejected as inconsistent. A class names its source in
     `sourcefilename`; older JaCoCo wrote no such attribute, so its source is found by name (`a/b/Foo$Inner` in
-    `Foo.*`, Kotlin's `FooKt` in `Foo.kt`). Class counters are never added on top of their source file's. In a grouped report (report-aggregate) a
-    path found in two groups is counted as the sum of both entries, so totals still match the report.
+    `Foo.*`, Kotlin's `FooKt` in `Foo.kt`). Class counters are never added on top of their source file's. In a
+    grouped report (report-aggregate) a path found in two groups is counted as the sum of both entries, so
+    totals still match the report.
     """
     with open_checked(path, max_bytes) as stream:
         try:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import fnmatch
 import functools
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from types import MappingProxyType
@@ -255,10 +255,10 @@ class _Suite:
         "kind_from",
         "kinds",
         "last_classname",
-        "nested",
         "last_file",
         "last_kind",
         "name",
+        "nested",
         "properties",
         "tests",
         "texts",
@@ -308,24 +308,12 @@ class _Suite:
         ]
 
     def contradiction(self, totals: list[int]) -> str | None:
-        """What the suite's declared tests / failures+errors / skipped say against its cases, if they disagree.
-
-        Failures and errors are compared as one sum: producers disagree on which an exception is.
-        """
-        tests, failed, errors, skipped = totals
-        declared = {key: _count(self.attrib.get(key)) for key in ("tests", "failures", "errors", "skipped")}
-        said: list[str] = []
-        if declared["tests"] is not None and declared["tests"] != tests:
-            said.append(f"tests={declared['tests']} but holds {tests} test case(s)")
-        if declared["failures"] is not None or declared["errors"] is not None:
-            bad = (declared["failures"] or 0) + (declared["errors"] or 0)
-            if bad != failed + errors:
-                said.append(f"failures+errors={bad} but {failed + errors} case(s) failed or errored")
-        if declared["skipped"] is not None and declared["skipped"] != skipped:
-            said.append(f"skipped={declared['skipped']} but {skipped} case(s) were skipped")
-        if not said:
-            return None
-        return f"suite {self.name!r} declares " + "; ".join(said)
+        """What the suite's declared counts say against its cases, if they disagree (see contradiction())."""
+        attrib = self.attrib
+        failures, errors = declared_count(attrib.get("failures")), declared_count(attrib.get("errors"))
+        bad = None if failures is None and errors is None else (failures or 0) + (errors or 0)
+        tests, skipped = declared_count(attrib.get("tests")), declared_count(attrib.get("skipped"))
+        return contradiction(self.name, totals, tests, bad, skipped)
 
     def result(self, rules: KindRules) -> TestSuiteResult:
         attrib, counts = self.attrib, self.counts
@@ -347,12 +335,29 @@ class _Suite:
         )
 
 
-def _count(text: str | None) -> int | None:
+def declared_count(text: str | None) -> int | None:
     """A declared count attribute, or None when absent or not a whole number."""
     if text is None:
         return None
     text = text.strip()
-    return int(text) if text.isdigit() and len(text) < 12 else None
+    return int(text) if text.isascii() and text.isdigit() and len(text) < 12 else None
+
+
+def contradiction(
+    name: str, totals: Sequence[int], tests: int | None, bad: int | None, skipped: int | None
+) -> str | None:
+    """What a suite's declared tests / failures+errors / skipped (None: not declared) say against its counted
+    cases (tests, failed, error, skipped), if they disagree. Failures and errors are compared as one sum:
+    producers disagree on which an exception is."""
+    counted_tests, failed, errors, counted_skipped = totals
+    said: list[str] = []
+    if tests is not None and tests != counted_tests:
+        said.append(f"tests={tests} but holds {counted_tests} test case(s)")
+    if bad is not None and bad != failed + errors:
+        said.append(f"failures+errors={bad} but {failed + errors} case(s) failed or errored")
+    if skipped is not None and skipped != counted_skipped:
+        said.append(f"skipped={skipped} but {counted_skipped} case(s) were skipped")
+    return f"suite {name!r} declares " + "; ".join(said) if said else None
 
 
 class _Fault:
@@ -567,8 +572,9 @@ def read_junit(
     """Stream the records of one JUnit XML report: each case as it ends, each suite holding cases as it ends.
 
     Suite totals are counted from the cases, never taken from the attributes; a suite whose declared totals
-    (its own cases and those of the suites nested in it) contradict them adds a ReportWarning. A suite is reported when it holds
-    cases directly, or when it is an innermost (empty) suite, so every case is counted in exactly one suite.
+    contradict its cases (its own and those of the suites nested in it) adds a ReportWarning. A suite is reported
+    when it holds cases directly, or when it is an innermost (empty) suite, so every case is counted in exactly
+    one suite.
     Raises ReportError (UnsafeXml for hostile or malformed XML), possibly after some records were yielded:
     the caller discards everything read from that file.
     """

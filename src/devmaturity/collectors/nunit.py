@@ -8,7 +8,15 @@ from pathlib import Path
 
 from devmaturity.collectors import testxml, xmlsafe
 from devmaturity.collectors.base import ReportError
-from devmaturity.collectors.junit import DEFAULT_KIND_RULES, KindRules, Record, parse_seconds, parse_timestamp
+from devmaturity.collectors.junit import (
+    DEFAULT_KIND_RULES,
+    KindRules,
+    Record,
+    contradiction,
+    declared_count,
+    parse_seconds,
+    parse_timestamp,
+)
 from devmaturity.model.evidence import TestOutcome
 
 ROOTS = ("test-run", "test-results")
@@ -160,24 +168,24 @@ class _Reader(testxml.Base):
         if self.version == 3:
             self.warn(_declared3("test-run", totals, attrib))
         else:
-            bad = [testxml.declared_count(attrib.get(key)) for key in ("failures", "errors", "invalid")]
+            bad = [declared_count(attrib.get(key)) for key in ("failures", "errors", "invalid")]
             if any(count is not None for count in bad):
                 declared = sum(count or 0 for count in bad)
-                self.warn(testxml.contradiction("test-results", totals, None, declared, None))
+                self.warn(contradiction("test-results", totals, None, declared, None))
         if self.root.own:
             self.out.append(self.root.result(self.rules))
 
 
 def _declared3(name: str, totals: tuple[int, int, int, int], attrib: Mapping[str, str]) -> str | None:
     """NUnit 3 counts: total = passed + failed + warnings + inconclusive + skipped; failed includes errors."""
-    skipped = testxml.declared_count(attrib.get("skipped"))
-    inconclusive = testxml.declared_count(attrib.get("inconclusive"))
+    skipped = declared_count(attrib.get("skipped"))
+    inconclusive = declared_count(attrib.get("inconclusive"))
     declared_skipped = None if skipped is None else skipped + (inconclusive or 0)
-    return testxml.contradiction(
+    return contradiction(
         name,
         totals,
-        testxml.declared_count(attrib.get("total")),
-        testxml.declared_count(attrib.get("failed")),
+        declared_count(attrib.get("total")),
+        declared_count(attrib.get("failed")),
         declared_skipped,
     )
 

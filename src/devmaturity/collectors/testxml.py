@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import Protocol
@@ -35,38 +35,12 @@ class Target(Protocol):
     def finish(self) -> None: ...
 
 
-def declared_count(text: str | None) -> int | None:
-    """A declared count attribute, or None when absent or not a whole number."""
-    if text is None:
-        return None
-    text = text.strip()
-    return int(text) if text.isdigit() and len(text) < 12 else None
-
-
-def contradiction(
-    name: str, totals: Sequence[int], tests: int | None, bad: int | None, skipped: int | None
-) -> str | None:
-    """What a suite's declared tests / failed (failures+errors) / skipped say against its counted cases, if they
-    disagree; totals are counted (tests, failed, error, skipped). None declared means not declared."""
-    counted_tests, failed, errors, counted_skipped = totals
-    said: list[str] = []
-    if tests is not None and tests != counted_tests:
-        said.append(f"tests={tests} but holds {counted_tests} test case(s)")
-    if bad is not None and bad != failed + errors:
-        said.append(f"failures+errors={bad} but {failed + errors} case(s) failed or errored")
-    if skipped is not None and skipped != counted_skipped:
-        said.append(f"skipped={skipped} but {counted_skipped} case(s) were skipped")
-    return f"suite {name!r} declares " + "; ".join(said) if said else None
-
-
 class Tally:
     """Counts of one suite (its own cases, and the cases of suites nested in it), and its records."""
 
     __slots__ = ("counts", "kinds", "name", "nested", "texts", "time", "timestamp")
 
-    def __init__(
-        self, name: str, texts: tuple[str, ...], time: float = 0.0, timestamp: datetime | None = None
-    ) -> None:
+    def __init__(self, name: str, texts: tuple[str, ...], time: float = 0.0, timestamp: datetime | None = None) -> None:
         self.name = name
         self.texts = texts
         self.counts = dict.fromkeys(TestOutcome, 0)
@@ -178,7 +152,9 @@ class Base:
     def finish(self) -> None:
         if self.warnings > MAX_WARNINGS:
             more = self.warnings - MAX_WARNINGS
-            self.out.append(ReportWarning(message=f"and {more} more suite(s) whose declared totals contradict their cases"))
+            self.out.append(
+                ReportWarning(message=f"and {more} more suite(s) whose declared totals contradict their cases")
+            )
 
 
 def stream(path: Path, target: Target, max_bytes: int = xmlsafe.DEFAULT_MAX_BYTES) -> Iterator[Record]:

@@ -5,11 +5,20 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from devmaturity.collectors import testxml, xmlsafe
 from devmaturity.collectors.base import ReportError
-from devmaturity.collectors.junit import DEFAULT_KIND_RULES, MAX_SECONDS, KindRules, Record, parse_timestamp
+from devmaturity.collectors.junit import (
+    DEFAULT_KIND_RULES,
+    MAX_SECONDS,
+    KindRules,
+    Record,
+    contradiction,
+    declared_count,
+    parse_timestamp,
+)
 from devmaturity.model.evidence import TestOutcome
 
 NAMESPACE = "http://microsoft.com/schemas/VisualStudio/TeamTest/2010"
@@ -75,7 +84,7 @@ class _Reader(testxml.Base):
     def __init__(self, rules: KindRules) -> None:
         super().__init__(rules, "TRX")
         self.root_seen = False
-        self.stamp = None
+        self.stamp: datetime | None = None
         self.open: list[_Open] = []
         self.waiting: dict[str, list[_Waiting]] = {}
         self.waiting_count = 0
@@ -182,10 +191,10 @@ class _Reader(testxml.Base):
             totals = [a + b for a, b in zip(totals, tally.totals(), strict=True)]
         if self.counters is not None:
             counters = self.counters
-            bad = [testxml.declared_count(counters.get(key)) for key in ("failed", "error", "timeout", "aborted")]
+            bad = [declared_count(counters.get(key)) for key in ("failed", "error", "timeout", "aborted")]
             declared_bad = sum(n or 0 for n in bad) if any(n is not None for n in bad) else None
-            total = testxml.declared_count(counters.get("total"))
-            self.warn(testxml.contradiction("ResultSummary", totals, total, declared_bad, None))
+            total = declared_count(counters.get("total"))
+            self.warn(contradiction("ResultSummary", totals, total, declared_bad, None))
 
 
 def read_trx(

@@ -8,7 +8,14 @@ from pathlib import Path
 
 from devmaturity.collectors import testxml, xmlsafe
 from devmaturity.collectors.base import ReportError
-from devmaturity.collectors.junit import DEFAULT_KIND_RULES, KindRules, Record, parse_seconds
+from devmaturity.collectors.junit import (
+    DEFAULT_KIND_RULES,
+    KindRules,
+    Record,
+    contradiction,
+    declared_count,
+    parse_seconds,
+)
 from devmaturity.model.evidence import TestOutcome
 
 ROOT = "assemblies"
@@ -135,12 +142,12 @@ class _Reader(testxml.Base):
         attrib = self.collection_attrib
         totals = tally.totals()
         self.warn(
-            testxml.contradiction(
+            contradiction(
                 tally.name,
                 totals,
-                testxml.declared_count(attrib.get("total")),
-                testxml.declared_count(attrib.get("failed")),
-                testxml.declared_count(attrib.get("skipped")),
+                declared_count(attrib.get("total")),
+                declared_count(attrib.get("failed")),
+                declared_count(attrib.get("skipped")),
             )
         )
         self.assembly.absorb(totals)
@@ -150,16 +157,16 @@ class _Reader(testxml.Base):
         self.assembly, self.depth = None, self.depth - 1
         attrib, errors = self.assembly_attrib, self.assembly_errors
         tests, failed, errored, skipped = tally.totals()
-        declared_failed = testxml.declared_count(attrib.get("failed"))
-        declared_errors = testxml.declared_count(attrib.get("errors"))
+        declared_failed = declared_count(attrib.get("failed"))
+        declared_errors = declared_count(attrib.get("errors"))
         bad = None if declared_failed is None else declared_failed + (declared_errors or 0)
         self.warn(
-            testxml.contradiction(
+            contradiction(
                 tally.name,
                 (tests - errors, failed, errored, skipped),
-                testxml.declared_count(attrib.get("total")),
+                declared_count(attrib.get("total")),
                 bad,
-                testxml.declared_count(attrib.get("skipped")),
+                declared_count(attrib.get("skipped")),
             )
         )
         if tally.own:

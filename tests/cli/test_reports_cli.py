@@ -81,6 +81,20 @@ def test_ingest_command_reports_and_rejects(
     assert run(["ingest", "--kind", "junit", "--project", "svc", "--at", "yesterday", str(good)]) == 64
 
 
+def test_ingest_prints_declared_total_warnings(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A suite declaring 6 tests with no test cases is ingested (0 tests) with a warning, not silently, and is
+    not a rejected file (exit 0)."""
+    monkeypatch.chdir(tmp_path)
+    empty = tmp_path / "empty.xml"
+    empty.write_text('<testsuites><testsuite name="api" tests="6"/></testsuites>', encoding="utf-8")
+    assert run(["ingest", "--kind", "junit", "--project", "svc", str(empty)]) == 0
+    captured = capsys.readouterr()
+    assert f"warning: {empty}: suite 'api' declares tests=6 but holds 0 test case(s)" in captured.err
+    assert "1 ingested, 0 already present, 0 rejected" in captured.out
+
+
 def test_deployments_preview_says_what_counts(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

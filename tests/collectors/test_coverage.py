@@ -451,3 +451,51 @@ def test_cobertura_streams_a_30_mb_report_in_flat_memory(tmp_path: Path) -> None
     *counts, growth = map(int, out.stdout.split())
     assert counts == [150 * classes, 200 * classes, 28 * classes, 56 * classes, classes]
     assert growth < size / 3, f"peak memory grew by {growth:,} bytes reading a {size:,}-byte report"
+
+
+def test_jacoco_without_sourcefilename_is_not_counted_twice() -> None:
+    """jacoco-no-sourcefilename.xml is the real jacoco.xml with every `sourcefilename` attribute removed, the shape
+    older JaCoCo wrote. Its classes Text, Calc, Calc$Counter and Main all have a <sourcefile> in their package
+    (Text.java, Calc.java, Main.java), so the totals are the source files' alone, as for the real file:
+    20 of 33 lines, 21 of 34 branches (before, the class counters were added on top: 40 of 66, rejected)."""
+    old = jacoco.read(DATA / "jacoco-no-sourcefilename.xml")
+    new = jacoco.read(DATA / "jacoco.xml")
+    assert _totals(old) == _totals(new) == (20, 33, 21, 34)
+    assert [_row(f) for f in old.files] == [_row(f) for f in new.files]
+
+
+JACOCO_OLD_SHAPE = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?><report name="old"><package name="org/x"><class name="org/x/A"><counter type="LINE" missed="1" covered="3"/></class><class name="org/x/A$1"><counter type="LINE" missed="0" covered="1"/></class><class name="org/x/UtilKt"><counter type="LINE" missed="2" covered="2"/></class><class name="org/x/Generated"><counter type="LINE" missed="5" covered="0"/></class><sourcefile name="A.java"><counter type="LINE" missed="1" covered="4"/></sourcefile><sourcefile name="Util.kt"><counter type="LINE" missed="2" covered="2"/></sourcefile><counter type="LINE" missed="8" covered="6"/></package><counter type="LINE" missed="8" covered="6"/></report>"""
+
+
+def test_jacoco_old_shape_counts_only_classes_without_a_source_file(tmp_path: Path) -> None:
+    """No class names its source file. A and its anonymous A$1 are in A.java (4 of 5 lines), UtilKt is Kotlin's
+    file class of Util.kt (2 of 4): both only through their source files. Generated has no source file: its
+    0 of 5 lines are in no file (as for a class without source today). The report declares the files plus
+    Generated: 6 of 9 + 0 of 5 = 6 of 14 (missed 8), so it is consistent and read; adding the class counters
+    of A, A$1 and UtilKt on top would make 12 of 24 and reject it."""
+    snapshot = jacoco.read(_write(tmp_path, "old.xml", JACOCO_OLD_SHAPE))
+    assert [_row(f) for f in snapshot.files] == [("org/x/A.java", 4, 5, 0, 0), ("org/x/Util.kt", 2, 4, 0, 0)]
+    assert (snapshot.lines_covered, snapshot.lines_valid) == (6, 9)
+
+
+def test_cobertura_line_repeated_in_one_class_counts_once(tmp_path: Path) -> None:
+    """Class lines 1 (hit), 2 (missed), 2 again (hit, branch 1/2), 3 (missed), 3 again (missed): 3 line numbers,
+    2 covered (1, and 2 hit by its second copy); branches of line 2: 1 of 2. The old count took 5 lines."""
+    lines = (
+        '<line number="1" hits="1"/><line number="2" hits="0"/>'
+        '<line number="2" hits="2" branch="true" condition-coverage="50% (1/2)"/>'
+        '<line number="3" hits="0"/><line number="3" hits="0"/>'
+    )
+    snapshot = cobertura.read(_write(tmp_path, "c.xml", _cobertura(_cls("a.py", lines))))
+    assert [_row(f) for f in snapshot.files] == [("a.py", 2, 3, 1, 2)]
+
+
+def test_cobertura_method_copy_and_class_lines_count_once(tmp_path: Path) -> None:
+    """Line 5 is in the method's <lines> and in the class's: one line (Java Cobertura writes both)."""
+    xml = _cobertura(
+        '<package name="p"><classes><class name="C" filename="C.java"><methods><method name="m" signature="()V">'
+        '<lines><line number="5" hits="1"/></lines></method></methods>'
+        '<lines><line number="5" hits="1"/><line number="6" hits="0"/></lines></class></classes></package>'
+    )
+    snapshot = cobertura.read(_write(tmp_path, "c.xml", xml))
+    assert [_row(f) for f in snapshot.files] == [("C.java", 1, 2, 0, 0)]

@@ -27,7 +27,7 @@ from devmaturity.collectors.junit import (
     read_junit,
 )
 from devmaturity.collectors.xmlsafe import UnsafeXml
-from devmaturity.model.evidence import TestCaseResult, TestKind, TestOutcome, TestSuiteResult
+from devmaturity.model.evidence import ReportWarning, TestCaseResult, TestKind, TestOutcome, TestSuiteResult
 
 DATA = Path(__file__).parents[1] / "data" / "junit"
 UI, PERF, INTEGRATION, UNIT = TestKind.UI, TestKind.PERFORMANCE, TestKind.INTEGRATION, TestKind.UNIT
@@ -38,7 +38,10 @@ def _read(path: Path, **kwargs: object) -> tuple[list[TestCaseResult], list[Test
     cases: list[TestCaseResult] = []
     suites: list[TestSuiteResult] = []
     for record in read_junit(path, **kwargs):  # type: ignore[arg-type]
-        (suites if isinstance(record, TestSuiteResult) else cases).append(record)  # type: ignore[arg-type]
+        if isinstance(record, TestSuiteResult):
+            suites.append(record)
+        elif isinstance(record, TestCaseResult):
+            cases.append(record)
     return cases, suites
 
 
@@ -553,3 +556,105 @@ def test_memory_stays_flat_on_a_30_mb_report(tmp_path: Path) -> None:
     count, growth_kb = map(int, done.stdout.split())
     assert count > 250_000
     assert growth_kb < 20 * 1024  # a tree of this file would take several hundred MB
+
+
+DEPTH_PROBE = textwrap.dedent(
+    """
+    import resource, sys
+    from pathlib import Path
+    from devmaturity.collectors.base import ReportError
+    from devmaturity.collectors.junit import read_junit
+    try:
+        sum(1 for _ in read_junit(Path(sys.argv[1])))
+        print("read")
+    except ReportError as exc:
+        print(exc)
+    print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+    """
+)
+
+
+def test_100000_nested_suites_are_one_problem_in_bounded_memory(tmp_path: Path) -> None:
+    """Each open suite keeps the names of the suites above it, so 100,000 levels once cost ~6 GB; the reader now
+    refuses the 257th level. Peak RSS of the whole child process (interpreter and lxml included) stays < 200 MB."""
+    path = tmp_path / "deep.xml"
+    depth = 100_000
+    path.write_text(
+        "<testsuites>"
+        + '<testsuite name="suite">' * depth
+        + '<testcase name="t"/>'
+        + "</testsuite>" * depth
+        + "</testsuites>"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", DEPTH_PROBE, str(path)], capture_output=True, text=True, check=True, timeout=120
+    )
+    message, peak_kb = done.stdout.splitlines()
+    assert message == "test suites nested more than 256 levels deep (refused)"
+    assert int(peak_kb) < 200 * 1024
+
+
+def test_256_nested_suites_are_still_read(tmp_path: Path) -> None:
+    path = tmp_path / "deep.xml"
+    path.write_text('<testsuite name="s">' * 256 + '<testcase name="t"/>' + "</testsuite>" * 256)
+    cases, suites = _read(path)
+    assert len(cases) == 1 and [s.tests for s in suites] == [1]
+
+
+def _warnings(path: Path) -> list[str]:
+    return [record.message for record in read_junit(path) if isinstance(record, ReportWarning)]
+
+
+def test_declared_tests_without_cases_is_a_warning_not_silence(tmp_path: Path) -> None:
+    path = tmp_path / "empty.xml"
+    path.write_text('<testsuites><testsuite name="api" tests="6" failures="0" errors="0" skipped="0"/></testsuites>')
+    cases, suites = _read(path)
+    assert cases == [] and [(s.name, s.tests) for s in suites] == [("api", 0)]
+    assert _warnings(path) == ["suite 'api' declares tests=6 but holds 0 test case(s)"]
+
+
+def test_declared_totals_include_nested_suites(tmp_path: Path) -> None:
+    """The root declares 3 tests, 1 failure: its nested suites hold a (passed), b (failed), c (skipped) -> agrees.
+    The inner suite "two" declares skipped=0 but holds the skipped c -> one warning, for that suite only."""
+    path = tmp_path / "nested.xml"
+    path.write_text(
+        '<testsuites tests="3" failures="1">'
+        '<testsuite name="one" tests="2" failures="1"><testcase name="a"/><testcase name="b"><failure/></testcase>'
+        '</testsuite><testsuite name="two" tests="1" skipped="0"><testcase name="c"><skipped/></testcase></testsuite>'
+        "</testsuites>"
+    )
+    assert _warnings(path) == ["suite 'two' declares skipped=0 but 1 case(s) were skipped"]
+
+
+def test_warnings_are_capped_per_file(tmp_path: Path) -> None:
+    path = tmp_path / "many.xml"
+    path.write_text("<testsuites>" + '<testsuite name="s" tests="1"/>' * 25 + "</testsuites>")
+    warnings = _warnings(path)
+    assert len(warnings) == 21 and warnings[-1] == "and 5 more suite(s) whose declared totals contradict their cases"
+
+
+def test_real_surefire_rerun_headers_are_flagged() -> None:
+    """Surefire 3.2.5 with rerunFailingTestsCount (JUnit 5) wrote tests="1" on a class holding 2 test cases after
+    a rerun (tests/data/junit/surefire-builds, made by the real Maven): the reader says so rather than trusting it."""
+    build2 = DATA / "surefire-builds" / "build2"
+    assert _warnings(build2 / "TEST-com.acme.shop.CartTest.xml") == [
+        "suite 'com.acme.shop.CartTest' declares tests=1 but holds 2 test case(s)"
+    ]
+    assert _warnings(build2 / "TEST-com.acme.shop.StockTest.xml") == []
+
+
+def test_repeated_testcases_are_read_as_attempts(tmp_path: Path) -> None:
+    """The reader hands on every <testcase> as written (the store merges attempts, see merge_attempts)."""
+    path = tmp_path / "rerun.xml"
+    path.write_text(
+        '<testsuites><testsuite name="calc" tests="3" failures="1">'
+        '<testcase classname="calc" name="TestFlaky"><failure message="Failed"/></testcase>'
+        '<testcase classname="calc" name="TestAdd"/><testcase classname="calc" name="TestFlaky"/>'
+        "</testsuite></testsuites>"
+    )
+    cases, _ = _read(path)
+    assert [(c.key, c.outcome) for c in cases] == [
+        ("calc::TestFlaky", FAILED),
+        ("calc::TestAdd", PASSED),
+        ("calc::TestFlaky", PASSED),
+    ]

@@ -91,7 +91,7 @@ def _hostile(folder: Path, server: str) -> dict[str, tuple[Path, str]]:
         ),
         "garbage.xml": ("\x00\x01\x02binary\xff" * 100, "binary content"),
         "empty.xml": ("", "0 bytes"),
-        "wrong-root.xml": ('<?xml version="1.0"?><html><body/></html>', "root element"),
+        "wrong-root.xml": ('<?xml version="1.0"?><html><body/></html>', "unsupported test report format <html>"),
     }
     out = {}
     for name, (content, phrase) in cases.items():
@@ -291,3 +291,51 @@ def test_a_report_stored_before_scan_statuses_reads_as_before(store: Store) -> N
         ScanRun(tool="Bandit", status=ScanStatus.OK, reason="stored before scan statuses were recorded"),
     )
     assert compute("open_high_findings", Inputs(scans=scans), WINDOW).value == 2
+
+
+def test_dotnet_results_are_ingested_with_their_format(store: Store) -> None:
+    """One ingest of the four .NET samples (tests/data/dotnet): each stored under its own format; the TRX
+    rerun of Reconnects is one test, so its summary has 7 tests from 8 results (tests/collectors/test_dotnet.py)."""
+    files = [
+        DATA / "dotnet" / name
+        for name in ("calc.trx", "nunit3-TestResult.xml", "nunit2-TestResult.xml", "xunit-v2.xml")
+    ]
+    result = ingest_command(store, Config(), "junit", files, project="net", commit="n1", at=AT)
+    assert result.problems == []
+    summaries = {Path(path).name: summary for path, summary in result.ingested}
+    trx = summaries["calc.trx"]
+    assert (trx["tests"], trx["attempts"], trx["passed"], trx["failed"], trx["error"], trx["skipped"]) == (
+        7,
+        8,
+        4,
+        1,
+        1,
+        1,
+    )
+    assert trx["flaky"] == 1 and "warnings" not in trx
+    assert [summaries[n]["tests"] for n in ("nunit3-TestResult.xml", "nunit2-TestResult.xml", "xunit-v2.xml")] == [
+        7,
+        7,
+        7,
+    ]
+    (run,) = store.load_test_runs(store.project("net", ""), AT)
+    assert len(run.reports) == 4 and not run.green
+
+
+def test_an_unsupported_test_report_is_a_problem_naming_its_root(tmp_path: Path) -> None:
+    store = Store.open(f"sqlite:///{tmp_path / 'i.db'}")
+    other = tmp_path / "results.xml"
+    other.write_text('<?xml version="1.0"?><testResults><httpSample/></testResults>')
+    result = ingest_command(store, Config(), "junit", [other], project="p", commit=None, at=AT)
+    assert [(p.source, p.message) for p in result.problems] == [
+        (str(other), "unsupported test report format <testResults>; supported: JUnit XML, TRX, NUnit 2/3, xUnit.net v2")
+    ]
+
+
+def test_discovery_finds_dotnet_result_files(tmp_path: Path) -> None:
+    names = ("out/calc.trx", "TestResult.xml", "reports/api-nunit.xml", "reports/xunit-results.xml", "notes.xml")
+    for name in names:
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("<x/>")
+    found = discover(tmp_path, Config(), tracked=set())
+    assert sorted(p.relative_to(tmp_path).as_posix() for p in found[next(iter(found))]) == sorted(names[:4])

@@ -64,6 +64,8 @@ def ingest(
     for path, summary in result.ingested:
         shown = ", ".join(f"{k} {v}" for k, v in summary.items() if not isinstance(v, list))
         console.print(f"ingested {path}: {shown}", markup=False)
+        for warning in summary.get("warnings", ()):
+            console.print(f"warning: {path}: {warning}", markup=False)
     for path in result.already:
         console.print(f"already ingested (same content): {path}", markup=False)
     for problem in result.problems:

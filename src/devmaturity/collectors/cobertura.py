@@ -49,9 +49,10 @@ class _Classes(Protocol):
 def read(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> CoverageSnapshot:
     """Line and branch coverage per file, counted from the <line> elements.
 
-    Several <class> elements may name one file (Java: inner and anonymous classes); each line number counts once
-    per file, covered when any class hit it, and a line's branches are the most any class reports for it. Branch
-    counts come from `condition-coverage="50% (1/2)"`, written only on lines with branch="true".
+    Several <class> elements may name one file (Java: inner and anonymous classes), and one class may list a line
+    number twice; each line number counts once per file, covered when any class hit it, and a line's branches
+    are the most any class reports for it. Branch counts come from `condition-coverage="50% (1/2)"`, written
+    only on lines with branch="true".
     """
     with open_checked(path, max_bytes) as stream:
         try:
@@ -246,7 +247,12 @@ def _filename(element: etree._Element | Mapping[str, str]) -> str:
 
 
 def _count_lone(path: str, lines: Lines, branch_lines: Lines) -> FileCoverage:
-    """Counts of one class, taking each <line> as a distinct line number (true of every producer we know)."""
+    """Counts of one class; a line number its <lines> repeat counts once (covered if any copy was hit)."""
+    numbers = _line_attributes(_numbers_of, lines, path, "number")
+    if len(set(numbers)) != len(numbers):
+        tally = LineTally()
+        _tally_class(tally, path, lines, branch_lines)
+        return tally.file(path)
     hits = _line_attributes(_hits_of, lines, path, "hits")
     if hits and not _all_digits(hits):
         raise ReportError(f"{path}: a <line> has a hits value that is not a whole number")

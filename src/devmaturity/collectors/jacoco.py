@@ -24,7 +24,11 @@ class _Scan:
     """What one pass over a report gathers; mutable because it fills up while streaming."""
 
     files: dict[str, FileCoverage] = field(default_factory=dict)
-    unattributed: Counters = field(default_factory=dict)  # classes compiled without a source file name
+    unattributed: Counters = field(default_factory=dict)  # classes with no <sourcefile> of their package
+    # the open package's classes (source file name or its guess, counters) and source file names: a class is
+    # counted on its own only when its package has no <sourcefile> for it, decided when the package ends
+    classes: list[tuple[tuple[str, ...], Counters]] = field(default_factory=list)
+    sources: set[str] = field(default_factory=set)
     declared: Counters = field(default_factory=dict)  # the report-level counters
     timestamp: datetime | None = None
 
@@ -32,9 +36,12 @@ class _Scan:
 def read(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> CoverageSnapshot:
     """Per source file (`package/name` as the report writes it) the LINE and BRANCH counters.
 
-    Totals are the sums over the source files; the report-level counters must equal those sums plus any classes
-    without a source file, or the report is rejected as inconsistent. In a grouped report (report-aggregate) a
-    path found in two groups is counted as the sum of both entries, so totals still match the report.
+    Totals are the sums over the source files; the report-level counters must equal those sums plus the classes
+    their package has no <sourcefile> for, or the report is rejected as inconsistent. A class names its source in
+    `sourcefilename`; older JaCoCo wrote no such attribute, so its source is found by name (`a/b/Foo$Inner` in
+    `Foo.*`, Kotlin's `FooKt` in `Foo.kt`). Class counters are never added on top of their source file's. In a
+    grouped report (report-aggregate) a path found in two groups is counted as the sum of both entries, so
+    totals still match the report.
     """
     with open_checked(path, max_bytes) as stream:
         try:
@@ -62,8 +69,24 @@ def _on_session(scan: _Scan, element: etree._Element) -> None:
 
 
 def _on_class(scan: _Scan, element: etree._Element) -> None:
-    if not element.get("sourcefilename"):
-        _add(scan.unattributed, counters(element))
+    source = element.get("sourcefilename")
+    scan.classes.append(((source,) if source else _source_guesses(element.get("name", "")), counters(element)))
+    release(element)
+
+
+def _source_guesses(name: str) -> tuple[str, ...]:
+    """File stems a class without `sourcefilename` may come from: its outer class, and Kotlin's file class."""
+    outer = name.rsplit("/", 1)[-1].split("$", 1)[0]
+    return (outer, outer[:-2]) if outer.endswith("Kt") and len(outer) > 2 else (outer,)
+
+
+def _on_package(scan: _Scan, element: etree._Element) -> None:
+    stems = {source.rsplit(".", 1)[0] for source in scan.sources}
+    for guesses, found in scan.classes:
+        if not any(guess in scan.sources or guess in stems for guess in guesses):
+            _add(scan.unattributed, found)
+    scan.classes.clear()
+    scan.sources.clear()
     release(element)
 
 
@@ -74,6 +97,7 @@ def _on_sourcefile(scan: _Scan, element: etree._Element) -> None:
     if not name:
         raise ReportError(f"<sourcefile> without a name in package {package!r}")
     path = f"{package}/{name}" if package else name
+    scan.sources.add(name)
     found = counters(element)
     lines_covered, lines_valid = found.get("LINE", (0, 0))
     branches_covered, branches_valid = found.get("BRANCH", (0, 0))
@@ -105,7 +129,7 @@ _HANDLERS = {
     "sessioninfo": _on_session,
     "class": _on_class,
     "sourcefile": _on_sourcefile,
-    "package": _on_container,
+    "package": _on_package,
     "group": _on_container,
     "report": _on_report,
 }

@@ -5,7 +5,7 @@ from __future__ import annotations
 import fnmatch
 import functools
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from types import MappingProxyType
@@ -14,10 +14,10 @@ from lxml import etree
 
 from devmaturity.collectors import xmlsafe
 from devmaturity.collectors.base import ReportError
-from devmaturity.model.evidence import TestCaseResult, TestKind, TestOutcome, TestSuiteResult
+from devmaturity.model.evidence import ReportWarning, TestCaseResult, TestKind, TestOutcome, TestSuiteResult
 
 KindRules = tuple[tuple[TestKind, tuple[str, ...]], ...]
-Record = TestCaseResult | TestSuiteResult
+Record = TestCaseResult | TestSuiteResult | ReportWarning
 
 # Globs are matched against a case's file path, classname and suite names, each whole and split into its
 # path / package segments (on / \ . :); the first rule with a matching glob wins, else UNIT. A glob written all
@@ -109,6 +109,11 @@ MESSAGE_LIMIT = 500
 # generation is scanned, so few get promoted and rescanned (256 KiB chunks cost ~5% more on a 200 MB file)
 CHUNK_BYTES = 64 * 1024
 MAX_SECONDS = 10.0**9
+# deeper suite nesting is refused: no producer nests anywhere near this, and each open suite holds the names of
+# all suites above it, so unbounded nesting would cost memory quadratic in the depth
+MAX_SUITE_DEPTH = 256
+# a file whose suites contradict their declared totals gets this many warnings, then one counting the rest
+MAX_WARNINGS = 20
 ROOT_TAGS = ("testsuites", "testsuite")
 _KIND_CACHE_LIMIT = 1024
 _SECONDS_CACHE_LIMIT = 4096
@@ -253,6 +258,7 @@ class _Suite:
         "last_file",
         "last_kind",
         "name",
+        "nested",
         "properties",
         "tests",
         "texts",
@@ -276,6 +282,8 @@ class _Suite:
         self.last_kind = TestKind.UNIT
         self.properties: list[tuple[str, str]] = []
         self.has_suites = False
+        # tests, failed, error, skipped of the suites nested in this one, for checking its declared totals
+        self.nested = [0, 0, 0, 0]
 
     def switch(self, file: str | None, classname: str, rules: KindRules) -> None:
         """Make last_* describe a case of (file, classname), whose kind is cached; called when either changes."""
@@ -288,6 +296,24 @@ class _Suite:
             self.kinds[self.last_kind] += self.tests - self.kind_from
             self.kind_from = self.tests
         self.last_classname, self.last_file, self.last_kind = classname, file, kind
+
+    def totals(self) -> list[int]:
+        """Tests, failed, error and skipped cases in this suite and the suites nested in it."""
+        counts, nested = self.counts, self.nested
+        return [
+            self.tests + nested[0],
+            counts[TestOutcome.FAILED] + nested[1],
+            counts[TestOutcome.ERROR] + nested[2],
+            counts[TestOutcome.SKIPPED] + nested[3],
+        ]
+
+    def contradiction(self, totals: list[int]) -> str | None:
+        """What the suite's declared counts say against its cases, if they disagree (see contradiction())."""
+        attrib = self.attrib
+        failures, errors = declared_count(attrib.get("failures")), declared_count(attrib.get("errors"))
+        bad = None if failures is None and errors is None else (failures or 0) + (errors or 0)
+        tests, skipped = declared_count(attrib.get("tests")), declared_count(attrib.get("skipped"))
+        return contradiction(self.name, totals, tests, bad, skipped)
 
     def result(self, rules: KindRules) -> TestSuiteResult:
         attrib, counts = self.attrib, self.counts
@@ -307,6 +333,31 @@ class _Suite:
             hostname=attrib.get("hostname") or "",
             properties=tuple(self.properties),
         )
+
+
+def declared_count(text: str | None) -> int | None:
+    """A declared count attribute, or None when absent or not a whole number."""
+    if text is None:
+        return None
+    text = text.strip()
+    return int(text) if text.isascii() and text.isdigit() and len(text) < 12 else None
+
+
+def contradiction(
+    name: str, totals: Sequence[int], tests: int | None, bad: int | None, skipped: int | None
+) -> str | None:
+    """What a suite's declared tests / failures+errors / skipped (None: not declared) say against its counted
+    cases (tests, failed, error, skipped), if they disagree. Failures and errors are compared as one sum:
+    producers disagree on which an exception is."""
+    counted_tests, failed, errors, counted_skipped = totals
+    said: list[str] = []
+    if tests is not None and tests != counted_tests:
+        said.append(f"tests={tests} but holds {counted_tests} test case(s)")
+    if bad is not None and bad != failed + errors:
+        said.append(f"failures+errors={bad} but {failed + errors} case(s) failed or errored")
+    if skipped is not None and skipped != counted_skipped:
+        said.append(f"skipped={skipped} but {counted_skipped} case(s) were skipped")
+    return f"suite {name!r} declares " + "; ".join(said) if said else None
 
 
 class _Fault:
@@ -343,6 +394,7 @@ class _Reader:
         self.case: Mapping[str, str] = _NO_CASE
         self.faults: list[_Fault] | None = None
         self.sticky_file: str | None = None
+        self.warnings = 0
         # parsed durations: most producers write milliseconds, so the same few thousand strings recur
         self.seconds: dict[str | None, float] = {}
 
@@ -444,6 +496,8 @@ class _Reader:
     def _open_suite(self, attrib: Mapping[str, str]) -> None:
         if self.case is not _NO_CASE:
             raise ReportError("a <testsuite> inside a <testcase>")
+        if len(self.stack) >= MAX_SUITE_DEPTH:
+            raise ReportError(f"test suites nested more than {MAX_SUITE_DEPTH} levels deep (refused)")
         self.suite = _Suite(attrib, self.suite, self.sticky_file)
         self.stack.append(self.suite)
         self.clear_text()
@@ -451,14 +505,31 @@ class _Reader:
     def _close_suite(self, role: int) -> None:
         suite = self.stack.pop()
         self.suite = self.stack[-1] if self.stack else None
+        totals = suite.totals()
         if self.suite is not None:
             self.suite.has_suites = True
+            self.suite.nested = [a + b for a, b in zip(self.suite.nested, totals, strict=True)]
+        self._check_declared(suite, totals)
         own_file = suite.attrib.get("file")
         if own_file and not suite.tests and not suite.has_suites:
             self.sticky_file = own_file  # an empty suite naming a file: mocha's "Root Suite" (see _Suite)
         if suite.tests or (role == _SUITE and not suite.has_suites):
             self.emit(suite.result(self.rules))
         self.clear_text()
+
+    def _check_declared(self, suite: _Suite, totals: list[int]) -> None:
+        said = suite.contradiction(totals)
+        if said is None:
+            return
+        self.warnings += 1
+        if self.warnings <= MAX_WARNINGS:
+            self.emit(ReportWarning(message=said))
+
+    def finish(self) -> None:
+        """Records due once the whole file was read: the count of warnings left out."""
+        if self.warnings > MAX_WARNINGS:
+            more = self.warnings - MAX_WARNINGS
+            self.emit(ReportWarning(message=f"and {more} more suite(s) whose declared totals contradict their cases"))
 
     def _open_fault(self, role: int, attrib: Mapping[str, str]) -> None:
         if self.faults is None:
@@ -497,11 +568,13 @@ def read_junit(
     *,
     kind_rules: KindRules = DEFAULT_KIND_RULES,
     max_bytes: int = xmlsafe.DEFAULT_MAX_BYTES,
-) -> Iterator[TestCaseResult | TestSuiteResult]:
+) -> Iterator[Record]:
     """Stream the records of one JUnit XML report: each case as it ends, each suite holding cases as it ends.
 
-    Suite totals are counted from the cases, never taken from the attributes. A suite is reported when it holds
-    cases directly, or when it is an innermost (empty) suite, so every case is counted in exactly one suite.
+    Suite totals are counted from the cases, never taken from the attributes; a suite whose declared totals
+    contradict its cases (its own and those of the suites nested in it) adds a ReportWarning. A suite is reported
+    when it holds cases directly, or when it is an innermost (empty) suite, so every case is counted in exactly
+    one suite.
     Raises ReportError (UnsafeXml for hostile or malformed XML), possibly after some records were yielded:
     the caller discards everything read from that file.
     """
@@ -517,6 +590,7 @@ def read_junit(
                     yield from out
                     out.clear()
             parser.close()
+            reader.finish()
             yield from out
     except etree.XMLSyntaxError as exc:
         raise xmlsafe.syntax_error(exc) from None

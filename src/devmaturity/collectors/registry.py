@@ -49,8 +49,8 @@ KINDS: tuple[KindSpec, ...] = (
         family=Family.REPORT,
         name=Text(zh="测试结果报告", en="test result report"),
         record="TestSuiteResult",
-        reader="devmaturity.collectors.junit:read_junit",
-        formats=("JUnit XML",),
+        reader="devmaturity.collectors.testreports:read_tests",
+        formats=("JUnit XML", "TRX", "NUnit 2/3", "xUnit.net v2"),
         patterns=(
             "**/junit*.xml",
             "**/*junit*.xml",
@@ -61,6 +61,10 @@ KINDS: tuple[KindSpec, ...] = (
             "**/failsafe-reports/*.xml",
             "**/*-results.xml",
             "**/report.junit.xml",
+            "**/*.trx",
+            "**/TestResult.xml",
+            "**/*nunit*.xml",
+            "**/*xunit*.xml",
         ),
     ),
     KindSpec(

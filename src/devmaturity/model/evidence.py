@@ -110,6 +110,14 @@ class TestSuiteResult:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class ReportWarning:
+    """Something doubtful in a report that was still read, e.g. a suite whose declared totals contradict its cases;
+    stored with the report's summary and shown by ingest."""
+
+    message: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class FileCoverage:
     path: str
     lines_covered: int
@@ -218,16 +226,44 @@ class CaseOutcome:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class TestRun:
-    """One ingested JUnit report as the metrics see it: one automated run."""
+    """One automated test run as the metrics see it: the test reports of one build (the report files ingested by
+    one ingest run for one commit, e.g. Surefire's file per class), retried cases merged (see merge_attempts).
+    `report` is the first report's id, `reports` all of them."""
 
     report: int
     observed_at: datetime
     commit: str | None
     cases: tuple[CaseOutcome, ...]
+    reports: tuple[int, ...] = ()
 
     @property
     def green(self) -> bool:
         return all(c.outcome in (TestOutcome.PASSED, TestOutcome.SKIPPED) for c in self.cases)
+
+
+_FAILING = (TestOutcome.FAILED, TestOutcome.ERROR)
+
+
+def merge_attempts(cases: Iterable[CaseOutcome]) -> tuple[CaseOutcome, ...]:
+    """Cases of one run with the same key merged into one test with its retries, in first-seen order.
+
+    A retry stops once the test passes, so a test that passed in any attempt finally passed; it is flaky when
+    another attempt failed or errored (or an attempt was already marked flaky). A test that never passed takes its
+    last failing outcome (failed or error), else it was skipped in every attempt.
+    """
+    attempts: dict[str, list[CaseOutcome]] = {}
+    for case in cases:
+        attempts.setdefault(case.key, []).append(case)
+    return tuple(group[0] if len(group) == 1 else _merged(group) for group in attempts.values())
+
+
+def _merged(group: list[CaseOutcome]) -> CaseOutcome:
+    outcomes = [case.outcome for case in group]
+    failing = [outcome for outcome in outcomes if outcome in _FAILING]
+    passed = TestOutcome.PASSED in outcomes
+    outcome = TestOutcome.PASSED if passed else (failing[-1] if failing else TestOutcome.SKIPPED)
+    flaky = passed and (bool(failing) or any(case.flaky for case in group))
+    return CaseOutcome(key=group[0].key, kind=group[0].kind, outcome=outcome, flaky=flaky)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

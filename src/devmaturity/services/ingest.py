@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from devmaturity.collectors import coverage_merge, events, junit, registry, sarif
+from devmaturity.collectors import coverage_merge, events, junit, registry, sarif, testreports
 from devmaturity.collectors.base import ReportError
 from devmaturity.config import Config
 from devmaturity.errors import DevmaturityError, StoreError, UsageError
@@ -154,8 +154,9 @@ def _ingest_one(
         return
     when = _observed(path, at)
     if kind is ReportKind.JUNIT:
-        meta = ReportMeta(kind=kind, digest=digest, path=str(path), format="junit", observed_at=when, commit=commit)
-        summary = store.save_junit(project_id, run_id, meta, junit.read_junit(path, kind_rules=kind_rules(config)))
+        fmt, read = testreports.sniff(path)
+        meta = ReportMeta(kind=kind, digest=digest, path=str(path), format=fmt, observed_at=when, commit=commit)
+        summary = store.save_junit(project_id, run_id, meta, read(path, kind_rules=kind_rules(config)))
     elif kind is ReportKind.COVERAGE:
         snap = coverage_merge.normalise(coverage_merge.read_any(path), repo_root, tracked)
         meta = ReportMeta(kind=kind, digest=digest, path=str(path), format=snap.format, observed_at=when, commit=commit)

@@ -29,6 +29,7 @@ from devmaturity.model.evidence import (
     RefKind,
     ReportKind,
     ReportMeta,
+    ReportWarning,
     Scan,
     ScanRun,
     ScanStatus,
@@ -39,6 +40,7 @@ from devmaturity.model.evidence import (
     TestOutcome,
     TestRun,
     TestSuiteResult,
+    merge_attempts,
 )
 from devmaturity.model.facts import Fact
 from devmaturity.store import tables as t
@@ -340,19 +342,29 @@ class Store:
         )
 
     def save_junit(
-        self, project_id: int, run_id: int, meta: ReportMeta, items: Iterable[TestCaseResult | TestSuiteResult]
+        self,
+        project_id: int,
+        run_id: int,
+        meta: ReportMeta,
+        items: Iterable[TestCaseResult | TestSuiteResult | ReportWarning],
     ) -> dict[str, Any]:
-        """Stream one JUnit report into the store in one transaction; an error mid-file leaves nothing."""
+        """Stream one test report into the store in one transaction; an error mid-file leaves nothing.
+
+        Every case element is stored as read; the summary counts tests with their retries merged (merge_attempts)
+        and keeps the reader's warnings."""
         with self.transaction() as conn:
             report_id = self._report_row(conn, project_id, run_id, meta)
             cases: list[dict[str, Any]] = []
             suites: list[dict[str, Any]] = []
-            totals = dict.fromkeys(("tests", "passed", "failed", "error", "skipped", "flaky", "suites"), 0)
+            warnings: list[str] = []
+            merged = _MergedTotals()
             ordinal = 0
             for item in items:
                 if isinstance(item, TestSuiteResult):
                     suites.append(_suite_row(report_id, len(suites), item))
-                    totals["suites"] += 1
+                    continue
+                if isinstance(item, ReportWarning):
+                    warnings.append(item.message)
                     continue
                 cases.append(
                     {
@@ -366,9 +378,7 @@ class Store:
                     }
                 )
                 ordinal += 1
-                totals["tests"] += 1
-                totals[item.outcome.value] += 1
-                totals["flaky"] += int(item.flaky)
+                merged.add(item.key[:2000], item.outcome, item.flaky)
                 if len(cases) >= BATCH:
                     conn.execute(t.test_cases.insert(), cases)
                     cases = []
@@ -376,6 +386,9 @@ class Store:
                 conn.execute(t.test_cases.insert(), cases)
             if suites:
                 conn.execute(t.test_suites.insert(), suites)
+            totals: dict[str, Any] = {**merged.totals(), "attempts": ordinal, "suites": len(suites)}
+            if warnings:
+                totals["warnings"] = warnings
             self._finish_report(conn, report_id, totals)
         return totals
 
@@ -459,20 +472,35 @@ class Store:
         return list(conn.execute(query))
 
     def load_test_runs(self, project_id: int, since: datetime) -> list[TestRun]:
+        """Test runs in time order: the JUnit reports one ingest run stored for one commit form one run (a build's
+        per-class files), its cases in report order with retried cases merged (merge_attempts)."""
+        c = t.test_cases.c
         with self.engine.connect() as conn:
-            out = []
+            groups: dict[tuple[int, str | None], list[Any]] = {}
             for rep in self._reports(conn, project_id, ReportKind.JUNIT, since):
-                c = t.test_cases.c
+                groups.setdefault((rep.run_id, rep.commit_sha), []).append(rep)
+            out = []
+            for reports in groups.values():
+                ids = [rep.id for rep in reports]
                 rows = conn.execute(
-                    select(c.case_key, c.kind, c.outcome, c.flaky).where(c.report_id == rep.id).order_by(c.ordinal)
+                    select(c.case_key, c.kind, c.outcome, c.flaky)
+                    .where(c.report_id.in_(ids))
+                    .order_by(c.report_id, c.ordinal)
                 )
-                cases = tuple(
+                cases = merge_attempts(
                     CaseOutcome(key=k, kind=TestKind(kd), outcome=TestOutcome(o), flaky=bool(fl))
                     for k, kd, o, fl in rows
                 )
                 out.append(
-                    TestRun(report=rep.id, observed_at=_aware(rep.observed_at, 0), commit=rep.commit_sha, cases=cases)
+                    TestRun(
+                        report=ids[0],
+                        reports=tuple(ids),
+                        observed_at=_aware(max(rep.observed_at for rep in reports), 0),
+                        commit=reports[0].commit_sha,
+                        cases=cases,
+                    )
                 )
+            out.sort(key=lambda run: (run.observed_at, run.report))
             return out
 
     def load_coverage(self, project_id: int, since: datetime) -> list[CoverageReport]:
@@ -592,6 +620,31 @@ def _scan_runs(stored: str | None, found: Sequence[SecurityFinding]) -> tuple[Sc
     return tuple(
         ScanRun(tool=r["tool"], status=ScanStatus(r["status"]), reason=r.get("reason", "")) for r in json.loads(stored)
     )
+
+
+class _MergedTotals:
+    """Outcome counts of a report's tests with retried cases merged; keeps one small entry per distinct case."""
+
+    def __init__(self) -> None:
+        self.first: dict[str, CaseOutcome] = {}
+        self.retried: dict[str, list[CaseOutcome]] = {}
+
+    def add(self, key: str, outcome: TestOutcome, flaky: bool) -> None:
+        case = CaseOutcome(key=key, kind=TestKind.UNIT, outcome=outcome, flaky=flaky)
+        seen = self.first.setdefault(key, case)
+        if seen is not case:
+            self.retried.setdefault(key, [seen]).append(case)
+
+    def totals(self) -> dict[str, int]:
+        out = dict.fromkeys(("tests", "passed", "failed", "error", "skipped", "flaky"), 0)
+        for key, case in self.first.items():
+            group = self.retried.get(key)
+            final = merge_attempts(group)[0] if group else case
+            out["tests"] += 1
+            out[final.outcome.value] += 1
+            out["flaky"] += int(final.flaky)
+        out["retried"] = len(self.retried)
+        return out
 
 
 def _suite_row(report_id: int, ordinal: int, s: TestSuiteResult) -> dict[str, Any]:

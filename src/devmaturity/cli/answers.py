@@ -21,7 +21,7 @@ from devmaturity.services.answers import (
     next_level_criteria,
 )
 from devmaturity.services.catalog import select_parts
-from devmaturity.services.workbook import read_workbook, source_report, write_workbook
+from devmaturity.services.workbook import answerable, read_workbook, source_report, write_workbook
 
 _FILE = click.Path(dir_okay=False, path_type=Path)
 
@@ -56,7 +56,9 @@ def _report(
         return None, None
     config = load_config(project_dir=from_report if from_report.is_dir() else None, flags={"framework": framework})
     report = source_report(from_report, config)
-    return report, next_level_criteria(report, fw, str(from_report)) if next_level else None
+    if next_level:
+        return report, next_level_criteria(report, fw, str(from_report))
+    return report, answerable(fw, report)
 
 
 @answers.command("template")

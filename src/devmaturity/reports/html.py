@@ -8,7 +8,7 @@ from typing import Any
 from jinja2 import Environment, select_autoescape
 from markupsafe import Markup
 
-from devmaturity.reports.i18n import s, tx
+from devmaturity.reports.i18n import answered_line, answers_by_criterion, s, tx
 
 
 def radar_svg(labels: list[str], values: list[int], max_level: int, size: int = 360) -> Markup:
@@ -101,7 +101,7 @@ details{margin:.3rem 0 .6rem 0} summary{cursor:pointer} .small{font-size:.85rem;
 {% for lv in it.levels %}<tr><td class="{{ lv.status }}">L{{ lv.number }}<br>{{ s(lv.status) }}</td><td>{{ tx(lv.text) }}
 {% if lv.criteria %}<ul>{% for c in lv.criteria %}<li class="{{ c.status }}"><code>{{ c.id }}</code> {{ tx(c.text) }}
 {% if c.calibration %}<br><span class="small"><i>{{ s('calibration') }}: {{ tx(c.calibration) }}</i></span>{% endif %}
-<br><span class="small">{{ s(c.status) }}: {{ c.reason }}{% if c.evidence %} · {{ s('evidence') }}: {{ c.evidence[:5]|join(', ') }}{% endif %}</span></li>{% endfor %}</ul>{% endif %}
+<br><span class="small">{{ s(c.status) }}: {{ c.reason }}{% if c.evidence and c.decided_by != 'assessor' %} · {{ s('evidence') }}: {{ c.evidence[:5]|join(', ') }}{% endif %}</span>{% if c.decided_by == 'assessor' %}<br><span class="small answered">{{ answered(c) }}</span>{% endif %}</li>{% endfor %}</ul>{% endif %}
 </td></tr>{% endfor %}</table>
 {% if it.gap %}<div class="gap"><b>{{ s('gap') }}</b><ul>{% for g in it.gap %}
 <li class="{{ g.status }}"><code>{{ g.criterion }}</code> {{ tx(g.text) }}<br><span class="small">{{ s('how') }}: {{ g.how_to_decide }}</span></li>{% endfor %}</ul></div>
@@ -131,6 +131,12 @@ def render_html(report: dict[str, Any], lang: str = "en") -> str:
     for part in parts:
         subs = part["subdomains"]
         charts[part["key"]] = radar_svg([tx(d["name"], lang) for d in subs], [d["level"] for d in subs], max_level)
+    answers = answers_by_criterion(report)
     return _PAGE.render(
-        r=report, lang=lang, charts=charts, s=lambda key, **kw: s(key, lang, **kw), tx=lambda text: tx(text, lang)
+        r=report,
+        lang=lang,
+        charts=charts,
+        s=lambda key, **kw: s(key, lang, **kw),
+        tx=lambda text: tx(text, lang),
+        answered=lambda crit: answered_line(crit, answers, lang),
     )

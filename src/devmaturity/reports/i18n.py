@@ -37,6 +37,8 @@ STRINGS: dict[str, dict[str, str]] = {
     "capped": {"zh": "上限（更高级别在标准中为空）", "en": "capped (higher level empty in the standard)"},
     "no_gap": {"zh": "已达到最高级别", "en": "top level reached"},
     "unit_unknown": {"zh": "未知", "en": "unknown"},
+    "answered_by": {"zh": "评估人回答：{by}，{at}", "en": "answered by {by} on {at}"},
+    "nobody": {"zh": "（未填）", "en": "(not given)"},
     "summary_line": {
         "zh": "{met} 项满足，{not_met} 项不满足，{unknown} 项未知",
         "en": "{met} met, {not_met} not met, {unknown} unknown",
@@ -47,6 +49,21 @@ STRINGS: dict[str, dict[str, str]] = {
 def s(key: str, lang: str, **values: Any) -> str:
     text = STRINGS[key]["zh" if lang == "zh" else "en"]
     return text.format(**values) if values else text
+
+
+def answered_line(crit: dict[str, Any], answers: dict[str, dict[str, Any]], lang: str) -> str:
+    """Who answered an assessor-decided criterion, when, and the full evidence list ("" for other criteria)."""
+    if crit.get("decided_by") != "assessor":
+        return ""
+    given = answers.get(crit["id"], {})
+    nobody = s("nobody", lang)
+    who = s("answered_by", lang, by=given.get("by") or nobody, at=given.get("at") or nobody)
+    evidence = "; ".join(crit.get("evidence") or ()) or nobody
+    return f"{who} · {s('evidence', lang)}: {evidence}"
+
+
+def answers_by_criterion(report: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {a["criterion"]: a for a in report.get("answers") or ()}
 
 
 def tx(text: dict[str, str] | None, lang: str) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from devmaturity.reports.i18n import s, tx
+from devmaturity.reports.i18n import answered_line, answers_by_criterion, s, tx
 
 _ICON = {"met": "✅", "not_met": "❌", "unknown": "❔", "empty": "—"}
 
@@ -32,16 +32,17 @@ def render_markdown(report: dict[str, Any], lang: str = "en") -> str:
             f"{_cell(tx(names.get(str(part['level'])), lang))} | "
             f"{s('summary_line', lang, met=c['met'], not_met=c['not_met'], unknown=c['unknown'])} |"
         )
+    answers = answers_by_criterion(report)
     for part in report["parts"]:
         out += ["", f"## {part['key'].upper()} {tx(part['name'], lang)}: {part['level']}"]
         for sub in part["subdomains"]:
             out += ["", f"### {tx(sub['name'], lang)}: {sub['level']}", ""]
             for item in sub["items"]:
-                out.extend(_item(item, lang))
+                out.extend(_item(item, lang, answers))
     return "\n".join(out) + "\n"
 
 
-def _item(item: dict[str, Any], lang: str) -> list[str]:
+def _item(item: dict[str, Any], lang: str, answers: dict[str, dict[str, Any]]) -> list[str]:
     out = [f"#### {item['id']} {tx(item['name'], lang)}: {item['mark']}", ""]
     if item.get("not_applicable"):
         out += [f"{s('not_applicable', lang)}: {_cell(item['not_applicable'])}", ""]
@@ -54,6 +55,8 @@ def _item(item: dict[str, Any], lang: str) -> list[str]:
             out.append(
                 f"  - {_ICON[crit['status']]} `{crit['id']}` {_cell(tx(crit['text'], lang))}: {_cell(crit['reason'])}"
             )
+            if line := answered_line(crit, answers, lang):
+                out.append(f"    - {_cell(line)}")
             if crit.get("calibration"):
                 out.append(f"    - *{s('calibration', lang)}: {_cell(tx(crit['calibration'], lang))}*")
     if item["gap"]:

@@ -11,13 +11,18 @@ from devmaturity.errors import UnreadablePathError
 
 def write_text(path: Path, content: str) -> Path:
     """Write `content` to `path` atomically (temp file + rename), so a crash never leaves half a report."""
+    return write_bytes(path, content.encode("utf-8"))
+
+
+def write_bytes(path: Path, content: bytes) -> Path:
+    """Write `content` to `path` atomically (temp file + rename), as `write_text` does for text."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         if path.is_symlink():
             raise UnreadablePathError(f"{path} is a symbolic link; refusing to write through it", path=str(path))
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
         try:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            with os.fdopen(fd, "wb") as fh:
                 fh.write(content)
             umask = os.umask(0)
             os.umask(umask)

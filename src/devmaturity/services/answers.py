@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Mapping
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from devmaturity.errors import AnswersFileError
+from devmaturity.errors import AnswersFileError, DataError, InputError
 from devmaturity.model.assessment import Answer, Assessment, Status
 from devmaturity.model.framework import Criterion, CriterionKind, Framework
 from devmaturity.model.text import Lang
 
 FORMAT = 1
 MAX_BYTES = 5 * 1024 * 1024
+MAX_REPORT_BYTES = 64 * 1024 * 1024
+REPORT_SCHEMA = "devmaturity.report/1"
 _TRUE = {"yes", "y", "true", "met", "是"}
 _FALSE = {"no", "n", "false", "not met", "not_met", "否"}
 
@@ -98,9 +102,11 @@ def answers_template(
     lang: Lang = "en",
     parts: list[str] | None = None,
     assessment: Assessment | None = None,
-    existing: dict[str, Answer] | None = None,
+    existing: Mapping[str, Answer] | None = None,
+    only: set[str] | None = None,
 ) -> str:
-    """YAML for the criteria no tool decides (and, given an assessment, those it left unknown)."""
+    """YAML for the criteria no tool decides (and, given an assessment, those it left unknown); given `only`, for
+    exactly those criteria (the next level's questions, or the answers an import writes)."""
     unknown: set[str] = set()
     if assessment is not None:
         unknown = {
@@ -125,13 +131,16 @@ def answers_template(
         for item in part.items():
             for level in item.levels:
                 for criterion in level.criteria:
-                    wanted = criterion.kind is CriterionKind.ANSWER or criterion.id in unknown
+                    if only is not None:
+                        wanted = criterion.id in only
+                    else:
+                        wanted = criterion.kind is CriterionKind.ANSWER or criterion.id in unknown
                     if wanted:
                         lines.extend(_template_entry(item.name.get(lang), criterion, lang, (existing or {})))
     return "\n".join(lines) + "\n"
 
 
-def _template_entry(item_name: str, criterion: Criterion, lang: Lang, existing: dict[str, Answer]) -> list[str]:
+def _template_entry(item_name: str, criterion: Criterion, lang: Lang, existing: Mapping[str, Answer]) -> list[str]:
     old = existing.get(criterion.id)
     out = [f"  # {_quote(item_name)} / {criterion.id}: {_quote(criterion.text.get(lang))}"]
     if criterion.evidence_hint is not None:
@@ -139,11 +148,94 @@ def _template_entry(item_name: str, criterion: Criterion, lang: Lang, existing: 
     value = "" if old is None or old.value is None else ("yes" if old.value else "no")
     out.append(f"  - criterion: {criterion.id}")
     out.append(f"    answer: {value}")
-    out.append(f"    evidence: {yaml.safe_dump(list(old.evidence) if old else [], default_flow_style=True).strip()}")
+    out.append(f"    evidence: {_flow(list(old.evidence) if old else [])}")
     out.append(f"    by: {_dump(old.by if old else '')}")
     out.append(f"    at: {_dump(old.at if old else '')}")
+    if old is not None and old.note:
+        out.append(f"    note: {_dump(old.note)}")
     return out
 
 
 def _dump(value: Any) -> str:
-    return str(yaml.safe_dump(value, default_style='"').strip().split("\n")[0])
+    """One double-quoted YAML scalar on one line (a long text must not be folded, nor cut)."""
+    return str(yaml.safe_dump(value, default_style='"', width=2**31 - 1, allow_unicode=True).strip())
+
+
+def _flow(values: list[str]) -> str:
+    """A flow sequence on one line, however long its links."""
+    return str(yaml.safe_dump(values, default_flow_style=True, width=2**31 - 1, allow_unicode=True).strip())
+
+
+def merge_answers(old: Mapping[str, Answer], new: Mapping[str, Answer]) -> dict[str, Answer]:
+    """`old` with every answer of `new` put over it (a criterion answered in both takes the new answer)."""
+    return {**old, **new}
+
+
+def answers_yaml(answers: Mapping[str, Answer], framework: Framework, *, lang: Lang = "en") -> str:
+    """The answers file (the format `load_answers` reads) holding exactly `answers`, in the framework's order."""
+    return answers_template(framework, lang=lang, existing=answers, only=set(answers))
+
+
+def read_report(path: Path) -> dict[str, Any]:
+    """A report.json written by `devmaturity assess` (docs/report-schema.md), checked for its schema."""
+    name = str(path)
+    try:
+        if path.stat().st_size > MAX_REPORT_BYTES:
+            raise DataError(f"{name}: report larger than {MAX_REPORT_BYTES} bytes", path=name)
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError(f"{name}: report file not found", path=name) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"{name}: cannot read report: {exc}", path=name) from None
+    except json.JSONDecodeError as exc:
+        raise DataError(f"{name}: not valid JSON at line {exc.lineno}", path=name) from None
+    if not isinstance(doc, dict) or doc.get("schema") != REPORT_SCHEMA:
+        raise DataError(f'{name}: not a devmaturity report (expected "schema": "{REPORT_SCHEMA}")', path=name)
+    return doc
+
+
+def report_items(report: Mapping[str, Any], framework: Framework, name: str = "report") -> list[dict[str, Any]]:
+    """The report's items, after checking it was made with this framework and version."""
+    made = report.get("framework") or {}
+    if made.get("id") != framework.id or made.get("version") != framework.version:
+        raise DataError(
+            f"{name}: made with {made.get('id')} {made.get('version')}, not {framework.id} {framework.version}; "
+            "assess again with this framework",
+            path=name,
+        )
+    try:
+        return [item for part in report["parts"] for sub in part["subdomains"] for item in sub["items"]]
+    except (KeyError, TypeError):
+        raise DataError(f"{name}: parts, subdomains or items missing (docs/report-schema.md)", path=name) from None
+
+
+def next_level_criteria(report: Mapping[str, Any], framework: Framework, name: str = "report") -> set[str]:
+    """What an assessor can answer between each item and its next level: the gap entries of level = item level + 1
+    that are questions (kind answer, unanswered or answered no), or metric and fact criteria left unknown."""
+    kinds = {c.id: c.kind for c in framework.criteria()}
+    wanted: set[str] = set()
+    for item in report_items(report, framework, name):
+        for gap in item.get("gap") or []:
+            cid = gap.get("criterion")
+            if cid not in kinds:
+                raise DataError(f"{name}: item {item.get('id')}: unknown criterion {cid!r} in its gap", path=name)
+            if gap.get("level") != item.get("level", 0) + 1:
+                continue
+            if kinds[cid] is CriterionKind.ANSWER or gap.get("status") == Status.UNKNOWN.value:
+                wanted.add(cid)
+    return wanted
+
+
+def report_answers(report: Mapping[str, Any]) -> dict[str, Answer]:
+    """The answers an assessment used, as the report lists them (to show them again in a new sheet)."""
+    out: dict[str, Answer] = {}
+    for entry in report.get("answers") or []:
+        out[entry["criterion"]] = Answer(
+            criterion=entry["criterion"],
+            value=entry.get("answer"),
+            evidence=tuple(entry.get("evidence") or ()),
+            by=entry.get("by") or "",
+            at=entry.get("at") or "",
+            note=entry.get("note") or "",
+        )
+    return out

@@ -124,12 +124,18 @@ def test_partial_mark_when_some_next_level_criteria_met() -> None:
     assert [g.criterion for g in item.gap] == ["T.A.ONE.L3.2"]
 
 
-def test_nothing_known_stays_at_the_floor() -> None:
+def test_nothing_known_is_no_data_not_the_lowest_level() -> None:
+    """Items without evidence stay at the floor (level 1, blocked by unknowns), but a part where nothing at all was
+    decided is unassessed: level 0, which reports name "no data", not "Initial" or DORA's "Low". One decided
+    criterion anywhere in the part makes it a level again."""
     fw = load_framework(TINY)
     result = assess(fw, Evidence(), window=WINDOW, now=NOW)
     assert set(levels(result.parts).values()) == {1}
     assert all(i.blocked_by is Status.UNKNOWN for i in result.parts[0].items())
-    assert result.parts[0].level == 1
+    assert result.parts[0].level == 0
+    assert all(s.level == 0 for s in result.parts[0].subdomains)
+    one = Evidence(facts={"ci.present": Fact(id="ci.present", value=False, detail="no CI")})
+    assert assess(fw, one, window=WINDOW, now=NOW).parts[0].level == 1
 
 
 def test_cumulative_lower_level_failure_blocks_higher_met_levels() -> None:

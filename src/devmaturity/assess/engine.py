@@ -245,9 +245,12 @@ def how_to_decide(criterion: Criterion, verdict: Verdict, evidence: Evidence) ->
 
 
 def _rolled(rollup: Callable[[Sequence[int]], int], items: Sequence[ItemResult]) -> int:
-    """The roll-up over the applicable items, as CAICT leaves N/A items out; 0 when none applies."""
-    levels = [i.level for i in items if i.not_applicable is None]
-    return rollup(levels) if levels else 0
+    """The roll-up over the applicable items, as CAICT leaves N/A items out. 0 ("no data") when none applies or
+    when nothing at all was decided: a part without any evidence is not at the lowest level, it is unassessed."""
+    applicable = [i for i in items if i.not_applicable is None]
+    if not any(i.decided for i in applicable):
+        return 0
+    return rollup([i.level for i in applicable])
 
 
 def assess(

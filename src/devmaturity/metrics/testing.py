@@ -22,7 +22,7 @@ def _unknown(metric: str, unit: str, window: Window, reason: str = NO_REPORTS) -
 
 
 def _evidence(runs: Sequence[TestRun]) -> tuple[str, ...]:
-    return tuple(f"report#{r.report}" for r in runs[-20:])
+    return tuple(r.cite() for r in runs[-20:])
 
 
 def distinct_cases(runs: Sequence[TestRun], kind: TestKind | None = None) -> set[str]:

@@ -495,6 +495,7 @@ class Store:
                     TestRun(
                         report=ids[0],
                         reports=tuple(ids),
+                        paths=tuple(rep.path for rep in reports),
                         observed_at=_aware(max(rep.observed_at for rep in reports), 0),
                         commit=reports[0].commit_sha,
                         cases=cases,
@@ -530,7 +531,11 @@ class Store:
                 )
                 out.append(
                     CoverageReport(
-                        report=rep.id, observed_at=_aware(rep.observed_at, 0), commit=rep.commit_sha, snapshot=snap
+                        report=rep.id,
+                        observed_at=_aware(rep.observed_at, 0),
+                        commit=rep.commit_sha,
+                        snapshot=snap,
+                        path=rep.path,
                     )
                 )
             return out

@@ -23,6 +23,7 @@ DevmaturityError                 (slug "error", exit 1)
     ├── UnauthorizedError        ("unauthorized"): missing or wrong webhook credentials
     ├── NotFoundError            ("not-found"): no webhook for that project, or an unknown kind
     ├── PayloadTooLargeError     ("payload-too-large"): a body over webhook_max_bytes
+    ├── RequestTimeoutError      ("request-timeout"): a body that did not arrive in time
     └── UnsupportedMediaTypeError ("unsupported-media-type"): a Content-Type that is not read
 """
 
@@ -159,3 +160,7 @@ class PayloadTooLargeError(RequestError):
 
 class UnsupportedMediaTypeError(RequestError):
     slug = "unsupported-media-type"
+
+
+class RequestTimeoutError(RequestError):
+    slug = "request-timeout"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
@@ -141,7 +141,17 @@ class Store:
             assert key is not None
             return int(key[0])
 
-    def finish_run(self, run_id: int, status: str, summary: dict[str, Any], problems: Sequence[Problem]) -> None:
+    def finish_run(
+        self,
+        run_id: int,
+        status: str,
+        summary: dict[str, Any],
+        problems: Sequence[Problem],
+        *,
+        redact: Callable[[str], str] | None = None,
+    ) -> None:
+        """Close a run; `redact` (the caller's credential masker) runs over the summary and problems first."""
+        mask = redact or (lambda text: text)
         with self.transaction() as conn:
             conn.execute(
                 t.runs.update()
@@ -149,8 +159,8 @@ class Store:
                 .values(
                     status=status,
                     finished_at=int(time.time()),
-                    summary=json.dumps(summary, sort_keys=True),
-                    problems=json.dumps([{"source": p.source, "message": p.message} for p in problems]),
+                    summary=json.dumps(_masked(summary, mask), sort_keys=True),
+                    problems=json.dumps([_masked({"source": p.source, "message": p.message}, mask) for p in problems]),
                 )
             )
 
@@ -525,6 +535,11 @@ def _short(fingerprint: str) -> str:
 
 def _count(conn: Connection, table: Any, where: Any) -> int:
     return int(conn.execute(select(func.count()).select_from(table).where(where)).scalar_one())
+
+
+def _masked(values: dict[str, Any], mask: Callable[[str], str]) -> dict[str, Any]:
+    """The text values masked before they are JSON-encoded (escaping could otherwise hide a secret's form)."""
+    return {key: mask(value) if isinstance(value, str) else value for key, value in values.items()}
 
 
 def _first_line(exc: BaseException) -> str:

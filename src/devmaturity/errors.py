@@ -17,6 +17,7 @@ DevmaturityError                 (slug "error", exit 1)
 │   ├── SourceUnreachableError   ("source-unreachable", exit 69): no answer, DNS, TLS, timeouts
 │   └── SourcePayloadError       ("source-payload", exit 69): an answer we cannot read
 ├── StoreError                   ("store", exit 74): the database refused or is unreachable
+│   └── ReportAlreadyStored      ("already-stored"): another writer stored the same report first
 ├── GateFailed                   ("gate-failed", exit 2): the assessment is below the bar
 └── RequestError                 ("bad-request"): a web request refused; the web layer answers 4xx (exit 1)
     ├── BadPayloadError          ("bad-payload"): a body that is not the documented JSON
@@ -129,6 +130,12 @@ class SourcePayloadError(SourceError):
 class StoreError(DevmaturityError):
     slug = "store"
     exit_code = 74
+
+
+class ReportAlreadyStored(StoreError):
+    """A concurrent ingest stored the same report (same project, kind and digest) first; ingest says "already"."""
+
+    slug = "already-stored"
 
 
 class GateFailed(DevmaturityError):

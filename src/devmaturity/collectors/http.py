@@ -209,10 +209,12 @@ class RestClient:
         answer = self.get_optional(url)
         if answer is None:
             target = self._resolve(url)
-            raise self.redactor.error(SourceError(
-                f"{self.source}: {_path(target)} not found (HTTP 404); check the name, or that the token from "
-                f"{self._credentials.names()} may see it"
-            ))
+            raise self.redactor.error(
+                SourceError(
+                    f"{self.source}: {_path(target)} not found (HTTP 404); check the name, or that the token from "
+                    f"{self._credentials.names()} may see it"
+                )
+            )
         return answer
 
     def get_optional(self, url: str) -> Answer | None:

@@ -98,14 +98,12 @@ def _sync(
             raise
     problems = _unknown(source.name, unknown)
     store.finish_run(run_id, "ok", {"pages": pages, "records": records}, problems, redact=redactor.text)
-    return SyncResult(
-        source=source.name, pages=pages, records=records, resumed=cursor is not None, problems=problems
-    )
+    return SyncResult(source=source.name, pages=pages, records=records, resumed=cursor is not None, problems=problems)
 
 
 def _unknown(source: str, seen: Set[tuple[str, str]]) -> tuple[Problem, ...]:
     """One problem per distinct (field, value) a status table did not know."""
     return tuple(
-        Problem(source=source, message=f"{field}: unknown status {value!r}, stored as \"other\"")
+        Problem(source=source, message=f'{field}: unknown status {value!r}, stored as "other"')
         for field, value in sorted(seen)
     )

@@ -95,8 +95,8 @@ class QuietFaults(logging.Filter):
             line = f"{kind}: {_first_line(record)} (more are counted, one line per {self._window:.0f} s)"
         else:
             line = f"{held + 1} {kind} in the last {now - opened:.0f} s"
-        record.msg, record.args, record.exc_info, record.exc_text, record.levelno = line, (), None, None, logging.WARNING
-        record.levelname = "WARNING"
+        record.msg, record.args, record.exc_info, record.exc_text = line, (), None, None
+        record.levelno, record.levelname = logging.WARNING, "WARNING"
         return True
 
 

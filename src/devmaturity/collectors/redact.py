@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import copy
 import logging
+import re
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -15,6 +16,7 @@ from devmaturity.errors import DevmaturityError
 
 E = TypeVar("E", bound=DevmaturityError)
 MASK = "***"
+_HEX = re.compile(r"%[0-9A-F]{2}")
 MIN_SECRET = 4  # shorter values would mask ordinary words; no real token is that short
 # the loggers whose records may carry a request URL, a header or a server's answer
 LOGGERS = ("devmaturity", "httpx", "httpcore", "uvicorn", "uvicorn.error", "uvicorn.access")
@@ -29,7 +31,9 @@ def _b64_forms(raw: str) -> set[str]:
 def _forms(value: str) -> set[str]:
     """A secret as it may travel: raw, percent-encoded (path and query style) and base64 (standard, URL-safe,
     padded or not). "Bearer x", "token x" and "Basic x" contain one of these, so they are masked too."""
-    return {value, quote(value, safe=""), quote_plus(value), quote(value)} | _b64_forms(value)
+    percent = {quote(value, safe=""), quote_plus(value), quote(value)}
+    lower = {_HEX.sub(lambda escape: escape[0].lower(), form) for form in percent}  # %2f as some servers write it
+    return {value} | percent | lower | _b64_forms(value)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

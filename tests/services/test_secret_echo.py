@@ -9,6 +9,7 @@ client shows a server's `message` on a 400, so without masking each of those wou
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import logging
 import os
@@ -76,10 +77,8 @@ class EchoServer(TrackerServer):
         secrets = [value.split(" ", 1)[-1] for value in presented if value]
         secrets += [unquote(part.split("=", 1)[1]) for part in query.split("&") if part.startswith("access_token=")]
         for value in list(secrets):
-            try:
-                secrets.append(base64.b64decode(value, validate=True).decode().split(":", 1)[-1])  # Basic's password
-            except ValueError:
-                pass
+            with contextlib.suppress(ValueError):  # Basic's password
+                secrets.append(base64.b64decode(value, validate=True).decode().split(":", 1)[-1])
         echoed = (
             presented + [query] + [f"{s} {base64.b64encode(s.encode()).decode()} {quote(s, safe='')}" for s in secrets]
         )

@@ -18,7 +18,10 @@ from devmaturity.model.delivery import JobRun, PipelineRun, RunStatus
 USER_ENV = "JENKINS_USER"
 TOKEN_ENV = "JENKINS_TOKEN"  # noqa: S105 - the name of the variable holding the API token, not a token
 CURSOR_FORMAT = 1
-BUILD_FIELDS = "number,result,building,timestamp,duration,url,actions[lastBuiltRevision[SHA1,branch[name]],causes[shortDescription]]"
+BUILD_FIELDS = (
+    "number,result,building,timestamp,duration,url,"
+    "actions[lastBuiltRevision[SHA1,branch[name]],causes[shortDescription]]"
+)
 # A build's `result`; null while it is building. UNSTABLE is a build whose tests failed.
 RESULTS = {
     "SUCCESS": RunStatus.SUCCESS,

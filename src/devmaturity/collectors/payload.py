@@ -142,7 +142,7 @@ class Obj:
             return found
         seen = _UNKNOWN.get()
         if seen is not None:
-            seen.add((_INDEX.sub("", self._field(key)), "null" if value is None else value))
+            seen.add((_INDEX.sub("", self._field(key)).lstrip("."), "null" if value is None else value))
         return other
 
     def child(self, key: str) -> Obj:

@@ -18,12 +18,14 @@ DevmaturityError                 (slug "error", exit 1)
 │   ├── SourceUnreachableError   ("source-unreachable", exit 69): no answer, DNS, TLS, timeouts
 │   └── SourcePayloadError       ("source-payload", exit 69): an answer we cannot read
 ├── StoreError                   ("store", exit 74): the database refused or is unreachable
+│   └── ReportAlreadyStored      ("already-stored"): another writer stored the same report first
 ├── GateFailed                   ("gate-failed", exit 2): the assessment is below the bar
 └── RequestError                 ("bad-request"): a web request refused; the web layer answers 4xx (exit 1)
     ├── BadPayloadError          ("bad-payload"): a body that is not the documented JSON
     ├── UnauthorizedError        ("unauthorized"): missing or wrong webhook credentials
     ├── NotFoundError            ("not-found"): no webhook for that project, or an unknown kind
     ├── PayloadTooLargeError     ("payload-too-large"): a body over webhook_max_bytes
+    ├── RequestTimeoutError      ("request-timeout"): a body that did not arrive in time
     └── UnsupportedMediaTypeError ("unsupported-media-type"): a Content-Type that is not read
 """
 
@@ -135,6 +137,12 @@ class StoreError(DevmaturityError):
     exit_code = 74
 
 
+class ReportAlreadyStored(StoreError):
+    """A concurrent ingest stored the same report (same project, kind and digest) first; ingest says "already"."""
+
+    slug = "already-stored"
+
+
 class GateFailed(DevmaturityError):
     slug = "gate-failed"
     exit_code = 2
@@ -164,3 +172,7 @@ class PayloadTooLargeError(RequestError):
 
 class UnsupportedMediaTypeError(RequestError):
     slug = "unsupported-media-type"
+
+
+class RequestTimeoutError(RequestError):
+    slug = "request-timeout"

@@ -13,6 +13,7 @@ class RunStatus(enum.StrEnum):
     CANCELLED = "cancelled"
     RUNNING = "running"
     SKIPPED = "skipped"
+    OTHER = "other"  # a finished state the source named but we do not know: neither success nor failure
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -14,7 +14,7 @@ from typing import Any
 from devmaturity.collectors import coverage_merge, events, junit, registry, sarif, testreports
 from devmaturity.collectors.base import ReportError
 from devmaturity.config import Config
-from devmaturity.errors import DevmaturityError, StoreError, UsageError
+from devmaturity.errors import DevmaturityError, ReportAlreadyStored, StoreError, UsageError
 from devmaturity.model.evidence import Problem, ReportKind, ReportMeta, TestKind
 from devmaturity.services.delivery import refresh_derived
 from devmaturity.store.db import Store
@@ -152,6 +152,27 @@ def _ingest_one(
     if store.has_report(project_id, kind, digest):
         result.already.append(str(path))
         return
+    try:
+        summary = _save(store, project_id, run_id, kind, path, config, commit, at, repo_root, tracked, digest)
+    except ReportAlreadyStored:
+        result.already.append(str(path))  # a concurrent ingest of the same file committed it first
+        return
+    result.ingested.append((str(path), summary))
+
+
+def _save(
+    store: Store,
+    project_id: int,
+    run_id: int,
+    kind: ReportKind,
+    path: Path,
+    config: Config,
+    commit: str | None,
+    at: datetime | None,
+    repo_root: Path | None,
+    tracked: set[str] | None,
+    digest: str,
+) -> dict[str, Any]:
     when = _observed(path, at)
     if kind is ReportKind.JUNIT:
         fmt, read = testreports.sniff(path)
@@ -165,7 +186,7 @@ def _ingest_one(
         scan = sarif.read_scan(path, exclude_tools=config.sarif_exclude_tools)
         meta = ReportMeta(kind=kind, digest=digest, path=str(path), format="sarif", observed_at=when, commit=commit)
         summary = store.save_findings(project_id, run_id, meta, sarif.dedupe(scan.findings), runs=scan.runs)
-    result.ingested.append((str(path), summary))
+    return summary
 
 
 def ingest_command(

@@ -4,8 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import time
-from collections.abc import Iterable, Iterator, Sequence
+
+try:
+    import fcntl
+except ImportError:  # Windows: no flock; concurrent first runs there are not serialised
+    fcntl = None  # type: ignore[assignment]
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
@@ -16,7 +22,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
-from devmaturity.errors import ConfigError, ProjectIdentityError, StoreError
+from devmaturity.errors import ProjectIdentityError, ReportAlreadyStored, StoreError, UsageError
 from devmaturity.model.evidence import (
     CaseOutcome,
     Commit,
@@ -46,15 +52,24 @@ from devmaturity.model.facts import Fact
 from devmaturity.store import tables as t
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+MIGRATION_LOCK = 0x64657661  # the PostgreSQL advisory lock key concurrent first runs wait on ("deva")
 BATCH = 5000
 LEGACY_SCAN = "stored before scan statuses were recorded"
 
 
+_URL_PASSWORD = re.compile(r"(?<=://)([^:/@\s]*):[^@\s]*@")
+
+
 def _safe_url(url: str) -> str:
+    """The URL with its password masked, even when SQLAlchemy cannot parse it (a port that is not a number)."""
     try:
         return make_url(url).render_as_string(hide_password=True)
-    except ArgumentError:
-        return "<unparseable URL>"
+    except (ArgumentError, ValueError):
+        return _mask_password(url) if "://" in url else "<unparseable URL>"
+
+
+def _mask_password(text: str) -> str:
+    return _URL_PASSWORD.sub(r"\1:***@", text)
 
 
 def describe_store(url: str, lang: str = "en") -> str:
@@ -101,7 +116,8 @@ class Store:
             extra = {"connect_args": {"timeout": 60}} if url.startswith("sqlite") else {}
             engine = create_engine(url, future=True, **extra)
         except (ArgumentError, ImportError, ValueError) as exc:
-            raise ConfigError(f"database_url {_safe_url(url)!s} cannot be used: {exc}") from None
+            detail = _mask_password(_first_line(exc))
+            raise UsageError(f"database_url {_safe_url(url)!s} cannot be used: {detail}") from None
         if engine.dialect.name == "sqlite":
             event.listen(engine, "connect", _on_sqlite_connect)
         store = Store(engine)
@@ -116,13 +132,32 @@ class Store:
         cfg = AlembicConfig()
         cfg.set_main_option("script_location", str(MIGRATIONS))
         try:
-            with self.engine.begin() as conn:
+            with self._migration_lock(), self.engine.begin() as conn:
+                if conn.dialect.name == "postgresql":  # DDL is transactional there: wait for a concurrent creator
+                    conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")
                 cfg.attributes["connection"] = conn
                 command.upgrade(cfg, "head")
         except SQLAlchemyError as exc:
             raise StoreError(
-                f"cannot open the store at {_safe_url(str(self.engine.url))}: {_first_line(exc)}"
+                f"cannot open the store at {_safe_url(str(self.engine.url))}: {_mask_password(_first_line(exc))}"
             ) from None
+
+    @contextmanager
+    def _migration_lock(self) -> Iterator[None]:
+        """SQLite runs each CREATE TABLE in its own implicit transaction, so two first runs on a new file would
+        both create tables: they take turns on an exclusive lock of `<file>.lock` (where the OS has flock)."""
+        database = self.engine.url.database or ""
+        if self.engine.dialect.name != "sqlite" or database in ("", ":memory:") or fcntl is None:
+            yield
+            return
+        try:
+            handle = Path(database + ".lock").open("a")  # noqa: SIM115 - held for the whole migration
+        except OSError:
+            yield  # the folder is missing or read-only: opening the database will say so
+            return
+        with handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            yield
 
     @contextmanager
     def transaction(self) -> Iterator[Connection]:
@@ -173,7 +208,17 @@ class Store:
             assert key is not None
             return int(key[0])
 
-    def finish_run(self, run_id: int, status: str, summary: dict[str, Any], problems: Sequence[Problem]) -> None:
+    def finish_run(
+        self,
+        run_id: int,
+        status: str,
+        summary: dict[str, Any],
+        problems: Sequence[Problem],
+        *,
+        redact: Callable[[str], str] | None = None,
+    ) -> None:
+        """Close a run; `redact` (the caller's credential masker) runs over the summary and problems first."""
+        mask = redact or (lambda text: text)
         with self.transaction() as conn:
             conn.execute(
                 t.runs.update()
@@ -181,8 +226,8 @@ class Store:
                 .values(
                     status=status,
                     finished_at=int(time.time()),
-                    summary=json.dumps(summary, sort_keys=True),
-                    problems=json.dumps([{"source": p.source, "message": p.message} for p in problems]),
+                    summary=json.dumps(_masked(summary, mask), sort_keys=True),
+                    problems=json.dumps([_masked({"source": p.source, "message": p.message}, mask) for p in problems]),
                 )
             )
 
@@ -319,8 +364,11 @@ class Store:
             return conn.execute(query).first() is not None
 
     def _report_row(self, conn: Connection, project_id: int, run_id: int, meta: ReportMeta) -> int:
-        result = conn.execute(
-            t.reports.insert().values(
+        """The new report's id; ReportAlreadyStored (rolling the transaction back) when a concurrent ingest of
+        the same file committed it first: the unique key decides, the earlier `has_report` check cannot."""
+        insert = (
+            self.insert_statement(t.reports)
+            .values(
                 project_id=project_id,
                 kind=meta.kind.value,
                 digest=meta.digest,
@@ -331,10 +379,13 @@ class Store:
                 summary="{}",
                 run_id=run_id,
             )
+            .on_conflict_do_nothing(index_elements=["project_id", "kind", "digest"])
+            .returning(t.reports.c.id)
         )
-        key = result.inserted_primary_key
-        assert key is not None
-        return int(key[0])
+        key = conn.execute(insert).scalar_one_or_none()
+        if key is None:
+            raise ReportAlreadyStored(f"{meta.path}: already ingested (sha256 {meta.digest[:12]}) by another run")
+        return int(key)
 
     def _finish_report(self, conn: Connection, report_id: int, summary: dict[str, Any]) -> None:
         conn.execute(
@@ -682,6 +733,11 @@ def _short(fingerprint: str) -> str:
 
 def _count(conn: Connection, table: Any, where: Any) -> int:
     return int(conn.execute(select(func.count()).select_from(table).where(where)).scalar_one())
+
+
+def _masked(values: dict[str, Any], mask: Callable[[str], str]) -> dict[str, Any]:
+    """The text values masked before they are JSON-encoded (escaping could otherwise hide a secret's form)."""
+    return {key: mask(value) if isinstance(value, str) else value for key, value in values.items()}
 
 
 def _first_line(exc: BaseException) -> str:

@@ -106,8 +106,17 @@ def _judge_fact(criterion: Criterion, evidence: Evidence) -> Verdict:
             decided_by=DecidedBy.NOTHING,
             reason=f"unknown: no collector has established {criterion.fact}",
         )
-    ok = fact.value == criterion.expected
     detail = f": {fact.detail}" if fact.detail else ""
+    if fact.value is None:
+        return Verdict(
+            criterion=criterion.id,
+            status=Status.UNKNOWN,
+            decided_by=DecidedBy.NOTHING,
+            observed="unknown",
+            reason=f"unknown: {criterion.fact} cannot be told from the evidence{detail}",
+            evidence=fact.evidence,
+        )
+    ok = fact.value == criterion.expected
     return Verdict(
         criterion=criterion.id,
         status=Status.MET if ok else Status.NOT_MET,

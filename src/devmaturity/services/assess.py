@@ -9,10 +9,11 @@ from pathlib import Path
 
 from devmaturity.assess.engine import Evidence, assess, needed_metrics
 from devmaturity.collectors.git import GitRepository
-from devmaturity.collectors.tree import collect_tree_facts
+from devmaturity.collectors.tree import TreeScope, collect_tree_facts
 from devmaturity.config import Config
 from devmaturity.errors import DevmaturityError
 from devmaturity.frameworks.loader import load_framework
+from devmaturity.frameworks.vocab import load_pipeline_vocabulary
 from devmaturity.metrics.git import GitHistory, history_facts
 from devmaturity.metrics.registry import Inputs, compute
 from devmaturity.model.assessment import Answer, Assessment
@@ -79,7 +80,10 @@ def collect_repository(store: Store, repo: GitRepository, config: Config, progre
         trunk = repo.trunk(config.trunk)
         snapshot = repo.head() or "none"
         paths = repo.tracked_files()
-        facts, _pipelines, tree_problems = collect_tree_facts(paths, _reader(repo.root, problems))
+        scope = TreeScope(exclude=config.tree.exclude, include=config.tree.include)
+        facts, _pipelines, tree_problems = collect_tree_facts(
+            paths, _reader(repo.root, problems), vocabulary=load_pipeline_vocabulary(), scope=scope
+        )
         problems.extend(tree_problems)
         tracked = set(paths)
         progress("reports", 0)

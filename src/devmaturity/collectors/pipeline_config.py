@@ -432,17 +432,18 @@ def _manual_approval(pipes: list[Pipeline]) -> Fact:
     approved: list[str] = []
     unseen: dict[str, str] = {}
     unapproved: list[str] = []
-    for pipe in pipes:
-        for job in (j for j in pipe.jobs if "deploy" in j.stages):
-            gates = [g for g in pipe.jobs if g.manual and (g is job or _before(pipe, job, g))]
-            if gates:
-                approved.extend(g.ref for g in gates)
-            elif pipe.manual_start:
-                unseen.setdefault(f"{pipe.file} is started by hand only (workflow_dispatch)", job.ref)
-            elif pipe.provider == "jenkins" or job.environment:
-                unseen.setdefault(_SERVER_APPROVAL[pipe.provider], job.ref)
-            else:
-                unapproved.append(job.ref)
+    deploys = [(p, j) for p in pipes for j in p.jobs if "deploy" in j.stages]
+    # the approval that matters is before production; without a production deploy, before any deploy
+    for pipe, job in [(p, j) for p, j in deploys if j.env == "production"] or deploys:
+        gates = [g for g in pipe.jobs if g.manual and (g is job or _before(pipe, job, g))]
+        if gates:
+            approved.extend(g.ref for g in gates)
+        elif pipe.manual_start:
+            unseen.setdefault(f"{pipe.file} is started by hand only (workflow_dispatch)", job.ref)
+        elif pipe.provider == "jenkins" or job.environment:
+            unseen.setdefault(_SERVER_APPROVAL[pipe.provider], job.ref)
+        else:
+            unapproved.append(job.ref)
     if approved:
         return Fact(id=fid, value=True, evidence=tuple(dict.fromkeys(approved)), detail="approval before deploying")
     if unseen:

@@ -156,7 +156,7 @@ class Config:
     sources: tuple[dict[str, str], ...] = ()
     webhook_max_bytes: int = 1_048_576
     webhooks: tuple[WebhookSpec, ...] = ()
-    tree: TreeSettings = field(default_factory=lambda: TreeSettings())
+    tree: TreeSettings = field(default_factory=TreeSettings)
 
 
 def _apply(config: Config, values: Mapping[str, object], origin: str) -> Config:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from devmaturity.collectors.pipeline_config import parse_github_workflow, parse_gitlab_ci, parse_jenkinsfile
+from devmaturity.collectors.pipeline_config import parse_gitlab_ci, parse_jenkinsfile
 from devmaturity.collectors.tree import TreeScope, collect_tree_facts
 from devmaturity.config import load_config
 from devmaturity.errors import ConfigError, ModelFileError

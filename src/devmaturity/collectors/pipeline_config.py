@@ -162,7 +162,16 @@ def parse_github_workflow(
     jobs_at = content.find("\njobs:")
     for order, (jid, body) in enumerate(jobs.items()):
         if isinstance(body, dict):
-            pipe.jobs.append(_github_job(pipe, str(jid), body, order, _line(content, rf"^\s+{re.escape(str(jid))}\s*:", max(jobs_at, 0)), vocabulary))
+            pipe.jobs.append(
+                _github_job(
+                    pipe,
+                    str(jid),
+                    body,
+                    order,
+                    _line(content, rf"^\s+{re.escape(str(jid))}\s*:", max(jobs_at, 0)),
+                    vocabulary,
+                )
+            )
     return pipe
 
 
@@ -174,7 +183,8 @@ def _github_job(
         pipe.shared_library = True
         if not uses.startswith("./"):
             pipe.opaque[f"reusable workflow {uses}"] = f"{pipe.file}:{line}"
-    steps = body.get("steps") if isinstance(body.get("steps"), list) else []
+    steps_raw = body.get("steps")
+    steps: list[Any] = steps_raw if isinstance(steps_raw, list) else []
     names = [jid, str(body.get("name", ""))]
     commands = [uses] if uses else []
     for step in steps:
@@ -216,7 +226,9 @@ _GITLAB_DEFAULT_STAGES = [".pre", "build", "test", "deploy", ".post"]
 _GITLAB_INHERITED = ("script", "before_script", "after_script", "image", "stage", "environment", "when", "rules")
 
 
-def parse_gitlab_ci(file: str, content: str, problems: list[Problem], vocabulary: PipelineVocabulary) -> Pipeline | None:
+def parse_gitlab_ci(
+    file: str, content: str, problems: list[Problem], vocabulary: PipelineVocabulary
+) -> Pipeline | None:
     doc = _load_yaml(file, content, problems)
     if not isinstance(doc, dict):
         if doc is not None:
@@ -246,7 +258,8 @@ def parse_gitlab_ci(file: str, content: str, problems: list[Problem], vocabulary
         image = body.get("image")
         image_name = image.get("name") if isinstance(image, dict) else image
         script = [s for key in ("before_script", "script", "after_script") for s in _strings(body.get(key))]
-        rules = body.get("rules") if isinstance(body.get("rules"), list) else []
+        rules_raw = body.get("rules")
+        rules: list[Any] = rules_raw if isinstance(rules_raw, list) else []
         job = Job(
             file=file,
             name=name,
@@ -256,7 +269,8 @@ def parse_gitlab_ci(file: str, content: str, problems: list[Problem], vocabulary
             order=stages.index(stage) if stage in stages else len(stages),
             needs=tuple(str(n) for n in needs if n),
             environment=str(env_name) if env_name else None,
-            manual=body.get("when") == "manual" or any(isinstance(r, dict) and r.get("when") == "manual" for r in rules),
+            manual=body.get("when") == "manual"
+            or any(isinstance(r, dict) and r.get("when") == "manual" for r in rules),
         )
         classify(job, vocabulary)
         pipe.jobs.append(job)
@@ -291,7 +305,7 @@ def _gitlab_includes(pipe: Pipeline, include: object, line: int) -> None:
         elif isinstance(entry, dict) and isinstance(entry.get("local"), str):
             pipe.references.append(entry["local"].lstrip("/"))
         else:
-            shown = entry if isinstance(entry, str) else ", ".join(f"{k}: {v}" for k, v in entry.items())
+            shown = ", ".join(f"{k}: {v}" for k, v in entry.items()) if isinstance(entry, dict) else str(entry)
             pipe.opaque[f"GitLab include {shown}"] = f"{pipe.file}:{line}"
 
 
@@ -301,12 +315,16 @@ _JENKINS_TRIGGERS = (
     ("schedule", re.compile(r"\bcron\s*\(")),
     ("pull_request", re.compile(r"changeRequest\s*\(|CHANGE_ID")),
 )
-_JENKINS_LIBRARY = re.compile(r"""@Library\s*\(\s*\[?\s*['"]([^'"]+)|\blibrary\s*\(\s*(?:identifier\s*:\s*)?['"]([^'"]+)""")
+_JENKINS_LIBRARY = re.compile(
+    r"""@Library\s*\(\s*\[?\s*['"]([^'"]+)|\blibrary\s*\(\s*(?:identifier\s*:\s*)?['"]([^'"]+)"""
+)
 _JENKINS_LOAD = re.compile(r"""\bload\s*\(?\s*['"]([^'"$]+\.groovy)['"]""")
 _JENKINS_CHOICES = re.compile(r"""choices\s*:\s*(\[[^\]]*\]|'[^']*'|"[^"]*")""")
 
 
-def parse_jenkinsfile(file: str, content: str, problems: list[Problem], vocabulary: PipelineVocabulary) -> Pipeline | None:
+def parse_jenkinsfile(
+    file: str, content: str, problems: list[Problem], vocabulary: PipelineVocabulary
+) -> Pipeline | None:
     del problems  # a Jenkinsfile is Groovy: we read it by pattern, nothing to reject
     pipe = Pipeline(file=file, provider="jenkins", declares_triggers=bool(re.search(r"\btriggers\s*\{", content)))
     for kind, pattern in _JENKINS_TRIGGERS:
@@ -382,7 +400,11 @@ def pipeline_facts(pipelines: Iterable[Pipeline], vocabulary: PipelineVocabulary
     facts.append(_automatic(triggers["commit"], triggers["schedule"]))
     shared = tuple(p.file for p in pipes if p.shared_library)
     facts.append(_fact("pipeline.shared_library", shared, {}, "reusable workflows, includes or libraries"))
-    unseen = {f"not seen in the pipeline files; steps may come from {what}": ref for p in pipes for what, ref in p.opaque.items()}
+    unseen = {
+        f"not seen in the pipeline files; steps may come from {what}": ref
+        for p in pipes
+        for what, ref in p.opaque.items()
+    }
     for stage in vocabulary.stage_ids:
         jobs = [j.ref for p in pipes for j in p.jobs if stage in j.stages]
         detail = f"{len(jobs)} job(s): {', '.join(jobs[:5])}" if jobs else "no job does this"
@@ -409,7 +431,9 @@ def _trigger(pipes: list[Pipeline], kind: str) -> Fact:
 def _automatic(commit: Fact, schedule: Fact) -> Fact:
     fid = "pipeline.trigger.automatic"
     if commit.value or schedule.value:
-        return Fact(id=fid, value=True, evidence=commit.evidence + schedule.evidence, detail="commit or schedule triggers")
+        return Fact(
+            id=fid, value=True, evidence=commit.evidence + schedule.evidence, detail="commit or schedule triggers"
+        )
     if commit.value is None or schedule.value is None:
         why = "; ".join(f.detail for f in (commit, schedule) if f.value is None)
         return Fact(id=fid, value=None, evidence=commit.evidence + schedule.evidence, detail=why)

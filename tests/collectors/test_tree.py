@@ -8,9 +8,16 @@ from devmaturity.collectors.pipeline_config import parse_github_workflow, parse_
 from devmaturity.collectors.tree import collect_tree_facts
 from devmaturity.frameworks.vocab import load_pipeline_vocabulary
 from devmaturity.model.evidence import Problem
+from devmaturity.model.facts import Fact
 
 CI = Path(__file__).parents[1] / "data" / "ci"
 VOCAB = load_pipeline_vocabulary()
+
+
+def _tree_facts(files: dict[str, str]) -> dict[str, Fact]:
+    facts, _, problems = collect_tree_facts(sorted(files), files.get, vocabulary=VOCAB)
+    assert problems == []
+    return {f.id: f for f in facts}
 
 
 def _tree(files: dict[str, str]) -> dict[str, bool | None]:
@@ -99,6 +106,9 @@ def test_facts_from_a_github_project() -> None:
         "deps.update_automation",
     ]
     assert {k for k in expected_false if facts[k] is not False} == set()
+    # a content-decided fact names the line: fail_under on pyproject.toml's line 4, --cov-fail-under in job test
+    gate = _tree_facts(files)["quality.gate_defined"]
+    assert gate.evidence == ("pyproject.toml:4", ".github/workflows/ci.yml:15#test")
     # deploy-prod runs in GitHub environment `production`, whose required reviewers live in the repository's
     # settings, not its files: the approval is unknown, not "no" (it read as false before: the bug of issue 8)
     assert facts["pipeline.manual_approval"] is None

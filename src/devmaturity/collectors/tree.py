@@ -442,8 +442,9 @@ def _quality_gate(paths: list[str], read: ReadFile, pipelines: list[Pipeline]) -
         for path in paths:
             if path.count("/") <= 1 and _match(path, globs):
                 text = read(path)
-                if text and pattern.search(text):
-                    hits.append(path)
+                match = pattern.search(text) if text else None
+                if text and match:
+                    hits.append(_at(path, text, match.start()))
     hits.extend(j.ref for p in pipelines for j in p.jobs if _GATE_IN_CI.search(j.text))
     return _found("quality.gate_defined", hits, "quality gate")
 
@@ -452,17 +453,25 @@ def _lint_in_pyproject(paths: list[str], read: ReadFile, facts: dict[str, Fact])
     if facts["quality.rules_defined"].value or "pyproject.toml" not in paths:
         return
     text = read("pyproject.toml") or ""
-    if _LINT_SECTIONS.search(text):
-        facts["quality.rules_defined"] = _found("quality.rules_defined", ["pyproject.toml"], "linter configuration")
+    match = _LINT_SECTIONS.search(text)
+    if match:
+        where = _at("pyproject.toml", text, match.start())
+        facts["quality.rules_defined"] = _found("quality.rules_defined", [where], "linter configuration")
 
 
 def _secret_hooks(paths: list[str], read: ReadFile, facts: dict[str, Fact]) -> None:
     if facts["security.secret_scan_config"].value or ".pre-commit-config.yaml" not in paths:
         return
-    if _SECRET_HOOK.search(read(".pre-commit-config.yaml") or ""):
-        facts["security.secret_scan_config"] = _found(
-            "security.secret_scan_config", [".pre-commit-config.yaml"], "secret scanning"
-        )
+    text = read(".pre-commit-config.yaml") or ""
+    match = _SECRET_HOOK.search(text)
+    if match:
+        where = _at(".pre-commit-config.yaml", text, match.start())
+        facts["security.secret_scan_config"] = _found("security.secret_scan_config", [where], "secret scanning")
+
+
+def _at(path: str, text: str, offset: int) -> str:
+    """`path:line` of a character offset in a file's text: the evidence names the line that decided."""
+    return f"{path}:{text.count(chr(10), 0, offset) + 1}"
 
 
 def _config_versioned(facts: dict[str, Fact]) -> Fact:

@@ -269,3 +269,38 @@ def test_vocabulary_errors_name_file_key_and_value(tmp_path: Path) -> None:
     bad.write_text(text.replace("'编译|构建|打包'", "'编译|(构建'"), encoding="utf-8")
     with pytest.raises(ModelFileError, match=r"pipeline\.yaml: at stages\.build\.names\[1\]: not a valid regular"):
         load_pipeline_vocabulary(bad)
+
+
+def test_jenkins_wfapi_stages_get_their_environment() -> None:
+    """wfapi stages (the Pipeline Stage View's documented `stages` entries: id, name, status, times) named
+    部署SIT, 部署UAT and 生产发布 deploy to test, uat and production; 单元测试 names 测试 but deploys nowhere, so
+    it gets no environment. The environment survives the store's jobs column (run_row -> jobs_of)."""
+    from datetime import UTC, datetime
+
+    from devmaturity.collectors.jenkins import _stage
+    from devmaturity.collectors.payload import Obj
+    from devmaturity.model.delivery import PipelineRun, RunStatus
+    from devmaturity.store.delivery import run_row
+    from devmaturity.store.frames import jobs_of
+
+    def stage(sid: str, name: str) -> Obj:
+        data = {"id": sid, "name": name, "status": "SUCCESS", "startTimeMillis": 1714644000000, "durationMillis": 1}
+        return Obj(data=data, where="wfapi")
+
+    names = {"6": "单元测试", "7": "部署SIT", "8": "部署UAT", "9": "生产发布"}
+    jobs = tuple(_stage(stage(sid, name), VOCAB.deploy_environment) for sid, name in names.items())
+    assert [(j.name, j.environment) for j in jobs] == [
+        ("单元测试", ""),
+        ("部署SIT", "test"),
+        ("部署UAT", "uat"),
+        ("生产发布", "production"),
+    ]
+    run = PipelineRun(
+        source="jenkins:shop/app",
+        id="12",
+        pipeline="shop/app",
+        status=RunStatus.SUCCESS,
+        created_at=datetime(2024, 5, 2, 10, 0, tzinfo=UTC),
+        jobs=jobs,
+    )
+    assert [j.environment for j in jobs_of(str(run_row(run)["jobs"]))] == ["", "test", "uat", "production"]

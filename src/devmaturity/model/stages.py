@@ -77,6 +77,11 @@ class PipelineVocabulary:
             return True
         return self.approval_names is not None and any(self.approval_names.search(n) for n in names if n)
 
+    def deploy_environment(self, name: str) -> str | None:
+        """The environment a stage called `name` deploys to (部署SIT -> test, 生产发布 -> production); None when
+        the name says no deploy (a 单元测试 stage names 测试 but deploys nowhere) or no environment."""
+        return self.environment_of(name) if "deploy" in self.classify((name,), "").stages else None
+
     def environment_of(self, text: str) -> str | None:
         """The normalised environment a name or deploy target points at (first rule that matches), or None."""
         return next((rule.id for rule in self.environments if rule.pattern.search(text)), None)

@@ -304,3 +304,33 @@ def test_jenkins_wfapi_stages_get_their_environment() -> None:
         jobs=jobs,
     )
     assert [j.environment for j in jobs_of(str(run_row(run)["jobs"]))] == ["", "test", "uat", "production"]
+
+
+def test_gitlab_jobs_inherit_from_templates_in_the_file() -> None:
+    """deploy_uat and deploy_prod take script and `when: manual` from .deploy, so both deploy (helm upgrade),
+    to uat and production (two environments), and the production deploy waits for a person (line 8). ship
+    lists .base then .push: the later template wins, as GitLab merges them, so its script is `docker push`
+    (publish), not .base's `echo`."""
+    gitlab = """\
+.deploy:
+  stage: deploy
+  script: [helm upgrade --install app ./chart]
+  when: manual
+deploy_uat:
+  extends: .deploy
+  environment: uat
+deploy_prod:
+  extends: .deploy
+  environment: production
+.base:
+  script: [echo base]
+.push:
+  script: [docker push registry.example.com/app]
+ship:
+  extends: [.base, .push]
+"""
+    facts = _facts({".gitlab-ci.yml": gitlab})
+    assert facts["pipeline.manual_approval"].value is True
+    assert facts["pipeline.manual_approval"].evidence == (".gitlab-ci.yml:8#deploy_prod",)
+    assert facts["pipeline.multi_environment"].detail == "deploys to environments: production, uat"
+    assert facts["pipeline.stage.publish"].evidence == (".gitlab-ci.yml:15#ship",)

@@ -278,7 +278,8 @@ def parse_gitlab_ci(
 
 
 def _gitlab_resolved(doc: Mapping[str, Any], body: Mapping[str, Any]) -> dict[str, Any]:
-    """A job with the keys it inherits through `extends` from templates in the same file (nearest wins)."""
+    """A job with the keys it inherits through `extends` from templates in the same file: the job's own keys
+    win, then the last template listed (with its own templates), then the earlier ones, as GitLab merges them."""
     out: dict[str, Any] = {}
     chain: list[Mapping[str, Any]] = [body]
     seen: set[str] = set()
@@ -291,7 +292,7 @@ def _gitlab_resolved(doc: Mapping[str, Any], body: Mapping[str, Any]) -> dict[st
             template = doc.get(parent)
             if isinstance(template, Mapping) and parent not in seen:
                 seen.add(parent)
-                chain.insert(0, {k: v for k, v in template.items() if k in _GITLAB_INHERITED or k == "extends"})
+                chain.append({k: v for k, v in template.items() if k in _GITLAB_INHERITED or k == "extends"})
     return out
 
 

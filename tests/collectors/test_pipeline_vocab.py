@@ -66,6 +66,7 @@ def test_chinese_jenkinsfile_facts() -> None:
     - manual_approval true: 发布审批 (line 16, `input`) comes before the production deploy 生产发布 (line 17);
     - multi_environment true: deploys go to test, uat and production (three >= two);
     - publish and deploy are different stages: publish = [制品上传], deploy = [部署SIT, 部署UAT, 生产发布];
+    - deploy_after_tests true for all three deploys, which come after 单元测试;
     - triggers unknown: there is no `triggers {}` block, and Jenkins jobs may be triggered by server config;
     - ui_test unknown, not false: no stage runs UI tests, but the shared library devops-shared-lib may.
     """
@@ -81,7 +82,9 @@ def test_chinese_jenkinsfile_facts() -> None:
         "Jenkinsfile:17#生产发布",
     )
     assert facts["pipeline.stage.security_scan"].evidence == ("Jenkinsfile:12#安全扫描",)
-    assert facts["pipeline.deploy_after_tests"].value is True
+    # every deploy stage comes after 单元测试 (line 8); the shared library is named on line 2
+    assert facts["pipeline.deploy_after_tests"].evidence == facts["pipeline.stage.deploy"].evidence
+    assert facts["pipeline.shared_library"].evidence == ("Jenkinsfile:2",)
     for trigger in ("commit", "pull_request", "schedule", "automatic"):
         fact = facts[f"pipeline.trigger.{trigger}"]
         assert fact.value is None, trigger

@@ -74,12 +74,20 @@ class Pipeline:
     jobs: list[Job] = field(default_factory=list)
     triggers: set[str] = field(default_factory=set)
     trigger_lines: dict[str, int] = field(default_factory=dict)
-    shared_library: bool = False
+    shared: list[str] = field(default_factory=list)
     opaque: dict[str, str] = field(default_factory=dict)
     references: list[str] = field(default_factory=list)
     manual_start: bool = False
     declares_triggers: bool = False
     param_envs: set[str] = field(default_factory=set)
+
+    @property
+    def shared_library(self) -> bool:
+        return bool(self.shared)
+
+    def share(self, line: int) -> None:
+        """Line `line` reuses shared templates, workflows or libraries."""
+        self.shared.append(f"{self.file}:{line}")
 
     def trigger(self, kind: str, line: int) -> None:
         self.triggers.add(kind)
@@ -154,7 +162,7 @@ def parse_github_workflow(
         if event in _GITHUB_EVENTS:
             pipe.trigger(_GITHUB_EVENTS[event], _line(content, rf"^\s*-?\s*{event}\s*:?\s*$", 0, on_line))
         elif event == "workflow_call":
-            pipe.shared_library = True
+            pipe.share(_line(content, r"^\s*-?\s*workflow_call\b", 0, on_line))
     pipe.manual_start = bool(events) and {str(e) for e in events} <= {"workflow_dispatch"}
     jobs = doc.get("jobs")
     if not isinstance(jobs, dict):
@@ -180,7 +188,7 @@ def _github_job(
 ) -> Job:
     uses = str(body.get("uses", ""))
     if ".github/workflows/" in uses:
-        pipe.shared_library = True
+        pipe.share(line)
         if not uses.startswith("./"):
             pipe.opaque[f"reusable workflow {uses}"] = f"{pipe.file}:{line}"
     steps_raw = body.get("steps")
@@ -247,8 +255,9 @@ def parse_gitlab_ci(
         name = str(jid)
         if name in _GITLAB_RESERVED or name.startswith(".") or not isinstance(raw, dict):
             continue
+        line = _line(content, rf"^['\"]?{re.escape(name)}['\"]?\s*:")
         if "extends" in raw:
-            pipe.shared_library = True
+            pipe.share(line)
         body = _gitlab_resolved(doc, raw)
         stage = str(body.get("stage", "test"))
         env = body.get("environment")
@@ -263,7 +272,7 @@ def parse_gitlab_ci(
         job = Job(
             file=file,
             name=name,
-            line=_line(content, rf"^['\"]?{re.escape(name)}['\"]?\s*:"),
+            line=line,
             names=(name, stage if "stage" in body else ""),
             commands="\n".join([*script, *_strings(image_name)]),
             order=stages.index(stage) if stage in stages else len(stages),
@@ -300,7 +309,7 @@ def _gitlab_includes(pipe: Pipeline, include: object, line: int) -> None:
     """Local includes are files to read too; project, template, remote and component includes are not visible."""
     entries = include if isinstance(include, list) else [include] if include is not None else []
     for entry in entries:
-        pipe.shared_library = True
+        pipe.share(line)
         if isinstance(entry, str) and "://" not in entry:
             pipe.references.append(entry.lstrip("/"))
         elif isinstance(entry, dict) and isinstance(entry.get("local"), str):
@@ -333,10 +342,10 @@ def parse_jenkinsfile(
         if match:
             pipe.trigger(kind, content.count("\n", 0, match.start()) + 1)
     for match in _JENKINS_LIBRARY.finditer(content):
-        pipe.shared_library = True
         line = content.count("\n", 0, match.start()) + 1
+        pipe.share(line)
         pipe.opaque[f"Jenkins shared library {match.group(1) or match.group(2)}"] = f"{file}:{line}"
-    pipe.references.extend(match.group(1).lstrip("./") for match in _JENKINS_LOAD.finditer(content))
+    pipe.references.extend(match.group(1).removeprefix("./") for match in _JENKINS_LOAD.finditer(content))
     for match in _JENKINS_CHOICES.finditer(content):
         words = re.split(r"[\s,'\"\[\]]+|\\n", match.group(1))
         pipe.param_envs.update(env for env in map(vocabulary.environment_of, filter(None, words)) if env)
@@ -376,15 +385,15 @@ def _before(pipe: Pipeline, job: Job, other: Job) -> bool:
     return pipe.provider in ("gitlab_ci", "jenkins") and other.order < job.order
 
 
-def _tests_before_deploy(pipe: Pipeline) -> bool:
-    for job in pipe.jobs:
-        if "deploy" not in job.stages:
-            continue
-        if any(stage in job.stages for stage in TEST_STAGES):
-            return True
-        if any(_before(pipe, job, o) and any(s in o.stages for s in TEST_STAGES) for o in pipe.jobs):
-            return True
-    return False
+def _tests_before_deploy(pipe: Pipeline) -> list[str]:
+    """The deploy jobs that run tests themselves or after test jobs."""
+    gated: list[str] = []
+    for job in (j for j in pipe.jobs if "deploy" in j.stages):
+        if any(stage in job.stages for stage in TEST_STAGES) or any(
+            _before(pipe, job, o) and any(s in o.stages for s in TEST_STAGES) for o in pipe.jobs
+        ):
+            gated.append(job.ref)
+    return gated
 
 
 def pipeline_facts(pipelines: Iterable[Pipeline], vocabulary: PipelineVocabulary) -> list[Fact]:
@@ -399,7 +408,7 @@ def pipeline_facts(pipelines: Iterable[Pipeline], vocabulary: PipelineVocabulary
     triggers = {t: _trigger(pipes, t) for t in TRIGGERS}
     facts.extend(triggers.values())
     facts.append(_automatic(triggers["commit"], triggers["schedule"]))
-    shared = tuple(p.file for p in pipes if p.shared_library)
+    shared = tuple(ref for p in pipes for ref in p.shared)
     facts.append(_fact("pipeline.shared_library", shared, {}, "reusable workflows, includes or libraries"))
     unseen = {
         f"not seen in the pipeline files; steps may come from {what}": ref
@@ -410,7 +419,7 @@ def pipeline_facts(pipelines: Iterable[Pipeline], vocabulary: PipelineVocabulary
         jobs = [j.ref for p in pipes for j in p.jobs if stage in j.stages]
         detail = f"{len(jobs)} job(s): {', '.join(jobs[:5])}" if jobs else "no job does this"
         facts.append(_fact(f"pipeline.stage.{stage}", tuple(jobs[:20]), unseen, detail))
-    gated = tuple(p.file for p in pipes if _tests_before_deploy(p))
+    gated = tuple(ref for p in pipes for ref in _tests_before_deploy(p))
     facts.append(_fact("pipeline.deploy_after_tests", gated, {}, "a deploy job depends on test jobs"))
     facts.append(_multi_environment(pipes))
     facts.append(_manual_approval(pipes))

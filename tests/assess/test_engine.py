@@ -249,3 +249,24 @@ def test_an_overridden_threshold_shows_the_value_in_force_and_where_it_came_from
     )
     assert verdict.threshold == stricter and verdict.threshold_source == "devmaturity.toml [thresholds]"
     assert f"threshold from devmaturity.toml [thresholds]; the model's is {criterion.value:g}" in verdict.reason
+
+
+def test_unknown_fact_is_unknown_with_its_reason_not_not_met() -> None:
+    """T.A.TWO's level-3 criterion wants pipeline.manual_approval false. With the fact unknown (value None, as
+    for a Jenkins deploy whose approval may be set on the server) the verdict is UNKNOWN, carries the fact's
+    detail and evidence, and is not NOT_MET; the item stops below level 3 for want of evidence."""
+    fw = load_framework(TINY)
+    ev = everything_met()
+    unknown = Fact(
+        id="pipeline.manual_approval",
+        value=None,
+        detail="approvals may be configured on the Jenkins server",
+        evidence=("Jenkinsfile:9#Deploy",),
+    )
+    facts = {**ev.facts, "pipeline.manual_approval": unknown}
+    result = assess(fw, Evidence(metrics=ev.metrics, facts=facts, answers=ev.answers), window=WINDOW, now=NOW)
+    two = {i.item: i for i in result.parts[0].items()}["T.A.TWO"]
+    verdict = two.levels[2].verdicts[1]
+    assert verdict.status is Status.UNKNOWN and verdict.observed == "unknown"
+    assert "configured on the Jenkins server" in verdict.reason and verdict.evidence == ("Jenkinsfile:9#Deploy",)
+    assert two.level == 2 and two.blocked_by is Status.UNKNOWN

@@ -132,9 +132,20 @@ def _judge_fact(criterion: Criterion, evidence: Evidence) -> Verdict:
     open_ = [(fid, f) for fid, f in seen if f is None or f.value is None]
     if open_:
         fid, fact = open_[0]
-        why = fact.detail if fact is not None and fact.detail else f"no collector has established {fid}"
+        if fact is None:
+            return Verdict(
+                criterion=criterion.id,
+                status=Status.UNKNOWN,
+                decided_by=DecidedBy.NOTHING,
+                reason=f"unknown: no collector has established {fid}",
+            )
         return Verdict(
-            criterion=criterion.id, status=Status.UNKNOWN, decided_by=DecidedBy.NOTHING, reason=f"unknown: {why}"
+            criterion=criterion.id,
+            status=Status.UNKNOWN,
+            decided_by=DecidedBy.NOTHING,
+            observed="unknown",
+            reason=f"unknown: {fact.detail or f'{fid} cannot be told from the evidence'}",
+            evidence=fact.evidence,
         )
     first = seen[0][1]
     assert first is not None

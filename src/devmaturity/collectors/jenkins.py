@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -107,6 +107,7 @@ class JenkinsSource:
         token_env: str = TOKEN_ENV,
         client: ClientOptions | None = None,
         batch: int = 20,
+        stage_environment: Callable[[str], str | None] | None = None,
     ) -> None:
         if not job_path(job):
             raise UsageError("jenkins: the job is empty; give its path, e.g. folder/app")
@@ -117,6 +118,7 @@ class JenkinsSource:
         self._credentials = Credentials(token_env=token_env, user_env=user_env)
         self._options = client or ClientOptions()
         self._batch = max(batch, 1)
+        self._stage_environment = stage_environment  # names a deploy stage's environment (pipeline vocabulary)
 
     def __repr__(self) -> str:
         return f"JenkinsSource({self.job!r}, base_url={self._base_url!r}, from {self._credentials.names()})"
@@ -184,17 +186,26 @@ class JenkinsSource:
         answer = api.get_optional(f"{self._path}{number}/wfapi/describe")
         if answer is None:
             return ()  # not a Pipeline job, or the Pipeline Stage View plugin is missing
-        return tuple(_stage(stage) for stage in answer.object().children("stages"))
+        return tuple(_stage(stage, self._stage_environment) for stage in answer.object().children("stages"))
 
 
-def _stage(stage: Obj) -> JobRun:
+def _stage(stage: Obj, environment_of: Callable[[str], str | None] | None = None) -> JobRun:
     status = stage.status("status", STAGE_STATUS, RunStatus.OTHER)
     started = stage.millis("startTimeMillis") if stage.number("startTimeMillis") > 0 else None
     finished = None
     if started is not None and status is not RunStatus.RUNNING:
         finished = started + timedelta(milliseconds=stage.number("durationMillis"))
     name = stage.text("name")
-    return JobRun(id=stage.ident("id"), name=name, status=status, stage=name, started_at=started, finished_at=finished)
+    environment = (environment_of(name) if environment_of is not None else None) or ""
+    return JobRun(
+        id=stage.ident("id"),
+        name=name,
+        status=status,
+        stage=name,
+        started_at=started,
+        finished_at=finished,
+        environment=environment,
+    )
 
 
 def _revision(actions: list[Obj]) -> tuple[str | None, str | None]:

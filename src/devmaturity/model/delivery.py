@@ -24,6 +24,7 @@ class JobRun:
     stage: str = ""
     started_at: datetime | None = None
     finished_at: datetime | None = None
+    environment: str = ""  # where a deploy job/stage deploys (normalised: dev, test, uat, staging, production)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

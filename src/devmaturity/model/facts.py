@@ -17,7 +17,10 @@ class FactSpec:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Fact:
-    """An observed fact: its value, a one-line detail and the paths or refs that show it."""
+    """An observed fact: its value, a one-line detail and the paths or refs that show it.
+
+    `value` is None when the evidence cannot tell (e.g. triggers configured on a Jenkins server): the fact is
+    *unknown*, never false, and `detail` says why."""
 
     id: str
     value: bool | None  # None: unknown, the reason in `detail`
@@ -75,6 +78,11 @@ FACTS: tuple[FactSpec, ...] = (
         "The pipeline runs security scans (SAST, dependencies, secrets, images)",
     ),
     _spec("pipeline.stage.deploy", "流水线包含部署阶段", "The pipeline deploys"),
+    _spec(
+        "pipeline.stage.publish",
+        "流水线上传发布制品（镜像推送、Maven deploy、PyPI/npm 发布）",
+        "The pipeline publishes artifacts (image push, Maven deploy, PyPI/npm publish)",
+    ),
     _spec("pipeline.stage.db_migration", "流水线执行数据库变更", "The pipeline applies database changes"),
     _spec(
         "pipeline.deploy_after_tests",

@@ -115,7 +115,7 @@ details{margin:.3rem 0 .6rem 0} summary{cursor:pointer} .small{font-size:.85rem;
 <td>{{ m.window.days }}d</td><td>{{ m.sample_size }}</td><td class="small">{{ m.reason }}</td></tr>{% endfor %}</table>
 <h2>{{ s('facts') }}</h2>
 <table><tr><th>id</th><th>{{ s('value') }}</th><th>{{ s('evidence') }}</th></tr>
-{% for f in r.facts %}<tr><td>{{ f.id }}</td><td class="{{ 'met' if f.value else 'not_met' }}">{{ f.value }}</td><td class="small">{{ f.detail }}</td></tr>{% endfor %}
+{% for f in r.facts %}<tr><td>{{ f.id }}</td><td class="{{ 'unknown' if f.value is none else 'met' if f.value else 'not_met' }}">{{ s('unit_unknown') if f.value is none else f.value }}</td><td class="small">{{ f.detail }}</td></tr>{% endfor %}
 </table>
 </body></html>
 """

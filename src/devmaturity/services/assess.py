@@ -9,10 +9,11 @@ from pathlib import Path
 
 from devmaturity.assess.engine import Evidence, assess, needed_metrics
 from devmaturity.collectors.git import GitRepository
-from devmaturity.collectors.tree import collect_tree_facts
+from devmaturity.collectors.tree import TreeScope, collect_tree_facts
 from devmaturity.config import Config
 from devmaturity.errors import ConfigError, DevmaturityError, UsageError
 from devmaturity.frameworks.loader import load_framework
+from devmaturity.frameworks.vocab import load_pipeline_vocabulary
 from devmaturity.metrics.git import GitHistory, history_facts
 from devmaturity.metrics.registry import Inputs, compute
 from devmaturity.model.assessment import Answer, Assessment
@@ -97,7 +98,10 @@ def collect_repository(
         if tree is not None:
             paths = repo.tracked_files(None if at is None else tree)
             read = _reader(repo.root, problems) if at is None else _blob_reader(repo, tree)
-            facts, _pipelines, tree_problems = collect_tree_facts(paths, read)
+            scope = TreeScope(exclude=config.tree.exclude, include=config.tree.include)
+            facts, _pipelines, tree_problems = collect_tree_facts(
+                paths, read, vocabulary=load_pipeline_vocabulary(), scope=scope
+            )
             problems.extend(tree_problems)
         tracked = set(paths)
         progress("reports", 0)

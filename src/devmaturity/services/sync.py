@@ -16,15 +16,22 @@ from devmaturity.collectors.payload import unknowns
 from devmaturity.collectors.redact import Redactor
 from devmaturity.collectors.zentao import ZenTaoSource
 from devmaturity.errors import ConfigError, DevmaturityError
+from devmaturity.frameworks.vocab import load_pipeline_vocabulary
 from devmaturity.model.evidence import Problem
 from devmaturity.store.db import Store
 from devmaturity.store.delivery import cursor_of, save_delivery
+
+
+def _jenkins(job: str, **extra: Any) -> JenkinsSource:
+    """A Jenkins source that names each deploy stage's environment with the pipeline vocabulary."""
+    return JenkinsSource(job, stage_environment=load_pipeline_vocabulary().deploy_environment, **extra)
+
 
 # kind -> (the key naming what to read, the keys it requires, the keys it may take, constructor)
 SOURCES: dict[str, tuple[str, tuple[str, ...], tuple[str, ...], Callable[..., Source]]] = {
     "github": ("repo", (), ("base_url", "token_env"), GitHubSource),
     "gitlab": ("project", (), ("base_url", "token_env"), GitLabSource),
-    "jenkins": ("job", ("base_url",), ("user_env", "token_env"), JenkinsSource),
+    "jenkins": ("job", ("base_url",), ("user_env", "token_env"), _jenkins),
     "gitee": ("repo", (), ("base_url", "token_env"), GiteeSource),
     "jira": ("project", ("base_url",), ("user_env", "token_env"), JiraSource),
     "zentao": ("product", ("base_url",), ("account_env", "password_env"), ZenTaoSource),

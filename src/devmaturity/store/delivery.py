@@ -35,6 +35,7 @@ def run_row(r: PipelineRun) -> dict[str, Any]:
             "status": j.status.value,
             "started_at": _ts(j.started_at),
             "finished_at": _ts(j.finished_at),
+            **({"environment": j.environment} if j.environment else {}),
         }
         for j in r.jobs
     ]

@@ -95,7 +95,7 @@ facts = Table(
     Column("project_id", Integer, ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True),
     Column("snapshot", String(64), primary_key=True, comment="commit sha of the tree the fact was read from"),
     Column("fact_id", String(100), primary_key=True),
-    Column("value", Boolean, nullable=False),
+    Column("value", Boolean, nullable=True, comment="null: unknown, the evidence cannot tell (detail says why)"),
     Column("detail", Text, nullable=False),
     Column("evidence", Text, nullable=False, comment="JSON list of paths or refs"),
     Column("run_id", Integer, ForeignKey("runs.id"), nullable=False),

@@ -26,7 +26,7 @@ from typing import Any
 import pytest
 
 from devmaturity.cli.main import run
-from tests.enterprise import EnterpriseProject, build_enterprise_project
+from tests.enterprise import EnterpriseProject, build_enterprise_project, ingest_all
 
 NOW = datetime.fromisoformat("2026-11-30T00:00:00+00:00")
 
@@ -37,20 +37,8 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[EnterpriseProject, 
     root = tmp_path_factory.mktemp("enterprise")
     project = build_enterprise_project(root, failed_release_week=5)
     db = f"sqlite:///{root / 'devmaturity.db'}"
+    ingest_all(project, db)
     repo = str(project.repo)
-    common = ["--project", "trade-service", "--repo", repo, "--db", db]
-    for build in project.builds:
-        at = ["--commit", build.commit, "--at", build.at.isoformat()]
-        assert run(["ingest", "--kind", "junit", *common, *at, *map(str, build.surefire)]) == 0
-        if build.jacoco is not None:
-            assert run(["ingest", "--kind", "coverage", *common, *at, str(build.jacoco)]) == 0
-        if build.sarif is not None:
-            assert run(["ingest", "--kind", "sarif", *common, *at, str(build.sarif)]) == 0
-    events = [("deployments", project.deployments_csv), ("workitems", project.workitems_csv)]
-    if project.incidents_csv is not None:
-        events.append(("incidents", project.incidents_csv))
-    for kind, path in events:
-        assert run(["ingest", "--kind", kind, *common, "--source", "jenkins:trade-service", str(path)]) == 0
     reports = []
     for framework in ("caict-devops", "dora"):
         out = root / f"report-{framework}"

@@ -60,6 +60,22 @@ def _sec(mid: str, fn: Callable[[Sequence[Scan], Window], MetricValue]) -> tuple
     return mid, _needs(lambda i: i.scans, fn, mid, "no security scans (SARIF) collected for this project")
 
 
+def _feedback(inputs: Inputs, window: Window) -> MetricValue:
+    """From the CI server's pipeline runs when synced, else from the builds' test reports."""
+    ev = inputs.delivery
+    if ev is not None and ev.run is not None and len(ev.run):
+        return delivery.integration_feedback_cycle(ev, window)
+    if inputs.test_runs:
+        return testing.feedback_cycle_from_builds(inputs.test_runs, window)
+    return MetricValue(
+        metric="integration_feedback_cycle",
+        value=None,
+        unit="minutes",
+        window=window,
+        reason="no pipeline runs (devmaturity sync) and no test reports collected",
+    )
+
+
 def _dlv(mid: str, fn: Callable[[delivery.Delivery, Window], MetricValue]) -> tuple[str, Compute]:
     return mid, _needs(lambda i: i.delivery, fn, mid, "no delivery data (CI/CD, deployments, incidents, work items)")
 
@@ -128,7 +144,7 @@ COMPUTE: dict[str, Compute] = dict(
         _dlv("pipeline_duration_p50", delivery.pipeline_duration("pipeline_duration_p50", 50)),
         _dlv("pipeline_duration_p90", delivery.pipeline_duration("pipeline_duration_p90", 90)),
         _dlv("build_success_rate", delivery.build_success_rate),
-        _dlv("integration_feedback_cycle", delivery.integration_feedback_cycle),
+        ("integration_feedback_cycle", _feedback),
         _dlv("security_scan_run_share", delivery.security_scan_run_share),
         ("automated_test_ratio", _ratio),
         ("critical_finding_age", _age),

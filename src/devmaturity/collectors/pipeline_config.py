@@ -323,7 +323,10 @@ _JENKINS_STAGE = re.compile(r"""\bstage\s*\(\s*(['"])(.+?)\1\s*\)""")
 _JENKINS_TRIGGERS = (
     ("commit", re.compile(r"pollSCM|githubPush|gitlab\s*\(|GenericTrigger|bitbucketPush|gerrit")),
     ("schedule", re.compile(r"\bcron\s*\(")),
-    ("pull_request", re.compile(r"changeRequest\s*\(|CHANGE_ID|triggerOnMergeRequest\s*:\s*true|ghprbTrigger|gitlabMergeRequest")),
+    (
+        "pull_request",
+        re.compile(r"changeRequest\s*\(|CHANGE_ID|triggerOnMergeRequest\s*:\s*true|ghprbTrigger|gitlabMergeRequest"),
+    ),
 )
 _JENKINS_LIBRARY = re.compile(
     r"""@Library\s*\(\s*\[?\s*['"]([^'"]+)|\blibrary\s*\(\s*(?:identifier\s*:\s*)?['"]([^'"]+)"""

@@ -12,6 +12,7 @@ from devmaturity.collectors.gitlab import GitLabSource
 from devmaturity.collectors.http import Source
 from devmaturity.collectors.jenkins import JenkinsSource
 from devmaturity.collectors.jira import JiraSource
+from devmaturity.collectors.sonarqube import SonarQubeSource
 from devmaturity.collectors.zentao import ZenTaoSource
 from devmaturity.errors import ConfigError, DevmaturityError
 from devmaturity.store.db import Store
@@ -25,6 +26,7 @@ SOURCES: dict[str, tuple[str, tuple[str, ...], tuple[str, ...], Callable[..., So
     "gitee": ("repo", (), ("base_url", "token_env"), GiteeSource),
     "jira": ("project", ("base_url",), ("user_env", "token_env"), JiraSource),
     "zentao": ("product", ("base_url",), ("account_env", "password_env"), ZenTaoSource),
+    "sonarqube": ("project_key", ("base_url",), ("token_env",), SonarQubeSource),
 }
 
 

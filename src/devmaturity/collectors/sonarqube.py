@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 from collections.abc import Iterator, Mapping
@@ -102,7 +103,9 @@ class SonarQubeSource:
         self._batch = max(batch, 1)
 
     def __repr__(self) -> str:
-        return f"SonarQubeSource({self.project!r}, base_url={self._base_url!r}, token_env={self._credentials.token_env!r})"
+        return (
+            f"SonarQubeSource({self.project!r}, base_url={self._base_url!r}, token_env={self._credentials.token_env!r})"
+        )
 
     def pages(self, cursor: str | None) -> Iterator[Page]:
         state = SonarCursor.decode(cursor, self.name)
@@ -138,14 +141,24 @@ class SonarQubeSource:
                 if value is None:
                     continue  # no value at this analysis (the metric did not exist yet, or was not computed)
                 when = point.time("date")
-                out.setdefault(when, {})[metric] = str(value) if metric == GATE_METRIC else _number(value, point, metric)
+                out.setdefault(when, {})[metric] = (
+                    str(value) if metric == GATE_METRIC else _number(value, point, metric)
+                )
         return out
 
     def _analysis(
-        self, api: RestClient, when: datetime, key: str, item: Obj, history: Mapping[datetime, Mapping[str, float | str]]
+        self,
+        api: RestClient,
+        when: datetime,
+        key: str,
+        item: Obj,
+        history: Mapping[datetime, Mapping[str, float | str]],
     ) -> QualityAnalysis:
         values = history.get(when, {})
-        measures = {field: values.get(metric) for metric, field in MEASURES.items()}
+        measures: dict[str, float | None] = {}
+        for metric, field in MEASURES.items():
+            value = values.get(metric)
+            measures[field] = value if isinstance(value, float) else None
         gate = values.get(GATE_METRIC)
         return QualityAnalysis(
             source=self.name,
@@ -155,7 +168,7 @@ class SonarQubeSource:
             revision=item.opt_text("revision"),
             version=item.opt_text("projectVersion") or "",
             gate=self._gate(api, key, item, gate if isinstance(gate, str) else None),
-            **measures,  # type: ignore[arg-type]
+            **measures,
         )
 
     def _gate(self, api: RestClient, key: str, item: Obj, measured: str | None) -> GateStatus:
@@ -200,10 +213,8 @@ def _number(value: object, point: Obj, metric: str) -> float:
     """A measure value (the API gives numbers as strings) as a finite number, else a payload error naming it."""
     number = math.nan
     if isinstance(value, str | int | float) and not isinstance(value, bool):
-        try:
+        with contextlib.suppress(ValueError):
             number = float(value)
-        except ValueError:
-            pass
     if not math.isfinite(number):
         when = point.get("date")
         raise SourcePayloadError(f"{point.where}: measure {metric} at {when}: expected a number, got {value!r}")

@@ -37,7 +37,7 @@ def _analysis_of(r: Any) -> QualityAnalysis:
         revision=r.revision,
         version=r.version,
         gate=GateStatus(r.gate),
-        **measures,  # type: ignore[arg-type]
+        **measures,
     )
 
 

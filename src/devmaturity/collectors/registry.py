@@ -100,12 +100,12 @@ KINDS: tuple[KindSpec, ...] = (
     ),
     KindSpec(
         key="performance",
-        aliases=("jmeter", "jtl"),
+        aliases=("jmeter",),
         family=Family.REPORT,
         name=Text(zh="性能测试结果（JMeter）", en="performance test results (JMeter)"),
         record="PerformanceSummary",
         reader="devmaturity.collectors.jtl:read_jtl",
-        formats=("JMeter JTL CSV (with its header row)", "JMeter JTL XML"),
+        formats=("JMeter JTL CSV", "JMeter JTL XML"),
         patterns=("**/*.jtl",),
     ),
     KindSpec(

@@ -337,6 +337,7 @@ EVIDENCE_NAMES: dict[str, Text] = {
     "incidents": Text(zh="故障记录", en="incidents"),
     "workitems": Text(zh="工作项", en="work items"),
     "performance": Text(zh="性能测试结果", en="performance test results"),
+    "quality_analyses": Text(zh="SonarQube 分析", en="SonarQube analyses"),
 }
 
 

@@ -180,3 +180,9 @@ def test_hostile_xml_is_one_line_problem(tmp_path: Path, make: object, message: 
         read_jtl(path)
     assert message in str(caught.value)
     assert "\n" not in str(caught.value)
+
+
+def test_a_csv_saved_with_a_byte_order_mark_reads_the_same(tmp_path: Path) -> None:
+    path = tmp_path / "bom.jtl"
+    path.write_bytes(b"\xef\xbb\xbf" + CSV.read_bytes())
+    check_totals(read_jtl(path))

@@ -130,7 +130,7 @@ def read_jtl(
 
 
 def _read_csv(path: Path, tally: _Tally) -> None:
-    with path.open("r", encoding="utf-8", errors="replace", newline="") as text:
+    with path.open("r", encoding="utf-8-sig", errors="replace", newline="") as text:
         header_line = text.readline()
         delimiter = next((d for d in CSV_DELIMITERS if "timeStamp" in header_line.split(d)), None)
         if delimiter is None:

@@ -101,7 +101,7 @@ SETTINGS: tuple[SettingSpec, ...] = (
         "largest webhook request body `devmaturity serve` accepts, in bytes (1 MiB); larger ones get 413",
     ),
 )
-REPORT_KINDS = ("junit", "coverage", "sarif")
+REPORT_KINDS = ("junit", "coverage", "sarif", "performance")
 RULE_KEYS = (
     "environments",
     "pipelines",
@@ -114,7 +114,7 @@ RULE_KEYS = (
 )
 # how incidents are tied to the deployment that caused them (metrics/delivery.py INCIDENT_LINKS, docs/metrics.md)
 INCIDENT_LINKS = ("devlake", "middleware", "reference", "none")
-SOURCE_KINDS = ("github", "gitlab", "jenkins", "gitee", "zentao", "jira")
+SOURCE_KINDS = ("github", "gitlab", "jenkins", "gitee", "zentao", "jira", "sonarqube")
 TEST_KINDS = ("unit", "integration", "ui", "performance")
 
 

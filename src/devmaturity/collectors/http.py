@@ -26,11 +26,12 @@ from devmaturity.errors import (
     SourceUnreachableError,
 )
 from devmaturity.model.delivery import Deployment, PipelineRun, Release, WorkItem
+from devmaturity.model.quality import QualityAnalysis
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
-Record = PipelineRun | Deployment | Release | WorkItem
+Record = PipelineRun | Deployment | Release | WorkItem | QualityAnalysis
 CURSOR_FORMAT = 1
 _BUG_LABEL = re.compile(r"(?i)(?<![a-z])(bug|defect)s?(?![a-z])|缺陷")
 _SHA1 = re.compile(r"[0-9a-f]{40}")
@@ -87,6 +88,7 @@ class Credentials:
     scheme: str = "Bearer"  # what precedes the token in the header; "" sends the bare token
     query: str = ""  # send the token as this query parameter instead of a header (Gitee)
     user_env: str = ""  # HTTP Basic: the user from this variable, the token as password (Jenkins)
+    token_as_user: bool = False  # HTTP Basic: the token as the user and an empty password (SonarQube)
 
     def names(self) -> str:
         names = [self.user_env, self.token_env] if self.user_env else [self.token_env]
@@ -97,7 +99,10 @@ class Credentials:
         env = os.environ if environ is None else environ
         secret = env.get(self.token_env, "") if self.token_env else ""
         user = env.get(self.user_env, "") if self.user_env else ""
-        return Redactor.of([secret], [(user, secret)] if user else [])
+        pairs = [(user, secret)] if user else []
+        if self.token_as_user and secret:
+            pairs.append((secret, ""))  # SonarQube's Basic header carries base64 of "token:"
+        return Redactor.of([secret], pairs)
 
 
 class _SecretAuth(httpx.Auth):
@@ -138,6 +143,9 @@ def _secret_auth(source: str, credentials: Credentials) -> _SecretAuth | None:
     token = os.environ.get(credentials.token_env, "").strip()
     if not token:
         return None
+    if credentials.token_as_user:
+        basic = base64.b64encode(f"{token}:".encode()).decode("ascii")
+        return _SecretAuth(replace(credentials, scheme="Basic", query=""), basic)
     if not credentials.user_env:
         return _SecretAuth(credentials, token)
     user = os.environ.get(credentials.user_env, "").strip()

@@ -44,14 +44,16 @@ class Redactor:
 
     @classmethod
     def of(cls, values: Iterable[str | None] = (), pairs: Iterable[tuple[str, str]] = ()) -> Redactor:
-        """From secret values, and (user, secret) pairs sent as HTTP Basic (whose base64 hides both)."""
+        """From secret values, and (user, secret) pairs sent as HTTP Basic (whose base64 hides both); a pair with an
+        empty secret is a token sent as the user (SonarQube), whose base64 of "token:" is masked too."""
         forms: set[str] = set()
         for value in values:
             if value and len(value.strip()) >= MIN_SECRET:
                 forms |= _forms(value.strip())
         for user, secret in pairs:
-            if secret and len(secret.strip()) >= MIN_SECRET:
-                forms |= _forms(secret.strip()) | _b64_forms(f"{user.strip()}:{secret.strip()}")
+            hidden = secret or user
+            if hidden and len(hidden.strip()) >= MIN_SECRET:
+                forms |= _forms(hidden.strip()) | _b64_forms(f"{user.strip()}:{secret.strip()}")
         kept = (form for form in forms if len(form) >= MIN_SECRET)
         return cls(secrets=tuple(sorted(kept, key=lambda form: (-len(form), form))))
 

@@ -202,6 +202,7 @@ class ReportKind(enum.StrEnum):
     JUNIT = "junit"
     COVERAGE = "coverage"
     SARIF = "sarif"
+    PERFORMANCE = "performance"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -139,6 +139,12 @@ FACTS: tuple[FactSpec, ...] = (
         "配置了质量门禁（覆盖率下限、Sonar 质量门等）",
         "A quality gate is configured (coverage floor, Sonar quality gate, ...)",
     ),
+    _spec(
+        "quality.sonar_gate_enforced",
+        "SonarQube 分析带有质量门禁结论（窗口内的分析有门禁状态）",
+        "SonarQube analyses carry a quality gate verdict (analyses in the window have a gate status)",
+        EvidenceKind.QUALITY_ANALYSES,
+    ),
     _spec("tests.unit", "存在单元测试代码", "Unit tests exist in the repository"),
     _spec("tests.ui", "存在 UI/端到端测试代码", "UI or end-to-end tests exist in the repository"),
     _spec(

@@ -15,6 +15,7 @@ from devmaturity.errors import ConfigError, DevmaturityError, UsageError
 from devmaturity.frameworks.loader import load_framework
 from devmaturity.frameworks.vocab import load_pipeline_vocabulary
 from devmaturity.metrics.git import GitHistory, history_facts
+from devmaturity.metrics.quality import quality_facts
 from devmaturity.metrics.registry import Inputs, compute
 from devmaturity.model.assessment import Answer, Assessment
 from devmaturity.model.evidence import Commit, Problem
@@ -28,6 +29,7 @@ from devmaturity.services.catalog import select_parts
 from devmaturity.services.delivery import delivery_inputs
 from devmaturity.services.ingest import discover, ingest_files
 from devmaturity.store.db import Store
+from devmaturity.store.quality import load_quality
 
 HISTORY_HORIZON = timedelta(days=365)
 MAX_TREE_FILE_BYTES = 1024 * 1024
@@ -281,7 +283,9 @@ def run_assessment(
         earliest = moment - timedelta(days=max(days, *_windows(framework)))
         history, inputs = load_inputs(store, collected, config, earliest, progress)
         metrics = compute_metrics(framework, inputs, window, days)
-        facts = {f.id: f for f in (*collected.facts, *history_facts(history, window))}
+        facts = {
+            f.id: f for f in (*collected.facts, *history_facts(history, window), *quality_facts(inputs.quality, window))
+        }
         evidence = Evidence(
             metrics=metrics,
             facts=facts,
@@ -336,6 +340,8 @@ EVIDENCE_NAMES: dict[str, Text] = {
     "deployments": Text(zh="部署记录", en="deployments"),
     "incidents": Text(zh="故障记录", en="incidents"),
     "workitems": Text(zh="工作项", en="work items"),
+    "performance": Text(zh="性能测试结果", en="performance test results"),
+    "quality_analyses": Text(zh="SonarQube 分析", en="SonarQube analyses"),
 }
 
 
@@ -388,6 +394,8 @@ def load_inputs(
         scans=store.load_scans(pid, horizon),
         manual_test_cases=config.manual_test_cases,
         delivery=delivery_inputs(store, pid, config, earliest, progress),
+        quality=load_quality(store, pid, horizon),
+        performance=store.load_performance(pid, horizon) or None,
     )
     return history, inputs
 

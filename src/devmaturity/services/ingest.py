@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from devmaturity.collectors import coverage_merge, events, junit, registry, sarif, testreports
+from devmaturity.collectors import coverage_merge, events, jtl, junit, registry, sarif, testreports
 from devmaturity.collectors.base import ReportError
 from devmaturity.config import Config
 from devmaturity.errors import DevmaturityError, ReportAlreadyStored, StoreError, UsageError
@@ -182,6 +182,11 @@ def _save(
         snap = coverage_merge.normalise(coverage_merge.read_any(path), repo_root, tracked)
         meta = ReportMeta(kind=kind, digest=digest, path=str(path), format=snap.format, observed_at=when, commit=commit)
         summary = store.save_coverage(project_id, run_id, meta, snap)
+    elif kind is ReportKind.PERFORMANCE:
+        run = jtl.read_jtl(path)
+        when = _observed(path, at) if at is not None else run.started_at  # the run's own time, not the file's
+        meta = ReportMeta(kind=kind, digest=digest, path=str(path), format=run.format, observed_at=when, commit=commit)
+        summary = store.save_performance(project_id, run_id, meta, run)
     else:
         scan = sarif.read_scan(path, exclude_tools=config.sarif_exclude_tools)
         meta = ReportMeta(kind=kind, digest=digest, path=str(path), format="sarif", observed_at=when, commit=commit)

@@ -14,6 +14,7 @@ from devmaturity.collectors.jenkins import JenkinsSource
 from devmaturity.collectors.jira import JiraSource
 from devmaturity.collectors.payload import unknowns
 from devmaturity.collectors.redact import Redactor
+from devmaturity.collectors.sonarqube import SonarQubeSource
 from devmaturity.collectors.zentao import ZenTaoSource
 from devmaturity.errors import ConfigError, DevmaturityError
 from devmaturity.frameworks.vocab import load_pipeline_vocabulary
@@ -35,6 +36,7 @@ SOURCES: dict[str, tuple[str, tuple[str, ...], tuple[str, ...], Callable[..., So
     "gitee": ("repo", (), ("base_url", "token_env"), GiteeSource),
     "jira": ("project", ("base_url",), ("user_env", "token_env"), JiraSource),
     "zentao": ("product", ("base_url",), ("account_env", "password_env"), ZenTaoSource),
+    "sonarqube": ("project_key", ("base_url",), ("token_env",), SonarQubeSource),
 }
 
 

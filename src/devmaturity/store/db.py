@@ -49,6 +49,7 @@ from devmaturity.model.evidence import (
     merge_attempts,
 )
 from devmaturity.model.facts import Fact
+from devmaturity.model.quality import LabelSummary, PerformanceRun, PerformanceSummary
 from devmaturity.store import tables as t
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -513,6 +514,71 @@ class Store:
             self._finish_report(conn, report_id, summary)
         return summary
 
+    def save_performance(
+        self, project_id: int, run_id: int, meta: ReportMeta, run: PerformanceSummary
+    ) -> dict[str, Any]:
+        """One performance test report (JMeter JTL) and its totals, in one transaction."""
+        summary: dict[str, Any] = {
+            "samples": run.samples,
+            "errors": run.errors,
+            "error_rate": round(run.error_rate, 6),
+            "throughput": None if run.throughput is None else round(run.throughput, 3),
+            "p95_ms": run.p95_ms,
+            "labels": len(run.labels) + run.other_labels,
+        }
+        labels = [
+            {"label": x.label[:400], "samples": x.samples, "errors": x.errors, "p95_ms": x.p95_ms} for x in run.labels
+        ]
+        with self.transaction() as conn:
+            report_id = self._report_row(conn, project_id, run_id, meta)
+            conn.execute(
+                t.performance_runs.insert().values(
+                    report_id=report_id,
+                    samples=run.samples,
+                    errors=run.errors,
+                    started_at=round(run.started_at.timestamp() * 1000),
+                    ended_at=round(run.ended_at.timestamp() * 1000),
+                    p50_ms=run.p50_ms,
+                    p90_ms=run.p90_ms,
+                    p95_ms=run.p95_ms,
+                    p99_ms=run.p99_ms,
+                    max_ms=run.max_ms,
+                    mean_ms=run.mean_ms,
+                    labels=json.dumps(labels),
+                    other_labels=run.other_labels,
+                )
+            )
+            self._finish_report(conn, report_id, summary)
+        return summary
+
+    def load_performance(self, project_id: int, since: datetime) -> list[PerformanceRun]:
+        """Performance test runs observed from `since` on, oldest first."""
+        with self.engine.connect() as conn:
+            out = []
+            for rep in self._reports(conn, project_id, ReportKind.PERFORMANCE, since):
+                p = conn.execute(select(t.performance_runs).where(t.performance_runs.c.report_id == rep.id)).one()
+                summary = PerformanceSummary(
+                    format=rep.format,
+                    samples=p.samples,
+                    errors=p.errors,
+                    started_at=datetime.fromtimestamp(p.started_at / 1000, UTC),
+                    ended_at=datetime.fromtimestamp(p.ended_at / 1000, UTC),
+                    p50_ms=p.p50_ms,
+                    p90_ms=p.p90_ms,
+                    p95_ms=p.p95_ms,
+                    p99_ms=p.p99_ms,
+                    max_ms=p.max_ms,
+                    mean_ms=p.mean_ms,
+                    labels=tuple(LabelSummary(**x) for x in json.loads(p.labels)),
+                    other_labels=p.other_labels,
+                )
+                out.append(
+                    PerformanceRun(
+                        report=rep.id, observed_at=_aware(rep.observed_at, 0), commit=rep.commit_sha, summary=summary
+                    )
+                )
+            return out
+
     def _reports(self, conn: Connection, project_id: int, kind: ReportKind, since: datetime) -> list[Any]:
         r = t.reports.c
         query = (
@@ -633,6 +699,7 @@ class Store:
             "deployments": (t.deployments, t.deployments.c.created_at),
             "incidents": (t.incidents, t.incidents.c.started_at),
             "workitems": (t.work_items, t.work_items.c.created_at),
+            "quality_analyses": (t.quality_analyses, t.quality_analyses.c.analysed_at),
         }
         out: dict[str, tuple[datetime, datetime] | None] = {}
         with self.engine.connect() as conn:

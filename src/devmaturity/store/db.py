@@ -699,7 +699,7 @@ class _Heartbeat:
         while not self._stop.wait(HEARTBEAT_SECONDS):
             try:
                 self._store.heartbeat(self._run_id)
-            except Exception:  # noqa: BLE001,S112 - a missed beat is harmless; the thread must never die loudly
+            except Exception:  # noqa: S112 - a missed beat is harmless; the thread must never die loudly
                 continue
 
     def stop(self) -> None:

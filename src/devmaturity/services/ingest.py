@@ -6,7 +6,7 @@ import fnmatch
 import hashlib
 import os
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -15,10 +15,11 @@ from devmaturity.collectors import coverage_merge, events, junit, sarif
 from devmaturity.collectors.base import ReportError
 from devmaturity.config import Config
 from devmaturity.errors import DevmaturityError, StoreError, UsageError
-from devmaturity.model.evidence import Problem, ReportKind, ReportMeta, TestKind
+from devmaturity.model.evidence import Problem, ReportKind, ReportMeta, SecurityFinding, TestKind
+from devmaturity.model.limits import violations
 from devmaturity.services.delivery import refresh_derived
 from devmaturity.store.db import Store
-from devmaturity.store.delivery import save_delivery
+from devmaturity.store.delivery import delivery_writer
 
 EVENT_KINDS = ("deployments", "incidents", "workitems")
 
@@ -187,10 +188,24 @@ def _ingest_one(
         meta = ReportMeta(kind=kind, digest=digest, path=str(path), format=snap.format, observed_at=when, commit=commit)
         summary = store.save_coverage(project_id, run_id, meta, snap)
     else:
-        found = sarif.dedupe(sarif.read_sarif(path))
+        found = _line_limits(sarif.dedupe(sarif.read_sarif(path)), path, result)
         meta = ReportMeta(kind=kind, digest=digest, path=str(path), format="sarif", observed_at=when, commit=commit)
         summary = store.save_findings(project_id, run_id, meta, found)
     result.ingested.append((str(path), summary))
+
+
+def _line_limits(found: Sequence[SecurityFinding], path: Path, result: IngestResult) -> list[SecurityFinding]:
+    """Findings whose line is outside the declared range (model/limits.py) are kept without a line: the line is
+    unknown, the finding is not, and each is a problem naming the finding and field."""
+    kept: list[SecurityFinding] = []
+    for finding in found:
+        faults = violations(finding)
+        if faults:
+            shown = "; ".join(f"field {name}: {text}" for name, text in faults)
+            where = f"{finding.tool} finding {finding.rule!r} ({finding.path or 'no path'})"
+            result.problems.append(Problem(source=str(path), message=f"{where}, {shown}; stored without a line"))
+        kept.append(replace(finding, line=None) if faults else finding)
+    return kept
 
 
 def ingest_command(
@@ -243,12 +258,14 @@ def _ingest_events(
     try:
         for path in paths:
             try:
-                read = events.read_events(path, kind, source=source or "file")
+                # each file in one transaction, written in batches while it is read: memory stays bounded and
+                # a file found broken half way leaves nothing behind
+                with delivery_writer(store, project_id, run_id) as write:
+                    read = events.read_events(path, kind, source=source or "file", write=write)
             except (ReportError, OSError) as exc:
                 result.problems.append(_problem(path, exc))
                 continue
-            stored = save_delivery(store, project_id, run_id, read.records)
-            result.ingested.append((str(path), {"records": stored, "bad_rows": len(read.problems)}))
+            result.ingested.append((str(path), {"records": read.rows, "bad_rows": len(read.problems)}))
             result.problems.extend(Problem(source=str(path), message=p.message) for p in read.problems)
     except BaseException:
         store.finish_run(run_id, "failed", {"error": "interrupted"}, result.problems)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import codecs
 import csv
 import difflib
+import functools
 import hashlib
 import io
 import json
@@ -247,6 +248,7 @@ WORK_ITEMS: EventSchema[WorkItem] = EventSchema(
 SCHEMAS: dict[str, EventSchema[Any]] = {"deployments": DEPLOYMENTS, "incidents": INCIDENTS, "workitems": WORK_ITEMS}
 
 
+@functools.lru_cache(maxsize=4096)  # a file repeats its few keys on every row
 def column_name(raw: str) -> str:
     """Header and key spellings matched to schema names: 'Created At', 'created-at', 'createdAt' → created_at."""
     return re.sub(r"[\s-]+", "_", _CAMEL.sub("_", raw.strip())).lower()

@@ -112,9 +112,15 @@ def fault(limit: Limit, value: object) -> str | None:
 
 def violations(record: object) -> tuple[tuple[str, str], ...]:
     """(field, what is wrong) for each value of the record outside its declared limit."""
-    declared = LIMITS.get(type(record), {})
-    found = ((name, fault(limit, getattr(record, name))) for name, limit in declared.items())
-    return tuple((name, text) for name, text in found if text is not None)
+    found: list[tuple[str, str]] = []
+    for name, limit in LIMITS.get(type(record), {}).items():
+        value = getattr(record, name)
+        if isinstance(value, str) and isinstance(limit, Chars) and len(value) <= limit.most:
+            continue  # the common case, decided without building a message
+        text = fault(limit, value)
+        if text is not None:
+            found.append((name, text))
+    return tuple(found)
 
 
 def describe(record: object, faults: Sequence[tuple[str, str]]) -> str:

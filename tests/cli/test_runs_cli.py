@@ -36,7 +36,7 @@ def _running_run(url: str, deadline: float) -> dict[str, object]:
             try:
                 with engine.connect() as conn:
                     row = conn.execute(select(t.runs).where(t.runs.c.status == "running")).first()
-            except Exception:  # noqa: S112 - the child may not have created the schema yet
+            except Exception:
                 row = None
             if row is not None:
                 return dict(row._mapping)
@@ -53,7 +53,7 @@ def test_an_ingest_killed_with_sigkill_is_marked_interrupted(store_url: str, tmp
         out.write("id,type,title,created_at\n")
         for start in range(0, 600_000, 10_000):
             out.write("".join(ROW.format(n=n) for n in range(start, start + 10_000)))
-    child = subprocess.Popen(  # noqa: S603 - our own command
+    child = subprocess.Popen(
         [sys.executable, "-m", "devmaturity", "ingest", str(path), "--kind", "workitems", "--project", "shop",
          "--db", store_url],
         stdout=subprocess.DEVNULL,

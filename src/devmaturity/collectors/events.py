@@ -352,12 +352,12 @@ class _Sink(Generic[E]):
     bounded memory; duplicate ids, field limits, the problem cap and misspelt columns are tracked here."""
 
     def __init__(
-        self, schema: EventSchema[E], source: str, origin: str, write: Callable[[Sequence[E]], None], batch: int
+        self, schema: EventSchema[E], source: str, origin: str, write: Callable[[Sequence[E]], object], batch: int
     ) -> None:
         self.schema: EventSchema[E] = schema
         self.source = source
         self.origin = origin
-        self.write = write
+        self.write: Callable[[Sequence[E]], object] = write
         self.batch = batch
         self.place = "row {}"  # how a row number is shown, set by the reader of the format
         self.pending: list[E] = []
@@ -803,12 +803,12 @@ def _parse(
 class _Writer(Generic[E]):
     """Where good records go: `write` in batches, or kept in memory when no writer is given."""
 
-    write: Callable[[Sequence[E]], None]
+    write: Callable[[Sequence[E]], object]
     batch: int
     kept: list[E]
 
 
-def _writer(write: Callable[[Sequence[Any]], None] | None, batch: int) -> _Writer[Any]:
+def _writer(write: Callable[[Sequence[Any]], object] | None, batch: int) -> _Writer[Any]:
     kept: list[Any] = []
     return _Writer(write=write or kept.extend, batch=batch, kept=kept)
 
@@ -870,7 +870,7 @@ def read_events(
     encoding: str = "utf-8",
     max_bytes: int = DEFAULT_MAX_BYTES,
     max_rows: int = DEFAULT_MAX_ROWS,
-    write: Callable[[Sequence[Any]], None] | None = None,
+    write: Callable[[Sequence[Any]], object] | None = None,
     batch: int = DEFAULT_BATCH,
 ) -> AnyEventsRead:
     """One kind of event file, the kind being a key of SCHEMAS (deployments, incidents, workitems).

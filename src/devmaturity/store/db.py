@@ -673,7 +673,7 @@ def _alive(pid: int, started: int | None) -> bool:
 
 
 def _gone(row: Any, now: int) -> bool:
-    seen = row.heartbeat_at or row.started_at
+    seen: int = row.heartbeat_at or row.started_at
     if row.host == socket.gethostname()[:255] and row.pid is not None:
         return not _alive(row.pid, row.proc_start)
     return now - seen > STALE_AFTER

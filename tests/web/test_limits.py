@@ -1,5 +1,5 @@
 """One table of values at and past the declared field limits (model/limits.py), read from files and from webhooks,
-on SQLite and on the real PostgreSQL (the store fixture): each case names the same problems and stores the same
+and from a REST sync, on SQLite and on the real PostgreSQL (the store fixture): each case names the same problems and stores the same
 rows on both, a webhook answers 207 or 422 for it (never 503), and the good rows beside a bad one are stored.
 
 The limits worked out by hand from model/limits.py: ids and sources 300 characters, a deployment's environment
@@ -9,7 +9,9 @@ The limits worked out by hand from model/limits.py: ids and sources 300 characte
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -17,8 +19,11 @@ from sqlalchemy import select
 from tests.web.conftest import PROJECT, Served
 from tests.web.test_webhooks import BEARER, DATA, GITHUB, github_headers
 
+from devmaturity.collectors.http import Page
 from devmaturity.config import Config
+from devmaturity.model.delivery import Release
 from devmaturity.services.ingest import ingest_command
+from devmaturity.services.sync import sync_source
 from devmaturity.store import tables as t
 from devmaturity.store.db import Store
 
@@ -185,3 +190,33 @@ def test_a_sarif_line_past_int4_is_a_problem_and_the_finding_is_kept(store: Stor
     with store.engine.connect() as conn:
         rows = conn.execute(select(t.findings.c.message, t.findings.c.line).order_by(t.findings.c.ordinal)).all()
     assert [tuple(r) for r in rows] == [("huge", None), ("fine", 7)]
+
+
+class _OnePage:
+    """A REST source (the collectors' Source protocol) serving one page: a release with a 401-character tag
+    beside a good one, as a server could send it."""
+
+    name = "gitea:acme/shop"
+
+    def pages(self, cursor: str | None) -> Iterator[Page]:
+        at = datetime(2026, 11, 20, tzinfo=UTC)
+        good = Release(source=self.name, id="R-1", name="v1", created_at=at, tag="v1")
+        long = Release(source=self.name, id="R-2", name="v2", created_at=at, tag="v" * 401)
+        yield Page(records=(good, long), cursor='{"page": 1}')
+
+
+def test_limits_of_rest_records(store: Store) -> None:
+    project = store.project("shop", "")
+    result = sync_source(store, project, _OnePage())
+    assert (result.records, result.refused) == (1, 1)
+    assert _stored(store, "releases") == ("R-1",)
+    [run] = store.runs(project)
+    assert (run["status"], json.loads(run["problems"])) == (
+        "ok",
+        [
+            {
+                "source": "gitea:acme/shop",
+                "message": "Release 'R-2' refused, field tag: 401 characters, over the limit of 400",
+            }
+        ],
+    )

@@ -14,6 +14,8 @@ from devmaturity.collectors.jenkins import JenkinsSource
 from devmaturity.collectors.jira import JiraSource
 from devmaturity.collectors.zentao import ZenTaoSource
 from devmaturity.errors import ConfigError, DevmaturityError
+from devmaturity.model.evidence import Problem
+from devmaturity.model.limits import admit
 from devmaturity.store.db import Store
 from devmaturity.store.delivery import cursor_of, save_delivery
 
@@ -50,6 +52,7 @@ class SyncResult:
     pages: int
     records: int
     resumed: bool
+    refused: int = 0  # records outside the declared field limits, each a problem of the run
 
 
 def sync_source(
@@ -60,17 +63,22 @@ def sync_source(
     cursor = cursor_of(store, project_id, source.name)
     run_id = store.start_run(project_id, "sync", {"source": source.name, "resumed_from": cursor is not None})
     pages = records = 0
+    problems: list[Problem] = []
     try:
         for page in source.pages(cursor):
-            records += save_delivery(store, project_id, run_id, page.records, (source.name, page.cursor))
+            kept, refused = admit(page.records)  # the same limits as files and webhooks (model/limits.py)
+            problems.extend(Problem(source=source.name, message=message) for message in refused)
+            records += save_delivery(store, project_id, run_id, kept, (source.name, page.cursor))
             pages += 1
             if progress is not None:
                 progress(source.name, records)
     except DevmaturityError as exc:
-        store.finish_run(run_id, "failed", {"error": exc.one_line(), "pages": pages, "records": records}, ())
+        store.finish_run(run_id, "failed", {"error": exc.one_line(), "pages": pages, "records": records}, problems)
         raise
     except BaseException:
-        store.finish_run(run_id, "failed", {"error": "interrupted", "pages": pages, "records": records}, ())
+        store.finish_run(run_id, "failed", {"error": "interrupted", "pages": pages, "records": records}, problems)
         raise
-    store.finish_run(run_id, "ok", {"pages": pages, "records": records}, ())
-    return SyncResult(source=source.name, pages=pages, records=records, resumed=cursor is not None)
+    summary = {"pages": pages, "records": records, "refused": len(problems)}
+    store.finish_run(run_id, "ok", summary, problems)
+    resumed = cursor is not None
+    return SyncResult(source=source.name, pages=pages, records=records, resumed=resumed, refused=len(problems))

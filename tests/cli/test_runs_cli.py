@@ -121,6 +121,9 @@ def test_a_finished_run_stops_its_heartbeat(store: Store) -> None:
     run = store.start_run(project, "ingest", {})
     [row] = store.runs(project)
     assert (row["pid"], row["heartbeat_at"]) == (os.getpid(), row["started_at"])
+    assert store.heartbeat(run) is True
     store.finish_run(run, "ok", {}, ())
     assert store.recover_runs() == []
-    assert not [thread for thread in threading.enumerate() if thread.name.endswith(f"-{run}")]
+    assert store.heartbeat(run) is False  # a finished run has nothing to renew: a leftover thread would stop
+    name = f"devmaturity-heartbeat-{id(store):x}-{run}"
+    assert not [thread for thread in threading.enumerate() if thread.name == name]

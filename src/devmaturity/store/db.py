@@ -8,6 +8,7 @@ import os
 import socket
 import threading
 import time
+import weakref
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta, timezone
@@ -155,13 +156,14 @@ class Store:
         self._heartbeats[run_id] = _Heartbeat.start(self, run_id)
         return run_id
 
-    def heartbeat(self, run_id: int) -> None:
-        """Say the run's process is alive now (only while the run is still running)."""
+    def heartbeat(self, run_id: int) -> bool:
+        """Say the run's process is alive now; False when the run is no longer running (nothing to renew)."""
         c = t.runs.c
         with self.transaction() as conn:
-            conn.execute(
+            result = conn.execute(
                 t.runs.update().where(c.id == run_id, c.status == "running").values(heartbeat_at=int(time.time()))
             )
+            return bool(result.rowcount)
 
     def finish_run(self, run_id: int, status: str, summary: dict[str, Any], problems: Sequence[Problem]) -> None:
         beat = self._heartbeats.pop(run_id, None)
@@ -680,14 +682,17 @@ def _gone(row: Any, now: int) -> bool:
 
 
 class _Heartbeat:
-    """A daemon thread renewing one run's heartbeat every HEARTBEAT_SECONDS until stopped. A failed renewal
-    (the store busy or gone) is skipped: the next one tries again, and recovery allows a generous delay."""
+    """A daemon thread renewing one run's heartbeat every HEARTBEAT_SECONDS until stopped, until the run is no
+    longer running, or until its Store is gone (it holds the store weakly, so a store dropped without finishing
+    its runs leaves no thread behind). A failed renewal (the store busy) is skipped: the next one tries again,
+    and recovery allows a generous delay."""
 
     def __init__(self, store: Store, run_id: int) -> None:
-        self._store = store
+        self._store = weakref.ref(store)
         self._run_id = run_id
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._beat, name=f"devmaturity-heartbeat-{run_id}", daemon=True)
+        name = f"devmaturity-heartbeat-{id(store):x}-{run_id}"
+        self._thread = threading.Thread(target=self._beat, name=name, daemon=True)
 
     @staticmethod
     def start(store: Store, run_id: int) -> _Heartbeat:
@@ -697,10 +702,16 @@ class _Heartbeat:
 
     def _beat(self) -> None:
         while not self._stop.wait(HEARTBEAT_SECONDS):
+            store = self._store()
+            if store is None:
+                return
             try:
-                self._store.heartbeat(self._run_id)
+                if not store.heartbeat(self._run_id):
+                    return
             except Exception:  # noqa: S112 - a missed beat is harmless; the thread must never die loudly
                 continue
+            finally:
+                del store
 
     def stop(self) -> None:
         self._stop.set()

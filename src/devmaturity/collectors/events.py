@@ -33,6 +33,7 @@ _CHUNK_BYTES = 1 << 20  # bytes read at a time by the first pass
 _CHUNK_CHARS = 1 << 20  # characters of JSON text read at a time
 _HEAD_CHARS = 1 << 16  # the start of a file kept to tell its format and CSV delimiter
 _MAX_VALUE_CHARS = 32 << 20  # one JSON row (an array item) may not be longer than this
+_NUMBER_MARGIN = 8_192  # longer than any number Python reads (4,300 digits): text read past one before trusting it
 TIME_HINT = "use ISO 8601, e.g. 2026-11-20T10:00:00+08:00"
 
 E = TypeVar("E", Deployment, Incident, WorkItem)
@@ -571,8 +572,8 @@ class _JsonText:
                 raise ReportError("not usable JSON: nested too deeply") from None
             except ValueError as exc:  # e.g. an integer past Python's digit limit
                 raise ReportError(f"not usable JSON: {_clip(str(exc))}") from None
-            if end == len(self.buf) and self._more():
-                continue  # a number may go on in the next chunk
+            if _number(item) and len(self.buf) - end < _NUMBER_MARGIN and self._more():
+                continue  # the number may go on in the next chunk ('1' of '1.5e3'): read on and decode it again
             self.pos = end
             return item
 
@@ -581,6 +582,10 @@ class _JsonText:
         newline = self.buf.rfind("\n", 0, index)
         column = index - newline if newline >= 0 else self._dropped + index - self._line_start + 1
         return ReportError(f"not valid JSON: {message} at line {line}, column {column}")
+
+
+def _number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 def _feed_array(js: _JsonText, sink: _Sink[E], name: str, max_rows: int) -> None:
@@ -616,7 +621,9 @@ def _feed_object(js: _JsonText, sink: _Sink[E], max_rows: int) -> None:
             raise js.error("Expecting property name enclosed in double quotes", js.pos)
         key = str(js.value())
         js.take(":", "Expecting ':' delimiter")
-        if key == schema.key and not found:
+        if key == schema.key and found:
+            raise ReportError(f"the key {json.dumps(key)} appears twice in the object; keep one array of rows")
+        if key == schema.key:
             if js.peek() != "[":
                 raise ReportError(f"{json.dumps(key)} must be an array of objects, got {_json_type(js.value())}")
             _feed_array(js, sink, key, max_rows)

@@ -3,7 +3,9 @@ and from a REST sync, on SQLite and on the real PostgreSQL (the store fixture): 
 rows on both, a webhook answers 207 or 422 for it (never 503), and the good rows beside a bad one are stored.
 
 The limits worked out by hand from model/limits.py: ids and sources 300 characters, a deployment's environment
-200, a work item's type 100 and title 1,000, an incident's severity 50, a SARIF line 1 to 2,147,483,647 (int4).
+200, a work item's type 100 and title 1,000, an incident's severity 50, a SARIF line 1 to 2,147,483,647 (int4);
+no text may hold NUL or an unpaired surrogate (PostgreSQL refuses both, SQLite kept them). A surrogate pair
+(\ud83d\ude80, a rocket) is one good character.
 """
 
 from __future__ import annotations
@@ -94,6 +96,20 @@ CASES = [
         ),
         problems=("line 2, field severity: 51 characters, over the limit of 50",),
         stored=("I-1", AT_LIMIT),
+        status=207,
+    ),
+    Case(
+        name="incident titles PostgreSQL cannot keep: a NUL and an unpaired surrogate, both JSON escapes",
+        kind="incidents",
+        suffix=".json",
+        content='[{"id": "I-1", "title": "a\\u0000b", "started_at": "2026-11-20"},'
+        ' {"id": "I-2", "title": "\\ud800x", "started_at": "2026-11-20"},'
+        ' {"id": "I-3", "title": "\\ud83d\\ude80 ok", "started_at": "2026-11-20"}]',
+        problems=(
+            "item [0], field title: holds a NUL character (U+0000), which the store cannot keep",
+            "item [1], field title: holds an unpaired surrogate (U+D800), not text",
+        ),
+        stored=("I-3",),
         status=207,
     ),
     Case(

@@ -297,12 +297,13 @@ def _order_faults(
 
 class _Seen:
     """Which (source, id) keys a file has used, and the row that first used each, in bounded memory: 8-byte
-    hashes in an open-addressing table of NumPy arrays (16 bytes a key) rather than a dict of strings (hundreds).
+    hashes in an open-addressing table of NumPy arrays (12 bytes a slot, at most 2/3 full) rather than a dict of
+    strings (hundreds of bytes a key).
     Two different keys share a 64-bit hash with odds below 1e-6 even for 5 million rows."""
 
     def __init__(self) -> None:
         self._keys = np.zeros(1 << 12, dtype=np.uint64)
-        self._rows = np.zeros(1 << 12, dtype=np.int64)
+        self._rows = np.zeros(1 << 12, dtype=np.uint32)  # row and line numbers of a file under 4 GiB
         self._count = 0
 
     @staticmethod
@@ -325,7 +326,7 @@ class _Seen:
         self._keys[slot] = code
         self._rows[slot] = number
         self._count += 1
-        if self._count * 2 > len(self._keys):
+        if self._count * 3 > len(self._keys) * 2:
             self._grow()
         return None
 
@@ -334,7 +335,7 @@ class _Seen:
         used = self._keys != 0
         keys, rows = self._keys[used], self._rows[used]
         self._keys = np.zeros(len(self._keys) * 2, dtype=np.uint64)
-        self._rows = np.zeros(len(self._keys), dtype=np.int64)
+        self._rows = np.zeros(len(self._keys), dtype=np.uint32)
         mask = np.uint64(len(self._keys) - 1)
         slots = keys & mask
         while keys.size:

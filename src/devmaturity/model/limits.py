@@ -104,9 +104,21 @@ def fault(limit: Limit, value: object) -> str | None:
         if isinstance(value, int) and not limit.low <= value <= limit.high:
             return f"{value:,} is out of range ({limit.low:,} to {limit.high:,})"
         return None
-    size = len("\n".join(value)) if isinstance(value, tuple) else len(str(value))
-    if size > limit.most:
-        return f"{size:,} characters, over the limit of {limit.most:,}"
+    return _text_fault("\n".join(value) if isinstance(value, tuple) else str(value), limit.most)
+
+
+def _text_fault(text: str, most: int) -> str | None:
+    """Too long, or holding what PostgreSQL refuses and SQLite would keep: NUL, or an unpaired surrogate (both
+    can come in through JSON escapes)."""
+    if len(text) > most:
+        return f"{len(text):,} characters, over the limit of {most:,}"
+    if "\x00" in text:
+        return "holds a NUL character (U+0000), which the store cannot keep"
+    if not text.isascii():
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            return f"holds an unpaired surrogate (U+{ord(text[exc.start]):04X}), not text"
     return None
 
 
@@ -115,9 +127,9 @@ def violations(record: object) -> tuple[tuple[str, str], ...]:
     found: list[tuple[str, str]] = []
     for name, limit in LIMITS.get(type(record), {}).items():
         value = getattr(record, name)
-        if isinstance(value, str) and isinstance(limit, Chars) and len(value) <= limit.most:
-            continue  # the common case, decided without building a message
-        text = fault(limit, value)
+        text = _text_fault(value, limit.most) if isinstance(value, str) and isinstance(limit, Chars) else None
+        if text is None and not isinstance(value, str):
+            text = fault(limit, value)
         if text is not None:
             found.append((name, text))
     return tuple(found)

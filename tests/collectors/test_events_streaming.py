@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from devmaturity.collectors import events
+from devmaturity.collectors import events, textstream
 from devmaturity.collectors.base import ReportError
 from devmaturity.config import Config
 from devmaturity.services.ingest import ingest_command
@@ -53,7 +53,7 @@ def test_json_across_chunk_boundaries_reads_as_a_whole(
 ) -> None:
     """Chunks as small as one character: strings with escapes, numbers ('1.5e3' must not stop at '1') and keys
     around the array are split anywhere, and the rows come out as json.loads would give them."""
-    monkeypatch.setattr(events, "_CHUNK_CHARS", chunk)
+    monkeypatch.setattr(textstream, "CHUNK_CHARS", chunk)
     doc = {"n": 1.5e3, "incidents": [{**_incident(1), "title": 'a"b\\c'}, _incident(2)], "x": [True, None, -2]}
     path = tmp_path / "i.json"
     path.write_text(json.dumps(doc, indent=1), encoding="utf-8")
@@ -76,7 +76,7 @@ def test_json_errors_name_the_place_whatever_the_chunks(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, text: str, message: str
 ) -> None:
     """Lines and columns are json.loads's (counted from 1) even when the text before them left the buffer."""
-    monkeypatch.setattr(events, "_CHUNK_CHARS", 3)
+    monkeypatch.setattr(textstream, "CHUNK_CHARS", 3)
     path = tmp_path / "i.json"
     path.write_text(text, encoding="utf-8")
     with pytest.raises(ReportError) as caught:

@@ -2,24 +2,21 @@
 
 from __future__ import annotations
 
-import codecs
 import csv
 import difflib
 import functools
-import hashlib
 import io
 import json
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Generic, TextIO, TypeVar
 
-import numpy as np
-
 from devmaturity.collectors.base import ReportError
 from devmaturity.collectors.coverage_merge import check_size
+from devmaturity.collectors.textstream import JsonValues, KeySet, chunks, lines, scan
 from devmaturity.model.delivery import Deployment, Incident, RunStatus, WorkItem
 from devmaturity.model.evidence import Problem
 from devmaturity.model.limits import violations
@@ -29,11 +26,6 @@ DEFAULT_MAX_ROWS = 5_000_000
 MAX_FIELD_CHARS = 131_072  # the csv module's own field limit, so CSV and JSON files get the same one
 MAX_LISTED_PROBLEMS = 1_000
 DEFAULT_BATCH = 5_000  # good rows handed to the writer at a time
-_CHUNK_BYTES = 1 << 20  # bytes read at a time by the first pass
-_CHUNK_CHARS = 1 << 20  # characters of JSON text read at a time
-_HEAD_CHARS = 1 << 16  # the start of a file kept to tell its format and CSV delimiter
-_MAX_VALUE_CHARS = 32 << 20  # one JSON row (an array item) may not be longer than this
-_NUMBER_MARGIN = 8_192  # longer than any number Python reads (4,300 digits): text read past one before trusting it
 TIME_HINT = "use ISO 8601, e.g. 2026-11-20T10:00:00+08:00"
 
 E = TypeVar("E", Deployment, Incident, WorkItem)
@@ -295,60 +287,6 @@ def _order_faults(
     return [(end, f"{_show(values[end])} is before {schema.start} {_show(values[schema.start])}") for end in late]
 
 
-class _Seen:
-    """Which (source, id) keys a file has used, and the row that first used each, in bounded memory: 8-byte
-    hashes in an open-addressing table of NumPy arrays (12 bytes a slot, at most 2/3 full) rather than a dict of
-    strings (hundreds of bytes a key).
-    Two different keys share a 64-bit hash with odds below 1e-6 even for 5 million rows."""
-
-    def __init__(self) -> None:
-        self._keys = np.zeros(1 << 12, dtype=np.uint64)
-        self._rows = np.zeros(1 << 12, dtype=np.uint32)  # row and line numbers of a file under 4 GiB
-        self._count = 0
-
-    @staticmethod
-    def _hash(key: tuple[str, str]) -> int:
-        digest = hashlib.blake2b(f"{key[0]}\x1f{key[1]}".encode("utf-8", "surrogatepass"), digest_size=8).digest()
-        return int.from_bytes(digest, "little") or 1  # 0 marks an empty slot
-
-    def first(self, key: tuple[str, str], number: int) -> int | None:
-        """The row number that used the key first, or None after recording `number` as its first use."""
-        code = self._hash(key)
-        mask = len(self._keys) - 1
-        slot = code & mask
-        while True:
-            held = int(self._keys[slot])
-            if held == 0:
-                break
-            if held == code:
-                return int(self._rows[slot])
-            slot = (slot + 1) & mask
-        self._keys[slot] = code
-        self._rows[slot] = number
-        self._count += 1
-        if self._count * 3 > len(self._keys) * 2:
-            self._grow()
-        return None
-
-    def _grow(self) -> None:
-        """Twice the slots; the keys are placed again by linear probing, a round per collision step."""
-        used = self._keys != 0
-        keys, rows = self._keys[used], self._rows[used]
-        self._keys = np.zeros(len(self._keys) * 2, dtype=np.uint64)
-        self._rows = np.zeros(len(self._keys), dtype=np.uint32)
-        mask = np.uint64(len(self._keys) - 1)
-        slots = keys & mask
-        while keys.size:
-            free = np.flatnonzero(self._keys[slots] == 0)
-            _, first = np.unique(slots[free], return_index=True)
-            won = free[first]
-            self._keys[slots[won]] = keys[won]
-            self._rows[slots[won]] = rows[won]
-            rest = np.ones(keys.size, dtype=bool)
-            rest[won] = False
-            keys, rows, slots = keys[rest], rows[rest], (slots[rest] + np.uint64(1)) & mask
-
-
 class _Sink(Generic[E]):
     """Rows in, records and problems out: good records go to `write` in batches, so a file of any size is read in
     bounded memory; duplicate ids, field limits, the problem cap and misspelt columns are tracked here."""
@@ -366,7 +304,7 @@ class _Sink(Generic[E]):
         self.written = 0
         self.problems: list[Problem] = []
         self.unlisted = 0
-        self.seen = _Seen()
+        self.seen = KeySet()
         self.unknown: dict[str, str] = {}
 
     def add(self, row: _Row) -> None:
@@ -437,14 +375,6 @@ class _Text:
     open: Callable[[str], TextIO]
 
 
-def _lines(stream: TextIO) -> Iterator[str]:
-    """The stream's lines, a byte-order mark at the very start dropped."""
-    first = True
-    for line in stream:
-        yield line.removeprefix("\ufeff") if first else line
-        first = False
-
-
 # --- CSV ------------------------------------------------------------------------------------------------------
 
 
@@ -482,7 +412,7 @@ def _csv_row(start: int, header: list[str], cells: list[str]) -> _Row:
 def _feed_csv(text: _Text, sink: _Sink[E], max_rows: int) -> None:
     """Rows are numbered by the line they start on, the header being line 1; blank rows are skipped."""
     with text.open("") as stream:
-        reader = csv.reader(_lines(stream), delimiter=_delimiter(text.head), strict=True)
+        reader = csv.reader(lines(stream), delimiter=_delimiter(text.head), strict=True)
         line = count = 0
         try:
             header = _header(next(reader, None), sink.schema)
@@ -516,80 +446,7 @@ def _json_row(number: int, item: object) -> _Row:
     return _Row(number=number, noun="field", values={column_name(str(k)): v for k, v in item.items()})
 
 
-class _JsonText:
-    """A JSON text read one value at a time: json's raw_decode over a sliding buffer of chunks, so only the value
-    being read and a chunk of text are ever in memory. Errors name the line and column as json.loads would."""
-
-    def __init__(self, stream: TextIO) -> None:
-        self._stream = stream
-        self._decoder = json.JSONDecoder()
-        self.buf = ""
-        self.pos = 0
-        self._eof = False
-        self._lines = 0  # newlines in the text already dropped from the buffer
-        self._dropped = 0  # characters dropped
-        self._line_start = 0  # absolute offset where the current line starts
-
-    def _more(self) -> bool:
-        if self._eof:
-            return False
-        chunk = self._stream.read(_CHUNK_CHARS)
-        if not chunk:
-            self._eof = True
-            return False
-        gone = self.buf[: self.pos]
-        if "\n" in gone:
-            self._lines += gone.count("\n")
-            self._line_start = self._dropped + gone.rindex("\n") + 1
-        self._dropped += len(gone)
-        self.buf = self.buf[self.pos :] + chunk
-        self.pos = 0
-        return True
-
-    def peek(self) -> str:
-        """The next character that is not white space ('' at the end), without taking it."""
-        while True:
-            while self.pos < len(self.buf) and self.buf[self.pos] in " \t\n\r":
-                self.pos += 1
-            if self.pos < len(self.buf) or not self._more():
-                return self.buf[self.pos : self.pos + 1]
-
-    def take(self, char: str, expecting: str) -> None:
-        if self.peek() != char:
-            raise self.error(expecting, self.pos)
-        self.pos += 1
-
-    def value(self) -> object:
-        """The next whole JSON value; more text is read while the value may run past the buffer."""
-        self.peek()
-        while True:
-            try:
-                item, end = self._decoder.raw_decode(self.buf, self.pos)
-            except json.JSONDecodeError as exc:
-                if len(self.buf) - self.pos < _MAX_VALUE_CHARS and self._more():
-                    continue
-                raise self.error(exc.msg, exc.pos) from None
-            except RecursionError:
-                raise ReportError("not usable JSON: nested too deeply") from None
-            except ValueError as exc:  # e.g. an integer past Python's digit limit
-                raise ReportError(f"not usable JSON: {_clip(str(exc))}") from None
-            if _number(item) and len(self.buf) - end < _NUMBER_MARGIN and self._more():
-                continue  # the number may go on in the next chunk ('1' of '1.5e3'): read on and decode it again
-            self.pos = end
-            return item
-
-    def error(self, message: str, index: int) -> ReportError:
-        line = self._lines + self.buf.count("\n", 0, index) + 1
-        newline = self.buf.rfind("\n", 0, index)
-        column = index - newline if newline >= 0 else self._dropped + index - self._line_start + 1
-        return ReportError(f"not valid JSON: {message} at line {line}, column {column}")
-
-
-def _number(value: object) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
-
-
-def _feed_array(js: _JsonText, sink: _Sink[E], name: str, max_rows: int) -> None:
+def _feed_array(js: JsonValues, sink: _Sink[E], name: str, max_rows: int) -> None:
     """Rows are named by their place in the array, counted from 0 as in jq: item [0], item deployments[3]."""
     sink.place = f"item {name}[{{}}]"
     js.take("[", "Expecting value")
@@ -608,7 +465,7 @@ def _feed_array(js: _JsonText, sink: _Sink[E], name: str, max_rows: int) -> None
         js.pos += 1
 
 
-def _feed_object(js: _JsonText, sink: _Sink[E], max_rows: int) -> None:
+def _feed_object(js: JsonValues, sink: _Sink[E], max_rows: int) -> None:
     """An object holding the rows under the kind's key; its other keys are skipped."""
     schema = sink.schema
     keys: list[str] = []
@@ -645,7 +502,7 @@ def _feed_object(js: _JsonText, sink: _Sink[E], max_rows: int) -> None:
 def _feed_json(text: _Text, sink: _Sink[E], max_rows: int) -> None:
     """A JSON array of rows, or an object with the array under the kind's key, streamed value by value."""
     with text.open("\n") as stream:
-        js = _JsonText(stream)
+        js = JsonValues(stream)
         first = js.peek()
         if first == "[":
             _feed_array(js, sink, "", max_rows)
@@ -680,7 +537,7 @@ def _feed_jsonl(text: _Text, sink: _Sink[E], max_rows: int) -> None:
     sink.place = "line {}"
     count = 0
     with text.open("\n") as stream:
-        for number, line in enumerate(_lines(stream), 1):
+        for number, line in enumerate(lines(stream), 1):
             if line.strip():
                 count += 1
                 _check_rows(count, max_rows)
@@ -702,71 +559,10 @@ def _json_lines(head: str) -> bool:
 # --- files ----------------------------------------------------------------------------------------------------
 
 
-def _codec(encoding: str, start: bytes) -> str:
-    """UTF-8 with or without a BOM by default; a UTF-16 BOM (Excel's 'Unicode text') is honoured too."""
-    try:
-        codec = codecs.lookup(encoding).name
-    except LookupError:
-        raise ReportError(f"unknown text encoding {encoding!r}") from None
-    if start.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return "utf-16"
-    return "utf-8-sig" if codec == "utf-8" else codec
-
-
-def _scan(chunks: Iterable[bytes], encoding: str) -> tuple[str, str]:
-    """A first pass over the bytes, one chunk at a time: the codec, and the decoded start of the text. Refuses
-    binary data, text that does not decode (naming the line) and text that is only blank."""
-    codec = ""
-    decoder: codecs.IncrementalDecoder | None = None
-    head: list[str] = []
-    newlines = 0
-    content = False
-    for chunk in chunks:
-        if decoder is None:
-            codec = _codec(encoding, chunk)
-            decoder = codecs.getincrementaldecoder(codec)()
-        if not codec.startswith(("utf-16", "utf-32")) and b"\x00" in chunk:
-            raise ReportError("binary data (NUL bytes), not CSV or JSON text")
-        try:
-            text = decoder.decode(chunk)
-        except UnicodeDecodeError as exc:
-            raise _undecodable(exc, newlines, codec, encoding) from None
-        newlines += chunk.count(b"\n")
-        content = content or bool(text.strip())
-        if sum(map(len, head)) < _HEAD_CHARS or not content:
-            head.append(text)
-    if decoder is not None:
-        try:
-            decoder.decode(b"", final=True)
-        except UnicodeDecodeError as exc:
-            raise _undecodable(exc, newlines, codec, encoding) from None
-    if not content:
-        raise ReportError("no content: the file holds only blank lines")
-    return codec, "".join(head).removeprefix("\ufeff")
-
-
-def _undecodable(exc: UnicodeDecodeError, newlines: int, codec: str, encoding: str) -> ReportError:
-    data = exc.object if isinstance(exc.object, bytes) else bytes(exc.object)
-    line = newlines + data.count(b"\n", 0, exc.start) + 1
-    hint = "; save it as UTF-8 (Excel: 'CSV UTF-8'), e.g. iconv -f GBK -t UTF-8" if codec == "utf-8-sig" else ""
-    return ReportError(f"line {line}: not {encoding} text (byte 0x{data[exc.start]:02x}){hint}")
-
-
-def _chunks(path: Path, max_bytes: int) -> Iterator[bytes]:
-    """The file's bytes in chunks, refused once they pass the limit (a file that grows while being read)."""
-    total = 0
-    with path.open("rb") as stream:
-        while chunk := stream.read(_CHUNK_BYTES):
-            total += len(chunk)
-            if total > max_bytes:
-                raise ReportError(f"file grew over the limit of {max_bytes:,} bytes while being read")
-            yield chunk
-
-
 def _file_text(path: Path, encoding: str, max_bytes: int) -> _Text:
     """The file checked in a first streaming pass, then opened again to be read as lines or JSON values."""
     check_size(path, max_bytes)
-    codec, head = _scan(_chunks(path, max_bytes), encoding)
+    codec, head = scan(chunks(path, max_bytes), encoding)
 
     def open_text(newline: str) -> TextIO:
         return open(path, encoding=codec, newline=newline)  # the feeders close it
@@ -918,7 +714,7 @@ def parse_events(
     if isinstance(text, bytes):
         if not text:
             raise ReportError(f"empty {name} (0 bytes)")
-        codec, _ = _scan([text], "utf-8") if text.strip() else ("utf-8-sig", "")
+        codec, _ = scan([text], "utf-8") if text.strip() else ("utf-8-sig", "")
         text = text.decode(codec).removeprefix("\ufeff")
     if not text.strip():
         raise ReportError(f"no content: the {name} holds only blank lines")

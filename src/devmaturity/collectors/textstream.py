@@ -18,6 +18,7 @@ CHUNK_BYTES = 1 << 20  # bytes read at a time by the first pass
 CHUNK_CHARS = 1 << 20  # characters of JSON text read at a time
 HEAD_CHARS = 1 << 16  # the start of a file kept to tell its format and CSV delimiter
 MAX_VALUE_CHARS = 32 << 20  # one JSON value (an array item) may not be longer than this
+_GROW_SLICE = 1 << 18  # old slots placed again at a time when the key set grows
 NUMBER_MARGIN = 8_192  # longer than any number Python reads (4,300 digits): text read past one before trusting it
 
 
@@ -61,11 +62,19 @@ class KeySet:
         return None
 
     def _grow(self) -> None:
-        """Twice the slots; the keys are placed again by linear probing, a round per collision step."""
-        used = self._keys != 0
-        keys, rows = self._keys[used], self._rows[used]
-        self._keys = np.zeros(len(self._keys) * 2, dtype=np.uint64)
+        """Twice the slots. The old table is placed again a slice at a time, so growing holds the old and the new
+        arrays and little else (growing 5 million keys at once took several times their size in temporaries)."""
+        old_keys, old_rows = self._keys, self._rows
+        self._keys = np.zeros(len(old_keys) * 2, dtype=np.uint64)
         self._rows = np.zeros(len(self._keys), dtype=np.uint32)
+        for start in range(0, len(old_keys), _GROW_SLICE):
+            keys = old_keys[start : start + _GROW_SLICE]
+            used = keys != 0
+            self._place(keys[used], old_rows[start : start + _GROW_SLICE][used])
+
+    def _place(self, keys: np.ndarray, rows: np.ndarray) -> None:
+        """Linear probing for many keys at once, a round per collision step: each round, the first key aimed at
+        each free slot takes it and the others move one slot on."""
         mask = np.uint64(len(self._keys) - 1)
         slots = keys & mask
         while keys.size:

@@ -3,8 +3,10 @@ process whose peak resident memory (VmHWM, read by the child itself from /proc) 
 is streamed too. Before batching, the CSV peaked at 2.86 GB and 1M rows at 1.3 GB.
 
 The files are generated here into tmp_path (the documented schema of docs/events.md). Runtime on the 2-core
-test machine, shared with other jobs: 60 to 120 s each for the CSV and the JSON Lines file (about 35 s of CPU
-each), under 40 s for the JSON array; hence the slow mark."""
+test machine, shared with other jobs: 33 s for the CSV (560,000 rows of 480 bytes), 59 s for the JSON Lines
+file, 23 s for the JSON array (whole suite run); hence the slow mark. The worst case, a 256 MiB CSV of 5.3 million
+50-byte rows (past the 5,000,000-row limit, so the duplicate-id table is at its largest), was measured by hand
+at 247 MB in 250 s: too slow for the suite."""
 
 from __future__ import annotations
 

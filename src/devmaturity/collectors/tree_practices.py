@@ -60,13 +60,14 @@ PUBLIC_HOSTS: tuple[str, ...] = (
     "localhost",
     "127.0.0.1",
 )
-CI_FILES = (".gitlab-ci.yml", ".gitlab/ci/*.yml", ".github/workflows/*.yml", ".github/workflows/*.yaml")
-CI_FILES += ("Jenkinsfile*", "*.jenkinsfile", "Dockerfile", "Dockerfile.*", "*.Dockerfile")
-CONFIG_FILES = ("bootstrap*.yml", "bootstrap*.yaml", "bootstrap*.properties")
+CI_FILES: tuple[str, ...] = (".gitlab-ci.yml", ".gitlab/ci/*.yml", ".github/workflows/*.yml")
+CI_FILES += (".github/workflows/*.yaml", "Jenkinsfile*", "*.jenkinsfile", "Dockerfile", "Dockerfile.*", "*.Dockerfile")
+CONFIG_FILES: tuple[str, ...] = ("bootstrap*.yml", "bootstrap*.yaml", "bootstrap*.properties")
 CONFIG_FILES += ("application*.yml", "application*.yaml", "application*.properties")
 MANIFESTS = ("*.yaml", "*.yml")
-DEPENDENCY_MANIFESTS = ("pom.xml", "build.gradle", "build.gradle.kts", "package.json", "requirements*.txt")
-DEPENDENCY_MANIFESTS += ("pyproject.toml", "setup.cfg", "Pipfile", "go.mod", "Gemfile", "*.csproj", "packages.config")
+DEPENDENCY_MANIFESTS: tuple[str, ...] = ("pom.xml", "build.gradle", "build.gradle.kts", "package.json")
+DEPENDENCY_MANIFESTS += ("requirements*.txt", "pyproject.toml", "setup.cfg", "Pipfile", "go.mod", "Gemfile")
+DEPENDENCY_MANIFESTS += ("*.csproj", "packages.config")
 
 _URL = r"[\"']?(?P<url>https?://[^\s\"'<>,;|)]+)"
 # Spring Cloud's config client of a centre: `spring.cloud.<name>.config`, a nested `<name>:` ... `config:` block,
@@ -233,7 +234,8 @@ RULES: tuple[Rule, ...] = (
         "Liquibase rollback",
         ("*changelog*.xml", "*changelog*.yaml", "*changelog*.yml", "*changelog*.sql"),
         _re(
-            r"<rollback>\s*(?!</rollback>)\S|<rollback\s+[^>]*[^/]>|^\s*-?\s*rollback:\s*\S|^--\s*rollback\s+(?!not required)\S"
+            r"<rollback>\s*(?!</rollback>)\S|<rollback\s+[^>]*[^/]>"
+            r"|^\s*-?\s*rollback:\s*\S|^--\s*rollback\s+(?!not required)\S"
         ),
     ),
     Rule(

@@ -69,6 +69,16 @@ METRICS: tuple[MetricSpec, ...] = (
         "Share of trunk changes that arrived through a merge/pull request (merge commit or squash-merge subject)",
     ),
     _m(
+        "commit_requirement_link_share",
+        "ratio",
+        _H,
+        _K.COMMITS,
+        "代码变更关联需求的比例",
+        "Share of changes linked to a work item",
+        "主干上的变更中提交信息引用需求、缺陷或任务编号（如 ABC-123、story#12、#12）的比例",
+        "Share of trunk changes whose commit message names a requirement, defect or task (ABC-123, story#12, #12)",
+    ),
+    _m(
         "active_developers",
         "developers",
         _H,

@@ -225,6 +225,61 @@ RULES: tuple[Rule, ...] = (
             re.I,
         ),
     ),
+    # --- migrations applied by the application's own deployment (db.migrate_on_deploy) ---
+    Rule(
+        "db.migrate_on_deploy",
+        "migration library in the application",
+        ("pom.xml", "build.gradle", "build.gradle.kts"),
+        _re(
+            r"<artifactId>(?:flyway-core|liquibase-core)</artifactId>|org\.flywaydb:flyway-core|org\.liquibase:liquibase-core"
+        ),
+    ),
+    Rule(
+        "db.migrate_on_deploy",
+        "migrate step at start-up",
+        ("Dockerfile", "Dockerfile.*", "*.Dockerfile", "*entrypoint*.sh", "Procfile", "docker-compose*.yml"),
+        _re(
+            r"manage\.py\s+migrate|\b(?:rails|rake)\s+db:migrate|alembic\s+upgrade|flyway\s+migrate"
+            r"|liquibase\s+update|prisma\s+migrate\s+deploy|\bmigrate\s+-path"
+        ),
+    ),
+    # --- release tagging by automation (vcs.release_automation) ---
+    Rule(
+        "vcs.release_automation",
+        "release tool",
+        (".releaserc", ".releaserc.*", "release.config.*", "release-please-config.json", ".goreleaser.yml"),
+    ),
+    Rule("vcs.release_automation", "release tool", (".goreleaser.yaml", ".changeset/config.json", ".bumpversion.cfg")),
+    Rule(
+        "vcs.release_automation",
+        "release tool",
+        ("package.json", "pom.xml"),
+        _re(r"\"(?:semantic-release|standard-version|release-it)\"\s*:|<artifactId>maven-release-plugin<"),
+    ),
+    Rule(
+        "vcs.release_automation",
+        "tagging in CI",
+        CI_FILES,
+        _re(
+            r"\bgit tag\s+(?:-a\s+)?[\w$\"'{]|git push\b.*--tags|\bsemantic-release\b|release-please|goreleaser"
+            r"|mvn\b.*\brelease:(?:prepare|perform)|gh release create|action-gh-release|actions/create-release"
+            r"|\bcz bump\b|changesets/action"
+        ),
+    ),
+    # --- pipeline jobs in containers or on runners allocated per job (ci.container_agents) ---
+    Rule("ci.container_agents", "GitLab job image", (".gitlab-ci.yml", ".gitlab/ci/*.yml"), _re(r"^\s*image:\s*\S")),
+    Rule(
+        "ci.container_agents",
+        "GitHub runner",
+        (".github/workflows/*.yml", ".github/workflows/*.yaml"),
+        _re(r"runs-on:\s*\[?\s*[\"']?(?:ubuntu|windows|macos)-|^\s+container:\s*\S"),
+    ),
+    Rule(
+        "ci.container_agents",
+        "Jenkins container agent",
+        ("Jenkinsfile*", "*.jenkinsfile"),
+        _re(r"agent\s*\{\s*(?:docker|dockerfile|kubernetes)\b|podTemplate\s*\(|docker\.image\([^)]*\)\.inside"),
+    ),
     # --- database rollback scripts (db.rollback_scripts) ---
     Rule("db.rollback_scripts", "Flyway undo", ("*/db/migration/U*__*.sql", "db/migration/U*__*.sql")),
     Rule("db.rollback_scripts", "down migration", ("*.down.sql",)),
@@ -265,6 +320,13 @@ ABSENT: dict[str, str] = {
     "ingress-nginx canary, Kayenta, canary deploy jobs)",
     "code.feature_toggles": "no feature-toggle library among the dependencies (Togglz, FF4J, Unleash, "
     "LaunchDarkly, Flagsmith, OpenFeature, ...)",
+    "db.migrate_on_deploy": "no migration applied by the application's deployment (flyway-core or liquibase-core "
+    "in the application, a migrate step in its Dockerfile, entrypoint or Procfile)",
+    "vcs.release_automation": "no release tagging by automation found (semantic-release, release-please, "
+    "maven-release-plugin, goreleaser, `git tag` in a pipeline)",
+    "ci.container_agents": "no pipeline job runs in a container image or on a hosted runner (GitLab `image:`, "
+    "GitHub hosted `runs-on`/`container:`, Jenkins docker/kubernetes agents); agents set on the CI server cannot be "
+    "seen in the repository",
     "db.rollback_scripts": "no database rollback scripts found (Flyway undo, *.down.sql, Liquibase rollback, "
     "Alembic downgrade, Rails down)",
 }

@@ -79,6 +79,16 @@ METRICS: tuple[MetricSpec, ...] = (
         "Share of trunk changes whose commit message names a requirement, defect or task (ABC-123, story#12, #12)",
     ),
     _m(
+        "test_change_share",
+        "ratio",
+        _H,
+        _K.COMMITS,
+        "测试随代码同步提交的比例",
+        "Share of code changes that change tests too",
+        "主干上修改生产代码的变更中，同时修改测试代码的比例",
+        "Share of trunk changes touching production code that change test code in the same change",
+    ),
+    _m(
         "active_developers",
         "developers",
         _H,

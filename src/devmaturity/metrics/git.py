@@ -337,6 +337,51 @@ def commit_requirement_link_share(history: GitHistory, window: Window) -> Metric
     )
 
 
+# what counts as code and as test code in a change's files (by name: the change is judged, not the tree)
+CODE_SUFFIXES: tuple[str, ...] = (".py", ".java", ".kt", ".scala", ".groovy", ".go", ".js", ".jsx", ".ts", ".tsx")
+CODE_SUFFIXES += (".vue", ".rb", ".php", ".cs", ".c", ".cc", ".cpp", ".h", ".hpp", ".rs", ".swift", ".m", ".dart")
+TEST_FILE = re.compile(
+    r"(?:^|/)(?:tests?|__tests__|spec|src/test)/|(?:^|/)test_[^/]*\.py$|_test\.(?:py|go)$"
+    r"|\.(?:test|spec)\.[jt]sx?$|(?:Test|Tests|IT)\.(?:java|kt|cs|scala|php)$|_spec\.rb$"
+)
+
+
+def _change_files(history: GitHistory, commit: Commit, on_trunk: set[str]) -> set[str]:
+    """The files a trunk change touched: a direct commit's own, or those of the commits a merge brought in."""
+    if not commit.is_merge:
+        return set(commit.files)
+    _start, walked = branch_start(history, commit, on_trunk)
+    return {f for sha in walked for f in history.commits[sha].files}
+
+
+def code_with_tests_share(history: GitHistory, window: Window) -> MetricValue:
+    """Trunk changes in the window that change production code and test code together ÷ trunk changes that
+    change production code: tests written with the code, in the same change."""
+    metric, unit = "test_change_share", "ratio"
+    on_trunk = set(history.trunk_chain)
+    coded: list[Commit] = []
+    tested: list[Commit] = []
+    for commit in history.trunk_in(window):
+        files = _change_files(history, commit, on_trunk)
+        code = {f for f in files if f.endswith(CODE_SUFFIXES) and not TEST_FILE.search(f)}
+        if not code:
+            continue
+        coded.append(commit)
+        if any(TEST_FILE.search(f) for f in files):
+            tested.append(commit)
+    if not coded:
+        return _unknown(metric, unit, window, "no trunk change in the window touched production code files")
+    return MetricValue(
+        metric=metric,
+        value=len(tested) / len(coded),
+        unit=unit,
+        window=window,
+        sample_size=len(coded),
+        evidence=tuple(c.sha for c in tested[-20:]),
+        details=(("with_tests", str(len(tested))), ("code_changes", str(len(coded)))),
+    )
+
+
 def history_facts(history: GitHistory, window: Window) -> list[Fact]:
     """vcs.tags and vcs.merges as seen in the history (vcs.git comes from the collection itself)."""
     releases = history.releases()

@@ -135,6 +135,22 @@ FACTS: tuple[FactSpec, ...] = (
         "Canary or blue-green releases are used (Argo Rollouts, Flagger, Istio weights, ingress canary)",
     ),
     _spec(
+        "db.migrate_on_deploy",
+        "数据库迁移随应用部署自动执行（应用内置 Flyway/Liquibase 或启动时迁移）",
+        "Database migrations run with the application's deployment (Flyway/Liquibase in the application, or a "
+        "migrate step at start-up)",
+    ),
+    _spec(
+        "vcs.release_automation",
+        "发布版本号和标签由工具或流水线自动生成（semantic-release、maven-release-plugin 等）",
+        "Release versions and tags are created by tools or the pipeline (semantic-release, maven-release-plugin, ...)",
+    ),
+    _spec(
+        "ci.container_agents",
+        "流水线任务在容器镜像或按任务分配的托管执行机上运行",
+        "Pipeline jobs run in container images or on hosted runners allocated per job",
+    ),
+    _spec(
         "code.feature_toggles",
         "使用特性开关库（Togglz、FF4J、Unleash、LaunchDarkly、OpenFeature 等）",
         "A feature-toggle library is used (Togglz, FF4J, Unleash, LaunchDarkly, OpenFeature, ...)",

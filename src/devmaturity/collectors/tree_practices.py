@@ -323,9 +323,9 @@ ABSENT: dict[str, str] = {
     "db.migrate_on_deploy": "no migration applied by the application's deployment (flyway-core or liquibase-core "
     "in the application, a migrate step in its Dockerfile, entrypoint or Procfile)",
     "vcs.release_automation": "no release tagging by automation found (semantic-release, release-please, "
-    "maven-release-plugin, goreleaser, `git tag` in a pipeline)",
-    "ci.container_agents": "no pipeline job runs in a container image or on a hosted runner (GitLab `image:`, "
-    "GitHub hosted `runs-on`/`container:`, Jenkins docker/kubernetes agents); agents set on the CI server cannot be "
+    "maven-release-plugin, goreleaser, git tag in a pipeline)",
+    "ci.container_agents": "no pipeline job runs in a container image or on a hosted runner (GitLab image:, "
+    "GitHub hosted runs-on or container:, Jenkins docker/kubernetes agents); agents set on the CI server cannot be "
     "seen in the repository",
     "db.rollback_scripts": "no database rollback scripts found (Flyway undo, *.down.sql, Liquibase rollback, "
     "Alembic downgrade, Rails down)",

@@ -133,8 +133,18 @@ def test_maven_project_shows_publishing_proxy_toggles_and_migrate_on_deploy_with
 
 
 def test_public_mirrors_are_not_an_internal_proxy() -> None:
-    facts = _facts({"pom.xml": POM_PUBLIC, ".npmrc": "registry=https://registry.npmmirror.com/\n"})
+    settings = "<settings><mirrors><mirror><url>https://maven.aliyun.com/repository/public</url></mirror></mirrors>"
+    files = {"pom.xml": POM_PUBLIC, ".npmrc": "registry=https://registry.npmmirror.com/\n", "settings.xml": settings}
+    assert _facts(files)["deps.proxy"].value is False
+
+
+def test_a_gradle_publishing_repository_is_where_artifacts_go_not_a_proxy() -> None:
+    """The internal URL sits in publishing { repositories { maven { url } } }: it publishes (Gradle publishing,
+    line 1), it does not resolve dependencies."""
+    gradle = "publishing {\n  repositories {\n    maven { url 'https://nexus.corp.example/releases' }\n  }\n}\n"
+    facts = _facts({"build.gradle": gradle})
     assert facts["deps.proxy"].value is False
+    assert facts["artifacts.repository"].evidence == ("build.gradle:1",)
 
 
 @pytest.mark.parametrize(
@@ -142,7 +152,12 @@ def test_public_mirrors_are_not_an_internal_proxy() -> None:
     [
         (".npmrc", "always-auth=true\nregistry=https://npm.corp.example/repository/npm-group/\n", ".npmrc:2"),
         ("pip.conf", "[global]\nindex-url = https://pypi.corp.example/simple\n", "pip.conf:2"),
-        (".mvn/settings.xml", "<settings>\n  <mirrors>\n    <mirror>\n", ".mvn/settings.xml:3"),
+        (
+            ".mvn/settings.xml",
+            "<settings>\n  <mirrors>\n    <mirror>\n      <url>https://nexus.corp.example/repository/all</url>\n"
+            "    </mirror>\n  </mirrors>\n</settings>\n",
+            ".mvn/settings.xml:3",
+        ),
         (
             "build.gradle",
             "repositories {\n    maven { url 'https://nexus.corp.example/repository/public' }\n}\n",

@@ -82,8 +82,21 @@ def _internal(match: re.Match[str]) -> bool:
 
 
 def _internal_in_block(match: re.Match[str]) -> bool:
-    """A Maven <repositories>/<pluginRepositories>/<mirrors> block names at least one internal URL."""
+    """A Maven <repositories>, <pluginRepositories> or <mirror> block names at least one internal URL."""
     return any(_internal(m) for m in re.finditer(r"<url>\s*" + _URL, match.group("body")))
+
+
+def _resolving_repository(match: re.Match[str]) -> bool:
+    """A Gradle repository URL on an internal host that dependencies resolve from: not one inside a
+    `publishing { repositories { ... } }` block, where the URL is where artifacts go."""
+    if not _internal(match):
+        return False
+    before = match.string[: match.start()]
+    opening = before.rfind("publishing")
+    if opening < 0:
+        return True
+    inside = before[opening:]
+    return inside.count("{") <= inside.count("}")
 
 
 def _downgrade_has_body(match: re.Match[str]) -> bool:
@@ -133,7 +146,13 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule("artifacts.repository", "npm publishConfig", ("package.json",), _re(r"\"publishConfig\"\s*:")),
     # --- a dependency proxy or mirror on an internal host (deps.proxy) ---
-    Rule("deps.proxy", "Maven mirror", ("settings.xml", "*/settings.xml"), _re(r"<mirror>")),
+    Rule(
+        "deps.proxy",
+        "Maven mirror",
+        ("settings.xml", "*/settings.xml"),
+        re.compile(r"<mirror>(?P<body>.*?)</mirror>", re.DOTALL),
+        _internal_in_block,
+    ),
     Rule(
         "deps.proxy",
         "Maven repository",
@@ -146,7 +165,7 @@ RULES: tuple[Rule, ...] = (
         "Gradle repository",
         ("build.gradle", "build.gradle.kts", "settings.gradle", "settings.gradle.kts", "init.gradle"),
         _re(r"\burl\s*[=(]?\s*(?:uri\s*\(\s*)?" + _URL),
-        _internal,
+        _resolving_repository,
     ),
     Rule(
         "deps.proxy",

@@ -225,11 +225,12 @@ def _daily_commits(repo: RepoBuilder, plan: _Plan, merge_requests: bool = False)
             subject = SUBJECTS[(index + who) % len(SUBJECTS)]
             log.append(f"- {day.isoformat()} {story} {subject}\n")
             when = _at(day, hour)
+            change = {"CHANGELOG.md": "".join(log), **(_code_change(index, who, story) if merge_requests else {})}
             if merge_requests:
                 request += 1
                 branch = f"feature/{story}-{day:%m%d}"
                 repo.branch(branch)
-                repo.commit(f"{story} {subject}", {"CHANGELOG.md": "".join(log)}, when.isoformat(), developer)
+                repo.commit(f"{story} {subject}", change, when.isoformat(), developer)
                 repo.checkout("master")
                 when = _at(day, hour, 30)
                 message = (
@@ -243,6 +244,24 @@ def _daily_commits(repo: RepoBuilder, plan: _Plan, merge_requests: bool = False)
             plan.commits.append((sha, when))
             plan.day_changes.setdefault(day, []).append((sha, when))
         plan.day_tip[day] = plan.commits[-1]
+
+
+def _code_change(index: int, who: int, story: str) -> dict[str, str]:
+    """What a merge request changes besides the changelog: a rule of the service's own, and on every other change
+    its unit test too (a team that writes tests with its code)."""
+    name = ("Order", "Risk", "Settlement")[who]
+    rule = (
+        f"package com.example.trade.rules;\n\n/** {story}: rule {index} of {name}. */\n"
+        f"public final class {name}Rules {{\n    public static final int VERSION = {index};\n\n"
+        f"    private {name}Rules() {{\n    }}\n}}\n"
+    )
+    files = {f"src/main/java/com/example/trade/rules/{name}Rules.java": rule}
+    if index % 2 == 0:
+        files[f"src/test/java/com/example/trade/rules/{name}RulesTest.java"] = (
+            f"package com.example.trade.rules;\n\nimport org.junit.jupiter.api.Test;\n\nclass {name}RulesTest {{\n"
+            f"    @Test\n    void versionIs{index}() {{\n        assert {name}Rules.VERSION == {index};\n    }}\n}}\n"
+        )
+    return files
 
 
 def _builds(
@@ -730,6 +749,7 @@ def jenkinsfile(trigger: str | None) -> str:
         "    triggers {\n"
         "        gitlab(triggerOnPush: true, triggerOnMergeRequest: true, branchFilterType: 'NameBasedFilter',"
         " includeBranchesSpec: 'master')\n"
+        "        cron('H 2 * * 1-5')  // the nightly full build with the slower suites\n"
         "    }\n"
         if trigger == "gitlab"
         else ""

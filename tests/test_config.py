@@ -1,4 +1,4 @@
-"""The [devmaturity.sarif] table of devmaturity.toml: exclude_tools read, bad shapes refused naming the file."""
+"""devmaturity.toml: the [devmaturity.sarif] table and the issue_key_pattern setting read, bad values refused naming the file."""
 
 from __future__ import annotations
 
@@ -36,3 +36,13 @@ def test_bad_sarif_table_is_a_config_error_naming_the_file(tmp_path: Path, body:
     with pytest.raises(ConfigError) as caught:
         load_config(tmp_path, env={})
     assert str(caught.value).startswith(f"{path}: {expected}")
+
+
+def test_issue_key_pattern_is_read_and_a_bad_one_names_the_file(tmp_path: Path) -> None:
+    assert load_config(tmp_path, env={}).issue_key_pattern is None
+    _write(tmp_path, 'issue_key_pattern = "\\\\bREQ-\\\\d+"\n')
+    assert load_config(tmp_path, env={}).issue_key_pattern == r"\bREQ-\d+"
+    path = _write(tmp_path, 'issue_key_pattern = "REQ-(\\\\d+"\n')
+    with pytest.raises(ConfigError) as caught:
+        load_config(tmp_path, env={})
+    assert str(caught.value).startswith(f"{path}: setting issue_key_pattern='REQ-(\\\\d+': not a valid regular")

@@ -4,8 +4,9 @@ a week, production weekly, no escaped defect) reaches continuous-delivery level 
 the level 2-3 questions no tool can decide, as CAICT certified such projects. It does not when a level-3 figure is
 missed (coverage under 60 %), and a week of release freeze does not cost it the level.
 
-The questions answered are exactly the `answer` criteria of levels 2 and 3 of the CD items that are still unknown:
-no metric or fact criterion is answered, so every measured figure still has to hold on its own.
+The assessors answer what is still unknown at levels 2 and 3 (questions, and what the repository and the collected
+data cannot show); every case figure is measured and must hold on its own (the test checks that it was decided by
+its metric, not by an answer).
 """
 
 from __future__ import annotations
@@ -48,7 +49,10 @@ def _assess(root: Path, answers: Path | None = None, **shape: Any) -> dict[str, 
 
 
 def _questions(report: dict[str, Any]) -> list[str]:
-    """The unanswered questions of levels 2 and 3, over every CD item."""
+    """What the assessors settle: every criterion of levels 2 and 3 still unknown, as `answers template
+    --next-level` lists them. A question, or a fact or metric the repository and the collected data cannot show
+    (a trigger set on the Jenkins server, pipeline durations with no CI server synced). Nothing measured is
+    answered: a figure that was computed stands as computed (see _MEASURED)."""
     return [
         criterion["id"]
         for sub in report["parts"][0]["subdomains"]
@@ -56,8 +60,30 @@ def _questions(report: dict[str, Any]) -> list[str]:
         for level in item["levels"]
         if level["number"] in (2, 3)
         for criterion in level["criteria"]
-        if criterion["kind"] == "answer" and criterion["status"] == "unknown"
+        if criterion["status"] == "unknown"
     ]
+
+
+# the case figures, measured: each must be decided by its metric, never by an answer
+_MEASURED = (
+    "unit_test_line_coverage",
+    "automated_test_ratio",
+    "automation_success_rate",
+    "production_deploy_week_share",
+    "test_deploy_workday_share",
+    "requirement_delivery_cycle",
+)
+
+
+def _decided_by_metric(report: dict[str, Any]) -> set[str]:
+    return {
+        criterion["metric"]
+        for sub in report["parts"][0]["subdomains"]
+        for item in sub["items"]
+        for level in item["levels"]
+        for criterion in level["criteria"]
+        if criterion["metric"] and criterion["decided_by"] == "metric"
+    }
 
 
 def _answer_yes(root: Path, report: dict[str, Any]) -> Path:
@@ -95,6 +121,8 @@ def test_the_case_reaches_cd_level_3_with_its_questions_answered(case: tuple[dic
     plain, answered = case
     assert plain["parts"][0]["level"] < 3
     assert answered["parts"][0]["level"] == 3, "\n".join(_blocking(answered))
+    measured = _decided_by_metric(answered)
+    assert all(metric in measured for metric in _MEASURED), sorted(set(_MEASURED) - measured)
 
 
 def test_coverage_below_the_bar_does_not_reach_level_3(tmp_path: Path) -> None:

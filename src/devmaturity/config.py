@@ -85,6 +85,13 @@ SETTINGS: tuple[SettingSpec, ...] = (
         r"^(v|release[-_/]?|rel[-_/]?)?\d+(\.\d+)+([-+.][0-9A-Za-z.\-]+)?$",
         "regular expression selecting the tags that mark releases",
     ),
+    SettingSpec(
+        "issue_key_pattern",
+        _regex,
+        None,
+        "regular expression of a work-item reference in a commit message (commit_requirement_link_share); "
+        "Jira ABC-123, ZenTao story#12 / bug#12 / task#12, #12 and 需求12 by default",
+    ),
     SettingSpec("rollup", _text, None, "part roll-up policy: weakest_link (default), mean, median, share:0.8"),
     SettingSpec("answers", _text, None, "path of the assessor answers file"),
     SettingSpec("project", _text, None, "project name; the repository folder name by default"),
@@ -148,6 +155,7 @@ class Config:
     lang: str = "en"
     trunk: str | None = None
     release_tag_pattern: str = _BY_NAME["release_tag_pattern"].default
+    issue_key_pattern: str | None = None
     rollup: str | None = None
     answers: str | None = None
     project: str | None = None

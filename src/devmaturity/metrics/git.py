@@ -18,6 +18,16 @@ DEFAULT_RELEASE_TAG = r"^(v|release[-_/]?|rel[-_/]?)?\d+(\.\d+)+([-+.][0-9A-Za-z
 REVIEW_SUBJECTS = re.compile(
     r"\(#\d+\)\s*$|^Merge pull request #\d+|^Merged PR \d+|pull request #\d+|^Merged in |See merge request|!\d+\)$"
 )
+# A work-item reference in a commit subject: Jira keys (ABC-123, not UTF-8 or SHA-256), ZenTao story#12 / bug#12 /
+# task#12, Chinese 需求12 / 缺陷#12 / 任务12, and GitHub/GitLab issues #12 ([devmaturity] issue_key_pattern replaces it)
+DEFAULT_ISSUE_KEY = (
+    r"\b(?!(?:UTF|SHA|ISO|RFC|CVE|HTTP|TLS|SSL|JDK|JSR|PEP|RSA|AES|MD|GB)-\d)[A-Z][A-Z0-9_]+-\d+\b"
+    r"|(?i:\b(?:story|bug|task|issue|requirement)\s*#\s*\d+)"
+    r"|(?:需求|缺陷|任务|故障)\s*#?\s*\d+"
+    r"|(?<![\w&/#])#\d+\b"
+)
+# the pull-request number GitHub appends to a squash merge names the review, not a work item
+PR_SUFFIX = re.compile(r"\s*\(#\d+\)\s*$|^Merge pull request #\d+|^Merged PR \d+:?|See merge request \S+")
 MAX_BRANCH_WALK = 10_000
 # branches that live on beside trunk and are merged into it again and again (merge-forward), not feature branches
 LONG_LIVED_BRANCHES = (
@@ -53,6 +63,7 @@ class GitHistory:
     trunk_name: str = ""
     trunk_tip: str | None = None
     release_tag_pattern: str = DEFAULT_RELEASE_TAG
+    issue_key_pattern: str = DEFAULT_ISSUE_KEY
     trunk_chain: tuple[str, ...] = field(default=())
     merged_tips: frozenset[str] = field(default=frozenset())  # the second parents of merges on the trunk chain
 
@@ -63,6 +74,8 @@ class GitHistory:
         trunk_name: str,
         trunk_tip: str | None,
         release_tag_pattern: str = DEFAULT_RELEASE_TAG,
+        *,
+        issue_key_pattern: str | None = None,
     ) -> GitHistory:
         index = {c.sha: c for c in commits}
         chain: list[str] = []
@@ -77,6 +90,7 @@ class GitHistory:
             trunk_name=trunk_name,
             trunk_tip=trunk_tip,
             release_tag_pattern=release_tag_pattern,
+            issue_key_pattern=issue_key_pattern or DEFAULT_ISSUE_KEY,
             trunk_chain=tuple(chain),
             merged_tips=frozenset(index[c].parents[1] for c in chain if len(index[c].parents) > 1),
         )
@@ -285,6 +299,86 @@ def reviewed_change_share(history: GitHistory, window: Window) -> MetricValue:
         window=window,
         sample_size=len(trunk),
         evidence=tuple(c.sha for c in reviewed[-20:]),
+    )
+
+
+def names_work_item(subject: str, pattern: re.Pattern[str]) -> bool:
+    """The subject names a work item, once a squash merge's pull-request number is set aside."""
+    return bool(pattern.search(PR_SUFFIX.sub("", subject)))
+
+
+def commit_requirement_link_share(history: GitHistory, window: Window) -> MetricValue:
+    """Changes that landed on trunk in the window whose message names a work item ÷ all of them. A direct commit
+    is linked by its own subject; a merge by its subject (often the branch name) or a subject of a commit it
+    brought in. Only subjects are stored, so a key written only in a message body is not seen."""
+    metric, unit = "commit_requirement_link_share", "ratio"
+    trunk = history.trunk_in(window)
+    if not trunk:
+        return _unknown(metric, unit, window, "no trunk commits in the window")
+    pattern = re.compile(history.issue_key_pattern)
+    on_trunk = set(history.trunk_chain)
+    linked: list[Commit] = []
+    for commit in trunk:
+        subjects = [commit.subject]
+        if commit.is_merge:
+            _start, walked = branch_start(history, commit, on_trunk)
+            subjects.extend(history.commits[s].subject for s in walked)
+        if any(names_work_item(s, pattern) for s in subjects):
+            linked.append(commit)
+    merges = sum(1 for c in trunk if c.is_merge)
+    return MetricValue(
+        metric=metric,
+        value=len(linked) / len(trunk),
+        unit=unit,
+        window=window,
+        sample_size=len(trunk),
+        evidence=tuple(c.sha for c in linked[-20:]),
+        details=(("linked", str(len(linked))), ("merges", str(merges)), ("direct_commits", str(len(trunk) - merges))),
+    )
+
+
+# what counts as code and as test code in a change's files (by name: the change is judged, not the tree)
+CODE_SUFFIXES: tuple[str, ...] = (".py", ".java", ".kt", ".scala", ".groovy", ".go", ".js", ".jsx", ".ts", ".tsx")
+CODE_SUFFIXES += (".vue", ".rb", ".php", ".cs", ".c", ".cc", ".cpp", ".h", ".hpp", ".rs", ".swift", ".m", ".dart")
+TEST_FILE = re.compile(
+    r"(?:^|/)(?:tests?|__tests__|spec|src/test)/|(?:^|/)test_[^/]*\.py$|_test\.(?:py|go)$"
+    r"|\.(?:test|spec)\.[jt]sx?$|(?:Test|Tests|IT)\.(?:java|kt|cs|scala|php)$|_spec\.rb$"
+)
+
+
+def _change_files(history: GitHistory, commit: Commit, on_trunk: set[str]) -> set[str]:
+    """The files a trunk change touched: a direct commit's own, or those of the commits a merge brought in."""
+    if not commit.is_merge:
+        return set(commit.files)
+    _start, walked = branch_start(history, commit, on_trunk)
+    return {f for sha in walked for f in history.commits[sha].files}
+
+
+def code_with_tests_share(history: GitHistory, window: Window) -> MetricValue:
+    """Trunk changes in the window that change production code and test code together ÷ trunk changes that
+    change production code: tests written with the code, in the same change."""
+    metric, unit = "test_change_share", "ratio"
+    on_trunk = set(history.trunk_chain)
+    coded: list[Commit] = []
+    tested: list[Commit] = []
+    for commit in history.trunk_in(window):
+        files = _change_files(history, commit, on_trunk)
+        code = {f for f in files if f.endswith(CODE_SUFFIXES) and not TEST_FILE.search(f)}
+        if not code:
+            continue
+        coded.append(commit)
+        if any(TEST_FILE.search(f) for f in files):
+            tested.append(commit)
+    if not coded:
+        return _unknown(metric, unit, window, "no trunk change in the window touched production code files")
+    return MetricValue(
+        metric=metric,
+        value=len(tested) / len(coded),
+        unit=unit,
+        window=window,
+        sample_size=len(coded),
+        evidence=tuple(c.sha for c in tested[-20:]),
+        details=(("with_tests", str(len(tested))), ("code_changes", str(len(coded)))),
     )
 
 

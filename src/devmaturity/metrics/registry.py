@@ -124,6 +124,8 @@ COMPUTE: dict[str, Compute] = dict(
         _git("branch_lifetime", git.branch_lifetime),
         _git("release_frequency", git.release_frequency),
         _git("reviewed_change_share", git.reviewed_change_share),
+        _git("commit_requirement_link_share", git.commit_requirement_link_share),
+        _git("test_change_share", git.code_with_tests_share),
         _git("active_developers", git.active_developers),
         _tests("automated_test_count", testing.case_count("automated_test_count", None)),
         _tests("unit_test_count", testing.case_count("unit_test_count", TestKind.UNIT)),

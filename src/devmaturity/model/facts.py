@@ -100,6 +100,61 @@ FACTS: tuple[FactSpec, ...] = (
         "数据库变更用迁移工具管理（Flyway、Liquibase、Alembic 等）",
         "Database changes are managed by a migration tool (Flyway, Liquibase, Alembic, ...)",
     ),
+    # --- continuous delivery practices (issue 9) ---
+    _spec(
+        "db.rollback_scripts",
+        "数据库变更附带回滚脚本（Flyway undo、down 脚本、Liquibase rollback、Alembic downgrade）",
+        "Database changes ship rollback scripts (Flyway undo, down scripts, Liquibase rollback, Alembic downgrade)",
+    ),
+    _spec(
+        "vcs.commit_rules",
+        "版本库中设置了提交信息规范（commitlint、commit-msg 钩子、提交模板）",
+        "Commit-message rules are set in the repository (commitlint, commit-msg hooks, message template)",
+    ),
+    _spec(
+        "artifacts.repository",
+        "构建产物发布到制品库（流水线发布阶段、distributionManagement、Gradle publishing）",
+        "Build outputs are published to an artifact repository (pipeline publish stage, distributionManagement, "
+        "Gradle publishing)",
+    ),
+    _spec(
+        "deps.proxy",
+        "第三方依赖经内部制品库代理或镜像获取（Maven mirror、.npmrc、pip index、GOPROXY）",
+        "Third-party dependencies come through an internal repository proxy or mirror (Maven mirror, .npmrc, "
+        "pip index, GOPROXY)",
+    ),
+    _spec(
+        "config.centre",
+        "应用配置由配置中心或 ConfigMap 管理，与应用分离（Nacos、Apollo、Spring Cloud Config、Consul）",
+        "Application configuration is kept apart from the application in a configuration centre or ConfigMaps "
+        "(Nacos, Apollo, Spring Cloud Config, Consul)",
+    ),
+    _spec(
+        "deploy.progressive",
+        "采用灰度（金丝雀）或蓝绿发布（Argo Rollouts、Flagger、Istio 权重、Ingress canary）",
+        "Canary or blue-green releases are used (Argo Rollouts, Flagger, Istio weights, ingress canary)",
+    ),
+    _spec(
+        "db.migrate_on_deploy",
+        "数据库迁移随应用部署自动执行（应用内置 Flyway/Liquibase 或启动时迁移）",
+        "Database migrations run with the application's deployment (Flyway/Liquibase in the application, or a "
+        "migrate step at start-up)",
+    ),
+    _spec(
+        "vcs.release_automation",
+        "发布版本号和标签由工具或流水线自动生成（semantic-release、maven-release-plugin 等）",
+        "Release versions and tags are created by tools or the pipeline (semantic-release, maven-release-plugin, ...)",
+    ),
+    _spec(
+        "ci.container_agents",
+        "流水线任务在容器镜像或按任务分配的托管执行机上运行",
+        "Pipeline jobs run in container images or on hosted runners allocated per job",
+    ),
+    _spec(
+        "code.feature_toggles",
+        "使用特性开关库（Togglz、FF4J、Unleash、LaunchDarkly、OpenFeature 等）",
+        "A feature-toggle library is used (Togglz, FF4J, Unleash, LaunchDarkly, OpenFeature, ...)",
+    ),
     _spec(
         "iac.present",
         "基础设施即代码（Terraform、Ansible、Helm、Kubernetes 清单等）",

@@ -386,6 +386,7 @@ def load_inputs(
         collected.trunk,
         collected.trunk_tip,
         config.release_tag_pattern,
+        issue_key_pattern=config.issue_key_pattern,
     )
     inputs = Inputs(
         history=history,

@@ -30,6 +30,10 @@ class LazyCommand:
     attr: str
     summary: str
 
+    def short_help(self, limit: int) -> str:
+        """The summary shortened to `limit` the way click shortens a loaded command's help."""
+        return click.Command(None, help=self.summary).get_short_help_str(limit)
+
     def load(self) -> click.Command:
         command = getattr(importlib.import_module(f"devmaturity.cli.{self.module}"), self.attr)
         if not isinstance(command, click.Command):
@@ -111,7 +115,7 @@ class LazyGroup(click.Group):
                 if not loaded.hidden:
                     rows.append((name, loaded.get_short_help_str(limit)))
             else:
-                rows.append((name, click.utils.make_default_short_help(COMMANDS[name].summary, limit)))
+                rows.append((name, COMMANDS[name].short_help(limit)))
         with formatter.section("Commands"):
             formatter.write_dl(rows)
 

@@ -44,9 +44,9 @@ def _imported(*args: str) -> tuple[set[str], str]:
         timeout=120,
     )
     assert done.returncode == 0, done.stderr[-2000:]
-    names = {
-        line.rsplit("|", 1)[1].strip() for line in done.stderr.splitlines() if line.startswith("import time:")
-    } - {"package"}  # the header line reads "self [us] | cumulative | imported package"
+    names = {line.rsplit("|", 1)[1].strip() for line in done.stderr.splitlines() if line.startswith("import time:")} - {
+        "package"
+    }  # the header line reads "self [us] | cumulative | imported package"
     return names, done.stdout
 
 

@@ -86,7 +86,8 @@ COMMANDS: dict[str, LazyCommand] = {
     "serve": LazyCommand(
         module="serve",
         attr="serve",
-        summary="Receive deployments, incidents and work items by webhook (generic JSON, GitHub, GitLab) into the store.",
+        summary="Receive deployments, incidents and work items by webhook (generic JSON, GitHub, GitLab) "
+        "into the store.",
     ),
 }
 

@@ -20,6 +20,7 @@ import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from devmaturity import __version__
 
@@ -89,13 +90,13 @@ def _read_entry(entry: Path) -> object:
         STATS.rejected += 1
         return _MISSING
     try:
-        return marshal.loads(payload)
+        return marshal.loads(payload)  # noqa: S302 - plain data whose digest matched; the loader validates it
     except (ValueError, EOFError, TypeError):
         STATS.rejected += 1
         return _MISSING
 
 
-def _write_entry(folder: Path, entry: Path, value: object) -> None:
+def _write_entry(folder: Path, entry: Path, value: Any) -> None:
     """Write the entry whole or not at all (a temporary file renamed into place); failures only skip caching."""
     try:
         payload = marshal.dumps(value)

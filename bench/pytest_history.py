@@ -101,7 +101,9 @@ def main() -> None:
             c = time_assess(repo, Path(tmp) / f"cold-{round_no}")
             w = time_assess(repo, warm_cache)
             base, cold, warm = min(base, b), min(cold, c), min(warm, w)
-            print(f"round {round_no}: git log {b:.2f}s, assess (cold model cache) {c:.2f}s, (warm) {w:.2f}s", flush=True)
+            print(
+                f"round {round_no}: git log {b:.2f}s, assess (cold model cache) {c:.2f}s, (warm) {w:.2f}s", flush=True
+            )
         if args.profile:
             out = Path(tmp) / "assess.prof"
             time_assess(repo, Path(tmp) / "profile-cache", profile=out)

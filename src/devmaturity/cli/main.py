@@ -105,18 +105,14 @@ class LazyGroup(click.Group):
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         """The same list click would print, with each summary shortened the way click shortens a help text."""
-        names = [name for name in self.list_commands(ctx) if name in self.commands or name in COMMANDS]
+        names = [n for n in self.list_commands(ctx) if n not in self.commands or not self.commands[n].hidden]
         if not names:
             return
         limit = formatter.width - 6 - max(len(name) for name in names)
         rows: list[tuple[str, str]] = []
         for name in names:
             loaded = self.commands.get(name)
-            if loaded is not None:
-                if not loaded.hidden:
-                    rows.append((name, loaded.get_short_help_str(limit)))
-            else:
-                rows.append((name, COMMANDS[name].short_help(limit)))
+            rows.append((name, loaded.get_short_help_str(limit) if loaded else COMMANDS[name].short_help(limit)))
         with formatter.section("Commands"):
             formatter.write_dl(rows)
 

@@ -2,30 +2,37 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-from rich.console import Console
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from devmaturity.config import Config, load_config
 from devmaturity.errors import GateFailed, UsageError
-from devmaturity.reports.html import render_html
-from devmaturity.reports.json import render_json
-from devmaturity.reports.markdown import render_markdown
-from devmaturity.reports.terminal import render_terminal
-from devmaturity.reports.writer import write_text
-from devmaturity.services.assess import AssessResult, run_assessment
-from devmaturity.services.compare import parse_as_of, parse_window
-from devmaturity.store.db import describe_store
 
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from devmaturity.services.assess import AssessResult
+
+# the reports, the services and rich are imported when a command runs, so `assess --help` stays light
 FORMATS = ("table", "json", "md", "html")
-_RENDER_FILE = {
-    "json": ("report.json", render_json),
-    "md": ("report.md", render_markdown),
-    "html": ("report.html", render_html),
-}
+_REPORT_FILES = {"json": "report.json", "md": "report.md", "html": "report.html"}
+
+
+def _renderers() -> dict[str, Callable[[dict[str, Any], str], str]]:
+    from devmaturity.reports.html import render_html
+    from devmaturity.reports.json import render_json
+    from devmaturity.reports.markdown import render_markdown
+
+    return {"json": render_json, "md": render_markdown, "html": render_html}
+
+
+def _console(*, stderr: bool) -> Console:
+    from rich.console import Console
+
+    return Console(stderr=stderr, highlight=False, soft_wrap=stderr)
 
 
 def _options(fn: Any) -> Any:
@@ -51,6 +58,8 @@ def _options(fn: Any) -> Any:
 
 def _config(path: Path, config_file: Path | None, **flags: Any) -> tuple[Config, dict[str, Any]]:
     """The config, and the period flags (which are not settings): as_of and period, parsed."""
+    from devmaturity.services.compare import parse_as_of, parse_window
+
     when = {"as_of": flags.pop("as_of", None), "period": flags.pop("period", None)}
     config = load_config(project_dir=path, flags=flags, config_file=config_file)
     return config, {
@@ -60,6 +69,11 @@ def _config(path: Path, config_file: Path | None, **flags: Any) -> tuple[Config,
 
 
 def _run(path: Path, config: Config, parts: list[str] | None, console: Console, when: dict[str, Any]) -> AssessResult:
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    from devmaturity.services.assess import run_assessment
+    from devmaturity.store.db import describe_store
+
     with Progress(
         SpinnerColumn(),
         TextColumn("{task.description}"),
@@ -128,16 +142,19 @@ def assess(
 ) -> None:
     """Assess the git repository at PATH against a maturity model."""
     config, when = _config(path, config_file, **flags)
-    stderr = Console(stderr=True, highlight=False, soft_wrap=True)
+    from devmaturity.reports.terminal import render_terminal
+    from devmaturity.reports.writer import write_text
+
+    stderr = _console(stderr=True)
     result = _run(path, config, list(parts) or None, stderr, when)
     chosen = formats or ("table", "json", "html")
-    stdout = Console(highlight=False)
+    stdout = _console(stderr=False)
     if "table" in chosen:
         stdout.print(render_terminal(result.report, config.lang, detail=not brief))
+    renderers = _renderers()
     for fmt in chosen:
-        if fmt in _RENDER_FILE:
-            name, render = _RENDER_FILE[fmt]
-            written = write_text(out_dir / name, render(result.report, config.lang))
+        if fmt in _REPORT_FILES:
+            written = write_text(out_dir / _REPORT_FILES[fmt], renderers[fmt](result.report, config.lang))
             stderr.print(f"wrote {written}", markup=False)
 
 
@@ -149,7 +166,7 @@ def assess(
 def gate(path: Path, config_file: Path | None, min_level: int, parts: tuple[str, ...], **flags: Any) -> None:
     """Exit 2 when an assessed part is below --min-level (for CI)."""
     config, when = _config(path, config_file, **flags)
-    stderr = Console(stderr=True, highlight=False, soft_wrap=True)
+    stderr = _console(stderr=True)
     result = _run(path, config, list(parts) or None, stderr, when)
     below = [p for p in result.assessment.parts if p.level < min_level]
     for part in result.assessment.parts:

@@ -2,52 +2,137 @@
 
 from __future__ import annotations
 
+import importlib
 import sys
 from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import click
-from rich.console import Console
 
 from devmaturity import __version__
 from devmaturity.errors import DevmaturityError
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 EXIT_OK = 0
 EXIT_ERROR = 1
 EXIT_USAGE = 64
 EXIT_INTERRUPTED = 130
 
-err_console = Console(stderr=True, highlight=False)
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LazyCommand:
+    """Where a command lives and the first line of its help, so `--help` lists it without importing it."""
+
+    module: str
+    attr: str
+    summary: str
+
+    def short_help(self, limit: int) -> str:
+        """The summary shortened to `limit` the way click shortens a loaded command's help."""
+        return click.Command(None, help=self.summary).get_short_help_str(limit)
+
+    def load(self) -> click.Command:
+        command = getattr(importlib.import_module(f"devmaturity.cli.{self.module}"), self.attr)
+        if not isinstance(command, click.Command):
+            raise TypeError(f"devmaturity.cli.{self.module}.{self.attr} is not a click command")
+        return command
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110})
+# Every command: name -> module, attribute and its help's first line (tests/cli/test_startup.py holds these to
+# the commands' own help). A command module is imported only when its command runs, so `--version`, `--help` and
+# a light command do not pay for SQLAlchemy, NumPy, lxml, FastAPI or the model files. Adding a command is a line.
+COMMANDS: dict[str, LazyCommand] = {
+    "assess": LazyCommand(
+        module="assess", attr="assess", summary="Assess the git repository at PATH against a maturity model."
+    ),
+    "gate": LazyCommand(
+        module="assess", attr="gate", summary="Exit 2 when an assessed part is below --min-level (for CI)."
+    ),
+    "ingest": LazyCommand(
+        module="ingest",
+        attr="ingest",
+        summary="Ingest report FILES (JUnit XML, coverage, SARIF) or delivery event files into a project's evidence.",
+    ),
+    "model": LazyCommand(module="model", attr="model", summary="Browse and validate maturity models."),
+    "metrics": LazyCommand(
+        module="model", attr="metrics", summary="List the metric catalogue (ids usable in model files)."
+    ),
+    "facts": LazyCommand(module="model", attr="facts", summary="List the fact catalogue (ids usable in model files)."),
+    "kinds": LazyCommand(
+        module="model",
+        attr="kinds",
+        summary="List the evidence kinds `devmaturity ingest --kind` takes, their formats and discovery patterns.",
+    ),
+    "answers": LazyCommand(module="answers", attr="answers", summary="Assessor answers: the evidence no tool records."),
+    "compare": LazyCommand(
+        module="delivery",
+        attr="compare",
+        summary="Every metric over two windows, with the change and the case-study sentence.",
+    ),
+    "trend": LazyCommand(module="delivery", attr="trend", summary="Metrics per week or month, oldest first."),
+    "deployments": LazyCommand(
+        module="delivery",
+        attr="deployments",
+        summary="The deployment rule: which deployments count as production.",
+    ),
+    "sync": LazyCommand(
+        module="sync",
+        attr="sync",
+        summary="Sync every [[devmaturity.sources]] of PATH/devmaturity.toml (tokens come from environment variables).",
+    ),
+    "serve": LazyCommand(
+        module="serve",
+        attr="serve",
+        summary="Receive deployments, incidents and work items by webhook (generic JSON, GitHub, GitLab) "
+        "into the store.",
+    ),
+    "runs": LazyCommand(
+        module="runs",
+        attr="runs",
+        summary="Recorded runs, newest first. Opening the store marks runs whose process is gone as interrupted.",
+    ),
+}
+
+
+class LazyGroup(click.Group):
+    """A group whose commands are imported on first use; its help lists them from COMMANDS alone."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*COMMANDS, *self.commands})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in COMMANDS:
+            self.add_command(COMMANDS[cmd_name].load(), cmd_name)
+        return self.commands.get(cmd_name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """The same list click would print, with each summary shortened the way click shortens a help text."""
+        names = [n for n in self.list_commands(ctx) if n not in self.commands or not self.commands[n].hidden]
+        if not names:
+            return
+        limit = formatter.width - 6 - max(len(name) for name in names)
+        rows: list[tuple[str, str]] = []
+        for name in names:
+            loaded = self.commands.get(name)
+            rows.append((name, loaded.get_short_help_str(limit) if loaded else COMMANDS[name].short_help(limit)))
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110})
 @click.version_option(__version__, prog_name="devmaturity")
 def cli() -> None:
     """devmaturity: evidence-based DevOps maturity against the CAICT model and DORA."""
 
 
-def _register() -> None:
-    from devmaturity.cli import answers, assess, delivery, ingest, model, runs, serve, sync
+def _err_console() -> Console:
+    """The console for error lines, made only when there is an error to print (rich costs time to import)."""
+    from rich.console import Console
 
-    for command in (
-        assess.assess,
-        assess.gate,
-        ingest.ingest,
-        model.model,
-        model.metrics,
-        model.facts,
-        model.kinds,
-        answers.answers,
-        delivery.compare,
-        delivery.trend,
-        delivery.deployments,
-        sync.sync,
-        serve.serve,
-        runs.runs,
-    ):
-        cli.add_command(command)
-
-
-_register()
+    return Console(stderr=True, highlight=False)
 
 
 def run(args: Sequence[str] | None = None, entry: click.Command = cli) -> int:
@@ -55,24 +140,24 @@ def run(args: Sequence[str] | None = None, entry: click.Command = cli) -> int:
     try:
         entry.main(args=list(args) if args is not None else None, prog_name="devmaturity", standalone_mode=False)
     except DevmaturityError as exc:
-        err_console.print(exc.one_line(), markup=False, soft_wrap=True)
+        _err_console().print(exc.one_line(), markup=False, soft_wrap=True)
         return exc.exit_code
     except click.exceptions.Exit as exc:
         return int(exc.exit_code)
     except click.ClickException as exc:
-        err_console.print(f"error[usage]: {exc.format_message()}", markup=False, soft_wrap=True)
+        _err_console().print(f"error[usage]: {exc.format_message()}", markup=False, soft_wrap=True)
         return EXIT_USAGE
     except click.exceptions.Abort:
-        err_console.print("interrupted", markup=False)
+        _err_console().print("interrupted", markup=False)
         return EXIT_INTERRUPTED
     except PermissionError as exc:
-        err_console.print(f"error[unreadable-path]: {exc.filename or ''}: permission denied", markup=False)
+        _err_console().print(f"error[unreadable-path]: {exc.filename or ''}: permission denied", markup=False)
         return 77
     except OSError as exc:
-        err_console.print(f"error[io]: {exc.filename or ''}: {exc.strerror or exc}", markup=False)
+        _err_console().print(f"error[io]: {exc.filename or ''}: {exc.strerror or exc}", markup=False)
         return 74
     except KeyboardInterrupt:
-        err_console.print("interrupted; what was stored before stays consistent", markup=False)
+        _err_console().print("interrupted; what was stored before stays consistent", markup=False)
         return EXIT_INTERRUPTED
     return EXIT_OK
 

@@ -9,9 +9,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from devmaturity.frameworks.loader import bundled_frameworks, load_framework, validate_path
 from devmaturity.metrics.catalogue import METRICS
-from devmaturity.metrics.registry import implemented
 from devmaturity.model.facts import FACTS
 from devmaturity.model.framework import Framework, Part
 from devmaturity.model.text import Lang
@@ -33,6 +31,8 @@ def model() -> None:
 @LANG
 def list_models(lang: str) -> None:
     """List the bundled frameworks."""
+    from devmaturity.frameworks.loader import bundled_frameworks, load_framework
+
     table = Table("id", "version", "name", "parts", "items")
     for fid in bundled_frameworks():
         fw = load_framework(fid)
@@ -53,6 +53,8 @@ def list_models(lang: str) -> None:
 @click.option("--levels/--no-levels", default=True, help="Show each item's level texts.")
 def show(framework: str, parts: tuple[str, ...], lang: str, levels: bool) -> None:
     """Show a framework's tree: parts, subdomains, items and their level criteria."""
+    from devmaturity.frameworks.loader import load_framework
+
     fw = load_framework(framework)
     console = Console(highlight=False)
     for part in select_parts(fw, list(parts)):
@@ -87,6 +89,8 @@ def _part_table(fw: Framework, part: Part, lang: str, levels: bool) -> Table:
 @click.argument("path", type=click.Path(path_type=Path))
 def validate(path: Path) -> None:
     """Validate a model folder, framework.yaml or part file; errors name file, key path and value."""
+    from devmaturity.frameworks.loader import validate_path
+
     loaded = validate_path(path)
     if isinstance(loaded, Part):
         click.echo(f"ok: part {loaded.key}: {len(loaded.subdomains)} subdomains, {len(loaded.items())} items")
@@ -98,6 +102,8 @@ def validate(path: Path) -> None:
 @LANG
 def metrics(lang: str) -> None:
     """List the metric catalogue (ids usable in model files)."""
+    from devmaturity.metrics.registry import implemented  # the compute functions bring NumPy
+
     pick: Lang = "zh" if lang == "zh" else "en"
     done = set(implemented())
     table = Table("id", "unit", "better", "evidence", "computed", "name")

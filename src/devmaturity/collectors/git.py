@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import subprocess
@@ -18,11 +19,20 @@ from devmaturity.errors import (
 )
 from devmaturity.model.evidence import Commit, Ref, RefKind
 
+try:
+    import fcntl
+except ImportError:  # Windows: pipes keep their size
+    fcntl = None  # type: ignore[assignment]
+
 _RS, _US = "\x1e", "\x1f"
+_RS_BYTE = _RS.encode()
+_RECORD_START = b"\n" + _RS_BYTE
 # one record per commit: fields split by US, records started by RS; numstat lines follow the header line
 LOG_FORMAT = _RS + _US.join(["%H", "%P", "%aN", "%aE", "%ad", "%cN", "%cE", "%cd", "%s"])
 LOG_ARGS = ("log", "--numstat", "--date=raw", "--no-renames", f"--format={LOG_FORMAT}")
 TRUNK_CANDIDATES = ("main", "master", "trunk", "develop")
+_READ_BYTES = 1 << 16
+_PIPE_BYTES = 1 << 20
 
 
 def git_env() -> dict[str, str]:
@@ -186,8 +196,10 @@ class GitRepository:
         except FileNotFoundError as exc:
             raise GitError("the git command was not found on PATH; install git") from exc
         assert proc.stdout is not None and proc.stderr is not None
+        _widen_pipe(proc.stdout.fileno())
+        stdout = proc.stdout
         try:
-            yield from parse_log(proc.stdout)
+            yield from parse_log(iter(lambda: stdout.read(_READ_BYTES), b""))
         finally:
             proc.stdout.close()
             err = proc.stderr.read().decode("utf-8", "replace")
@@ -196,6 +208,15 @@ class GitRepository:
         if code != 0:
             first = (err.strip().splitlines() or ["no message"])[0]
             raise GitError(f"git log failed in {self.path}: {first}", path=str(self.path))
+
+
+def _widen_pipe(fd: int) -> None:
+    """Let git run up to a megabyte ahead of us (Linux pipes hold 64 KiB), so it does not wait while a batch of
+    commits is stored; where the pipe cannot grow, it stays as it is."""
+    setter = getattr(fcntl, "F_SETPIPE_SZ", None) if fcntl is not None else None
+    if setter is not None:
+        with contextlib.suppress(OSError):
+            fcntl.fcntl(fd, setter, _PIPE_BYTES)
 
 
 def normalise_remote(url: str) -> str:
@@ -254,18 +275,37 @@ def _raw_date(raw: str) -> datetime | None:
 
 
 def parse_log(stream: Iterable[bytes]) -> Iterator[Commit]:
-    """Turn the byte lines of `git log` with LOG_ARGS into Commit records, one at a time."""
-    header: list[str] | None = None
+    """Turn the output of `git log` with LOG_ARGS, in pieces of any size (lines or large blocks), into Commit
+    records, one at a time. A record starts with RS at the start of a line; pieces are joined only when one
+    holds an RS, so a long record read line by line is not copied again for every line."""
+    pending: list[bytes] = [b"\n"]  # so that the first record, too, follows a "\n"
+    started = False
+    for piece in stream:
+        pending.append(piece)
+        if _RS_BYTE not in piece:
+            continue
+        records = b"".join(pending).split(_RECORD_START)
+        pending = [records.pop()]
+        if not started and records:
+            before = records.pop(0)
+            if before.strip():
+                raise GitError(f"unexpected git log output before the first commit: {before[:80]!r}")
+            started = True
+        for record in records:
+            yield _record(record)
+    rest = b"".join(pending)
+    if started:
+        yield _record(rest)
+    elif rest.strip():
+        raise GitError(f"unexpected git log output: {rest[:80]!r}")
+
+
+def _record(record: bytes) -> Commit:
+    """One commit: the header line (fields split by US) and its numstat lines ("added\tdeleted\tpath")."""
+    head, _, body = record.partition(b"\n")
     files: list[str] = []
     ins = dels = 0
-    for raw in stream:
-        if raw.startswith(b"\x1e"):
-            if header is not None:
-                yield _commit(header, files, ins, dels)
-            header = raw[1:].rstrip(b"\n").decode("utf-8", "replace").split(_US)
-            files, ins, dels = [], 0, 0
-            continue
-        line = raw.rstrip(b"\n")
+    for line in body.split(b"\n"):
         if not line:
             continue
         added, _, rest = line.partition(b"\t")
@@ -274,8 +314,7 @@ def parse_log(stream: Iterable[bytes]) -> Iterator[Commit]:
             ins += int(added)
             dels += int(deleted)
         files.append(path.decode("utf-8", "replace"))
-    if header is not None:
-        yield _commit(header, files, ins, dels)
+    return _commit(head.decode("utf-8", "replace").split(_US), files, ins, dels)
 
 
 def _commit(h: list[str], files: list[str], ins: int, dels: int) -> Commit:

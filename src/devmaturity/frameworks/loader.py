@@ -10,6 +10,7 @@ from typing import Any
 import yaml
 
 from devmaturity.errors import ModelFileError, UnknownFrameworkError
+from devmaturity.frameworks.cache import cached_parse
 from devmaturity.metrics.catalogue import METRIC_IDS, metric_spec
 from devmaturity.model.facts import FACT_IDS, fact_spec
 from devmaturity.model.framework import (
@@ -30,6 +31,8 @@ BUNDLED_DIR = Path(__file__).parent
 _WINDOW = re.compile(r"^(\d{1,4})d$")
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
 _MAX_FILE_BYTES = 5 * 1024 * 1024
+# libyaml parses the bundled models ten times faster than pure Python; both build only plain data
+_SAFE_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class _Ctx:
@@ -123,15 +126,10 @@ def _read_yaml(path: Path) -> dict[str, Any]:
     if size > _MAX_FILE_BYTES:
         raise ModelFileError(name, "", size, f"file larger than {_MAX_FILE_BYTES} bytes")
     try:
-        with path.open("r", encoding="utf-8") as fh:
-            data = yaml.safe_load(fh)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark is not None else "?"
-        problem = getattr(exc, "problem", None) or "invalid YAML"
-        raise ModelFileError(name, "", where, f"YAML syntax error: {problem}") from exc
-    except (OSError, UnicodeDecodeError) as exc:
+        raw = path.read_bytes()
+    except OSError as exc:
         raise ModelFileError(name, "", str(path), f"cannot read file: {exc}") from exc
+    data = cached_parse(raw, lambda blob: _parse_yaml(blob, path), loader_format=FORMAT)
     if not isinstance(data, dict):
         raise ModelFileError(name, "", data, "a model file must be a mapping")
     ctx = _Ctx(name)
@@ -139,6 +137,20 @@ def _read_yaml(path: Path) -> dict[str, Any]:
     if fmt != FORMAT:
         raise ctx.at("format").fail(fmt, f"unsupported format; this devmaturity reads format {FORMAT}")
     return data
+
+
+def _parse_yaml(raw: bytes, path: Path) -> Any:
+    """The YAML document in `raw` (the bytes of `path`), parsed by libyaml when PyYAML was built with it."""
+    name = path.name
+    try:
+        return yaml.load(raw.decode("utf-8"), Loader=_SAFE_LOADER)  # noqa: S506 - a safe loader, C or Python
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark is not None else "?"
+        problem = getattr(exc, "problem", None) or "invalid YAML"
+        raise ModelFileError(name, "", where, f"YAML syntax error: {problem}") from exc
+    except UnicodeDecodeError as exc:
+        raise ModelFileError(name, "", str(path), f"cannot read file: {exc}") from exc
 
 
 def _default_level_names(max_level: int) -> dict[int, Text]:

@@ -6,12 +6,11 @@ path back; files a pipeline references (GitLab `include: local`, Jenkins `load`)
 
 from __future__ import annotations
 
-import fnmatch
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import PurePosixPath
 
+from devmaturity.collectors.globs import match as match_globs
 from devmaturity.collectors.pipeline_config import (
     MAX_CI_FILE_BYTES,
     PARSERS,
@@ -64,9 +63,9 @@ class TreeScope:
     include: tuple[str, ...] = ()
 
     def counts(self, path: str) -> bool:
-        if self.include and _match(path, self.include):
+        if self.include and match_globs(path, self.include):
             return True
-        return not _match(path, NOT_DEFINITIONS) and not (self.exclude and _match(path, self.exclude))
+        return not match_globs(path, NOT_DEFINITIONS) and not (self.exclude and match_globs(path, self.exclude))
 
 
 @dataclass(frozen=True, slots=True)
@@ -376,11 +375,6 @@ _SECRET_HOOK = re.compile(r"gitleaks|detect-secrets|trufflehog|ggshield", re.IGN
 _LINT_SECTIONS = re.compile(r"^\[tool\.(ruff|pylint|flake8|mypy|black|isort)\b", re.MULTILINE)
 
 
-def _match(path: str, globs: Iterable[str]) -> bool:
-    name = PurePosixPath(path).name
-    return any(fnmatch.fnmatchcase(path, g) or ("/" not in g and fnmatch.fnmatchcase(name, g)) for g in globs)
-
-
 def collect_tree_facts(
     paths: list[str], read: ReadFile, *, vocabulary: PipelineVocabulary, scope: TreeScope | None = None
 ) -> tuple[list[Fact], list[Pipeline], list[Problem]]:
@@ -393,7 +387,7 @@ def collect_tree_facts(
     problems: list[Problem] = []
     facts: dict[str, Fact] = {}
     for rule in PATH_RULES:
-        hits = [p for p in (own if rule.scoped else paths) if _match(p, rule.globs)]
+        hits = [p for p in (own if rule.scoped else paths) if match_globs(p, rule.globs)]
         facts[rule.fact] = _found(rule.fact, hits, rule.label)
     facts["db.migrations"] = _migrations(own)
     pipelines = _pipelines(own, set(paths), read, problems, vocabulary)
@@ -418,7 +412,7 @@ def _migrations(paths: list[str]) -> Fact:
     tools: list[str] = []
     evidence: list[str] = []
     for tool, globs in MIGRATION_TOOLS:
-        hits = [p for p in paths if _match(p, globs)]
+        hits = [p for p in paths if match_globs(p, globs)]
         if hits:
             tools.append(tool)
             evidence.extend(hits[:3])
@@ -463,7 +457,7 @@ def _quality_gate(paths: list[str], read: ReadFile, pipelines: list[Pipeline]) -
     hits: list[str] = []
     for globs, pattern in GATE_RULES:
         for path in paths:
-            if path.count("/") <= 1 and _match(path, globs):
+            if path.count("/") <= 1 and match_globs(path, globs):
                 text = read(path)
                 match = pattern.search(text) if text else None
                 if text and match:

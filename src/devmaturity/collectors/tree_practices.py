@@ -3,13 +3,12 @@ progressive delivery, feature toggles and database rollback scripts, each with t
 
 from __future__ import annotations
 
-import fnmatch
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from pathlib import PurePosixPath
 from urllib.parse import urlsplit
 
+from devmaturity.collectors.globs import match as match_globs
 from devmaturity.collectors.pipeline_config import Pipeline
 from devmaturity.model.facts import Fact
 
@@ -352,18 +351,13 @@ ABSENT: dict[str, str] = {
 PRACTICE_FACTS: tuple[str, ...] = tuple(ABSENT)
 
 
-def _match(path: str, globs: Iterable[str]) -> bool:
-    name = PurePosixPath(path).name
-    return any(fnmatch.fnmatchcase(path, g) or ("/" not in g and fnmatch.fnmatchcase(name, g)) for g in globs)
-
-
 def _line(text: str, offset: int) -> int:
     return text.count("\n", 0, offset) + 1
 
 
 def _hits(rule: Rule, own: list[str], read: ReadText) -> list[str]:
     """The evidence of one rule: matching paths, or `path:line` of the first accepted match in each."""
-    paths = [p for p in own if _match(p, rule.globs)][:MAX_FILES_PER_RULE]
+    paths = [p for p in own if match_globs(p, rule.globs)][:MAX_FILES_PER_RULE]
     if rule.pattern is None:
         return paths
     found: list[str] = []

@@ -152,6 +152,37 @@ FACTS: tuple[FactSpec, ...] = (
         "配置了密钥泄露检测（gitleaks、detect-secrets 等）",
         "Secret-leak detection is configured (gitleaks, detect-secrets, ...)",
     ),
+    # --- operations, design, security (issue 9) ---
+    _spec(
+        "ops.alert_rules",
+        "告警规则以代码管理（Prometheus 规则、PrometheusRule、Alertmanager 路由）",
+        "Alert rules are kept as code (Prometheus rules, PrometheusRule, Alertmanager routing)",
+    ),
+    _spec(
+        "ops.dashboards",
+        "监控仪表盘以代码管理（Grafana 仪表盘 JSON、仪表盘配置）",
+        "Monitoring dashboards are kept as code (Grafana dashboard JSON, dashboard provisioning)",
+    ),
+    _spec(
+        "ops.tracing",
+        "应用接入分布式链路追踪（SkyWalking、OpenTelemetry、Jaeger、Zipkin）",
+        "The application is instrumented for distributed tracing (SkyWalking, OpenTelemetry, Jaeger, Zipkin)",
+    ),
+    _spec(
+        "ops.health_probes",
+        "服务定义了健康检查（Kubernetes 探针、HEALTHCHECK、Spring Boot Actuator）",
+        "Services define health checks (Kubernetes probes, HEALTHCHECK, Spring Boot Actuator)",
+    ),
+    _spec(
+        "ops.autoscaling",
+        "配置了自动弹性伸缩（HPA、KEDA）",
+        "Automatic scaling is configured (HorizontalPodAutoscaler, KEDA)",
+    ),
+    _spec(
+        "ops.resource_limits",
+        "容器设置了资源上限（resources.limits、LimitRange）",
+        "Containers have resource limits (resources.limits, LimitRange)",
+    ),
 )
 
 FACT_IDS: frozenset[str] = frozenset(spec.id for spec in FACTS)

@@ -1,0 +1,298 @@
+"""Operations facts from a repository's own files: alert rules, dashboards, tracing, health probes, autoscaling
+and resource limits, each found by a table of content rules with `path:line` evidence.
+
+What a repository does not show is often configured elsewhere (a monitoring platform, an operations repository,
+agents injected by the cluster), so absence is *false* only where the repository holds the definitions the
+practice would live in (Kubernetes workloads without probes, a Prometheus configuration without rules) and
+*unknown* otherwise, with the reason."""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+from typing import Any
+
+import yaml
+
+from devmaturity.model.facts import Fact
+
+ReadFile = Callable[[str], str | None]
+
+MAX_FILES_READ = 5_000  # a monorepo's YAML can be vast; what is past this is left unread and said so
+MAX_EVIDENCE = 20
+
+_YAML = ("*.yaml", "*.yml")
+_BUILD = (
+    "pom.xml",
+    "build.gradle",
+    "build.gradle.kts",
+    "package.json",
+    "requirements*.txt",
+    "pyproject.toml",
+    "go.mod",
+    "*.csproj",
+    "Gemfile",
+)
+_DOCKER = ("Dockerfile", "*.Dockerfile", "Dockerfile.*", "Containerfile")
+_M = re.MULTILINE
+_I = re.IGNORECASE | re.MULTILINE
+
+
+@dataclass(frozen=True, slots=True)
+class OpsRule:
+    """A fact holds when a file matching `globs` contains every `needs` pattern; the evidence is the line of the
+    first match of `at`."""
+
+    fact: str
+    label: str
+    globs: tuple[str, ...]
+    at: re.Pattern[str]
+    needs: tuple[re.Pattern[str], ...] = ()
+
+
+OPS_RULES: tuple[OpsRule, ...] = (
+    # Prometheus rule files: `groups:` of rules with `alert:`
+    OpsRule(
+        "ops.alert_rules",
+        "Prometheus alert rule",
+        (*_YAML, "*.rules"),
+        re.compile(r"^\s*-?\s*alert:\s*\S", _M),
+        (re.compile(r"^\s*groups:\s*$", _M),),
+    ),
+    OpsRule("ops.alert_rules", "PrometheusRule resource", _YAML, re.compile(r"^kind:\s*PrometheusRule\b", _M)),
+    OpsRule(
+        "ops.alert_rules",
+        "Alertmanager routing",
+        _YAML,
+        re.compile(r"^route:\s*$", _M),
+        (re.compile(r"^receivers:\s*$", _M),),
+    ),
+    # Grafana dashboard JSON, the grafana-operator resource and Grafana's dashboard provisioning
+    OpsRule(
+        "ops.dashboards",
+        "Grafana dashboard",
+        ("*.json",),
+        re.compile(r'"panels"\s*:\s*\['),
+        (re.compile(r'"schemaVersion"\s*:'),),
+    ),
+    OpsRule("ops.dashboards", "GrafanaDashboard resource", _YAML, re.compile(r"^kind:\s*GrafanaDashboard\b", _M)),
+    OpsRule(
+        "ops.dashboards",
+        "Grafana dashboard provisioning",
+        _YAML,
+        re.compile(r"^providers:\s*$", _M),
+        (re.compile(r"^apiVersion:\s*1\s*$", _M), re.compile(r"^\s+path:\s*\S", _M)),
+    ),
+    # distributed tracing: SDK or agent dependencies, agents on the command line, exporter settings
+    OpsRule(
+        "ops.tracing",
+        "tracing dependency",
+        _BUILD,
+        re.compile(r"opentelemetry|org\.apache\.skywalking|apm-toolkit|jaegertracing|jaeger-client|zipkin", re.I),
+    ),
+    OpsRule(
+        "ops.tracing",
+        "tracing agent or exporter",
+        (*_DOCKER, *_YAML, "*.properties", "*.sh", "*.env", "*.conf"),
+        re.compile(
+            r"-javaagent:\S*(?:opentelemetry|skywalking)|OTEL_EXPORTER_OTLP_\w*ENDPOINT|OTEL_SERVICE_NAME|"
+            r"SW_AGENT_NAME|JAEGER_(?:AGENT_HOST|ENDPOINT)|zipkin\.base-url|management\.tracing|"
+            r"^\s*(?:zipkin|jaeger|otlp):\s*$",
+            _I,
+        ),
+    ),
+    # health checks: Kubernetes probes, docker HEALTHCHECK, compose healthcheck, Spring Boot actuator
+    OpsRule(
+        "ops.health_probes",
+        "Kubernetes probe",
+        _YAML,
+        re.compile(r"^\s*(?:livenessProbe|readinessProbe|startupProbe):", _M),
+    ),
+    OpsRule("ops.health_probes", "compose healthcheck", _YAML, re.compile(r"^\s+healthcheck:\s*$", _M)),
+    OpsRule("ops.health_probes", "image HEALTHCHECK", _DOCKER, re.compile(r"^\s*HEALTHCHECK\s+(?!NONE\b)", _I)),
+    OpsRule(
+        "ops.health_probes",
+        "Spring Boot actuator",
+        ("pom.xml", "build.gradle", "build.gradle.kts"),
+        re.compile(r"spring-boot-starter-actuator"),
+    ),
+    # capacity: autoscalers, containers' resource limits, namespace default limits
+    OpsRule(
+        "ops.autoscaling",
+        "autoscaler",
+        _YAML,
+        re.compile(r"^kind:\s*(?:HorizontalPodAutoscaler|ScaledObject|ScaledJob)\b", _M),
+    ),
+    OpsRule(
+        "ops.resource_limits",
+        "resource limits",
+        _YAML,
+        re.compile(r"^\s+limits:\s*\n(?:\s*#.*\n)*\s+(?:cpus?|memory):\s*\S", _M),
+        (re.compile(r"^\s*resources:\s*$", _M),),
+    ),
+    OpsRule("ops.resource_limits", "LimitRange", _YAML, re.compile(r"^kind:\s*LimitRange\b", _M)),
+)
+
+OPS_FACTS: tuple[str, ...] = tuple(dict.fromkeys(rule.fact for rule in OPS_RULES))
+
+# Where a practice would be defined if the repository defined it: when such files are here and show none,
+# the fact is false; when none are here, it is unknown (the practice may live on a platform or elsewhere).
+_WORKLOAD = re.compile(r"^kind:\s*(?:Deployment|StatefulSet|DaemonSet|Rollout|DeploymentConfig)\b", _M)
+_COMPOSE_SERVICES = re.compile(r"^services:\s*$", _M)
+_PROMETHEUS_CONFIG = re.compile(r"^scrape_configs:\s*$", _M)
+_GRAFANA_CONFIG = re.compile(r"^datasources:\s*$", _M)
+
+
+@dataclass(frozen=True, slots=True)
+class Absent:
+    """What a fact's absence means: false when a file matching `globs` has `context` (the place the practice
+    would be defined), unknown with `reason` otherwise."""
+
+    context: tuple[tuple[tuple[str, ...], re.Pattern[str]], ...]
+    context_label: str
+    reason: str
+
+
+_WORKLOADS = (((*_YAML,), _WORKLOAD), (("docker-compose*.y*ml", "compose*.y*ml"), _COMPOSE_SERVICES))
+ABSENT: dict[str, Absent] = {
+    "ops.alert_rules": Absent(
+        (((*_YAML,), _PROMETHEUS_CONFIG),),
+        "Prometheus configuration",
+        "no alert rules in the repository; alerting is often configured on the monitoring platform",
+    ),
+    "ops.dashboards": Absent(
+        (((*_YAML,), _GRAFANA_CONFIG),),
+        "Grafana provisioning",
+        "no dashboards in the repository; dashboards are often kept in the monitoring platform",
+    ),
+    "ops.tracing": Absent(
+        (),
+        "",
+        "no tracing SDK, agent or exporter in the repository; agents are often injected by the platform",
+    ),
+    "ops.health_probes": Absent(
+        _WORKLOADS,
+        "workload definitions",
+        "the repository defines no Kubernetes workloads or compose services; deployment is defined elsewhere",
+    ),
+    "ops.autoscaling": Absent(
+        (((*_YAML,), _WORKLOAD),),
+        "Kubernetes workloads",
+        "the repository defines no Kubernetes workloads; scaling is configured elsewhere",
+    ),
+    "ops.resource_limits": Absent(
+        _WORKLOADS,
+        "workload definitions",
+        "the repository defines no Kubernetes workloads or compose services; deployment is defined elsewhere",
+    ),
+}
+
+_HELM_GUARD = re.compile(r"\{\{-?\s*if\s+\.Values\.([\w.]+)\s*-?\}\}")
+
+
+def _match(path: str, globs: Iterable[str]) -> bool:
+    name = PurePosixPath(path).name
+    return any(fnmatch.fnmatchcase(path, g) or ("/" not in g and fnmatch.fnmatchcase(name, g)) for g in globs)
+
+
+def _line(text: str, offset: int) -> int:
+    return text.count("\n", 0, offset) + 1
+
+
+class _Files:
+    """The project's own files, each read at most once, up to MAX_FILES_READ reads."""
+
+    def __init__(self, own: list[str], read: ReadFile) -> None:
+        self.own = own
+        self._read = read
+        self._texts: dict[str, str | None] = {}
+        self._unread: set[str] = set()
+
+    @property
+    def unread(self) -> int:
+        return len(self._unread)
+
+    def text(self, path: str) -> str | None:
+        if path not in self._texts:
+            if len(self._texts) >= MAX_FILES_READ:
+                self._unread.add(path)
+                return None
+            self._texts[path] = self._read(path)
+        return self._texts[path]
+
+    def matching(self, globs: tuple[str, ...]) -> Iterable[tuple[str, str]]:
+        for path in self.own:
+            if _match(path, globs):
+                text = self.text(path)
+                if text:
+                    yield path, text
+
+
+def collect_ops_facts(own: list[str], read: ReadFile) -> list[Fact]:
+    """The ops.* facts of the project's own tracked files `own` (already filtered by the TreeScope)."""
+    files = _Files(own, read)
+    hits: dict[str, list[tuple[str, str]]] = {fid: [] for fid in OPS_FACTS}
+    for rule in OPS_RULES:
+        for path, text in files.matching(rule.globs):
+            where = _hit(rule, path, text, files)
+            if where:
+                hits[rule.fact].append((where, rule.label))
+    return [_fact(fid, hits[fid], files) for fid in OPS_FACTS]
+
+
+def _hit(rule: OpsRule, path: str, text: str, files: _Files) -> str | None:
+    if not all(p.search(text) for p in rule.needs):
+        return None
+    for match in rule.at.finditer(text):
+        if not _helm_switched_off(path, text, match.start(), files):
+            return f"{path}:{_line(text, match.start())}"
+    return None
+
+
+def _helm_switched_off(path: str, text: str, offset: int, files: _Files) -> bool:
+    """A Helm template's block under `{{- if .Values.x.enabled }}` whose chart's values.yaml sets it false
+    (as `helm create` does for autoscaling) is not part of what the chart deploys by default."""
+    parts = PurePosixPath(path).parts
+    if "templates" not in parts:
+        return False
+    guards = _HELM_GUARD.findall(text, 0, offset)
+    if not guards:
+        return False
+    chart = PurePosixPath(*parts[: parts.index("templates")])
+    values_text = files.text(str(chart / "values.yaml"))
+    try:
+        values: Any = yaml.safe_load(values_text) if values_text else None
+    except yaml.YAMLError:
+        return False
+    node: Any = values
+    for key in guards[-1].split("."):
+        if not isinstance(node, dict) or key not in node:
+            return False  # not set in values.yaml: the template cannot tell, so the definition counts
+        node = node[key]
+    return node is False or node is None
+
+
+def _fact(fid: str, found: list[tuple[str, str]], files: _Files) -> Fact:
+    if found:
+        labels = ", ".join(dict.fromkeys(label for _, label in found))
+        shown = ", ".join(w for w, _ in found[:5]) + (f" (+{len(found) - 5} more)" if len(found) > 5 else "")
+        return Fact(id=fid, value=True, detail=f"{labels}: {shown}", evidence=tuple(w for w, _ in found[:MAX_EVIDENCE]))
+    absent = ABSENT[fid]
+    context = [
+        f"{path}:{_line(text, m.start())}"
+        for globs, pattern in absent.context
+        for path, text in files.matching(globs)
+        if (m := pattern.search(text))
+    ]
+    if context:
+        return Fact(
+            id=fid,
+            value=False,
+            detail=f"{absent.context_label} found but none defines it: not found",
+            evidence=tuple(context[:MAX_EVIDENCE]),
+        )
+    reason = absent.reason + (f" ({files.unread} files past the read limit)" if files.unread else "")
+    return Fact(id=fid, value=None, detail=reason)

@@ -1,0 +1,206 @@
+"""Operations facts from small trees: each ops.* fact true, false and unknown, with `path:line` evidence.
+
+The file texts follow the formats their tools document: Prometheus alerting rules (`groups:` of `alert:` rules),
+Alertmanager configuration (`route:` + `receivers:`), Grafana dashboard JSON (`panels`, `schemaVersion`) and its
+provisioning file, Kubernetes Deployment / HorizontalPodAutoscaler / KEDA ScaledObject manifests, the chart
+`helm create` writes (autoscaling switched off in values.yaml), a Dockerfile HEALTHCHECK and Maven poms."""
+
+from __future__ import annotations
+
+from devmaturity.collectors.tree import collect_tree_facts
+from devmaturity.collectors.tree_ops import collect_ops_facts
+from devmaturity.frameworks.vocab import load_pipeline_vocabulary
+from devmaturity.model.facts import FACT_IDS, Fact
+
+VOCAB = load_pipeline_vocabulary()
+
+RULES = """groups:
+  - name: shop
+    rules:
+      - alert: HighErrorRate
+        expr: rate(http_requests_total{code=~"5.."}[5m]) > 0.05
+        for: 10m
+"""
+ALERTMANAGER = """global:
+  resolve_timeout: 5m
+route:
+  receiver: oncall
+receivers:
+  - name: oncall
+"""
+DASHBOARD = '{\n  "title": "Shop",\n  "schemaVersion": 39,\n  "panels": [\n    {"type": "timeseries"}\n  ]\n}\n'
+DEPLOYMENT = """apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: shop
+spec:
+  template:
+    spec:
+      containers:
+        - name: shop
+          image: shop:1.0
+          readinessProbe:
+            httpGet: {path: /actuator/health, port: 8080}
+          resources:
+            requests:
+              cpu: 100m
+            limits:
+              memory: 512Mi
+"""
+BARE_DEPLOYMENT = """apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: shop
+spec:
+  template:
+    spec:
+      containers:
+        - name: shop
+          image: shop:1.0
+"""
+HPA = "apiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata:\n  name: shop\n"
+KEDA = "apiVersion: keda.sh/v1alpha1\nkind: ScaledObject\nmetadata:\n  name: shop\n"
+HELM_HPA = """{{- if .Values.autoscaling.enabled }}
+apiVersion: autoscaling/v2
+kind: HorizontalPodAutoscaler
+metadata:
+  name: {{ include "shop.fullname" . }}
+{{- end }}
+"""
+POM = """<project>
+  <dependencies>
+    <dependency>
+      <groupId>org.springframework.boot</groupId>
+      <artifactId>spring-boot-starter-actuator</artifactId>
+    </dependency>
+    <dependency>
+      <groupId>io.opentelemetry</groupId>
+      <artifactId>opentelemetry-api</artifactId>
+    </dependency>
+  </dependencies>
+</project>
+"""
+
+
+def _ops(files: dict[str, str]) -> dict[str, Fact]:
+    facts, _, problems = collect_tree_facts(sorted(files), files.get, vocabulary=VOCAB)
+    assert problems == []
+    return {f.id: f for f in facts if f.id.startswith("ops.")}
+
+
+def test_every_ops_fact_is_in_the_catalogue() -> None:
+    assert set(_ops({})) == {
+        "ops.alert_rules",
+        "ops.dashboards",
+        "ops.tracing",
+        "ops.health_probes",
+        "ops.autoscaling",
+        "ops.resource_limits",
+    }
+    assert set(_ops({})) <= FACT_IDS
+
+
+def test_monitoring_as_code_is_true_with_the_deciding_line() -> None:
+    """The rule's `alert:` is line 4 of the rule file, Alertmanager's `route:` line 3, the dashboard's `panels`
+    line 4, and the OpenTelemetry artifact line 8 of the pom."""
+    facts = _ops(
+        {
+            "monitoring/rules/shop.rules.yml": RULES,
+            "monitoring/alertmanager.yml": ALERTMANAGER,
+            "monitoring/dashboards/shop.json": DASHBOARD,
+            "pom.xml": POM,
+        }
+    )
+    assert facts["ops.alert_rules"].value is True
+    assert facts["ops.alert_rules"].evidence == ("monitoring/rules/shop.rules.yml:4", "monitoring/alertmanager.yml:3")
+    assert facts["ops.dashboards"].evidence == ("monitoring/dashboards/shop.json:4",)
+    assert facts["ops.tracing"].value is True and facts["ops.tracing"].evidence == ("pom.xml:8",)
+
+
+def test_agents_and_exporters_show_tracing() -> None:
+    dockerfile = "FROM eclipse-temurin:17\nCOPY app.jar /app.jar\n"
+    dockerfile += 'ENTRYPOINT ["java", "-javaagent:/skywalking/agent/skywalking-agent.jar", "-jar", "/app.jar"]\n'
+    facts = _ops({"Dockerfile": dockerfile})
+    assert facts["ops.tracing"].value is True and facts["ops.tracing"].evidence == ("Dockerfile:3",)
+    env = _ops({"deploy/app.yaml": "env:\n  - name: OTEL_EXPORTER_OTLP_ENDPOINT\n    value: http://otel:4317\n"})
+    assert env["ops.tracing"].evidence == ("deploy/app.yaml:2",)
+
+
+def test_workload_with_probe_and_limits_but_no_autoscaler() -> None:
+    """readinessProbe is line 11; `limits:` line 16. The Deployment is here and no autoscaler is: false."""
+    facts = _ops({"k8s/deployment.yaml": DEPLOYMENT})
+    assert facts["ops.health_probes"].value is True
+    assert facts["ops.health_probes"].evidence == ("k8s/deployment.yaml:11",)
+    assert facts["ops.resource_limits"].evidence == ("k8s/deployment.yaml:16",)
+    assert facts["ops.autoscaling"].value is False
+    assert facts["ops.autoscaling"].evidence == ("k8s/deployment.yaml:2",)
+    assert "not found" in facts["ops.autoscaling"].detail
+
+
+def test_workload_without_probes_or_limits_is_false() -> None:
+    facts = _ops({"k8s/deployment.yaml": BARE_DEPLOYMENT})
+    assert facts["ops.health_probes"].value is False
+    assert facts["ops.resource_limits"].value is False
+
+
+def test_autoscalers_hpa_and_keda() -> None:
+    assert _ops({"k8s/hpa.yaml": HPA})["ops.autoscaling"].evidence == ("k8s/hpa.yaml:2",)
+    assert _ops({"deploy/keda.yml": KEDA})["ops.autoscaling"].evidence == ("deploy/keda.yml:2",)
+
+
+def test_helm_template_switched_off_in_values_does_not_count() -> None:
+    """`helm create` writes an HPA template guarded by autoscaling.enabled, false in values.yaml."""
+    chart = {
+        "chart/Chart.yaml": "apiVersion: v2\nname: shop\n",
+        "chart/templates/hpa.yaml": HELM_HPA,
+        "chart/templates/deployment.yaml": BARE_DEPLOYMENT,
+    }
+    off = _ops({**chart, "chart/values.yaml": "autoscaling:\n  enabled: false\n"})
+    assert off["ops.autoscaling"].value is False
+    on = _ops({**chart, "chart/values.yaml": "autoscaling:\n  enabled: true\n"})
+    assert on["ops.autoscaling"].evidence == ("chart/templates/hpa.yaml:3",)
+
+
+def test_dockerfile_healthcheck_and_actuator() -> None:
+    docker = _ops({"Dockerfile": "FROM nginx\nHEALTHCHECK --interval=30s CMD curl -f http://localhost/\n"})
+    assert docker["ops.health_probes"].evidence == ("Dockerfile:2",)
+    none = _ops({"Dockerfile": "FROM nginx\nHEALTHCHECK NONE\n"})
+    assert none["ops.health_probes"].value is None
+    assert _ops({"pom.xml": POM})["ops.health_probes"].evidence == ("pom.xml:5",)
+
+
+def test_nothing_here_is_unknown_with_a_reason() -> None:
+    facts = _ops({"README.md": "# shop\n", "src/app.py": "print('hi')\n"})
+    assert all(f.value is None and f.detail for f in facts.values())
+
+
+def test_monitoring_config_without_rules_or_dashboards_is_false() -> None:
+    prom = "global:\n  scrape_interval: 15s\nscrape_configs:\n  - job_name: shop\n"
+    grafana = "apiVersion: 1\ndatasources:\n  - name: Prometheus\n    type: prometheus\n"
+    facts = _ops({"monitoring/prometheus.yml": prom, "monitoring/grafana/datasources.yaml": grafana})
+    assert facts["ops.alert_rules"].value is False
+    assert facts["ops.alert_rules"].evidence == ("monitoring/prometheus.yml:3",)
+    assert facts["ops.dashboards"].value is False
+
+
+def test_fixtures_and_vendored_trees_never_count() -> None:
+    facts = _ops(
+        {
+            "tests/data/k8s/deployment.yaml": DEPLOYMENT,
+            "vendor/x/rules.yml": RULES,
+            "examples/hpa.yaml": HPA,
+            "src/test/resources/pom.xml": POM,
+        }
+    )
+    assert all(f.value is None for f in facts.values())
+
+
+def test_collect_ops_facts_reads_each_file_once() -> None:
+    reads: list[str] = []
+
+    def read(path: str) -> str | None:
+        reads.append(path)
+        return DEPLOYMENT
+
+    collect_ops_facts(["k8s/deployment.yaml"], read)
+    assert reads == ["k8s/deployment.yaml"]

@@ -7,6 +7,8 @@ provisioning file, Kubernetes Deployment / HorizontalPodAutoscaler / KEDA Scaled
 
 from __future__ import annotations
 
+import pytest
+
 from devmaturity.collectors.tree import collect_tree_facts
 from devmaturity.collectors.tree_ops import collect_ops_facts
 from devmaturity.frameworks.vocab import load_pipeline_vocabulary
@@ -204,3 +206,79 @@ def test_collect_ops_facts_reads_each_file_once() -> None:
 
     collect_ops_facts(["k8s/deployment.yaml"], read)
     assert reads == ["k8s/deployment.yaml"]
+
+
+# (fact, path, text, evidence): one small file in each tool's documented form shows the fact at that line
+DESIGN_AND_SECURITY = [
+    ("api.definitions", "api/openapi.yaml", "openapi: 3.0.3\ninfo:\n  title: Shop\n", "api/openapi.yaml:1"),
+    ("api.definitions", "proto/shop.proto", 'syntax = "proto3";\n', "proto/shop.proto:1"),
+    ("api.lint", ".spectral.yaml", "extends: spectral:oas\n", ".spectral.yaml:1"),
+    (
+        "api.compatibility_checks",
+        ".github/workflows/api.yml",
+        "on: pull_request\njobs:\n  diff:\n    runs-on: x\n    steps:\n      - run: oasdiff breaking a.yaml b.yaml\n",
+        ".github/workflows/api.yml:6",
+    ),
+    (
+        "resilience.circuit_breaker",
+        "pom.xml",
+        "<project>\n  <artifactId>resilience4j-spring-boot3</artifactId>\n</project>\n",
+        "pom.xml:2",
+    ),
+    (
+        "resilience.rate_limit",
+        "deploy/nginx.conf",
+        "http {\n  limit_req_zone $binary_remote_addr zone=one:10m rate=10r/s;\n}\n",
+        "deploy/nginx.conf:2",
+    ),
+    (
+        "resilience.fault_injection",
+        "chaos/pod-kill.yaml",
+        "apiVersion: chaos-mesh.org/v1alpha1\nkind: PodChaos\nmetadata:\n  name: kill\n",
+        "chaos/pod-kill.yaml:2",
+    ),
+    (
+        "config.center",
+        "src/main/resources/bootstrap.yml",
+        "spring:\n  config:\n    import: nacos:shop.yaml\n  cloud:\n    nacos:\n      config:\n        server-addr: n:8848\n",
+        "src/main/resources/bootstrap.yml:3",
+    ),
+    ("config.feature_flags", "package.json", '{\n  "dependencies": {"unleash-client": "5.0.0"}\n}\n', "package.json:2"),
+    (
+        "security.secrets_manager",
+        "k8s/secret.yaml",
+        "apiVersion: external-secrets.io/v1beta1\nkind: ExternalSecret\n",
+        "k8s/secret.yaml:2",
+    ),
+    ("security.sast", ".gitlab-ci.yml", "sast:\n  script:\n    - semgrep ci\n", ".gitlab-ci.yml:3"),
+    ("security.sca", "Jenkinsfile", "stage('SCA') {\n  sh 'mvn dependency-check:check'\n}\n", "Jenkinsfile:2"),
+    ("security.image_iac_scan", ".gitlab-ci.yml", "scan:\n  script:\n    - trivy image shop:1\n", ".gitlab-ci.yml:3"),
+    ("security.dast", ".gitlab-ci.yml", "dast:\n  script:\n    - zap-baseline.py -t https://t\n", ".gitlab-ci.yml:3"),
+    (
+        "security.sbom",
+        "pom.xml",
+        "<project>\n  <artifactId>cyclonedx-maven-plugin</artifactId>\n</project>\n",
+        "pom.xml:2",
+    ),
+    ("security.artifact_signing", ".gitlab-ci.yml", "sign:\n  script:\n    - cosign sign $IMAGE\n", ".gitlab-ci.yml:3"),
+    ("deploy.rollback", "Jenkinsfile", "stage('回滚') {\n  sh 'helm rollback shop 0'\n}\n", "Jenkinsfile:2"),
+    (
+        "deploy.progressive",
+        "k8s/canary.yaml",
+        "apiVersion: flagger.app/v1beta1\nkind: Canary\nspec:\n  analysis:\n    metrics: []\n",
+        "k8s/canary.yaml:2",
+    ),
+]
+
+
+@pytest.mark.parametrize(("fid", "path", "text", "evidence"), DESIGN_AND_SECURITY, ids=lambda v: str(v)[:30])
+def test_design_and_security_facts(fid: str, path: str, text: str, evidence: str | None) -> None:
+    """True with the deciding line when the file is the project's own; unknown (never false: a platform may do
+    it) when the same file is only a test fixture."""
+    found = {f.id: f for f in collect_ops_facts([path], {path: text}.get)}
+    assert found[fid].value is True
+    if evidence:
+        assert found[fid].evidence == (evidence,)
+    facts, _, _ = collect_tree_facts([f"tests/data/{path}"], {f"tests/data/{path}": text}.get, vocabulary=VOCAB)
+    fixture = {f.id: f for f in facts}[fid]
+    assert fixture.value is None and fixture.detail

@@ -37,6 +37,7 @@ _BUILD = (
     "Gemfile",
 )
 _DOCKER = ("Dockerfile", "*.Dockerfile", "Dockerfile.*", "Containerfile")
+_CI = (*_YAML, "Jenkinsfile*", "*.jenkinsfile", "*.groovy", "Makefile", "*.sh")
 _M = re.MULTILINE
 _I = re.IGNORECASE | re.MULTILINE
 
@@ -134,6 +135,158 @@ OPS_RULES: tuple[OpsRule, ...] = (
         (re.compile(r"^\s*resources:\s*$", _M),),
     ),
     OpsRule("ops.resource_limits", "LimitRange", _YAML, re.compile(r"^kind:\s*LimitRange\b", _M)),
+    # --- application design: interfaces, resilience, configuration ---
+    OpsRule(
+        "api.definitions",
+        "OpenAPI / Swagger definition",
+        (*_YAML, "*.json"),
+        re.compile(r'^(?:openapi|swagger):\s*["\']?[23]\.|^\s*"(?:openapi|swagger)"\s*:\s*"[23]\.', _M),
+    ),
+    OpsRule(
+        "api.definitions",
+        "interface definition (Protobuf, GraphQL, Thrift, Avro, WSDL)",
+        ("*.proto", "*.graphql", "*.graphqls", "*.thrift", "*.avsc", "*.wsdl"),
+        re.compile(r"\S"),
+    ),
+    OpsRule(
+        "api.lint",
+        "interface linting",
+        (".spectral.yaml", ".spectral.yml", ".spectral.json", "buf.yaml", ".protolint.yaml", ".redocly.yaml"),
+        re.compile(r"^\s*(?:extends|rules|lint):", _M),
+    ),
+    OpsRule(
+        "api.compatibility_checks",
+        "contract tests or breaking-change detection",
+        (*_BUILD, *_CI),
+        re.compile(
+            r"pact-foundation|au\.com\.dius\.pact|pact-python|pact-go|spring-cloud-contract|"
+            r"oasdiff|openapi-diff|buf breaking|graphql-inspector",
+            re.I,
+        ),
+    ),
+    OpsRule(
+        "resilience.circuit_breaker",
+        "circuit breaker",
+        (*_BUILD, *_YAML),
+        re.compile(
+            r"resilience4j|com\.alibaba\.csp|alibaba-sentinel|hystrix|\bPolly\b|gobreaker|pybreaker|opossum|"
+            r"^\s*outlierDetection:|^\s*circuit_breakers:",
+            _M,
+        ),
+    ),
+    OpsRule(
+        "resilience.rate_limit",
+        "rate limiting",
+        (*_BUILD, *_YAML, "*.conf"),
+        re.compile(
+            r"resilience4j-ratelimiter|bucket4j|com\.alibaba\.csp|alibaba-sentinel|express-rate-limit|slowapi|"
+            r"django-ratelimit|golang\.org/x/time|limit_req_zone|local_ratelimit|limit-rps|RateLimit\b",
+        ),
+    ),
+    OpsRule(
+        "resilience.fault_injection",
+        "fault injection",
+        (*_BUILD, *_YAML),
+        re.compile(
+            r"^kind:\s*(?:PodChaos|NetworkChaos|StressChaos|IOChaos|HTTPChaos|TimeChaos|ChaosEngine|"
+            r"ChaosBlade)\b|chaos-monkey-spring-boot|toxiproxy|chaosblade|^\s*fault:\s*$",
+            _M,
+        ),
+        (re.compile(r"chaos|toxiproxy|fault", re.I),),
+    ),
+    OpsRule(
+        "config.center",
+        "configuration centre client",
+        (*_BUILD, *_YAML, "*.properties"),
+        re.compile(
+            r"nacos-config|nacos\.config|apollo-client|apollo\.meta|spring-cloud-config|spring-cloud-starter-config|"
+            r"spring\.cloud\.config|spring-cloud-starter-consul-config|"
+            r"import:\s*[\"']?(?:optional:)?(?:nacos|configserver|consul|apollo):"
+        ),
+    ),
+    OpsRule(
+        "config.feature_flags",
+        "feature flags",
+        _BUILD,
+        re.compile(r"unleash|launchdarkly|flagsmith|ff4j|togglz|openfeature|growthbook|flipper", re.I),
+    ),
+    # --- security tooling beyond the pipeline's stage names ---
+    OpsRule(
+        "security.secrets_manager",
+        "secrets manager",
+        (*_BUILD, *_YAML, ".sops.yaml"),
+        re.compile(
+            r"^kind:\s*(?:ExternalSecret|SealedSecret|SecretProviderClass|VaultStaticSecret)\b|"
+            r"vault\.hashicorp\.com/agent-inject|spring-cloud-starter-vault|\bhvac\b|^creation_rules:",
+            _M,
+        ),
+    ),
+    OpsRule(
+        "security.sast",
+        "static application security testing",
+        (*_BUILD, *_CI),
+        re.compile(
+            r"semgrep|codeql|find-sec-bugs|findsecbugs|\bbandit\b|\bgosec\b|fortify|sourceanalyzer|checkmarx|"
+            r"brakeman|horusec|njsscan",
+            re.I,
+        ),
+    ),
+    OpsRule(
+        "security.sca",
+        "dependency vulnerability scanning",
+        (*_BUILD, *_CI),
+        re.compile(
+            r"dependency-check|snyk test|trivy fs|npm audit|yarn audit|pip-audit|osv-scanner|murphysec|墨菲|grype|"
+            r"govulncheck|safety check|cargo audit|bundle-audit",
+            re.I,
+        ),
+    ),
+    OpsRule(
+        "security.image_iac_scan",
+        "image or infrastructure-as-code scanning",
+        _CI,
+        re.compile(
+            r"trivy (?:image|config)|grype\s|checkov|tfsec|\bkics\b|kubesec|kube-score|terrascan|"
+            r"aquasecurity/trivy-action|anchore",
+            re.I,
+        ),
+    ),
+    OpsRule(
+        "security.dast",
+        "dynamic application security testing",
+        _CI,
+        re.compile(r"zap-baseline|zap-full-scan|zap-api-scan|zaproxy|owasp/zap|\bnuclei\b|arachni|nikto", re.I),
+    ),
+    OpsRule(
+        "security.sbom",
+        "SBOM generation",
+        (*_BUILD, *_CI),
+        re.compile(r"cyclonedx|\bsyft\b|spdx-sbom|sbom-tool|--format\s+spdx", re.I),
+    ),
+    OpsRule(
+        "security.artifact_signing",
+        "artefact or image signing",
+        (*_BUILD, *_CI),
+        re.compile(
+            r"cosign sign|notation sign|sigstore|maven-gpg-plugin|gpg --detach-sign|slsa-github-generator", re.I
+        ),
+    ),
+    # --- deployment: rollback and progressive delivery ---
+    OpsRule(
+        "deploy.rollback",
+        "scripted rollback",
+        _CI,
+        re.compile(
+            r"helm rollback|kubectl rollout undo|argo rollouts? (?:undo|abort)|kubectl argo rollouts (?:undo|abort)"
+        ),
+    ),
+    OpsRule(
+        "deploy.progressive",
+        "progressive delivery with automated analysis",
+        _YAML,
+        re.compile(r"^kind:\s*(?:Canary|AnalysisTemplate|ClusterAnalysisTemplate)\b", _M),
+        (re.compile(r"flagger|argoproj|analysis|metrics", re.I),),
+    ),
 )
 
 OPS_FACTS: tuple[str, ...] = tuple(dict.fromkeys(rule.fact for rule in OPS_RULES))
@@ -189,6 +342,28 @@ ABSENT: dict[str, Absent] = {
         "the repository defines no Kubernetes workloads or compose services; deployment is defined elsewhere",
     ),
 }
+# the facts below are one way among several of showing a practice (a platform, a gateway, a server-side tool may
+# do it instead), so their absence from the repository is always unknown
+_ELSEWHERE: dict[str, str] = {
+    "api.definitions": "no interface definitions in the repository; they may be kept on an API platform",
+    "api.lint": "no interface lint configuration in the repository; checks may run on an API platform",
+    "api.compatibility_checks": "no contract tests or breaking-change checks in the repository's files",
+    "resilience.circuit_breaker": "no circuit-breaker library or mesh setting in the repository; a gateway may do it",
+    "resilience.rate_limit": "no rate-limit library or setting in the repository; a gateway may do it",
+    "resilience.fault_injection": "no fault-injection experiments in the repository; a chaos platform may hold them",
+    "config.center": "no configuration-centre client in the repository's files",
+    "config.feature_flags": "no feature-flag library in the repository's build files",
+    "security.secrets_manager": "no secrets-manager integration in the repository; the platform may inject secrets",
+    "security.sast": "no SAST tool named in the repository; scans may run on a security platform",
+    "security.sca": "no dependency scanner named in the repository; scans may run on a security platform",
+    "security.image_iac_scan": "no image or IaC scanner named in the repository; a registry or platform may scan",
+    "security.dast": "no DAST tool named in the repository; dynamic scans may run elsewhere",
+    "security.sbom": "no SBOM generation named in the repository; the artefact repository may produce it",
+    "security.artifact_signing": "no signing step named in the repository; the artefact repository may sign",
+    "deploy.rollback": "no scripted rollback in the repository; the deployment platform may offer it",
+    "deploy.progressive": "no canary analysis resources in the repository; the deployment platform may do it",
+}
+ABSENT.update((fid, Absent((), "", reason)) for fid, reason in _ELSEWHERE.items())
 
 _HELM_GUARD = re.compile(r"\{\{-?\s*if\s+\.Values\.([\w.]+)\s*-?\}\}")
 

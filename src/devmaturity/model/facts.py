@@ -183,6 +183,91 @@ FACTS: tuple[FactSpec, ...] = (
         "容器设置了资源上限（resources.limits、LimitRange）",
         "Containers have resource limits (resources.limits, LimitRange)",
     ),
+    _spec(
+        "api.definitions",
+        "接口以机器可读形式定义并纳入版本库（OpenAPI、Protobuf、GraphQL 等）",
+        "Interfaces are defined in machine-readable form in the repository (OpenAPI, Protobuf, GraphQL, ...)",
+    ),
+    _spec(
+        "api.lint",
+        "接口定义有自动规范检查（Spectral、buf lint 等）",
+        "Interface definitions are linted automatically (Spectral, buf lint, ...)",
+    ),
+    _spec(
+        "api.compatibility_checks",
+        "有契约测试或接口破坏性变更检测（Pact、Spring Cloud Contract、oasdiff、buf breaking）",
+        "Contract tests or breaking-change detection exist (Pact, Spring Cloud Contract, oasdiff, buf breaking)",
+    ),
+    _spec(
+        "resilience.circuit_breaker",
+        "对依赖调用使用熔断（Resilience4j、Sentinel、Hystrix、服务网格异常检测）",
+        "Calls to dependencies use circuit breakers (Resilience4j, Sentinel, Hystrix, mesh outlier detection)",
+    ),
+    _spec(
+        "resilience.rate_limit",
+        "配置了限流（Sentinel、Resilience4j、Bucket4j、网关或 Nginx 限流）",
+        "Rate limiting is configured (Sentinel, Resilience4j, Bucket4j, gateway or Nginx limits)",
+    ),
+    _spec(
+        "resilience.fault_injection",
+        "有故障注入实验定义（Chaos Mesh、LitmusChaos、ChaosBlade、Toxiproxy）",
+        "Fault-injection experiments are defined (Chaos Mesh, LitmusChaos, ChaosBlade, Toxiproxy)",
+    ),
+    _spec(
+        "config.center",
+        "应用从配置中心获取配置（Nacos、Apollo、Spring Cloud Config、Consul）",
+        "The application reads configuration from a configuration centre (Nacos, Apollo, Spring Cloud Config, Consul)",
+    ),
+    _spec(
+        "config.feature_flags",
+        "使用特性开关（Unleash、LaunchDarkly、FF4J、Togglz、OpenFeature）",
+        "Feature flags are used (Unleash, LaunchDarkly, FF4J, Togglz, OpenFeature)",
+    ),
+    _spec(
+        "security.secrets_manager",
+        "密钥由密钥管理服务注入（Vault、External Secrets、Sealed Secrets、SOPS）",
+        "Secrets come from a secrets manager (Vault, External Secrets, Sealed Secrets, SOPS)",
+    ),
+    _spec(
+        "security.sast",
+        "使用静态应用安全测试工具（Semgrep、CodeQL、Find Security Bugs、Fortify 等）",
+        "A static application security testing tool is used (Semgrep, CodeQL, Find Security Bugs, Fortify, ...)",
+    ),
+    _spec(
+        "security.sca",
+        "扫描第三方依赖漏洞（Dependency-Check、Snyk、Trivy、npm audit、墨菲等）",
+        "Third-party dependencies are scanned for vulnerabilities (Dependency-Check, Snyk, Trivy, npm audit, ...)",
+    ),
+    _spec(
+        "security.image_iac_scan",
+        "扫描容器镜像或基础设施代码（Trivy、Grype、Checkov、tfsec、KICS）",
+        "Container images or infrastructure code are scanned (Trivy, Grype, Checkov, tfsec, KICS)",
+    ),
+    _spec(
+        "security.dast",
+        "使用动态应用安全测试工具（OWASP ZAP、Nuclei 等）",
+        "A dynamic application security testing tool is used (OWASP ZAP, Nuclei, ...)",
+    ),
+    _spec(
+        "security.sbom",
+        "生成软件物料清单（CycloneDX、Syft、SPDX）",
+        "A software bill of materials is generated (CycloneDX, Syft, SPDX)",
+    ),
+    _spec(
+        "security.artifact_signing",
+        "制品或镜像被签名（cosign、Notation、GPG、SLSA 溯源）",
+        "Artefacts or images are signed (cosign, Notation, GPG, SLSA provenance)",
+    ),
+    _spec(
+        "deploy.rollback",
+        "回滚以脚本执行（helm rollback、kubectl rollout undo、Argo Rollouts）",
+        "Rollback is scripted (helm rollback, kubectl rollout undo, Argo Rollouts)",
+    ),
+    _spec(
+        "deploy.progressive",
+        "渐进式发布带自动分析（Flagger Canary、Argo Rollouts 分析模板）",
+        "Progressive delivery with automated analysis (Flagger Canary, Argo Rollouts analysis templates)",
+    ),
 )
 
 FACT_IDS: frozenset[str] = frozenset(spec.id for spec in FACTS)

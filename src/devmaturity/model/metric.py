@@ -47,6 +47,7 @@ class EvidenceKind(enum.StrEnum):
     DEPLOYMENTS = "deployments"
     INCIDENTS = "incidents"
     WORK_ITEMS = "work_items"
+    DRILLS = "drills"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from devmaturity.collectors.tree import collect_tree_facts
-from devmaturity.collectors.tree_ops import collect_ops_facts
+from devmaturity.collectors.tree_ops import ABSENT, OPS_FACTS, collect_ops_facts
 from devmaturity.frameworks.vocab import load_pipeline_vocabulary
 from devmaturity.model.facts import FACT_IDS, Fact
 
@@ -90,20 +90,14 @@ def _ops(files: dict[str, str]) -> dict[str, Fact]:
     return {f.id: f for f in facts if f.id.startswith("ops.")}
 
 
-def test_every_ops_fact_is_in_the_catalogue() -> None:
-    assert set(_ops({})) == {
-        "ops.alert_rules",
-        "ops.dashboards",
-        "ops.tracing",
-        "ops.health_probes",
-        "ops.autoscaling",
-        "ops.resource_limits",
-    }
-    assert set(_ops({})) <= FACT_IDS
+def test_every_ops_fact_is_in_the_catalogue_and_says_what_absence_means() -> None:
+    assert set(OPS_FACTS) <= FACT_IDS
+    assert set(OPS_FACTS) == set(ABSENT)
+    assert set(_ops({})) >= {"ops.alert_rules", "ops.tracing", "ops.health_probes", "ops.autoscaling"}
 
 
 def test_monitoring_as_code_is_true_with_the_deciding_line() -> None:
-    """The rule's `alert:` is line 4 of the rule file, Alertmanager's `route:` line 3, the dashboard's `panels`
+    """The rule's `alert:` is line 4 of the rule file, its `for:` line 6, Alertmanager's `route:` line 3, the dashboard's `panels`
     line 4, and the OpenTelemetry artifact line 8 of the pom."""
     facts = _ops(
         {
@@ -114,7 +108,10 @@ def test_monitoring_as_code_is_true_with_the_deciding_line() -> None:
         }
     )
     assert facts["ops.alert_rules"].value is True
-    assert facts["ops.alert_rules"].evidence == ("monitoring/rules/shop.rules.yml:4", "monitoring/alertmanager.yml:3")
+    assert facts["ops.alert_rules"].evidence == ("monitoring/rules/shop.rules.yml:4",)
+    assert facts["ops.alert_routing"].evidence == ("monitoring/alertmanager.yml:3",)
+    # the rule waits `for: 10m` (line 6) before it fires: blips that clear sooner never notify
+    assert facts["ops.alert_debounce"].evidence == ("monitoring/rules/shop.rules.yml:6",)
     assert facts["ops.dashboards"].evidence == ("monitoring/dashboards/shop.json:4",)
     assert facts["ops.tracing"].value is True and facts["ops.tracing"].evidence == ("pom.xml:8",)
 
@@ -262,6 +259,61 @@ DESIGN_AND_SECURITY = [
     ),
     ("security.artifact_signing", ".gitlab-ci.yml", "sign:\n  script:\n    - cosign sign $IMAGE\n", ".gitlab-ci.yml:3"),
     ("deploy.rollback", "Jenkinsfile", "stage('回滚') {\n  sh 'helm rollback shop 0'\n}\n", "Jenkinsfile:2"),
+    (
+        "ops.alert_grouping",
+        "alertmanager.yml",
+        "route:\n  receiver: ops\n  group_by: [alertname]\nreceivers:\n  - name: ops\ninhibit_rules:\n  - equal: [x]\n",
+        "alertmanager.yml:3",
+    ),
+    (
+        "ops.oncall_paging",
+        "alertmanager.yml",
+        "receivers:\n  - name: ops\n    pagerduty_configs:\n      - routing_key: k\n",
+        "alertmanager.yml:3",
+    ),
+    ("ops.metrics_collection", "k8s/monitor.yaml", "kind: ServiceMonitor\nspec: {}\n", "k8s/monitor.yaml:1"),
+    ("ops.log_shipping", "deploy/filebeat.yml", "filebeat.inputs:\n  - type: container\n", "deploy/filebeat.yml:1"),
+    (
+        "ops.synthetic_monitoring",
+        "k8s/probe.yaml",
+        "apiVersion: monitoring.coreos.com/v1\nkind: Probe\n",
+        "k8s/probe.yaml:2",
+    ),
+    ("ops.slo", "slo/shop.yaml", "version: prometheus/v1\nservice: shop\nslos: []\n", "slo/shop.yaml:1"),
+    ("ops.runbooks", "docs/runbooks/db-down.md", "# Database down\n", "docs/runbooks/db-down.md:1"),
+    ("ops.multi_instance", "k8s/deployment.yaml", "kind: Deployment\nspec:\n  replicas: 3\n", "k8s/deployment.yaml:3"),
+    (
+        "ops.zone_spread",
+        "k8s/deployment.yaml",
+        "spec:\n  topologySpreadConstraints:\n    - topologyKey: topology.kubernetes.io/zone\n",
+        "k8s/deployment.yaml:3",
+    ),
+    (
+        "ops.backup_schedule",
+        "k8s/backup.yaml",
+        "kind: CronJob\nspec:\n  schedule: '0 2 * * *'\n  jobTemplate:\n    command: [pg_dump, shop]\n",
+        "k8s/backup.yaml:5",
+    ),
+    ("ops.db_failover", "k8s/db.yaml", "apiVersion: postgresql.cnpg.io/v1\nkind: Cluster\n", "k8s/db.yaml:1"),
+    (
+        "ops.policy_checks",
+        "policy/limits.yaml",
+        "apiVersion: kyverno.io/v1\nkind: ClusterPolicy\n",
+        "policy/limits.yaml:2",
+    ),
+    (
+        "deploy.gitops_self_heal",
+        "argocd/shop.yaml",
+        "kind: Application\nspec:\n  syncPolicy:\n    automated:\n      selfHeal: true\n",
+        "argocd/shop.yaml:5",
+    ),
+    (
+        "arch.rules_checked",
+        "pom.xml",
+        "<project>\n  <artifactId>archunit-junit5</artifactId>\n</project>\n",
+        "pom.xml:2",
+    ),
+    ("security.fuzzing", "Makefile", "fuzz:\n\tgo test ./parser -fuzz=FuzzParse\n", "Makefile:2"),
     (
         "deploy.progressive",
         "k8s/canary.yaml",

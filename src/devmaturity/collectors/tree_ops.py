@@ -65,11 +65,167 @@ OPS_RULES: tuple[OpsRule, ...] = (
     ),
     OpsRule("ops.alert_rules", "PrometheusRule resource", _YAML, re.compile(r"^kind:\s*PrometheusRule\b", _M)),
     OpsRule(
-        "ops.alert_rules",
+        "ops.alert_routing",
         "Alertmanager routing",
         _YAML,
         re.compile(r"^route:\s*$", _M),
         (re.compile(r"^receivers:\s*$", _M),),
+    ),
+    OpsRule(
+        "ops.alert_routing",
+        "AlertmanagerConfig resource",
+        _YAML,
+        re.compile(r"^kind:\s*AlertmanagerConfig\b", _M),
+    ),
+    OpsRule(
+        "ops.alert_grouping",
+        "Alertmanager grouping and inhibition",
+        _YAML,
+        re.compile(r"^\s*group_by:", _M),
+        (re.compile(r"^\s*inhibit_rules:\s*$", _M), re.compile(r"^\s*(?:route|receivers):", _M)),
+    ),
+    OpsRule(
+        "ops.alert_debounce",
+        "alert with a pending duration (`for:`)",
+        (*_YAML, "*.rules"),
+        re.compile(r"^\s*for:\s*['\"]?\d+[smh]", _M),
+        (re.compile(r"^\s*-?\s*alert:\s*\S", _M),),
+    ),
+    OpsRule(
+        "ops.oncall_paging",
+        "on-call paging receiver",
+        _YAML,
+        re.compile(r"^\s*-?\s*(?:pagerduty_configs|opsgenie_configs|victorops_configs):", _M),
+    ),
+    OpsRule(
+        "ops.metrics_collection",
+        "metrics collection",
+        _YAML,
+        re.compile(r"^scrape_configs:\s*$|^kind:\s*(?:ServiceMonitor|PodMonitor)\b|prometheus\.io/scrape", _M),
+    ),
+    OpsRule(
+        "ops.metrics_collection",
+        "metrics instrumentation",
+        _BUILD,
+        re.compile(
+            r"micrometer-registry-prometheus|prometheus_client|prom-client|prometheus/client_golang|"
+            r"simpleclient|prometheus-net"
+        ),
+    ),
+    OpsRule(
+        "ops.log_shipping",
+        "central log shipping",
+        (*_YAML, "*.conf", "logback*.xml", "log4j2*.xml", "*.toml"),
+        re.compile(
+            r"^filebeat\.inputs:|^\[(?:INPUT|OUTPUT)\]|^\s*\[sources\.|^positions:\s*$|"
+            r"logstash-logback-encoder|LogstashTcpSocketAppender|loki4j|LokiAppender|<Socket\b|fluent-bit|fluentd",
+            _M,
+        ),
+    ),
+    OpsRule(
+        "ops.synthetic_monitoring",
+        "synthetic or real-user monitoring",
+        (*_YAML, *_BUILD),
+        re.compile(
+            r"^kind:\s*Probe\b|blackbox[_-]exporter|http_2xx|@sentry/browser|@sentry/react|@sentry/vue|"
+            r"@datadog/browser-rum|web-vitals|checkly|elastic-apm-rum",
+            _M,
+        ),
+    ),
+    OpsRule(
+        "ops.slo",
+        "service-level objectives as code",
+        _YAML,
+        re.compile(
+            r"^kind:\s*(?:PrometheusServiceLevel|ServiceLevelObjective|SLO)\b|^version:\s*[\"']?prometheus/v1", _M
+        ),
+    ),
+    OpsRule(
+        "ops.runbooks",
+        "runbook link on an alert",
+        (*_YAML, "*.rules"),
+        re.compile(r"^\s*runbook_url:\s*\S", _M),
+    ),
+    OpsRule(
+        "ops.runbooks",
+        "runbook or emergency plan",
+        ("*runbook*.md", "*Runbook*.md", "runbooks/*", "*/runbooks/*", "*应急预案*", "*运维手册*", "*playbook*.md"),
+        re.compile(r"\S"),
+    ),
+    OpsRule(
+        "ops.multi_instance",
+        "two or more replicas",
+        _YAML,
+        re.compile(r"^\s*(?:replicas|minReplicas|replicaCount):\s*(?:[2-9]|[1-9]\d+)\s*$", _M),
+    ),
+    OpsRule(
+        "ops.zone_spread",
+        "spread across zones",
+        _YAML,
+        re.compile(
+            r"topologyKey:\s*['\"]?(?:topology\.kubernetes\.io/zone|failure-domain\.beta\.kubernetes\.io/zone)", _M
+        ),
+    ),
+    OpsRule(
+        "ops.backup_schedule",
+        "scheduled backup",
+        (*_YAML, "*.sh", "crontab*"),
+        re.compile(
+            r"^kind:\s*(?:ScheduledBackup|BackupSchedule)\b|velero\.io|pg_dump|pg_basebackup|mysqldump|xtrabackup|"
+            r"mongodump|pgbackrest|wal-g|restic backup",
+            _M,
+        ),
+        (re.compile(r"schedule|cron|CronJob|Schedule", re.I),),
+    ),
+    OpsRule(
+        "ops.db_failover",
+        "database with automatic failover",
+        _YAML,
+        re.compile(
+            r"^apiVersion:\s*(?:postgresql\.cnpg\.io|acid\.zalan\.do|mysql\.oracle\.com|pxc\.percona\.com|"
+            r"psmdb\.percona\.com)/|patroni",
+            _M,
+        ),
+    ),
+    OpsRule(
+        "ops.policy_checks",
+        "policy as code",
+        (*_YAML, "*.rego"),
+        re.compile(r"^kind:\s*(?:ClusterPolicy|ConstraintTemplate|ValidatingAdmissionPolicy)\b|^package\s+\w", _M),
+    ),
+    OpsRule(
+        "deploy.gitops_self_heal",
+        "GitOps reconciliation",
+        _YAML,
+        re.compile(r"^\s*selfHeal:\s*true\b|^apiVersion:\s*(?:kustomize|helm)\.toolkit\.fluxcd\.io/", _M),
+    ),
+    OpsRule(
+        "arch.rules_checked",
+        "architecture rules checked by tests",
+        (
+            *_BUILD,
+            ".dependency-cruiser.js",
+            ".dependency-cruiser.cjs",
+            ".importlinter",
+            "setup.cfg",
+            "deptrac.yaml",
+            ".go-arch-lint.yml",
+        ),
+        re.compile(
+            r"archunit|dependency-cruiser|^\[(?:tool\.)?importlinter|import-linter|deptrac|NetArchTest|"
+            r"go-arch-lint",
+            re.I | re.M,
+        ),
+    ),
+    OpsRule(
+        "security.fuzzing",
+        "fuzz testing",
+        (*_BUILD, *_CI, "project.yaml"),
+        re.compile(
+            r"go test [^\n]*-fuzz|jazzer|atheris|cargo fuzz|cargo-fuzz|oss-fuzz|restler|schemathesis|"
+            r"cifuzz|libfuzzer",
+            re.I,
+        ),
     ),
     # Grafana dashboard JSON, the grafana-operator resource and Grafana's dashboard provisioning
     OpsRule(
@@ -362,6 +518,23 @@ _ELSEWHERE: dict[str, str] = {
     "security.artifact_signing": "no signing step named in the repository; the artefact repository may sign",
     "deploy.rollback": "no scripted rollback in the repository; the deployment platform may offer it",
     "deploy.progressive": "no canary analysis resources in the repository; the deployment platform may do it",
+    "ops.alert_routing": "no alert routing in the repository; alert notification is often set on the platform",
+    "ops.alert_grouping": "no alert grouping and inhibition in the repository's Alertmanager configuration",
+    "ops.alert_debounce": "no alert rules with a pending duration in the repository",
+    "ops.oncall_paging": "no paging receiver in the repository; on-call paging is often set on the platform",
+    "ops.metrics_collection": "no metrics collection or instrumentation in the repository's files",
+    "ops.log_shipping": "no log shipping in the repository; log agents are often run by the platform",
+    "ops.synthetic_monitoring": "no synthetic probes or real-user monitoring in the repository's files",
+    "ops.slo": "no service-level objectives as code in the repository",
+    "ops.runbooks": "no runbooks or emergency plans in the repository; they are often kept in a wiki",
+    "ops.multi_instance": "no workload with two or more replicas declared in the repository",
+    "ops.zone_spread": "no spread across zones declared in the repository",
+    "ops.backup_schedule": "no scheduled backup in the repository; backups are often run by the platform",
+    "ops.db_failover": "no database with automatic failover declared in the repository",
+    "ops.policy_checks": "no policy-as-code rules in the repository",
+    "deploy.gitops_self_heal": "no GitOps reconciliation in the repository",
+    "arch.rules_checked": "no architecture rule checks in the repository's files",
+    "security.fuzzing": "no fuzz testing in the repository's files",
 }
 ABSENT.update((fid, Absent((), "", reason)) for fid, reason in _ELSEWHERE.items())
 

@@ -268,6 +268,91 @@ FACTS: tuple[FactSpec, ...] = (
         "渐进式发布带自动分析（Flagger Canary、Argo Rollouts 分析模板）",
         "Progressive delivery with automated analysis (Flagger Canary, Argo Rollouts analysis templates)",
     ),
+    _spec(
+        "ops.alert_routing",
+        "告警按路由通知到接收人（Alertmanager 路由和接收人）",
+        "Alerts are routed to receivers (Alertmanager routes and receivers)",
+    ),
+    _spec(
+        "ops.alert_grouping",
+        "重复告警合并、相关告警抑制（Alertmanager group_by 与 inhibit_rules）",
+        "Duplicate alerts are grouped and related ones inhibited (Alertmanager group_by and inhibit_rules)",
+    ),
+    _spec(
+        "ops.alert_debounce",
+        "告警规则设置了持续时间，短暂波动不告警（Prometheus for:）",
+        "Alert rules have a pending duration, so brief blips do not alert (Prometheus for:)",
+    ),
+    _spec(
+        "ops.oncall_paging",
+        "告警接入值班呼叫（PagerDuty、Opsgenie 等）",
+        "Alerts page the on-call person (PagerDuty, Opsgenie, ...)",
+    ),
+    _spec(
+        "ops.metrics_collection",
+        "监控指标采集以代码定义（Prometheus 采集配置、ServiceMonitor、指标埋点库）",
+        "Metrics collection is defined as code (Prometheus scrape configuration, ServiceMonitor, instrumentation)",
+    ),
+    _spec(
+        "ops.log_shipping",
+        "日志集中采集（Filebeat、Fluent Bit、Vector、Promtail、Logstash 输出）",
+        "Logs are shipped to a central store (Filebeat, Fluent Bit, Vector, Promtail, Logstash output)",
+    ),
+    _spec(
+        "ops.synthetic_monitoring",
+        "有拨测或真实用户监控（Blackbox 探测、前端 RUM SDK）",
+        "Synthetic probes or real-user monitoring exist (Blackbox probes, front-end RUM SDK)",
+    ),
+    _spec(
+        "ops.slo",
+        "服务等级目标以代码定义（Sloth、Pyrra、OpenSLO）",
+        "Service-level objectives are defined as code (Sloth, Pyrra, OpenSLO)",
+    ),
+    _spec(
+        "ops.runbooks",
+        "有运维手册或应急预案（runbook 文档、告警的 runbook_url）",
+        "Runbooks or emergency plans exist (runbook documents, runbook_url on alerts)",
+    ),
+    _spec(
+        "ops.multi_instance",
+        "服务以两个及以上实例运行（replicas、minReplicas）",
+        "Services run two or more instances (replicas, minReplicas)",
+    ),
+    _spec(
+        "ops.zone_spread",
+        "实例跨可用区分布（按可用区的拓扑分布或反亲和）",
+        "Instances are spread across zones (zone topology spread or anti-affinity)",
+    ),
+    _spec(
+        "ops.backup_schedule",
+        "数据按计划自动备份（Velero 计划、定时备份任务）",
+        "Data is backed up automatically on a schedule (Velero schedules, scheduled backup jobs)",
+    ),
+    _spec(
+        "ops.db_failover",
+        "数据库配置了自动故障切换（CloudNativePG、Zalando、Percona 等 Operator，Patroni）",
+        "Databases have automatic failover (CloudNativePG, Zalando, Percona operators, Patroni)",
+    ),
+    _spec(
+        "ops.policy_checks",
+        "配置以策略即代码自动检查（Kyverno、OPA Gatekeeper、Rego）",
+        "Configuration is checked by policy as code (Kyverno, OPA Gatekeeper, Rego)",
+    ),
+    _spec(
+        "deploy.gitops_self_heal",
+        "环境由 GitOps 持续对齐声明的配置（Argo CD selfHeal、Flux）",
+        "Environments are reconciled to their declared configuration by GitOps (Argo CD selfHeal, Flux)",
+    ),
+    _spec(
+        "arch.rules_checked",
+        "架构约束由自动化检查守护（ArchUnit、dependency-cruiser、import-linter、Deptrac）",
+        "Architecture rules are guarded by automated checks (ArchUnit, dependency-cruiser, import-linter, Deptrac)",
+    ),
+    _spec(
+        "security.fuzzing",
+        "有模糊测试（Go fuzz、Jazzer、Atheris、cargo fuzz、RESTler、Schemathesis）",
+        "Fuzz testing exists (Go fuzz, Jazzer, Atheris, cargo fuzz, RESTler, Schemathesis)",
+    ),
 )
 
 FACT_IDS: frozenset[str] = frozenset(spec.id for spec in FACTS)

@@ -435,6 +435,16 @@ METRICS: tuple[MetricSpec, ...] = (
         "Incidents resolved in the window that have a post-mortem (link or flag) divided by all resolved in it",
     ),
     _m(
+        "rollback_failure_rate",
+        "ratio",
+        _L,
+        _K.DEPLOYMENTS,
+        "回退失败率",
+        "Rollback failure rate",
+        "窗口内失败的回滚部署 ÷ 已结束的回滚部署",
+        "Rollback deployments that failed in the window divided by rollback deployments that finished",
+    ),
+    _m(
         "dr_drills",
         "drills",
         _H,

@@ -69,6 +69,16 @@ METRICS: tuple[MetricSpec, ...] = (
         "Share of trunk changes that arrived through a merge/pull request (merge commit or squash-merge subject)",
     ),
     _m(
+        "work_item_link_share",
+        "ratio",
+        _H,
+        _K.COMMITS,
+        "关联工作项的提交占比",
+        "Share of commits linked to a work item",
+        "主干上提交说明引用了需求、任务或缺陷编号（如 PROJ-123、fixes #12、需求#45）的非合并提交占比",
+        "Share of non-merge trunk commits whose subject names a requirement, task or defect (PROJ-123, fixes #12)",
+    ),
+    _m(
         "active_developers",
         "developers",
         _H,

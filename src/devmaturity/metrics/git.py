@@ -288,6 +288,32 @@ def reviewed_change_share(history: GitHistory, window: Window) -> MetricValue:
     )
 
 
+# how a commit subject names a work item: a Jira-style key, an issue closed or referenced by number, ZenTao's
+# story/task/bug ids, a Chinese 需求/缺陷/任务 id; a bare "(#12)" is a pull request, not a work item
+WORK_ITEM_REF = re.compile(
+    r"\b(?!(?:UTF|SHA|ISO|CVE|RFC|HTTP|TLS|SSL|RSA|AES|GB|MD|PEP|JSR|CWE)-)[A-Z][A-Z0-9_]+-\d+\b"
+    r"|(?i:\b(?:fix(?:es|ed)?|close[sd]?|resolve[sd]?|refs?|see|issue|story|task|bug)\s*:?\s*#\d+)"
+    r"|(?i:\b(?:story|task|bug)\s*#?\d+)"
+    r"|(?:需求|缺陷|任务|故障)\s*[#＃:：-]?\s*\d+"
+)
+
+
+def work_item_link_share(history: GitHistory, window: Window) -> MetricValue:
+    """Non-merge trunk commits whose subject names a work item, over all of them: requirement to code tracing."""
+    trunk = [c for c in history.trunk_in(window) if not c.is_merge]
+    if not trunk:
+        return _unknown("work_item_link_share", "ratio", window, "no non-merge trunk commits in the window")
+    linked = [c for c in trunk if WORK_ITEM_REF.search(c.subject)]
+    return MetricValue(
+        metric="work_item_link_share",
+        value=len(linked) / len(trunk),
+        unit="ratio",
+        window=window,
+        sample_size=len(trunk),
+        evidence=tuple(c.sha for c in linked[-20:]),
+    )
+
+
 def history_facts(history: GitHistory, window: Window) -> list[Fact]:
     """vcs.tags and vcs.merges as seen in the history (vcs.git comes from the collection itself)."""
     releases = history.releases()

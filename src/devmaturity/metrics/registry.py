@@ -98,6 +98,7 @@ COMPUTE: dict[str, Compute] = dict(
         _git("release_frequency", git.release_frequency),
         _git("reviewed_change_share", git.reviewed_change_share),
         _git("active_developers", git.active_developers),
+        _git("work_item_link_share", git.work_item_link_share),
         _tests("automated_test_count", testing.case_count("automated_test_count", None)),
         _tests("unit_test_count", testing.case_count("unit_test_count", TestKind.UNIT)),
         _tests("interface_test_count", testing.case_count("interface_test_count", TestKind.INTEGRATION)),

@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
-from devmaturity.metrics import coverage, delivery, git, security, testing
+from devmaturity.metrics import coverage, delivery, git, operations, security, testing
 from devmaturity.metrics.catalogue import METRICS, metric_spec
 from devmaturity.model.evidence import CoverageReport, Scan, Severity, TestKind, TestRun
 from devmaturity.model.metric import MetricValue, Window
@@ -131,6 +131,10 @@ COMPUTE: dict[str, Compute] = dict(
         _dlv("build_success_rate", delivery.build_success_rate),
         _dlv("integration_feedback_cycle", delivery.integration_feedback_cycle),
         _dlv("security_scan_run_share", delivery.security_scan_run_share),
+        _dlv("incident_postmortem_share", operations.incident_postmortem_share),
+        _dlv("rollback_failure_rate", operations.rollback_failure_rate),
+        _dlv("dr_drills", operations.dr_drills),
+        _dlv("restore_drill_success_rate", operations.restore_drill_success_rate),
         ("automated_test_ratio", _ratio),
         ("critical_finding_age", _age),
     ]

@@ -336,6 +336,7 @@ EVIDENCE_NAMES: dict[str, Text] = {
     "deployments": Text(zh="部署记录", en="deployments"),
     "incidents": Text(zh="故障记录", en="incidents"),
     "workitems": Text(zh="工作项", en="work items"),
+    "drills": Text(zh="演练记录", en="drills"),
 }
 
 

@@ -633,6 +633,7 @@ class Store:
             "deployments": (t.deployments, t.deployments.c.created_at),
             "incidents": (t.incidents, t.incidents.c.started_at),
             "workitems": (t.work_items, t.work_items.c.created_at),
+            "drills": (t.drills, t.drills.c.started_at),
         }
         out: dict[str, tuple[datetime, datetime] | None] = {}
         with self.engine.connect() as conn:

@@ -21,7 +21,7 @@ from devmaturity.model.facts import Fact
 
 ReadFile = Callable[[str], str | None]
 
-MAX_FILES_READ = 5_000  # a monorepo's YAML can be vast; what is past this is left unread and said so
+MAX_FILES_READ = 2_000  # a monorepo's YAML can be vast; what is past this is left unread and said so
 MAX_EVIDENCE = 20
 
 _YAML = ("*.yaml", "*.yml")
@@ -231,7 +231,7 @@ OPS_RULES: tuple[OpsRule, ...] = (
     OpsRule(
         "ops.dashboards",
         "Grafana dashboard",
-        ("*.json",),
+        ("*dashboard*.json", "*grafana*/*.json", "*dashboards/*.json"),
         re.compile(r'"panels"\s*:\s*\['),
         (re.compile(r'"schemaVersion"\s*:'),),
     ),
@@ -256,8 +256,7 @@ OPS_RULES: tuple[OpsRule, ...] = (
         (*_DOCKER, *_YAML, "*.properties", "*.sh", "*.env", "*.conf"),
         re.compile(
             r"-javaagent:\S*(?:opentelemetry|skywalking)|OTEL_EXPORTER_OTLP_\w*ENDPOINT|OTEL_SERVICE_NAME|"
-            r"SW_AGENT_NAME|JAEGER_(?:AGENT_HOST|ENDPOINT)|zipkin\.base-url|management\.tracing|"
-            r"^\s*(?:zipkin|jaeger|otlp):\s*$",
+            r"SW_AGENT_NAME|JAEGER_(?:AGENT_HOST|ENDPOINT)|zipkin\.base-url|management\.tracing",
             _I,
         ),
     ),
@@ -295,7 +294,7 @@ OPS_RULES: tuple[OpsRule, ...] = (
     OpsRule(
         "api.definitions",
         "OpenAPI / Swagger definition",
-        (*_YAML, "*.json"),
+        (*_YAML, "*openapi*.json", "*swagger*.json", "*api-docs*.json", "*/api/*.json"),
         re.compile(r'^(?:openapi|swagger):\s*["\']?[23]\.|^\s*"(?:openapi|swagger)"\s*:\s*"[23]\.', _M),
     ),
     OpsRule(

@@ -11,7 +11,13 @@ from devmaturity.collectors.events import parse_events, read_events
 
 EVENTS = Path(__file__).parents[1] / "data" / "events"
 FORMATS = {".csv": "csv", ".json": "json", ".jsonl": "jsonl"}
-KINDS = {"deployments": "deployments", "incidents": "incidents", "work-items": "workitems"}
+KINDS = {
+    "deployments": "deployments",
+    "incidents": "incidents",
+    "incidents-postmortem": "incidents",
+    "work-items": "workitems",
+    "drills": "drills",
+}
 
 
 @pytest.mark.parametrize("path", sorted(p for p in EVENTS.iterdir() if p.suffix in FORMATS), ids=lambda p: p.name)

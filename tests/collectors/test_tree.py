@@ -6,6 +6,7 @@ from pathlib import Path
 
 from devmaturity.collectors.pipeline_config import parse_github_workflow, parse_gitlab_ci, parse_jenkinsfile
 from devmaturity.collectors.tree import collect_tree_facts
+from devmaturity.collectors.tree_ops import OPS_FACTS
 from devmaturity.frameworks.vocab import load_pipeline_vocabulary
 from devmaturity.model.evidence import Problem
 from devmaturity.model.facts import Fact
@@ -121,8 +122,12 @@ def test_deploy_without_tests_is_not_gated() -> None:
 
 
 def test_empty_tree_has_everything_false_not_unknown() -> None:
+    """Except the operations facts (collectors/tree_ops.py): alerting, tracing, deployment, resilience and security
+    platforms may live outside the repository, so a tree with nothing where they would be defined shows nothing
+    about them (tests/collectors/test_tree_ops.py)."""
     facts, _, _ = collect_tree_facts(["README.md"], lambda _p: "", vocabulary=VOCAB)
-    assert facts and all(f.value is False for f in facts)
+    assert facts and all(f.value is False for f in facts if f.id not in OPS_FACTS)
+    assert [f.value for f in facts if f.id in OPS_FACTS] == [None] * len(OPS_FACTS)
     assert all(f.detail for f in facts)
 
 

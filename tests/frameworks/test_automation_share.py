@@ -13,8 +13,8 @@ from devmaturity.model.framework import CriterionKind, Framework
 
 # part key -> the least share of metric and fact criteria
 THRESHOLDS: dict[str, float] = {"cd": 0.50, "adm": 0.35, "to": 0.35, "ad": 0.35, "srm": 0.35}
-# parts whose evidence is wired by another change (TO/AD/SRM/ADM); the lead removes these marks on merge
-OTHERS = pytest.mark.xfail(strict=True, reason="owned by the TO/AD/SRM/ADM change")
+# not reached yet, and said so: agile management's ceremonies, roles and backlog practice are questions today
+SHORT_OF_TARGET = {"adm": pytest.mark.xfail(strict=True, reason="ADM: 12 of 57 criteria (21%); below 35% so far")}
 
 
 @pytest.fixture(scope="module")
@@ -29,7 +29,7 @@ def automated_share(framework: Framework, key: str) -> tuple[int, int]:
     return len(automatic), len(criteria)
 
 
-@pytest.mark.parametrize("key", [pytest.param(k, marks=() if k == "cd" else OTHERS) for k in THRESHOLDS])
+@pytest.mark.parametrize("key", [pytest.param(k, marks=SHORT_OF_TARGET.get(k, ())) for k in THRESHOLDS])
 def test_share_of_criteria_decided_from_evidence(caict: Framework, key: str) -> None:
     automatic, total = automated_share(caict, key)
     assert total > 0

@@ -7,7 +7,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from devmaturity.config import Config
+from devmaturity.metrics import operations
+from devmaturity.model.delivery import DrillKind
+from devmaturity.model.metric import Window
 from devmaturity.services.assess import run_assessment
+from devmaturity.services.delivery import delivery_inputs
 from devmaturity.services.ingest import ingest_command
 from devmaturity.store.db import Store
 from devmaturity.store.delivery import load_delivery
@@ -81,3 +85,36 @@ def test_assessment_uses_ingested_deployments(tmp_path: Path) -> None:
     metrics = {(m.metric, round(m.window.days)): m for m in result.assessment.metrics}
     assert metrics[("lead_time_for_changes", 30)].value == 2.0
     assert metrics[("deployment_frequency", 30)].value == 2 / 30
+
+
+def test_drills_and_postmortems_are_stored_and_measured(store: Store) -> None:
+    """drills.csv: DR-1 restore ok, DR-2 failover failed, DR-3 dr ok, DR-4 backup ok (all in November 2026).
+    In a 30-day window ending 2026-12-01: dr_drills = 4; restore_drill_success_rate = 2 of 3 (the backup drill is
+    left out). incidents-postmortem.csv, all resolved in the window: PM-1 link, PM-2 no, PM-3 yes, PM-4 not
+    recorded -> 2 of 4 with a post-mortem."""
+    assert _ingest(store, "drills", "drills.csv").problems == []
+    assert _ingest(store, "incidents", "incidents-postmortem.csv").problems == []
+    assert _ingest(store, "drills", "drills.csv").problems == []  # again: stored once
+    project = store.project("shop", "")
+    assert store.count_rows("drills", project) == 4
+    since = datetime(2026, 10, 1, tzinfo=UTC)
+    records = load_delivery(store, project, since)
+    assert records.drills is not None
+    assert [d.kind for d in records.drills] == [DrillKind.RESTORE, DrillKind.FAILOVER, DrillKind.DR, DrillKind.BACKUP]
+    assert records.incidents is not None
+    assert [i.postmortem for i in records.incidents] == ["https://wiki.example.com/pm/PM-1", "", "yes", None]
+    delivery = delivery_inputs(store, project, Config(), since)
+    window = Window.last(30, now=datetime(2026, 12, 1, tzinfo=UTC))
+    assert operations.dr_drills(delivery, window).value == 4
+    assert operations.restore_drill_success_rate(delivery, window).value == 2 / 3
+    share = operations.incident_postmortem_share(delivery, window)
+    assert share.value == 0.5 and ("not_recorded", "1") in share.details
+
+
+def test_bad_drill_rows_are_named(store: Store) -> None:
+    result = _ingest(store, "drills", "drills-bad.csv")
+    messages = [p.message for p in result.problems]
+    assert any("row 2" in m and "kind" in m and "snapshot" in m for m in messages), messages
+    assert any("row 3" in m and "finished_at" in m for m in messages), messages
+    assert any("row 4" in m and "status" in m and "required but empty" in m for m in messages), messages
+    assert store.count_rows("drills", store.project("shop", "")) == 1

@@ -1,4 +1,4 @@
-"""Deployments, incidents and work items from CSV, JSON and JSON Lines files; the schema is docs/events.md."""
+"""Deployments, incidents, work items and drills from CSV, JSON and JSON Lines files; the schema is docs/events.md."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from typing import Any, Generic, TextIO, TypeVar
 from devmaturity.collectors.base import ReportError
 from devmaturity.collectors.coverage_merge import check_size
 from devmaturity.collectors.textstream import JsonValues, KeySet, chunks, lines, scan
-from devmaturity.model.delivery import Deployment, Incident, RunStatus, WorkItem
+from devmaturity.model.delivery import Deployment, Drill, DrillKind, Incident, RunStatus, WorkItem
 from devmaturity.model.evidence import Problem
 from devmaturity.model.limits import violations
 
@@ -28,7 +28,7 @@ MAX_LISTED_PROBLEMS = 1_000
 DEFAULT_BATCH = 5_000  # good rows handed to the writer at a time
 TIME_HINT = "use ISO 8601, e.g. 2026-11-20T10:00:00+08:00"
 
-E = TypeVar("E", Deployment, Incident, WorkItem)
+E = TypeVar("E", Deployment, Incident, WorkItem, Drill)
 
 _STATUS: dict[str, RunStatus] = {
     **dict.fromkeys(
@@ -56,7 +56,7 @@ class EventsRead(Generic[E]):
     rows: int = 0  # good rows read: the records, or the rows handed to the writer in batches
 
 
-AnyEventsRead = EventsRead[Deployment] | EventsRead[Incident] | EventsRead[WorkItem]
+AnyEventsRead = EventsRead[Deployment] | EventsRead[Incident] | EventsRead[WorkItem] | EventsRead[Drill]
 
 
 class _Bad(ValueError):
@@ -131,6 +131,32 @@ def _labels(value: object) -> tuple[str, ...]:
     """A JSON array of strings, or one text with labels separated by semicolons."""
     parts = value if isinstance(value, list) else _text(value).split(";")
     return tuple(dict.fromkeys(label for label in map(_text, parts) if label))
+
+
+def _postmortem(value: object) -> str:
+    """A post-mortem's link (any text), or a yes/no flag: yes is "yes", no is "" (the record says there was none)."""
+    if isinstance(value, bool):
+        return "yes" if value else ""
+    flag = _BOOL.get(value.strip().lower()) if isinstance(value, str) else None
+    if flag is not None:
+        return "yes" if flag else ""
+    return _text(value)
+
+
+_DRILL_KINDS: dict[str, DrillKind] = {
+    **dict.fromkeys(("backup", "备份"), DrillKind.BACKUP),
+    **dict.fromkeys(("restore", "recovery", "恢复"), DrillKind.RESTORE),
+    **dict.fromkeys(("failover", "switchover", "切换"), DrillKind.FAILOVER),
+    **dict.fromkeys(("dr", "disaster_recovery", "容灾"), DrillKind.DR),
+}
+
+
+def _drill_kind(value: object) -> DrillKind:
+    text = _text(value)
+    kind = _DRILL_KINDS.get(re.sub(r"[\s-]+", "_", text.lower()))
+    if kind is None:
+        raise _Bad(f"{_show(text)} is not a drill kind (use backup, restore, failover or dr)")
+    return kind
 
 
 def _absent(value: object) -> bool:
@@ -213,6 +239,7 @@ INCIDENTS: EventSchema[Incident] = EventSchema(
         _opt("deployment"),
         _opt("labels", _labels),
         _opt("auto_recovered", _bool),
+        _opt("postmortem", _postmortem),
         _opt("source"),
     ),
     start="started_at",
@@ -238,7 +265,30 @@ WORK_ITEMS: EventSchema[WorkItem] = EventSchema(
     start="created_at",
     ends=("resolved_at", "released_at"),
 )
-SCHEMAS: dict[str, EventSchema[Any]] = {"deployments": DEPLOYMENTS, "incidents": INCIDENTS, "workitems": WORK_ITEMS}
+DRILLS: EventSchema[Drill] = EventSchema(
+    kind="drills",
+    key="drills",
+    build=Drill,
+    columns=(
+        _req("id"),
+        _req("kind", _drill_kind),
+        _req("started_at", _time),
+        _req("status", _status),
+        _opt("finished_at", _time),
+        _opt("service"),
+        _opt("environment"),
+        _opt("url"),
+        _opt("source"),
+    ),
+    start="started_at",
+    ends=("finished_at",),
+)
+SCHEMAS: dict[str, EventSchema[Any]] = {
+    "deployments": DEPLOYMENTS,
+    "incidents": INCIDENTS,
+    "workitems": WORK_ITEMS,
+    "drills": DRILLS,
+}
 
 
 @functools.lru_cache(maxsize=4096)  # a file repeats its few keys on every row
@@ -666,6 +716,18 @@ def read_work_items(
     return _read(path, WORK_ITEMS, source, encoding, max_bytes, max_rows, _writer(None, DEFAULT_BATCH))
 
 
+def read_drills(
+    path: Path,
+    *,
+    source: str | None = None,
+    encoding: str = "utf-8",
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    max_rows: int = DEFAULT_MAX_ROWS,
+) -> EventsRead[Drill]:
+    """Backup and disaster-recovery drills of a CSV, JSON or JSON Lines file."""
+    return _read(path, DRILLS, source, encoding, max_bytes, max_rows, _writer(None, DEFAULT_BATCH))
+
+
 def read_events(
     path: Path,
     kind: str,
@@ -677,7 +739,7 @@ def read_events(
     write: Callable[[Sequence[Any]], object] | None = None,
     batch: int = DEFAULT_BATCH,
 ) -> AnyEventsRead:
-    """One kind of event file, the kind being a key of SCHEMAS (deployments, incidents, workitems).
+    """One kind of event file, the kind being a key of SCHEMAS (deployments, incidents, workitems, drills).
 
     With `write`, the good records are handed to it in batches of `batch` as the file is read (the result's
     records are then empty and `rows` counts them), so memory stays bounded whatever the file's size; a

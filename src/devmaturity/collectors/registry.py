@@ -132,6 +132,14 @@ KINDS: tuple[KindSpec, ...] = (
         reader="devmaturity.collectors.events:read_work_items",
         formats=("CSV", "JSON", "JSON Lines"),
     ),
+    KindSpec(
+        key="drills",
+        family=Family.EVENT,
+        name=Text(zh="备份与容灾演练记录", en="backup and disaster-recovery drills"),
+        record="Drill",
+        reader="devmaturity.collectors.events:read_drills",
+        formats=("CSV", "JSON", "JSON Lines"),
+    ),
 )
 
 _BY_NAME: dict[str, KindSpec] = {name: spec for spec in KINDS for name in (spec.key, *spec.aliases)}

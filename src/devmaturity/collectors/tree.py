@@ -18,6 +18,7 @@ from devmaturity.collectors.pipeline_config import (
     pipeline_facts,
     provider_of,
 )
+from devmaturity.collectors.tree_ops import collect_ops_facts
 from devmaturity.collectors.tree_practices import practice_facts
 from devmaturity.model.evidence import Problem
 from devmaturity.model.facts import Fact
@@ -398,6 +399,7 @@ def collect_tree_facts(
     _secret_hooks(own, read, facts)
     facts["vcs.config_versioned"] = _config_versioned(facts)
     facts.update((f.id, f) for f in practice_facts(own, read, pipelines, facts))
+    facts.update((f.id, f) for f in collect_ops_facts(own, read))
     return list(facts.values()), pipelines, problems
 
 

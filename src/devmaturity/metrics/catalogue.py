@@ -529,6 +529,48 @@ METRICS: tuple[MetricSpec, ...] = (
         "首次执行即失败的生产变更 ÷ 全部生产变更",
         "Production changes that failed at first attempt divided by all",
     ),
+    # --- operations (issue 9): post-mortems and backup / disaster-recovery drills ---
+    _m(
+        "incident_postmortem_share",
+        "ratio",
+        _H,
+        _K.INCIDENTS,
+        "事件复盘比例",
+        "Share of incidents with a post-mortem",
+        "窗口内已解决且有复盘（链接或标记）的事件 ÷ 窗口内已解决的事件",
+        "Incidents resolved in the window that have a post-mortem (link or flag) divided by all resolved in it",
+    ),
+    _m(
+        "rollback_failure_rate",
+        "ratio",
+        _L,
+        _K.DEPLOYMENTS,
+        "回退失败率",
+        "Rollback failure rate",
+        "窗口内失败的回滚部署 ÷ 已结束的回滚部署",
+        "Rollback deployments that failed in the window divided by rollback deployments that finished",
+    ),
+    _m(
+        "dr_drills",
+        "drills",
+        _H,
+        _K.DRILLS,
+        "备份与容灾演练次数",
+        "Backup and disaster-recovery drills",
+        "窗口内开始的备份、恢复、切换和容灾演练次数",
+        "Backup, restore, failover and disaster-recovery drills started in the window",
+    ),
+    _m(
+        "restore_drill_success_rate",
+        "ratio",
+        _H,
+        _K.DRILLS,
+        "恢复演练成功率",
+        "Restore drill success rate",
+        "窗口内成功的恢复、切换和容灾演练 ÷ 已结束的此类演练（不含备份演练）",
+        "Successful restore, failover and disaster-recovery drills in the window divided by those finished "
+        "(backup drills excluded)",
+    ),
 )
 
 METRIC_IDS: frozenset[str] = frozenset(spec.id for spec in METRICS)

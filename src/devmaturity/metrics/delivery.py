@@ -17,7 +17,7 @@ import numpy.typing as npt
 from devmaturity.metrics.values import median as median_value
 from devmaturity.metrics.values import percentile, ratio, spread
 from devmaturity.metrics.values import unknown as _unknown
-from devmaturity.model.delivery import Deployment, Incident, JobRun, PipelineRun, Release, WorkItem
+from devmaturity.model.delivery import Deployment, Drill, Incident, JobRun, PipelineRun, Release, WorkItem
 from devmaturity.model.evidence import Commit
 from devmaturity.model.frames import (
     FAILURE,
@@ -272,6 +272,7 @@ class Delivery:
     releases: Sequence[Release] | ReleaseFrame | None = None
     commits: Mapping[str, Commit] = field(default_factory=dict)
     leads: LeadFrame | None = None
+    drills: Sequence[Drill] | None = None  # backup and disaster-recovery drills, few enough to stay records
     rules: DeliveryRules = field(default_factory=DeliveryRules)
     dep: DeploymentFrame | None = field(init=False, repr=False, compare=False)
     inc: IncidentFrame | None = field(init=False, repr=False, compare=False)

@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
-from devmaturity.metrics import coverage, delivery, git, quality, security, testing
+from devmaturity.metrics import coverage, delivery, git, operations, quality, security, testing
 from devmaturity.metrics.catalogue import METRICS, metric_spec
 from devmaturity.model.evidence import CoverageReport, Scan, Severity, TestKind, TestRun
 from devmaturity.model.metric import MetricValue, Window
@@ -167,6 +167,10 @@ COMPUTE: dict[str, Compute] = dict(
         _perf("performance_test_runs", quality.performance_test_runs),
         _perf("performance_error_rate", quality.performance_error_rate),
         _perf("performance_p95_ms", quality.performance_p95_ms),
+        _dlv("incident_postmortem_share", operations.incident_postmortem_share),
+        _dlv("rollback_failure_rate", operations.rollback_failure_rate),
+        _dlv("dr_drills", operations.dr_drills),
+        _dlv("restore_drill_success_rate", operations.restore_drill_success_rate),
         ("automated_test_ratio", _ratio),
         ("critical_finding_age", _age),
     ]

@@ -1,4 +1,4 @@
-"""Delivery evidence: pipeline runs and jobs, deployments, incidents, work items and releases."""
+"""Delivery evidence: pipeline runs and jobs, deployments, incidents, work items, releases and drills."""
 
 from __future__ import annotations
 
@@ -81,6 +81,7 @@ class Incident:
     deployment: str | None = None
     labels: tuple[str, ...] = ()
     auto_recovered: bool = False
+    postmortem: str | None = None  # a link, or "yes"; "" when the record says there was none; None: not recorded
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -108,3 +109,27 @@ class Release:
     created_at: datetime
     commit: str | None = None
     tag: str = ""
+
+
+class DrillKind(enum.StrEnum):
+    """What a backup or disaster-recovery drill exercised."""
+
+    BACKUP = "backup"  # a backup taken and checked
+    RESTORE = "restore"  # data restored from a backup
+    FAILOVER = "failover"  # service switched to a standby
+    DR = "dr"  # a disaster-recovery drill: the service run from the recovery site
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Drill:
+    """One backup or disaster-recovery drill; `status` is its outcome (success, failure) or running."""
+
+    source: str
+    id: str
+    kind: DrillKind
+    started_at: datetime
+    status: RunStatus
+    finished_at: datetime | None = None
+    service: str = ""
+    environment: str = ""
+    url: str = ""

@@ -213,6 +213,207 @@ FACTS: tuple[FactSpec, ...] = (
         "配置了密钥泄露检测（gitleaks、detect-secrets 等）",
         "Secret-leak detection is configured (gitleaks, detect-secrets, ...)",
     ),
+    # --- operations, design, security (issue 9) ---
+    _spec(
+        "ops.alert_rules",
+        "告警规则以代码管理（Prometheus 规则、PrometheusRule、Alertmanager 路由）",
+        "Alert rules are kept as code (Prometheus rules, PrometheusRule, Alertmanager routing)",
+    ),
+    _spec(
+        "ops.dashboards",
+        "监控仪表盘以代码管理（Grafana 仪表盘 JSON、仪表盘配置）",
+        "Monitoring dashboards are kept as code (Grafana dashboard JSON, dashboard provisioning)",
+    ),
+    _spec(
+        "ops.tracing",
+        "应用接入分布式链路追踪（SkyWalking、OpenTelemetry、Jaeger、Zipkin）",
+        "The application is instrumented for distributed tracing (SkyWalking, OpenTelemetry, Jaeger, Zipkin)",
+    ),
+    _spec(
+        "ops.health_probes",
+        "服务定义了健康检查（Kubernetes 探针、HEALTHCHECK、Spring Boot Actuator）",
+        "Services define health checks (Kubernetes probes, HEALTHCHECK, Spring Boot Actuator)",
+    ),
+    _spec(
+        "ops.autoscaling",
+        "配置了自动弹性伸缩（HPA、KEDA）",
+        "Automatic scaling is configured (HorizontalPodAutoscaler, KEDA)",
+    ),
+    _spec(
+        "ops.resource_limits",
+        "容器设置了资源上限（resources.limits、LimitRange）",
+        "Containers have resource limits (resources.limits, LimitRange)",
+    ),
+    _spec(
+        "api.definitions",
+        "接口以机器可读形式定义并纳入版本库（OpenAPI、Protobuf、GraphQL 等）",
+        "Interfaces are defined in machine-readable form in the repository (OpenAPI, Protobuf, GraphQL, ...)",
+    ),
+    _spec(
+        "api.lint",
+        "接口定义有自动规范检查（Spectral、buf lint 等）",
+        "Interface definitions are linted automatically (Spectral, buf lint, ...)",
+    ),
+    _spec(
+        "api.compatibility_checks",
+        "有契约测试或接口破坏性变更检测（Pact、Spring Cloud Contract、oasdiff、buf breaking）",
+        "Contract tests or breaking-change detection exist (Pact, Spring Cloud Contract, oasdiff, buf breaking)",
+    ),
+    _spec(
+        "resilience.circuit_breaker",
+        "对依赖调用使用熔断（Resilience4j、Sentinel、Hystrix、服务网格异常检测）",
+        "Calls to dependencies use circuit breakers (Resilience4j, Sentinel, Hystrix, mesh outlier detection)",
+    ),
+    _spec(
+        "resilience.rate_limit",
+        "配置了限流（Sentinel、Resilience4j、Bucket4j、网关或 Nginx 限流）",
+        "Rate limiting is configured (Sentinel, Resilience4j, Bucket4j, gateway or Nginx limits)",
+    ),
+    _spec(
+        "resilience.fault_injection",
+        "有故障注入实验定义（Chaos Mesh、LitmusChaos、ChaosBlade、Toxiproxy）",
+        "Fault-injection experiments are defined (Chaos Mesh, LitmusChaos, ChaosBlade, Toxiproxy)",
+    ),
+    _spec(
+        "config.center",
+        "应用从配置中心获取配置（Nacos、Apollo、Spring Cloud Config、Consul）",
+        "The application reads configuration from a configuration centre (Nacos, Apollo, Spring Cloud Config, Consul)",
+    ),
+    _spec(
+        "config.feature_flags",
+        "使用特性开关（Unleash、LaunchDarkly、FF4J、Togglz、OpenFeature）",
+        "Feature flags are used (Unleash, LaunchDarkly, FF4J, Togglz, OpenFeature)",
+    ),
+    _spec(
+        "security.secrets_manager",
+        "密钥由密钥管理服务注入（Vault、External Secrets、Sealed Secrets、SOPS）",
+        "Secrets come from a secrets manager (Vault, External Secrets, Sealed Secrets, SOPS)",
+    ),
+    _spec(
+        "security.sast",
+        "使用静态应用安全测试工具（Semgrep、CodeQL、Find Security Bugs、Fortify 等）",
+        "A static application security testing tool is used (Semgrep, CodeQL, Find Security Bugs, Fortify, ...)",
+    ),
+    _spec(
+        "security.sca",
+        "扫描第三方依赖漏洞（Dependency-Check、Snyk、Trivy、npm audit、墨菲等）",
+        "Third-party dependencies are scanned for vulnerabilities (Dependency-Check, Snyk, Trivy, npm audit, ...)",
+    ),
+    _spec(
+        "security.image_iac_scan",
+        "扫描容器镜像或基础设施代码（Trivy、Grype、Checkov、tfsec、KICS）",
+        "Container images or infrastructure code are scanned (Trivy, Grype, Checkov, tfsec, KICS)",
+    ),
+    _spec(
+        "security.dast",
+        "使用动态应用安全测试工具（OWASP ZAP、Nuclei 等）",
+        "A dynamic application security testing tool is used (OWASP ZAP, Nuclei, ...)",
+    ),
+    _spec(
+        "security.sbom",
+        "生成软件物料清单（CycloneDX、Syft、SPDX）",
+        "A software bill of materials is generated (CycloneDX, Syft, SPDX)",
+    ),
+    _spec(
+        "security.artifact_signing",
+        "制品或镜像被签名（cosign、Notation、GPG、SLSA 溯源）",
+        "Artefacts or images are signed (cosign, Notation, GPG, SLSA provenance)",
+    ),
+    _spec(
+        "deploy.rollback",
+        "回滚以脚本执行（helm rollback、kubectl rollout undo、Argo Rollouts）",
+        "Rollback is scripted (helm rollback, kubectl rollout undo, Argo Rollouts)",
+    ),
+    _spec(
+        "deploy.progressive",
+        "渐进式发布带自动分析（Flagger Canary、Argo Rollouts 分析模板）",
+        "Progressive delivery with automated analysis (Flagger Canary, Argo Rollouts analysis templates)",
+    ),
+    _spec(
+        "ops.alert_routing",
+        "告警按路由通知到接收人（Alertmanager 路由和接收人）",
+        "Alerts are routed to receivers (Alertmanager routes and receivers)",
+    ),
+    _spec(
+        "ops.alert_grouping",
+        "重复告警合并、相关告警抑制（Alertmanager group_by 与 inhibit_rules）",
+        "Duplicate alerts are grouped and related ones inhibited (Alertmanager group_by and inhibit_rules)",
+    ),
+    _spec(
+        "ops.alert_debounce",
+        "告警规则设置了持续时间，短暂波动不告警（Prometheus for:）",
+        "Alert rules have a pending duration, so brief blips do not alert (Prometheus for:)",
+    ),
+    _spec(
+        "ops.oncall_paging",
+        "告警接入值班呼叫（PagerDuty、Opsgenie 等）",
+        "Alerts page the on-call person (PagerDuty, Opsgenie, ...)",
+    ),
+    _spec(
+        "ops.metrics_collection",
+        "监控指标采集以代码定义（Prometheus 采集配置、ServiceMonitor、指标埋点库）",
+        "Metrics collection is defined as code (Prometheus scrape configuration, ServiceMonitor, instrumentation)",
+    ),
+    _spec(
+        "ops.log_shipping",
+        "日志集中采集（Filebeat、Fluent Bit、Vector、Promtail、Logstash 输出）",
+        "Logs are shipped to a central store (Filebeat, Fluent Bit, Vector, Promtail, Logstash output)",
+    ),
+    _spec(
+        "ops.synthetic_monitoring",
+        "有拨测或真实用户监控（Blackbox 探测、前端 RUM SDK）",
+        "Synthetic probes or real-user monitoring exist (Blackbox probes, front-end RUM SDK)",
+    ),
+    _spec(
+        "ops.slo",
+        "服务等级目标以代码定义（Sloth、Pyrra、OpenSLO）",
+        "Service-level objectives are defined as code (Sloth, Pyrra, OpenSLO)",
+    ),
+    _spec(
+        "ops.runbooks",
+        "有运维手册或应急预案（runbook 文档、告警的 runbook_url）",
+        "Runbooks or emergency plans exist (runbook documents, runbook_url on alerts)",
+    ),
+    _spec(
+        "ops.multi_instance",
+        "服务以两个及以上实例运行（replicas、minReplicas）",
+        "Services run two or more instances (replicas, minReplicas)",
+    ),
+    _spec(
+        "ops.zone_spread",
+        "实例跨可用区分布（按可用区的拓扑分布或反亲和）",
+        "Instances are spread across zones (zone topology spread or anti-affinity)",
+    ),
+    _spec(
+        "ops.backup_schedule",
+        "数据按计划自动备份（Velero 计划、定时备份任务）",
+        "Data is backed up automatically on a schedule (Velero schedules, scheduled backup jobs)",
+    ),
+    _spec(
+        "ops.db_failover",
+        "数据库配置了自动故障切换（CloudNativePG、Zalando、Percona 等 Operator，Patroni）",
+        "Databases have automatic failover (CloudNativePG, Zalando, Percona operators, Patroni)",
+    ),
+    _spec(
+        "ops.policy_checks",
+        "配置以策略即代码自动检查（Kyverno、OPA Gatekeeper、Rego）",
+        "Configuration is checked by policy as code (Kyverno, OPA Gatekeeper, Rego)",
+    ),
+    _spec(
+        "deploy.gitops_self_heal",
+        "环境由 GitOps 持续对齐声明的配置（Argo CD selfHeal、Flux）",
+        "Environments are reconciled to their declared configuration by GitOps (Argo CD selfHeal, Flux)",
+    ),
+    _spec(
+        "arch.rules_checked",
+        "架构约束由自动化检查守护（ArchUnit、dependency-cruiser、import-linter、Deptrac）",
+        "Architecture rules are guarded by automated checks (ArchUnit, dependency-cruiser, import-linter, Deptrac)",
+    ),
+    _spec(
+        "security.fuzzing",
+        "有模糊测试（Go fuzz、Jazzer、Atheris、cargo fuzz、RESTler、Schemathesis）",
+        "Fuzz testing exists (Go fuzz, Jazzer, Atheris, cargo fuzz, RESTler, Schemathesis)",
+    ),
 )
 
 FACT_IDS: frozenset[str] = frozenset(spec.id for spec in FACTS)

@@ -148,6 +148,8 @@ class IncidentFrame:
     service: Texts
     deployment: Texts
     auto_recovered: Flags
+    postmortem: Flags  # a post-mortem is recorded (a link or yes)
+    postmortem_known: Flags  # the record says whether there was one
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -162,6 +164,8 @@ class IncidentFrame:
             service=texts(i.service for i in records),
             deployment=texts(i.deployment for i in records),
             auto_recovered=flags(i.auto_recovered for i in records),
+            postmortem=flags(bool(i.postmortem) for i in records),
+            postmortem_known=flags(i.postmortem is not None for i in records),
         )
 
 

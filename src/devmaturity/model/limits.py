@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
-from devmaturity.model.delivery import Deployment, Incident, PipelineRun, Release, WorkItem
+from devmaturity.model.delivery import Deployment, Drill, Incident, PipelineRun, Release, WorkItem
 from devmaturity.model.evidence import SecurityFinding
 
 INT32_MAX = 2**31 - 1  # the store's INTEGER columns (PostgreSQL int4)
@@ -61,6 +61,7 @@ LIMITS: dict[type, dict[str, Limit]] = {
         "service": Chars(300),
         "deployment": ID,
         "labels": LABELS,
+        "postmortem": URL,
     },
     WorkItem: {
         "source": ID,
@@ -82,6 +83,7 @@ LIMITS: dict[type, dict[str, Limit]] = {
         "url": URL,
     },
     Release: {"source": ID, "id": ID, "name": TITLE, "commit": COMMIT, "tag": Chars(400)},
+    Drill: {"source": ID, "id": ID, "service": Chars(300), "environment": NAME, "url": URL},
     SecurityFinding: {"line": Span(1, INT32_MAX)},
 }
 

@@ -49,6 +49,7 @@ class EvidenceKind(enum.StrEnum):
     WORK_ITEMS = "work_items"
     QUALITY_ANALYSES = "quality_analyses"
     PERFORMANCE_TESTS = "performance_tests"
+    DRILLS = "drills"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

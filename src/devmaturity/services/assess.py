@@ -342,6 +342,7 @@ EVIDENCE_NAMES: dict[str, Text] = {
     "workitems": Text(zh="工作项", en="work items"),
     "performance": Text(zh="性能测试结果", en="performance test results"),
     "quality_analyses": Text(zh="SonarQube 分析", en="SonarQube analyses"),
+    "drills": Text(zh="演练记录", en="drills"),
 }
 
 

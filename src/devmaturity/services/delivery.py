@@ -56,6 +56,7 @@ def delivery_inputs(
         runs=frames.runs,
         releases=frames.releases,
         leads=frames.leads,
+        drills=frames.drills,
         rules=rules,
     )
 

@@ -759,6 +759,7 @@ class Store:
             "incidents": (t.incidents, t.incidents.c.started_at),
             "workitems": (t.work_items, t.work_items.c.created_at),
             "quality_analyses": (t.quality_analyses, t.quality_analyses.c.analysed_at),
+            "drills": (t.drills, t.drills.c.started_at),
         }
         out: dict[str, tuple[datetime, datetime] | None] = {}
         with self.engine.connect() as conn:

@@ -13,17 +13,25 @@ from typing import Any
 from sqlalchemy import Connection, Table, select
 
 from devmaturity.errors import DataError
-from devmaturity.model.delivery import Deployment, Incident, PipelineRun, Release, RunStatus, WorkItem
+from devmaturity.model.delivery import (
+    Deployment,
+    Drill,
+    Incident,
+    PipelineRun,
+    Release,
+    RunStatus,
+    WorkItem,
+)
 from devmaturity.model.frames import security_scan
 from devmaturity.model.limits import describe, violations
 from devmaturity.model.quality import QualityAnalysis
 from devmaturity.store import tables as t
 from devmaturity.store.db import BATCH, Store
 from devmaturity.store.frames import KINDS as PACKED
-from devmaturity.store.frames import PART, jobs_of, moment
+from devmaturity.store.frames import PART, drill_of, jobs_of, moment
 from devmaturity.store.quality import analysis_row
 
-DeliveryRecord = PipelineRun | Deployment | Incident | WorkItem | Release | QualityAnalysis
+DeliveryRecord = PipelineRun | Deployment | Incident | WorkItem | Release | QualityAnalysis | Drill
 
 
 def _ts(moment: datetime | None) -> int | None:
@@ -89,6 +97,21 @@ def _incident_row(i: Incident) -> dict[str, Any]:
         "deployment": i.deployment,
         "labels": "\n".join(i.labels),
         "auto_recovered": i.auto_recovered,
+        "postmortem": i.postmortem,
+    }
+
+
+def _drill_row(d: Drill) -> dict[str, Any]:
+    return {
+        "source": d.source,
+        "ext_id": d.id,
+        "kind": d.kind.value,
+        "started_at": _ts(d.started_at),
+        "finished_at": _ts(d.finished_at),
+        "status": d.status.value,
+        "service": d.service,
+        "environment": d.environment,
+        "url": d.url,
     }
 
 
@@ -127,6 +150,7 @@ _ROWS: dict[type, tuple[Table, Any]] = {
     WorkItem: (t.work_items, _work_item_row),
     Release: (t.releases, _release_row),
     QualityAnalysis: (t.quality_analyses, analysis_row),
+    Drill: (t.drills, _drill_row),
 }
 
 
@@ -230,6 +254,7 @@ class StoredDelivery:
     incidents: Sequence[Incident] | None
     work_items: Sequence[WorkItem] | None
     releases: Sequence[Release] | None
+    drills: Sequence[Drill] | None = None
 
 
 def _rows(conn: Connection, table: Table, project_id: int, time_column: str, since: datetime) -> list[Any] | None:
@@ -248,12 +273,14 @@ def load_delivery(store: Store, project_id: int, since: datetime) -> StoredDeliv
         incs = _rows(conn, t.incidents, project_id, "started_at", since)
         items = _rows(conn, t.work_items, project_id, "created_at", datetime.fromtimestamp(0, UTC))
         rels = _rows(conn, t.releases, project_id, "created_at", since)
+        drills = _rows(conn, t.drills, project_id, "started_at", since)
     return StoredDelivery(
         runs=None if runs is None else [_run_of(r) for r in runs],
         deployments=None if deps is None else [_deployment_of(r) for r in deps],
         incidents=None if incs is None else [_incident_of(r) for r in incs],
         work_items=None if items is None else [_work_item_of(r) for r in items],
         releases=None if rels is None else [_release_of(r) for r in rels],
+        drills=None if drills is None else [drill_of(r) for r in drills],
     )
 
 
@@ -303,6 +330,7 @@ def _incident_of(r: Any) -> Incident:
         deployment=r.deployment,
         labels=tuple(x for x in r.labels.split("\n") if x),
         auto_recovered=bool(r.auto_recovered),
+        postmortem=r.postmortem,
     )
 
 

@@ -21,7 +21,7 @@ import numpy as np
 from sqlalchemy import Connection, func, select
 
 from devmaturity.metrics.delivery import DeliveryRules
-from devmaturity.model.delivery import JobRun, RunStatus
+from devmaturity.model.delivery import Drill, DrillKind, JobRun, RunStatus
 from devmaturity.model.frames import (
     CODE,
     DeploymentFrame,
@@ -163,18 +163,40 @@ def _sorted_rows(conn: Connection, queries: Sequence[Any], width: int, time: int
     return [col[order] for col in columns]
 
 
+def drill_of(r: Any) -> Drill:
+    """The Drill of a drills row."""
+    return Drill(
+        source=r.source,
+        id=r.ext_id,
+        kind=DrillKind(r.kind),
+        started_at=moment(r.started_at) or datetime.fromtimestamp(0, UTC),
+        finished_at=moment(r.finished_at),
+        status=RunStatus(r.status),
+        service=r.service,
+        environment=r.environment,
+        url=r.url,
+    )
+
+
+def _drill_rows(conn: Connection, project_id: int, lo: int) -> list[Drill]:
+    """Drills are few (a handful a year): read as records."""
+    c = t.drills.c
+    query = select(t.drills).where(c.project_id == project_id, c.started_at >= lo).order_by(c.started_at, c.ext_id)
+    return [drill_of(r) for r in conn.execute(query)]
+
+
 def _incident_rows(conn: Connection, project_id: int, lo: int) -> IncidentFrame:
     c = t.incidents.c
-    base = select(c.ext_id, c.started_at, c.resolved_at, c.severity, c.service, c.deployment, c.auto_recovered).where(
-        c.project_id == project_id
-    )
+    base = select(
+        c.ext_id, c.started_at, c.resolved_at, c.severity, c.service, c.deployment, c.auto_recovered, c.postmortem
+    ).where(c.project_id == project_id)
     queries = [
         base.where(c.started_at >= lo),
         # incidents that began earlier and were still open at `lo` count for availability
         base.where(c.resolved_at > lo, c.started_at < lo),
         base.where(c.resolved_at.is_(None), c.started_at < lo),
     ]
-    ids, started, resolved, severity, service, deployment, auto = _sorted_rows(conn, queries, 7, 1)
+    ids, started, resolved, severity, service, deployment, auto, postmortem = _sorted_rows(conn, queries, 8, 1)
     return IncidentFrame(
         ids=texts(ids),
         started=_floats(started),
@@ -183,6 +205,8 @@ def _incident_rows(conn: Connection, project_id: int, lo: int) -> IncidentFrame:
         service=texts(service),
         deployment=texts(deployment),
         auto_recovered=auto.astype(np.bool_),
+        postmortem=np.array([bool(p) for p in postmortem], dtype=np.bool_),
+        postmortem_known=np.array([p is not None for p in postmortem], dtype=np.bool_),
     )
 
 
@@ -396,6 +420,7 @@ class DeliveryFrames:
     work_items: WorkItemFrame | None
     releases: ReleaseFrame | None
     leads: LeadFrame
+    drills: Sequence[Drill] | None = None
 
 
 def load_frames(store: Store, project_id: int, since: datetime, rules: DeliveryRules) -> DeliveryFrames:
@@ -420,9 +445,16 @@ def load_frames(store: Store, project_id: int, since: datetime, rules: DeliveryR
         incs = _incident_rows(conn, project_id, lo) if _present(conn, t.incidents, project_id) else None
         items = _work_item_rows(conn, project_id, lo) if _present(conn, t.work_items, project_id) else None
         rels = _release_rows(conn, project_id, lo) if _present(conn, t.releases, project_id) else None
+        drills = _drill_rows(conn, project_id, lo) if _present(conn, t.drills, project_id) else None
         leads = concat_leads([unpack(LeadFrame, b) for b in _packed(conn, project_id, "leads", lo)])
     return DeliveryFrames(
-        deployments=deps, runs=runs, incidents=incs, work_items=items, releases=rels, leads=_trim_leads(leads, lo)
+        deployments=deps,
+        runs=runs,
+        incidents=incs,
+        work_items=items,
+        releases=rels,
+        leads=_trim_leads(leads, lo),
+        drills=drills,
     )
 
 

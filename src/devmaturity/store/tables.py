@@ -274,6 +274,7 @@ incidents = _delivery_table(
     Column("deployment", String(chars(Incident, "deployment"))),
     Column("labels", Text, nullable=False),
     Column("auto_recovered", Boolean, nullable=False),
+    Column("postmortem", Text, comment="post-mortem link, or yes; empty: none; null: not recorded"),
 )
 work_items = _delivery_table(
     "work_items",
@@ -296,6 +297,18 @@ releases = _delivery_table(
     Column("commit_sha", String(COMMIT.most)),
     Column("tag", Text, nullable=False),
 )
+drills = _delivery_table(
+    "drills",
+    "Backup and disaster-recovery drills",
+    Column("kind", String(20), nullable=False, comment="backup | restore | failover | dr"),
+    Column("started_at", BigInteger, nullable=False),
+    Column("finished_at", BigInteger),
+    Column("status", String(20), nullable=False),
+    Column("service", Text, nullable=False),
+    Column("environment", Text, nullable=False),
+    Column("url", Text, nullable=False),
+)
+Index("ix_drills_time", drills.c.project_id, drills.c.started_at)
 Index("ix_deployments_time", deployments.c.project_id, deployments.c.created_at)
 Index("ix_incidents_time", incidents.c.project_id, incidents.c.started_at)
 # (the later columns let the "still open at the window's start" and "released later" reads filter in the index)

@@ -70,7 +70,7 @@ def test_answers_raise_a_level(env: Path, capsys: pytest.CaptureFixture[str]) ->
     assert item["level"] == 2
     verdict = item["levels"][1]["criteria"][1]
     assert verdict["decided_by"] == "assessor" and verdict["evidence"] == ["https://wiki.example/vcs"]
-    assert "Wang Wu" in verdict["reason"]
+    assert "Wang Wu" in verdict["reason"]["en"]
 
 
 def test_template_merge_keeps_given_answers(env: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -167,9 +167,9 @@ def _judge_fact(criterion: Criterion, evidence: Evidence) -> Verdict:
         fid, fact = open_[0]
         name = _fact_name(fid)
         # The collector's detail is English text; zh names the fact instead and keeps the detail's paths as evidence.
-        said = fact is not None and bool(fact.detail)
+        detailed = fact is not None and bool(fact.detail)
         why = Text(
-            zh=f"无法确定“{name.zh}”（{fid}）" if said else f"尚无收集器确定“{name.zh}”（{fid}）",
+            zh=f"无法确定“{name.zh}”（{fid}）" if detailed else f"尚无收集器确定“{name.zh}”（{fid}）",
             en=fact.detail if fact is not None and fact.detail else f"no collector has established {fid}",
         )
         return Verdict(

@@ -154,8 +154,21 @@ class Config:
     sarif_exclude_tools: tuple[str, ...] = ()
 
 
+# zh of the setting parsers' problems and of the origins, for the zh error line.
+_PROBLEM_ZH = {
+    "use a number of days such as 90d": "请用天数，如 90d",
+    "use zh or en": "请用 zh 或 en",
+    "a non-empty string is required": "需要非空字符串",
+    "a whole number is required": "需要整数",
+    "must not be negative": "不能为负数",
+    "must be at least 1": "至少为 1",
+}
+_ORIGIN_ZH = {"command line": "命令行", "environment": "环境变量（DEVMATURITY_*）"}
+
+
 def _apply(config: Config, values: Mapping[str, object], origin: str) -> Config:
     changes: dict[str, Any] = {}
+    where = _ORIGIN_ZH.get(origin, origin)
     for key, raw in values.items():
         if raw is None:
             continue
@@ -163,11 +176,17 @@ def _apply(config: Config, values: Mapping[str, object], origin: str) -> Config:
         spec = _BY_NAME.get(key)
         if spec is None:
             known = ", ".join(sorted(_BY_NAME))
-            raise error(f"{origin}: unknown setting {key!r}; known settings: {known}")
+            raise error(
+                f"{origin}: unknown setting {key!r}; known settings: {known}",
+                zh=f"{where}：未知的设置 {key!r}；已知的设置：{known}",
+            )
         try:
             changes[key] = spec.parse(raw)
         except ValueError as exc:
-            raise error(f"{origin}: setting {key}={raw!r}: {exc}") from None
+            problem = _PROBLEM_ZH.get(str(exc), "不是有效的正则表达式" if spec.parse is _regex else "取值无效")
+            raise error(
+                f"{origin}: setting {key}={raw!r}: {exc}", zh=f"{where}：设置 {key}={raw!r}：{problem}"
+            ) from None
     return replace(config, **changes)
 
 
@@ -176,9 +195,11 @@ def _read_toml(path: Path) -> dict[str, Any]:
         with path.open("rb") as fh:
             return tomllib.load(fh)
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: invalid TOML: {exc}", path=str(path)) from None
+        raise ConfigError(
+            f"{path}: invalid TOML: {exc}", path=str(path), zh=f"{path}：TOML 格式无效（详情请用 --lang en 查看）"
+        ) from None
     except OSError as exc:
-        raise ConfigError(f"{path}: cannot read: {exc.strerror}", path=str(path)) from None
+        raise ConfigError(f"{path}: cannot read: {exc.strerror}", path=str(path), zh=f"{path}：无法读取") from None
 
 
 def _thresholds(raw: object, origin: str) -> dict[str, float]:

@@ -109,10 +109,9 @@ def preview(delivery: Delivery, window: Window) -> list[PreviewRow]:
             why = Text(zh=f"环境 {dep.environment!r} 属于生产环境", en=f"environment {dep.environment!r} is production")
             rows.append(PreviewRow(deployment=dep, counted=True, why=why))
         else:
-            globs = ", ".join(rules.environments)
             why = Text(
-                zh=f"环境 {dep.environment!r} 不匹配 {globs} 中的任何一个",
-                en=f"environment {dep.environment!r} matches none of {globs}",
+                zh=f"环境 {dep.environment!r} 不匹配 {'、'.join(rules.environments)} 中的任何一个",
+                en=f"environment {dep.environment!r} matches none of {', '.join(rules.environments)}",
             )
             rows.append(PreviewRow(deployment=dep, counted=False, why=why))
     for dep in deployments_from_runs(runs, rules):

@@ -303,3 +303,21 @@ def test_every_literal_metric_reason_is_in_the_zh_table() -> None:
     assert len(found) > 30
     untranslated = sorted(r for r in found - not_reasons if reason_text(r).zh == r)
     assert untranslated == []
+
+
+def test_a_schema_1_report_with_english_reasons_still_renders() -> None:
+    """Reports written before reasons were bilingual (devmaturity.report/1) give reasons as strings; the renderers
+    show them as written instead of failing."""
+    import json
+
+    from devmaturity.reports.markdown import render_markdown
+
+    report = json.loads((Path(__file__).parent / "data" / "gold" / "tiny-report.json").read_text(encoding="utf-8"))
+    report["schema"] = "devmaturity.report/1"
+    for part in report["parts"]:
+        for sub in part["subdomains"]:
+            for item in sub["items"]:
+                for level in item["levels"]:
+                    for crit in level["criteria"]:
+                        crit["reason"] = "old reason " + crit["id"]
+    assert "old reason T.A.ONE.L2.1" in render_markdown(report, "zh")

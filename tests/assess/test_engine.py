@@ -111,7 +111,10 @@ def test_not_met_with_observed_value_and_gap() -> None:
     assert item.gap[0].how_to_decide.en == (
         "Raise Integration frequency (integration_frequency) to ≥ 1 integrations/developer/workday (now 0.4 x)"
     )
-    assert item.gap[0].how_to_decide.zh == "把集成频率（integration_frequency）提高到 ≥ 1 integrations/developer/workday（当前 0.4 x）"
+    assert (
+        item.gap[0].how_to_decide.zh
+        == "把集成频率（integration_frequency）提高到 ≥ 1 integrations/developer/workday（当前 0.4 x）"
+    )
 
 
 def test_partial_mark_when_some_next_level_criteria_met() -> None:

@@ -27,7 +27,7 @@ def test_assess_prints_levels_and_writes_reports(env: Path, capsys: pytest.Captu
     assert code == 0
     assert "Continuous delivery" in out and "Configuration management" in out
     report = json.loads((env / "out" / "report.json").read_text(encoding="utf-8"))
-    assert report["schema"] == "devmaturity.report/1"
+    assert report["schema"] == "devmaturity.report/2"
     assert [p["key"] for p in report["parts"]] == ["adm", "cd", "to", "ad", "srm"]
     cd = report["parts"][1]
     assert sum(len(s["items"]) for s in cd["subdomains"]) == 49

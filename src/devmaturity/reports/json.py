@@ -13,7 +13,7 @@ from devmaturity.model.framework import Criterion, Framework, Item
 from devmaturity.model.metric import MetricValue
 from devmaturity.model.text import Text
 
-SCHEMA = "devmaturity.report/1"
+SCHEMA = "devmaturity.report/2"
 
 
 def _t(text: Text | None) -> dict[str, str] | None:

@@ -18,7 +18,8 @@ from devmaturity.model.text import Lang
 FORMAT = 1
 MAX_BYTES = 5 * 1024 * 1024
 MAX_REPORT_BYTES = 64 * 1024 * 1024
-REPORT_SCHEMA = "devmaturity.report/1"
+REPORT_SCHEMA = "devmaturity.report/2"
+READ_SCHEMAS = ("devmaturity.report/1", REPORT_SCHEMA)  # /1 differs only in giving reasons as English strings
 _TRUE = {"yes", "y", "true", "met", "是"}
 _FALSE = {"no", "n", "false", "not met", "not_met", "否"}
 
@@ -220,8 +221,12 @@ def read_report(path: Path) -> dict[str, Any]:
         raise DataError(
             f"{name}: not valid JSON at line {exc.lineno}", path=name, zh=f"{name}：第 {exc.lineno} 行不是有效的 JSON"
         ) from None
-    if not isinstance(doc, dict) or doc.get("schema") != REPORT_SCHEMA:
-        raise DataError(f'{name}: not a devmaturity report (expected "schema": "{REPORT_SCHEMA}")', path=name)
+    if not isinstance(doc, dict) or doc.get("schema") not in READ_SCHEMAS:
+        raise DataError(
+            f'{name}: not a devmaturity report (expected "schema": "{REPORT_SCHEMA}")',
+            path=name,
+            zh=f'{name}：不是 devmaturity 报告（应有 "schema": "{REPORT_SCHEMA}"）',
+        )
     return doc
 
 

@@ -96,6 +96,7 @@ def shop(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path
 
 
+DATA = Path(__file__).parent / "data"
 TREND = ("--metric", "deployment_frequency", "--metric", "commit_frequency")
 
 
@@ -110,6 +111,10 @@ def test_every_command_speaks_zh(shop: Path, capsys: pytest.CaptureFixture[str])
     shown = {
         "ingest deployments": _zh(capsys, "ingest", "--kind", "deployments", "--project", "shop", "d.csv"),
         "ingest incidents": _zh(capsys, "ingest", "--kind", "incidents", "--project", "shop", "i.csv"),
+        "ingest reports": "".join(
+            _zh(capsys, "ingest", "--kind", kind, "--project", "shop", str(DATA / name))
+            for kind, name in (("junit", "junit/pytest.xml"), ("sarif", "sarif/bandit.sarif"))
+        ),
     }
     as_of = ("--as-of", "2024-02-29")
     shown["assess"] = _zh(capsys, "assess", "shop", *as_of, "--format", "table", "--format", "md", "--format", "html")
@@ -126,6 +131,8 @@ def test_every_command_speaks_zh(shop: Path, capsys: pytest.CaptureFixture[str])
     assert "3 次部署中，有 2 次计为生产部署" in shown["preview"]
     assert "到下一级的差距" in shown["report.md"] and "未知：" in shown["report.md"]
     assert "变化" in shown["compare"] and "窗口" in shown["trend"]
+    # pytest.xml: 11 tests, 6 passed (tests/data/junit/README.md); counts are named in zh, not as store keys
+    assert "用例 11，通过 6" in shown["ingest reports"] and "扫描运行 （成功 1" in shown["ingest reports"]
     left = {name: english_left(text) for name, text in shown.items()}
     assert {name: runs for name, runs in left.items() if runs} == {}
 

@@ -9,6 +9,7 @@ import click
 from rich.console import Console
 
 from devmaturity.cli.texts import LANG, pick, say
+from devmaturity.cli.texts import counts as shown_counts
 from devmaturity.config import load_config
 from devmaturity.errors import DataError, UsageError
 from devmaturity.services.ingest import KIND_CHOICES, ingest_command
@@ -66,8 +67,7 @@ def ingest(
     )
     console = Console(stderr=True, highlight=False, soft_wrap=True)
     for path, summary in result.ingested:
-        shown = ", ".join(f"{k} {v}" for k, v in summary.items() if not isinstance(v, list))
-        console.print(say("ingested", chosen, path=path, summary=shown), markup=False)
+        console.print(say("ingested", chosen, path=path, summary=shown_counts(summary, chosen)), markup=False)
         for warning in summary.get("warnings", ()):
             console.print(say("warning", chosen, path=path, message=warning), markup=False)
     for path in result.already:

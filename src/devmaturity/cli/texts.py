@@ -90,6 +90,53 @@ LINES: dict[str, tuple[str, str]] = {
 }
 
 
+# zh names of the counts `ingest` prints per file (keys of the store's summaries)
+SUMMARY_ZH: dict[str, str] = {
+    "tests": "用例",
+    "passed": "通过",
+    "failed": "失败",
+    "error": "错误",
+    "skipped": "跳过",
+    "flaky": "不稳定",
+    "retried": "重试过",
+    "attempts": "执行次数",
+    "suites": "套件",
+    "lines_covered": "已覆盖行",
+    "lines_valid": "可执行行",
+    "branches_covered": "已覆盖分支",
+    "branches_valid": "分支",
+    "files": "文件",
+    "note": "提示",
+    "low": "低危",
+    "medium": "中危",
+    "high": "高危",
+    "critical": "严重",
+    "suppressed": "已抑制",
+    "quality": "质量问题",
+    "runs": "扫描运行",
+    "ok": "成功",
+    "no_results": "无结果",
+    "records": "记录",
+    "bad_rows": "坏行",
+}
+
+
+def counts(summary: dict[str, Any], lang: str) -> str:
+    """A file's summary as "tests 11, passed 6" (en) or "用例 11，通过 6" (zh); lists (tool names) left out."""
+
+    def name(key: str) -> str:
+        return SUMMARY_ZH.get(key, key) if lang == "zh" else key
+
+    def shown(value: Any) -> str:
+        if isinstance(value, dict):
+            inner = ("、" if lang == "zh" else ", ").join(f"{name(k)} {v}" for k, v in value.items())
+            return f"（{inner}）" if lang == "zh" else f"({inner})"
+        return str(value)
+
+    sep = "，" if lang == "zh" else ", "
+    return sep.join(f"{name(k)} {shown(v)}" for k, v in summary.items() if not isinstance(v, list))
+
+
 def say(key: str, lang: str, **values: Any) -> str:
     zh, en = LINES[key]
     return (zh if lang == "zh" else en).format(**values)

@@ -22,7 +22,10 @@ def _when(value: str | None) -> datetime | None:
     try:
         return datetime.fromisoformat(value)
     except ValueError:
-        raise UsageError(f"--at {value!r}: use an ISO date or time, e.g. 2026-11-20T10:00:00+08:00") from None
+        raise UsageError(
+            f"--at {value!r}: use an ISO date or time, e.g. 2026-11-20T10:00:00+08:00",
+            zh=f"--at {value!r}：请给出 ISO 日期或时间，如 2026-11-20T10:00:00+08:00",
+        ) from None
 
 
 @click.command()

@@ -160,6 +160,9 @@ def _cases(root: Path) -> dict[str, tuple[int, list[list[str]]]]:
     build_history(root / "conf" / "r")
     (root / "conf" / "r" / "devmaturity.toml").write_text("window = \n", encoding="utf-8")
     (root / "bad.xml").write_text("<testsuites><testsuite", encoding="utf-8")
+    for name, toml in (("thresholds", '[thresholds]\n"CD.X.L2.1" = "high"\n'), ("setting", "colour = 'red'\n")):
+        build_history(root / name)
+        (root / name / "devmaturity.toml").write_text(toml, encoding="utf-8")
     return {
         "usage": (64, [["assess", "r", "--window", "lots"]]),
         "usage (flag)": (64, [["assess", "r", "--no-such-flag"]]),
@@ -173,6 +176,8 @@ def _cases(root: Path) -> dict[str, tuple[int, list[list[str]]]]:
         "model-file": (65, [["assess", "r", "--framework", _bad_model(root)]]),
         "answers-file": (65, [["assess", "r", "--answers", "answers.yaml"]]),
         "config": (65, [["assess", "conf/r"]]),
+        "config (thresholds)": (65, [["assess", "thresholds"]]),
+        "config (unknown setting)": (65, [["assess", "setting"]]),
         "data": (65, [["ingest", "--kind", "junit", "--project", "r", "bad.xml"]]),
         "store": (74, [["assess", "r", "--db", "postgresql+psycopg://postgres:secret-pw@127.0.0.1:1/none"]]),
         "gate-failed": (2, [["gate", "r", "--min-level", "5", "--part", "cd"]]),

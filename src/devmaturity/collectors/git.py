@@ -238,7 +238,9 @@ def _check_path(path: Path) -> Path:
             f"{path} cannot be read (permission denied)", path=str(path), zh=f"{path} 无法读取（没有权限）"
         ) from None
     except (OSError, RuntimeError) as exc:
-        raise UnreadablePathError(f"{path} cannot be read: {exc}", path=str(path)) from None
+        raise UnreadablePathError(
+            f"{path} cannot be read: {exc}", path=str(path), zh=f"{path} 无法读取（errno {exc.errno}）"
+        ) from None
     if not resolved.is_dir():
         raise NotARepositoryError(
             f"{path} is not a directory, so not a git repository",

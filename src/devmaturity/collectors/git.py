@@ -239,7 +239,7 @@ def _check_path(path: Path) -> Path:
         ) from None
     except (OSError, RuntimeError) as exc:
         raise UnreadablePathError(
-            f"{path} cannot be read: {exc}", path=str(path), zh=f"{path} 无法读取（errno {exc.errno}）"
+            f"{path} cannot be read: {exc}", path=str(path), zh=f"{path} 无法读取（{type(exc).__name__}）"
         ) from None
     if not resolved.is_dir():
         raise NotARepositoryError(

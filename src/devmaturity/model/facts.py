@@ -109,6 +109,11 @@ ADVICE: dict[str, tuple[str, str]] = {
         "Add security scans to the pipeline: source code, dependency vulnerabilities, secrets or images",
     ),
     "pipeline.stage.deploy": ("让流水线自动完成部署", "Let the pipeline carry out the deployment"),
+    "pipeline.stage.publish": (  # in main since h-pipeline; kept here so the merge finds its advice
+        "让流水线把构建产物上传到制品库（推送镜像、Maven deploy、发布到 PyPI 或 npm）",
+        "Let the pipeline upload the build artifacts to a repository (push the image, Maven deploy, publish to PyPI "
+        "or npm)",
+    ),
     "pipeline.stage.db_migration": (
         "让流水线在部署时自动执行数据库变更脚本",
         "Let the pipeline apply the database changes as part of the deployment",

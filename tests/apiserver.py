@@ -40,7 +40,7 @@ class Fault:
 @dataclass(slots=True, kw_only=True)
 class Route:
     pages: list[bytes]
-    paging: str  # "github" (Link), "gitlab" (Link + X-*-Page), "gitee" (total_count/total_page), "none"
+    paging: str  # "github" (Link), "gitlab" (Link + X-*-Page), "gitee" (total_count/total_page), "sonarqube", "none"
     status: int = 200
     headers: Mapping[str, str] = field(default_factory=dict)
 
@@ -131,7 +131,7 @@ class ApiServer:
         return None
 
     def _page(self, route: Route, path: str, query: dict[str, str]) -> tuple[int, dict[str, str], bytes]:
-        number = int(query.get("page", "1") or "1")
+        number = int(query.get("p" if route.paging == "sonarqube" else "page", "1") or "1")
         body = route.pages[number - 1] if 1 <= number <= len(route.pages) else b"[]"
         headers = {"Content-Type": "application/json; charset=utf-8", **route.headers}
         headers |= _paging_headers(route, self.url + path, query, number)
@@ -145,8 +145,8 @@ def _count(body: bytes) -> int:
 
 def _paging_headers(route: Route, base: str, query: dict[str, str], number: int) -> dict[str, str]:
     last = len(route.pages)
-    if route.paging == "none" or last == 0:
-        return {}
+    if route.paging in ("none", "sonarqube") or last == 0:
+        return {}  # SonarQube pages with `p`/`ps` and answers `paging` in the body, as the page files hold it
     kept = {key: value for key, value in query.items() if key not in SECRET_PARAMS}
 
     def link(page: int, rel: str) -> str:

@@ -108,6 +108,7 @@ class _Plan:
 
     days: list[date]
     day_tip: dict[date, tuple[str, datetime]] = field(default_factory=dict)  # last commit of each day
+    day_changes: dict[date, list[tuple[str, datetime]]] = field(default_factory=dict)  # each change landed
     commits: list[tuple[str, datetime]] = field(default_factory=list)  # trunk, oldest first
 
 
@@ -124,23 +125,36 @@ def build_enterprise_project(
     failed_release_week: int | None = None,
     delivery_cycle_days: float = 5.7,
     escaped_defects: int = 0,
+    freeze_weeks: tuple[int, ...] = (),
+    merge_requests: bool = False,
+    red_fixed_same_day: bool = False,
+    ui_tests: bool = False,
+    open_critical: bool = True,
 ) -> EnterpriseProject:
     """Write the project under `root` (see the module docstring) and return what was built.
 
     `end` is the day after the last working day (the assessment runs at its midnight UTC); `weeks` weeks of
     Monday-Friday work precede it. Build n (from 1) runs on the n-th working day; `red_builds` fail one test on
     every rerun, `flaky_builds` pass one test on its rerun. `failed_release_week` (from 0) makes that week's
-    Thursday production deployment fail with an incident, redeployed on Friday.
+    Thursday production deployment fail with an incident, redeployed on Friday. `freeze_weeks` (from 0) have no
+    production release at all (a release freeze: SIT and UAT go on).
+
+    The shape of a team CAICT certified at level 3, each off by default so the figures above stay as they are:
+    `merge_requests`: every change is a feature branch merged into master through a reviewed GitLab merge
+    request half an hour later (GitLab's merge-commit message); `red_fixed_same_day`: a red build is the 14:30
+    build of the day's second change, and the 16:30 build of the third change is green (fixed in two hours);
+    `ui_tests`: a UI suite (ui-tests/, run by the pipeline's UI stage) adds `OrderPageUITest` to every build;
+    `open_critical=False`: SnakeYAML is upgraded before the newest scan, so it reports no critical finding.
     """
     start = end - timedelta(days=7 * weeks)
     days = [start + timedelta(days=i) for i in range(7 * weeks) if (start + timedelta(days=i)).weekday() < 5]
     now = datetime.combine(end, time(0, 0), UTC)
     repo = RepoBuilder(root / "trade-service", branch="master")
     plan = _Plan(days=days)
-    _scaffold(repo, plan, trigger, manual_test_cases)
-    _daily_commits(repo, plan)
-    builds = _builds(root, repo, plan, coverage, red_builds, flaky_builds)
-    deployments, incidents = _deployments(plan, builds, failed_release_week)
+    _scaffold(repo, plan, trigger, manual_test_cases, ui_tests)
+    _daily_commits(repo, plan, merge_requests)
+    builds = _builds(root, repo, plan, coverage, red_builds, flaky_builds, red_fixed_same_day, ui_tests, open_critical)
+    deployments, incidents = _deployments(plan, builds, failed_release_week, freeze_weeks)
     _tag_releases(repo, deployments)
     events = root / "events"
     events.mkdir(parents=True, exist_ok=True)
@@ -165,7 +179,7 @@ def _at(day: date, hour: int, minute: int = 0) -> datetime:
     return datetime.combine(day, time(hour, minute), CST)
 
 
-def _scaffold(repo: RepoBuilder, plan: _Plan, trigger: str | None, manual_test_cases: int) -> None:
+def _scaffold(repo: RepoBuilder, plan: _Plan, trigger: str | None, manual_test_cases: int, ui: bool = False) -> None:
     """Day 0, before the developers' daily commits: the service, its pipeline and its deployment definitions."""
     day = plan.days[0]
     source = DATA / "project"
@@ -182,6 +196,8 @@ def _scaffold(repo: RepoBuilder, plan: _Plan, trigger: str | None, manual_test_c
         **ANSIBLE,
         **HELM,
         **MIGRATIONS,
+        **TOOLING,
+        **(UI_SUITE if ui else {}),
     }
     sha = repo.commit("TRADE-100 增加流水线、部署脚本和数据库迁移", infra, _at(day, 9, 30).isoformat(), LEAD)
     plan.commits.append((sha, _at(day, 9, 30)))
@@ -197,9 +213,11 @@ def _pom_with_runtime_dependencies(pom: str) -> str:
     return pom.replace("  <dependencies>\n", "  <dependencies>\n" + extra, 1)
 
 
-def _daily_commits(repo: RepoBuilder, plan: _Plan) -> None:
-    """Every working day each developer commits once to master, referencing the week's story."""
+def _daily_commits(repo: RepoBuilder, plan: _Plan, merge_requests: bool = False) -> None:
+    """Every working day each developer lands one change on master, referencing the week's story: a commit to
+    master, or (`merge_requests`) a feature branch merged by the next developer through a merge request."""
     log = ["# 变更记录\n"]
+    request = 0
     for index, day in enumerate(plan.days):
         week = index // 5
         for who, (developer, hour) in enumerate(zip(DEVELOPERS, COMMIT_HOURS, strict=True)):
@@ -207,8 +225,23 @@ def _daily_commits(repo: RepoBuilder, plan: _Plan) -> None:
             subject = SUBJECTS[(index + who) % len(SUBJECTS)]
             log.append(f"- {day.isoformat()} {story} {subject}\n")
             when = _at(day, hour)
-            sha = repo.commit(f"{story} {subject}", {"CHANGELOG.md": "".join(log)}, when.isoformat(), developer)
+            if merge_requests:
+                request += 1
+                branch = f"feature/{story}-{day:%m%d}"
+                repo.branch(branch)
+                repo.commit(f"{story} {subject}", {"CHANGELOG.md": "".join(log)}, when.isoformat(), developer)
+                repo.checkout("master")
+                when = _at(day, hour, 30)
+                message = (
+                    f"Merge branch '{branch}' into 'master'\n\n{story} {subject}\n\n"
+                    f"See merge request trade/trade-service!{request}"
+                )
+                sha = repo.merge(branch, when.isoformat(), DEVELOPERS[(who + 1) % len(DEVELOPERS)], message)
+                repo.git("branch", "-q", "-D", branch)
+            else:
+                sha = repo.commit(f"{story} {subject}", {"CHANGELOG.md": "".join(log)}, when.isoformat(), developer)
             plan.commits.append((sha, when))
+            plan.day_changes.setdefault(day, []).append((sha, when))
         plan.day_tip[day] = plan.commits[-1]
 
 
@@ -219,19 +252,37 @@ def _builds(
     coverage: float,
     red_builds: tuple[int, ...],
     flaky_builds: tuple[int, ...],
+    red_fixed_same_day: bool = False,
+    ui: bool = False,
+    open_critical: bool = True,
 ) -> list[Build]:
-    """One build a working day at 16:30 of that day's last commit; the first and newest also scan and cover."""
+    """One build a working day at 16:30 of that day's last commit; the first and newest also scan and cover.
+    With `red_fixed_same_day` a red day has two builds: the red one at 14:30 and the green one at 16:30."""
     builds: list[Build] = []
     last = len(plan.days)
     for number, day in enumerate(plan.days, start=1):
         outcome = "red" if number in red_builds else "flaky" if number in flaky_builds else "green"
+        if outcome == "red" and red_fixed_same_day:
+            sha, _ = plan.day_changes[day][1]
+            folder = root / "jenkins" / f"{number}-red"
+            at = plan.day_changes[day][1][1] + timedelta(minutes=30)
+            reports = _write_surefire(folder / "surefire-reports", "red", number, at)
+            reports += _write_ui(folder / "surefire-reports", at) if ui else ()
+            builds.append(Build(number=number, commit=sha, at=at, outcome="red", surefire=reports))
+            outcome = "green"
         folder = root / "jenkins" / str(number)
         surefire = _write_surefire(folder / "surefire-reports", outcome, number, _at(day, 16, 30))
+        surefire += _write_ui(folder / "surefire-reports", _at(day, 16, 30)) if ui else ()
         jacoco = sarif = None
         if number in (2, last):
             ratio = coverage if number == last else None
             jacoco = _write_jacoco(folder / "jacoco.xml", ratio, _at(day, 16, 30))
-            sarif = _write_sarif(folder / "dependency-check-report.sarif", fixed_jackson=number == last)
+            fixed = number == last
+            sarif = _write_sarif(
+                folder / "dependency-check-report.sarif",
+                fixed_jackson=fixed,
+                fixed_snakeyaml=fixed and not open_critical,
+            )
         sha, _ = plan.day_tip[day]
         builds.append(
             Build(
@@ -278,6 +329,20 @@ def _write_surefire(folder: Path, outcome: str, number: int, at: datetime) -> tu
         target.write_text(text, encoding="utf-8")
         written.append(target)
     return tuple(written)
+
+
+def _write_ui(folder: Path, at: datetime) -> tuple[Path, ...]:
+    """The UI suite's report: the real run's OrderFlowIT file as ui-tests' OrderPageUITest (same Surefire shape,
+    class, suite and case renamed), written like every other file of the build."""
+    source = DATA / "surefire" / "green" / "TEST-com.example.trade.OrderFlowIT.xml"
+    text = source.read_text(encoding="utf-8").replace("/tmp/trade", WORKSPACE)
+    text = text.replace("com.example.trade.OrderFlowIT", "com.example.trade.ui.OrderPageUITest")
+    text = text.replace('name="placeAndCancel"', 'name="placeOrderFromTradingPage"')
+    text = re.sub(r"(surefire[a-z_0-9]*-)\d{14}", lambda m: m.group(1) + f"{at:%Y%m%d%H%M%S}", text)
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / "TEST-com.example.trade.ui.OrderPageUITest.xml"
+    target.write_text(text, encoding="utf-8")
+    return (target,)
 
 
 def _retime(match: re.Match[str], *, factor: float) -> str:
@@ -342,10 +407,12 @@ def _uncover(report: etree._Element, file: str, cls: str, number: int) -> None:
                 counter.set("covered", str(int(counter.get("covered", "0")) - moved))
 
 
-def _write_sarif(path: Path, *, fixed_jackson: bool) -> Path:
+def _write_sarif(path: Path, *, fixed_jackson: bool, fixed_snakeyaml: bool = False) -> Path:
     """dependency-check's SARIF (its sarifReport.vsl shape): one rule per CVE with cvssv3_* properties and a
     numeric security-severity, results at level warning on the vulnerable jar with a vulnerabilityHash."""
     found = FINDINGS if fixed_jackson else (*FINDINGS, FIXED_FINDING)
+    if fixed_snakeyaml:  # SnakeYAML 2.x: the critical deserialisation finding is gone, the others remain
+        found = tuple(f for f in found if f[3] != "CRITICAL")
     jars = {
         "snakeyaml-1.30.jar": "pkg:maven/org.yaml/snakeyaml@1.30",
         "jackson-databind-2.13.2.jar": "pkg:maven/com.fasterxml.jackson.core/jackson-databind@2.13.2",
@@ -419,7 +486,7 @@ def _write_sarif(path: Path, *, fixed_jackson: bool) -> Path:
 
 
 def _deployments(
-    plan: _Plan, builds: list[Build], failed_week: int | None
+    plan: _Plan, builds: list[Build], failed_week: int | None, freeze_weeks: tuple[int, ...] = ()
 ) -> tuple[list[Deployment], list[dict[str, str]]]:
     """SIT after every build that is not red (17:00), UAT on Tuesdays and Thursdays at 10:00 of the newest commit
     SIT had on the day before, production on Thursdays at 20:00 of what UAT got that morning."""
@@ -427,7 +494,8 @@ def _deployments(
     incidents: list[dict[str, str]] = []
     sit_tip: str | None = None
     sit_by_day: dict[date, str] = {}
-    for build, day in zip(builds, plan.days, strict=True):
+    daily = list({build.number: build for build in builds}.values())  # a red day's fixed build, not its red one
+    for build, day in zip(daily, plan.days, strict=True):
         if build.outcome != "red":
             sit_tip = build.commit
             start = _at(day, 17)
@@ -442,6 +510,8 @@ def _deployments(
         if day.weekday() != 3:
             continue
         week = index // 5
+        if week in freeze_weeks:
+            continue
         if week == failed_week:
             incident = f"INC-{week}"
             deployments.append(_deploy(f"PROD-{week}", "PROD", "failure", _at(day, 20), 12, sha, incident))
@@ -703,6 +773,16 @@ __TRIGGERS__    options {
                 }
             }
         }
+        stage('接口测试') {
+            steps {
+                sh 'mvn -B verify -Dskip.surefire.tests -Pintegration-test'
+            }
+            post {
+                always {
+                    junit 'target/failsafe-reports/TEST-*.xml'
+                }
+            }
+        }
         stage('代码扫描') {
             steps {
                 withSonarQubeEnv('sonarqube') {
@@ -722,6 +802,11 @@ __TRIGGERS__    options {
                 sh 'docker build -t ${REGISTRY}/${APP_NAME}:${BUILD_NUMBER} . && docker push ${REGISTRY}/${APP_NAME}:${BUILD_NUMBER}'
             }
         }
+        stage('数据库变更') {
+            steps {
+                sh 'mvn -B flyway:migrate -Dflyway.configFiles=db/flyway-sit.conf'
+            }
+        }
         stage('部署SIT') {
             environment {
                 DEPLOY_ENV = 'sit'
@@ -739,6 +824,11 @@ __TRIGGERS__    options {
             }
             steps {
                 sh 'ansible-playbook -i ansible/inventory/uat.ini ansible/deploy.yml -e version=${BUILD_NUMBER}'
+            }
+        }
+        stage('UI自动化测试') {
+            steps {
+                sh 'mvn -B -f ui-tests/pom.xml test -Dselenium.grid=http://grid.example.com:4444'
             }
         }
         stage('发布审批') {
@@ -763,6 +853,33 @@ __TRIGGERS__    options {
     }
 }
 """
+
+TOOLING = {
+    # the team's standard toolchain: SDKMAN pins the JDK and Maven versions, the Maven wrapper pins Maven
+    ".sdkmanrc": "java=17.0.15-tem\nmaven=3.8.7\n",
+    ".mvn/wrapper/maven-wrapper.properties": (
+        "distributionUrl=https://nexus.example.com/repository/maven-public/org/apache/maven/apache-maven/3.8.7/"
+        "apache-maven-3.8.7-bin.zip\n"
+    ),
+    # the basic performance test of the order API, run by the test team with JMeter before releases
+    "perf/下单接口压测.jmx": (
+        '<?xml version="1.0" encoding="UTF-8"?>\n<jmeterTestPlan version="1.2" properties="5.0" jmeter="5.6.3">\n'
+        '  <hashTree>\n    <TestPlan guiclass="TestPlanGui" testclass="TestPlan" testname="下单接口压测"/>\n'
+        "    <hashTree/>\n  </hashTree>\n</jmeterTestPlan>\n"
+    ),
+}
+UI_SUITE = {
+    "ui-tests/pom.xml": (
+        '<project xmlns="http://maven.apache.org/POM/4.0.0">\n  <modelVersion>4.0.0</modelVersion>\n'
+        "  <groupId>com.example</groupId>\n  <artifactId>trade-ui-tests</artifactId>\n  <version>1.0.0</version>\n"
+        "</project>\n"
+    ),
+    "ui-tests/src/test/java/com/example/trade/ui/OrderPageUITest.java": (
+        "package com.example.trade.ui;\n\nimport org.junit.jupiter.api.Test;\n\n"
+        "class OrderPageUITest {\n    @Test\n    void placeOrderFromTradingPage() {\n"
+        "        // opens the trading page on the Selenium grid and places an order\n    }\n}\n"
+    ),
+}
 
 DOCKERFILE = """\
 FROM eclipse-temurin:17-jre
@@ -818,3 +935,24 @@ MIGRATIONS = {
         "ALTER TABLE orders ADD COLUMN settlement_date DATE;\n"
     ),
 }
+
+
+def ingest_all(project: EnterpriseProject, db: str) -> None:
+    """What a user's CI would hand devmaturity: every build's reports with its commit and time, and the event
+    files, through the `devmaturity ingest` command."""
+    from devmaturity.cli.main import run
+
+    repo = str(project.repo)
+    common = ["--project", "trade-service", "--repo", repo, "--db", db]
+    for build in project.builds:
+        at = ["--commit", build.commit, "--at", build.at.isoformat()]
+        assert run(["ingest", "--kind", "junit", *common, *at, *map(str, build.surefire)]) == 0
+        if build.jacoco is not None:
+            assert run(["ingest", "--kind", "coverage", *common, *at, str(build.jacoco)]) == 0
+        if build.sarif is not None:
+            assert run(["ingest", "--kind", "sarif", *common, *at, str(build.sarif)]) == 0
+    events = [("deployments", project.deployments_csv), ("workitems", project.workitems_csv)]
+    if project.incidents_csv is not None:
+        events.append(("incidents", project.incidents_csv))
+    for kind, path in events:
+        assert run(["ingest", "--kind", kind, *common, "--source", "jenkins:trade-service", str(path)]) == 0

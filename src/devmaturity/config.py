@@ -101,7 +101,7 @@ SETTINGS: tuple[SettingSpec, ...] = (
         "largest webhook request body `devmaturity serve` accepts, in bytes (1 MiB); larger ones get 413",
     ),
 )
-REPORT_KINDS = ("junit", "coverage", "sarif")
+REPORT_KINDS = ("junit", "coverage", "sarif", "performance")
 RULE_KEYS = (
     "environments",
     "pipelines",
@@ -114,7 +114,7 @@ RULE_KEYS = (
 )
 # how incidents are tied to the deployment that caused them (metrics/delivery.py INCIDENT_LINKS, docs/metrics.md)
 INCIDENT_LINKS = ("devlake", "middleware", "reference", "none")
-SOURCE_KINDS = ("github", "gitlab", "jenkins", "gitee", "zentao", "jira")
+SOURCE_KINDS = ("github", "gitlab", "jenkins", "gitee", "zentao", "jira", "sonarqube")
 TEST_KINDS = ("unit", "integration", "ui", "performance")
 
 
@@ -129,6 +129,15 @@ class WebhookSpec:
 
     project: str
     secret_env: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TreeSettings:
+    """[devmaturity.tree]: globs (repository paths) that leave out of, or bring back into, the project's own
+    definitions (pipelines, IaC, containers, build, migrations); tests/, examples/, vendor/, ... are out by default."""
+
+    exclude: tuple[str, ...] = ()
+    include: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -152,6 +161,7 @@ class Config:
     webhooks: tuple[WebhookSpec, ...] = ()
     not_applicable: dict[str, str] = field(default_factory=dict)
     sarif_exclude_tools: tuple[str, ...] = ()
+    tree: TreeSettings = field(default_factory=TreeSettings)
 
 
 # zh of the setting parsers' problems and of the origins, for the zh error line.
@@ -351,6 +361,24 @@ def _sarif(raw: object, origin: str) -> tuple[str, ...]:
     return tuple(x.strip() for x in tools)
 
 
+def _tree(raw: object, origin: str) -> TreeSettings:
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{origin} must be a table with `exclude` and/or `include` lists of globs")
+    unknown = sorted(set(raw) - {"exclude", "include"})
+    if unknown:
+        raise ConfigError(f"{origin}: unknown key(s) {', '.join(unknown)}; use exclude and include")
+    out: dict[str, tuple[str, ...]] = {}
+    for key in ("exclude", "include"):
+        listed = raw.get(key, [])
+        if not isinstance(listed, list) or not all(isinstance(g, str) and g.strip() for g in listed):
+            raise ConfigError(f"{origin}.{key}: a list of glob patterns is required")
+        out[key] = tuple(g.strip() for g in listed)
+    return TreeSettings(exclude=out["exclude"], include=out["include"])
+
+
+TABLES = ("thresholds", "reports", "test_kinds", "rules", "sources", "webhooks", "not_applicable", "sarif", "tree")
+
+
 def _is_file(path: Path) -> bool:
     try:
         return path.is_file()
@@ -372,7 +400,17 @@ def load_config(
         section = doc.get("devmaturity", doc)
         if not isinstance(section, dict):
             raise ConfigError(f"{path}: [devmaturity] must be a table", zh=f"{path}：[devmaturity] 必须是表")
-        tables = ("thresholds", "reports", "test_kinds", "rules", "sources", "webhooks", "not_applicable", "sarif")
+        tables = (
+            "thresholds",
+            "reports",
+            "test_kinds",
+            "rules",
+            "sources",
+            "webhooks",
+            "not_applicable",
+            "sarif",
+            "tree",
+        )
         plain = {k: v for k, v in section.items() if k not in tables}
         config = _apply(config, plain, str(path))
         if "thresholds" in section:
@@ -391,6 +429,8 @@ def load_config(
             )
         if "sarif" in section:
             config = replace(config, sarif_exclude_tools=_sarif(section["sarif"], f"{path}: [sarif]"))
+        if "tree" in section:
+            config = replace(config, tree=_tree(section["tree"], f"{path}: [tree]"))
         if "test_kinds" in section:
             config = replace(config, test_kinds=_globs(section["test_kinds"], TEST_KINDS, f"{path}: [test_kinds]"))
     environ = os.environ if env is None else env

@@ -18,12 +18,14 @@ DevmaturityError                 (slug "error", exit 1)
 │   ├── SourceUnreachableError   ("source-unreachable", exit 69): no answer, DNS, TLS, timeouts
 │   └── SourcePayloadError       ("source-payload", exit 69): an answer we cannot read
 ├── StoreError                   ("store", exit 74): the database refused or is unreachable
+│   └── ReportAlreadyStored      ("already-stored"): another writer stored the same report first
 ├── GateFailed                   ("gate-failed", exit 2): the assessment is below the bar
 └── RequestError                 ("bad-request"): a web request refused; the web layer answers 4xx (exit 1)
     ├── BadPayloadError          ("bad-payload"): a body that is not the documented JSON
     ├── UnauthorizedError        ("unauthorized"): missing or wrong webhook credentials
     ├── NotFoundError            ("not-found"): no webhook for that project, or an unknown kind
     ├── PayloadTooLargeError     ("payload-too-large"): a body over webhook_max_bytes
+    ├── RequestTimeoutError      ("request-timeout"): a body that did not arrive in time
     └── UnsupportedMediaTypeError ("unsupported-media-type"): a Content-Type that is not read
 
 Messages are written in English at the raise site; a raise site may also give the zh form (`zh=`), values such as
@@ -148,6 +150,12 @@ class StoreError(DevmaturityError):
     exit_code = 74
 
 
+class ReportAlreadyStored(StoreError):
+    """A concurrent ingest stored the same report (same project, kind and digest) first; ingest says "already"."""
+
+    slug = "already-stored"
+
+
 class GateFailed(DevmaturityError):
     slug = "gate-failed"
     exit_code = 2
@@ -179,6 +187,10 @@ class UnsupportedMediaTypeError(RequestError):
     slug = "unsupported-media-type"
 
 
+class RequestTimeoutError(RequestError):
+    slug = "request-timeout"
+
+
 # The zh headline of every slug, printed when a raise site gives no zh form of its message.
 ZH: dict[str, str] = {
     "error": "出错了",
@@ -206,4 +218,6 @@ ZH: dict[str, str] = {
     "not-found": "没有该项目的 Webhook 配置，或事件类型、路径未知",
     "payload-too-large": "请求体超过 webhook_max_bytes",
     "unsupported-media-type": "不支持该 Content-Type，或字符集不是 UTF-8",
+    "already-stored": "另一个写入者已先存储了同一份报告",
+    "request-timeout": "请求体没有按时到达",
 }

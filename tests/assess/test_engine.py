@@ -131,12 +131,18 @@ def test_partial_mark_when_some_next_level_criteria_met() -> None:
     assert [g.criterion for g in item.gap] == ["T.A.ONE.L3.2"]
 
 
-def test_nothing_known_stays_at_the_floor() -> None:
+def test_nothing_known_is_no_data_not_the_lowest_level() -> None:
+    """Items without evidence stay at the floor (level 1, blocked by unknowns), but a part where nothing at all was
+    decided is unassessed: level 0, which reports name "no data", not "Initial" or DORA's "Low". One decided
+    criterion anywhere in the part makes it a level again."""
     fw = load_framework(TINY)
     result = assess(fw, Evidence(), window=WINDOW, now=NOW)
     assert set(levels(result.parts).values()) == {1}
     assert all(i.blocked_by is Status.UNKNOWN for i in result.parts[0].items())
-    assert result.parts[0].level == 1
+    assert result.parts[0].level == 0
+    assert all(s.level == 0 for s in result.parts[0].subdomains)
+    one = Evidence(facts={"ci.present": Fact(id="ci.present", value=False, detail="no CI")})
+    assert assess(fw, one, window=WINDOW, now=NOW).parts[0].level == 1
 
 
 def test_cumulative_lower_level_failure_blocks_higher_met_levels() -> None:
@@ -250,3 +256,24 @@ def test_an_overridden_threshold_shows_the_value_in_force_and_where_it_came_from
     )
     assert verdict.threshold == stricter and verdict.threshold_source == "devmaturity.toml [thresholds]"
     assert f"threshold from devmaturity.toml [thresholds]; the model's is {criterion.value:g}" in verdict.reason.en
+
+
+def test_unknown_fact_is_unknown_with_its_reason_not_not_met() -> None:
+    """T.A.TWO's level-3 criterion wants pipeline.manual_approval false. With the fact unknown (value None, as
+    for a Jenkins deploy whose approval may be set on the server) the verdict is UNKNOWN, carries the fact's
+    detail and evidence, and is not NOT_MET; the item stops below level 3 for want of evidence."""
+    fw = load_framework(TINY)
+    ev = everything_met()
+    unknown = Fact(
+        id="pipeline.manual_approval",
+        value=None,
+        detail="approvals may be configured on the Jenkins server",
+        evidence=("Jenkinsfile:9#Deploy",),
+    )
+    facts = {**ev.facts, "pipeline.manual_approval": unknown}
+    result = assess(fw, Evidence(metrics=ev.metrics, facts=facts, answers=ev.answers), window=WINDOW, now=NOW)
+    two = {i.item: i for i in result.parts[0].items()}["T.A.TWO"]
+    verdict = two.levels[2].verdicts[1]
+    assert verdict.status is Status.UNKNOWN and verdict.observed == "unknown"
+    assert "configured on the Jenkins server" in verdict.reason.en and verdict.evidence == ("Jenkinsfile:9#Deploy",)
+    assert two.level == 2 and two.blocked_by is Status.UNKNOWN

@@ -81,3 +81,44 @@ def _post_when_up(proc: subprocess.Popen[bytes], url: str) -> httpx.Response:
             if time.monotonic() > deadline:
                 raise
             time.sleep(0.1)
+
+
+def test_serve_stays_quiet_under_200_half_sent_requests(tmp_path: Path) -> None:
+    """200 connections: a third send half a request line and stop, a third complete headers and half the
+    declared body then hang up (the handler sees the disconnect), a third send garbage. The server keeps
+    answering, and its whole log stays under 100 lines: expected faults are counted, never traced."""
+    config = tmp_path / "hooks.toml"
+    config.write_text('[[devmaturity.webhooks]]\nproject = "shop"\nsecret_env = "SHOP_HOOK"\n', encoding="utf-8")
+    port = _free_port()
+    command = [sys.executable, "-m", "devmaturity", "serve", "--port", str(port), "--config", str(config)]
+    command += ["--database", f"sqlite:///{tmp_path / 'served.db'}"]
+    env = {**os.environ, "SHOP_HOOK": SECRET}
+    url = f"http://127.0.0.1:{port}/api/v1/projects/shop/webhooks/gitlab"
+    half_body = (
+        b"POST /api/v1/projects/shop/webhooks/gitlab HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        b"X-Gitlab-Token: " + SECRET.encode() + b'\r\nContent-Length: 1000\r\n\r\n{"object_kind": '
+    )
+    openings = [b"POST /api/v1/projects/shop/webh", half_body, b"\x16\x03\x01 not http at all\r\n\r\n"]
+    with subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=tmp_path) as proc:
+        try:
+            assert _post_when_up(proc, url).status_code == 200
+            held: list[socket.socket] = []
+            for index in range(200):
+                sock = socket.create_connection(("127.0.0.1", port), timeout=5)
+                sock.sendall(openings[index % 3])
+                if index % 3 == 0:
+                    held.append(sock)  # the half request line: left hanging, for the header timeout
+                else:
+                    time.sleep(0.01)
+                    sock.close()
+            time.sleep(1.0)
+            for sock in held:
+                sock.close()
+            time.sleep(0.5)
+            assert _post_when_up(proc, url).status_code == 200  # still serving
+        finally:
+            proc.terminate()
+            output = proc.communicate(timeout=30)[0].decode()
+    lines = output.splitlines()
+    assert len(lines) < 100, "\n".join(lines[:120])
+    assert "Traceback" not in output and SECRET not in output

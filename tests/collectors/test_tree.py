@@ -6,20 +6,29 @@ from pathlib import Path
 
 from devmaturity.collectors.pipeline_config import parse_github_workflow, parse_gitlab_ci, parse_jenkinsfile
 from devmaturity.collectors.tree import collect_tree_facts
+from devmaturity.frameworks.vocab import load_pipeline_vocabulary
 from devmaturity.model.evidence import Problem
+from devmaturity.model.facts import Fact
 
 CI = Path(__file__).parents[1] / "data" / "ci"
+VOCAB = load_pipeline_vocabulary()
 
 
-def _tree(files: dict[str, str]) -> dict[str, bool]:
-    facts, _, problems = collect_tree_facts(sorted(files), files.get)
+def _tree_facts(files: dict[str, str]) -> dict[str, Fact]:
+    facts, _, problems = collect_tree_facts(sorted(files), files.get, vocabulary=VOCAB)
+    assert problems == []
+    return {f.id: f for f in facts}
+
+
+def _tree(files: dict[str, str]) -> dict[str, bool | None]:
+    facts, _, problems = collect_tree_facts(sorted(files), files.get, vocabulary=VOCAB)
     assert problems == []
     return {f.id: f.value for f in facts}
 
 
 def test_github_workflow_jobs_stages_and_triggers() -> None:
     problems: list[Problem] = []
-    pipe = parse_github_workflow("ci.yml", (CI / "github-ci.yml").read_text(encoding="utf-8"), problems)
+    pipe = parse_github_workflow("ci.yml", (CI / "github-ci.yml").read_text(encoding="utf-8"), problems, VOCAB)
     assert pipe is not None and problems == []
     assert pipe.triggers == {"commit", "pull_request", "schedule"}
     stages = {j.name: j.stages for j in pipe.jobs}
@@ -33,7 +42,7 @@ def test_github_workflow_jobs_stages_and_triggers() -> None:
 
 def test_gitlab_jobs_skip_templates_and_reserved_keys() -> None:
     problems: list[Problem] = []
-    pipe = parse_gitlab_ci(".gitlab-ci.yml", (CI / "gitlab-ci.yml").read_text(encoding="utf-8"), problems)
+    pipe = parse_gitlab_ci(".gitlab-ci.yml", (CI / "gitlab-ci.yml").read_text(encoding="utf-8"), problems, VOCAB)
     assert pipe is not None
     assert [j.name for j in pipe.jobs] == ["build", "unit", "sast", "migrate", "deploy_prod"]
     assert pipe.shared_library and pipe.triggers == {"commit", "pull_request"}
@@ -43,7 +52,7 @@ def test_gitlab_jobs_skip_templates_and_reserved_keys() -> None:
 
 
 def test_jenkinsfile_stages_in_order() -> None:
-    pipe = parse_jenkinsfile("Jenkinsfile", (CI / "Jenkinsfile").read_text(encoding="utf-8"), [])
+    pipe = parse_jenkinsfile("Jenkinsfile", (CI / "Jenkinsfile").read_text(encoding="utf-8"), [], VOCAB)
     assert pipe is not None
     assert [j.name for j in pipe.jobs] == ["Build", "Unit tests", "Static analysis", "Deploy to production"]
     assert pipe.triggers == {"commit"} and pipe.shared_library
@@ -90,14 +99,19 @@ def test_facts_from_a_github_project() -> None:
     expected_false = [
         "ci.gitlab_ci",
         "ci.jenkins",
-        "pipeline.manual_approval",
         "tests.ui",
         "tests.performance",
         "pipeline.stage.performance_test",
         "vcs.codeowners",
         "deps.update_automation",
     ]
-    assert {k for k in expected_false if facts[k]} == set()
+    assert {k for k in expected_false if facts[k] is not False} == set()
+    # a content-decided fact names the line: fail_under on pyproject.toml's line 4, --cov-fail-under in job test
+    gate = _tree_facts(files)["quality.gate_defined"]
+    assert gate.evidence == ("pyproject.toml:4", ".github/workflows/ci.yml:15#test")
+    # deploy-prod runs in GitHub environment `production`, whose required reviewers live in the repository's
+    # settings, not its files: the approval is unknown, not "no" (it read as false before: the bug of issue 8)
+    assert facts["pipeline.manual_approval"] is None
 
 
 def test_deploy_without_tests_is_not_gated() -> None:
@@ -107,8 +121,8 @@ def test_deploy_without_tests_is_not_gated() -> None:
 
 
 def test_empty_tree_has_everything_false_not_unknown() -> None:
-    facts, _, _ = collect_tree_facts(["README.md"], lambda _p: "")
-    assert facts and not any(f.value for f in facts)
+    facts, _, _ = collect_tree_facts(["README.md"], lambda _p: "", vocabulary=VOCAB)
+    assert facts and all(f.value is False for f in facts)
     assert all(f.detail for f in facts)
 
 
@@ -118,7 +132,7 @@ def test_broken_ci_file_is_a_problem_and_others_still_count() -> None:
         ".github/workflows/reusable.yml": (CI / "reusable.yml").read_text(encoding="utf-8"),
         "Jenkinsfile": (CI / "Jenkinsfile").read_text(encoding="utf-8"),
     }
-    facts, pipelines, problems = collect_tree_facts(sorted(files), files.get)
+    facts, pipelines, problems = collect_tree_facts(sorted(files), files.get, vocabulary=VOCAB)
     assert [p.source for p in problems] == [".github/workflows/broken.yml"]
     assert "invalid YAML at line" in problems[0].message
     assert len(pipelines) == 2
@@ -127,6 +141,6 @@ def test_broken_ci_file_is_a_problem_and_others_still_count() -> None:
 
 
 def test_unreadable_ci_file_is_a_problem() -> None:
-    facts, _, problems = collect_tree_facts([".gitlab-ci.yml"], lambda _p: None)
+    facts, _, problems = collect_tree_facts([".gitlab-ci.yml"], lambda _p: None, vocabulary=VOCAB)
     assert problems and "not read" in problems[0].message
     assert not {f.id: f.value for f in facts}["ci.present"]

@@ -275,3 +275,17 @@ def test_registry_says_which_source_is_missing() -> None:
     value = compute("open_critical_findings", Inputs(scans=[]), WINDOW)
     assert "no security scans" in value.reason
     assert compute("test_pass_rate", Inputs(test_runs=RUNS), WINDOW).value == pytest.approx(0.75)
+
+
+def test_verdicts_cite_the_report_files_not_internal_ids() -> None:
+    """A build's five Surefire files are cited by the first file and the count; a report stored without a path
+    (none is, but an id is all that is left) falls back to its id."""
+    from devmaturity.model.evidence import TestRun, cite_files
+
+    files = tuple(f"target/surefire-reports/TEST-com.acme.T{n}.xml" for n in range(5))
+    run = TestRun(
+        report=7, reports=(7, 8, 9, 10, 11), paths=files, observed_at=datetime(2026, 1, 1), commit="c", cases=()
+    )
+    assert run.cite() == "target/surefire-reports/TEST-com.acme.T0.xml (+4 files)"
+    assert cite_files(("coverage.xml",), 3) == "coverage.xml"
+    assert cite_files((), 3) == "report#3"

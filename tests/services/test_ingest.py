@@ -180,7 +180,12 @@ def test_discovery_skips_tracked_fixtures_and_build_dirs(tmp_path: Path) -> None
     (tmp_path / "scan.sarif").write_text("{}")
     found = discover(tmp_path, Config(), tracked={"fixtures/junit.xml"})
     names = {k.value: sorted(p.relative_to(tmp_path).as_posix() for p in v) for k, v in found.items()}
-    assert names == {"junit": ["build/test-results/TEST-a.xml"], "coverage": ["coverage.xml"], "sarif": ["scan.sarif"]}
+    assert names == {
+        "junit": ["build/test-results/TEST-a.xml"],
+        "coverage": ["coverage.xml"],
+        "sarif": ["scan.sarif"],
+        "performance": [],
+    }
     configured = Config(report_globs={"junit": ("fixtures/*.xml",)})
     found = discover(tmp_path, configured, tracked={"fixtures/junit.xml"})
     assert [p.name for p in found[next(iter(found))]] == ["junit.xml"]

@@ -77,3 +77,19 @@ def test_assessment_is_recorded_as_a_run(store: Store, tmp_path: Path) -> None:
     ]
     kinds = [(r["kind"], r["status"]) for r in store.runs(result.collect.project_id)]
     assert kinds == [("collect", "ok"), ("assess", "ok")]
+
+
+def test_unknown_fact_is_stored_as_null(store: Store) -> None:
+    """A fact the evidence cannot tell (value None) is stored with a NULL value on both backends, not as false."""
+    from sqlalchemy import select
+
+    from devmaturity.model.facts import Fact
+    from devmaturity.store import tables
+
+    pid = store.project("p", "/tmp/p")
+    run = store.start_run(pid, "collect", {})
+    unknown = Fact(id="pipeline.trigger.commit", value=None, detail="set on the Jenkins server")
+    assert store.save_facts(pid, run, "abc", [unknown, Fact(id="ci.present", value=True)]) == 2
+    with store.engine.connect() as conn:
+        rows = {row[0]: row[1] for row in conn.execute(select(tables.facts.c.fact_id, tables.facts.c.value))}
+    assert rows == {"pipeline.trigger.commit": None, "ci.present": True}

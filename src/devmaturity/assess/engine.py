@@ -166,17 +166,26 @@ def _judge_fact(criterion: Criterion, evidence: Evidence) -> Verdict:
     if open_:
         fid, fact = open_[0]
         name = _fact_name(fid)
-        # The collector's detail is English text; zh names the fact instead and keeps the detail's paths as evidence.
-        detailed = fact is not None and bool(fact.detail)
-        why = Text(
-            zh=f"无法确定“{name.zh}”（{fid}）" if detailed else f"尚无收集器确定“{name.zh}”（{fid}）",
-            en=fact.detail if fact is not None and fact.detail else f"no collector has established {fid}",
-        )
+        if fact is None:
+            return Verdict(
+                criterion=criterion.id,
+                status=Status.UNKNOWN,
+                decided_by=DecidedBy.NOTHING,
+                reason=Text(
+                    zh=f"未知：尚无收集器确定“{name.zh}”（{fid}）", en=f"unknown: no collector has established {fid}"
+                ),
+            )
+        # The collector's detail is English text; zh names the fact instead, and the evidence shows where it looked.
         return Verdict(
             criterion=criterion.id,
             status=Status.UNKNOWN,
             decided_by=DecidedBy.NOTHING,
-            reason=Text(zh=f"未知：{why.zh}", en=f"unknown: {why.en}"),
+            observed="unknown",
+            reason=Text(
+                zh=f"未知：无法从证据判断“{name.zh}”（{fid}）",
+                en=f"unknown: {fact.detail or f'{fid} cannot be told from the evidence'}",
+            ),
+            evidence=fact.evidence,
         )
     first = seen[0][1]
     assert first is not None
@@ -347,9 +356,12 @@ def _fact_advice(criterion: Criterion, verdict: Verdict) -> Text:
 
 
 def _rolled(rollup: Callable[[Sequence[int]], int], items: Sequence[ItemResult]) -> int:
-    """The roll-up over the applicable items, as CAICT leaves N/A items out; 0 when none applies."""
-    levels = [i.level for i in items if i.not_applicable is None]
-    return rollup(levels) if levels else 0
+    """The roll-up over the applicable items, as CAICT leaves N/A items out. 0 ("no data") when none applies or
+    when nothing at all was decided: a part without any evidence is not at the lowest level, it is unassessed."""
+    applicable = [i for i in items if i.not_applicable is None]
+    if not any(i.decided for i in applicable):
+        return 0
+    return rollup([i.level for i in applicable])
 
 
 def assess(

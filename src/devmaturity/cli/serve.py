@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import copy
 from pathlib import Path
 from typing import Any
@@ -10,11 +11,36 @@ import click
 import uvicorn
 from rich.console import Console
 from uvicorn.config import LOGGING_CONFIG
+from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from devmaturity.config import CONFIG_FILE, load_config
 from devmaturity.errors import UsageError
 from devmaturity.store.db import Store
 from devmaturity.web.app import create_app
+
+KEEP_ALIVE = 5  # seconds an idle connection stays open between requests
+HEADER_TIMEOUT = 10.0  # seconds a new connection has to send its request line and headers
+CONCURRENCY = 100  # connections and tasks at once; more are answered 503 at once instead of queueing
+
+
+class HeaderTimeoutProtocol(H11Protocol):
+    """uvicorn's h11 protocol, closing a connection whose first request's headers are not complete within
+    HEADER_TIMEOUT: h11 alone waits forever for a client that sends half a request line and stops."""
+
+    _header_timer: asyncio.TimerHandle | None = None
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        self._header_timer = self.loop.call_later(HEADER_TIMEOUT, self._headers_overdue)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if self._header_timer is not None:
+            self._header_timer.cancel()
+        super().connection_lost(exc)
+
+    def _headers_overdue(self) -> None:
+        if self.scope is None and not self.transport.is_closing():  # no request line + headers yet
+            self.transport.close()
 
 
 @click.command()
@@ -39,7 +65,16 @@ def serve(host: str, port: int, database_url: str | None, config_file: Path | No
     console = Console(stderr=True, highlight=False, soft_wrap=True)
     projects = ", ".join(spec.project for spec in config.webhooks)
     console.print(f"serving webhooks for {projects} on http://{host}:{port}/api/v1/projects/", markup=False)
-    uvicorn.run(app, host=host, port=port, log_config=_log_config(), server_header=False)
+    uvicorn.run(
+        app,
+        host=host,
+        port=port,
+        http=HeaderTimeoutProtocol,
+        log_config=_log_config(),
+        server_header=False,
+        timeout_keep_alive=KEEP_ALIVE,
+        limit_concurrency=CONCURRENCY,
+    )
 
 
 def _log_config() -> dict[str, Any]:

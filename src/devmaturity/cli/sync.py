@@ -31,4 +31,6 @@ def sync(path: Path, project: str | None, database_url: str | None) -> None:
         result = sync_source(store, project_id, source)
         how = "incremental" if result.resumed else "full"
         console.print(f"{result.source}: {how} sync, {result.pages} page(s), {result.records} record(s)", markup=False)
+        for problem in result.problems:
+            console.print(f"warning: {problem.source}: {problem.message}", markup=False)
     console.print(refresh_derived(store, project_id, config).en, markup=False)

@@ -64,7 +64,7 @@ def deployment_record(source: str, item: Obj, latest: Obj | None, finished: date
         source=source,
         id=item.ident("id"),
         environment=item.text("environment"),
-        status=latest.choice("state", DEPLOYMENT_STATES) if latest else RunStatus.RUNNING,
+        status=latest.status("state", DEPLOYMENT_STATES, RunStatus.OTHER) if latest else RunStatus.RUNNING,
         created_at=item.time("created_at"),
         commit=item.opt_text("sha"),
         finished_at=finished,
@@ -73,9 +73,9 @@ def deployment_record(source: str, item: Obj, latest: Obj | None, finished: date
 
 
 def _status(item: Obj) -> RunStatus:
-    if item.text("status") != "completed":
+    if item.text("status").casefold() != "completed":
         return RunStatus.RUNNING
-    return item.choice("conclusion", CONCLUSIONS)
+    return item.status("conclusion", CONCLUSIONS, RunStatus.OTHER)
 
 
 def _job(item: Obj) -> JobRun:
@@ -201,9 +201,9 @@ class GitHubSource(StreamSource):
         statuses = all_pages(api, self._url(f"deployments/{entry.id}/statuses", {}))
         statuses.sort(key=lambda status: (status.time("created_at"), int(status.ident("id"))))
         latest = statuses[-1] if statuses else None
-        finished = [status.time("created_at") for status in statuses if status.text("state") in FINISHED_STATES]
+        finished = [s.time("created_at") for s in statuses if s.text("state").casefold() in FINISHED_STATES]
         deployment = deployment_record(self.name, item, latest, finished[0] if finished else None)
-        return deployment, latest is not None and latest.text("state") in FINAL_STATES
+        return deployment, latest is not None and latest.text("state").casefold() in FINAL_STATES
 
     def _release(self, api: RestClient, entry: Entry) -> tuple[Record | None, bool]:
         item = entry.item

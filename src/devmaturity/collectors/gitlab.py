@@ -62,7 +62,7 @@ def _job(item: Obj) -> JobRun:
     return JobRun(
         id=item.ident("id"),
         name=item.text("name"),
-        status=item.choice("status", JOB_STATUS),
+        status=item.status("status", JOB_STATUS, RunStatus.OTHER),
         stage=item.opt_text("stage") or "",
         started_at=item.opt_time("started_at"),
         finished_at=item.opt_time("finished_at"),
@@ -128,7 +128,7 @@ class GitLabSource(StreamSource):
 
     def _pipeline(self, api: RestClient, entry: Entry) -> tuple[Record | None, bool]:
         item = entry.item
-        status = item.choice("status", PIPELINE_STATUS)
+        status = item.status("status", PIPELINE_STATUS, RunStatus.OTHER)
         jobs = [_job(job) for job in all_pages(api, self._url(f"pipelines/{entry.id}/jobs", {}), "", gitlab_next)]
         starts = [job.started_at for job in jobs if job.started_at is not None]
         ends = [job.finished_at for job in jobs if job.finished_at is not None]
@@ -150,7 +150,7 @@ class GitLabSource(StreamSource):
 
     def _deployment(self, api: RestClient, entry: Entry) -> tuple[Record | None, bool]:
         item = entry.item
-        status = item.choice("status", DEPLOYMENT_STATUS)
+        status = item.status("status", DEPLOYMENT_STATUS, RunStatus.OTHER)
         deployable = item.opt_child("deployable")
         pipeline = deployable.opt_child("pipeline") if deployable else None
         finished = deployable.opt_time("finished_at") if deployable else None

@@ -17,13 +17,21 @@ from typing import Any, Protocol, TypeVar
 import httpx
 
 from devmaturity.collectors.payload import Obj, as_object, as_objects
-from devmaturity.errors import SourceAuthError, SourceError, SourcePayloadError, SourceUnreachableError
+from devmaturity.collectors.redact import Redactor
+from devmaturity.errors import (
+    DevmaturityError,
+    SourceAuthError,
+    SourceError,
+    SourcePayloadError,
+    SourceUnreachableError,
+)
 from devmaturity.model.delivery import Deployment, PipelineRun, Release, WorkItem
+from devmaturity.model.quality import QualityAnalysis
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
-Record = PipelineRun | Deployment | Release | WorkItem
+Record = PipelineRun | Deployment | Release | WorkItem | QualityAnalysis
 CURSOR_FORMAT = 1
 _BUG_LABEL = re.compile(r"(?i)(?<![a-z])(bug|defect)s?(?![a-z])|缺陷")
 _SHA1 = re.compile(r"[0-9a-f]{40}")
@@ -45,6 +53,10 @@ class Source(Protocol):
     name: str
 
     def pages(self, cursor: str | None) -> Iterator[Page]: ...
+
+    def redactor(self) -> Redactor:
+        """Masks this source's credentials, read from the same variables `pages` reads them from."""
+        ...
 
 
 # --- the client -----------------------------------------------------------------------------------------------
@@ -76,10 +88,21 @@ class Credentials:
     scheme: str = "Bearer"  # what precedes the token in the header; "" sends the bare token
     query: str = ""  # send the token as this query parameter instead of a header (Gitee)
     user_env: str = ""  # HTTP Basic: the user from this variable, the token as password (Jenkins)
+    token_as_user: bool = False  # HTTP Basic: the token as the user and an empty password (SonarQube)
 
     def names(self) -> str:
         names = [self.user_env, self.token_env] if self.user_env else [self.token_env]
         return "/".join(f"${name}" for name in names)
+
+    def redactor(self, environ: Mapping[str, str] | None = None) -> Redactor:
+        """Masks the secret in these variables in every form it travels in (Basic's base64 of user:secret too)."""
+        env = os.environ if environ is None else environ
+        secret = env.get(self.token_env, "") if self.token_env else ""
+        user = env.get(self.user_env, "") if self.user_env else ""
+        pairs = [(user, secret)] if user else []
+        if self.token_as_user and secret:
+            pairs.append((secret, ""))  # SonarQube's Basic header carries base64 of "token:"
+        return Redactor.of([secret], pairs)
 
 
 class _SecretAuth(httpx.Auth):
@@ -120,6 +143,9 @@ def _secret_auth(source: str, credentials: Credentials) -> _SecretAuth | None:
     token = os.environ.get(credentials.token_env, "").strip()
     if not token:
         return None
+    if credentials.token_as_user:
+        basic = base64.b64encode(f"{token}:".encode()).decode("ascii")
+        return _SecretAuth(replace(credentials, scheme="Basic", query=""), basic)
     if not credentials.user_env:
         return _SecretAuth(credentials, token)
     user = os.environ.get(credentials.user_env, "").strip()
@@ -160,11 +186,14 @@ class RestClient:
         credentials: Credentials,
         options: ClientOptions | None = None,
         headers: Mapping[str, str] | None = None,
+        redactor: Redactor | None = None,
     ) -> None:
         self.source = source
         self.options = options or ClientOptions()
         self._base = httpx.URL(base_url.rstrip("/") + "/")
         self._credentials = credentials
+        # every error this client raises passes through it, so no answer can echo a credential to the user
+        self.redactor = credentials.redactor() | (redactor or Redactor())
         auth = _secret_auth(source, credentials)
         self._has_token = auth is not None
         if credentials.query:
@@ -188,14 +217,22 @@ class RestClient:
         answer = self.get_optional(url)
         if answer is None:
             target = self._resolve(url)
-            raise SourceError(
-                f"{self.source}: {_path(target)} not found (HTTP 404); check the name, or that the token from "
-                f"{self._credentials.names()} may see it"
+            raise self.redactor.error(
+                SourceError(
+                    f"{self.source}: {_path(target)} not found (HTTP 404); check the name, or that the token from "
+                    f"{self._credentials.names()} may see it"
+                )
             )
         return answer
 
     def get_optional(self, url: str) -> Answer | None:
         """Like get, but None when the server answers 404 (a deleted record, a job without stages)."""
+        try:
+            return self._get_optional(url)
+        except DevmaturityError as exc:
+            raise self.redactor.error(exc) from None
+
+    def _get_optional(self, url: str) -> Answer | None:
         target = self._resolve(url)
         response = self._send(target)
         if response.status_code == 404:
@@ -257,7 +294,7 @@ class RestClient:
         try:
             return self._http.get(target), None
         except (httpx.TransportError, httpx.DecodingError) as exc:
-            detail = _SECRET_PARAM.sub(r"\1=***", str(exc)) or "no detail"
+            detail = self.redactor.text(_SECRET_PARAM.sub(r"\1=***", str(exc))) or "no detail"
             return None, f"{type(exc).__name__} ({detail})"
 
     def _rate_limit_wait(self, response: httpx.Response) -> float | None:
@@ -298,7 +335,7 @@ class RestClient:
             raise SourceAuthError(f"{self.source}: the server wants a token; set {names} (HTTP 401 from {path})")
         if code == 403:
             raise SourceAuthError(f"{self.source}: the token from {names} may not read {path} (HTTP 403)")
-        raise SourceError(f"{self.source}: HTTP {code} from {path}{_server_message(response)}")
+        raise SourceError(f"{self.source}: HTTP {code} from {path}{_server_message(response, self.redactor)}")
 
 
 def _path(url: httpx.URL) -> str:
@@ -320,12 +357,13 @@ def _retry_after(value: str | None, now: float) -> float | None:
     return max(when.timestamp() - now, 0.0)
 
 
-def _server_message(response: httpx.Response) -> str:
+def _server_message(response: httpx.Response, redactor: Redactor) -> str:
+    """The server's own `message`, masked BEFORE it is shortened, so no cut-off part of a secret survives."""
     try:
         message = response.json().get("message", "")
     except (ValueError, AttributeError):
         return ""
-    text = " ".join(_SECRET_PARAM.sub(r"\1=***", str(message)).split())
+    text = " ".join(redactor.text(_SECRET_PARAM.sub(r"\1=***", str(message))).split())
     return f": {text[:120]}" if text else ""
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -11,15 +11,16 @@ from urllib.parse import quote
 
 from devmaturity.collectors.http import ClientOptions, Credentials, Page, RestClient
 from devmaturity.collectors.payload import Obj
+from devmaturity.collectors.redact import Redactor
 from devmaturity.errors import SourceError, UsageError
 from devmaturity.model.delivery import JobRun, PipelineRun, RunStatus
 
 USER_ENV = "JENKINS_USER"
 TOKEN_ENV = "JENKINS_TOKEN"  # noqa: S105 - the name of the variable holding the API token, not a token
 CURSOR_FORMAT = 1
-BUILD_TREE = (
-    "builds[number,result,building,timestamp,duration,url,"
-    "actions[lastBuiltRevision[SHA1,branch[name]],causes[shortDescription]]]"
+BUILD_FIELDS = (
+    "number,result,building,timestamp,duration,url,"
+    "actions[lastBuiltRevision[SHA1,branch[name]],causes[shortDescription]]"
 )
 # A build's `result`; null while it is building. UNSTABLE is a build whose tests failed.
 RESULTS = {
@@ -90,9 +91,11 @@ def job_path(job: str) -> str:
 class JenkinsSource:
     """One job (or a branch of a multibranch job: "folder/app/main"), read through the JSON API.
 
-    The job's `builds` list (the newest builds Jenkins keeps loaded, about 100) is read once per sync; builds
-    numbered above the cursor's `last`, and the ones still building last time, are read, oldest first, with
-    their stages from wfapi (none for freestyle jobs). Pages hold `batch` builds each.
+    The job's whole history is listed newest first through `allBuilds`, `page_size` builds per request
+    (`tree=allBuilds[...]{M,N}`), down to the cursor: the listing stops at the first page that reaches a build
+    already stored and final. Builds numbered above the cursor's `last`, and the ones still building last time,
+    are then read, oldest first, with their stages from wfapi (none for freestyle jobs). Pages hold `batch`
+    builds each, so an interrupted sync resumes after the last stored batch.
     """
 
     def __init__(
@@ -104,6 +107,7 @@ class JenkinsSource:
         token_env: str = TOKEN_ENV,
         client: ClientOptions | None = None,
         batch: int = 20,
+        stage_environment: Callable[[str], str | None] | None = None,
     ) -> None:
         if not job_path(job):
             raise UsageError("jenkins: the job is empty; give its path, e.g. folder/app")
@@ -114,16 +118,20 @@ class JenkinsSource:
         self._credentials = Credentials(token_env=token_env, user_env=user_env)
         self._options = client or ClientOptions()
         self._batch = max(batch, 1)
+        self._stage_environment = stage_environment  # names a deploy stage's environment (pipeline vocabulary)
 
     def __repr__(self) -> str:
         return f"JenkinsSource({self.job!r}, base_url={self._base_url!r}, from {self._credentials.names()})"
+
+    def redactor(self) -> Redactor:
+        return self._credentials.redactor()
 
     def pages(self, cursor: str | None) -> Iterator[Page]:
         state = JenkinsCursor.decode(cursor, self.name)
         with RestClient(
             source=self.name, base_url=self._base_url, credentials=self._credentials, options=self._options
         ) as api:
-            builds = api.get(f"{self._path}api/json?tree={BUILD_TREE}").object().children("builds")
+            builds = self._listing(api, state)
             listed = {build.number("number") for build in builds}
             state = JenkinsCursor(last=state.last, open=state.open & listed)  # forget builds Jenkins dropped
             todo = sorted((b for b in builds if state.wants(b.number("number"))), key=lambda b: b.number("number"))
@@ -137,10 +145,25 @@ class JenkinsSource:
                 state = JenkinsCursor(last=max(state.last, *done), open=(state.open - done) | building)
                 yield Page(records=runs, cursor=state.encode())
 
+    def _listing(self, api: RestClient, state: JenkinsCursor) -> list[Obj]:
+        """The builds the cursor may still want, newest first, one `{M,N}` range of `allBuilds` at a time."""
+        floor = min(state.open, default=state.last)  # this build and every older one is stored and final
+        size = max(self._options.page_size, 1)
+        builds: dict[int, Obj] = {}
+        start = 0
+        while True:
+            tree = f"allBuilds[{BUILD_FIELDS}]{{{start},{start + size}}}"
+            page = api.get(f"{self._path}api/json?tree={tree}").object().children("allBuilds")
+            numbers = [build.number("number") for build in page]
+            builds |= {number: build for number, build in zip(numbers, page, strict=True) if number not in builds}
+            if len(page) < size or any(number <= floor for number in numbers):
+                return list(builds.values())
+            start += size
+
     def _run(self, api: RestClient, build: Obj) -> PipelineRun:
         number = build.number("number")
         building = build.flag("building")
-        status = RunStatus.RUNNING if building else build.choice("result", RESULTS)
+        status = RunStatus.RUNNING if building else build.status("result", RESULTS, RunStatus.OTHER)
         started = build.millis("timestamp")
         actions = build.children("actions")
         commit, branch = _revision(actions)
@@ -163,17 +186,26 @@ class JenkinsSource:
         answer = api.get_optional(f"{self._path}{number}/wfapi/describe")
         if answer is None:
             return ()  # not a Pipeline job, or the Pipeline Stage View plugin is missing
-        return tuple(_stage(stage) for stage in answer.object().children("stages"))
+        return tuple(_stage(stage, self._stage_environment) for stage in answer.object().children("stages"))
 
 
-def _stage(stage: Obj) -> JobRun:
-    status = stage.choice("status", STAGE_STATUS)
+def _stage(stage: Obj, environment_of: Callable[[str], str | None] | None = None) -> JobRun:
+    status = stage.status("status", STAGE_STATUS, RunStatus.OTHER)
     started = stage.millis("startTimeMillis") if stage.number("startTimeMillis") > 0 else None
     finished = None
     if started is not None and status is not RunStatus.RUNNING:
         finished = started + timedelta(milliseconds=stage.number("durationMillis"))
     name = stage.text("name")
-    return JobRun(id=stage.ident("id"), name=name, status=status, stage=name, started_at=started, finished_at=finished)
+    environment = (environment_of(name) if environment_of is not None else None) or ""
+    return JobRun(
+        id=stage.ident("id"),
+        name=name,
+        status=status,
+        stage=name,
+        started_at=started,
+        finished_at=finished,
+        environment=environment,
+    )
 
 
 def _revision(actions: list[Obj]) -> tuple[str | None, str | None]:

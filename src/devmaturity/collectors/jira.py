@@ -12,6 +12,7 @@ import httpx
 
 from devmaturity.collectors.http import Answer, ClientOptions, Credentials, Page, Record, RestClient
 from devmaturity.collectors.payload import Obj
+from devmaturity.collectors.redact import Redactor
 from devmaturity.collectors.streams import Entry, Mark, Stream, SyncState, query_url, sync_streams
 from devmaturity.errors import UsageError
 from devmaturity.model.delivery import Release, WorkItem
@@ -98,6 +99,9 @@ class JiraSource:
         ) as api:
             run = _JiraSync(self, api, marks)
             yield from sync_streams(api, run.streams(), cursor)
+
+    def redactor(self) -> Redactor:
+        return self._credentials().redactor()
 
     def _credentials(self) -> Credentials:
         if os.environ.get(self._user_env, "").strip():

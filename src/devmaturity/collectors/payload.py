@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -13,7 +15,21 @@ from devmaturity.model.delivery import WorkItem
 
 _BUG_LABEL = re.compile(r"(?i)(?<![a-z])(bug|defect)s?(?![a-z])|缺陷")
 _SHA1 = re.compile(r"[0-9a-f]{40}")
+_INDEX = re.compile(r"\[\d+\]")
 T = TypeVar("T")
+# (field, value) of each status value a status table did not know, noted while a sync reads (see `unknowns`)
+_UNKNOWN: ContextVar[set[tuple[str, str]] | None] = ContextVar("devmaturity_unknown_statuses", default=None)
+
+
+@contextmanager
+def unknowns() -> Iterator[set[tuple[str, str]]]:
+    """Collects the distinct (field, value) pairs that `Obj.status` mapped to its fallback while inside."""
+    seen: set[tuple[str, str]] = set()
+    token = _UNKNOWN.set(seen)
+    try:
+        yield seen
+    finally:
+        _UNKNOWN.reset(token)
 
 
 # --- payload reading ----------------------------------------------------------------------------------------
@@ -111,6 +127,23 @@ class Obj:
         if not isinstance(value, str | None) or value not in table:
             raise self._bad(key, "one of " + ", ".join(sorted(str(k) for k in table)))
         return table[value]
+
+    def status(self, key: str, table: Mapping[Any, T], other: T) -> T:
+        """A status looked up case-insensitively (null looks up None); a string the table does not know is
+        `other`, noted for the sync's report, so one new server state never stops a sync."""
+        value = self.data.get(key)
+        if value is None and None in table:
+            return table[None]
+        if not isinstance(value, str | None):
+            raise self._bad(key, "a status string")
+        folded = {str(name).casefold(): result for name, result in table.items() if name is not None}
+        found = folded.get(str(value).casefold()) if value is not None else None
+        if found is not None:
+            return found
+        seen = _UNKNOWN.get()
+        if seen is not None:
+            seen.add((_INDEX.sub("", self._field(key)).lstrip("."), "null" if value is None else value))
+        return other
 
     def child(self, key: str) -> Obj:
         if not isinstance(self.data.get(key), dict):

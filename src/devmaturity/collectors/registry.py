@@ -99,6 +99,16 @@ KINDS: tuple[KindSpec, ...] = (
         patterns=("**/*.sarif", "**/*.sarif.json"),
     ),
     KindSpec(
+        key="performance",
+        aliases=("jmeter",),
+        family=Family.REPORT,
+        name=Text(zh="性能测试结果（JMeter）", en="performance test results (JMeter)"),
+        record="PerformanceSummary",
+        reader="devmaturity.collectors.jtl:read_jtl",
+        formats=("JMeter JTL CSV", "JMeter JTL XML"),
+        patterns=("**/*.jtl",),
+    ),
+    KindSpec(
         key="deployments",
         family=Family.EVENT,
         name=Text(zh="部署记录", en="deployment events"),

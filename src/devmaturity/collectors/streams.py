@@ -20,6 +20,7 @@ from devmaturity.collectors.http import (
     link_next,
 )
 from devmaturity.collectors.payload import Obj, parse_time
+from devmaturity.collectors.redact import Redactor
 from devmaturity.errors import SourceError
 
 T = TypeVar("T")
@@ -262,6 +263,9 @@ class StreamSource:
             headers=self._headers,
         ) as api:
             yield from sync_streams(api, self._streams(), cursor)
+
+    def redactor(self) -> Redactor:
+        return self._credentials.redactor()
 
     def _streams(self) -> tuple[Stream, ...]:
         raise NotImplementedError

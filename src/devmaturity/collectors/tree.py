@@ -1,4 +1,8 @@
-"""Facts from a repository's tracked files: CI definitions, build, migrations, IaC, containers, tests, quality."""
+"""Facts from a repository's tracked files: CI definitions, build, migrations, IaC, containers, tests, quality.
+
+Only the project's own definitions count: test data, fixtures, examples, vendored and generated trees are left
+out of every fact but the tests.* ones (which are about test code), unless a user's `include` glob brings a
+path back; files a pipeline references (GitLab `include: local`, Jenkins `load`) are read wherever they are."""
 
 from __future__ import annotations
 
@@ -17,18 +21,63 @@ from devmaturity.collectors.pipeline_config import (
 )
 from devmaturity.model.evidence import Problem
 from devmaturity.model.facts import Fact
+from devmaturity.model.stages import PipelineVocabulary
 
 ReadFile = Callable[[str], str | None]
 """Reads a tracked file's text by repository path; None when it is missing, too large or unreadable."""
 
 
+# Trees that hold data, fixtures, examples or other people's code, never the project's own definitions.
+NOT_DEFINITIONS: tuple[str, ...] = (
+    "tests/*",
+    "test/*",
+    "*/tests/*",
+    "*/test/*",
+    "testdata/*",
+    "*/testdata/*",
+    "test-data/*",
+    "*/test-data/*",
+    "fixtures/*",
+    "*/fixtures/*",
+    "__fixtures__/*",
+    "*/__fixtures__/*",
+    "examples/*",
+    "*/examples/*",
+    "vendor/*",
+    "*/vendor/*",
+    "node_modules/*",
+    "*/node_modules/*",
+    "third_party/*",
+    "*/third_party/*",
+    "third-party/*",
+    "*/third-party/*",
+)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TreeScope:
+    """Which tracked paths are the project's own definitions: not under NOT_DEFINITIONS or the user's `exclude`
+    globs, or brought back by the user's `include` globs ([devmaturity.tree] in devmaturity.toml)."""
+
+    exclude: tuple[str, ...] = ()
+    include: tuple[str, ...] = ()
+
+    def counts(self, path: str) -> bool:
+        if self.include and _match(path, self.include):
+            return True
+        return not _match(path, NOT_DEFINITIONS) and not (self.exclude and _match(path, self.exclude))
+
+
 @dataclass(frozen=True, slots=True)
 class PathRule:
-    """A fact holds when a tracked path matches one of the globs (matched on the full path and the name)."""
+    """A fact holds when a tracked path matches one of the globs (matched on the full path and the name).
+
+    `scoped` rules look only at the project's own definitions (TreeScope); tests.* rules look everywhere."""
 
     fact: str
     label: str
     globs: tuple[str, ...]
+    scoped: bool = True
 
 
 PATH_RULES: tuple[PathRule, ...] = (
@@ -246,6 +295,7 @@ PATH_RULES: tuple[PathRule, ...] = (
             "*Test.php",
             "__tests__/*",
         ),
+        scoped=False,
     ),
     PathRule(
         "tests.ui",
@@ -270,6 +320,7 @@ PATH_RULES: tuple[PathRule, ...] = (
             "*UITests/*",
             ".detoxrc*",
         ),
+        scoped=False,
     ),
     PathRule(
         "tests.performance",
@@ -287,6 +338,7 @@ PATH_RULES: tuple[PathRule, ...] = (
             "performance-tests/*",
             "gatling/*",
         ),
+        scoped=False,
     ),
 )
 
@@ -328,27 +380,34 @@ def _match(path: str, globs: Iterable[str]) -> bool:
     return any(fnmatch.fnmatchcase(path, g) or ("/" not in g and fnmatch.fnmatchcase(name, g)) for g in globs)
 
 
-def collect_tree_facts(paths: list[str], read: ReadFile) -> tuple[list[Fact], list[Pipeline], list[Problem]]:
-    """All tree facts for the tracked `paths`; `read` gives the text of the few files we look inside."""
+def collect_tree_facts(
+    paths: list[str], read: ReadFile, *, vocabulary: PipelineVocabulary, scope: TreeScope | None = None
+) -> tuple[list[Fact], list[Pipeline], list[Problem]]:
+    """All tree facts for the tracked `paths`; `read` gives the text of the few files we look inside.
+
+    Definition facts (CI, IaC, containers, build, migrations, ...) come from the paths `scope` counts as the
+    project's own; tests.* facts, which are about test code, look at every path."""
+    scope = scope or TreeScope()
+    own = [p for p in paths if scope.counts(p)]
     problems: list[Problem] = []
     facts: dict[str, Fact] = {}
     for rule in PATH_RULES:
-        hits = [p for p in paths if _match(p, rule.globs)]
+        hits = [p for p in (own if rule.scoped else paths) if _match(p, rule.globs)]
         facts[rule.fact] = _found(rule.fact, hits, rule.label)
-    facts["db.migrations"] = _migrations(paths)
-    pipelines = _pipelines(paths, read, problems)
-    for fact in pipeline_facts(pipelines):
+    facts["db.migrations"] = _migrations(own)
+    pipelines = _pipelines(own, set(paths), read, problems, vocabulary)
+    for fact in pipeline_facts(pipelines, vocabulary):
         facts[fact.id] = fact
-    facts["quality.gate_defined"] = _quality_gate(paths, read, pipelines)
-    _lint_in_pyproject(paths, read, facts)
-    _secret_hooks(paths, read, facts)
+    facts["quality.gate_defined"] = _quality_gate(own, read, pipelines)
+    _lint_in_pyproject(own, read, facts)
+    _secret_hooks(own, read, facts)
     facts["vcs.config_versioned"] = _config_versioned(facts)
     return list(facts.values()), pipelines, problems
 
 
 def _found(fid: str, hits: list[str], label: str) -> Fact:
     if not hits:
-        return Fact(id=fid, value=False, detail=f"no {label} found among tracked files")
+        return Fact(id=fid, value=False, detail=f"no {label} found among the project's tracked files")
     shown = ", ".join(hits[:5]) + (f" (+{len(hits) - 5} more)" if len(hits) > 5 else "")
     return Fact(id=fid, value=True, detail=f"{label}: {shown}", evidence=tuple(hits[:20]))
 
@@ -368,21 +427,33 @@ def _migrations(paths: list[str]) -> Fact:
     )
 
 
-def _pipelines(paths: list[str], read: ReadFile, problems: list[Problem]) -> list[Pipeline]:
+def _pipelines(
+    own: list[str], tracked: set[str], read: ReadFile, problems: list[Problem], vocabulary: PipelineVocabulary
+) -> list[Pipeline]:
+    """The pipelines at the conventional places among `own`, then the tracked files they reference, once each."""
+    todo = [(path, provider) for path in own if (provider := provider_of(path)) is not None]
+    done: set[str] = set()
     found: list[Pipeline] = []
-    for path in paths:
-        provider = provider_of(path)
-        if provider is None:
+    while todo:
+        path, provider = todo.pop(0)
+        if path in done:
             continue
+        done.add(path)
         text = read(path)
         if text is None:
             problems.append(
                 Problem(source=path, message=f"not read: missing, unreadable or over {MAX_CI_FILE_BYTES} bytes")
             )
             continue
-        pipe = PARSERS[provider](path, text, problems)
-        if pipe is not None:
-            found.append(pipe)
+        pipe = PARSERS[provider](path, text, problems, vocabulary)
+        if pipe is None:
+            continue
+        found.append(pipe)
+        for ref in pipe.references:
+            if ref in tracked:
+                todo.append((ref, provider))
+            else:
+                problems.append(Problem(source=path, message=f"references {ref}, which git does not track"))
     return found
 
 
@@ -392,9 +463,10 @@ def _quality_gate(paths: list[str], read: ReadFile, pipelines: list[Pipeline]) -
         for path in paths:
             if path.count("/") <= 1 and _match(path, globs):
                 text = read(path)
-                if text and pattern.search(text):
-                    hits.append(path)
-    hits.extend(f"{j.file}#{j.name}" for p in pipelines for j in p.jobs if _GATE_IN_CI.search(j.text))
+                match = pattern.search(text) if text else None
+                if text and match:
+                    hits.append(_at(path, text, match.start()))
+    hits.extend(j.ref for p in pipelines for j in p.jobs if _GATE_IN_CI.search(j.text))
     return _found("quality.gate_defined", hits, "quality gate")
 
 
@@ -402,17 +474,25 @@ def _lint_in_pyproject(paths: list[str], read: ReadFile, facts: dict[str, Fact])
     if facts["quality.rules_defined"].value or "pyproject.toml" not in paths:
         return
     text = read("pyproject.toml") or ""
-    if _LINT_SECTIONS.search(text):
-        facts["quality.rules_defined"] = _found("quality.rules_defined", ["pyproject.toml"], "linter configuration")
+    match = _LINT_SECTIONS.search(text)
+    if match:
+        where = _at("pyproject.toml", text, match.start())
+        facts["quality.rules_defined"] = _found("quality.rules_defined", [where], "linter configuration")
 
 
 def _secret_hooks(paths: list[str], read: ReadFile, facts: dict[str, Fact]) -> None:
     if facts["security.secret_scan_config"].value or ".pre-commit-config.yaml" not in paths:
         return
-    if _SECRET_HOOK.search(read(".pre-commit-config.yaml") or ""):
-        facts["security.secret_scan_config"] = _found(
-            "security.secret_scan_config", [".pre-commit-config.yaml"], "secret scanning"
-        )
+    text = read(".pre-commit-config.yaml") or ""
+    match = _SECRET_HOOK.search(text)
+    if match:
+        where = _at(".pre-commit-config.yaml", text, match.start())
+        facts["security.secret_scan_config"] = _found("security.secret_scan_config", [where], "secret scanning")
+
+
+def _at(path: str, text: str, offset: int) -> str:
+    """`path:line` of a character offset in a file's text: the evidence names the line that decided."""
+    return f"{path}:{text.count(chr(10), 0, offset) + 1}"
 
 
 def _config_versioned(facts: dict[str, Fact]) -> Fact:

@@ -15,6 +15,7 @@ import httpx
 from devmaturity.collectors.http import Answer, ClientOptions, Credentials, Page, Record, RestClient
 from devmaturity.collectors.jira import SEEN, environment_of
 from devmaturity.collectors.payload import Obj
+from devmaturity.collectors.redact import Redactor
 from devmaturity.collectors.streams import Entry, Mark, Stream, SyncState, all_pages, query_url, sync_streams
 from devmaturity.errors import SourceAuthError, SourceError, SourcePayloadError, SourceUnreachableError, UsageError
 from devmaturity.model.delivery import Release, WorkItem
@@ -87,6 +88,9 @@ class ZenTaoSource:
         ) as api:
             run = _ZenTaoSync(self, api, marks)
             yield from sync_streams(api, run.streams(), cursor)
+
+    def redactor(self) -> Redactor:
+        return self._names.redactor()
 
     def url(self, kind: str, page_size: int | None, status: str) -> str:
         paging: dict[str, str | int | None] = {"order": "id_desc", "page": 1, "limit": page_size} if page_size else {}
@@ -162,6 +166,7 @@ class _SessionClient(RestClient):
             credentials=Credentials(token_env=""),  # no variable: the token below is the only credential
             options=options,
             headers={"Token": token, "Accept": "application/json"},
+            redactor=names.redactor() | Redactor.of([token]),  # the session token is a credential too
         )
         self._credentials = names
         self._has_token = True

@@ -31,7 +31,7 @@ def _coverage(metric: str, reports: Sequence[CoverageReport], window: Window, br
     covered, valid = (
         (merged.branches_covered, merged.branches_valid) if branches else (merged.lines_covered, merged.lines_valid)
     )
-    evidence = tuple(f"report#{r.report}" for r in build)
+    evidence = tuple(r.cite() for r in build)
     if valid == 0:
         what = "branch data" if branches else "executable lines"
         return MetricValue(

@@ -6,10 +6,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
-from devmaturity.metrics import coverage, delivery, git, security, testing
+from devmaturity.metrics import coverage, delivery, git, quality, security, testing
 from devmaturity.metrics.catalogue import METRICS, metric_spec
 from devmaturity.model.evidence import CoverageReport, Scan, Severity, TestKind, TestRun
 from devmaturity.model.metric import MetricValue, Window
+from devmaturity.model.quality import PerformanceRun, QualityAnalysis
 
 E = TypeVar("E")
 
@@ -24,6 +25,8 @@ class Inputs:
     scans: Sequence[Scan] | None = None
     manual_test_cases: int | None = None
     delivery: delivery.Delivery | None = None
+    quality: Sequence[QualityAnalysis] | None = None
+    performance: Sequence[PerformanceRun] | None = None
 
 
 Compute = Callable[[Inputs, Window], MetricValue]
@@ -60,8 +63,32 @@ def _sec(mid: str, fn: Callable[[Sequence[Scan], Window], MetricValue]) -> tuple
     return mid, _needs(lambda i: i.scans, fn, mid, "no security scans (SARIF) collected for this project")
 
 
+def _feedback(inputs: Inputs, window: Window) -> MetricValue:
+    """From the CI server's pipeline runs when synced, else from the builds' test reports."""
+    ev = inputs.delivery
+    if ev is not None and ev.run is not None and len(ev.run):
+        return delivery.integration_feedback_cycle(ev, window)
+    if inputs.test_runs:
+        return testing.feedback_cycle_from_builds(inputs.test_runs, window)
+    return MetricValue(
+        metric="integration_feedback_cycle",
+        value=None,
+        unit="minutes",
+        window=window,
+        reason="no pipeline runs (devmaturity sync) and no test reports collected",
+    )
+
+
 def _dlv(mid: str, fn: Callable[[delivery.Delivery, Window], MetricValue]) -> tuple[str, Compute]:
     return mid, _needs(lambda i: i.delivery, fn, mid, "no delivery data (CI/CD, deployments, incidents, work items)")
+
+
+def _sonar(mid: str, fn: Callable[[Sequence[QualityAnalysis], Window], MetricValue]) -> tuple[str, Compute]:
+    return mid, _needs(lambda i: i.quality, fn, mid, "no SonarQube analyses synced for this project")
+
+
+def _perf(mid: str, fn: Callable[[Sequence[PerformanceRun], Window], MetricValue]) -> tuple[str, Compute]:
+    return mid, _needs(lambda i: i.performance, fn, mid, "no performance test results (JMeter JTL) ingested")
 
 
 def _ratio(inputs: Inputs, window: Window) -> MetricValue:
@@ -128,8 +155,16 @@ COMPUTE: dict[str, Compute] = dict(
         _dlv("pipeline_duration_p50", delivery.pipeline_duration("pipeline_duration_p50", 50)),
         _dlv("pipeline_duration_p90", delivery.pipeline_duration("pipeline_duration_p90", 90)),
         _dlv("build_success_rate", delivery.build_success_rate),
-        _dlv("integration_feedback_cycle", delivery.integration_feedback_cycle),
+        ("integration_feedback_cycle", _feedback),
         _dlv("security_scan_run_share", delivery.security_scan_run_share),
+        _sonar("quality_gate_pass_rate", quality.quality_gate_pass_rate),
+        _sonar("sonar_coverage", quality.sonar_coverage),
+        _sonar("duplicated_lines_density", quality.duplicated_lines_density),
+        _sonar("technical_debt_ratio", quality.technical_debt_ratio),
+        _sonar("open_sonar_vulnerabilities", quality.open_sonar_vulnerabilities),
+        _perf("performance_test_runs", quality.performance_test_runs),
+        _perf("performance_error_rate", quality.performance_error_rate),
+        _perf("performance_p95_ms", quality.performance_p95_ms),
         ("automated_test_ratio", _ratio),
         ("critical_finding_age", _age),
     ]

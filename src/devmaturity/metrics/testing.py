@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 
-from devmaturity.metrics.values import ratio, unknown
+from devmaturity.metrics.values import median, ratio, unknown
 from devmaturity.model.evidence import TestKind, TestOutcome, TestRun
 from devmaturity.model.metric import MetricValue, Window
 
@@ -22,7 +22,7 @@ def _unknown(metric: str, unit: str, window: Window, reason: str = NO_REPORTS) -
 
 
 def _evidence(runs: Sequence[TestRun]) -> tuple[str, ...]:
-    return tuple(f"report#{r.report}" for r in runs[-20:])
+    return tuple(r.cite() for r in runs[-20:])
 
 
 def distinct_cases(runs: Sequence[TestRun], kind: TestKind | None = None) -> set[str]:
@@ -115,4 +115,35 @@ def ui_automation_success_rate(runs: Sequence[TestRun], window: Window) -> Metri
     )
     return ratio(
         "ui_automation_success_rate", window, green, len(with_ui), "no UI test runs in the window", _evidence(with_ui)
+    )
+
+
+def feedback_cycle_from_builds(runs: Sequence[TestRun], window: Window) -> MetricValue:
+    """integration_feedback_cycle from the builds' test runs, when no CI server was synced: from a red build (the
+    first, or one after a green build) inside the window to the next green build, in minutes; the median. The
+    builds of a project are taken as one line in time order (test reports carry no branch)."""
+    ordered = sorted(runs, key=lambda r: (r.observed_at, r.report))
+    cycles: list[float] = []
+    red_since = None
+    for run in ordered:
+        if not run.green:
+            if red_since is None and window.contains(run.observed_at):
+                red_since = run.observed_at
+            continue
+        if red_since is not None:
+            cycles.append((run.observed_at - red_since).total_seconds() / 60.0)
+            red_since = None
+    metric = "integration_feedback_cycle"
+    value = median(metric, "minutes", window, cycles, "no red-to-green sequence of builds in the window")
+    if value.value is None:
+        return value
+    return MetricValue(
+        metric=metric,
+        value=value.value,
+        unit="minutes",
+        window=window,
+        sample_size=value.sample_size,
+        details=value.details,
+        reason="from the builds' test reports (no CI server synced)",
+        evidence=tuple(r.cite() for r in ordered if not r.green and window.contains(r.observed_at))[-20:],
     )

@@ -90,6 +90,11 @@ class ItemResult:
             return "N/A"
         return f"{self.level + 1}-" if self.partial else str(self.level)
 
+    @property
+    def decided(self) -> bool:
+        """Whether any evidence or answer decided any of its criteria (met or not met)."""
+        return any(v.status is not Status.UNKNOWN for level in self.levels for v in level.verdicts)
+
     def counts(self) -> dict[Status, int]:
         out = dict.fromkeys(Status, 0)
         for level in self.levels:

@@ -13,6 +13,7 @@ class RunStatus(enum.StrEnum):
     CANCELLED = "cancelled"
     RUNNING = "running"
     SKIPPED = "skipped"
+    OTHER = "other"  # a finished state the source named but we do not know: neither success nor failure
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -23,6 +24,7 @@ class JobRun:
     stage: str = ""
     started_at: datetime | None = None
     finished_at: datetime | None = None
+    environment: str = ""  # where a deploy job/stage deploys (normalised: dev, test, uat, staging, production)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

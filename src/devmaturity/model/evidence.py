@@ -202,6 +202,7 @@ class ReportKind(enum.StrEnum):
     JUNIT = "junit"
     COVERAGE = "coverage"
     SARIF = "sarif"
+    PERFORMANCE = "performance"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -235,6 +236,11 @@ class TestRun:
     commit: str | None
     cases: tuple[CaseOutcome, ...]
     reports: tuple[int, ...] = ()
+    paths: tuple[str, ...] = ()  # the report files, as ingested: what a verdict cites
+
+    def cite(self) -> str:
+        """How a verdict names this run: its files (the first and how many more), else its report id."""
+        return cite_files(self.paths, self.report)
 
     @property
     def green(self) -> bool:
@@ -272,6 +278,10 @@ class CoverageReport:
     observed_at: datetime
     commit: str | None
     snapshot: CoverageSnapshot
+    path: str = ""
+
+    def cite(self) -> str:
+        return cite_files((self.path,) if self.path else (), self.report)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -286,6 +296,14 @@ class Scan:
     commit: str | None
     findings: tuple[SecurityFinding, ...]
     runs: tuple[ScanRun, ...] = ()
+
+
+def cite_files(paths: tuple[str, ...], report: int) -> str:
+    """'target/surefire-reports/TEST-a.xml (+4 files)': the evidence named so a person can open it."""
+    if not paths:
+        return f"report#{report}"
+    more = f" (+{len(paths) - 1} files)" if len(paths) > 1 else ""
+    return f"{paths[0]}{more}"
 
 
 def combine_files(files: Iterable[FileCoverage]) -> list[FileCoverage]:

@@ -18,7 +18,10 @@ class FactSpec:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Fact:
-    """An observed fact: its value, a one-line detail and the paths or refs that show it."""
+    """An observed fact: its value, a one-line detail and the paths or refs that show it.
+
+    `value` is None when the evidence cannot tell (e.g. triggers configured on a Jenkins server): the fact is
+    *unknown*, never false, and `detail` says why."""
 
     id: str
     value: bool | None  # None: unknown, the reason in `detail`
@@ -169,6 +172,10 @@ ADVICE: dict[str, tuple[str, str]] = {
         "配置质量门禁：覆盖率下限或 SonarQube 质量门，不达标则流水线失败",
         "Configure a quality gate (a coverage floor or a SonarQube quality gate) that fails the pipeline",
     ),
+    "quality.sonar_gate_enforced": (
+        "在 SonarQube 中为项目设置质量门禁，并让每次分析都给出门禁结论",
+        "Set a quality gate for the project in SonarQube so that every analysis gives a gate verdict",
+    ),
     "tests.unit": ("为代码编写单元测试并放进版本库", "Write unit tests for the code and keep them in the repository"),
     "tests.ui": (
         "编写 UI 或端到端自动化测试并放进版本库",
@@ -235,6 +242,11 @@ FACTS: tuple[FactSpec, ...] = (
         "The pipeline runs security scans (SAST, dependencies, secrets, images)",
     ),
     _spec("pipeline.stage.deploy", "流水线包含部署阶段", "The pipeline deploys"),
+    _spec(
+        "pipeline.stage.publish",
+        "流水线上传发布制品（镜像推送、Maven deploy、PyPI/npm 发布）",
+        "The pipeline publishes artifacts (image push, Maven deploy, PyPI/npm publish)",
+    ),
     _spec("pipeline.stage.db_migration", "流水线执行数据库变更", "The pipeline applies database changes"),
     _spec(
         "pipeline.deploy_after_tests",
@@ -290,6 +302,12 @@ FACTS: tuple[FactSpec, ...] = (
         "quality.gate_defined",
         "配置了质量门禁（覆盖率下限、Sonar 质量门等）",
         "A quality gate is configured (coverage floor, Sonar quality gate, ...)",
+    ),
+    _spec(
+        "quality.sonar_gate_enforced",
+        "SonarQube 分析带有质量门禁结论（窗口内的分析有门禁状态）",
+        "SonarQube analyses carry a quality gate verdict (analyses in the window have a gate status)",
+        EvidenceKind.QUALITY_ANALYSES,
     ),
     _spec("tests.unit", "存在单元测试代码", "Unit tests exist in the repository"),
     _spec("tests.ui", "存在 UI/端到端测试代码", "UI or end-to-end tests exist in the repository"),

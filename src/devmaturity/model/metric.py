@@ -47,6 +47,8 @@ class EvidenceKind(enum.StrEnum):
     DEPLOYMENTS = "deployments"
     INCIDENTS = "incidents"
     WORK_ITEMS = "work_items"
+    QUALITY_ANALYSES = "quality_analyses"
+    PERFORMANCE_TESTS = "performance_tests"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

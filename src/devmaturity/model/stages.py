@@ -1,10 +1,94 @@
-"""What a pipeline job does, told by keywords in its name, steps and commands: one table for every reader."""
+"""What a pipeline job does, told by its names and by what it runs: the pipeline vocabulary as one typed table."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
+from dataclasses import dataclass
 
-# stage -> pattern over a job's names, commands and actions (case-insensitive); one table, no scattered ifs
+from devmaturity.model.text import Text
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StageRule:
+    """One kind of pipeline stage: the names (zh/en) that call a stage, job or step so, and the commands,
+    tools and actions that do it. `overrides` lists stages this one cancels when those were only *named*:
+    a job named "deploy" that runs `mvn deploy` publishes an artifact, it does not deploy."""
+
+    id: str
+    name: Text
+    names: re.Pattern[str] | None
+    commands: re.Pattern[str] | None
+    overrides: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EnvironmentRule:
+    """One normalised environment (dev, test, uat, staging, production) and the words that name it."""
+
+    id: str
+    name: Text
+    pattern: re.Pattern[str]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Classified:
+    """What one job was found to do: its stages, and whether it waits for a person."""
+
+    stages: frozenset[str]
+    approval: bool = False
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PipelineVocabulary:
+    """Stage, approval and environment vocabulary (loaded from frameworks/vocabulary/pipeline.yaml)."""
+
+    format: int
+    stages: tuple[StageRule, ...]
+    environments: tuple[EnvironmentRule, ...]
+    approval_names: re.Pattern[str] | None
+    approval_commands: re.Pattern[str] | None
+
+    @property
+    def stage_ids(self) -> tuple[str, ...]:
+        return tuple(rule.id for rule in self.stages)
+
+    def classify(self, names: Iterable[str], commands: str) -> Classified:
+        """What a job does, from its own names (job, stage, step names) and what its steps run.
+
+        Nothing else is looked at: not the repository's name, conditions or variables. A stage that was only
+        named is dropped when an overriding stage was found (`mvn deploy` publishes), or when the job is an
+        approval step (发布审批 names 发布 but deploys nothing)."""
+        shown = [n for n in names if n]
+        named = {r.id for r in self.stages if r.names is not None and any(r.names.search(n) for n in shown)}
+        run = {r.id for r in self.stages if r.commands is not None and r.commands.search(commands)}
+        found = named | run
+        for rule in self.stages:
+            if rule.id in found:
+                found -= {o for o in rule.overrides if o not in run}
+        approval = self.is_approval(shown, commands)
+        if approval and not run:
+            found = set()
+        return Classified(stages=frozenset(found), approval=approval)
+
+    def is_approval(self, names: Iterable[str], commands: str) -> bool:
+        """A stage or step that waits for a person: named so (审批, 人工确认, approval) or running an input step."""
+        if self.approval_commands is not None and self.approval_commands.search(commands):
+            return True
+        return self.approval_names is not None and any(self.approval_names.search(n) for n in names if n)
+
+    def deploy_environment(self, name: str) -> str | None:
+        """The environment a stage called `name` deploys to (部署SIT -> test, 生产发布 -> production); None when
+        the name says no deploy (a 单元测试 stage names 测试 but deploys nowhere) or no environment."""
+        return self.environment_of(name) if "deploy" in self.classify((name,), "").stages else None
+
+    def environment_of(self, text: str) -> str | None:
+        """The normalised environment a name or deploy target points at (first rule that matches), or None."""
+        return next((rule.id for rule in self.environments if rule.pattern.search(text)), None)
+
+
+# Job-name patterns for jobs reported by CI servers (REST), where only a name and a stage name are known.
+# Kept as a plain table: model/frames.py and migration 0004 read it at import, before any vocabulary is loaded.
 STAGE_PATTERNS: dict[str, re.Pattern[str]] = {
     name: re.compile(pattern, re.IGNORECASE)
     for name, pattern in {

@@ -16,6 +16,9 @@ from devmaturity.model.text import Text
 SCHEMA = "devmaturity.report/2"
 
 
+NO_DATA = {"zh": "无数据", "en": "no data"}  # level 0: nothing was decided, or nothing applies
+
+
 def _t(text: Text | None) -> dict[str, str] | None:
     return None if text is None else {"zh": text.zh, "en": text.en}
 
@@ -134,7 +137,7 @@ def report_dict(assessment: Assessment, framework: Framework) -> dict[str, Any]:
                 "reference": part.reference,
                 "name": _t(part.name),
                 "level": part_result.level,
-                "level_name": _t(framework.level_names.get(part_result.level)),
+                "level_name": _t(framework.level_names.get(part_result.level)) or NO_DATA,
                 "policy": part_result.policy,
                 "counts": totals,
                 "subdomains": sub_dicts,
@@ -152,7 +155,7 @@ def report_dict(assessment: Assessment, framework: Framework) -> dict[str, Any]:
             "id": framework.id,
             "version": framework.version,
             "name": _t(framework.name),
-            "levels": {str(n): _t(t) for n, t in framework.level_names.items()},
+            "levels": {"0": NO_DATA, **{str(n): _t(t) for n, t in framework.level_names.items()}},
         },
         "window": {
             "start": assessment.window.start.isoformat(),

@@ -9,11 +9,13 @@ from pathlib import Path
 
 from devmaturity.assess.engine import Evidence, assess, needed_metrics
 from devmaturity.collectors.git import GitRepository
-from devmaturity.collectors.tree import collect_tree_facts
+from devmaturity.collectors.tree import TreeScope, collect_tree_facts
 from devmaturity.config import Config
 from devmaturity.errors import ConfigError, DevmaturityError, UsageError
 from devmaturity.frameworks.loader import load_framework
+from devmaturity.frameworks.vocab import load_pipeline_vocabulary
 from devmaturity.metrics.git import GitHistory, history_facts
+from devmaturity.metrics.quality import quality_facts
 from devmaturity.metrics.registry import Inputs, compute
 from devmaturity.model.assessment import Answer, Assessment
 from devmaturity.model.evidence import Commit, Problem
@@ -27,6 +29,7 @@ from devmaturity.services.catalog import select_parts
 from devmaturity.services.delivery import delivery_inputs
 from devmaturity.services.ingest import discover, ingest_files
 from devmaturity.store.db import Store
+from devmaturity.store.quality import load_quality
 
 HISTORY_HORIZON = timedelta(days=365)
 MAX_TREE_FILE_BYTES = 1024 * 1024
@@ -100,7 +103,10 @@ def collect_repository(
         if tree is not None:
             paths = repo.tracked_files(None if at is None else tree)
             read = _reader(repo.root, problems) if at is None else _blob_reader(repo, tree)
-            facts, _pipelines, tree_problems = collect_tree_facts(paths, read)
+            scope = TreeScope(exclude=config.tree.exclude, include=config.tree.include)
+            facts, _pipelines, tree_problems = collect_tree_facts(
+                paths, read, vocabulary=load_pipeline_vocabulary(), scope=scope
+            )
             problems.extend(tree_problems)
         tracked = set(paths)
         progress("reports", 0)
@@ -280,7 +286,9 @@ def run_assessment(
         earliest = moment - timedelta(days=max(days, *_windows(framework)))
         history, inputs = load_inputs(store, collected, config, earliest, progress)
         metrics = compute_metrics(framework, inputs, window, days)
-        facts = {f.id: f for f in (*collected.facts, *history_facts(history, window))}
+        facts = {
+            f.id: f for f in (*collected.facts, *history_facts(history, window), *quality_facts(inputs.quality, window))
+        }
         evidence = Evidence(
             metrics=metrics,
             facts=facts,
@@ -335,6 +343,8 @@ EVIDENCE_NAMES: dict[str, Text] = {
     "deployments": Text(zh="部署记录", en="deployments"),
     "incidents": Text(zh="故障记录", en="incidents"),
     "workitems": Text(zh="工作项", en="work items"),
+    "performance": Text(zh="性能测试结果", en="performance test results"),
+    "quality_analyses": Text(zh="SonarQube 分析", en="SonarQube analyses"),
 }
 
 
@@ -387,6 +397,8 @@ def load_inputs(
         scans=store.load_scans(pid, horizon),
         manual_test_cases=config.manual_test_cases,
         delivery=delivery_inputs(store, pid, config, earliest, progress),
+        quality=load_quality(store, pid, horizon),
+        performance=store.load_performance(pid, horizon) or None,
     )
     return history, inputs
 

@@ -11,10 +11,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from devmaturity.collectors import coverage_merge, events, junit, registry, sarif, testreports
+from devmaturity.collectors import coverage_merge, events, jtl, junit, registry, sarif, testreports
 from devmaturity.collectors.base import ReportError
 from devmaturity.config import Config
-from devmaturity.errors import DevmaturityError, StoreError, UsageError
+from devmaturity.errors import DevmaturityError, ReportAlreadyStored, StoreError, UsageError
 from devmaturity.model.evidence import Problem, ReportKind, ReportMeta, TestKind
 from devmaturity.model.text import Text
 from devmaturity.services.delivery import refresh_derived
@@ -153,6 +153,27 @@ def _ingest_one(
     if store.has_report(project_id, kind, digest):
         result.already.append(str(path))
         return
+    try:
+        summary = _save(store, project_id, run_id, kind, path, config, commit, at, repo_root, tracked, digest)
+    except ReportAlreadyStored:
+        result.already.append(str(path))  # a concurrent ingest of the same file committed it first
+        return
+    result.ingested.append((str(path), summary))
+
+
+def _save(
+    store: Store,
+    project_id: int,
+    run_id: int,
+    kind: ReportKind,
+    path: Path,
+    config: Config,
+    commit: str | None,
+    at: datetime | None,
+    repo_root: Path | None,
+    tracked: set[str] | None,
+    digest: str,
+) -> dict[str, Any]:
     when = _observed(path, at)
     if kind is ReportKind.JUNIT:
         fmt, read = testreports.sniff(path)
@@ -162,11 +183,16 @@ def _ingest_one(
         snap = coverage_merge.normalise(coverage_merge.read_any(path), repo_root, tracked)
         meta = ReportMeta(kind=kind, digest=digest, path=str(path), format=snap.format, observed_at=when, commit=commit)
         summary = store.save_coverage(project_id, run_id, meta, snap)
+    elif kind is ReportKind.PERFORMANCE:
+        run = jtl.read_jtl(path)
+        when = _observed(path, at) if at is not None else run.started_at  # the run's own time, not the file's
+        meta = ReportMeta(kind=kind, digest=digest, path=str(path), format=run.format, observed_at=when, commit=commit)
+        summary = store.save_performance(project_id, run_id, meta, run)
     else:
         scan = sarif.read_scan(path, exclude_tools=config.sarif_exclude_tools)
         meta = ReportMeta(kind=kind, digest=digest, path=str(path), format="sarif", observed_at=when, commit=commit)
         summary = store.save_findings(project_id, run_id, meta, sarif.dedupe(scan.findings), runs=scan.runs)
-    result.ingested.append((str(path), summary))
+    return summary
 
 
 def ingest_command(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Set
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,19 +12,31 @@ from devmaturity.collectors.gitlab import GitLabSource
 from devmaturity.collectors.http import Source
 from devmaturity.collectors.jenkins import JenkinsSource
 from devmaturity.collectors.jira import JiraSource
+from devmaturity.collectors.payload import unknowns
+from devmaturity.collectors.redact import Redactor
+from devmaturity.collectors.sonarqube import SonarQubeSource
 from devmaturity.collectors.zentao import ZenTaoSource
 from devmaturity.errors import ConfigError, DevmaturityError
+from devmaturity.frameworks.vocab import load_pipeline_vocabulary
+from devmaturity.model.evidence import Problem
 from devmaturity.store.db import Store
 from devmaturity.store.delivery import cursor_of, save_delivery
+
+
+def _jenkins(job: str, **extra: Any) -> JenkinsSource:
+    """A Jenkins source that names each deploy stage's environment with the pipeline vocabulary."""
+    return JenkinsSource(job, stage_environment=load_pipeline_vocabulary().deploy_environment, **extra)
+
 
 # kind -> (the key naming what to read, the keys it requires, the keys it may take, constructor)
 SOURCES: dict[str, tuple[str, tuple[str, ...], tuple[str, ...], Callable[..., Source]]] = {
     "github": ("repo", (), ("base_url", "token_env"), GitHubSource),
     "gitlab": ("project", (), ("base_url", "token_env"), GitLabSource),
-    "jenkins": ("job", ("base_url",), ("user_env", "token_env"), JenkinsSource),
+    "jenkins": ("job", ("base_url",), ("user_env", "token_env"), _jenkins),
     "gitee": ("repo", (), ("base_url", "token_env"), GiteeSource),
     "jira": ("project", ("base_url",), ("user_env", "token_env"), JiraSource),
     "zentao": ("product", ("base_url",), ("account_env", "password_env"), ZenTaoSource),
+    "sonarqube": ("project_key", ("base_url",), ("token_env",), SonarQubeSource),
 }
 
 
@@ -50,27 +62,57 @@ class SyncResult:
     pages: int
     records: int
     resumed: bool
+    problems: tuple[Problem, ...] = ()
 
 
 def sync_source(
     store: Store, project_id: int, source: Source, progress: Callable[[str, int], None] | None = None
 ) -> SyncResult:
     """Store every page with its cursor in one transaction; a failure keeps every page stored before it, and
-    the next sync resumes after the last one (or, once complete, asks only for what changed)."""
+    the next sync resumes after the last one (or, once complete, asks only for what changed).
+
+    The source's credentials are masked, in every form, from its log lines, the error raised and the run's
+    summary; each status value the source's tables did not know is one problem of the run (stored as "other").
+    """
+    redactor = source.redactor()
+    with redactor.installed():
+        return _sync(store, project_id, source, redactor, progress)
+
+
+def _sync(
+    store: Store,
+    project_id: int,
+    source: Source,
+    redactor: Redactor,
+    progress: Callable[[str, int], None] | None,
+) -> SyncResult:
     cursor = cursor_of(store, project_id, source.name)
     run_id = store.start_run(project_id, "sync", {"source": source.name, "resumed_from": cursor is not None})
     pages = records = 0
-    try:
-        for page in source.pages(cursor):
-            records += save_delivery(store, project_id, run_id, page.records, (source.name, page.cursor))
-            pages += 1
-            if progress is not None:
-                progress(source.name, records)
-    except DevmaturityError as exc:
-        store.finish_run(run_id, "failed", {"error": exc.one_line(), "pages": pages, "records": records}, ())
-        raise
-    except BaseException:
-        store.finish_run(run_id, "failed", {"error": "interrupted", "pages": pages, "records": records}, ())
-        raise
-    store.finish_run(run_id, "ok", {"pages": pages, "records": records}, ())
-    return SyncResult(source=source.name, pages=pages, records=records, resumed=cursor is not None)
+    with unknowns() as unknown:
+        try:
+            for page in source.pages(cursor):
+                records += save_delivery(store, project_id, run_id, page.records, (source.name, page.cursor))
+                pages += 1
+                if progress is not None:
+                    progress(source.name, records)
+        except DevmaturityError as exc:
+            masked = redactor.error(exc)
+            summary = {"error": masked.one_line(), "pages": pages, "records": records}
+            store.finish_run(run_id, "failed", summary, _unknown(source.name, unknown), redact=redactor.text)
+            raise masked from None
+        except BaseException:
+            summary = {"error": "interrupted", "pages": pages, "records": records}
+            store.finish_run(run_id, "failed", summary, _unknown(source.name, unknown), redact=redactor.text)
+            raise
+    problems = _unknown(source.name, unknown)
+    store.finish_run(run_id, "ok", {"pages": pages, "records": records}, problems, redact=redactor.text)
+    return SyncResult(source=source.name, pages=pages, records=records, resumed=cursor is not None, problems=problems)
+
+
+def _unknown(source: str, seen: Set[tuple[str, str]]) -> tuple[Problem, ...]:
+    """One problem per distinct (field, value) a status table did not know."""
+    return tuple(
+        Problem(source=source, message=f'{field}: unknown status {value!r}, stored as "other"')
+        for field, value in sorted(seen)
+    )

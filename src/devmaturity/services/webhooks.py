@@ -13,6 +13,7 @@ from typing import Any
 
 from devmaturity.collectors import events, webhooks
 from devmaturity.collectors.base import ReportError
+from devmaturity.collectors.redact import Redactor
 from devmaturity.config import Config, WebhookSpec
 from devmaturity.errors import (
     BadPayloadError,
@@ -181,6 +182,8 @@ class WebhookService:
         self._store = store
         self._secrets = _secrets(config.webhooks, os.environ if environ is None else environ)
         self.max_bytes = config.webhook_max_bytes
+        # masks the webhook secrets in the runs it records, its errors, and (installed by the app) the log
+        self.redactor = Redactor.of(secret.decode("utf-8") for secret in self._secrets.values())
 
     def __repr__(self) -> str:
         return f"WebhookService(projects={sorted(self._secrets)})"
@@ -254,15 +257,17 @@ class WebhookService:
             result = read()
             stored = save_delivery(self._store, project_id, run_id, result.records)
         except DevmaturityError as exc:
-            self._store.finish_run(run_id, "failed", {"error": exc.one_line()}, ())
-            raise
+            masked = self.redactor.error(exc)
+            self._store.finish_run(run_id, "failed", {"error": masked.one_line()}, (), redact=self.redactor.text)
+            raise masked from None
         except BaseException:
-            self._store.finish_run(run_id, "failed", {"error": "interrupted"}, ())
+            self._store.finish_run(run_id, "failed", {"error": "interrupted"}, (), redact=self.redactor.text)
             raise
-        problems = [Problem(source=BODY, message=message) for message in result.problems]
+        messages = tuple(self.redactor.text(message) for message in result.problems)
+        problems = [Problem(source=BODY, message=message) for message in messages]
         summary = {"stored": stored, "problems": len(problems), "ignored": result.ignored}
-        self._store.finish_run(run_id, "ok", summary, problems)
-        return WebhookResult(outcome=_outcome(result, stored), stored=stored, problems=result.problems)
+        self._store.finish_run(run_id, "ok", summary, problems, redact=self.redactor.text)
+        return WebhookResult(outcome=_outcome(result, stored), stored=stored, problems=messages)
 
 
 def _source(source: str | None) -> str:

@@ -4,8 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import time
-from collections.abc import Iterable, Iterator, Sequence
+
+try:
+    import fcntl
+except ImportError:  # Windows: no flock; concurrent first runs there are not serialised
+    fcntl = None  # type: ignore[assignment]
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
@@ -16,7 +22,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
-from devmaturity.errors import ConfigError, ProjectIdentityError, StoreError
+from devmaturity.errors import ProjectIdentityError, ReportAlreadyStored, StoreError, UsageError
 from devmaturity.model.evidence import (
     CaseOutcome,
     Commit,
@@ -43,18 +49,28 @@ from devmaturity.model.evidence import (
     merge_attempts,
 )
 from devmaturity.model.facts import Fact
+from devmaturity.model.quality import LabelSummary, PerformanceRun, PerformanceSummary
 from devmaturity.store import tables as t
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+MIGRATION_LOCK = 0x64657661  # the PostgreSQL advisory lock key concurrent first runs wait on ("deva")
 BATCH = 5000
 LEGACY_SCAN = "stored before scan statuses were recorded"
 
 
+_URL_PASSWORD = re.compile(r"(?<=://)([^:/@\s]*):[^@\s]*@")
+
+
 def _safe_url(url: str) -> str:
+    """The URL with its password masked, even when SQLAlchemy cannot parse it (a port that is not a number)."""
     try:
         return make_url(url).render_as_string(hide_password=True)
-    except ArgumentError:
-        return "<unparseable URL>"
+    except (ArgumentError, ValueError):
+        return _mask_password(url) if "://" in url else "<unparseable URL>"
+
+
+def _mask_password(text: str) -> str:
+    return _URL_PASSWORD.sub(r"\1:***@", text)
 
 
 def describe_store(url: str, lang: str = "en") -> str:
@@ -101,8 +117,9 @@ class Store:
             extra = {"connect_args": {"timeout": 60}} if url.startswith("sqlite") else {}
             engine = create_engine(url, future=True, **extra)
         except (ArgumentError, ImportError, ValueError) as exc:
-            raise ConfigError(
-                f"database_url {_safe_url(url)!s} cannot be used: {exc}",
+            detail = _mask_password(_first_line(exc))
+            raise UsageError(
+                f"database_url {_safe_url(url)!s} cannot be used: {detail}",
                 zh=f"database_url {_safe_url(url)!s} 无法使用（详情请用 --lang en 查看）",
             ) from None
         if engine.dialect.name == "sqlite":
@@ -119,15 +136,34 @@ class Store:
         cfg = AlembicConfig()
         cfg.set_main_option("script_location", str(MIGRATIONS))
         try:
-            with self.engine.begin() as conn:
+            with self._migration_lock(), self.engine.begin() as conn:
+                if conn.dialect.name == "postgresql":  # DDL is transactional there: wait for a concurrent creator
+                    conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")
                 cfg.attributes["connection"] = conn
                 command.upgrade(cfg, "head")
         except SQLAlchemyError as exc:
             where = _safe_url(str(self.engine.url))
             raise StoreError(
-                f"cannot open the store at {where}: {_first_line(exc)}",
+                f"cannot open the store at {where}: {_mask_password(_first_line(exc))}",
                 zh=f"无法打开存储 {where}（详情请用 --lang en 查看）",
             ) from None
+
+    @contextmanager
+    def _migration_lock(self) -> Iterator[None]:
+        """SQLite runs each CREATE TABLE in its own implicit transaction, so two first runs on a new file would
+        both create tables: they take turns on an exclusive lock of `<file>.lock` (where the OS has flock)."""
+        database = self.engine.url.database or ""
+        if self.engine.dialect.name != "sqlite" or database in ("", ":memory:") or fcntl is None:
+            yield
+            return
+        try:
+            handle = Path(database + ".lock").open("a")  # noqa: SIM115 - held for the whole migration
+        except OSError:
+            yield  # the folder is missing or read-only: opening the database will say so
+            return
+        with handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            yield
 
     @contextmanager
     def transaction(self) -> Iterator[Connection]:
@@ -182,7 +218,17 @@ class Store:
             assert key is not None
             return int(key[0])
 
-    def finish_run(self, run_id: int, status: str, summary: dict[str, Any], problems: Sequence[Problem]) -> None:
+    def finish_run(
+        self,
+        run_id: int,
+        status: str,
+        summary: dict[str, Any],
+        problems: Sequence[Problem],
+        *,
+        redact: Callable[[str], str] | None = None,
+    ) -> None:
+        """Close a run; `redact` (the caller's credential masker) runs over the summary and problems first."""
+        mask = redact or (lambda text: text)
         with self.transaction() as conn:
             conn.execute(
                 t.runs.update()
@@ -190,8 +236,8 @@ class Store:
                 .values(
                     status=status,
                     finished_at=int(time.time()),
-                    summary=json.dumps(summary, sort_keys=True),
-                    problems=json.dumps([{"source": p.source, "message": p.message} for p in problems]),
+                    summary=json.dumps(_masked(summary, mask), sort_keys=True),
+                    problems=json.dumps([_masked({"source": p.source, "message": p.message}, mask) for p in problems]),
                 )
             )
 
@@ -328,8 +374,11 @@ class Store:
             return conn.execute(query).first() is not None
 
     def _report_row(self, conn: Connection, project_id: int, run_id: int, meta: ReportMeta) -> int:
-        result = conn.execute(
-            t.reports.insert().values(
+        """The new report's id; ReportAlreadyStored (rolling the transaction back) when a concurrent ingest of
+        the same file committed it first: the unique key decides, the earlier `has_report` check cannot."""
+        insert = (
+            self.insert_statement(t.reports)
+            .values(
                 project_id=project_id,
                 kind=meta.kind.value,
                 digest=meta.digest,
@@ -340,10 +389,13 @@ class Store:
                 summary="{}",
                 run_id=run_id,
             )
+            .on_conflict_do_nothing(index_elements=["project_id", "kind", "digest"])
+            .returning(t.reports.c.id)
         )
-        key = result.inserted_primary_key
-        assert key is not None
-        return int(key[0])
+        key = conn.execute(insert).scalar_one_or_none()
+        if key is None:
+            raise ReportAlreadyStored(f"{meta.path}: already ingested (sha256 {meta.digest[:12]}) by another run")
+        return int(key)
 
     def _finish_report(self, conn: Connection, report_id: int, summary: dict[str, Any]) -> None:
         conn.execute(
@@ -471,6 +523,71 @@ class Store:
             self._finish_report(conn, report_id, summary)
         return summary
 
+    def save_performance(
+        self, project_id: int, run_id: int, meta: ReportMeta, run: PerformanceSummary
+    ) -> dict[str, Any]:
+        """One performance test report (JMeter JTL) and its totals, in one transaction."""
+        summary: dict[str, Any] = {
+            "samples": run.samples,
+            "errors": run.errors,
+            "error_rate": round(run.error_rate, 6),
+            "throughput": None if run.throughput is None else round(run.throughput, 3),
+            "p95_ms": run.p95_ms,
+            "labels": len(run.labels) + run.other_labels,
+        }
+        labels = [
+            {"label": x.label[:400], "samples": x.samples, "errors": x.errors, "p95_ms": x.p95_ms} for x in run.labels
+        ]
+        with self.transaction() as conn:
+            report_id = self._report_row(conn, project_id, run_id, meta)
+            conn.execute(
+                t.performance_runs.insert().values(
+                    report_id=report_id,
+                    samples=run.samples,
+                    errors=run.errors,
+                    started_at=round(run.started_at.timestamp() * 1000),
+                    ended_at=round(run.ended_at.timestamp() * 1000),
+                    p50_ms=run.p50_ms,
+                    p90_ms=run.p90_ms,
+                    p95_ms=run.p95_ms,
+                    p99_ms=run.p99_ms,
+                    max_ms=run.max_ms,
+                    mean_ms=run.mean_ms,
+                    labels=json.dumps(labels),
+                    other_labels=run.other_labels,
+                )
+            )
+            self._finish_report(conn, report_id, summary)
+        return summary
+
+    def load_performance(self, project_id: int, since: datetime) -> list[PerformanceRun]:
+        """Performance test runs observed from `since` on, oldest first."""
+        with self.engine.connect() as conn:
+            out = []
+            for rep in self._reports(conn, project_id, ReportKind.PERFORMANCE, since):
+                p = conn.execute(select(t.performance_runs).where(t.performance_runs.c.report_id == rep.id)).one()
+                summary = PerformanceSummary(
+                    format=rep.format,
+                    samples=p.samples,
+                    errors=p.errors,
+                    started_at=datetime.fromtimestamp(p.started_at / 1000, UTC),
+                    ended_at=datetime.fromtimestamp(p.ended_at / 1000, UTC),
+                    p50_ms=p.p50_ms,
+                    p90_ms=p.p90_ms,
+                    p95_ms=p.p95_ms,
+                    p99_ms=p.p99_ms,
+                    max_ms=p.max_ms,
+                    mean_ms=p.mean_ms,
+                    labels=tuple(LabelSummary(**x) for x in json.loads(p.labels)),
+                    other_labels=p.other_labels,
+                )
+                out.append(
+                    PerformanceRun(
+                        report=rep.id, observed_at=_aware(rep.observed_at, 0), commit=rep.commit_sha, summary=summary
+                    )
+                )
+            return out
+
     def _reports(self, conn: Connection, project_id: int, kind: ReportKind, since: datetime) -> list[Any]:
         r = t.reports.c
         query = (
@@ -504,6 +621,7 @@ class Store:
                     TestRun(
                         report=ids[0],
                         reports=tuple(ids),
+                        paths=tuple(rep.path for rep in reports),
                         observed_at=_aware(max(rep.observed_at for rep in reports), 0),
                         commit=reports[0].commit_sha,
                         cases=cases,
@@ -539,7 +657,11 @@ class Store:
                 )
                 out.append(
                     CoverageReport(
-                        report=rep.id, observed_at=_aware(rep.observed_at, 0), commit=rep.commit_sha, snapshot=snap
+                        report=rep.id,
+                        observed_at=_aware(rep.observed_at, 0),
+                        commit=rep.commit_sha,
+                        snapshot=snap,
+                        path=rep.path,
                     )
                 )
             return out
@@ -586,6 +708,7 @@ class Store:
             "deployments": (t.deployments, t.deployments.c.created_at),
             "incidents": (t.incidents, t.incidents.c.started_at),
             "workitems": (t.work_items, t.work_items.c.created_at),
+            "quality_analyses": (t.quality_analyses, t.quality_analyses.c.analysed_at),
         }
         out: dict[str, tuple[datetime, datetime] | None] = {}
         with self.engine.connect() as conn:
@@ -686,6 +809,11 @@ def _short(fingerprint: str) -> str:
 
 def _count(conn: Connection, table: Any, where: Any) -> int:
     return int(conn.execute(select(func.count()).select_from(table).where(where)).scalar_one())
+
+
+def _masked(values: dict[str, Any], mask: Callable[[str], str]) -> dict[str, Any]:
+    """The text values masked before they are JSON-encoded (escaping could otherwise hide a secret's form)."""
+    return {key: mask(value) if isinstance(value, str) else value for key, value in values.items()}
 
 
 def _first_line(exc: BaseException) -> str:

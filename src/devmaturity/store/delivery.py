@@ -13,12 +13,14 @@ from sqlalchemy import Connection, Table, select
 
 from devmaturity.model.delivery import Deployment, Incident, PipelineRun, Release, RunStatus, WorkItem
 from devmaturity.model.frames import security_scan
+from devmaturity.model.quality import QualityAnalysis
 from devmaturity.store import tables as t
 from devmaturity.store.db import BATCH, Store
 from devmaturity.store.frames import KINDS as PACKED
 from devmaturity.store.frames import PART, jobs_of, moment
+from devmaturity.store.quality import analysis_row
 
-DeliveryRecord = PipelineRun | Deployment | Incident | WorkItem | Release
+DeliveryRecord = PipelineRun | Deployment | Incident | WorkItem | Release | QualityAnalysis
 
 
 def _ts(moment: datetime | None) -> int | None:
@@ -35,6 +37,7 @@ def run_row(r: PipelineRun) -> dict[str, Any]:
             "status": j.status.value,
             "started_at": _ts(j.started_at),
             "finished_at": _ts(j.finished_at),
+            **({"environment": j.environment} if j.environment else {}),
         }
         for j in r.jobs
     ]
@@ -120,6 +123,7 @@ _ROWS: dict[type, tuple[Table, Any]] = {
     Incident: (t.incidents, _incident_row),
     WorkItem: (t.work_items, _work_item_row),
     Release: (t.releases, _release_row),
+    QualityAnalysis: (t.quality_analyses, analysis_row),
 }
 
 

@@ -126,6 +126,7 @@ def jobs_of(text: str) -> tuple[JobRun, ...]:
             status=RunStatus(j["status"]),
             started_at=moment(j["started_at"]),
             finished_at=moment(j["finished_at"]),
+            environment=j.get("environment", ""),
         )
         for j in json.loads(text)
     )

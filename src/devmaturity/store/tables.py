@@ -95,7 +95,7 @@ facts = Table(
     Column("project_id", Integer, ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True),
     Column("snapshot", String(64), primary_key=True, comment="commit sha of the tree the fact was read from"),
     Column("fact_id", String(100), primary_key=True),
-    Column("value", Boolean, nullable=False),
+    Column("value", Boolean, nullable=True, comment="null: unknown, the evidence cannot tell (detail says why)"),
     Column("detail", Text, nullable=False),
     Column("evidence", Text, nullable=False, comment="JSON list of paths or refs"),
     Column("run_id", Integer, ForeignKey("runs.id"), nullable=False),
@@ -122,7 +122,7 @@ reports = Table(
     metadata,
     Column("id", Integer, primary_key=True),
     Column("project_id", Integer, ForeignKey("projects.id", ondelete="CASCADE"), nullable=False),
-    Column("kind", String(20), nullable=False, comment="junit | coverage | sarif"),
+    Column("kind", String(20), nullable=False, comment="junit | coverage | sarif | performance"),
     Column("digest", String(64), nullable=False, comment="sha256 of the file: the natural key with project and kind"),
     Column("path", Text, nullable=False, comment="where the file was read from"),
     Column("format", String(30), nullable=False, comment="producer format, e.g. cobertura, jacoco"),
@@ -384,4 +384,53 @@ frame_dirty = Table(
     Column("kind", String(20), primary_key=True),
     Column("part", Integer, primary_key=True),
     comment="Parts a record left when its start time changed: repacked at the next read",
+)
+
+# --- code quality (SonarQube) and performance tests (JMeter) ---
+
+quality_analyses = _delivery_table(
+    "quality_analyses",
+    "SonarQube analyses (source sonarqube:<project key>, ext_id the analysis key): gate status and measures",
+    Column("project", String(400), nullable=False, comment="the SonarQube project key"),
+    Column("analysed_at", BigInteger, nullable=False, comment="unix seconds"),
+    Column("revision", String(64), comment="the commit analysed, when the scanner knew it"),
+    Column("version", Text, nullable=False),
+    Column("gate", String(10), nullable=False, comment="OK | WARN | ERROR | NONE"),
+    *(
+        Column(name, Float, comment=unit)
+        for name, unit in (
+            ("coverage", "percent"),
+            ("line_coverage", "percent"),
+            ("duplicated_lines_density", "percent"),
+            ("complexity", "cyclomatic, whole project"),
+            ("cognitive_complexity", "whole project"),
+            ("sqale_index", "technical debt in minutes"),
+            ("sqale_debt_ratio", "percent"),
+            ("bugs", "count"),
+            ("vulnerabilities", "count"),
+            ("code_smells", "count"),
+            ("security_hotspots", "count"),
+            ("ncloc", "lines of code"),
+        )
+    ),
+)
+Index("ix_quality_analyses_time", quality_analyses.c.project_id, quality_analyses.c.analysed_at)
+
+performance_runs = Table(
+    "performance_runs",
+    metadata,
+    Column("report_id", Integer, ForeignKey("reports.id", ondelete="CASCADE"), primary_key=True),
+    Column("samples", BigInteger, nullable=False),
+    Column("errors", BigInteger, nullable=False),
+    Column("started_at", BigInteger, nullable=False, comment="the first sample's start, unix milliseconds"),
+    Column("ended_at", BigInteger, nullable=False, comment="the last sample's end, unix milliseconds"),
+    Column("p50_ms", Float, nullable=False),
+    Column("p90_ms", Float, nullable=False),
+    Column("p95_ms", Float, nullable=False),
+    Column("p99_ms", Float, nullable=False),
+    Column("max_ms", Float, nullable=False),
+    Column("mean_ms", Float, nullable=False),
+    Column("labels", Text, nullable=False, comment="JSON list of {label, samples, errors, p95_ms}, capped"),
+    Column("other_labels", Integer, nullable=False, comment="labels beyond the kept ones"),
+    comment="Totals of one performance test report (JMeter JTL), stored with its reports row",
 )

@@ -306,6 +306,7 @@ def test_every_literal_metric_reason_is_in_the_zh_table() -> None:
         "no release tags",
         "no merges into trunk in the window",
         "no successful security scan in the window: ",
+        "the first and last value in the window",  # a catalogue description (catalogue.py), bilingual there
     }
     found = set()
     for path in src.glob("*.py"):

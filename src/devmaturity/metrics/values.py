@@ -105,6 +105,20 @@ _REASONS_ZH: tuple[tuple[str, str], ...] = (
     (r"no finished pipeline runs with times in the window", "窗口内没有带时间的已完成流水线运行"),
     (r"no finished pipeline runs in the window", "窗口内没有已完成的流水线运行"),
     (r"no red-to-green sequence in the window", "窗口内没有由失败转为成功的构建序列"),
+    (r"no red-to-green sequence of builds in the window", "窗口内没有由失败转为成功的构建序列"),
+    (
+        r"no pipeline runs \(devmaturity sync\) and no test reports collected",
+        "没有流水线运行记录（devmaturity sync），也没有收集到测试报告",
+    ),
+    (r"no SonarQube analyses synced for this project", "本项目尚未同步 SonarQube 分析"),
+    (r"no SonarQube analysis in the window", "窗口内没有 SonarQube 分析"),
+    (r"no analysis in the window has a gate status", "窗口内没有带质量门禁状态的分析"),
+    (r"no analysis in the window has coverage", "窗口内没有带覆盖率的分析"),
+    (r"no analysis in the window has duplicated lines", "窗口内没有带重复行数据的分析"),
+    (r"no analysis in the window has a technical debt ratio", "窗口内没有带技术债比率的分析"),
+    (r"no analysis in the window has a vulnerability count", "窗口内没有带漏洞数的分析"),
+    (r"no performance test results \(JMeter JTL\) ingested", "尚未导入性能测试结果（JMeter JTL）"),
+    (r"no performance test run in the window", "窗口内没有性能测试运行"),
     (r"no commits collected", "未收集到提交"),
     (r"no trunk branch found", "未找到主干分支"),
     (r"no commits authored in the window", "窗口内没有提交"),
@@ -149,6 +163,8 @@ _KIND_ZH = {
     "deployments": "部署",
     "incidents": "故障",
     "work items": "工作项",
+    "quality analyses": "质量分析",
+    "performance tests": "性能测试",
 }
 
 

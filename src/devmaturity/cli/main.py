@@ -27,7 +27,7 @@ def cli() -> None:
 
 
 def _register() -> None:
-    from devmaturity.cli import answers, assess, delivery, ingest, model, serve, sync
+    from devmaturity.cli import answers, assess, delivery, ingest, model, runs, serve, sync
 
     for command in (
         assess.assess,
@@ -43,6 +43,7 @@ def _register() -> None:
         delivery.deployments,
         sync.sync,
         serve.serve,
+        runs.runs,
     ):
         cli.add_command(command)
 

@@ -172,8 +172,21 @@ class Config:
     tree: TreeSettings = field(default_factory=TreeSettings)
 
 
+# zh of the setting parsers' problems and of the origins, for the zh error line.
+_PROBLEM_ZH = {
+    "use a number of days such as 90d": "请用天数，如 90d",
+    "use zh or en": "请用 zh 或 en",
+    "a non-empty string is required": "需要非空字符串",
+    "a whole number is required": "需要整数",
+    "must not be negative": "不能为负数",
+    "must be at least 1": "至少为 1",
+}
+_ORIGIN_ZH = {"command line": "命令行", "environment": "环境变量（DEVMATURITY_*）"}
+
+
 def _apply(config: Config, values: Mapping[str, object], origin: str) -> Config:
     changes: dict[str, Any] = {}
+    where = _ORIGIN_ZH.get(origin, origin)
     for key, raw in values.items():
         if raw is None:
             continue
@@ -181,11 +194,17 @@ def _apply(config: Config, values: Mapping[str, object], origin: str) -> Config:
         spec = _BY_NAME.get(key)
         if spec is None:
             known = ", ".join(sorted(_BY_NAME))
-            raise error(f"{origin}: unknown setting {key!r}; known settings: {known}")
+            raise error(
+                f"{origin}: unknown setting {key!r}; known settings: {known}",
+                zh=f"{where}：未知的设置 {key!r}；已知的设置：{'、'.join(sorted(_BY_NAME))}",
+            )
         try:
             changes[key] = spec.parse(raw)
         except ValueError as exc:
-            raise error(f"{origin}: setting {key}={raw!r}: {exc}") from None
+            problem = _PROBLEM_ZH.get(str(exc), "不是有效的正则表达式" if spec.parse is _regex else "取值无效")
+            raise error(
+                f"{origin}: setting {key}={raw!r}: {exc}", zh=f"{where}：设置 {key}={raw!r}：{problem}"
+            ) from None
     return replace(config, **changes)
 
 
@@ -194,32 +213,45 @@ def _read_toml(path: Path) -> dict[str, Any]:
         with path.open("rb") as fh:
             return tomllib.load(fh)
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: invalid TOML: {exc}", path=str(path)) from None
+        raise ConfigError(
+            f"{path}: invalid TOML: {exc}", path=str(path), zh=f"{path}：TOML 格式无效（详情请用 --lang en 查看）"
+        ) from None
     except OSError as exc:
-        raise ConfigError(f"{path}: cannot read: {exc.strerror}", path=str(path)) from None
+        raise ConfigError(f"{path}: cannot read: {exc.strerror}", path=str(path), zh=f"{path}：无法读取") from None
 
 
 def _thresholds(raw: object, origin: str) -> dict[str, float]:
     if not isinstance(raw, dict):
-        raise ConfigError(f"{origin}: [thresholds] must be a table of criterion id = number")
+        raise ConfigError(
+            f"{origin}: [thresholds] must be a table of criterion id = number",
+            zh=f"{origin}：[thresholds] 必须是“评估项 id = 数值”的表",
+        )
     out: dict[str, float] = {}
     for key, value in raw.items():
         if isinstance(value, bool) or not isinstance(value, int | float):
-            raise ConfigError(f"{origin}: thresholds.{key} = {value!r}: a number is required")
+            raise ConfigError(
+                f"{origin}: thresholds.{key} = {value!r}: a number is required",
+                zh=f"{origin}：thresholds.{key} = {value!r}：需要数值",
+            )
         out[str(key)] = float(value)
     return out
 
 
 def _globs(raw: object, kinds: tuple[str, ...], origin: str) -> dict[str, tuple[str, ...]]:
     if not isinstance(raw, dict):
-        raise ConfigError(f"{origin} must be a table of kind = [globs]")
+        raise ConfigError(f"{origin} must be a table of kind = [globs]", zh=f"{origin} 必须是“种类 = [通配模式]”的表")
     out: dict[str, tuple[str, ...]] = {}
     for kind, globs in raw.items():
         if kind not in kinds:
-            raise ConfigError(f"{origin}: unknown kind {kind!r}; use one of {', '.join(kinds)}")
+            raise ConfigError(
+                f"{origin}: unknown kind {kind!r}; use one of {', '.join(kinds)}",
+                zh=f"{origin}：未知的种类 {kind!r}；可选：{'、'.join(kinds)}",
+            )
         listed = [globs] if isinstance(globs, str) else globs
         if not isinstance(listed, list) or not all(isinstance(g, str) and g for g in listed):
-            raise ConfigError(f"{origin}.{kind}: a list of glob patterns is required")
+            raise ConfigError(
+                f"{origin}.{kind}: a list of glob patterns is required", zh=f"{origin}.{kind}：需要通配模式列表"
+            )
         out[kind] = tuple(listed)
     return out
 
@@ -229,43 +261,73 @@ def _rules(raw: object, origin: str) -> dict[str, tuple[str, ...]]:
     rules = _globs(raw, RULE_KEYS, origin)
     link = rules.get("incident_link")
     if link is not None and (len(link) != 1 or link[0] not in INCIDENT_LINKS):
-        raise ConfigError(f"{origin}.incident_link: {list(link)!r} is not one of {', '.join(INCIDENT_LINKS)}")
+        raise ConfigError(
+            f"{origin}.incident_link: {list(link)!r} is not one of {', '.join(INCIDENT_LINKS)}",
+            zh=f"{origin}.incident_link：{list(link)!r} 不是 {'、'.join(INCIDENT_LINKS)} 之一",
+        )
     return rules
 
 
 def _sources(raw: object, origin: str) -> tuple[dict[str, str], ...]:
     if not isinstance(raw, list):
-        raise ConfigError(f"{origin} must be an array of tables ([[devmaturity.sources]])")
+        raise ConfigError(
+            f"{origin} must be an array of tables ([[devmaturity.sources]])",
+            zh=f"{origin} 必须是表数组（[[devmaturity.sources]]）",
+        )
     out = []
     for index, entry in enumerate(raw):
         where = f"{origin}[{index}]"
         if not isinstance(entry, dict) or entry.get("kind") not in SOURCE_KINDS:
-            raise ConfigError(f"{where}: `kind` must be one of {', '.join(SOURCE_KINDS)}")
+            raise ConfigError(
+                f"{where}: `kind` must be one of {', '.join(SOURCE_KINDS)}",
+                zh=f"{where}：`kind` 只能是 {'、'.join(SOURCE_KINDS)} 之一",
+            )
         if any(not isinstance(v, str) for v in entry.values()):
-            raise ConfigError(f"{where}: every value must be a string")
+            raise ConfigError(f"{where}: every value must be a string", zh=f"{where}：每个值都必须是字符串")
         if any(k in entry for k in _SECRET_KEYS):
-            raise ConfigError(f"{where}: do not put secrets in the file; name the environment variable (token_env)")
+            raise ConfigError(
+                f"{where}: do not put secrets in the file; name the environment variable (token_env)",
+                zh=f"{where}：不要把密钥写进文件；请写环境变量名（token_env）",
+            )
         out.append(dict(entry))
     return tuple(out)
 
 
 def _webhooks(raw: object, origin: str) -> tuple[WebhookSpec, ...]:
     if not isinstance(raw, list):
-        raise ConfigError(f"{origin} must be an array of tables ([[devmaturity.webhooks]])")
+        raise ConfigError(
+            f"{origin} must be an array of tables ([[devmaturity.webhooks]])",
+            zh=f"{origin} 必须是表数组（[[devmaturity.webhooks]]）",
+        )
     out: list[WebhookSpec] = []
     for index, entry in enumerate(raw):
         where = f"{origin}[{index}]"
         if not isinstance(entry, dict):
-            raise ConfigError(f"{where}: a table with `project` and `secret_env` is required")
+            raise ConfigError(
+                f"{where}: a table with `project` and `secret_env` is required",
+                zh=f"{where}：需要含 `project` 和 `secret_env` 的表",
+            )
         if any(k in entry for k in _SECRET_KEYS):
-            raise ConfigError(f"{where}: do not put secrets in the file; name the environment variable (secret_env)")
+            raise ConfigError(
+                f"{where}: do not put secrets in the file; name the environment variable (secret_env)",
+                zh=f"{where}：不要把密钥写进文件；请写环境变量名（secret_env）",
+            )
         unknown = sorted(set(entry) - {"project", "secret_env"})
         if unknown:
-            raise ConfigError(f"{where}: unknown key(s) {', '.join(unknown)}; use project and secret_env")
+            raise ConfigError(
+                f"{where}: unknown key(s) {', '.join(unknown)}; use project and secret_env",
+                zh=f"{where}：未知的键 {'、'.join(unknown)}；只能用 project 和 secret_env",
+            )
         if not all(isinstance(entry.get(k), str) and entry[k].strip() for k in ("project", "secret_env")):
-            raise ConfigError(f"{where}: `project` and `secret_env` must be non-empty strings")
+            raise ConfigError(
+                f"{where}: `project` and `secret_env` must be non-empty strings",
+                zh=f"{where}：`project` 和 `secret_env` 必须是非空字符串",
+            )
         if any(spec.project == entry["project"] for spec in out):
-            raise ConfigError(f"{where}: project {entry['project']!r} has a webhook already")
+            raise ConfigError(
+                f"{where}: project {entry['project']!r} has a webhook already",
+                zh=f"{where}：项目 {entry['project']!r} 已经配置了 webhook",
+            )
         out.append(WebhookSpec(project=entry["project"], secret_env=entry["secret_env"].strip()))
     return tuple(out)
 
@@ -273,11 +335,14 @@ def _webhooks(raw: object, origin: str) -> tuple[WebhookSpec, ...]:
 def _not_applicable(raw: object, origin: str) -> dict[str, str]:
     """[not_applicable]: item id = the reason it does not apply (e.g. "no database")."""
     if not isinstance(raw, dict):
-        raise ConfigError(f"{origin} must be a table of item id = reason")
+        raise ConfigError(f"{origin} must be a table of item id = reason", zh=f"{origin} 必须是“能力项 id = 原因”的表")
     out: dict[str, str] = {}
     for key, reason in raw.items():
         if not isinstance(reason, str) or not reason.strip():
-            raise ConfigError(f"{origin}.{key}: give the reason the item does not apply, as text")
+            raise ConfigError(
+                f"{origin}.{key}: give the reason the item does not apply, as text",
+                zh=f"{origin}.{key}：请用文字写明该能力项不适用的原因",
+            )
         out[str(key)] = reason.strip()
     return out
 
@@ -285,13 +350,22 @@ def _not_applicable(raw: object, origin: str) -> dict[str, str]:
 def _sarif(raw: object, origin: str) -> tuple[str, ...]:
     """[devmaturity.sarif]: exclude_tools, the SARIF tools whose runs are not read at all (e.g. a linter)."""
     if not isinstance(raw, dict):
-        raise ConfigError(f"{origin} must be a table with exclude_tools = [tool names]")
+        raise ConfigError(
+            f"{origin} must be a table with exclude_tools = [tool names]",
+            zh=f"{origin} 必须是含 exclude_tools = [工具名] 的表",
+        )
     unknown = sorted(set(raw) - {"exclude_tools"})
     if unknown:
-        raise ConfigError(f"{origin}: unknown key(s) {', '.join(unknown)}; use exclude_tools")
+        raise ConfigError(
+            f"{origin}: unknown key(s) {', '.join(unknown)}; use exclude_tools",
+            zh=f"{origin}：未知的键 {'、'.join(unknown)}；只能用 exclude_tools",
+        )
     tools = raw.get("exclude_tools", [])
     if not isinstance(tools, list) or not all(isinstance(x, str) and x.strip() for x in tools):
-        raise ConfigError(f"{origin}.exclude_tools: a list of tool names (non-empty strings) is required")
+        raise ConfigError(
+            f"{origin}.exclude_tools: a list of tool names (non-empty strings) is required",
+            zh=f"{origin}.exclude_tools：需要工具名（非空字符串）列表",
+        )
     return tuple(x.strip() for x in tools)
 
 
@@ -333,7 +407,7 @@ def load_config(
         doc = _read_toml(path)
         section = doc.get("devmaturity", doc)
         if not isinstance(section, dict):
-            raise ConfigError(f"{path}: [devmaturity] must be a table")
+            raise ConfigError(f"{path}: [devmaturity] must be a table", zh=f"{path}：[devmaturity] 必须是表")
         tables = (
             "thresholds",
             "reports",

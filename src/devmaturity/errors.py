@@ -27,6 +27,10 @@ DevmaturityError                 (slug "error", exit 1)
     ├── PayloadTooLargeError     ("payload-too-large"): a body over webhook_max_bytes
     ├── RequestTimeoutError      ("request-timeout"): a body that did not arrive in time
     └── UnsupportedMediaTypeError ("unsupported-media-type"): a Content-Type that is not read
+
+Messages are written in English at the raise site; a raise site may also give the zh form (`zh=`), values such as
+paths kept as they are. With `--lang zh` the CLI prints that form, else the zh headline of the error's slug (ZH), the
+path if known, and a hint to rerun with `--lang en` for the details, so no zh line is half English.
 """
 
 from __future__ import annotations
@@ -40,15 +44,20 @@ class DevmaturityError(Exception):
     slug: ClassVar[str] = "error"
     exit_code: ClassVar[int] = 1
 
-    def __init__(self, message: str, *, path: str | None = None) -> None:
+    def __init__(self, message: str, *, path: str | None = None, zh: str | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.path = path
+        self.zh = zh
 
-    def one_line(self) -> str:
-        """The message as one line, the way the CLI prints it."""
-        text = " ".join(self.message.split())
-        return f"error[{self.slug}]: {text}"
+    def one_line(self, lang: str = "en") -> str:
+        """The message as one line, the way the CLI prints it, in zh or en."""
+        if lang != "zh":
+            return f"error[{self.slug}]: {' '.join(self.message.split())}"
+        if self.zh:
+            return f"错误[{self.slug}]：{' '.join(self.zh.split())}"
+        where = f"：{self.path}" if self.path else ""
+        return f"错误[{self.slug}]：{ZH[self.slug]}{where}（详情请用 --lang en 查看）"
 
 
 class UsageError(DevmaturityError):
@@ -96,7 +105,11 @@ class ModelFileError(DataError):
         shown = repr(value)
         if len(shown) > 80:
             shown = shown[:77] + "..."
-        super().__init__(f"{file}: at {key_path or '<root>'}: {problem} (got {shown})", path=file)
+        super().__init__(
+            f"{file}: at {key_path or '<root>'}: {problem} (got {shown})",
+            path=file,
+            zh=f"{file}：位置 {key_path or '<root>'} 的值无效（实际值 {shown}；详情请用 --lang en 查看）",
+        )
         self.file = file
         self.key_path = key_path
         self.value = value
@@ -176,3 +189,35 @@ class UnsupportedMediaTypeError(RequestError):
 
 class RequestTimeoutError(RequestError):
     slug = "request-timeout"
+
+
+# The zh headline of every slug, printed when a raise site gives no zh form of its message.
+ZH: dict[str, str] = {
+    "error": "出错了",
+    "usage": "命令行选项或取值不被接受",
+    "unknown-framework": "未知的模型：既不是内置模型（caict-devops、dora），也不是模型文件夹或文件",
+    "input": "路径无法使用",
+    "not-a-repository": "该路径不在 git 工作区内，也不是裸版本库",
+    "empty-repository": "版本库还没有任何提交",
+    "unreadable-path": "路径无法读取或写入",
+    "project-identity": "该项目名已保存了另一个版本库的历史；请用 --project 为本版本库另起项目名",
+    "data": "文件内容有误",
+    "model-file": "模型文件无效",
+    "answers-file": "答卷文件无效",
+    "config": "配置无效（devmaturity.toml 或 DEVMATURITY_* 环境变量）",
+    "source": "读取的工具或服务器出错",
+    "git": "git 命令失败，或输出无法解析",
+    "source-auth": "服务器拒绝了令牌",
+    "source-unreachable": "服务器没有应答（连接被拒、DNS、TLS 或重试后超时）",
+    "source-payload": "服务器的应答不是文档规定的接口格式",
+    "store": "数据库地址无法使用或数据库服务器拒绝了请求",
+    "gate-failed": "门禁未通过：有能力域低于要求的级别",
+    "bad-request": "请求缺少必需的头部或参数不可用",
+    "bad-payload": "请求体不是文档规定的 JSON",
+    "unauthorized": "Webhook 凭据缺失、格式错误或与项目的密钥不符",
+    "not-found": "没有该项目的 Webhook 配置，或事件类型、路径未知",
+    "payload-too-large": "请求体超过 webhook_max_bytes",
+    "unsupported-media-type": "不支持该 Content-Type，或字符集不是 UTF-8",
+    "already-stored": "另一个写入者已先存储了同一份报告",
+    "request-timeout": "请求体没有按时到达",
+}

@@ -91,8 +91,8 @@ def test_unknown_is_not_met_and_reported_apart() -> None:
     item = {i.item: i for i in assess(fw, ev, window=WINDOW, now=NOW).parts[0].items()}["T.A.ONE"]
     assert item.level == 2 and item.blocked_by is Status.UNKNOWN
     verdict = item.levels[2].verdicts[0]
-    assert verdict.status is Status.UNKNOWN and "no data" in verdict.reason
-    assert item.gap[0].status is Status.UNKNOWN and "collect the evidence" in item.gap[0].how_to_decide
+    assert verdict.status is Status.UNKNOWN and "no data" in verdict.reason.en
+    assert item.gap[0].status is Status.UNKNOWN and "Collect the evidence" in item.gap[0].how_to_decide.en
 
 
 def test_not_met_with_observed_value_and_gap() -> None:
@@ -106,8 +106,15 @@ def test_not_met_with_observed_value_and_gap() -> None:
     item = {i.item: i for i in assess(fw, ev, window=WINDOW, now=NOW).parts[0].items()}["T.A.ONE"]
     assert item.level == 2 and item.blocked_by is Status.NOT_MET
     assert item.levels[2].verdicts[0].status is Status.NOT_MET
-    assert "0.4 x" in item.levels[2].verdicts[0].reason
-    assert "improve integration_frequency to integration_frequency >= 1 (now 0.4 x)" in item.gap[0].how_to_decide
+    assert "0.4 x" in item.levels[2].verdicts[0].reason.en
+    # The advice names the metric in words, the target with the catalogue's unit, and the id only in parentheses.
+    assert item.gap[0].how_to_decide.en == (
+        "Raise Integration frequency (integration_frequency) to ≥ 1 integrations/developer/workday (now 0.4 x)"
+    )
+    assert (
+        item.gap[0].how_to_decide.zh
+        == "把集成频率（integration_frequency）提高到 ≥ 1 integrations/developer/workday（当前 0.4 x）"
+    )
 
 
 def test_partial_mark_when_some_next_level_criteria_met() -> None:
@@ -165,7 +172,7 @@ def test_fact_expected_false_and_assessor_override() -> None:
         .parts[0]
         .items()
     }["T.A.TWO"]
-    assert two.level == 4 and "assessor answered yes by Li" in two.levels[2].verdicts[1].reason
+    assert two.level == 4 and "assessor answered yes by Li" in two.levels[2].verdicts[1].reason.en
 
 
 def test_threshold_override_from_config() -> None:
@@ -248,7 +255,7 @@ def test_an_overridden_threshold_shows_the_value_in_force_and_where_it_came_from
         if v.criterion == criterion.id
     )
     assert verdict.threshold == stricter and verdict.threshold_source == "devmaturity.toml [thresholds]"
-    assert f"threshold from devmaturity.toml [thresholds]; the model's is {criterion.value:g}" in verdict.reason
+    assert f"threshold from devmaturity.toml [thresholds]; the model's is {criterion.value:g}" in verdict.reason.en
 
 
 def test_unknown_fact_is_unknown_with_its_reason_not_not_met() -> None:
@@ -268,5 +275,5 @@ def test_unknown_fact_is_unknown_with_its_reason_not_not_met() -> None:
     two = {i.item: i for i in result.parts[0].items()}["T.A.TWO"]
     verdict = two.levels[2].verdicts[1]
     assert verdict.status is Status.UNKNOWN and verdict.observed == "unknown"
-    assert "configured on the Jenkins server" in verdict.reason and verdict.evidence == ("Jenkinsfile:9#Deploy",)
+    assert "configured on the Jenkins server" in verdict.reason.en and verdict.evidence == ("Jenkinsfile:9#Deploy",)
     assert two.level == 2 and two.blocked_by is Status.UNKNOWN

@@ -76,9 +76,9 @@ def test_workbook_round_trip_into_the_assessment(env: Path, capsys: pytest.Captu
     assert item["level"] == 2
     yes, no = item["levels"][1]["criteria"][0], item["levels"][2]["criteria"][0]
     assert (yes["status"], yes["decided_by"]) == ("met", "assessor")
-    assert yes["reason"] == "assessor answered yes by Wang Wu on 2026-11-20"
+    assert yes["reason"]["en"] == "assessor answered yes by Wang Wu on 2026-11-20"
     assert yes["evidence"] == ["https://wiki.example/owner", "owners.pdf"]
-    assert (no["status"], no["reason"]) == ("not_met", "assessor answered no by Li Si on 2026-11-21")
+    assert (no["status"], no["reason"]["en"]) == ("not_met", "assessor answered no by Li Si on 2026-11-21")
     md = (env / "after" / "report.md").read_text(encoding="utf-8")
     assert "    - answered by Wang Wu on 2026-11-20 · Evidence: https://wiki.example/owner; owners.pdf\n" in md
     html = (env / "after" / "report.html").read_text(encoding="utf-8")

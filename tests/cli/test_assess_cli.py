@@ -27,7 +27,7 @@ def test_assess_prints_levels_and_writes_reports(env: Path, capsys: pytest.Captu
     assert code == 0
     assert "Continuous delivery" in out and "Configuration management" in out
     report = json.loads((env / "out" / "report.json").read_text(encoding="utf-8"))
-    assert report["schema"] == "devmaturity.report/1"
+    assert report["schema"] == "devmaturity.report/2"
     assert [p["key"] for p in report["parts"]] == ["adm", "cd", "to", "ad", "srm"]
     cd = report["parts"][1]
     assert sum(len(s["items"]) for s in cd["subdomains"]) == 49
@@ -70,7 +70,7 @@ def test_answers_raise_a_level(env: Path, capsys: pytest.CaptureFixture[str]) ->
     assert item["level"] == 2
     verdict = item["levels"][1]["criteria"][1]
     assert verdict["decided_by"] == "assessor" and verdict["evidence"] == ["https://wiki.example/vcs"]
-    assert "Wang Wu" in verdict["reason"]
+    assert "Wang Wu" in verdict["reason"]["en"]
 
 
 def test_template_merge_keeps_given_answers(env: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -40,7 +40,7 @@ def test_assess_discovers_reports_and_decides_criteria(project: Path, capsys: py
     assert pass_rate["value"] is not None and 0 < pass_rate["value"] < 1
     hm = next(i for s in report["parts"][0]["subdomains"] for i in s["items"] if i["id"] == "CD.TM.TH.HM")
     verdict = next(c for c in hm["levels"][2]["criteria"] if c["metric"] == "unit_test_line_coverage")
-    assert verdict["status"] == "met" and "81.5%" in verdict["reason"]
+    assert verdict["status"] == "met" and "81.5%" in verdict["reason"]["en"]
     err = capsys.readouterr().err
     assert "problem" not in err
     # a second assessment finds the same files and stores nothing new

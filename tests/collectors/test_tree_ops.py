@@ -235,13 +235,6 @@ DESIGN_AND_SECURITY = [
         "chaos/pod-kill.yaml:2",
     ),
     (
-        "config.center",
-        "src/main/resources/bootstrap.yml",
-        "spring:\n  config:\n    import: nacos:shop.yaml\n  cloud:\n    nacos:\n      config:\n        server-addr: n:8848\n",
-        "src/main/resources/bootstrap.yml:3",
-    ),
-    ("config.feature_flags", "package.json", '{\n  "dependencies": {"unleash-client": "5.0.0"}\n}\n', "package.json:2"),
-    (
         "security.secrets_manager",
         "k8s/secret.yaml",
         "apiVersion: external-secrets.io/v1beta1\nkind: ExternalSecret\n",
@@ -314,12 +307,6 @@ DESIGN_AND_SECURITY = [
         "pom.xml:2",
     ),
     ("security.fuzzing", "Makefile", "fuzz:\n\tgo test ./parser -fuzz=FuzzParse\n", "Makefile:2"),
-    (
-        "deploy.progressive",
-        "k8s/canary.yaml",
-        "apiVersion: flagger.app/v1beta1\nkind: Canary\nspec:\n  analysis:\n    metrics: []\n",
-        "k8s/canary.yaml:2",
-    ),
 ]
 
 

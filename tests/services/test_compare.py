@@ -93,7 +93,7 @@ def test_preview_lists_counted_and_excluded_deployments() -> None:
     rules = rules_from(Config(rules={"jobs": ("deploy to prd",)}))
     rows = preview(d.Delivery(deployments=deps, runs=runs, rules=rules), W)
     assert [(r.deployment.id, r.counted) for r in rows] == [("1", True), ("2", False), ("run:7:job:3", True)]
-    assert "staging" in rows[1].why and "matches none of" in rows[1].why
+    assert "staging" in rows[1].why.en and "matches none of" in rows[1].why.en
 
 
 def test_preview_says_which_deployment_each_incident_is_linked_to() -> None:
@@ -117,8 +117,8 @@ def test_preview_says_which_deployment_each_incident_is_linked_to() -> None:
     config = Config(rules={"incident_severities": ("sev1",)})
     rows = incident_links(d.Delivery(deployments=deps, incidents=incidents, rules=rules_from(config)), W)
     assert [(r.incident.id, r.deployment) for r in rows] == [("I1", "D1"), ("I2", "D1"), ("I3", "")]
-    assert "incident_link = devlake" in rows[0].why and rows[1].why == "the incident names it"
-    assert "not counted" in rows[2].why
+    assert "incident_link = devlake" in rows[0].why.en and rows[1].why.en == "the incident names it"
+    assert "not counted" in rows[2].why.en
     config = Config(rules={"incident_severities": ("sev1",), "incident_link": ("reference",)})
     rows = incident_links(d.Delivery(deployments=deps, incidents=incidents, rules=rules_from(config)), W)
     assert [r.deployment for r in rows] == ["", "D1", ""]

@@ -74,7 +74,7 @@ def test_assessment_uses_ingested_deployments(tmp_path: Path) -> None:
     assert ingested.problems == []
     # history not collected yet: the attribution is built, meets missing commits, and the assessment (which
     # collects the repository) rebuilds it from there
-    assert ingested.derived is not None and ingested.derived.startswith("lead times built")
+    assert ingested.derived is not None and ingested.derived.en.startswith("lead times built")
     result = run_assessment(
         repo.path,
         Config(framework="dora", window=30),

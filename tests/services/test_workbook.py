@@ -129,7 +129,7 @@ def test_tiny_workbook_layout(sheet_file: Path) -> None:
         ("T.B.ONE", 3, "T.B.ONE.L3.1", None, "T-B-ONE-3-1", "未知"),
         ("T.B.ONE", 4, "T.B.ONE.L4.1", None, "T-B-ONE-4-1", "未知"),
     ]
-    assert rows[1][9] == "unknown: no assessor answer yet"
+    assert rows[1][9] == "未知：尚无评估人回答"  # the zh workbook gives the reason in zh
     assert rows[1][4] == "有主干开发规范吗？\n证明材料示例: 规范文档"
     assert sheet.freeze_panes == "A2"
     (choice,) = sheet.data_validations.dataValidation

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from devmaturity.assess.rollup import resolve_policy
+from devmaturity.metrics.catalogue import metric_spec
+from devmaturity.metrics.values import reason_text
 from devmaturity.model.assessment import (
     Answer,
     Assessment,
@@ -19,9 +21,10 @@ from devmaturity.model.assessment import (
     SubdomainResult,
     Verdict,
 )
-from devmaturity.model.facts import Fact
+from devmaturity.model.facts import Fact, FactSpec, fact_spec
 from devmaturity.model.framework import Criterion, CriterionKind, Framework, Item, Op
 from devmaturity.model.metric import MetricValue, Window
+from devmaturity.model.text import Text
 
 MetricKey = tuple[str, int]
 
@@ -70,12 +73,31 @@ def format_pair(value: float, threshold: float, unit: str, op: Op, met: bool) ->
 
 
 def judge(criterion: Criterion, evidence: Evidence, default_window_days: int) -> Verdict:
-    """One criterion's verdict, with the reason and the evidence that decided it."""
+    """One criterion's verdict, with the reason (zh and en) and the evidence that decided it."""
     if criterion.kind is CriterionKind.METRIC:
         return _judge_metric(criterion, evidence, default_window_days)
     if criterion.kind is CriterionKind.FACT:
         return _judge_fact(criterion, evidence)
-    return _judge_answer(criterion, evidence.answers.get(criterion.id), "no assessor answer yet")
+    return _judge_answer(criterion, evidence.answers.get(criterion.id), NO_ANSWER)
+
+
+NO_ANSWER = Text(zh="尚无评估人回答", en="no assessor answer yet")
+_OVERRIDES = Text(zh="评估人回答优先于版本库证据", en="assessor answer overrides repository evidence")
+_YES_NO = {True: Text(zh="是", en="yes"), False: Text(zh="否", en="no")}
+
+
+def _metric_name(metric: str) -> Text:
+    try:
+        return metric_spec(metric).name
+    except KeyError:
+        return Text.same(metric)
+
+
+def _fact_name(fact: str) -> Text:
+    try:
+        return fact_spec(fact).name
+    except KeyError:
+        return Text.same(fact)
 
 
 def _judge_metric(criterion: Criterion, evidence: Evidence, default_window_days: int) -> Verdict:
@@ -85,9 +107,13 @@ def _judge_metric(criterion: Criterion, evidence: Evidence, default_window_days:
     source = evidence.threshold_source if overridden else ""
     days = criterion.window_days or default_window_days
     value = evidence.metrics.get((criterion.metric, days))
-    origin = f" (threshold from {source}; the model's is {criterion.value:g})" if overridden else ""
+    origin = Text(
+        zh=f"（阈值来自 {source}；模型的阈值为 {criterion.value:g}）" if overridden else "",
+        en=f" (threshold from {source}; the model's is {criterion.value:g})" if overridden else "",
+    )
+    name, op = _metric_name(criterion.metric), criterion.op.value
     if value is None or value.value is None:
-        why = value.reason if value is not None else "metric not computed"
+        why = reason_text(value.reason) if value is not None else reason_text("metric not computed")
         answered = evidence.answers.get(criterion.id)
         if answered is not None and answered.value is not None:
             return _judge_answer(criterion, answered, why)
@@ -95,21 +121,28 @@ def _judge_metric(criterion: Criterion, evidence: Evidence, default_window_days:
             criterion=criterion.id,
             status=Status.UNKNOWN,
             decided_by=DecidedBy.NOTHING,
-            reason=f"unknown: {why} (needs {criterion.metric} {criterion.op.value} {threshold:g} over {days}d)"
-            + origin,
+            reason=Text(
+                zh=f"未知：{why.zh}（需要{name.zh}（{criterion.metric}）{op} {threshold:g}，统计 {days} 天）"
+                f"{origin.zh}",
+                en=f"unknown: {why.en} (needs {criterion.metric} {op} {threshold:g} over {days}d){origin.en}",
+            ),
             threshold=threshold,
             threshold_source=source,
         )
     ok = criterion.op.holds(value.value, threshold)
     shown, wanted = format_pair(value.value, threshold, value.unit, criterion.op, ok)
-    relation = "meets" if ok else "does not meet"
+    window, n = value.window.label(), value.sample_size
     return Verdict(
         criterion=criterion.id,
         status=Status.MET if ok else Status.NOT_MET,
         decided_by=DecidedBy.METRIC,
         observed=shown,
-        reason=f"{criterion.metric} = {shown} over {value.window.label()} (n={value.sample_size}) {relation} "
-        f"{criterion.op.value} {wanted}{origin}",
+        reason=Text(
+            zh=f"{name.zh}（{criterion.metric}）= {shown}，统计区间 {window}（n={n}），{'满足' if ok else '不满足'} "
+            f"{op} {wanted}{origin.zh}",
+            en=f"{criterion.metric} = {shown} over {window} (n={n}) {'meets' if ok else 'does not meet'} "
+            f"{op} {wanted}{origin.en}",
+        ),
         evidence=value.evidence,
         threshold=threshold,
         threshold_source=source,
@@ -124,7 +157,7 @@ def _judge_fact(criterion: Criterion, evidence: Evidence) -> Verdict:
     assert criterion.fact is not None
     answered = evidence.answers.get(criterion.id)
     if answered is not None and answered.value is not None:
-        return _judge_answer(criterion, answered, "assessor answer overrides repository evidence")
+        return _judge_answer(criterion, answered, _OVERRIDES)
     seen = [(fid, evidence.facts.get(fid)) for fid in criterion.facts]
     shown = next((f for _, f in seen if f is not None and f.value is criterion.expected), None)
     if shown is not None:
@@ -132,63 +165,90 @@ def _judge_fact(criterion: Criterion, evidence: Evidence) -> Verdict:
     open_ = [(fid, f) for fid, f in seen if f is None or f.value is None]
     if open_:
         fid, fact = open_[0]
+        name = _fact_name(fid)
         if fact is None:
             return Verdict(
                 criterion=criterion.id,
                 status=Status.UNKNOWN,
                 decided_by=DecidedBy.NOTHING,
-                reason=f"unknown: no collector has established {fid}",
+                reason=Text(
+                    zh=f"未知：尚无收集器确定“{name.zh}”（{fid}）", en=f"unknown: no collector has established {fid}"
+                ),
             )
+        # The collector's detail is English text; zh names the fact instead, and the evidence shows where it looked.
         return Verdict(
             criterion=criterion.id,
             status=Status.UNKNOWN,
             decided_by=DecidedBy.NOTHING,
             observed="unknown",
-            reason=f"unknown: {fact.detail or f'{fid} cannot be told from the evidence'}",
+            reason=Text(
+                zh=f"未知：无法从证据判断“{name.zh}”（{fid}）",
+                en=f"unknown: {fact.detail or f'{fid} cannot be told from the evidence'}",
+            ),
             evidence=fact.evidence,
         )
     first = seen[0][1]
     assert first is not None
     if criterion.missing_unknown:
         detail = f": {first.detail}" if first.detail else ""
+        said = _YES_NO[bool(first.value)]
         return Verdict(
             criterion=criterion.id,
             status=Status.UNKNOWN,
             decided_by=DecidedBy.NOTHING,
             observed=str(first.value).lower(),
-            reason=f"unknown: {first.id} is {str(first.value).lower()}{detail}; this is one way of showing the "
-            f"practice, not the only one (answer {criterion.id})",
+            reason=Text(
+                zh=f"未知：“{_fact_name(first.id).zh}”（{first.id}）为{said.zh}；这只是体现该实践的一种方式，"
+                f"而非唯一方式（可回答 {criterion.id}）",
+                en=f"unknown: {first.id} is {str(first.value).lower()}{detail}; this is one way of showing the "
+                f"practice, not the only one (answer {criterion.id})",
+            ),
         )
     return _fact_verdict(criterion, first, Status.NOT_MET)
 
 
 def _fact_verdict(criterion: Criterion, fact: Fact, status: Status) -> Verdict:
     detail = f": {fact.detail}" if fact.detail else ""
-    others = f" (checked {', '.join(criterion.facts)})" if status is Status.NOT_MET and criterion.alternatives else ""
+    checked = status is Status.NOT_MET and criterion.alternatives
+    others = Text(
+        zh=f"（已检查 {', '.join(criterion.facts)}）" if checked else "",
+        en=f" (checked {', '.join(criterion.facts)})" if checked else "",
+    )
+    said = _YES_NO[bool(fact.value)]
     return Verdict(
         criterion=criterion.id,
         status=status,
         decided_by=DecidedBy.FACT,
         observed=str(fact.value).lower(),
-        reason=f"{fact.id} is {str(fact.value).lower()}{detail}{others}",
+        reason=Text(
+            zh=f"“{_fact_name(fact.id).zh}”（{fact.id}）：{said.zh}{others.zh}",
+            en=f"{fact.id} is {str(fact.value).lower()}{detail}{others.en}",
+        ),
         evidence=fact.evidence,
     )
 
 
-def _judge_answer(criterion: Criterion, answer: Answer | None, missing: str) -> Verdict:
+def _judge_answer(criterion: Criterion, answer: Answer | None, missing: Text) -> Verdict:
     if answer is None or answer.value is None:
         return Verdict(
-            criterion=criterion.id, status=Status.UNKNOWN, decided_by=DecidedBy.NOTHING, reason=f"unknown: {missing}"
+            criterion=criterion.id,
+            status=Status.UNKNOWN,
+            decided_by=DecidedBy.NOTHING,
+            reason=Text(zh=f"未知：{missing.zh}", en=f"unknown: {missing.en}"),
         )
-    who = f" by {answer.by}" if answer.by else ""
-    when = f" on {answer.at}" if answer.at else ""
-    note = f": {answer.note}" if answer.note else ""
+    said = _YES_NO[answer.value]
+    who = Text(zh=f"，回答人 {answer.by}" if answer.by else "", en=f" by {answer.by}" if answer.by else "")
+    when = Text(zh=f"，日期 {answer.at}" if answer.at else "", en=f" on {answer.at}" if answer.at else "")
+    note = Text(zh=f"：{answer.note}" if answer.note else "", en=f": {answer.note}" if answer.note else "")
     return Verdict(
         criterion=criterion.id,
         status=Status.MET if answer.value else Status.NOT_MET,
         decided_by=DecidedBy.ASSESSOR,
         observed="yes" if answer.value else "no",
-        reason=f"assessor answered {'yes' if answer.value else 'no'}{who}{when}{note}",
+        reason=Text(
+            zh=f"评估人回答“{said.zh}”{who.zh}{when.zh}{note.zh}",
+            en=f"assessor answered {said.en}{who.en}{when.en}{note.en}",
+        ),
         evidence=answer.evidence,
     )
 
@@ -237,22 +297,62 @@ def _gap(item: Item, level: int, verdict: Verdict, evidence: Evidence) -> GapEnt
     )
 
 
-def how_to_decide(criterion: Criterion, verdict: Verdict, evidence: Evidence) -> str:
-    """What would settle or raise this criterion: the evidence to collect or the change to make."""
+_SYMBOL = {">=": "≥", "<=": "≤", ">": ">", "<": "<", "==": "="}
+
+
+def how_to_decide(criterion: Criterion, verdict: Verdict, evidence: Evidence) -> Text:
+    """What would settle or raise this criterion, in words: the evidence to collect or the change to make. Ids appear
+    only in parentheses, for reference."""
     if criterion.kind is CriterionKind.ANSWER:
-        hint = criterion.evidence_hint.en if criterion.evidence_hint else "attach a document, link or screenshot"
-        return f"assessor answer in the answers file (key {criterion.id}); evidence: {hint}"
+        hint = criterion.evidence_hint or Text(zh="附上文档、链接或截图", en="attach a document, link or screenshot")
+        return Text(
+            zh=f"在答卷文件中填写评估人回答（键 {criterion.id}）；证据：{hint.zh}",
+            en=f"assessor answer in the answers file (key {criterion.id}); evidence: {hint.en}",
+        )
     if criterion.kind is CriterionKind.FACT:
-        if verdict.status is Status.UNKNOWN:
-            return f"collect the evidence that establishes {criterion.fact}, or answer {criterion.id}"
-        want = "true" if criterion.expected else "false"
-        return f"make {criterion.fact} {want} (e.g. in the repository or pipeline), or answer {criterion.id}"
-    assert criterion.op is not None and criterion.value is not None
+        return _fact_advice(criterion, verdict)
+    assert criterion.metric is not None and criterion.op is not None and criterion.value is not None
     threshold = evidence.thresholds.get(criterion.id, criterion.value)
-    target = f"{criterion.metric} {criterion.op.value} {threshold:g}"
+    name = _metric_name(criterion.metric)
+    try:
+        unit = metric_spec(criterion.metric).unit
+    except KeyError:
+        unit = ""
+    target = f"{_SYMBOL[criterion.op.value]} {format_value(threshold, unit) if unit else f'{threshold:g}'}"
+    ref = f"（{criterion.metric}）"
     if verdict.status is Status.UNKNOWN:
-        return f"collect the evidence behind {criterion.metric} so that {target} can be checked"
-    return f"improve {criterion.metric} to {target} (now {verdict.observed})"
+        return Text(
+            zh=f"收集计算{name.zh}{ref}所需的证据，以便核对是否 {target}",
+            en=f"Collect the evidence behind {name.en} ({criterion.metric}) so that {target} can be checked",
+        )
+    lower = criterion.op in (Op.LE, Op.LT)
+    return Text(
+        zh=f"把{name.zh}{ref}{'降低' if lower else '提高'}到 {target}（当前 {verdict.observed}）",
+        en=f"{'Lower' if lower else 'Raise'} {name.en} ({criterion.metric}) to {target} (now {verdict.observed})",
+    )
+
+
+def _fact_advice(criterion: Criterion, verdict: Verdict) -> Text:
+    assert criterion.fact is not None
+    ref = criterion.fact
+    try:
+        spec: FactSpec | None = fact_spec(ref)
+    except KeyError:
+        spec = None
+    name = spec.name if spec is not None else Text.same(ref)
+    answer = Text(zh=f"；或在答卷中回答 {criterion.id}", en=f"; or answer {criterion.id} in the answers file")
+    if verdict.status is Status.UNKNOWN:
+        return Text(
+            zh=f"收集能说明“{name.zh}”是否成立的证据（{ref}）{answer.zh}",
+            en=f"Collect the evidence that shows whether this holds: {name.en} ({ref}){answer.en}",
+        )
+    if not criterion.expected:
+        return Text(
+            zh=f"让“{name.zh}”不再成立（{ref}）{answer.zh}",
+            en=f"Make sure this no longer holds: {name.en} ({ref}){answer.en}",
+        )
+    advice = spec.advice if spec is not None else Text(zh=f"让“{ref}”成立", en=f"Make {ref} hold")
+    return Text(zh=f"{advice.zh}（{ref}）{answer.zh}", en=f"{advice.en} ({ref}){answer.en}")
 
 
 def _rolled(rollup: Callable[[Sequence[int]], int], items: Sequence[ItemResult]) -> int:

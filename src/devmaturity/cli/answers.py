@@ -7,6 +7,7 @@ from typing import Any
 
 import click
 
+from devmaturity.cli.texts import LANG, lang_of, say
 from devmaturity.config import load_config
 from devmaturity.errors import UsageError
 from devmaturity.frameworks.loader import load_framework
@@ -52,7 +53,10 @@ def _report(
     criteria to ask about."""
     if from_report is None:
         if next_level:
-            raise UsageError("--next-level needs --from-report (a report.json or a repository folder)")
+            raise UsageError(
+                "--next-level needs --from-report (a report.json or a repository folder)",
+                zh="--next-level 需要同时给出 --from-report（report.json 或版本库文件夹）",
+            )
         return None, None
     config = load_config(project_dir=from_report if from_report.is_dir() else None, flags={"framework": framework})
     report = source_report(from_report, config)
@@ -64,14 +68,14 @@ def _report(
 @answers.command("template")
 @click.option("--framework", default="caict-devops", show_default=True, help="Framework id or model path.")
 @click.option("--part", "parts", multiple=True, help="Only these parts; repeatable.")
-@click.option("--lang", type=click.Choice(["zh", "en"]), default="en", show_default=True)
+@LANG
 @click.option("--merge", "merge_from", type=_FILE, help="Keep the answers already given in this file.")
 @_report_options
 @click.option("--out", "out", type=_FILE, help="Write here instead of standard output.")
 def template(
     framework: str,
     parts: tuple[str, ...],
-    lang: str,
+    lang: str | None,
     merge_from: Path | None,
     from_report: Path | None,
     next_level: bool,
@@ -87,7 +91,7 @@ def template(
         click.echo(text, nl=False)
     else:
         write_text(out, text)
-        click.echo(f"wrote {out}", err=True)
+        click.echo(say("wrote", _lang(lang), path=out), err=True)
 
 
 @answers.command("workbook")
@@ -104,23 +108,25 @@ def workbook(
     keys = [p.key for p in select_parts(fw, list(parts))]
     report, only = _report(fw, framework, from_report, next_level)
     write_bytes(out, write_workbook(fw, lang=_lang(lang), parts=keys, report=report, only=only))
-    click.echo(f"wrote {out}", err=True)
+    click.echo(say("wrote", _lang(lang), path=out), err=True)
 
 
 @answers.command("import")
 @click.argument("workbook_path", metavar="WORKBOOK", type=_FILE)
 @click.option("--framework", default="caict-devops", show_default=True, help="Framework id or model path.")
 @click.option("--merge", "merge_into", type=_FILE, help="Put the workbook's answers over the answers of this file.")
-@click.option("--lang", type=click.Choice(["zh", "en"]), default="en", show_default=True, help="Comment language.")
+@click.option(
+    "--lang", type=click.Choice(["zh", "en"]), help="Comment and message language (default: the config's lang)."
+)
 @click.option("--out", "out", type=_FILE, required=True, help="The answers file (YAML) to write.")
-def import_(workbook_path: Path, framework: str, merge_into: Path | None, lang: str, out: Path) -> None:
+def import_(workbook_path: Path, framework: str, merge_into: Path | None, lang: str | None, out: Path) -> None:
     """Read a filled self-assessment workbook into the answers file `devmaturity assess --answers` reads."""
     fw = load_framework(framework)
     given = read_workbook(workbook_path, fw)
     old = load_answers(merge_into, fw) if merge_into else {}
     write_text(out, answers_yaml(merge_answers(old, given), fw, lang=_lang(lang)))
-    click.echo(f"wrote {out}: {len(given)} answer(s) from {workbook_path}", err=True)
+    click.echo(say("wrote_answers", _lang(lang), path=out, count=len(given), source=workbook_path), err=True)
 
 
-def _lang(lang: str) -> Lang:
-    return "zh" if lang == "zh" else "en"
+def _lang(lang: str | None) -> Lang:
+    return lang_of(lang, Path("."))

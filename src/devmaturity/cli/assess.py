@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from devmaturity.cli.texts import say
 from devmaturity.config import Config, load_config
 from devmaturity.errors import GateFailed, UsageError
 
@@ -39,7 +40,11 @@ def _options(fn: Any) -> Any:
     fn = click.option("--framework", help="Framework id (caict-devops, dora) or path to a custom model.")(fn)
     fn = click.option("--window", help="Metric window, e.g. 90d (default from config, else 90d).")(fn)
     fn = click.option("--answers", "answers", type=click.Path(dir_okay=False), help="Assessor answers file (YAML).")(fn)
-    fn = click.option("--lang", type=click.Choice(["zh", "en"]), help="Language of tables and reports.")(fn)
+    fn = click.option(
+        "--lang",
+        type=click.Choice(["zh", "en"]),
+        help="Language of tables, reports and messages (default: lang in devmaturity.toml or DEVMATURITY_LANG).",
+    )(fn)
     fn = click.option("--db", "database_url", help="Store URL (default sqlite:///devmaturity.db).")(fn)
     fn = click.option(
         "--config",
@@ -74,6 +79,7 @@ def _run(path: Path, config: Config, parts: list[str] | None, console: Console, 
     from devmaturity.services.assess import run_assessment
     from devmaturity.store.db import describe_store
 
+    lang = config.lang
     with Progress(
         SpinnerColumn(),
         TextColumn("{task.description}"),
@@ -82,32 +88,27 @@ def _run(path: Path, config: Config, parts: list[str] | None, console: Console, 
         transient=True,
         disable=not console.is_terminal,
     ) as bar:
-        task = bar.add_task("collecting git history", total=None)
+        task = bar.add_task(say("progress_start", lang), total=None)
 
         def progress(stage: str, count: int) -> None:
             if stage == "commits":
-                text = f"reading git history: {count:,} commits"
+                text = say("progress_commits", lang, count=count)
             elif stage in ("attribute", "attributed"):
-                text = f"attributing commits to deployments: {count:,}"
+                text = say("progress_attribute", lang, count=count)
             else:
-                text = f"reading {stage}"
+                text = say("progress_other", lang, stage=stage)
             bar.update(task, description=text)
 
         result = run_assessment(path, config, parts=parts, progress=progress, **when)
-    lang = config.lang
-    console.print(("存储：" if lang == "zh" else "store: ") + describe_store(config.database_url, lang), markup=False)
+    console.print(say("store", lang, store=describe_store(config.database_url, lang)), markup=False)
     c = result.collect
-    console.print(
-        f"collected {c.new_commits:,} new commits ({c.total_commits:,} stored), {len(c.facts)} facts, "
-        f"{len(c.reports)} new report file(s); trunk {c.trunk or '(none)'}",
-        markup=False,
-    )
+    trunk = c.trunk or say("no_trunk", lang)
+    shown = say("collected", lang, new=c.new_commits, total=c.total_commits, facts=len(c.facts), reports=len(c.reports))
+    console.print(f"{shown} {trunk}", markup=False)
     for problem in result.collect.problems:
-        console.print(f"problem: {problem.source}: {problem.message}", markup=False)
+        console.print(say("problem", lang, source=problem.source, message=problem.message), markup=False)
     for notice in result.notices:
-        console.print(
-            ("注意：" if lang == "zh" else "note: ") + notice.get("zh" if lang == "zh" else "en"), markup=False
-        )
+        console.print(say("note", lang, text=notice.get("zh" if lang == "zh" else "en")), markup=False)
     return result
 
 
@@ -155,7 +156,7 @@ def assess(
     for fmt in chosen:
         if fmt in _REPORT_FILES:
             written = write_text(out_dir / _REPORT_FILES[fmt], renderers[fmt](result.report, config.lang))
-            stderr.print(f"wrote {written}", markup=False)
+            stderr.print(say("wrote", config.lang, path=written), markup=False)
 
 
 @click.command()
@@ -168,12 +169,16 @@ def gate(path: Path, config_file: Path | None, min_level: int, parts: tuple[str,
     config, when = _config(path, config_file, **flags)
     stderr = _console(stderr=True)
     result = _run(path, config, list(parts) or None, stderr, when)
+    lang = config.lang
     below = [p for p in result.assessment.parts if p.level < min_level]
     for part in result.assessment.parts:
-        verdict = "ok" if part.level >= min_level else "BELOW"
-        click.echo(f"{part.key}: level {part.level} (bar {min_level}) {verdict}")
+        verdict = say("gate_ok" if part.level >= min_level else "gate_below", lang)
+        click.echo(say("gate_line", lang, part=part.key, level=part.level, bar=min_level, verdict=verdict))
     if below:
         listed = ", ".join(f"{p.key}={p.level}" for p in below)
-        raise GateFailed(f"gate failed: {listed} below level {min_level}")
+        raise GateFailed(
+            say("gate_failed", "en", listed=listed, bar=min_level),
+            zh=say("gate_failed", "zh", listed=listed, bar=min_level),
+        )
     if not result.assessment.parts:
-        raise UsageError("no part selected")
+        raise UsageError(say("no_part", "en"), zh=say("no_part", "zh"))

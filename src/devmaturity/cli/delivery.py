@@ -9,11 +9,11 @@ import click
 from rich.console import Console
 from rich.table import Table
 
+from devmaturity.cli.texts import LANG, pick, say
 from devmaturity.collectors.git import GitRepository
 from devmaturity.config import load_config
 from devmaturity.metrics.catalogue import metric_spec
 from devmaturity.model.metric import Window
-from devmaturity.model.text import Lang
 from devmaturity.services.assess import collect_repository
 from devmaturity.services.compare import compare as compare_service
 from devmaturity.services.compare import parse_as_of, parse_window, sentence, shown
@@ -25,7 +25,6 @@ PATH = click.argument("path", type=click.Path(path_type=Path, readable=False), d
 DB = click.option("--db", "database_url", help="Store URL (default sqlite:///devmaturity.db).")
 METRIC = click.option("--metric", "metrics", multiple=True, help="Only these metrics; repeatable (default: all).")
 LINK_CONTEXT = timedelta(days=90)
-LANG = click.option("--lang", type=click.Choice(["zh", "en"]), default="en", show_default=True)
 
 
 @click.command()
@@ -35,23 +34,33 @@ LANG = click.option("--lang", type=click.Choice(["zh", "en"]), default="en", sho
 @METRIC
 @LANG
 @DB
-def compare(path: Path, before: str, after: str, metrics: tuple[str, ...], lang: str, database_url: str | None) -> None:
+def compare(
+    path: Path, before: str, after: str, metrics: tuple[str, ...], lang: str | None, database_url: str | None
+) -> None:
     """Every metric over two windows, with the change and the case-study sentence."""
-    config = load_config(project_dir=path, flags={"database_url": database_url})
-    click.echo(f"store: {describe_store(config.database_url)}", err=True)
+    config = load_config(project_dir=path, flags={"database_url": database_url, "lang": lang})
+    chosen = pick(config)
+    click.echo(say("store", chosen, store=describe_store(config.database_url, chosen)), err=True)
     changes = compare_service(path, config, parse_window(before), parse_window(after), list(metrics) or None)
-    pick: Lang = "zh" if lang == "zh" else "en"
-    table = Table("metric", f"before {before}", f"after {after}", "change")
+    table = Table(
+        say("metric", chosen),
+        say("before", chosen, window=before),
+        say("after", chosen, window=after),
+        say("change", chosen),
+    )
     for c in changes:
         spec = metric_spec(c.metric)
         change = "" if c.ratio is None else f"{c.ratio * 100:+.0f}%"
-        mark = {True: " better", False: " worse", None: ""}[c.improved]
+        mark = "" if c.improved is None else " " + say("better" if c.improved else "worse", chosen)
         table.add_row(
-            spec.name.get(pick), shown(c.before.value, spec.unit), shown(c.after.value, spec.unit), change + mark
+            spec.name.get(chosen),
+            shown(c.before.value, spec.unit, chosen),
+            shown(c.after.value, spec.unit, chosen),
+            change + mark,
         )
     console = Console(highlight=False, soft_wrap=True)
     console.print(table)
-    console.print(sentence(changes, pick) or "no metric is known in both windows", markup=False)
+    console.print(sentence(changes, chosen) or say("nothing_known", chosen), markup=False)
 
 
 @click.command()
@@ -60,19 +69,27 @@ def compare(path: Path, before: str, after: str, metrics: tuple[str, ...], lang:
 @click.option("--every", type=click.Choice(["week", "month"]), default="week", show_default=True)
 @click.option("--periods", type=click.IntRange(1, 104), default=12, show_default=True)
 @click.option("--as-of", "as_of", help="The last period ends at this date (default: now), e.g. 2026-09-30.")
+@LANG
 @DB
 def trend(
-    path: Path, metrics: tuple[str, ...], every: str, periods: int, as_of: str | None, database_url: str | None
+    path: Path,
+    metrics: tuple[str, ...],
+    every: str,
+    periods: int,
+    as_of: str | None,
+    lang: str | None,
+    database_url: str | None,
 ) -> None:
     """Metrics per week or month, oldest first."""
-    config = load_config(project_dir=path, flags={"database_url": database_url})
-    click.echo(f"store: {describe_store(config.database_url)}", err=True)
+    config = load_config(project_dir=path, flags={"database_url": database_url, "lang": lang})
+    chosen = pick(config)
+    click.echo(say("store", chosen, store=describe_store(config.database_url, chosen)), err=True)
     end = parse_as_of(as_of) if as_of else datetime.now(UTC)
     series = trend_service(path, config, list(metrics) or None, every, periods, end)
     names = [v.metric for v in series[0][1]] if series else []
-    table = Table("window", *names)
+    table = Table(say("window", chosen), *names)
     for window, values in series:
-        table.add_row(window.label(), *(shown(v.value, v.unit) for v in values))
+        table.add_row(window.label(), *(shown(v.value, v.unit, chosen) for v in values))
     Console(highlight=False).print(table)
 
 
@@ -84,24 +101,23 @@ def deployments() -> None:
 @deployments.command("preview")
 @PATH
 @click.option("--window", "window_text", help="Window, e.g. 2026-01-01..2026-03-31 (default: the last 90 days).")
+@LANG
 @DB
-def preview_command(path: Path, window_text: str | None, database_url: str | None) -> None:
+def preview_command(path: Path, window_text: str | None, lang: str | None, database_url: str | None) -> None:
     """List what the deployment rule counts (and leaves out) before you trust a number."""
-    config = load_config(project_dir=path, flags={"database_url": database_url})
-    click.echo(f"store: {describe_store(config.database_url)}", err=True)
+    config = load_config(project_dir=path, flags={"database_url": database_url, "lang": lang})
+    chosen = pick(config)
+    click.echo(say("store", chosen, store=describe_store(config.database_url, chosen)), err=True)
     window = parse_window(window_text) if window_text else Window.last(config.window, now=datetime.now(UTC))
     store = Store.open(config.database_url)
     collected = collect_repository(store, GitRepository(path), config)
     # deployments from before the window too: an incident early in it is linked to the change before it
     delivery = stored_records(store, collected.project_id, config, window.start - LINK_CONTEXT)
     if delivery.deployments is None and delivery.runs is None:
-        click.echo(
-            "no deployments or pipeline runs collected for this project yet: add them with "
-            "`devmaturity ingest --kind deployments` or `devmaturity sync` (docs/deployments.md)"
-        )
+        click.echo(say("no_delivery", chosen))
         return
     rows = preview(delivery, window)
-    table = Table("created", "source", "id", "environment", "status", "commit", "counted", "why")
+    table = Table(*say("preview_heads", chosen).split("|"))
     for row in rows:
         d = row.deployment
         table.add_row(
@@ -111,24 +127,27 @@ def preview_command(path: Path, window_text: str | None, database_url: str | Non
             d.environment,
             d.status.value,
             (d.commit or "")[:10],
-            "yes" if row.counted else "no",
-            row.why,
+            say("yes" if row.counted else "no", chosen),
+            row.why.get(chosen),
         )
     Console(highlight=False).print(table)
     counted = [r for r in rows if r.counted]
-    click.echo(f"these {len(counted)} of {len(rows)} deployments in {window.label()} count as production deployments")
+    click.echo(say("counted", chosen, counted=len(counted), total=len(rows), window=window.label()))
     if delivery.incidents is None:
         return
     links = incident_links(delivery, window)
-    incidents = Table("started", "incident", "service", "severity", "linked deployment", "why")
+    incidents = Table(*say("incident_heads", chosen).split("|"))
     for link in links:
         i = link.incident
         incidents.add_row(
-            i.started_at.isoformat(timespec="minutes"), i.id, i.service, i.severity, link.deployment or "-", link.why
+            i.started_at.isoformat(timespec="minutes"),
+            i.id,
+            i.service,
+            i.severity,
+            link.deployment or "-",
+            link.why.get(chosen),
         )
     Console(highlight=False).print(incidents)
     linked = sum(1 for link in links if link.deployment)
-    click.echo(
-        f"{linked} of {len(links)} incidents in {window.label()} are linked to a production change, which makes it "
-        f"a failed change (incident_link = {delivery.rules.incident_link})"
-    )
+    rule = delivery.rules.incident_link
+    click.echo(say("linked", chosen, linked=linked, total=len(links), window=window.label(), rule=rule))

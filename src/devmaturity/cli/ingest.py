@@ -8,6 +8,8 @@ from pathlib import Path
 import click
 from rich.console import Console
 
+from devmaturity.cli.texts import LANG, pick, say
+from devmaturity.cli.texts import counts as shown_counts
 from devmaturity.config import load_config
 from devmaturity.errors import DataError, UsageError
 from devmaturity.services.ingest import KIND_CHOICES, ingest_command
@@ -20,7 +22,10 @@ def _when(value: str | None) -> datetime | None:
     try:
         return datetime.fromisoformat(value)
     except ValueError:
-        raise UsageError(f"--at {value!r}: use an ISO date or time, e.g. 2026-11-20T10:00:00+08:00") from None
+        raise UsageError(
+            f"--at {value!r}: use an ISO date or time, e.g. 2026-11-20T10:00:00+08:00",
+            zh=f"--at {value!r}：请给出 ISO 日期或时间，如 2026-11-20T10:00:00+08:00",
+        ) from None
 
 
 @click.command()
@@ -42,6 +47,7 @@ def _when(value: str | None) -> datetime | None:
     help="Repository root, to make coverage paths repository-relative.",
 )
 @click.option("--source", help="For event files: the system the records come from (default: file).")
+@LANG
 @click.option("--db", "database_url", help="Store URL (default sqlite:///devmaturity.db).")
 def ingest(
     files: tuple[Path, ...],
@@ -51,33 +57,31 @@ def ingest(
     at: str | None,
     repo: Path | None,
     source: str | None,
+    lang: str | None,
     database_url: str | None,
 ) -> None:
     """Ingest report FILES (JUnit XML, coverage, SARIF) or delivery event files into a project's evidence."""
-    config = load_config(project_dir=repo, flags={"database_url": database_url})
+    config = load_config(project_dir=repo, flags={"database_url": database_url, "lang": lang})
+    chosen = pick(config)
     store = Store.open(config.database_url)
-    click.echo(f"store: {describe_store(config.database_url)}", err=True)
+    click.echo(say("store", chosen, store=describe_store(config.database_url, chosen)), err=True)
     result = ingest_command(
         store, config, kind, list(files), project=project, commit=commit, at=_when(at), repo_root=repo, source=source
     )
     console = Console(stderr=True, highlight=False, soft_wrap=True)
     for path, summary in result.ingested:
-        shown = ", ".join(f"{k} {v}" for k, v in summary.items() if not isinstance(v, list))
-        console.print(f"ingested {path}: {shown}", markup=False)
+        console.print(say("ingested", chosen, path=path, summary=shown_counts(summary, chosen)), markup=False)
         for warning in summary.get("warnings", ()):
-            console.print(f"warning: {path}: {warning}", markup=False)
+            console.print(say("warning", chosen, path=path, message=warning), markup=False)
     for path in result.already:
-        console.print(f"already ingested (same content): {path}", markup=False)
+        console.print(say("already", chosen, path=path), markup=False)
     for problem in result.problems:
-        console.print(f"problem: {problem.source}: {problem.message}", markup=False)
+        console.print(say("problem", chosen, source=problem.source, message=problem.message), markup=False)
     if result.derived:
-        console.print(result.derived, markup=False)
-    click.echo(
-        f"{len(result.ingested)} ingested, {len(result.already)} already present, {len(result.problems)} rejected"
-    )
+        console.print(result.derived.get(chosen), markup=False)
+    counts = {"ingested": len(result.ingested), "already": len(result.already), "rejected": len(result.problems)}
+    click.echo(say("ingest_total", chosen, **counts))
     rejected = len(files) - len(result.ingested) - len(result.already)
     if result.problems:
-        raise DataError(
-            f"{len(result.problems)} problem(s), {rejected} of {len(files)} file(s) rejected; "
-            "everything else was ingested"
-        )
+        failed = {"problems": len(result.problems), "rejected": rejected, "files": len(files)}
+        raise DataError(say("ingest_failed", "en", **failed), zh=say("ingest_failed", "zh", **failed))

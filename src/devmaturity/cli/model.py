@@ -9,17 +9,16 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from devmaturity.cli.texts import LANG, lang_of
 from devmaturity.metrics.catalogue import METRICS
 from devmaturity.model.facts import FACTS
 from devmaturity.model.framework import Framework, Part
 from devmaturity.model.text import Lang
 from devmaturity.services.catalog import evidence_kinds, framework_summary, select_parts
 
-LANG = click.option("--lang", type=click.Choice(["zh", "en"]), default="en", show_default=True)
 
-
-def _lang(lang: str) -> Lang:
-    return "zh" if lang == "zh" else "en"
+def _lang(lang: str | None) -> Lang:
+    return lang_of(lang, Path("."))
 
 
 @click.group()
@@ -29,7 +28,7 @@ def model() -> None:
 
 @model.command("list")
 @LANG
-def list_models(lang: str) -> None:
+def list_models(lang: str | None) -> None:
     """List the bundled frameworks."""
     from devmaturity.frameworks.loader import bundled_frameworks, load_framework
 
@@ -51,7 +50,7 @@ def list_models(lang: str) -> None:
 @click.option("--part", "parts", multiple=True, help="Only these parts; repeatable.")
 @LANG
 @click.option("--levels/--no-levels", default=True, help="Show each item's level texts.")
-def show(framework: str, parts: tuple[str, ...], lang: str, levels: bool) -> None:
+def show(framework: str, parts: tuple[str, ...], lang: str | None, levels: bool) -> None:
     """Show a framework's tree: parts, subdomains, items and their level criteria."""
     from devmaturity.frameworks.loader import load_framework
 
@@ -61,7 +60,7 @@ def show(framework: str, parts: tuple[str, ...], lang: str, levels: bool) -> Non
         console.print(_part_table(fw, part, lang, levels))
 
 
-def _part_table(fw: Framework, part: Part, lang: str, levels: bool) -> Table:
+def _part_table(fw: Framework, part: Part, lang: str | None, levels: bool) -> Table:
     pick = _lang(lang)
     table = Table(
         title=f"{part.key.upper()} {part.name.get(pick)} ({part.reference or fw.id})",
@@ -100,21 +99,22 @@ def validate(path: Path) -> None:
 
 @click.command()
 @LANG
-def metrics(lang: str) -> None:
+def metrics(lang: str | None) -> None:
     """List the metric catalogue (ids usable in model files)."""
     from devmaturity.metrics.registry import implemented  # the compute functions bring NumPy
 
-    pick: Lang = "zh" if lang == "zh" else "en"
+    pick = _lang(lang)
     done = set(implemented())
-    table = Table("id", "unit", "better", "evidence", "computed", "name")
+    heads = ("id", "单位", "越…越好", "证据", "已计算", "名称")
+    table = Table(*(heads if pick == "zh" else ("id", "unit", "better", "evidence", "computed", "name")))
     table.columns[0].no_wrap = True
     for spec in METRICS:
         table.add_row(
             spec.id,
             spec.unit,
-            spec.better.value,
+            {"higher": "高", "lower": "低"}[spec.better.value] if pick == "zh" else spec.better.value,
             spec.evidence.value,
-            "yes" if spec.id in done else "not yet",
+            ("是" if spec.id in done else "尚未") if pick == "zh" else ("yes" if spec.id in done else "not yet"),
             spec.name.get(pick),
         )
     Console().print(table)
@@ -122,10 +122,10 @@ def metrics(lang: str) -> None:
 
 @click.command()
 @LANG
-def facts(lang: str) -> None:
+def facts(lang: str | None) -> None:
     """List the fact catalogue (ids usable in model files)."""
-    pick: Lang = "zh" if lang == "zh" else "en"
-    table = Table("id", "evidence", "meaning")
+    pick = _lang(lang)
+    table = Table(*(("id", "证据", "含义") if pick == "zh" else ("id", "evidence", "meaning")))
     table.columns[0].no_wrap = True
     for spec in FACTS:
         table.add_row(spec.id, spec.evidence.value, spec.name.get(pick))
@@ -134,9 +134,9 @@ def facts(lang: str) -> None:
 
 @click.command()
 @LANG
-def kinds(lang: str) -> None:
+def kinds(lang: str | None) -> None:
     """List the evidence kinds `devmaturity ingest --kind` takes, their formats and discovery patterns."""
-    pick: Lang = "zh" if lang == "zh" else "en"
+    pick = _lang(lang)
     zh_heads = ("种类", "类别", "含义", "格式", "自动发现")
     heads = zh_heads if pick == "zh" else ("kind", "family", "meaning", "formats", "found by")
     table = Table(*heads)

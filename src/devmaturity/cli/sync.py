@@ -33,4 +33,4 @@ def sync(path: Path, project: str | None, database_url: str | None) -> None:
         console.print(f"{result.source}: {how} sync, {result.pages} page(s), {result.records} record(s)", markup=False)
         for problem in result.problems:
             console.print(f"warning: {problem.source}: {problem.message}", markup=False)
-    console.print(refresh_derived(store, project_id, config), markup=False)
+    console.print(refresh_derived(store, project_id, config).en, markup=False)

@@ -51,14 +51,22 @@ class GitRepository:
         if top.returncode != 0:
             bare = self._run("rev-parse", "--is-bare-repository", check=False)
             if bare.returncode != 0 or bare.stdout.strip() != "true":
-                raise NotARepositoryError(f"{path} is not a git repository (git rev-parse found none)", path=str(path))
+                raise NotARepositoryError(
+                    f"{path} is not a git repository (git rev-parse found none)",
+                    path=str(path),
+                    zh=f"{path} 不是 git 版本库（git rev-parse 没有找到）",
+                )
             self.root = self.path
         else:
             self.root = Path(top.stdout.strip())
         if not self._run("for-each-ref", "--count=1", "--format=%(refname)").stdout.strip():
             head = self._run("rev-parse", "--verify", "--quiet", "HEAD", check=False)
             if head.returncode != 0:
-                raise EmptyRepositoryError(f"{path} is an empty git repository: it has no commits", path=str(path))
+                raise EmptyRepositoryError(
+                    f"{path} is an empty git repository: it has no commits",
+                    path=str(path),
+                    zh=f"{path} 是空的 git 版本库：还没有任何提交",
+                )
 
     def _run(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
         try:
@@ -72,7 +80,9 @@ class GitRepository:
                 check=False,
             )
         except FileNotFoundError as exc:
-            raise GitError("the git command was not found on PATH; install git") from exc
+            raise GitError(
+                "the git command was not found on PATH; install git", zh="PATH 中找不到 git 命令；请安装 git"
+            ) from exc
         if check and done.returncode != 0:
             first = (done.stderr.strip().splitlines() or ["no message"])[0]
             raise GitError(f"git {args[0]} failed in {self.path}: {first}", path=str(self.path))
@@ -148,7 +158,9 @@ class GitRepository:
                 check=False,
             )
         except FileNotFoundError as exc:
-            raise GitError("the git command was not found on PATH; install git") from exc
+            raise GitError(
+                "the git command was not found on PATH; install git", zh="PATH 中找不到 git 命令；请安装 git"
+            ) from exc
         return [line.split()[0] for line in done.stdout.splitlines() if line.endswith(" commit")]
 
     def tracked_files(self, rev: str | None = None) -> list[str]:
@@ -194,7 +206,9 @@ class GitRepository:
         try:
             proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=git_env())
         except FileNotFoundError as exc:
-            raise GitError("the git command was not found on PATH; install git") from exc
+            raise GitError(
+                "the git command was not found on PATH; install git", zh="PATH 中找不到 git 命令；请安装 git"
+            ) from exc
         assert proc.stdout is not None and proc.stderr is not None
         _widen_pipe(proc.stdout.fileno())
         stdout = proc.stdout
@@ -239,15 +253,25 @@ def _check_path(path: Path) -> Path:
     try:
         resolved = path.resolve(strict=True)
     except FileNotFoundError:
-        raise InputError(f"{path} does not exist", path=str(path)) from None
+        raise InputError(f"{path} does not exist", path=str(path), zh=f"{path} 不存在") from None
     except PermissionError:
-        raise UnreadablePathError(f"{path} cannot be read (permission denied)", path=str(path)) from None
+        raise UnreadablePathError(
+            f"{path} cannot be read (permission denied)", path=str(path), zh=f"{path} 无法读取（没有权限）"
+        ) from None
     except (OSError, RuntimeError) as exc:
-        raise UnreadablePathError(f"{path} cannot be read: {exc}", path=str(path)) from None
+        raise UnreadablePathError(
+            f"{path} cannot be read: {exc}", path=str(path), zh=f"{path} 无法读取（{type(exc).__name__}）"
+        ) from None
     if not resolved.is_dir():
-        raise NotARepositoryError(f"{path} is not a directory, so not a git repository", path=str(path))
+        raise NotARepositoryError(
+            f"{path} is not a directory, so not a git repository",
+            path=str(path),
+            zh=f"{path} 不是文件夹，因此不是 git 版本库",
+        )
     if not os.access(resolved, os.R_OK | os.X_OK):
-        raise UnreadablePathError(f"{path} cannot be read (permission denied)", path=str(path))
+        raise UnreadablePathError(
+            f"{path} cannot be read (permission denied)", path=str(path), zh=f"{path} 无法读取（没有权限）"
+        )
     return resolved
 
 

@@ -349,22 +349,6 @@ OPS_RULES: tuple[OpsRule, ...] = (
         ),
         (re.compile(r"chaos|toxiproxy|fault", re.I),),
     ),
-    OpsRule(
-        "config.center",
-        "configuration centre client",
-        (*_BUILD, *_YAML, "*.properties"),
-        re.compile(
-            r"nacos-config|nacos\.config|apollo-client|apollo\.meta|spring-cloud-config|spring-cloud-starter-config|"
-            r"spring\.cloud\.config|spring-cloud-starter-consul-config|"
-            r"import:\s*[\"']?(?:optional:)?(?:nacos|configserver|consul|apollo):"
-        ),
-    ),
-    OpsRule(
-        "config.feature_flags",
-        "feature flags",
-        _BUILD,
-        re.compile(r"unleash|launchdarkly|flagsmith|ff4j|togglz|openfeature|growthbook|flipper", re.I),
-    ),
     # --- security tooling beyond the pipeline's stage names ---
     OpsRule(
         "security.secrets_manager",
@@ -435,13 +419,6 @@ OPS_RULES: tuple[OpsRule, ...] = (
             r"helm rollback|kubectl rollout undo|argo rollouts? (?:undo|abort)|kubectl argo rollouts (?:undo|abort)"
         ),
     ),
-    OpsRule(
-        "deploy.progressive",
-        "progressive delivery with automated analysis",
-        _YAML,
-        re.compile(r"^kind:\s*(?:Canary|AnalysisTemplate|ClusterAnalysisTemplate)\b", _M),
-        (re.compile(r"flagger|argoproj|analysis|metrics", re.I),),
-    ),
 )
 
 OPS_FACTS: tuple[str, ...] = tuple(dict.fromkeys(rule.fact for rule in OPS_RULES))
@@ -506,8 +483,6 @@ _ELSEWHERE: dict[str, str] = {
     "resilience.circuit_breaker": "no circuit-breaker library or mesh setting in the repository; a gateway may do it",
     "resilience.rate_limit": "no rate-limit library or setting in the repository; a gateway may do it",
     "resilience.fault_injection": "no fault-injection experiments in the repository; a chaos platform may hold them",
-    "config.center": "no configuration-centre client in the repository's files",
-    "config.feature_flags": "no feature-flag library in the repository's build files",
     "security.secrets_manager": "no secrets-manager integration in the repository; the platform may inject secrets",
     "security.sast": "no SAST tool named in the repository; scans may run on a security platform",
     "security.sca": "no dependency scanner named in the repository; scans may run on a security platform",
@@ -516,7 +491,6 @@ _ELSEWHERE: dict[str, str] = {
     "security.sbom": "no SBOM generation named in the repository; the artefact repository may produce it",
     "security.artifact_signing": "no signing step named in the repository; the artefact repository may sign",
     "deploy.rollback": "no scripted rollback in the repository; the deployment platform may offer it",
-    "deploy.progressive": "no canary analysis resources in the repository; the deployment platform may do it",
     "ops.alert_routing": "no alert routing in the repository; alert notification is often set on the platform",
     "ops.alert_grouping": "no alert grouping and inhibition in the repository's Alertmanager configuration",
     "ops.alert_debounce": "no alert rules with a pending duration in the repository",

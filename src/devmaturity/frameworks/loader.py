@@ -71,7 +71,8 @@ def resolve_framework(name_or_path: str) -> Path:
         return candidate
     known = ", ".join(sorted(bundled))
     raise UnknownFrameworkError(
-        f"unknown framework {name_or_path!r}: not a bundled model ({known}) nor a model folder or file"
+        f"unknown framework {name_or_path!r}: not a bundled model ({known}) nor a model folder or file",
+        zh=f"未知的模型 {name_or_path!r}：既不是内置模型（{known}），也不是模型文件夹或文件",
     )
 
 

@@ -8,6 +8,7 @@ from datetime import datetime
 
 from devmaturity.model.facts import Fact
 from devmaturity.model.metric import MetricValue, Window
+from devmaturity.model.text import Text
 
 
 class Status(enum.StrEnum):
@@ -40,7 +41,7 @@ class Verdict:
     criterion: str
     status: Status
     decided_by: DecidedBy
-    reason: str
+    reason: Text  # why, in zh and en
     observed: str = ""
     evidence: tuple[str, ...] = ()
     threshold: float | None = None  # the threshold in force for a metric criterion
@@ -67,8 +68,8 @@ class GapEntry:
     criterion: str
     level: int
     status: Status
-    reason: str
-    how_to_decide: str
+    reason: Text
+    how_to_decide: Text  # what to do, in words (ids only in parentheses)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -13,6 +13,7 @@ class FactSpec:
     id: str
     name: Text
     evidence: EvidenceKind
+    advice: Text  # what to do to make the fact true, in words
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -29,7 +30,370 @@ class Fact:
 
 
 def _spec(fid: str, zh: str, en: str, kind: EvidenceKind = EvidenceKind.TREE) -> FactSpec:
-    return FactSpec(id=fid, name=Text(zh=zh, en=en), evidence=kind)
+    zh_advice, en_advice = ADVICE[fid]
+    return FactSpec(id=fid, name=Text(zh=zh, en=en), evidence=kind, advice=Text(zh=zh_advice, en=en_advice))
+
+
+# What to do to make each fact true (zh, en): written as an action for people, never as a fact id.
+ADVICE: dict[str, tuple[str, str]] = {
+    "db.rollback_scripts": (
+        "为每个数据库变更写好回滚脚本（Flyway undo、down 脚本、Liquibase rollback），并在测试环境演练回滚",
+        "Write a rollback script for every database change (Flyway undo, down scripts, Liquibase rollback) "
+        "and rehearse it in a test environment",
+    ),
+    "vcs.commit_rules": (
+        "在版本库中约定并检查提交信息格式（commitlint、commit-msg 钩子，或 GitLab 推送规则），要求引用需求编号",
+        "Agree on a commit-message format and check it (commitlint, a commit-msg hook or GitLab push rules), "
+        "requiring a work-item reference",
+    ),
+    "artifacts.repository": (
+        "让流水线把构建产物发布到制品库（Nexus、Artifactory、Harbor），部署只取制品库中的版本",
+        "Have the pipeline publish build outputs to an artifact repository (Nexus, Artifactory, Harbor) and "
+        "deploy only versions taken from it",
+    ),
+    "deps.proxy": (
+        "通过内部制品库代理获取第三方依赖（Maven settings.xml 镜像、.npmrc、pip 镜像、GOPROXY），并纳入版本库",
+        "Fetch third-party dependencies through an internal repository proxy (a Maven settings.xml mirror, "
+        ".npmrc, a pip index, GOPROXY), versioned with the code",
+    ),
+    "config.centre": (
+        "把应用配置从制品中分离，放进配置中心或 ConfigMap（Nacos、Apollo、Spring Cloud Config）",
+        "Move application configuration out of the artefact into a configuration centre or ConfigMaps (Nacos,"
+        " Apollo, Spring Cloud Config)",
+    ),
+    "deploy.progressive": (
+        "用灰度或蓝绿方式发布（Argo Rollouts、Flagger、Ingress canary），先放少量流量验证再全量",
+        "Release with canary or blue-green deployments (Argo Rollouts, Flagger, ingress canary), checking a "
+        "small share of traffic before the rest",
+    ),
+    "db.migrate_on_deploy": (
+        "让数据库迁移随部署自动执行（流水线中的迁移步骤，或应用启动时的 Flyway/Liquibase）",
+        "Run database migrations automatically with each deployment (a pipeline migration step, or "
+        "Flyway/Liquibase at application start)",
+    ),
+    "vcs.release_automation": (
+        "用工具或流水线自动生成版本号和标签（maven-release-plugin、semantic-release）",
+        "Let a tool or the pipeline create release versions and tags (maven-release-plugin, semantic-release)",
+    ),
+    "ci.container_agents": (
+        "让流水线任务在统一的容器镜像或按需分配的执行机上运行（Jenkins docker/kubernetes agent、GitLab image）",
+        "Run pipeline jobs in shared container images or on agents allocated per job (Jenkins "
+        "docker/kubernetes agents, GitLab image)",
+    ),
+    "code.feature_toggles": (
+        "引入特性开关（Togglz、FF4J、Unleash），让未完成的功能随主干发布而不对用户开放",
+        "Introduce feature toggles (Togglz, FF4J, Unleash) so unfinished features ship with trunk but stay "
+        "off for users",
+    ),
+    "ops.alert_rules": (
+        "把告警规则写成代码纳入版本库（Prometheus 规则、PrometheusRule）",
+        "Keep alert rules as code in the repository (Prometheus rules, PrometheusRule)",
+    ),
+    "ops.dashboards": (
+        "把监控仪表盘导出为代码纳入版本库（Grafana 仪表盘 JSON 与 provisioning）",
+        "Keep monitoring dashboards as code in the repository (Grafana dashboard JSON and provisioning)",
+    ),
+    "ops.tracing": (
+        "为服务接入分布式链路追踪（SkyWalking、OpenTelemetry）",
+        "Instrument the services for distributed tracing (SkyWalking, OpenTelemetry)",
+    ),
+    "ops.health_probes": (
+        "为每个服务定义健康检查（Kubernetes 存活/就绪探针、Actuator health）",
+        "Define health checks for every service (Kubernetes liveness and readiness probes, Actuator health)",
+    ),
+    "ops.autoscaling": (
+        "为负载变化大的服务配置自动伸缩（HPA、KEDA）",
+        "Configure automatic scaling for services whose load varies (HorizontalPodAutoscaler, KEDA)",
+    ),
+    "ops.resource_limits": (
+        "为容器设置 CPU 和内存上限（resources.limits），避免互相挤占",
+        "Set CPU and memory limits on containers (resources.limits) so they cannot starve each other",
+    ),
+    "api.definitions": (
+        "用机器可读的接口定义描述服务接口并纳入版本库（OpenAPI、Protobuf）",
+        "Describe service interfaces in machine-readable definitions kept in the repository (OpenAPI, Protobuf)",
+    ),
+    "api.lint": (
+        "在流水线中自动检查接口定义的规范（Spectral、buf lint）",
+        "Lint the interface definitions in the pipeline (Spectral, buf lint)",
+    ),
+    "api.compatibility_checks": (
+        "加入契约测试或接口兼容性检查（Pact、Spring Cloud Contract、oasdiff），拦截破坏性变更",
+        "Add contract tests or compatibility checks (Pact, Spring Cloud Contract, oasdiff) that stop breaking"
+        " interface changes",
+    ),
+    "resilience.circuit_breaker": (
+        "对外部依赖调用加熔断和降级（Resilience4j、Sentinel）",
+        "Put circuit breakers and fallbacks on calls to dependencies (Resilience4j, Sentinel)",
+    ),
+    "resilience.rate_limit": (
+        "在网关或服务中配置限流（Sentinel、Bucket4j、Nginx limit_req）",
+        "Configure rate limits at the gateway or in the services (Sentinel, Bucket4j, Nginx limit_req)",
+    ),
+    "resilience.fault_injection": (
+        "定期做故障注入演练（Chaos Mesh、ChaosBlade），并把实验定义纳入版本库",
+        "Run fault-injection exercises regularly (Chaos Mesh, ChaosBlade) and keep the experiments in the repository",
+    ),
+    "security.secrets_manager": (
+        "用密钥管理服务注入密钥（Vault、External Secrets、Sealed Secrets），不要把密钥写进配置文件",
+        "Inject secrets from a secrets manager (Vault, External Secrets, Sealed Secrets) instead of writing "
+        "them into configuration",
+    ),
+    "security.sast": (
+        "在流水线中运行静态应用安全测试（Semgrep、CodeQL、Fortify）",
+        "Run static application security testing in the pipeline (Semgrep, CodeQL, Fortify)",
+    ),
+    "security.sca": (
+        "在流水线中扫描第三方依赖漏洞（Dependency-Check、Trivy、墨菲）",
+        "Scan third-party dependencies for vulnerabilities in the pipeline (Dependency-Check, Trivy, MurphySec)",
+    ),
+    "security.image_iac_scan": (
+        "扫描容器镜像和基础设施代码（Trivy、Checkov）",
+        "Scan container images and infrastructure code (Trivy, Checkov)",
+    ),
+    "security.dast": (
+        "对测试环境运行动态应用安全测试（OWASP ZAP）",
+        "Run dynamic application security testing against a test environment (OWASP ZAP)",
+    ),
+    "security.sbom": (
+        "在构建时生成软件物料清单（CycloneDX、Syft）",
+        "Generate a software bill of materials at build time (CycloneDX, Syft)",
+    ),
+    "security.artifact_signing": (
+        "对发布的制品和镜像签名并在部署前验签（cosign、GPG）",
+        "Sign released artefacts and images and verify the signature before deploying (cosign, GPG)",
+    ),
+    "deploy.rollback": (
+        "把回滚写成脚本或流水线步骤（helm rollback、kubectl rollout undo），并定期演练",
+        "Script the rollback as a command or pipeline step (helm rollback, kubectl rollout undo) and rehearse it",
+    ),
+    "ops.alert_routing": (
+        "按服务和级别把告警路由到负责人（Alertmanager 路由与接收人）",
+        "Route alerts to their owners by service and severity (Alertmanager routes and receivers)",
+    ),
+    "ops.alert_grouping": (
+        "合并重复告警并抑制关联告警（Alertmanager group_by、inhibit_rules）",
+        "Group duplicate alerts and inhibit related ones (Alertmanager group_by, inhibit_rules)",
+    ),
+    "ops.alert_debounce": (
+        "为告警规则设置持续时间（Prometheus for:），避免短暂波动告警",
+        "Give alert rules a pending duration (Prometheus for:) so brief blips do not alert",
+    ),
+    "ops.oncall_paging": (
+        "把严重告警接入值班呼叫（PagerDuty、Opsgenie 或企业值班系统）",
+        "Page the on-call person for severe alerts (PagerDuty, Opsgenie or the company's on-call system)",
+    ),
+    "ops.metrics_collection": (
+        "把指标采集配置写成代码（Prometheus 采集配置、ServiceMonitor、Micrometer）",
+        "Define metrics collection as code (Prometheus scrape configuration, ServiceMonitor, Micrometer)",
+    ),
+    "ops.log_shipping": (
+        "把日志集中采集到统一平台（Filebeat、Fluent Bit、Vector）",
+        "Ship logs to a central platform (Filebeat, Fluent Bit, Vector)",
+    ),
+    "ops.synthetic_monitoring": (
+        "为关键业务配置拨测或真实用户监控（Blackbox 探测、前端 RUM）",
+        "Set up synthetic probes or real-user monitoring for key journeys (Blackbox probes, front-end RUM)",
+    ),
+    "ops.slo": (
+        "为关键服务定义服务等级目标并以代码管理（Sloth、OpenSLO）",
+        "Define service-level objectives for key services as code (Sloth, OpenSLO)",
+    ),
+    "ops.runbooks": (
+        "为告警和常见故障编写运维手册，并在告警中附上 runbook_url",
+        "Write runbooks for alerts and common failures and link them from the alerts (runbook_url)",
+    ),
+    "ops.multi_instance": (
+        "让服务至少以两个实例运行（replicas ≥ 2），避免单点",
+        "Run each service with at least two instances (replicas >= 2) so none is a single point of failure",
+    ),
+    "ops.zone_spread": (
+        "把实例分布到多个可用区（拓扑分布约束或反亲和）",
+        "Spread instances over several zones (topology spread constraints or anti-affinity)",
+    ),
+    "ops.backup_schedule": (
+        "为数据配置定时自动备份（Velero 计划、定时备份任务），并演练恢复",
+        "Schedule automatic backups of the data (Velero schedules, backup jobs) and rehearse restores",
+    ),
+    "ops.db_failover": (
+        "为数据库配置自动故障切换（Patroni、数据库 Operator 或 MHA）",
+        "Configure automatic database failover (Patroni, a database operator or MHA)",
+    ),
+    "ops.policy_checks": (
+        "用策略即代码自动检查部署配置（Kyverno、OPA Gatekeeper）",
+        "Check deployment configuration automatically with policy as code (Kyverno, OPA Gatekeeper)",
+    ),
+    "deploy.gitops_self_heal": (
+        "用 GitOps 让环境持续对齐版本库中的声明（Argo CD 自动同步与自愈、Flux）",
+        "Keep environments aligned with their declarations in the repository through GitOps (Argo CD auto-"
+        "sync and self-heal, Flux)",
+    ),
+    "arch.rules_checked": (
+        "把架构约束写成自动检查（ArchUnit、dependency-cruiser、import-linter）",
+        "Turn architecture rules into automated checks (ArchUnit, dependency-cruiser, import-linter)",
+    ),
+    "security.fuzzing": (
+        "为解析外部输入的代码加入模糊测试（Jazzer、Go fuzz、Schemathesis）",
+        "Add fuzz tests for code that parses outside input (Jazzer, Go fuzz, Schemathesis)",
+    ),
+    "vcs.git": ("把源代码放进 Git 版本库管理", "Keep the source code in a Git repository"),
+    "vcs.tags": (
+        "每次发布时在版本库中打标签（如 v1.2.0），让发布版本可追溯",
+        "Tag every release in the repository (e.g. v1.2.0) so that each release can be traced",
+    ),
+    "vcs.merges": (
+        "通过合并请求把分支合并回主干，而不是直接在主干上提交",
+        "Integrate branches into trunk through merge requests rather than committing to trunk directly",
+    ),
+    "vcs.codeowners": (
+        "添加 CODEOWNERS 文件，写明每个目录由谁负责评审",
+        "Add a CODEOWNERS file that names who reviews each directory",
+    ),
+    "vcs.config_versioned": (
+        "把构建脚本、部署脚本和配置文件都提交到版本库中",
+        "Commit the build scripts, deployment scripts and configuration files to the repository",
+    ),
+    "build.scripted": (
+        "用构建脚本或构建工具（Makefile、Maven、Gradle、npm、pyproject 等）让一条命令完成构建",
+        "Script the build with a build tool (Makefile, Maven, Gradle, npm, pyproject, ...) so that one command builds",
+    ),
+    "ci.present": (
+        "在版本库中添加持续集成流水线定义（Jenkinsfile、.gitlab-ci.yml 或 GitHub Actions 工作流）",
+        "Add a CI pipeline definition to the repository (a Jenkinsfile, .gitlab-ci.yml or a GitHub Actions workflow)",
+    ),
+    "ci.github_actions": (
+        "在 .github/workflows 下添加 GitHub Actions 工作流",
+        "Add a GitHub Actions workflow under .github/workflows",
+    ),
+    "ci.gitlab_ci": (
+        "在版本库根目录添加 .gitlab-ci.yml 流水线",
+        "Add a .gitlab-ci.yml pipeline at the repository root",
+    ),
+    "ci.jenkins": (
+        "在版本库中添加 Jenkinsfile 定义 Jenkins 流水线",
+        "Add a Jenkinsfile that defines the Jenkins pipeline",
+    ),
+    "pipeline.shared_library": (
+        "把流水线的公共步骤抽成共享库（Jenkins Shared Library、GitLab include、可复用 workflow），"
+        "让各项目的流水线都引用它",
+        "Move the common pipeline steps into a shared library (a Jenkins shared library, a GitLab include or a "
+        "reusable workflow) that every project's pipeline uses",
+    ),
+    "pipeline.trigger.commit": (
+        "让每次向版本库推送提交都自动触发流水线",
+        "Make every push of a commit start the pipeline automatically",
+    ),
+    "pipeline.trigger.pull_request": (
+        "让每个合并请求都自动触发流水线，并在合并前看到结果",
+        "Make every pull or merge request start the pipeline, with the result shown before merging",
+    ),
+    "pipeline.trigger.automatic": (
+        "让构建自动开始：提交触发或定时触发，而不是手工点击",
+        "Make builds start by themselves, on every commit or on a schedule, rather than by hand",
+    ),
+    "pipeline.trigger.schedule": (
+        "为流水线增加定时运行（如每晚构建）",
+        "Add a scheduled run of the pipeline (a nightly build, say)",
+    ),
+    "pipeline.stage.build": ("在流水线中增加构建步骤", "Add a build step to the pipeline"),
+    "pipeline.stage.unit_test": ("在流水线中运行单元测试", "Run the unit tests in the pipeline"),
+    "pipeline.stage.integration_test": (
+        "在流水线中运行接口测试或集成测试",
+        "Run the interface or integration tests in the pipeline",
+    ),
+    "pipeline.stage.ui_test": ("在流水线中运行 UI 或端到端测试", "Run the UI or end-to-end tests in the pipeline"),
+    "pipeline.stage.performance_test": ("在流水线中运行性能测试", "Run the performance tests in the pipeline"),
+    "pipeline.stage.static_analysis": (
+        "在流水线中运行静态代码分析（如 SonarQube 或代码规范检查）",
+        "Run static analysis in the pipeline (SonarQube or a linter, say)",
+    ),
+    "pipeline.stage.security_scan": (
+        "在流水线中加入安全扫描：源码扫描、依赖漏洞扫描、密钥扫描或镜像扫描",
+        "Add security scans to the pipeline: source code, dependency vulnerabilities, secrets or images",
+    ),
+    "pipeline.stage.deploy": ("让流水线自动完成部署", "Let the pipeline carry out the deployment"),
+    "pipeline.stage.publish": (  # in main since h-pipeline; kept here so the merge finds its advice
+        "让流水线把构建产物上传到制品库（推送镜像、Maven deploy、发布到 PyPI 或 npm）",
+        "Let the pipeline upload the build artifacts to a repository (push the image, Maven deploy, publish to PyPI "
+        "or npm)",
+    ),
+    "pipeline.stage.db_migration": (
+        "让流水线在部署时自动执行数据库变更脚本",
+        "Let the pipeline apply the database changes as part of the deployment",
+    ),
+    "pipeline.deploy_after_tests": (
+        "把部署步骤放在自动化测试之后，测试不通过就不部署",
+        "Put the deployment after the automated tests so that nothing is deployed when a test fails",
+    ),
+    "pipeline.multi_environment": (
+        "让同一条流水线依次部署到测试、预发和生产等多个环境",
+        "Let one pipeline deploy in turn to several environments: test, staging and production",
+    ),
+    "pipeline.manual_approval": (
+        "在生产部署前加入人工审批步骤",
+        "Add a manual approval step before the production deployment",
+    ),
+    "db.migrations": (
+        "用数据库迁移工具（Flyway、Liquibase、Alembic 等）管理数据库变更，并把迁移脚本放进版本库",
+        "Manage database changes with a migration tool (Flyway, Liquibase, Alembic, ...) and keep the migrations "
+        "in the repository",
+    ),
+    "iac.present": (
+        "用代码描述基础设施（Terraform、Ansible、Helm 或 Kubernetes 清单）并放进版本库",
+        "Describe the infrastructure as code (Terraform, Ansible, Helm or Kubernetes manifests) in the repository",
+    ),
+    "container.dockerfile": (
+        "添加 Dockerfile，把应用构建成容器镜像交付",
+        "Add a Dockerfile so that the application ships as a container image",
+    ),
+    "container.compose": (
+        "添加 Compose 文件，一条命令拉起本地或测试环境",
+        "Add a Compose file that starts a local or test environment with one command",
+    ),
+    "env.dev_standardised": (
+        "把开发环境标准化：提供 devcontainer、Vagrant 文件或工具版本文件（如 .tool-versions）",
+        "Standardise the development environment with a devcontainer, a Vagrantfile or tool-version files "
+        "(.tool-versions, say)",
+    ),
+    "deps.lockfile": ("提交依赖锁文件，固定依赖版本", "Commit lock files that pin the dependency versions"),
+    "deps.build_tool": (
+        "通过构建工具（Maven、Gradle、npm、pip、Go modules 等）声明和管理依赖",
+        "Declare and manage the dependencies through a build tool (Maven, Gradle, npm, pip, Go modules, ...)",
+    ),
+    "deps.update_automation": (
+        "启用依赖自动更新（Dependabot 或 Renovate）",
+        "Turn on automated dependency updates (Dependabot or Renovate)",
+    ),
+    "quality.rules_defined": (
+        "在版本库中配置代码规范和静态检查规则（lint 配置文件）",
+        "Configure the coding rules and static checks in the repository (a linter configuration file)",
+    ),
+    "quality.gate_defined": (
+        "配置质量门禁：覆盖率下限或 SonarQube 质量门，不达标则流水线失败",
+        "Configure a quality gate (a coverage floor or a SonarQube quality gate) that fails the pipeline",
+    ),
+    "quality.sonar_gate_enforced": (
+        "在 SonarQube 中为项目设置质量门禁，并让每次分析都给出门禁结论",
+        "Set a quality gate for the project in SonarQube so that every analysis gives a gate verdict",
+    ),
+    "tests.unit": ("为代码编写单元测试并放进版本库", "Write unit tests for the code and keep them in the repository"),
+    "tests.ui": (
+        "编写 UI 或端到端自动化测试并放进版本库",
+        "Write automated UI or end-to-end tests and keep them in the repository",
+    ),
+    "tests.performance": (
+        "编写性能测试脚本（JMeter、Locust、k6 或 Gatling）并放进版本库",
+        "Write performance test scripts (JMeter, Locust, k6 or Gatling) and keep them in the repository",
+    ),
+    "security.policy": (
+        "添加 SECURITY.md，说明如何报告和处理安全问题",
+        "Add a SECURITY.md that says how security issues are reported and handled",
+    ),
+    "security.secret_scan_config": (
+        "配置密钥泄露检测（gitleaks、detect-secrets 等）",
+        "Configure secret-leak detection (gitleaks, detect-secrets, ...)",
+    ),
+}
 
 
 FACTS: tuple[FactSpec, ...] = (
@@ -275,16 +639,6 @@ FACTS: tuple[FactSpec, ...] = (
         "Fault-injection experiments are defined (Chaos Mesh, LitmusChaos, ChaosBlade, Toxiproxy)",
     ),
     _spec(
-        "config.center",
-        "应用从配置中心获取配置（Nacos、Apollo、Spring Cloud Config、Consul）",
-        "The application reads configuration from a configuration centre (Nacos, Apollo, Spring Cloud Config, Consul)",
-    ),
-    _spec(
-        "config.feature_flags",
-        "使用特性开关（Unleash、LaunchDarkly、FF4J、Togglz、OpenFeature）",
-        "Feature flags are used (Unleash, LaunchDarkly, FF4J, Togglz, OpenFeature)",
-    ),
-    _spec(
         "security.secrets_manager",
         "密钥由密钥管理服务注入（Vault、External Secrets、Sealed Secrets、SOPS）",
         "Secrets come from a secrets manager (Vault, External Secrets, Sealed Secrets, SOPS)",
@@ -323,11 +677,6 @@ FACTS: tuple[FactSpec, ...] = (
         "deploy.rollback",
         "回滚以脚本执行（helm rollback、kubectl rollout undo、Argo Rollouts）",
         "Rollback is scripted (helm rollback, kubectl rollout undo, Argo Rollouts)",
-    ),
-    _spec(
-        "deploy.progressive",
-        "渐进式发布带自动分析（Flagger Canary、Argo Rollouts 分析模板）",
-        "Progressive delivery with automated analysis (Flagger Canary, Argo Rollouts analysis templates)",
     ),
     _spec(
         "ops.alert_routing",

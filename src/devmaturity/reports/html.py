@@ -101,10 +101,10 @@ details{margin:.3rem 0 .6rem 0} summary{cursor:pointer} .small{font-size:.85rem;
 {% for lv in it.levels %}<tr><td class="{{ lv.status }}">L{{ lv.number }}<br>{{ s(lv.status) }}</td><td>{{ tx(lv.text) }}
 {% if lv.criteria %}<ul>{% for c in lv.criteria %}<li class="{{ c.status }}"><code>{{ c.id }}</code> {{ tx(c.text) }}
 {% if c.calibration %}<br><span class="small"><i>{{ s('calibration') }}: {{ tx(c.calibration) }}</i></span>{% endif %}
-<br><span class="small">{{ s(c.status) }}: {{ c.reason }}{% if c.evidence and c.decided_by != 'assessor' %} · {{ s('evidence') }}: {{ c.evidence[:5]|join(', ') }}{% endif %}</span>{% if c.decided_by == 'assessor' %}<br><span class="small answered">{{ answered(c) }}</span>{% endif %}</li>{% endfor %}</ul>{% endif %}
+<br><span class="small">{{ s(c.status) }}: {{ tx(c.reason) }}{% if c.evidence and c.decided_by != 'assessor' %} · {{ s('evidence') }}: {{ c.evidence[:5]|join(', ') }}{% endif %}</span>{% if c.decided_by == 'assessor' %}<br><span class="small answered">{{ answered(c) }}</span>{% endif %}</li>{% endfor %}</ul>{% endif %}
 </td></tr>{% endfor %}</table>
 {% if it.gap %}<div class="gap"><b>{{ s('gap') }}</b><ul>{% for g in it.gap %}
-<li class="{{ g.status }}"><code>{{ g.criterion }}</code> {{ tx(g.text) }}<br><span class="small">{{ s('how') }}: {{ g.how_to_decide }}</span></li>{% endfor %}</ul></div>
+<li class="{{ g.status }}"><code>{{ g.criterion }}</code> {{ tx(g.text) }}<br><span class="small">{{ s('how') }}: {{ tx(g.how_to_decide) }}</span></li>{% endfor %}</ul></div>
 {% elif it.capped or it.level == (r.framework.levels|length) %}<p class="small">{{ s('no_gap') }}</p>{% endif %}
 </details>
 {% endfor %}{% endfor %}{% endfor %}
@@ -112,10 +112,10 @@ details{margin:.3rem 0 .6rem 0} summary{cursor:pointer} .small{font-size:.85rem;
 <table><tr><th>id</th><th>{{ s('value') }}</th><th>{{ s('window') }}</th><th>n</th><th>{{ s('reason') }}</th></tr>
 {% for m in r.metrics %}<tr><td>{{ m.id }}<br><span class="small">{{ tx(m.name) }}</span></td>
 <td>{% if m.value is none %}<span class="unknown">{{ s('unit_unknown') }}</span>{% else %}{{ '%.3g'|format(m.value) }} {{ m.unit }}{% endif %}</td>
-<td>{{ m.window.days }}d</td><td>{{ m.sample_size }}</td><td class="small">{{ m.reason }}</td></tr>{% endfor %}</table>
+<td>{{ m.window.days }}d</td><td>{{ m.sample_size }}</td><td class="small">{{ tx(m.reason) }}</td></tr>{% endfor %}</table>
 <h2>{{ s('facts') }}</h2>
 <table><tr><th>id</th><th>{{ s('value') }}</th><th>{{ s('evidence') }}</th></tr>
-{% for f in r.facts %}<tr><td>{{ f.id }}</td><td class="{{ 'unknown' if f.value is none else 'met' if f.value else 'not_met' }}">{{ s('unit_unknown') if f.value is none else f.value }}</td><td class="small">{{ f.detail }}</td></tr>{% endfor %}
+{% for f in r.facts %}<tr><td>{{ f.id }}{% if f.name %}<br><span class="small">{{ tx(f.name) }}</span>{% endif %}</td><td class="{{ 'met' if f.value else ('unknown' if f.value is none else 'not_met') }}">{{ s('yes' if f.value else ('unit_unknown' if f.value is none else 'no')) }}</td><td class="small">{% if lang == 'zh' %}{{ f.evidence[:5]|join(', ') }}{% else %}{{ f.detail }}{% endif %}</td></tr>{% endfor %}
 </table>
 </body></html>
 """

@@ -37,6 +37,8 @@ STRINGS: dict[str, dict[str, str]] = {
     "capped": {"zh": "上限（更高级别在标准中为空）", "en": "capped (higher level empty in the standard)"},
     "no_gap": {"zh": "已达到最高级别", "en": "top level reached"},
     "unit_unknown": {"zh": "未知", "en": "unknown"},
+    "yes": {"zh": "是", "en": "yes"},
+    "no": {"zh": "否", "en": "no"},
     "answered_by": {"zh": "评估人回答：{by}，{at}", "en": "answered by {by} on {at}"},
     "nobody": {"zh": "（未填）", "en": "(not given)"},
     "summary_line": {
@@ -66,8 +68,11 @@ def answers_by_criterion(report: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {a["criterion"]: a for a in report.get("answers") or ()}
 
 
-def tx(text: dict[str, str] | None, lang: str) -> str:
-    """Pick one language of a bilingual text dict from the JSON report."""
+def tx(text: dict[str, str] | str | None, lang: str) -> str:
+    """Pick one language of a bilingual text dict from the JSON report (a plain string, from a report written
+    before reasons were bilingual, is shown as it is)."""
     if not text:
         return ""
+    if isinstance(text, str):
+        return text
     return text.get(lang) or text.get("en") or ""

@@ -6,12 +6,14 @@ import json as _json
 from typing import Any
 
 from devmaturity.metrics.catalogue import METRIC_IDS, metric_spec
+from devmaturity.metrics.values import reason_text
 from devmaturity.model.assessment import Assessment, ItemResult, Status
+from devmaturity.model.facts import FACT_IDS, fact_spec
 from devmaturity.model.framework import Criterion, Framework, Item
 from devmaturity.model.metric import MetricValue
 from devmaturity.model.text import Text
 
-SCHEMA = "devmaturity.report/1"
+SCHEMA = "devmaturity.report/2"
 
 
 NO_DATA = {"zh": "无数据", "en": "no data"}  # level 0: nothing was decided, or nothing applies
@@ -39,7 +41,7 @@ def _criterion(criterion: Criterion, verdict: Any) -> dict[str, Any]:
         "calibration": _t(criterion.calibration),
         "status": verdict.status.value,
         "decided_by": verdict.decided_by.value,
-        "reason": verdict.reason,
+        "reason": _t(verdict.reason),
         "observed": verdict.observed,
         "evidence": list(verdict.evidence),
     }
@@ -78,8 +80,8 @@ def _item(item: Item, result: ItemResult) -> dict[str, Any]:
                 "level": g.level,
                 "status": g.status.value,
                 "text": _t(texts[g.criterion].text),
-                "reason": g.reason,
-                "how_to_decide": g.how_to_decide,
+                "reason": _t(g.reason),
+                "how_to_decide": _t(g.how_to_decide),
             }
             for g in result.gap
         ],
@@ -99,7 +101,7 @@ def _metric(value: MetricValue) -> dict[str, Any]:
             "days": round(value.window.days),
         },
         "sample_size": value.sample_size,
-        "reason": value.reason,
+        "reason": _t(reason_text(value.reason)),
         "evidence": list(value.evidence),
         "details": dict(value.details),
     }
@@ -163,7 +165,13 @@ def report_dict(assessment: Assessment, framework: Framework) -> dict[str, Any]:
         "parts": parts,
         "metrics": [_metric(m) for m in metrics],
         "facts": [
-            {"id": f.id, "value": f.value, "detail": f.detail, "evidence": list(f.evidence)}
+            {
+                "id": f.id,
+                "name": _t(fact_spec(f.id).name) if f.id in FACT_IDS else None,
+                "value": f.value,
+                "detail": f.detail,
+                "evidence": list(f.evidence),
+            }
             for f in sorted(assessment.facts, key=lambda f: f.id)
         ],
         "answers": [

@@ -52,15 +52,16 @@ def _item(item: dict[str, Any], lang: str, answers: dict[str, dict[str, Any]]) -
             continue
         out.append(f"- L{level['number']} {_ICON[level['status']]} {_cell(tx(level['text'], lang))}")
         for crit in level["criteria"]:
-            out.append(
-                f"  - {_ICON[crit['status']]} `{crit['id']}` {_cell(tx(crit['text'], lang))}: {_cell(crit['reason'])}"
-            )
+            why = _cell(tx(crit["reason"], lang))
+            out.append(f"  - {_ICON[crit['status']]} `{crit['id']}` {_cell(tx(crit['text'], lang))}: {why}")
             if line := answered_line(crit, answers, lang):
                 out.append(f"    - {_cell(line)}")
             if crit.get("calibration"):
                 out.append(f"    - *{s('calibration', lang)}: {_cell(tx(crit['calibration'], lang))}*")
     if item["gap"]:
         out += ["", f"{s('gap', lang)}:"]
-        out += [f"- `{g['criterion']}` ({s(g['status'], lang)}): {_cell(g['how_to_decide'])}" for g in item["gap"]]
+        out += [
+            f"- `{g['criterion']}` ({s(g['status'], lang)}): {_cell(tx(g['how_to_decide'], lang))}" for g in item["gap"]
+        ]
     out.append("")
     return out

@@ -19,7 +19,11 @@ def write_bytes(path: Path, content: bytes) -> Path:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         if path.is_symlink():
-            raise UnreadablePathError(f"{path} is a symbolic link; refusing to write through it", path=str(path))
+            raise UnreadablePathError(
+                f"{path} is a symbolic link; refusing to write through it",
+                path=str(path),
+                zh=f"{path} 是符号链接；拒绝通过它写入",
+            )
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
         try:
             with os.fdopen(fd, "wb") as fh:
@@ -32,7 +36,9 @@ def write_bytes(path: Path, content: bytes) -> Path:
             Path(tmp).unlink(missing_ok=True)
             raise
     except PermissionError as exc:
-        raise UnreadablePathError(f"cannot write {path}: permission denied", path=str(path)) from exc
+        raise UnreadablePathError(
+            f"cannot write {path}: permission denied", path=str(path), zh=f"无法写入 {path}：没有权限"
+        ) from exc
     except OSError as exc:
         raise UnreadablePathError(f"cannot write {path}: {exc.strerror}", path=str(path)) from exc
     return path

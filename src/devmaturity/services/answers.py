@@ -18,7 +18,8 @@ from devmaturity.model.text import Lang
 FORMAT = 1
 MAX_BYTES = 5 * 1024 * 1024
 MAX_REPORT_BYTES = 64 * 1024 * 1024
-REPORT_SCHEMA = "devmaturity.report/1"
+REPORT_SCHEMA = "devmaturity.report/2"
+READ_SCHEMAS = ("devmaturity.report/1", REPORT_SCHEMA)  # /1 differs only in giving reasons as English strings
 _TRUE = {"yes", "y", "true", "met", "是"}
 _FALSE = {"no", "n", "false", "not met", "not_met", "否"}
 
@@ -28,55 +29,82 @@ def load_answers(path: Path, framework: Framework) -> dict[str, Answer]:
     name = str(path)
     try:
         if path.stat().st_size > MAX_BYTES:
-            raise AnswersFileError(f"{name}: larger than {MAX_BYTES} bytes", path=name)
+            raise AnswersFileError(
+                f"{name}: larger than {MAX_BYTES} bytes", path=name, zh=f"{name}：超过 {MAX_BYTES} 字节"
+            )
         with path.open(encoding="utf-8") as fh:
             doc = yaml.safe_load(fh)
     except FileNotFoundError:
-        raise AnswersFileError(f"{name}: answers file not found", path=name) from None
+        raise AnswersFileError(f"{name}: answers file not found", path=name, zh=f"{name}：找不到答卷文件") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise AnswersFileError(f"{name}: cannot read answers file: {exc}", path=name) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark is not None else ""
-        raise AnswersFileError(f"{name}: not valid YAML{where}", path=name) from None
+        line = f"（第 {mark.line + 1} 行）" if mark is not None else ""
+        raise AnswersFileError(
+            f"{name}: not valid YAML{where}", path=name, zh=f"{name}：不是有效的 YAML{line}"
+        ) from None
     if not isinstance(doc, dict) or doc.get("format") != FORMAT:
-        raise AnswersFileError(f"{name}: expected a mapping with `format: {FORMAT}` and `answers:`", path=name)
+        raise AnswersFileError(
+            f"{name}: expected a mapping with `format: {FORMAT}` and `answers:`",
+            path=name,
+            zh=f"{name}：应为含 `format: {FORMAT}` 和 `answers:` 的映射",
+        )
     entries = doc.get("answers") or []
     if not isinstance(entries, list):
-        raise AnswersFileError(f"{name}: `answers` must be a list", path=name)
+        raise AnswersFileError(f"{name}: `answers` must be a list", path=name, zh=f"{name}：`answers` 必须是列表")
     known = {c.id: c for c in framework.criteria()}
     answers: dict[str, Answer] = {}
     for index, entry in enumerate(entries):
         answer = _entry(entry, f"{name}: answers[{index}]", known)
         if answer.criterion in answers:
-            raise AnswersFileError(f"{name}: answers[{index}]: criterion {answer.criterion} answered twice", path=name)
+            raise AnswersFileError(
+                f"{name}: answers[{index}]: criterion {answer.criterion} answered twice",
+                path=name,
+                zh=f"{name}：answers[{index}]：评估项 {answer.criterion} 被回答了两次",
+            )
         answers[answer.criterion] = answer
     return answers
 
 
 def _entry(entry: object, where: str, known: dict[str, Criterion]) -> Answer:
     if not isinstance(entry, dict):
-        raise AnswersFileError(f"{where}: each answer must be a mapping")
+        raise AnswersFileError(f"{where}: each answer must be a mapping", zh=f"{where}：每个回答都必须是映射")
     cid = entry.get("criterion")
     if not isinstance(cid, str) or cid not in known:
-        raise AnswersFileError(f"{where}.criterion: unknown criterion id {cid!r} for this framework")
+        raise AnswersFileError(
+            f"{where}.criterion: unknown criterion id {cid!r} for this framework",
+            zh=f"{where}.criterion：本模型中没有评估项 {cid!r}",
+        )
     if known[cid].kind is CriterionKind.METRIC and "value" in entry:
-        raise AnswersFileError(f"{where}: metric criteria take `answer: yes|no`, not a value")
+        raise AnswersFileError(
+            f"{where}: metric criteria take `answer: yes|no`, not a value",
+            zh=f"{where}：度量类评估项只接受 `answer: yes|no`，不接受数值",
+        )
     value = _value(entry.get("answer"), f"{where}.answer")
     evidence = entry.get("evidence", [])
     if isinstance(evidence, str):
         evidence = [evidence]
     if not isinstance(evidence, list) or not all(isinstance(e, str) for e in evidence):
-        raise AnswersFileError(f"{where}.evidence: a link, a file path, or a list of them is required")
+        raise AnswersFileError(
+            f"{where}.evidence: a link, a file path, or a list of them is required",
+            zh=f"{where}.evidence：需要链接、文件路径，或它们的列表",
+        )
     if value is not None and not evidence:
-        raise AnswersFileError(f"{where}.evidence: an answer needs evidence (a link, file or note)")
+        raise AnswersFileError(
+            f"{where}.evidence: an answer needs evidence (a link, file or note)",
+            zh=f"{where}.evidence：回答需要证据（链接、文件或说明）",
+        )
     at = entry.get("at", "")
     if isinstance(at, date | datetime):
         at = at.isoformat()
     by, note = entry.get("by", ""), entry.get("note", "")
     for key, text in (("by", by), ("at", at), ("note", note)):
         if not isinstance(text, str):
-            raise AnswersFileError(f"{where}.{key}: text is required (got {text!r})")
+            raise AnswersFileError(
+                f"{where}.{key}: text is required (got {text!r})", zh=f"{where}.{key}：需要文本（实际为 {text!r}）"
+            )
     return Answer(criterion=cid, value=value, evidence=tuple(evidence), by=str(by), at=str(at), note=str(note))
 
 
@@ -89,7 +117,9 @@ def _value(raw: object, where: str) -> bool | None:
         return True
     if isinstance(raw, str) and raw.strip().lower() in _FALSE:
         return False
-    raise AnswersFileError(f"{where}: use yes or no, or leave empty (got {raw!r})")
+    raise AnswersFileError(
+        f"{where}: use yes or no, or leave empty (got {raw!r})", zh=f"{where}：请填 yes 或 no，或留空（实际为 {raw!r}）"
+    )
 
 
 def _quote(text: str) -> str:
@@ -184,13 +214,19 @@ def read_report(path: Path) -> dict[str, Any]:
             raise DataError(f"{name}: report larger than {MAX_REPORT_BYTES} bytes", path=name)
         doc = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise InputError(f"{name}: report file not found", path=name) from None
+        raise InputError(f"{name}: report file not found", path=name, zh=f"{name}：找不到报告文件") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(f"{name}: cannot read report: {exc}", path=name) from None
     except json.JSONDecodeError as exc:
-        raise DataError(f"{name}: not valid JSON at line {exc.lineno}", path=name) from None
-    if not isinstance(doc, dict) or doc.get("schema") != REPORT_SCHEMA:
-        raise DataError(f'{name}: not a devmaturity report (expected "schema": "{REPORT_SCHEMA}")', path=name)
+        raise DataError(
+            f"{name}: not valid JSON at line {exc.lineno}", path=name, zh=f"{name}：第 {exc.lineno} 行不是有效的 JSON"
+        ) from None
+    if not isinstance(doc, dict) or doc.get("schema") not in READ_SCHEMAS:
+        raise DataError(
+            f'{name}: not a devmaturity report (expected "schema": "{REPORT_SCHEMA}")',
+            path=name,
+            zh=f'{name}：不是 devmaturity 报告（应有 "schema": "{REPORT_SCHEMA}"）',
+        )
     return doc
 
 

@@ -73,7 +73,10 @@ def prepare(config: Config) -> tuple[Framework, dict[str, Answer]]:
     known = {item.id for item in framework.items()}
     for item_id in config.not_applicable:
         if item_id not in known:
-            raise ConfigError(f"[not_applicable]: {item_id!r} is not an item of {framework.id}")
+            raise ConfigError(
+                f"[not_applicable]: {item_id!r} is not an item of {framework.id}",
+                zh=f"[not_applicable]：{item_id!r} 不是 {framework.id} 的能力项",
+            )
     return framework, answers
 
 
@@ -238,7 +241,7 @@ class Period:
     @staticmethod
     def choose(config: Config, now: datetime, as_of: datetime | None = None, period: Window | None = None) -> Period:
         if as_of is not None and period is not None:
-            raise UsageError("give --as-of or --period, not both")
+            raise UsageError("give --as-of or --period, not both", zh="--as-of 与 --period 只能给出一个")
         if period is not None:
             return Period(window=period, kind="period")
         if as_of is not None:

@@ -17,7 +17,10 @@ def select_parts(framework: Framework, keys: list[str] | None) -> list[Part]:
             chosen.append(framework.part(key))
         except KeyError:
             known = ", ".join(p.key for p in framework.parts)
-            raise UsageError(f"unknown part {key!r} in {framework.id}; parts: {known}") from None
+            raise UsageError(
+                f"unknown part {key!r} in {framework.id}; parts: {known}",
+                zh=f"{framework.id} 中没有能力域 {key!r}；可选：{'、'.join(p.key for p in framework.parts)}",
+            ) from None
     return chosen
 
 

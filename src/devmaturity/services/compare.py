@@ -29,9 +29,12 @@ def parse_window(text: str) -> Window:
         if len(end_text.strip()) == 10:
             end += timedelta(days=1)
     except ValueError:
-        raise UsageError(f"window {text!r}: use START..END dates, e.g. 2026-01-01..2026-03-31") from None
+        raise UsageError(
+            f"window {text!r}: use START..END dates, e.g. 2026-01-01..2026-03-31",
+            zh=f"窗口 {text!r}：请写成 开始..结束 日期，如 2026-01-01..2026-03-31",
+        ) from None
     if end <= start:
-        raise UsageError(f"window {text!r}: the end must be after the start")
+        raise UsageError(f"window {text!r}: the end must be after the start", zh=f"窗口 {text!r}：结束必须晚于开始")
     return Window(start=start, end=end)
 
 
@@ -41,7 +44,10 @@ def parse_as_of(text: str) -> datetime:
     try:
         moment = _moment(text)
     except ValueError:
-        raise UsageError(f"--as-of {text!r}: use a date or time, e.g. 2026-09-30 or 2026-09-30T18:00+08:00") from None
+        raise UsageError(
+            f"--as-of {text!r}: use a date or time, e.g. 2026-09-30 or 2026-09-30T18:00+08:00",
+            zh=f"--as-of {text!r}：请给出日期或时间，如 2026-09-30 或 2026-09-30T18:00+08:00",
+        ) from None
     return moment + timedelta(days=1) if len(text.strip()) == 10 else moment
 
 
@@ -74,9 +80,9 @@ class Change:
         return (a > b) == (metric_spec(self.metric).better is Better.HIGHER)
 
 
-def shown(value: float | None, unit: str) -> str:
+def shown(value: float | None, unit: str, lang: Lang = "en") -> str:
     if value is None:
-        return "unknown"
+        return "未知" if lang == "zh" else "unknown"
     if unit == "ratio":
         return f"{value * 100:.3g}%"
     return f"{value:.3g}"
@@ -130,7 +136,9 @@ def trend(
 ) -> list[tuple[Window, list[MetricValue]]]:
     """Each metric over consecutive windows of a week or a month, oldest first, the last ending at `now`."""
     if every not in STEPS:
-        raise UsageError(f"--every {every!r}: use one of {', '.join(STEPS)}")
+        raise UsageError(
+            f"--every {every!r}: use one of {', '.join(STEPS)}", zh=f"--every {every!r}：只能是 {'、'.join(STEPS)}"
+        )
     step = timedelta(days=STEPS[every])
     windows = [Window(start=now - step * (i + 1), end=now - step * i) for i in reversed(range(periods))]
     store = store or Store.open(config.database_url)
@@ -145,5 +153,8 @@ def _metrics(metrics: list[str] | None) -> list[str]:
         return done
     unknown = [m for m in metrics if m not in done]
     if unknown:
-        raise UsageError(f"unknown or not computed metric(s): {', '.join(unknown)}; see `devmaturity metrics`")
+        raise UsageError(
+            f"unknown or not computed metric(s): {', '.join(unknown)}; see `devmaturity metrics`",
+            zh=f"未知或尚未计算的度量：{', '.join(unknown)}；请查看 `devmaturity metrics`",
+        )
     return metrics

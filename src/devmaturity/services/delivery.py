@@ -18,6 +18,7 @@ from devmaturity.metrics.delivery import (
 from devmaturity.model.delivery import Deployment, Incident
 from devmaturity.model.frames import IncidentFrame
 from devmaturity.model.metric import Window
+from devmaturity.model.text import Text
 from devmaturity.store.db import Store
 from devmaturity.store.delivery import load_delivery
 from devmaturity.store.frames import load_frames, refresh_parts
@@ -61,16 +62,22 @@ def delivery_inputs(
     )
 
 
-def refresh_derived(store: Store, project_id: int, config: Config) -> str:
+_LEAD_ACTION_ZH = {"built": "已建立", "extended": "已延伸", "rebuilt": "已重建"}
+
+
+def refresh_derived(store: Store, project_id: int, config: Config) -> Text:
     """Bring the lead-time attribution and the packed columns up to date after new delivery evidence, so the
-    next assessment does not pay for it; returns one line saying what was done."""
+    next assessment does not pay for it; returns one line (zh, en) saying what was done."""
     leads = refresh_leads(store, project_id, rules_from(config))
     parts = refresh_parts(store, project_id)
     if leads.action == "current":
-        return f"lead times current; {parts} part(s) packed"
-    return (
-        f"lead times {leads.action} from deployment #{leads.from_ordinal}: {leads.deployments} deployment(s), "
-        f"{leads.commits} commit(s) attributed; {parts} part(s) packed"
+        return Text(zh=f"前置时间已是最新；打包 {parts} 个分区", en=f"lead times current; {parts} part(s) packed")
+    action = _LEAD_ACTION_ZH.get(leads.action, leads.action)
+    return Text(
+        zh=f"前置时间{action}（从部署 #{leads.from_ordinal} 起）：{leads.deployments} 次部署、{leads.commits} 个提交"
+        f"已归属；打包 {parts} 个分区",
+        en=f"lead times {leads.action} from deployment #{leads.from_ordinal}: {leads.deployments} deployment(s), "
+        f"{leads.commits} commit(s) attributed; {parts} part(s) packed",
     )
 
 
@@ -86,7 +93,7 @@ def stored_records(store: Store, project_id: int, config: Config, since: datetim
 class PreviewRow:
     deployment: Deployment
     counted: bool
-    why: str
+    why: Text
 
 
 def preview(delivery: Delivery, window: Window) -> list[PreviewRow]:
@@ -100,19 +107,22 @@ def preview(delivery: Delivery, window: Window) -> list[PreviewRow]:
         if not window.contains(dep.created_at):
             continue
         if rules.is_production(dep):
-            rows.append(PreviewRow(deployment=dep, counted=True, why=f"environment {dep.environment!r} is production"))
+            why = Text(zh=f"环境 {dep.environment!r} 属于生产环境", en=f"environment {dep.environment!r} is production")
+            rows.append(PreviewRow(deployment=dep, counted=True, why=why))
         else:
-            rows.append(
-                PreviewRow(
-                    deployment=dep,
-                    counted=False,
-                    why=f"environment {dep.environment!r} matches none of {', '.join(rules.environments)}",
-                )
+            why = Text(
+                zh=f"环境 {dep.environment!r} 不匹配 {'、'.join(rules.environments)} 中的任何一个",
+                en=f"environment {dep.environment!r} matches none of {', '.join(rules.environments)}",
             )
+            rows.append(PreviewRow(deployment=dep, counted=False, why=why))
     for dep in deployments_from_runs(runs, rules):
         if window.contains(dep.created_at):
-            how = "pipeline" if ":job:" not in dep.id else "job"
-            rows.append(PreviewRow(deployment=dep, counted=True, why=f"{how} of {dep.pipeline!r} matches the rule"))
+            job = ":job:" in dep.id
+            why = Text(
+                zh=f"{dep.pipeline!r} 的{'作业' if job else '流水线'}匹配规则",
+                en=f"{'job' if job else 'pipeline'} of {dep.pipeline!r} matches the rule",
+            )
+            rows.append(PreviewRow(deployment=dep, counted=True, why=why))
     return sorted(rows, key=lambda r: (r.deployment.created_at, r.deployment.id))
 
 
@@ -120,23 +130,42 @@ def preview(delivery: Delivery, window: Window) -> list[PreviewRow]:
 class IncidentLinkRow:
     incident: Incident
     deployment: str  # the production change it is linked to, "" for none
-    why: str
+    why: Text
 
 
-def _link_why(incident: Incident, deployment: str, named: bool, rule: str, counted: bool) -> str:
+def _link_why(incident: Incident, deployment: str, named: bool, rule: str, counted: bool) -> Text:
     if not counted:
-        return f"severity {incident.severity!r} is not counted by incident_severities"
+        return Text(
+            zh=f"严重级别 {incident.severity!r} 不在 incident_severities 统计范围内",
+            en=f"severity {incident.severity!r} is not counted by incident_severities",
+        )
     if named and deployment:
-        return "the incident names it"
+        return Text(zh="故障记录指明了该部署", en="the incident names it")
     if named and INCIDENT_LINKS[rule].reference:
-        return f"names {incident.deployment!r}, which is not a finished production change (not a rollback)"
+        return Text(
+            zh=f"指明的 {incident.deployment!r} 不是已完成的生产变更（回滚不算）",
+            en=f"names {incident.deployment!r}, which is not a finished production change (not a rollback)",
+        )
     if deployment:
-        moment = "finished" if INCIDENT_LINKS[rule].moment == "finish" else "started"
-        scope = f"service {incident.service!r}" if incident.service else "the project"
-        return f"incident_link = {rule}: the latest change of {scope} {moment} before the incident started"
+        finish = INCIDENT_LINKS[rule].moment == "finish"
+        scope = Text(
+            zh=f"服务 {incident.service!r}" if incident.service else "本项目",
+            en=f"service {incident.service!r}" if incident.service else "the project",
+        )
+        return Text(
+            zh=f"incident_link = {rule}：{scope.zh}在故障开始前{'完成' if finish else '开始'}的最近一次变更",
+            en=f"incident_link = {rule}: the latest change of {scope.en} {'finished' if finish else 'started'} "
+            "before the incident started",
+        )
     if INCIDENT_LINKS[rule].moment is None:
-        return f"incident_link = {rule}: only an incident's own deployment field links it"
-    return f"incident_link = {rule}: no production change before the incident started"
+        return Text(
+            zh=f"incident_link = {rule}：只有故障自己的部署字段才能关联部署",
+            en=f"incident_link = {rule}: only an incident's own deployment field links it",
+        )
+    return Text(
+        zh=f"incident_link = {rule}：故障开始前没有生产变更",
+        en=f"incident_link = {rule}: no production change before the incident started",
+    )
 
 
 def incident_links(delivery: Delivery, window: Window) -> list[IncidentLinkRow]:

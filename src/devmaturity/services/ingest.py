@@ -16,6 +16,7 @@ from devmaturity.collectors.base import ReportError
 from devmaturity.config import Config
 from devmaturity.errors import DevmaturityError, ReportAlreadyStored, StoreError, UsageError
 from devmaturity.model.evidence import Problem, ReportKind, ReportMeta, TestKind
+from devmaturity.model.text import Text
 from devmaturity.services.delivery import refresh_derived
 from devmaturity.store.db import Store
 from devmaturity.store.delivery import delivery_writer
@@ -48,7 +49,7 @@ class IngestResult:
     ingested: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     already: list[str] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
-    derived: str | None = None  # event files: what refreshing the derived delivery data did
+    derived: Text | None = None  # event files: what refreshing the derived delivery data did (zh, en)
 
 
 def _glob_match(rel: str, pattern: str) -> bool:

@@ -22,6 +22,7 @@ from devmaturity.errors import AnswersFileError
 from devmaturity.model.assessment import Answer
 from devmaturity.model.framework import Criterion, CriterionKind, Framework, Item, Part
 from devmaturity.model.text import Lang
+from devmaturity.reports.i18n import tx
 from devmaturity.services.answers import read_report, report_answers, report_items
 from devmaturity.services.assess import run_assessment
 
@@ -211,7 +212,7 @@ def _row(
         codes[criterion.id],
         "\n".join(answer.evidence) if answer else "",
         _VERDICT[verdict["status"]][lang] if verdict else "",
-        verdict["reason"] if verdict else "",
+        tx(verdict["reason"], lang) if verdict else "",
         shown,
         answer.by if answer else "",
         answer.at if answer else "",

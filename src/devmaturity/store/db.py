@@ -125,7 +125,10 @@ class Store:
             engine = create_engine(url, future=True, **extra)
         except (ArgumentError, ImportError, ValueError) as exc:
             detail = _mask_password(_first_line(exc))
-            raise UsageError(f"database_url {_safe_url(url)!s} cannot be used: {detail}") from None
+            raise UsageError(
+                f"database_url {_safe_url(url)!s} cannot be used: {detail}",
+                zh=f"database_url {_safe_url(url)!s} 无法使用（详情请用 --lang en 查看）",
+            ) from None
         if engine.dialect.name == "sqlite":
             event.listen(engine, "connect", _on_sqlite_connect)
         store = Store(engine)
@@ -151,8 +154,10 @@ class Store:
                 else:
                     command.upgrade(cfg, "head")
         except SQLAlchemyError as exc:
+            where = _safe_url(str(self.engine.url))
             raise StoreError(
-                f"cannot open the store at {_safe_url(str(self.engine.url))}: {_mask_password(_first_line(exc))}"
+                f"cannot open the store at {where}: {_mask_password(_first_line(exc))}",
+                zh=f"无法打开存储 {where}（详情请用 --lang en 查看）",
             ) from None
 
     @contextmanager
@@ -178,7 +183,9 @@ class Store:
             with self.engine.begin() as conn:
                 yield conn
         except SQLAlchemyError as exc:
-            raise StoreError(f"store write failed: {_first_line(exc)}") from None
+            raise StoreError(
+                f"store write failed: {_first_line(exc)}", zh="写入存储失败（详情请用 --lang en 查看）"
+            ) from None
 
     def insert_statement(self, table: Any) -> Any:
         """The dialect's INSERT, which knows ON CONFLICT on both SQLite and PostgreSQL."""
@@ -203,6 +210,8 @@ class Store:
                     f"project {name!r} holds the history of {row.identity}, but {root} is {identity}; "
                     "give this repository its own name with --project",
                     path=root,
+                    zh=f"项目 {name!r} 保存的是 {row.identity} 的历史，而 {root} 是 {identity}；"
+                    "请用 --project 为本版本库另起项目名",
                 )
             return int(row.id)
 

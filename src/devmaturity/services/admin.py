@@ -319,14 +319,17 @@ def authenticate_token(store: Store, token: str, *, secret_key: str, now: int | 
 
 
 def revoke_token(store: Store, actor: Actor, *, token_id: int, source: str = "cli", now: int | None = None) -> None:
-    """Revoke one of the actor's own tokens (recorded in the organisations it covered)."""
+    """Revoke one of the actor's own tokens (recorded in the organisation it was scoped to, or in all of the
+    actor's organisations)."""
     at = _now(now)
     if actor.user_id is None:
         raise UsageError("the local owner has no tokens of its own")
     with store.transaction() as conn:
-        if not accounts.revoke_token(conn, token_id=token_id, user_id=actor.user_id, now=at):
+        revoked = accounts.revoke_token(conn, token_id=token_id, user_id=actor.user_id, now=at)
+        if revoked is None:
             raise NotFoundError(f"token {token_id} not found")
-        for org in _member_orgs(conn, actor.user_id):
+        covered = frozenset({revoked.org_id}) if revoked.org_id is not None else None
+        for org in accounts.orgs_by_id(conn, covered) if covered else _member_orgs(conn, actor.user_id):
             _record(conn, actor, EventKind.TOKEN_REVOKED, org, "api_token", token_id, actor.name, at, source)
 
 

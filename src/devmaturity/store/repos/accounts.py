@@ -186,15 +186,16 @@ def user_by_id(conn: Connection, user_id: int) -> User:
     return found
 
 
-def revoke_token(conn: Connection, *, token_id: int, user_id: int, now: int) -> bool:
-    """Revoke the user's token; False when it is not theirs or already revoked."""
+def revoke_token(conn: Connection, *, token_id: int, user_id: int, now: int) -> TokenRow | None:
+    """Revoke the user's token; the token as it was, or None when it is not theirs or already revoked."""
     c = t.api_tokens.c
-    done = conn.execute(
+    row = conn.execute(
         update(t.api_tokens)
         .where(c.id == token_id, c.user_id == user_id, c.revoked_at.is_(None))
         .values(revoked_at=now)
-    )
-    return done.rowcount == 1
+        .returning(c.id, c.user_id, c.org_id)
+    ).first()
+    return None if row is None else TokenRow(id=row.id, user_id=row.user_id, org_id=row.org_id, revoked=True)
 
 
 def audit_head(conn: Connection, org_id: int) -> str:

@@ -34,8 +34,9 @@ def _run(capsys: pytest.CaptureFixture[str], *args: str, stdin: str | None = Non
 
 
 def _bootstrap(capsys: pytest.CaptureFixture[str], db: str) -> None:
-    code, _, err = _run(capsys, "admin", "create-user", "root", "--org", "acme", "--password-stdin", "--db", db,
-                        stdin=PASSWORD + "\n")
+    code, _, err = _run(
+        capsys, "admin", "create-user", "root", "--org", "acme", "--password-stdin", "--db", db, stdin=PASSWORD + "\n"
+    )
     assert (code, err.strip()) == (0, "user root (id 1) is admin of acme")
 
 
@@ -47,12 +48,14 @@ def test_create_user_reads_the_password_from_stdin_only(capsys: pytest.CaptureFi
     code, _, err = _run(capsys, "admin", "create-user", "x", "--org", "acme", "--db", db, stdin="")
     assert code == 64  # not a terminal (a StringIO) and no --password-stdin
     assert err.strip() == "error[usage]: no terminal to ask the password on: pipe it in with --password-stdin"
-    code, _, err = _run(capsys, "admin", "create-user", "x", "--org", "acme", "--password-stdin", "--db", db,
-                        stdin="short\n")
+    code, _, err = _run(
+        capsys, "admin", "create-user", "x", "--org", "acme", "--password-stdin", "--db", db, stdin="short\n"
+    )
     assert code == 1
     assert err.strip() == "error[password-policy]: The password must have at least 12 characters."
-    code, _, err = _run(capsys, "admin", "create-user", "root", "--org", "acme", "--password-stdin", "--db", db,
-                        stdin=PASSWORD + "\n")
+    code, _, err = _run(
+        capsys, "admin", "create-user", "root", "--org", "acme", "--password-stdin", "--db", db, stdin=PASSWORD + "\n"
+    )
     assert (code, err.strip()) == (1, "error[conflict]: user 'root' exists already")
 
 
@@ -105,7 +108,11 @@ def test_audit_export_jsonl_and_csv(capsys: pytest.CaptureFixture[str], db: str)
     code, out, _ = _run(capsys, "audit", "export", "--db", db)
     assert code == 0
     lines = [json.loads(line) for line in out.splitlines()]
-    assert [(e["seq"], e["kind"]) for e in lines] == [(1, "org_created"), (2, "user_created"), (3, "membership_changed")]
+    assert [(e["seq"], e["kind"]) for e in lines] == [
+        (1, "org_created"),
+        (2, "user_created"),
+        (3, "membership_changed"),
+    ]
     assert lines[2]["details"] == {"previous_role": None, "role": "admin"}
     assert lines[1]["prev_hash"] == lines[0]["entry_hash"]
     assert PASSWORD not in out

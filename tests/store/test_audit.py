@@ -13,7 +13,14 @@ from sqlalchemy import String, Text, select, text
 
 from devmaturity.auth.policy import Actor
 from devmaturity.auth.roles import Role
-from devmaturity.errors import Conflict, NotAuthenticated, NotFoundError, PasswordPolicyError, PermissionDenied, StoreError
+from devmaturity.errors import (
+    Conflict,
+    NotAuthenticated,
+    NotFoundError,
+    PasswordPolicyError,
+    PermissionDenied,
+    StoreError,
+)
 from devmaturity.services import admin
 from devmaturity.store import tables as t
 from devmaturity.store.db import Store
@@ -254,7 +261,10 @@ def test_passwords_and_tokens_never_stored_or_logged_in_clear(
 
 def test_the_tenancy_guard_refuses_a_tenant_query_without_the_scope(guarded: Store) -> None:
     _people(guarded)
-    with guarded.engine.connect() as conn, pytest.raises(StoreError, match="without the organisation scope on audit_log"):
+    with (
+        guarded.engine.connect() as conn,
+        pytest.raises(StoreError, match="without the organisation scope on audit_log"),
+    ):
         conn.execute(select(t.audit_log.c.seq).where(t.audit_log.c.org_id == 1))
     with guarded.engine.connect() as conn:
         assert len(conn.execute(select(t.audit_log.c.seq).where(scoped(t.audit_log, [1]))).all()) == 5

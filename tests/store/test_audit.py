@@ -273,3 +273,40 @@ def test_the_tenancy_guard_refuses_a_tenant_query_without_the_scope(guarded: Sto
     assert unscoped_tenant_tables(joined.where(scoped(t.memberships, [1]))) == []
     assert unscoped_tenant_tables(t.audit_log.delete().where(t.audit_log.c.seq == 1)) == ["audit_log"]
     assert unscoped_tenant_tables(select(t.users.c.name)) == []
+
+
+def test_concurrent_appends_to_one_chain_take_turns(guarded: Store) -> None:
+    """Four threads append five entries each to acme (after its five): the chain has 25 entries, 1..25, intact."""
+    import threading
+
+    from devmaturity.auth.audit import AuditEvent, EventKind
+
+    _people(guarded)
+    errors: list[BaseException] = []
+
+    def work(n: int) -> None:
+        try:
+            for i in range(5):
+                with guarded.transaction() as conn:
+                    event = AuditEvent(kind=EventKind.EXPORT, org_id=1, target_name=f"{n}-{i}")
+                    audit_repo.append(conn, OWNER, event, now=T0, source="test")
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    with guarded.engine.connect() as conn:
+        assert audit_repo.verify_chain(conn, 1) == (25, None)
+        assert [e.seq for e in audit_repo.entries(conn, frozenset({1}))] == list(range(1, 26))
+
+
+def test_lockout_settings_come_from_the_config() -> None:
+    from devmaturity.config import load_config
+
+    config = load_config(env={"DEVMATURITY_LOCKOUT_FAILURES": "3", "DEVMATURITY_LOCKOUT_MINUTES": "10"})
+    assert admin.Lockout.of(config) == LOCK
+    assert admin.Lockout.of(load_config(env={})) == admin.Lockout(failures=5, minutes=15)

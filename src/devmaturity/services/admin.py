@@ -22,6 +22,7 @@ from devmaturity.auth.passwords import hash_password, needs_rehash, password_pro
 from devmaturity.auth.policy import Actor, in_scope, require
 from devmaturity.auth.roles import Action, Role
 from devmaturity.auth.tokens import looks_like_token, new_token, token_digest
+from devmaturity.config import Config
 from devmaturity.errors import (
     NotAuthenticated,
     NotFoundError,
@@ -42,6 +43,10 @@ class Lockout:
 
     failures: int = 5
     minutes: int = 15
+
+    @staticmethod
+    def of(config: Config) -> Lockout:
+        return Lockout(failures=config.lockout_failures, minutes=config.lockout_minutes)
 
 
 class ExportFormat(StrEnum):

@@ -132,18 +132,16 @@ def members(conn: Connection, org_ids: frozenset[int]) -> list[tuple[int, str, R
 
 
 def record_failure(conn: Connection, user: User, *, now: int, max_failures: int, lock_minutes: int) -> bool:
-    """Count a wrong password; at `max_failures` in a row lock sign-in for `lock_minutes`. True when it locked."""
-    failures = user.failed_count + 1
-    locks = failures >= max_failures
-    conn.execute(
-        update(t.users)
-        .where(t.users.c.id == user.id)
-        .values(
-            failed_count=0 if locks else failures,
-            locked_until=now + lock_minutes * 60 if locks else user.locked_until,
-        )
-    )
-    return locks
+    """Count a wrong password (in SQL, so two attempts at once both count); at `max_failures` in a row lock
+    sign-in for `lock_minutes` and start counting again. True when this failure locked the user."""
+    c = t.users.c
+    failures = conn.execute(
+        update(t.users).where(c.id == user.id).values(failed_count=c.failed_count + 1).returning(c.failed_count)
+    ).scalar_one()
+    if failures < max_failures:
+        return False
+    conn.execute(update(t.users).where(c.id == user.id).values(failed_count=0, locked_until=now + lock_minutes * 60))
+    return True
 
 
 def record_success(conn: Connection, user: User, *, new_hash: str | None) -> None:

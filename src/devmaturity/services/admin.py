@@ -80,16 +80,13 @@ def _check(store: Store, actor: Actor, action: Action, org: Organisation, *, sou
         require(actor, action, org.id, what=f"organisation {org.slug!r}")
     except PermissionDenied:
         with store.transaction() as conn:
-            event = AuditEvent(
-                kind=EventKind.PERMISSION_DENIED,
-                org_id=org.id,
-                action=action.value,
-                target_type="organisation",
-                target_id=str(org.id),
-                target_name=org.slug,
+            _Log(conn, actor, now, source).add(
+                EventKind.PERMISSION_DENIED,
+                org,
+                ("organisation", org.id, org.slug),
+                action=action,
                 result=Result.DENIED,
             )
-            audit_repo.append(conn, actor, event, now=now, source=source)
         raise
 
 
@@ -120,25 +117,16 @@ def create_user(
     elif not new_org:
         raise NotFoundError(f"organisation {org_slug!r} not found")
     with store.transaction() as conn:
+        log = _Log(conn, actor, at, source)
         if org is None:
             org = accounts.create_org(conn, slug=org_slug, name=org_slug, now=at)
-            _record(conn, actor, EventKind.ORG_CREATED, org, "organisation", org.id, org.slug, at, source)
+            log.add(EventKind.ORG_CREATED, org, ("organisation", org.id, org.slug))
         user_id = accounts.create_user(conn, name=name, password_hash=digest, now=at)
         accounts.set_membership(conn, org_id=org.id, user_id=user_id, role=role, now=at)
-        _record(conn, actor, EventKind.USER_CREATED, org, "user", user_id, name, at, source, action=Action.USER_MANAGE)
-        _record(
-            conn,
-            actor,
-            EventKind.MEMBERSHIP_CHANGED,
-            org,
-            "user",
-            user_id,
-            name,
-            at,
-            source,
-            action=Action.USER_MANAGE,
-            details={"role": role.value, "previous_role": None},
-        )
+        target = ("user", user_id, name)
+        log.add(EventKind.USER_CREATED, org, target, action=Action.USER_MANAGE)
+        details = {"role": role.value, "previous_role": None}
+        log.add(EventKind.MEMBERSHIP_CHANGED, org, target, action=Action.USER_MANAGE, details=details)
     return user_id
 
 
@@ -156,48 +144,47 @@ def set_role(
             raise NotFoundError(f"user {name!r} not found")
         before = accounts.set_membership(conn, org_id=org.id, user_id=user.id, role=role, now=at)
         details = {"role": role.value, "previous_role": before.value if before else None}
-        _record(
-            conn,
-            actor,
-            EventKind.MEMBERSHIP_CHANGED,
-            org,
-            "user",
-            user.id,
-            name,
-            at,
-            source,
-            action=Action.USER_MANAGE,
-            details=details,
+        target = ("user", user.id, name)
+        _Log(conn, actor, at, source).add(
+            EventKind.MEMBERSHIP_CHANGED, org, target, action=Action.USER_MANAGE, details=details
         )
     return before
 
 
-def _record(
-    conn: Connection,
-    actor: Actor,
-    kind: EventKind,
-    org: Organisation,
-    target_type: str,
-    target_id: int | str,
-    target_name: str,
-    at: int,
-    source: str,
-    *,
-    action: Action | None = None,
-    result: Result = Result.OK,
-    details: Mapping[str, str | int | bool | None] | None = None,
-) -> AuditEntry:
-    event = AuditEvent(
-        kind=kind,
-        org_id=org.id,
-        action=action.value if action else "",
-        target_type=target_type,
-        target_id=str(target_id),
-        target_name=target_name,
-        result=result,
-        details=details or {},
-    )
-    return audit_repo.append(conn, actor, event, now=at, source=source)
+Target = tuple[str, int | str, str]
+"""What an entry is about: (type, id, name)."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Log:
+    """Appends a use case's entries: one actor, one time, one source, in the use case's transaction."""
+
+    conn: Connection
+    actor: Actor
+    at: int
+    source: str
+
+    def add(
+        self,
+        kind: EventKind,
+        org: Organisation,
+        target: Target,
+        *,
+        action: Action | None = None,
+        result: Result = Result.OK,
+        details: Mapping[str, str | int | bool | None] | None = None,
+    ) -> AuditEntry:
+        event = AuditEvent(
+            kind=kind,
+            org_id=org.id,
+            action=action.value if action else "",
+            target_type=target[0],
+            target_id=str(target[1]),
+            target_name=target[2],
+            result=result,
+            details=details or {},
+        )
+        return audit_repo.append(self.conn, self.actor, event, now=self.at, source=self.source)
 
 
 def _member_orgs(conn: Connection, user_id: int) -> list[Organisation]:
@@ -216,45 +203,22 @@ def sign_in(store: Store, name: str, password: str, *, lockout: Lockout, source:
         if user is None:
             raise refused  # nothing to lock or attribute to an organisation
         locked = user.locked_until is not None and user.locked_until > at
+        log, target = _Log(conn, Actor(user_id=user.id, name=user.name), at, source), ("user", user.id, user.name)
         orgs = _member_orgs(conn, user.id)
         if good and not locked:
             fresh = hash_password(password) if user.password_hash and needs_rehash(user.password_hash) else None
             accounts.record_success(conn, user, new_hash=fresh)
             for org in orgs:
-                _record(
-                    conn,
-                    Actor(user_id=user.id, name=user.name),
-                    EventKind.SIGN_IN,
-                    org,
-                    "user",
-                    user.id,
-                    user.name,
-                    at,
-                    source,
-                )
+                log.add(EventKind.SIGN_IN, org, target)
             return accounts.actor_of(conn, user)
-        locks = (
-            False
-            if locked
-            else accounts.record_failure(
-                conn, user, now=at, max_failures=lockout.failures, lock_minutes=lockout.minutes
-            )
-        )
-        reason = "locked" if locked else ("wrong password, now locked" if locks else "wrong password")
+        if locked:
+            reason = "locked"
+        elif accounts.record_failure(conn, user, now=at, max_failures=lockout.failures, lock_minutes=lockout.minutes):
+            reason = "wrong password, now locked"
+        else:
+            reason = "wrong password"
         for org in orgs:
-            _record(
-                conn,
-                Actor(user_id=user.id, name=user.name),
-                EventKind.SIGN_IN_FAILED,
-                org,
-                "user",
-                user.id,
-                user.name,
-                at,
-                source,
-                result=Result.FAILED,
-                details={"reason": reason},
-            )
+            log.add(EventKind.SIGN_IN_FAILED, org, target, result=Result.FAILED, details={"reason": reason})
     raise refused
 
 
@@ -293,19 +257,14 @@ def create_token(
             org_id=covered[0].id if org_slug else None,
             now=at,
         )
+        log, details = _Log(conn, actor, at, source), {"scoped": org_slug is not None}
         for org in covered:
-            _record(
-                conn,
-                actor,
+            log.add(
                 EventKind.TOKEN_CREATED,
                 org,
-                "api_token",
-                token_id,
-                user.name,
-                at,
-                source,
+                ("api_token", token_id, user.name),
                 action=Action.TOKEN_CREATE,
-                details={"scoped": org_slug is not None},
+                details=details,
             )
     return token
 
@@ -335,7 +294,7 @@ def revoke_token(store: Store, actor: Actor, *, token_id: int, source: str = "cl
             raise NotFoundError(f"token {token_id} not found")
         covered = frozenset({revoked.org_id}) if revoked.org_id is not None else None
         for org in accounts.orgs_by_id(conn, covered) if covered else _member_orgs(conn, actor.user_id):
-            _record(conn, actor, EventKind.TOKEN_REVOKED, org, "api_token", token_id, actor.name, at, source)
+            _Log(conn, actor, at, source).add(EventKind.TOKEN_REVOKED, org, ("api_token", token_id, actor.name))
 
 
 def _visible(conn: Connection, actor: Actor, org_slug: str | None) -> list[Organisation]:
@@ -362,18 +321,13 @@ def verify_audit(
             details: dict[str, str | int | bool | None] = {"entries": count}
             if broken is not None:
                 details["broken_at"] = broken.seq
-            _record(
-                conn,
-                actor,
+            result = Result.FAILED if broken else Result.OK
+            _Log(conn, actor, at, source).add(
                 EventKind.AUDIT_VERIFIED,
                 org,
-                "audit_log",
-                org.id,
-                org.slug,
-                at,
-                source,
+                ("audit_log", org.id, org.slug),
                 action=Action.AUDIT_READ,
-                result=Result.FAILED if broken else Result.OK,
+                result=result,
                 details=details,
             )
     return reports
@@ -435,16 +389,10 @@ def export_audit(
     with store.transaction() as conn:
         text = _render(audit_repo.entries(conn, frozenset(o.id for o in orgs), since=since), fmt)
         for org in orgs:
-            _record(
-                conn,
-                actor,
+            _Log(conn, actor, at, source).add(
                 EventKind.EXPORT,
                 org,
-                "audit_log",
-                org.id,
-                org.slug,
-                at,
-                source,
+                ("audit_log", org.id, org.slug),
                 action=Action.AUDIT_EXPORT,
                 details={"format": fmt.value, "since": since},
             )

@@ -86,6 +86,19 @@ def test_every_change_leaves_an_entry_and_the_chain_holds(guarded: Store) -> Non
     with store.engine.connect() as conn:
         row = conn.execute(select(t.audit_log).where(scoped(t.audit_log, [1]), t.audit_log.c.seq == 6)).one()
     assert (row.source, row.actor_ref, row.actor_user_id) == ("10.0.0.1", alice.user_id, alice.user_id)
+    with store.engine.connect() as conn:  # filters; entry 10 is the check above (local:ops, at T0 + 100)
+        assert [e.seq for e in audit_repo.entries(conn, frozenset({1}), kind="membership_changed")] == [3, 5, 7]
+        assert [e.seq for e in audit_repo.entries(conn, frozenset({1}), actor_name="alice")] == [6, 7, 8, 9]
+        assert [e.seq for e in audit_repo.entries(conn, frozenset({1}), since=T0 + 3)] == [8, 9, 10]
+        assert list(audit_repo.entries(conn, frozenset({2}))) == []
+    # deleting alice clears the foreign key; the snapshots (and so the chain) stay as written
+    with store.engine.begin() as conn:
+        conn.execute(t.users.delete().where(t.users.c.name == "alice"))
+    with store.engine.connect() as conn:
+        row = conn.execute(select(t.audit_log).where(scoped(t.audit_log, [1]), t.audit_log.c.seq == 6)).one()
+    assert (row.actor_ref, row.actor_user_id, row.actor_name) == (alice.user_id, None, "alice")
+    after = _verify(store)
+    assert (after.entries, after.broken) == (10, None)
 
 
 def test_duplicates_and_weak_passwords_are_refused_without_entries(guarded: Store) -> None:
@@ -310,3 +323,24 @@ def test_lockout_settings_come_from_the_config() -> None:
     config = load_config(env={"DEVMATURITY_LOCKOUT_FAILURES": "3", "DEVMATURITY_LOCKOUT_MINUTES": "10"})
     assert admin.Lockout.of(config) == LOCK
     assert admin.Lockout.of(load_config(env={})) == admin.Lockout(failures=5, minutes=15)
+
+
+def test_migration_0011_downgrades_and_upgrades(store: Store) -> None:
+    """Down to 0010 drops exactly the five platform tables; up again recreates them (an empty chain verifies)."""
+    from alembic import command
+    from alembic.config import Config as AlembicConfig
+    from sqlalchemy import inspect
+
+    from devmaturity.store.db import MIGRATIONS
+
+    platform = {"organisations", "users", "memberships", "api_tokens", "audit_log"}
+    cfg = AlembicConfig()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    with store.engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0010")
+    assert platform.isdisjoint(inspect(store.engine).get_table_names())
+    store.migrate()
+    assert platform <= set(inspect(store.engine).get_table_names())
+    admin.create_user(store, OWNER, org_slug="acme", name="alice", password=ALICE_PW, role=Role.ADMIN, now=T0)
+    assert _verify(store).broken is None

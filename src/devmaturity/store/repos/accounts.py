@@ -119,18 +119,6 @@ def actor_of(conn: Connection, user: User, *, token_org: int | None = None) -> A
     return Actor(user_id=user.id, name=user.name, roles=MappingProxyType(roles_of(conn, user.id)), token_org=token_org)
 
 
-def members(conn: Connection, org_ids: frozenset[int]) -> list[tuple[int, str, Role]]:
-    """(organisation id, user name, role) of every member of these organisations."""
-    m, u = t.memberships.c, t.users.c
-    query = (
-        select(m.org_id, u.name, m.role)
-        .join_from(t.memberships, t.users, m.user_id == u.id)
-        .where(scoped(t.memberships, org_ids))
-        .order_by(m.org_id, u.name)
-    )
-    return [(r.org_id, r.name, Role(r.role)) for r in conn.execute(query)]
-
-
 def record_failure(conn: Connection, user: User, *, now: int, max_failures: int, lock_minutes: int) -> bool:
     """Count a wrong password (in SQL, so two attempts at once both count); at `max_failures` in a row lock
     sign-in for `lock_minutes` and start counting again. True when this failure locked the user."""

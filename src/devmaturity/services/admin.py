@@ -21,7 +21,7 @@ from devmaturity.auth.audit import AuditEntry, AuditEvent, ChainBreak, EventKind
 from devmaturity.auth.passwords import hash_password, needs_rehash, password_problem, verify_password
 from devmaturity.auth.policy import Actor, in_scope, require
 from devmaturity.auth.roles import Action, Role
-from devmaturity.auth.tokens import looks_like_token, new_token, token_digest
+from devmaturity.auth.tokens import looks_like_token, new_token, token_digest, token_matches
 from devmaturity.config import Config
 from devmaturity.errors import (
     NotAuthenticated,
@@ -276,7 +276,8 @@ def authenticate_token(store: Store, token: str, *, secret_key: str, now: int | 
         raise refused
     with store.transaction() as conn:
         row = accounts.token_by_digest(conn, token_digest(token, secret_key))
-        if row is None or row.revoked:
+        # the look-up is by a keyed digest (its timing tells nothing of the token); the match is constant-time
+        if row is None or row.revoked or not token_matches(token, row.digest, secret_key):
             raise refused
         accounts.token_used(conn, row.id, _now(now))
         return accounts.actor_of(conn, accounts.user_by_id(conn, row.user_id), token_org=row.org_id)

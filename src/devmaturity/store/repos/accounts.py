@@ -35,6 +35,7 @@ class User:
 class TokenRow:
     id: int
     user_id: int
+    digest: str
     org_id: int | None
     revoked: bool
 
@@ -152,10 +153,12 @@ def add_token(conn: Connection, *, user_id: int, digest: str, org_id: int | None
 
 def token_by_digest(conn: Connection, digest: str) -> TokenRow | None:
     c = t.api_tokens.c
-    row = conn.execute(select(c.id, c.user_id, c.org_id, c.revoked_at).where(c.digest == digest)).first()
+    row = conn.execute(select(c.id, c.user_id, c.digest, c.org_id, c.revoked_at).where(c.digest == digest)).first()
     if row is None:
         return None
-    return TokenRow(id=row.id, user_id=row.user_id, org_id=row.org_id, revoked=row.revoked_at is not None)
+    return TokenRow(
+        id=row.id, user_id=row.user_id, digest=row.digest, org_id=row.org_id, revoked=row.revoked_at is not None
+    )
 
 
 def token_used(conn: Connection, token_id: int, now: int) -> None:
@@ -179,9 +182,11 @@ def revoke_token(conn: Connection, *, token_id: int, user_id: int, now: int) -> 
         update(t.api_tokens)
         .where(c.id == token_id, c.user_id == user_id, c.revoked_at.is_(None))
         .values(revoked_at=now)
-        .returning(c.id, c.user_id, c.org_id)
+        .returning(c.id, c.user_id, c.digest, c.org_id)
     ).first()
-    return None if row is None else TokenRow(id=row.id, user_id=row.user_id, org_id=row.org_id, revoked=True)
+    if row is None:
+        return None
+    return TokenRow(id=row.id, user_id=row.user_id, digest=row.digest, org_id=row.org_id, revoked=True)
 
 
 def audit_head(conn: Connection, org_id: int) -> str:

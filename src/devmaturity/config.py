@@ -107,6 +107,8 @@ SETTINGS: tuple[SettingSpec, ...] = (
         1_048_576,
         "largest webhook request body `devmaturity serve` accepts, in bytes (1 MiB); larger ones get 413",
     ),
+    SettingSpec("lockout_failures", _positive, 5, "wrong passwords in a row that lock a user's sign-in"),
+    SettingSpec("lockout_minutes", _positive, 15, "minutes a locked user cannot sign in"),
 )
 REPORT_KINDS = ("junit", "coverage", "sarif", "performance")
 RULE_KEYS = (
@@ -166,6 +168,8 @@ class Config:
     rules: dict[str, tuple[str, ...]] = field(default_factory=dict)
     sources: tuple[dict[str, str], ...] = ()
     webhook_max_bytes: int = 1_048_576
+    lockout_failures: int = 5
+    lockout_minutes: int = 15
     webhooks: tuple[WebhookSpec, ...] = ()
     not_applicable: dict[str, str] = field(default_factory=dict)
     sarif_exclude_tools: tuple[str, ...] = ()
@@ -449,3 +453,28 @@ def load_config(
     }
     config = _apply(config, from_env, "environment")
     return _apply(config, flags or {}, "command line")
+
+
+SECRET_KEY_ENV = "DEVMATURITY_SECRET_KEY"  # noqa: S105 - the variable name
+OLD_SECRET_KEYS_ENV = "DEVMATURITY_OLD_SECRET_KEYS"  # noqa: S105 - the variable name
+MIN_SECRET_KEY_LENGTH = 32
+
+
+def secret_keys(env: Mapping[str, str] | None = None) -> tuple[str, ...]:
+    """The service key, then the retired keys still accepted for decryption (comma-separated), from the
+    environment only: a key never sits in devmaturity.toml nor in `Config` (which may be printed)."""
+    environ = os.environ if env is None else env
+    current = environ.get(SECRET_KEY_ENV, "").strip()
+    if not current:
+        raise ConfigError(
+            f"{SECRET_KEY_ENV} is not set; make one with: python -c 'import secrets; print(secrets.token_urlsafe(32))'"
+        )
+    old = tuple(k.strip() for k in environ.get(OLD_SECRET_KEYS_ENV, "").split(",") if k.strip())
+    short = [
+        name
+        for name, key in ((SECRET_KEY_ENV, current), *((OLD_SECRET_KEYS_ENV, k) for k in old))
+        if len(key) < MIN_SECRET_KEY_LENGTH
+    ]
+    if short:
+        raise ConfigError(f"{short[0]}: a key needs at least {MIN_SECRET_KEY_LENGTH} characters")
+    return (current, *old)

@@ -20,10 +20,15 @@ DevmaturityError                 (slug "error", exit 1)
 ├── StoreError                   ("store", exit 74): the database refused or is unreachable
 │   └── ReportAlreadyStored      ("already-stored"): another writer stored the same report first
 ├── GateFailed                   ("gate-failed", exit 2): the assessment is below the bar
+├── AuditChainBroken             ("audit-chain", exit 1): an organisation's audit log was changed after writing
 └── RequestError                 ("bad-request"): a web request refused; the web layer answers 4xx (exit 1)
     ├── BadPayloadError          ("bad-payload"): a body that is not the documented JSON
     ├── UnauthorizedError        ("unauthorized"): missing or wrong webhook credentials
-    ├── NotFoundError            ("not-found"): no webhook for that project, or an unknown kind
+    ├── NotAuthenticated         ("not-authenticated"): no signed-in user or valid API token (401)
+    ├── PermissionDenied         ("permission-denied"): the role may not take the action there (403)
+    ├── Conflict                 ("conflict"): the name is taken or the state changed meanwhile (409)
+    ├── PasswordPolicyError      ("password-policy"): a password the policy refuses
+    ├── NotFoundError            ("not-found"): no such webhook or kind, or outside the actor's organisations
     ├── PayloadTooLargeError     ("payload-too-large"): a body over webhook_max_bytes
     ├── RequestTimeoutError      ("request-timeout"): a body that did not arrive in time
     └── UnsupportedMediaTypeError ("unsupported-media-type"): a Content-Type that is not read
@@ -191,6 +196,34 @@ class RequestTimeoutError(RequestError):
     slug = "request-timeout"
 
 
+class AuditChainBroken(DevmaturityError):
+    """`audit verify` found an entry that is not what was written; the message names the organisation and entry."""
+
+    slug = "audit-chain"
+
+
+class NotAuthenticated(RequestError):
+    slug = "not-authenticated"
+
+
+class PermissionDenied(RequestError):
+    """In the actor's organisation, but its role may not take the action; the message is the action's denial."""
+
+    slug = "permission-denied"
+
+    def __init__(self, message: str, *, action: str = "", path: str | None = None, zh: str | None = None) -> None:
+        super().__init__(message, path=path, zh=zh)
+        self.action = action
+
+
+class Conflict(RequestError):
+    slug = "conflict"
+
+
+class PasswordPolicyError(RequestError):
+    slug = "password-policy"
+
+
 # The zh headline of every slug, printed when a raise site gives no zh form of its message.
 ZH: dict[str, str] = {
     "error": "出错了",
@@ -220,4 +253,9 @@ ZH: dict[str, str] = {
     "unsupported-media-type": "不支持该 Content-Type，或字符集不是 UTF-8",
     "already-stored": "另一个写入者已先存储了同一份报告",
     "request-timeout": "请求体没有按时到达",
+    "audit-chain": "审计日志的哈希链被破坏：有条目被修改或删除",
+    "not-authenticated": "需要登录或有效的 API 令牌",
+    "permission-denied": "当前角色无权执行该操作",
+    "conflict": "与已有对象冲突",
+    "password-policy": "密码不符合要求（至少 12 个字符，且不能与用户名相同）",
 }

@@ -90,6 +90,10 @@ COMMANDS: dict[str, LazyCommand] = {
         summary="Receive deployments, incidents and work items by webhook (generic JSON, GitHub, GitLab) "
         "into the store.",
     ),
+    "admin": LazyCommand(
+        module="admin", attr="admin", summary="Users, roles and API tokens of the platform (local owner of the store)."
+    ),
+    "audit": LazyCommand(module="audit", attr="audit", summary="The tamper-evident audit log."),
     "runs": LazyCommand(
         module="runs",
         attr="runs",

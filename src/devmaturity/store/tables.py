@@ -454,3 +454,82 @@ performance_runs = Table(
     Column("other_labels", Integer, nullable=False, comment="labels beyond the kept ones"),
     comment="Totals of one performance test report (JMeter JTL), stored with its reports row",
 )
+
+# --- the platform: organisations, users, memberships, API tokens, the hash-chained audit log ---
+
+organisations = Table(
+    "organisations",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("slug", String(100), nullable=False, unique=True, comment="short name used on the command line and URLs"),
+    Column("name", Text, nullable=False, comment="display name"),
+    Column("created_at", BigInteger, nullable=False, comment="unix seconds"),
+    Column("audit_seq", BigInteger, nullable=False, server_default="0", comment="sequence of the newest audit entry"),
+    Column("audit_head", String(64), nullable=False, server_default="0" * 64, comment="hash of the newest entry"),
+    comment="A tenant: owns projects, members and its own audit chain",
+)
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(200), nullable=False, unique=True, comment="sign-in name"),
+    Column("password_hash", Text, comment="argon2id hash; null for a user who signs in by token only"),
+    Column("failed_count", Integer, nullable=False, server_default="0", comment="wrong passwords in a row"),
+    Column("locked_until", BigInteger, comment="unix seconds until which sign-in is refused"),
+    Column("created_at", BigInteger, nullable=False, comment="unix seconds"),
+    comment="People who sign in; roles come from memberships",
+)
+
+memberships = Table(
+    "memberships",
+    metadata,
+    Column("org_id", Integer, ForeignKey("organisations.id", ondelete="CASCADE"), primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("role", String(30), nullable=False, comment="auth.roles.Role value"),
+    Column("created_at", BigInteger, nullable=False, comment="unix seconds"),
+    comment="A user's role in one organisation (tenant table)",
+)
+Index("ix_memberships_user", memberships.c.user_id)
+
+api_tokens = Table(
+    "api_tokens",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("digest", String(64), nullable=False, unique=True, comment="HMAC-SHA256 of the token; never the token"),
+    Column("org_id", Integer, ForeignKey("organisations.id", ondelete="CASCADE"), comment="down-scope, or null"),
+    Column("created_at", BigInteger, nullable=False, comment="unix seconds"),
+    Column("last_used_at", BigInteger, comment="unix seconds"),
+    Column("revoked_at", BigInteger, comment="unix seconds; a revoked token never authenticates"),
+    comment="API tokens, shown once at creation and stored only as HMAC",
+)
+
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("org_id", Integer, ForeignKey("organisations.id"), nullable=False, comment="the chain it belongs to"),
+    Column("seq", BigInteger, nullable=False, comment="1, 2, ... per organisation"),
+    Column("org_slug", String(100), nullable=False, comment="snapshot"),
+    Column("at", BigInteger, nullable=False, comment="unix seconds"),
+    Column("kind", String(40), nullable=False, comment="auth.audit.EventKind value"),
+    Column("action", String(40), nullable=False, comment="auth.roles.Action value, or empty"),
+    Column("actor_user_id", Integer, ForeignKey("users.id", ondelete="SET NULL"), comment="null once deleted"),
+    Column("actor_ref", Integer, comment="snapshot of the actor's user id (null for the local owner)"),
+    Column("actor_name", String(200), nullable=False, comment="snapshot of the actor's name"),
+    Column("target_type", String(40), nullable=False),
+    Column("target_id", String(100), nullable=False, comment="snapshot"),
+    Column("target_name", Text, nullable=False, comment="snapshot"),
+    Column("result", String(10), nullable=False, comment="ok | failed | denied"),
+    Column("source", String(100), nullable=False, comment="client address, or cli"),
+    Column("details", Text, nullable=False, comment="JSON object; never a secret"),
+    Column("prev_hash", String(64), nullable=False, comment="entry_hash of the previous entry (zeros for the first)"),
+    Column("entry_hash", String(64), nullable=False, comment="sha256 of the canonical JSON of the entry"),
+    UniqueConstraint("org_id", "seq", name="uq_audit_log_org_seq"),
+    comment="Append-only audit log, hash-chained per organisation (tenant table)",
+)
+Index("ix_audit_log_org_at", audit_log.c.org_id, audit_log.c.at)
+
+TENANT_TABLES = (memberships, audit_log)
+"""Tables whose every read goes through store.repos.tenancy.scoped()."""

@@ -100,6 +100,19 @@ SETTINGS: tuple[SettingSpec, ...] = (
         1_048_576,
         "largest webhook request body `devmaturity serve` accepts, in bytes (1 MiB); larger ones get 413",
     ),
+    SettingSpec(
+        "broker_url",
+        _text,
+        None,
+        "Celery broker (redis://host:6379/0) that background jobs go to; unset: jobs run in-process",
+    ),
+    SettingSpec(
+        "job_time_limit",
+        _positive,
+        3600,
+        "seconds a background job may run before its worker stops it; also how long an unacknowledged job waits "
+        "before it is handed to another worker",
+    ),
 )
 REPORT_KINDS = ("junit", "coverage", "sarif", "performance")
 RULE_KEYS = (
@@ -158,6 +171,8 @@ class Config:
     rules: dict[str, tuple[str, ...]] = field(default_factory=dict)
     sources: tuple[dict[str, str], ...] = ()
     webhook_max_bytes: int = 1_048_576
+    broker_url: str | None = None
+    job_time_limit: int = 3600
     webhooks: tuple[WebhookSpec, ...] = ()
     not_applicable: dict[str, str] = field(default_factory=dict)
     sarif_exclude_tools: tuple[str, ...] = ()

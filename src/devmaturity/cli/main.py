@@ -26,7 +26,7 @@ def cli() -> None:
 
 
 def _register() -> None:
-    from devmaturity.cli import answers, assess, delivery, ingest, model, serve, sync
+    from devmaturity.cli import answers, assess, collect, delivery, ingest, model, serve, sync, worker
 
     for command in (
         assess.assess,
@@ -42,6 +42,8 @@ def _register() -> None:
         delivery.deployments,
         sync.sync,
         serve.serve,
+        collect.collect,
+        worker.worker,
     ):
         cli.add_command(command)
 

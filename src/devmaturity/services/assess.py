@@ -78,13 +78,21 @@ def prepare(config: Config) -> tuple[Framework, dict[str, Answer]]:
 
 
 def collect_repository(
-    store: Store, repo: GitRepository, config: Config, progress: Progress = _quiet, *, at: datetime | None = None
+    store: Store,
+    repo: GitRepository,
+    config: Config,
+    progress: Progress = _quiet,
+    *,
+    at: datetime | None = None,
+    run_id: int | None = None,
 ) -> CollectResult:
     """Incrementally collect commits, refs and tree facts of one repository into the store, as one run. With `at`
-    (an assessment of a past period) the tree facts come from the trunk as it was then, not from HEAD."""
+    (an assessment of a past period) the tree facts come from the trunk as it was then, not from HEAD. A job passes
+    the `run_id` it has claimed instead of starting a new run."""
     name = config.project or repo.root.name
     project_id = store.project(name, str(repo.root), identity=repo.identity())
-    run_id = store.start_run(project_id, "collect", {"path": str(repo.root)})
+    if run_id is None:
+        run_id = store.start_run(project_id, "collect", {"path": str(repo.root)})
     problems: list[Problem] = []
     notices: list[Text] = []
     try:

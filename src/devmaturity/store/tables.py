@@ -43,12 +43,15 @@ runs = Table(
     Column("id", Integer, primary_key=True),
     Column("project_id", Integer, ForeignKey("projects.id", ondelete="CASCADE"), nullable=False),
     Column("kind", String(30), nullable=False, comment="collect | assess"),
-    Column("status", String(20), nullable=False, comment="running | ok | failed"),
+    Column("status", String(20), nullable=False, comment="queued | running | ok | failed"),
     Column("started_at", BigInteger, nullable=False, comment="unix seconds"),
     Column("finished_at", BigInteger, comment="unix seconds; null while running or after a crash"),
     Column("inputs", Text, nullable=False, comment="JSON: what the run was asked to do"),
     Column("summary", Text, comment="JSON: counts and outcome"),
     Column("problems", Text, comment="JSON list of {source, message}"),
+    Column("stage", String(30), comment="what the run is doing now"),
+    Column("done", BigInteger, comment="items of `stage` done so far"),
+    Column("attempts", Integer, nullable=False, server_default="0", comment="how many times a worker claimed the run"),
     comment="Every collection and assessment is a recorded run",
 )
 

@@ -7,6 +7,7 @@ so importing devmaturity never needs celery or a broker.
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from devmaturity.config import load_config
@@ -90,7 +91,7 @@ def check_broker(app: Any) -> None:
 
 def conn_safe(app: Any) -> str:
     """The broker URL with its password masked."""
-    return str(app.connection_for_write().as_uri(include_password=False))
+    return re.sub(r"(?<=://)([^:/@\s]*):[^@\s]*@", r"\1:***@", str(app.conf.broker_url))
 
 
 def __getattr__(name: str) -> Any:

@@ -6,7 +6,6 @@ import json
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 
 from devmaturity.collectors.git import GitRepository
@@ -40,10 +39,20 @@ class RunState:
     summary: dict[str, object]
 
 
-@cache
+_STORES: dict[str, Store] = {}
+
+
 def store_for(database_url: str) -> Store:
     """One store (engine and pool) per URL and process: a worker process opens it at its first job."""
-    return Store.open(database_url)
+    if database_url not in _STORES:
+        _STORES[database_url] = Store.open(database_url)
+    return _STORES[database_url]
+
+
+def close_stores() -> None:
+    """Close every store this process opened for jobs (a runner's shutdown; tests between databases)."""
+    while _STORES:
+        _STORES.popitem()[1].engine.dispose()
 
 
 def queue_collect(config: Config, path: Path) -> QueuedJob:

@@ -40,7 +40,11 @@ def build_app(broker_url: str, *, job_time_limit: int, database_url: str | None)
         task_ignore_result=True,
         result_backend=None,
         task_default_queue="devmaturity",
-        broker_transport_options={"visibility_timeout": hard_limit + REDELIVERY_MARGIN},
+        broker_transport_options={
+            "visibility_timeout": hard_limit + REDELIVERY_MARGIN,
+            # how often a worker looks for jobs whose worker died: a tenth of the wait, at most the usual 10 s
+            "unacked_restore_interval": max(1, min(10, (hard_limit + REDELIVERY_MARGIN) // 10)),
+        },
         broker_connection_retry_on_startup=True,
         worker_hijack_root_logger=False,
     )

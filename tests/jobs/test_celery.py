@@ -23,7 +23,11 @@ JUNIT = Path(__file__).resolve().parents[1] / "data" / "junit" / "jest-junit.xml
 
 
 def test_twenty_repositories_complete_on_two_workers(
-    tmp_path: Path, store: Store, store_url: str, broker: str, monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    store: Store,
+    store_url: str,
+    broker: str,
+    monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     """20 repositories of 2 commits each, queued by `devmaturity collect --wait` to a 2-process worker: 20 runs

@@ -124,8 +124,10 @@ def start_worker(broker: str, database_url: str, workers: int, log: Path) -> sub
     return proc
 
 
-def measure(paths: list[Path], workers: int, broker: str, store_kind: str, scratch: Path) -> float:
-    """Seconds from queueing the first job to the last run row ending, with `workers` worker processes."""
+def measure(paths: list[Path], workers: int, broker: str, store_kind: str, scratch: Path) -> tuple[float, float, float]:
+    """Seconds from queueing the first job to the last run row ending, with `workers` worker processes; of them
+    the seconds spent queueing (in this process, overlapping the work); and the CPU seconds the worker processes
+    (with their git children) used, the database server's not included."""
     import redis
 
     redis.Redis.from_url(broker).flushdb()
@@ -140,17 +142,18 @@ def measure(paths: list[Path], workers: int, broker: str, store_kind: str, scrat
             job = queue_collect(config, path)
             runner.submit(job)
             run_ids.append(job.run_id)
+        queued = time.perf_counter() - started
         states = wait_for(url, run_ids, timeout=3600, poll=0.2)
         elapsed = time.perf_counter() - started
         bad = [s for s in states.values() if s.status != "ok"]
         if bad:
             raise SystemExit(f"{len(bad)} run(s) not ok, e.g. {bad[0]}")
-        return elapsed
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(timeout=60)
+        _pid, _status, usage = os.wait4(proc.pid, 0)
         close_stores()
         drop_store(pg_name)
+    return elapsed, queued, usage.ru_utime + usage.ru_stime
 
 
 def main() -> None:
@@ -165,18 +168,22 @@ def main() -> None:
     print(f"building {args.repos} repositories of {args.commits:,} commits (cached in {CACHE}) ...", flush=True)
     paths = build_repos(args.repos, args.commits)
     print(f"cores: {os.cpu_count()}; store: {args.store}; broker: {args.broker}")
-    print(f"{'workers':>7} {'wall s':>8} {'repos/s':>8} {'commits/s':>10} {'scaling':>8} {'1,000 repos':>12}")
+    print(f"load average before: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
+    print(
+        f"{'workers':>7} {'wall s':>8} {'repos/s':>8} {'commits/s':>10} {'scaling':>8} {'1,000 repos':>12} "
+        f"{'worker CPU s/repo':>18} {'queueing s':>10}"
+    )
     baseline = None
     with tempfile.TemporaryDirectory(prefix="collect-scale-") as scratch:
         for workers in counts:
-            elapsed = measure(paths, workers, args.broker, args.store, Path(scratch))
+            elapsed, queued, cpu = measure(paths, workers, args.broker, args.store, Path(scratch))
             throughput = len(paths) / elapsed
             baseline = baseline or throughput / workers
             scaling = throughput / (workers * baseline)
             thousand = 1000 / throughput
             print(
                 f"{workers:>7} {elapsed:>8.1f} {throughput:>8.2f} {throughput * args.commits:>10,.0f} "
-                f"{scaling:>8.2f} {thousand / 60:>9.1f} min",
+                f"{scaling:>8.2f} {thousand / 60:>8.1f} min {cpu / len(paths):>18.2f} {queued:>10.1f}",
                 flush=True,
             )
 

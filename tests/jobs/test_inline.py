@@ -4,17 +4,21 @@ one-line errors of `devmaturity worker`."""
 from __future__ import annotations
 
 import shutil
+import sqlite3
 import threading
 import time
 from pathlib import Path
 
 import pytest
+from sqlalchemy import create_engine
 
 from devmaturity.cli.main import run
 from devmaturity.config import load_config
+from devmaturity.errors import StoreError, StoreUnavailableError
 from devmaturity.jobs.runner import CeleryRunner, InlineRunner, make_runner
 from devmaturity.jobs.tasks import backoff
-from devmaturity.services.jobs import queue_collect, run_collect
+from devmaturity.model.facts import Fact
+from devmaturity.services.jobs import TRANSIENT, queue_collect, run_collect
 from devmaturity.store.db import Store
 from tests.gitbuild import RepoBuilder
 
@@ -133,3 +137,28 @@ def test_worker_with_unreachable_broker_says_so(
     err = capsys.readouterr().err.strip()
     assert err.startswith("error[broker]: the broker redis://:***@127.0.0.1:1/0 does not answer:")
     assert "secret" not in err and "\n" not in err
+
+
+def test_only_a_busy_or_lost_database_is_transient(tmp_path: Path) -> None:
+    """A SQLite file whose write lock another connection holds past the (here 0.1 s) busy timeout: the write fails
+    as store-unavailable, which jobs retry. A missing table is an operational error too, but not transient: plain
+    store, never retried."""
+    url = f"sqlite:///{tmp_path / 'busy.db'}"
+    Store.open(url).engine.dispose()
+    impatient = Store(create_engine(url, connect_args={"timeout": 0.1}))
+    project_id = impatient.project("p", "/p")
+    holder = sqlite3.connect(tmp_path / "busy.db")
+    try:
+        holder.execute("BEGIN IMMEDIATE")
+        with pytest.raises(StoreUnavailableError, match="database is locked"):
+            impatient.queue_run(project_id, "collect", {})
+        holder.rollback()
+        holder.execute("DROP TABLE facts")
+        holder.commit()
+        with pytest.raises(StoreError, match="no such table") as raised:
+            impatient.save_facts(project_id, 1, "snap", [Fact(id="vcs.git", value=True, detail="", evidence=())])
+        assert not isinstance(raised.value, StoreUnavailableError)
+        assert not isinstance(raised.value, TRANSIENT)
+    finally:
+        holder.close()
+        impatient.engine.dispose()

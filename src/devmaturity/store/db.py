@@ -168,8 +168,9 @@ class Store:
         try:
             with self.engine.begin() as conn:
                 yield conn
-        except OperationalError as exc:  # connection lost, server gone, database locked: worth a retry
-            raise StoreUnavailableError(f"store write failed: {_first_line(exc)}") from None
+        except OperationalError as exc:
+            error = StoreUnavailableError if _transient(exc) else StoreError
+            raise error(f"store write failed: {_first_line(exc)}") from None
         except SQLAlchemyError as exc:
             raise StoreError(f"store write failed: {_first_line(exc)}") from None
 
@@ -892,6 +893,16 @@ def _count(conn: Connection, table: Any, where: Any) -> int:
 def _masked(values: dict[str, Any], mask: Callable[[str], str]) -> dict[str, Any]:
     """The text values masked before they are JSON-encoded (escaping could otherwise hide a secret's form)."""
     return {key: mask(value) if isinstance(value, str) else value for key, value in values.items()}
+
+
+_TRANSIENT_MESSAGES = ("database is locked", "could not connect", "connection refused", "server closed the connection")
+
+
+def _transient(exc: OperationalError) -> bool:
+    """A lost or refused connection, or a database busy past its timeout: worth a retry. Other operational errors
+    (SQLite's "no such table", a full disk) are not."""
+    text = str(exc.orig).lower()
+    return bool(exc.connection_invalidated) or any(m in text for m in _TRANSIENT_MESSAGES)
 
 
 def _first_line(exc: BaseException) -> str:

@@ -18,7 +18,7 @@ from devmaturity.errors import StoreError, StoreUnavailableError
 from devmaturity.jobs.runner import CeleryRunner, InlineRunner, make_runner
 from devmaturity.jobs.tasks import backoff
 from devmaturity.model.facts import Fact
-from devmaturity.services.jobs import TRANSIENT, queue_collect, run_collect
+from devmaturity.services.jobs import TRANSIENT, queue_assess, queue_collect, run_assess, run_collect
 from devmaturity.store.db import Store
 from tests.gitbuild import RepoBuilder
 
@@ -162,3 +162,20 @@ def test_only_a_busy_or_lost_database_is_transient(tmp_path: Path) -> None:
     finally:
         holder.close()
         impatient.engine.dispose()
+
+
+def test_assess_job_taken_over_stores_one_assessment(tmp_path: Path, store: Store, store_url: str) -> None:
+    """An assess job whose first worker died after claiming: the rerun claims it again (attempts 2), ends ok and
+    the project holds exactly one assessment for it; a third delivery is skipped and adds none. Its collection is
+    a run of its own (kind collect, ok)."""
+    path = _repo(tmp_path, "r", 3)
+    job = queue_assess(load_config(flags={"database_url": store_url}), path)
+    assert job.task == "devmaturity.assess"
+    assert store.claim_run(job.run_id)
+    assert run_assess(store_url, job.run_id) == "ok"
+    assert run_assess(store_url, job.run_id) == "skipped"
+    project_id = _project_of(store, job.run_id)
+    runs = {row["kind"]: row for row in store.runs(project_id)}
+    assert (runs["assess"]["status"], runs["assess"]["attempts"]) == ("ok", 2)
+    assert runs["collect"]["status"] == "ok"
+    assert len(store.assessments(project_id)) == 1

@@ -272,9 +272,10 @@ def run_assessment(
     progress: Progress = _quiet,
     as_of: datetime | None = None,
     period: Window | None = None,
+    run_id: int | None = None,
 ) -> AssessResult:
     """Collect the repository at `path`, then assess it against the configured framework, over the rolling window
-    up to now, the window up to `as_of`, or a fixed `period`."""
+    up to now, the window up to `as_of`, or a fixed `period`. A job passes the assess `run_id` it has claimed."""
     framework, answers = prepare(config)
     parts = [p.key for p in select_parts(framework, parts)] if parts else None
     chosen = Period.choose(config, now or datetime.now(UTC), as_of, period)
@@ -286,7 +287,8 @@ def run_assessment(
     window = chosen.window
     days = chosen.days
     inputs_of = {"framework": framework.id, "window_days": days, "period": chosen.describe()}
-    run_id = store.start_run(collected.project_id, "assess", inputs_of)
+    if run_id is None:
+        run_id = store.start_run(collected.project_id, "assess", inputs_of)
     try:
         earliest = moment - timedelta(days=max(days, *_windows(framework)))
         history, inputs = load_inputs(store, collected, config, earliest, progress)

@@ -11,7 +11,7 @@ from pathlib import Path
 from devmaturity.collectors.git import GitRepository
 from devmaturity.config import Config, load_config
 from devmaturity.errors import DevmaturityError, SourceUnreachableError, StoreUnavailableError, UsageError
-from devmaturity.services.assess import collect_repository
+from devmaturity.services.assess import collect_repository, run_assessment
 from devmaturity.store.db import Store
 
 TRANSIENT: tuple[type[DevmaturityError], ...] = (StoreUnavailableError, SourceUnreachableError)
@@ -91,6 +91,45 @@ def run_collect(database_url: str, run_id: int, *, final: bool = True) -> str:
         except TRANSIENT as exc:
             if not final:
                 store.requeue_run(run_id, exc.one_line())
+            raise
+    return "ok"
+
+
+def queue_assess(config: Config, path: Path) -> QueuedJob:
+    """Queue an assessment of the repository at `path` (a collection first, as `devmaturity assess` does)."""
+    repo = GitRepository(path)
+    store = store_for(config.database_url)
+    name = config.project or repo.root.name
+    project_id = store.project(name, str(repo.root), identity=repo.identity())
+    inputs = {"path": str(repo.root), "project": name, "framework": config.framework}
+    run_id = store.queue_run(project_id, "assess", inputs)
+    return QueuedJob(task="devmaturity.assess", run_id=run_id, project=name, path=str(repo.root))
+
+
+def run_assess(database_url: str, run_id: int, *, final: bool = True) -> str:
+    """Run a queued assessment like run_collect runs a collection: lock, claim, then collect and assess over the
+    rolling window up to now. Its collect part is a run of its own; a rerun replaces the run's assessment."""
+    store = store_for(database_url)
+    row = store.run(run_id)
+    if row is None or row["kind"] != "assess":
+        return "skipped"
+    inputs = json.loads(row["inputs"])
+    with store.project_lock(int(row["project_id"])):
+        if not store.claim_run(run_id):
+            return "skipped"
+        path = Path(inputs["path"])
+        flags = {"project": inputs["project"], "database_url": database_url, "framework": inputs["framework"]}
+        try:
+            config = load_config(project_dir=path, flags=flags)
+            run_assessment(path, config, store=store, progress=_progress(store, run_id), run_id=run_id)
+        except TRANSIENT as exc:
+            if not final:
+                store.requeue_run(run_id, exc.one_line())
+            raise
+        except DevmaturityError as exc:
+            current = store.run(run_id)
+            if current is not None and current["status"] == "running":  # failed before the assessment began
+                store.finish_run(run_id, "failed", {"error": exc.one_line()}, ())
             raise
     return "ok"
 

@@ -419,6 +419,8 @@ class Store:
         report: dict[str, Any],
     ) -> int:
         with self.transaction() as conn:
+            # a job rerun after its worker died between this write and the end of the run replaces, not duplicates
+            conn.execute(t.assessments.delete().where(t.assessments.c.run_id == run_id))
             result = conn.execute(
                 t.assessments.insert().values(
                     run_id=run_id,

@@ -82,8 +82,8 @@ def test_worker_killed_mid_job_the_retry_stores_everything_once(
             state = run_state(store_url, job.run_id)
         assert state.status == "running", (tmp_path / "worker-a.log").read_text()
         stop_worker(first, signal.SIGKILL)
-        killed = run_state(store_url, job.run_id)
-        assert (killed.status, killed.attempts) == ("running", 1)
+        killed = run_state(store_url, job.run_id)  # a store opened since may have marked it interrupted
+        assert (killed.status in ("running", "interrupted"), killed.attempts) == (True, 1)
         assert store.count_commits(project) == 0
         assert store.count_rows("reports", project) == 0
         second = start_worker(env, tmp_path / "worker-b.log")

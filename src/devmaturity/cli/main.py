@@ -26,7 +26,7 @@ def cli() -> None:
 
 
 def _register() -> None:
-    from devmaturity.cli import answers, assess, collect, delivery, ingest, model, serve, sync, worker
+    from devmaturity.cli import answers, assess, collect, delivery, ingest, model, runs, serve, sync, worker
 
     for command in (
         assess.assess,
@@ -42,6 +42,7 @@ def _register() -> None:
         delivery.deployments,
         sync.sync,
         serve.serve,
+        runs.runs,
         collect.collect,
         worker.worker,
     ):

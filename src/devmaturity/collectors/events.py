@@ -2,27 +2,30 @@
 
 from __future__ import annotations
 
-import codecs
 import csv
 import difflib
+import functools
 import io
 import json
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TextIO, TypeVar
 
 from devmaturity.collectors.base import ReportError
 from devmaturity.collectors.coverage_merge import check_size
+from devmaturity.collectors.textstream import JsonValues, KeySet, chunks, lines, scan
 from devmaturity.model.delivery import Deployment, Incident, RunStatus, WorkItem
 from devmaturity.model.evidence import Problem
+from devmaturity.model.limits import violations
 
 DEFAULT_MAX_BYTES = 256 * 1024 * 1024
 DEFAULT_MAX_ROWS = 5_000_000
 MAX_FIELD_CHARS = 131_072  # the csv module's own field limit, so CSV and JSON files get the same one
 MAX_LISTED_PROBLEMS = 1_000
+DEFAULT_BATCH = 5_000  # good rows handed to the writer at a time
 TIME_HINT = "use ISO 8601, e.g. 2026-11-20T10:00:00+08:00"
 
 E = TypeVar("E", Deployment, Incident, WorkItem)
@@ -46,10 +49,11 @@ _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class EventsRead(Generic[E]):
-    """The good rows of one file as records, and one problem per bad row (file order)."""
+    """The good rows of one file as records (unless written in batches), and one problem per bad row (file order)."""
 
     records: tuple[E, ...]
     problems: tuple[Problem, ...]
+    rows: int = 0  # good rows read: the records, or the rows handed to the writer in batches
 
 
 AnyEventsRead = EventsRead[Deployment] | EventsRead[Incident] | EventsRead[WorkItem]
@@ -237,6 +241,7 @@ WORK_ITEMS: EventSchema[WorkItem] = EventSchema(
 SCHEMAS: dict[str, EventSchema[Any]] = {"deployments": DEPLOYMENTS, "incidents": INCIDENTS, "workitems": WORK_ITEMS}
 
 
+@functools.lru_cache(maxsize=4096)  # a file repeats its few keys on every row
 def column_name(raw: str) -> str:
     """Header and key spellings matched to schema names: 'Created At', 'created-at', 'createdAt' → created_at."""
     return re.sub(r"[\s-]+", "_", _CAMEL.sub("_", raw.strip())).lower()
@@ -247,9 +252,9 @@ def column_name(raw: str) -> str:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class _Row:
-    """One row as read: where the user finds it, and its values by column (None when the row is unusable)."""
+    """One row as read: its number (line, or place in an array) and values by column (None when unusable)."""
 
-    where: str
+    number: int
     noun: str
     values: Mapping[str, object] | None
     fault: str = ""
@@ -283,33 +288,53 @@ def _order_faults(
 
 
 class _Sink(Generic[E]):
-    """Rows in, records and problems out: duplicate ids, the problem cap and misspelt columns are tracked here."""
+    """Rows in, records and problems out: good records go to `write` in batches, so a file of any size is read in
+    bounded memory; duplicate ids, field limits, the problem cap and misspelt columns are tracked here."""
 
-    def __init__(self, schema: EventSchema[E], source: str, origin: str) -> None:
+    def __init__(
+        self, schema: EventSchema[E], source: str, origin: str, write: Callable[[Sequence[E]], object], batch: int
+    ) -> None:
         self.schema: EventSchema[E] = schema
         self.source = source
         self.origin = origin
-        self.records: list[E] = []
+        self.write: Callable[[Sequence[E]], object] = write
+        self.batch = batch
+        self.place = "row {}"  # how a row number is shown, set by the reader of the format
+        self.pending: list[E] = []
+        self.written = 0
         self.problems: list[Problem] = []
         self.unlisted = 0
-        self.seen: dict[tuple[str, str], str] = {}
+        self.seen = KeySet()
         self.unknown: dict[str, str] = {}
 
     def add(self, row: _Row) -> None:
+        where = self.place.format(row.number)
         if row.values is None:
-            self._problem(f"{row.where}: {row.fault}")
+            self._problem(f"{where}: {row.fault}")
             return
         self._note_unknown(row.values, row.noun)
         typed, faults = _convert(row.values, self.schema)
-        key = (typed.get("source", self.source), typed.get("id", ""))
-        if not faults and key in self.seen:
-            faults = [("id", f"duplicate id {_show(key[1])}, first used in {self.seen[key]}; this row is ignored")]
+        if not faults:
+            typed.setdefault("source", self.source)
+            record = self.schema.build(**typed)
+            faults = list(violations(record))
+        if not faults:
+            first = self.seen.first((typed["source"], typed["id"]), row.number)
+            if first is not None:
+                faults = [("id", f"duplicate id {_show(typed['id'])}, first used in {self.place.format(first)}; "
+                           "this row is ignored")]  # fmt: skip
         if faults:
-            self._problem(f"{row.where}, " + "; ".join(f"{row.noun} {name}: {text}" for name, text in faults))
+            self._problem(f"{where}, " + "; ".join(f"{row.noun} {name}: {text}" for name, text in faults))
             return
-        self.seen[key] = row.where
-        typed.setdefault("source", self.source)
-        self.records.append(self.schema.build(**typed))
+        self.pending.append(record)
+        if len(self.pending) >= self.batch:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.pending:
+            self.write(self.pending)
+            self.written += len(self.pending)
+            self.pending = []
 
     def _note_unknown(self, values: Mapping[str, object], noun: str) -> None:
         if len(self.unknown) < 100:
@@ -323,11 +348,12 @@ class _Sink(Generic[E]):
             self.unlisted += 1
 
     def finish(self) -> EventsRead[E]:
+        self.flush()
         notes = [self._misspelt(name, noun) for name, noun in self.unknown.items() if name]
         problems = self.problems + [Problem(source=self.origin, message=note) for note in notes if note]
         if self.unlisted:
             problems.append(Problem(source=self.origin, message=f"{self.unlisted:,} more bad rows not listed"))
-        return EventsRead(records=tuple(self.records), problems=tuple(problems))
+        return EventsRead(records=(), problems=tuple(problems), rows=self.written)
 
     def _misspelt(self, name: str, noun: str) -> str:
         """A note for an unknown column that looks like a schema column; other extra columns are ignored quietly."""
@@ -335,6 +361,18 @@ class _Sink(Generic[E]):
         if not close:
             return ""
         return f"{noun} {name!r} is not in the {self.schema.kind} schema and was ignored; did you mean {close[0]!r}?"
+
+
+# --- text -----------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _Text:
+    """A text to read: its start (for the format and the CSV delimiter), and how to open it as a stream of lines
+    ending only at `newline` ('' = any of \\n, \\r\\n, \\r, as the csv module wants)."""
+
+    head: str
+    open: Callable[[str], TextIO]
 
 
 # --- CSV ------------------------------------------------------------------------------------------------------
@@ -365,28 +403,28 @@ def _header(cells: list[str] | None, schema: EventSchema[E]) -> list[str]:
 
 
 def _csv_row(start: int, header: list[str], cells: list[str]) -> _Row:
-    where = f"row {start}"
     if len(cells) < len(header) or any(c.strip() for c in cells[len(header) :]):
         fault = f"{len(cells)} values, but the header has {len(header)} columns"
-        return _Row(where=where, noun="column", values=None, fault=fault)
-    return _Row(where=where, noun="column", values=dict(zip(header, cells, strict=False)))
+        return _Row(number=start, noun="column", values=None, fault=fault)
+    return _Row(number=start, noun="column", values=dict(zip(header, cells, strict=False)))
 
 
-def _feed_csv(text: str, sink: _Sink[E], max_rows: int) -> None:
+def _feed_csv(text: _Text, sink: _Sink[E], max_rows: int) -> None:
     """Rows are numbered by the line they start on, the header being line 1; blank rows are skipped."""
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text), strict=True)
-    line = count = 0
-    try:
-        header = _header(next(reader, None), sink.schema)
-        line = reader.line_num
-        for cells in reader:
-            start, line = line + 1, reader.line_num
-            if any(c.strip() for c in cells):
-                count += 1
-                _check_rows(count, max_rows)
-                sink.add(_csv_row(start, header, cells))
-    except csv.Error as exc:
-        raise ReportError(f"row {line + 1}: not valid CSV ({exc})") from None
+    with text.open("") as stream:
+        reader = csv.reader(lines(stream), delimiter=_delimiter(text.head), strict=True)
+        line = count = 0
+        try:
+            header = _header(next(reader, None), sink.schema)
+            line = reader.line_num
+            for cells in reader:
+                start, line = line + 1, reader.line_num
+                if any(c.strip() for c in cells):
+                    count += 1
+                    _check_rows(count, max_rows)
+                    sink.add(_csv_row(start, header, cells))
+        except csv.Error as exc:
+            raise ReportError(f"row {line + 1}: not valid CSV ({exc})") from None
 
 
 def _check_rows(count: int, max_rows: int) -> None:
@@ -402,136 +440,194 @@ def _json_type(value: object) -> str:
     return kinds.get(type(value), "a number")
 
 
-def _json_row(where: str, item: object) -> _Row:
+def _json_row(number: int, item: object) -> _Row:
     if not isinstance(item, dict):
-        return _Row(where=where, noun="field", values=None, fault=f"expected an object, got {_json_type(item)}")
-    return _Row(where=where, noun="field", values={column_name(str(k)): v for k, v in item.items()})
+        return _Row(number=number, noun="field", values=None, fault=f"expected an object, got {_json_type(item)}")
+    return _Row(number=number, noun="field", values={column_name(str(k)): v for k, v in item.items()})
 
 
-def _items(data: object, schema: EventSchema[E]) -> tuple[list[object], str]:
-    """The array of rows and its name: the whole document, or the array under the kind's key."""
-    if isinstance(data, list):
-        return data, ""
-    wanted = f"an array of {schema.kind} or an object {{{json.dumps(schema.key)}: [...]}}"
-    if not isinstance(data, dict):
-        raise ReportError(f"expected {wanted}; got {_json_type(data)}")
-    if schema.key not in data:
-        keys = _clip(", ".join(map(str, data)) or "none")
-        raise ReportError(f"expected {wanted}; got an object with the keys: {keys}")
-    rows = data[schema.key]
-    if not isinstance(rows, list):
-        raise ReportError(f"{json.dumps(schema.key)} must be an array of objects, got {_json_type(rows)}")
-    return rows, schema.key
-
-
-def _feed_json(text: str, sink: _Sink[E], max_rows: int) -> None:
+def _feed_array(js: JsonValues, sink: _Sink[E], name: str, max_rows: int) -> None:
     """Rows are named by their place in the array, counted from 0 as in jq: item [0], item deployments[3]."""
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        if exc.msg == "Extra data" and text.lstrip().startswith("{"):
-            _feed_jsonl(text, sink, max_rows)
+    sink.place = f"item {name}[{{}}]"
+    js.take("[", "Expecting value")
+    if js.peek() == "]":
+        js.pos += 1
+        return
+    count = 0
+    while True:
+        item = js.value()
+        count += 1
+        _check_rows(count, max_rows)
+        sink.add(_json_row(count - 1, item))
+        if js.peek() != ",":
+            js.take("]", "Expecting ',' delimiter")
             return
-        raise ReportError(f"not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}") from None
-    except RecursionError:
-        raise ReportError("not usable JSON: nested too deeply") from None
-    except ValueError as exc:  # e.g. an integer past Python's digit limit
-        raise ReportError(f"not usable JSON: {_clip(str(exc))}") from None
-    rows, name = _items(data, sink.schema)
-    _check_rows(len(rows), max_rows)
-    for index, item in enumerate(rows):
-        sink.add(_json_row(f"item {name}[{index}]", item))
+        js.pos += 1
+
+
+def _feed_object(js: JsonValues, sink: _Sink[E], max_rows: int) -> None:
+    """An object holding the rows under the kind's key; its other keys are skipped."""
+    schema = sink.schema
+    keys: list[str] = []
+    found = False
+    js.take("{", "Expecting value")
+    closed = js.peek() == "}"
+    if closed:
+        js.pos += 1
+    while not closed:
+        if js.peek() != '"':
+            raise js.error("Expecting property name enclosed in double quotes", js.pos)
+        key = str(js.value())
+        js.take(":", "Expecting ':' delimiter")
+        if key == schema.key and found:
+            raise ReportError(f"the key {json.dumps(key)} appears twice in the object; keep one array of rows")
+        if key == schema.key:
+            if js.peek() != "[":
+                raise ReportError(f"{json.dumps(key)} must be an array of objects, got {_json_type(js.value())}")
+            _feed_array(js, sink, key, max_rows)
+            found = True
+        else:
+            js.value()
+        keys.append(key)
+        closed = js.peek() != ","
+        if closed:
+            js.take("}", "Expecting ',' delimiter")
+        else:
+            js.pos += 1
+    if not found:
+        wanted = f"an array of {schema.kind} or an object {{{json.dumps(schema.key)}: [...]}}"
+        raise ReportError(f"expected {wanted}; got an object with the keys: {_clip(', '.join(keys) or 'none')}")
+
+
+def _feed_json(text: _Text, sink: _Sink[E], max_rows: int) -> None:
+    """A JSON array of rows, or an object with the array under the kind's key, streamed value by value."""
+    with text.open("\n") as stream:
+        js = JsonValues(stream)
+        first = js.peek()
+        if first == "[":
+            _feed_array(js, sink, "", max_rows)
+        elif first == "{":
+            _feed_object(js, sink, max_rows)
+        else:
+            schema = sink.schema
+            got = _json_type(js.value())
+            raise ReportError(
+                f"expected an array of {schema.kind} or an object {{{json.dumps(schema.key)}: [...]}}; got {got}"
+            )
+        if js.peek():
+            raise js.error("Extra data", js.pos)
 
 
 def _jsonl_row(number: int, line: str) -> _Row:
-    where = f"line {number}"
     try:
         item = json.loads(line)
     except json.JSONDecodeError as exc:
         fault = f"not valid JSON ({exc.msg} at column {exc.colno})"
-        return _Row(where=where, noun="field", values=None, fault=fault)
+        return _Row(number=number, noun="field", values=None, fault=fault)
     except RecursionError:
-        return _Row(where=where, noun="field", values=None, fault="not usable JSON (nested too deeply)")
+        return _Row(number=number, noun="field", values=None, fault="not usable JSON (nested too deeply)")
     except ValueError as exc:
-        return _Row(where=where, noun="field", values=None, fault=f"not usable JSON ({_clip(str(exc))})")
-    return _json_row(where, item)
+        return _Row(number=number, noun="field", values=None, fault=f"not usable JSON ({_clip(str(exc))})")
+    return _json_row(number, item)
 
 
-def _feed_jsonl(text: str, sink: _Sink[E], max_rows: int) -> None:
+def _feed_jsonl(text: _Text, sink: _Sink[E], max_rows: int) -> None:
     """One object per line, named by line number; blank lines are skipped. Only '\\n' ends a line: JSON text
     may hold U+2028 and other characters str.splitlines() would split on."""
+    sink.place = "line {}"
     count = 0
-    for number, line in enumerate(io.StringIO(text), 1):
-        if line.strip():
-            count += 1
-            _check_rows(count, max_rows)
-            sink.add(_jsonl_row(number, line))
+    with text.open("\n") as stream:
+        for number, line in enumerate(lines(stream), 1):
+            if line.strip():
+                count += 1
+                _check_rows(count, max_rows)
+                sink.add(_jsonl_row(number, line))
+
+
+def _json_lines(head: str) -> bool:
+    """Whether a text that opens with '{' is JSON Lines: its first object ends before more text follows."""
+    text = head.lstrip()
+    if not text.startswith("{"):
+        return False
+    try:
+        _, end = json.JSONDecoder().raw_decode(text)
+    except (ValueError, RecursionError):
+        return False
+    return bool(text[end:].strip())
 
 
 # --- files ----------------------------------------------------------------------------------------------------
 
 
-def _read_text(path: Path, encoding: str, max_bytes: int) -> str:
-    """The whole file as text, size checked before and while reading."""
+def _file_text(path: Path, encoding: str, max_bytes: int) -> _Text:
+    """The file checked in a first streaming pass, then opened again to be read as lines or JSON values."""
     check_size(path, max_bytes)
-    with path.open("rb") as stream:
-        data = stream.read(max_bytes + 1)
-    if len(data) > max_bytes:
-        raise ReportError(f"file grew over the limit of {max_bytes:,} bytes while being read")
-    text = _decode(data, encoding)
-    if not text.strip():
-        raise ReportError("no content: the file holds only blank lines")
-    return text
+    codec, head = scan(chunks(path, max_bytes), encoding)
+
+    def open_text(newline: str) -> TextIO:
+        return open(path, encoding=codec, newline=newline)  # the feeders close it
+
+    return _Text(head=head, open=open_text)
 
 
-def _decode(data: bytes, encoding: str) -> str:
-    """UTF-8 with or without a BOM by default; a UTF-16 BOM (Excel's 'Unicode text') is honoured too."""
-    try:
-        codec = codecs.lookup(encoding).name
-    except LookupError:
-        raise ReportError(f"unknown text encoding {encoding!r}") from None
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        codec = "utf-16"
-    elif codec == "utf-8":
-        codec = "utf-8-sig"
-    if not codec.startswith(("utf-16", "utf-32")) and b"\x00" in data:
-        raise ReportError("binary data (NUL bytes), not CSV or JSON text")
-    try:
-        return data.decode(codec).removeprefix("\ufeff")
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        hint = "; save it as UTF-8 (Excel: 'CSV UTF-8'), e.g. iconv -f GBK -t UTF-8" if codec == "utf-8-sig" else ""
-        raise ReportError(f"line {line}: not {encoding} text (byte 0x{data[exc.start]:02x}){hint}") from None
-
-
-def _format(path: Path, text: str) -> str:
+def _format(path: Path, head: str) -> str:
     """By extension (.csv .tsv .txt, .json, .jsonl .ndjson); otherwise JSON if the text opens with [ or {."""
     suffix = path.suffix.lower()
     if suffix in (".jsonl", ".ndjson"):
         return "jsonl"
     if suffix in (".csv", ".tsv", ".txt"):
         return "csv"
-    return "json" if suffix == ".json" or text.lstrip()[:1] in ("[", "{") else "csv"
+    return _json_or_lines(head) if suffix == ".json" or head.lstrip()[:1] in ("[", "{") else "csv"
 
 
-_FEEDERS: dict[str, Callable[[str, _Sink[Any], int], None]] = {
+def _json_or_lines(head: str) -> str:
+    return "jsonl" if _json_lines(head) else "json"
+
+
+_FEEDERS: dict[str, Callable[[_Text, _Sink[Any], int], None]] = {
     "csv": _feed_csv,
     "json": _feed_json,
     "jsonl": _feed_jsonl,
 }
 
 
-def _parse(text: str, schema: EventSchema[E], source: str, origin: str, fmt: str, max_rows: int) -> EventsRead[E]:
-    sink = _Sink(schema, source, origin)
-    _FEEDERS[fmt](text, sink, max_rows)
-    return sink.finish()
+def _parse(
+    text: _Text, schema: EventSchema[E], source: str, origin: str, fmt: str, max_rows: int, sink_to: _Writer[E]
+) -> EventsRead[E]:
+    sink = _Sink(schema, source, origin, sink_to.write, sink_to.batch)
+    try:
+        _FEEDERS[fmt](text, sink, max_rows)
+    except UnicodeDecodeError:
+        raise ReportError("the file changed while being read; read it again") from None
+    read = sink.finish()
+    return EventsRead(records=tuple(sink_to.kept), problems=read.problems, rows=read.rows)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _Writer(Generic[E]):
+    """Where good records go: `write` in batches, or kept in memory when no writer is given."""
+
+    write: Callable[[Sequence[E]], object]
+    batch: int
+    kept: list[E]
+
+
+def _writer(write: Callable[[Sequence[Any]], object] | None, batch: int) -> _Writer[Any]:
+    kept: list[Any] = []
+    return _Writer(write=write or kept.extend, batch=batch, kept=kept)
 
 
 def _read(
-    path: Path, schema: EventSchema[E], source: str | None, encoding: str, max_bytes: int, max_rows: int
+    path: Path,
+    schema: EventSchema[E],
+    source: str | None,
+    encoding: str,
+    max_bytes: int,
+    max_rows: int,
+    sink_to: _Writer[E],
 ) -> EventsRead[E]:
-    text = _read_text(path, encoding, max_bytes)
-    return _parse(text, schema, source or path.name, str(path), _format(path, text), max_rows)
+    text = _file_text(path, encoding, max_bytes)
+    return _parse(text, schema, source or path.name, str(path), _format(path, text.head), max_rows, sink_to)
 
 
 def read_deployments(
@@ -543,7 +639,7 @@ def read_deployments(
     max_rows: int = DEFAULT_MAX_ROWS,
 ) -> EventsRead[Deployment]:
     """Deployments of a CSV, JSON or JSON Lines file; `source` is the default of the source column (file name)."""
-    return _read(path, DEPLOYMENTS, source, encoding, max_bytes, max_rows)
+    return _read(path, DEPLOYMENTS, source, encoding, max_bytes, max_rows, _writer(None, DEFAULT_BATCH))
 
 
 def read_incidents(
@@ -555,7 +651,7 @@ def read_incidents(
     max_rows: int = DEFAULT_MAX_ROWS,
 ) -> EventsRead[Incident]:
     """Incidents of a CSV, JSON or JSON Lines file; `source` is the default of the source column (file name)."""
-    return _read(path, INCIDENTS, source, encoding, max_bytes, max_rows)
+    return _read(path, INCIDENTS, source, encoding, max_bytes, max_rows, _writer(None, DEFAULT_BATCH))
 
 
 def read_work_items(
@@ -567,7 +663,7 @@ def read_work_items(
     max_rows: int = DEFAULT_MAX_ROWS,
 ) -> EventsRead[WorkItem]:
     """Work items of a CSV, JSON or JSON Lines file; `source` is the default of the source column (file name)."""
-    return _read(path, WORK_ITEMS, source, encoding, max_bytes, max_rows)
+    return _read(path, WORK_ITEMS, source, encoding, max_bytes, max_rows, _writer(None, DEFAULT_BATCH))
 
 
 def read_events(
@@ -578,11 +674,16 @@ def read_events(
     encoding: str = "utf-8",
     max_bytes: int = DEFAULT_MAX_BYTES,
     max_rows: int = DEFAULT_MAX_ROWS,
+    write: Callable[[Sequence[Any]], object] | None = None,
+    batch: int = DEFAULT_BATCH,
 ) -> AnyEventsRead:
     """One kind of event file, the kind being a key of SCHEMAS (deployments, incidents, workitems).
 
+    With `write`, the good records are handed to it in batches of `batch` as the file is read (the result's
+    records are then empty and `rows` counts them), so memory stays bounded whatever the file's size; a
+    ReportError may come after some batches were written, so the caller writes them in one transaction.
     Raises ReportError for a file that cannot be used at all; each bad row is a problem in the result."""
-    result: AnyEventsRead = _read(path, _schema(kind), source, encoding, max_bytes, max_rows)
+    result: AnyEventsRead = _read(path, _schema(kind), source, encoding, max_bytes, max_rows, _writer(write, batch))
     return result
 
 
@@ -613,9 +714,16 @@ def parse_events(
     if isinstance(text, bytes):
         if not text:
             raise ReportError(f"empty {name} (0 bytes)")
-        text = _decode(text, "utf-8")
+        codec, _ = scan([text], "utf-8") if text.strip() else ("utf-8-sig", "")
+        text = text.decode(codec).removeprefix("\ufeff")
     if not text.strip():
         raise ReportError(f"no content: the {name} holds only blank lines")
-    chosen = fmt or ("json" if text.lstrip()[:1] in ("[", "{") else "csv")
-    result: AnyEventsRead = _parse(text, _schema(kind), source or name, name, chosen, max_rows)
+    body = text
+    chosen = fmt or ("json" if body.lstrip()[:1] in ("[", "{") else "csv")
+    if chosen == "json":
+        chosen = _json_or_lines(body)
+    read = _Text(head=body, open=lambda newline: io.StringIO(body, newline=newline))
+    result: AnyEventsRead = _parse(
+        read, _schema(kind), source or name, name, chosen, max_rows, _writer(None, DEFAULT_BATCH)
+    )
     return result

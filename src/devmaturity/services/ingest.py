@@ -18,7 +18,7 @@ from devmaturity.errors import DevmaturityError, ReportAlreadyStored, StoreError
 from devmaturity.model.evidence import Problem, ReportKind, ReportMeta, TestKind
 from devmaturity.services.delivery import refresh_derived
 from devmaturity.store.db import Store
-from devmaturity.store.delivery import save_delivery
+from devmaturity.store.delivery import delivery_writer
 
 EVENT_KINDS = registry.names(registry.Family.EVENT)
 KIND_CHOICES = registry.choices()
@@ -245,12 +245,14 @@ def _ingest_events(
     try:
         for path in paths:
             try:
-                read = events.read_events(path, kind, source=source or "file")
+                # each file in one transaction, written in batches while it is read: memory stays bounded and
+                # a file found broken half way leaves nothing behind
+                with delivery_writer(store, project_id, run_id) as write:
+                    read = events.read_events(path, kind, source=source or "file", write=write)
             except (ReportError, OSError) as exc:
                 result.problems.append(_problem(path, exc))
                 continue
-            stored = save_delivery(store, project_id, run_id, read.records)
-            result.ingested.append((str(path), {"records": stored, "bad_rows": len(read.problems)}))
+            result.ingested.append((str(path), {"records": read.rows, "bad_rows": len(read.problems)}))
             result.problems.extend(Problem(source=str(path), message=p.message) for p in read.problems)
     except BaseException:
         store.finish_run(run_id, "failed", {"error": "interrupted"}, result.problems)

@@ -19,6 +19,7 @@ from devmaturity.collectors.zentao import ZenTaoSource
 from devmaturity.errors import ConfigError, DevmaturityError
 from devmaturity.frameworks.vocab import load_pipeline_vocabulary
 from devmaturity.model.evidence import Problem
+from devmaturity.model.limits import admit
 from devmaturity.store.db import Store
 from devmaturity.store.delivery import cursor_of, save_delivery
 
@@ -63,6 +64,7 @@ class SyncResult:
     records: int
     resumed: bool
     problems: tuple[Problem, ...] = ()
+    refused: int = 0  # records outside the declared field limits, each a problem of the run
 
 
 def sync_source(
@@ -89,25 +91,38 @@ def _sync(
     cursor = cursor_of(store, project_id, source.name)
     run_id = store.start_run(project_id, "sync", {"source": source.name, "resumed_from": cursor is not None})
     pages = records = 0
+    refused: list[Problem] = []
     with unknowns() as unknown:
         try:
             for page in source.pages(cursor):
-                records += save_delivery(store, project_id, run_id, page.records, (source.name, page.cursor))
+                kept, bad = admit(page.records)  # the same limits as files and webhooks (model/limits.py)
+                refused.extend(Problem(source=source.name, message=redactor.text(message)) for message in bad)
+                records += save_delivery(store, project_id, run_id, kept, (source.name, page.cursor))
                 pages += 1
                 if progress is not None:
                     progress(source.name, records)
         except DevmaturityError as exc:
             masked = redactor.error(exc)
             summary = {"error": masked.one_line(), "pages": pages, "records": records}
-            store.finish_run(run_id, "failed", summary, _unknown(source.name, unknown), redact=redactor.text)
+            problems = (*refused, *_unknown(source.name, unknown))
+            store.finish_run(run_id, "failed", summary, problems, redact=redactor.text)
             raise masked from None
         except BaseException:
             summary = {"error": "interrupted", "pages": pages, "records": records}
-            store.finish_run(run_id, "failed", summary, _unknown(source.name, unknown), redact=redactor.text)
+            problems = (*refused, *_unknown(source.name, unknown))
+            store.finish_run(run_id, "failed", summary, problems, redact=redactor.text)
             raise
-    problems = _unknown(source.name, unknown)
-    store.finish_run(run_id, "ok", {"pages": pages, "records": records}, problems, redact=redactor.text)
-    return SyncResult(source=source.name, pages=pages, records=records, resumed=cursor is not None, problems=problems)
+    problems = (*refused, *_unknown(source.name, unknown))
+    summary = {"pages": pages, "records": records, "refused": len(refused)}
+    store.finish_run(run_id, "ok", summary, problems, redact=redactor.text)
+    return SyncResult(
+        source=source.name,
+        pages=pages,
+        records=records,
+        resumed=cursor is not None,
+        problems=problems,
+        refused=len(refused),
+    )
 
 
 def _unknown(source: str, seen: Set[tuple[str, str]]) -> tuple[Problem, ...]:

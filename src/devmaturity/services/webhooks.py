@@ -26,12 +26,13 @@ from devmaturity.errors import (
     UnsupportedMediaTypeError,
 )
 from devmaturity.model.evidence import Problem
+from devmaturity.model.limits import admit
 from devmaturity.store.db import Store
 from devmaturity.store.delivery import DeliveryRecord, save_delivery
 
 BODY = "request body"  # how problems name what they come from, as a file ingest names the file
 DEFAULT_SOURCE = "webhook"
-MAX_SOURCE_CHARS = 200
+MAX_SOURCE_CHARS = 200  # within the source field limit (model/limits.py ID)
 
 # Content-Type (without parameters) -> event format of the generic endpoint
 EVENT_FORMATS: dict[str, str] = {
@@ -254,7 +255,7 @@ class WebhookService:
         details = {**inputs, "bytes": len(delivery.body), "delivery": delivery.delivery_id[:100]}
         run_id = self._store.start_run(project_id, "webhook", details)
         try:
-            result = read()
+            result = _admitted(read())
             stored = save_delivery(self._store, project_id, run_id, result.records)
         except DevmaturityError as exc:
             masked = self.redactor.error(exc)
@@ -268,6 +269,15 @@ class WebhookService:
         summary = {"stored": stored, "problems": len(problems), "ignored": result.ignored}
         self._store.finish_run(run_id, "ok", summary, problems, redact=self.redactor.text)
         return WebhookResult(outcome=_outcome(result, stored), stored=stored, problems=messages)
+
+
+def _admitted(read: _Read) -> _Read:
+    """The records within the declared field limits (model/limits.py); each refused one is a problem, so the
+    delivery is answered 207 or 422 as a bad row of a file would be, never a store failure."""
+    kept, refused = admit(read.records)
+    if not refused:
+        return read
+    return _Read(records=kept, problems=(*read.problems, *refused), ignored=read.ignored)
 
 
 def _source(source: str | None) -> str:

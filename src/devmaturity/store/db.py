@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
+import socket
+import threading
 import time
+import weakref
 
 try:
     import fcntl
@@ -62,6 +66,8 @@ LEGACY_SCAN = "stored before scan statuses were recorded"
 
 
 _URL_PASSWORD = re.compile(r"(?<=://)([^:/@\s]*):[^@\s]*@")
+HEARTBEAT_SECONDS = 5.0  # how often a running run says its process is alive
+STALE_AFTER = 15 * 60  # a run of another host unseen this long (seconds) is taken as crashed
 
 
 def _safe_url(url: str) -> str:
@@ -112,6 +118,7 @@ class Store:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        self._heartbeats: dict[int, _Heartbeat] = {}
 
     @staticmethod
     def open(url: str) -> Store:
@@ -126,6 +133,7 @@ class Store:
             event.listen(engine, "connect", _on_sqlite_connect)
         store = Store(engine)
         store.migrate()
+        store.recover_runs()
         return store
 
     def migrate(self) -> None:
@@ -201,19 +209,35 @@ class Store:
             return int(row.id)
 
     def start_run(self, project_id: int, kind: str, inputs: dict[str, Any]) -> int:
+        """A run row marked running, with this process (host, pid, start time) and a first heartbeat; a
+        background thread renews the heartbeat until finish_run, so a crash can be told from a slow run."""
+        now = int(time.time())
         with self.transaction() as conn:
             result = conn.execute(
                 t.runs.insert().values(
                     project_id=project_id,
                     kind=kind,
                     status="running",
-                    started_at=int(time.time()),
+                    started_at=now,
                     inputs=json.dumps(inputs, sort_keys=True),
+                    heartbeat_at=now,
+                    **_this_process(),
                 )
             )
             key = result.inserted_primary_key
             assert key is not None
-            return int(key[0])
+            run_id = int(key[0])
+        self._heartbeats[run_id] = _Heartbeat.start(self, run_id)
+        return run_id
+
+    def heartbeat(self, run_id: int) -> bool:
+        """Say the run's process is alive now; False when the run is no longer running (nothing to renew)."""
+        c = t.runs.c
+        with self.transaction() as conn:
+            result = conn.execute(
+                t.runs.update().where(c.id == run_id, c.status == "running").values(heartbeat_at=int(time.time()))
+            )
+            return bool(result.rowcount)
 
     def finish_run(
         self,
@@ -226,6 +250,9 @@ class Store:
     ) -> None:
         """Close a run; `redact` (the caller's credential masker) runs over the summary and problems first."""
         mask = redact or (lambda text: text)
+        beat = self._heartbeats.pop(run_id, None)
+        if beat is not None:
+            beat.stop()
         with self.transaction() as conn:
             conn.execute(
                 t.runs.update()
@@ -237,6 +264,38 @@ class Store:
                     problems=json.dumps([_masked({"source": p.source, "message": p.message}, mask) for p in problems]),
                 )
             )
+
+    def recover_runs(self, now: int | None = None) -> list[int]:
+        """Mark as interrupted each running run whose process is gone: on this host, a pid that is not alive or
+        whose start time differs (the pid was reused); on another host, a heartbeat older than STALE_AFTER.
+        Its finished_at becomes the time it was last seen. Returns the ids marked."""
+        moment = int(time.time()) if now is None else now
+        c = t.runs.c
+        query = select(c.id, c.host, c.pid, c.proc_start, c.started_at, c.heartbeat_at).where(c.status == "running")
+        with self.engine.connect() as conn:
+            rows = list(conn.execute(query))
+        gone = [(r.id, r.heartbeat_at or r.started_at) for r in rows if _gone(r, moment)]
+        if not gone:
+            return []
+        with self.transaction() as conn:
+            for run_id, seen in gone:
+                conn.execute(
+                    t.runs.update()
+                    .where(c.id == run_id, c.status == "running")
+                    .values(status="interrupted", finished_at=seen, summary=json.dumps({"error": "process gone"}))
+                )
+        return [run_id for run_id, _ in gone]
+
+    def list_runs(self, project: str | None = None, limit: int = 20) -> list[dict[str, Any]]:
+        """The newest runs first, with their project's name: for `devmaturity runs`."""
+        c = t.runs.c
+        query = select(
+            c.id, t.projects.c.name.label("project"), c.kind, c.status, c.started_at, c.finished_at, c.summary
+        ).join(t.projects, t.projects.c.id == c.project_id)
+        if project is not None:
+            query = query.where(t.projects.c.name == project)
+        with self.engine.connect() as conn:
+            return [dict(r._mapping) for r in conn.execute(query.order_by(c.id.desc()).limit(limit))]
 
     # --- runs as jobs: queued by a caller, claimed and run by a worker (or inline) ---
 
@@ -264,16 +323,31 @@ class Store:
     def claim_run(self, run_id: int) -> bool:
         """Mark the run as running, unless it is finished: False when no row changed (done, or unknown). Call it
         under project_lock: a run still `running` there lost its worker (killed), so it is taken over."""
+        now = int(time.time())
         with self.transaction() as conn:
             result = conn.execute(
                 t.runs.update()
                 .where(t.runs.c.id == run_id, t.runs.c.status.in_(CLAIMABLE))
-                .values(status="running", attempts=t.runs.c.attempts + 1, stage=None, done=None)
+                .values(
+                    status="running",
+                    attempts=t.runs.c.attempts + 1,
+                    stage=None,
+                    done=None,
+                    finished_at=None,
+                    heartbeat_at=now,
+                    **_this_process(),
+                )
             )
-            return result.rowcount == 1
+            if result.rowcount != 1:
+                return False
+        self._heartbeats[run_id] = _Heartbeat.start(self, run_id)
+        return True
 
     def requeue_run(self, run_id: int, error: str) -> None:
         """Back to `queued` after a transient failure, so the retried job can claim it again."""
+        beat = self._heartbeats.pop(run_id, None)
+        if beat is not None:
+            beat.stop()
         with self.transaction() as conn:
             conn.execute(
                 t.runs.update()
@@ -961,3 +1035,79 @@ def _ref_row(project_id: int, run_id: int, ref: Ref) -> dict[str, Any]:
         "annotated": ref.annotated,
         "run_id": run_id,
     }
+
+
+# --- the process behind a run -----------------------------------------------------------------------------------
+
+
+def _proc_start(pid: int) -> int | None:
+    """The process's start time in clock ticks after boot (Linux /proc), None where that cannot be read; a
+    zombie (killed, not yet reaped) counts as gone."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    fields = stat[stat.rindex(")") + 2 :].split()  # the name in parentheses may hold spaces
+    return None if fields[0] in ("Z", "X") else int(fields[19])
+
+
+def _this_process() -> dict[str, Any]:
+    pid = os.getpid()
+    return {"host": socket.gethostname()[:255], "pid": pid, "proc_start": _proc_start(pid)}
+
+
+def _alive(pid: int, started: int | None) -> bool:
+    """Whether the process that recorded (pid, start time) on this host still runs."""
+    if Path("/proc/self/stat").exists():
+        return started is not None and _proc_start(pid) == started
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _gone(row: Any, now: int) -> bool:
+    seen: int = row.heartbeat_at or row.started_at
+    if row.host == socket.gethostname()[:255] and row.pid is not None:
+        return not _alive(row.pid, row.proc_start)
+    return now - seen > STALE_AFTER
+
+
+class _Heartbeat:
+    """A daemon thread renewing one run's heartbeat every HEARTBEAT_SECONDS until stopped, until the run is no
+    longer running, or until its Store is gone (it holds the store weakly, so a store dropped without finishing
+    its runs leaves no thread behind). A failed renewal (the store busy) is skipped: the next one tries again,
+    and recovery allows a generous delay."""
+
+    def __init__(self, store: Store, run_id: int) -> None:
+        self._store = weakref.ref(store)
+        self._run_id = run_id
+        self._stop = threading.Event()
+        name = f"devmaturity-heartbeat-{id(store):x}-{run_id}"
+        self._thread = threading.Thread(target=self._beat, name=name, daemon=True)
+
+    @staticmethod
+    def start(store: Store, run_id: int) -> _Heartbeat:
+        beat = _Heartbeat(store, run_id)
+        beat._thread.start()
+        return beat
+
+    def _beat(self) -> None:
+        while not self._stop.wait(HEARTBEAT_SECONDS):
+            store = self._store()
+            if store is None:
+                return
+            try:
+                if not store.heartbeat(self._run_id):
+                    return
+            except Exception:  # noqa: S112 - a missed beat is harmless; the thread must never die loudly
+                continue
+            finally:
+                del store
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(HEARTBEAT_SECONDS + 65)

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection, Table, select
 
+from devmaturity.errors import DataError
 from devmaturity.model.delivery import Deployment, Incident, PipelineRun, Release, RunStatus, WorkItem
 from devmaturity.model.frames import security_scan
+from devmaturity.model.limits import describe, violations
 from devmaturity.model.quality import QualityAnalysis
 from devmaturity.store import tables as t
 from devmaturity.store.db import BATCH, Store
@@ -136,23 +139,51 @@ def save_delivery(
 ) -> int:
     """Upsert records (a later state of a run or deployment replaces the earlier one) and, in the same
     transaction, the source's cursor, so an interrupted sync resumes after the last stored page."""
-    grouped: dict[Table, list[dict[str, Any]]] = {}
-    for record in records:
-        table, row = _ROWS[type(record)]
-        grouped.setdefault(table, []).append({"project_id": project_id, "run_id": run_id, **row(record)})
-    with store.transaction() as conn:
+    with delivery_writer(store, project_id, run_id) as write:
+        stored = write(records)
+        if cursor is not None:
+            write.cursor(*cursor)
+    return stored
+
+
+class DeliveryWriter:
+    """Writes batches of delivery records in one open transaction (see delivery_writer)."""
+
+    def __init__(self, store: Store, conn: Connection, project_id: int, run_id: int) -> None:
+        self._store = store
+        self._conn = conn
+        self._project_id = project_id
+        self._run_id = run_id
+
+    def __call__(self, records: Iterable[DeliveryRecord]) -> int:
+        """Upsert one batch; returns how many records it held. A record outside the declared field limits
+        (model/limits.py) is refused with DataError: callers admit records first, so this only guards the store."""
+        grouped: dict[Table, list[dict[str, Any]]] = {}
+        for record in records:
+            faults = violations(record)
+            if faults:
+                raise DataError(f"not stored: {describe(record, faults)}")
+            table, row = _ROWS[type(record)]
+            grouped.setdefault(table, []).append(
+                {"project_id": self._project_id, "run_id": self._run_id, **row(record)}
+            )
         for table, rows in grouped.items():
             if table.name in PACKED:
-                _note_moves(store, conn, table, project_id, rows)
-            _upsert(store, conn, table, rows)
-        if cursor is not None:
-            _upsert(
-                store,
-                conn,
-                t.sync_cursors,
-                [{"project_id": project_id, "source": cursor[0], "cursor": cursor[1], "updated_at": int(time.time())}],
-            )
-    return sum(len(rows) for rows in grouped.values())
+                _note_moves(self._store, self._conn, table, self._project_id, rows)
+            _upsert(self._store, self._conn, table, rows)
+        return sum(len(rows) for rows in grouped.values())
+
+    def cursor(self, source: str, value: str) -> None:
+        row = {"project_id": self._project_id, "source": source, "cursor": value, "updated_at": int(time.time())}
+        _upsert(self._store, self._conn, t.sync_cursors, [row])
+
+
+@contextmanager
+def delivery_writer(store: Store, project_id: int, run_id: int) -> Iterator[DeliveryWriter]:
+    """One transaction for any number of batches: a file read in batches is stored whole or, when its reader
+    fails half way, not at all (the error leaves the block and the transaction rolls back)."""
+    with store.transaction() as conn:
+        yield DeliveryWriter(store, conn, project_id, run_id)
 
 
 def _note_moves(store: Store, conn: Connection, table: Table, project_id: int, rows: list[dict[str, Any]]) -> None:

@@ -19,6 +19,9 @@ from sqlalchemy import (
     false,
 )
 
+from devmaturity.model.delivery import Deployment, Incident, PipelineRun, WorkItem
+from devmaturity.model.limits import COMMIT, ID, chars
+
 metadata = MetaData()
 
 projects = Table(
@@ -43,12 +46,16 @@ runs = Table(
     Column("id", Integer, primary_key=True),
     Column("project_id", Integer, ForeignKey("projects.id", ondelete="CASCADE"), nullable=False),
     Column("kind", String(30), nullable=False, comment="collect | assess"),
-    Column("status", String(20), nullable=False, comment="queued | running | ok | failed"),
+    Column("status", String(20), nullable=False, comment="queued | running | ok | failed | interrupted"),
     Column("started_at", BigInteger, nullable=False, comment="unix seconds"),
-    Column("finished_at", BigInteger, comment="unix seconds; null while running or after a crash"),
+    Column("finished_at", BigInteger, comment="unix seconds; null while running; for interrupted: last seen"),
     Column("inputs", Text, nullable=False, comment="JSON: what the run was asked to do"),
     Column("summary", Text, comment="JSON: counts and outcome"),
     Column("problems", Text, comment="JSON list of {source, message}"),
+    Column("host", String(255), comment="host name of the process running it"),
+    Column("pid", Integer, comment="process id on that host"),
+    Column("proc_start", BigInteger, comment="the process's start time (clock ticks after boot), against pid reuse"),
+    Column("heartbeat_at", BigInteger, comment="unix seconds the process last said it is alive"),
     Column("stage", String(30), comment="what the run is doing now"),
     Column("done", BigInteger, comment="items of `stage` done so far"),
     Column("attempts", Integer, nullable=False, server_default="0", comment="how many times a worker claimed the run"),
@@ -217,8 +224,8 @@ def _delivery_table(name: str, comment: str, *columns: Column[object]) -> Table:
         name,
         metadata,
         Column("project_id", Integer, ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True),
-        Column("source", String(300), primary_key=True, comment="system and project, e.g. github:acme/shop"),
-        Column("ext_id", String(300), primary_key=True, comment="the record's id in that system"),
+        Column("source", String(ID.most), primary_key=True, comment="system and project, e.g. github:acme/shop"),
+        Column("ext_id", String(ID.most), primary_key=True, comment="the record's id in that system"),
         *columns,
         Column("run_id", Integer, ForeignKey("runs.id"), nullable=False, comment="run that last wrote it"),
         comment=comment,
@@ -233,9 +240,9 @@ pipeline_runs = _delivery_table(
     Column("created_at", BigInteger, nullable=False),
     Column("started_at", BigInteger),
     Column("finished_at", BigInteger),
-    Column("commit_sha", String(64)),
+    Column("commit_sha", String(COMMIT.most)),
     Column("branch", Text),
-    Column("event", String(50), nullable=False),
+    Column("event", String(chars(PipelineRun, "event")), nullable=False),
     Column("url", Text, nullable=False),
     Column("jobs", Text, nullable=False, comment="JSON list of {id, name, stage, status, started_at, finished_at}"),
     Column(
@@ -253,11 +260,11 @@ deployments = _delivery_table(
     Column("status", String(20), nullable=False),
     Column("created_at", BigInteger, nullable=False),
     Column("finished_at", BigInteger),
-    Column("commit_sha", String(64)),
+    Column("commit_sha", String(COMMIT.most)),
     Column("pipeline", Text, nullable=False),
     Column("url", Text, nullable=False),
     Column("rollback", Boolean, nullable=False),
-    Column("incident", String(300)),
+    Column("incident", String(chars(Deployment, "incident"))),
 )
 incidents = _delivery_table(
     "incidents",
@@ -265,23 +272,23 @@ incidents = _delivery_table(
     Column("title", Text, nullable=False),
     Column("started_at", BigInteger, nullable=False),
     Column("resolved_at", BigInteger),
-    Column("severity", String(50), nullable=False),
+    Column("severity", String(chars(Incident, "severity")), nullable=False),
     Column("service", Text, nullable=False),
-    Column("deployment", String(300)),
+    Column("deployment", String(chars(Incident, "deployment"))),
     Column("labels", Text, nullable=False),
     Column("auto_recovered", Boolean, nullable=False),
 )
 work_items = _delivery_table(
     "work_items",
     "Requirements, stories, tasks and defects",
-    Column("type", String(100), nullable=False),
+    Column("type", String(chars(WorkItem, "type")), nullable=False),
     Column("title", Text, nullable=False),
     Column("created_at", BigInteger, nullable=False),
     Column("resolved_at", BigInteger),
     Column("released_at", BigInteger),
     Column("release", Text, nullable=False),
-    Column("severity", String(50), nullable=False),
-    Column("environment", String(100), nullable=False),
+    Column("severity", String(chars(WorkItem, "severity")), nullable=False),
+    Column("environment", String(chars(WorkItem, "environment")), nullable=False),
     Column("labels", Text, nullable=False),
 )
 releases = _delivery_table(
@@ -289,7 +296,7 @@ releases = _delivery_table(
     "Releases published by a hosting platform",
     Column("name", Text, nullable=False),
     Column("created_at", BigInteger, nullable=False),
-    Column("commit_sha", String(64)),
+    Column("commit_sha", String(COMMIT.most)),
     Column("tag", Text, nullable=False),
 )
 Index("ix_deployments_time", deployments.c.project_id, deployments.c.created_at)

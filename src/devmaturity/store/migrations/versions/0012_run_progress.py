@@ -1,14 +1,14 @@
 """Runs can be queued for a worker, and report their progress (stage and count) and how often they were claimed.
 
 Revision ID: 0012
-Revises: 0010
+Revises: 0011
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0012"
-down_revision = "0010"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 

@@ -109,6 +109,19 @@ SETTINGS: tuple[SettingSpec, ...] = (
     ),
     SettingSpec("lockout_failures", _positive, 5, "wrong passwords in a row that lock a user's sign-in"),
     SettingSpec("lockout_minutes", _positive, 15, "minutes a locked user cannot sign in"),
+    SettingSpec(
+        "broker_url",
+        _text,
+        None,
+        "Celery broker (redis://host:6379/0) that background jobs go to; unset: jobs run in-process",
+    ),
+    SettingSpec(
+        "job_time_limit",
+        _positive,
+        3600,
+        "seconds a background job may run before its worker stops it; also how long an unacknowledged job waits "
+        "before it is handed to another worker",
+    ),
 )
 REPORT_KINDS = ("junit", "coverage", "sarif", "performance")
 RULE_KEYS = (
@@ -170,6 +183,8 @@ class Config:
     webhook_max_bytes: int = 1_048_576
     lockout_failures: int = 5
     lockout_minutes: int = 15
+    broker_url: str | None = None
+    job_time_limit: int = 3600
     webhooks: tuple[WebhookSpec, ...] = ()
     not_applicable: dict[str, str] = field(default_factory=dict)
     sarif_exclude_tools: tuple[str, ...] = ()

@@ -18,7 +18,9 @@ DevmaturityError                 (slug "error", exit 1)
 │   ├── SourceUnreachableError   ("source-unreachable", exit 69): no answer, DNS, TLS, timeouts
 │   └── SourcePayloadError       ("source-payload", exit 69): an answer we cannot read
 ├── StoreError                   ("store", exit 74): the database refused or is unreachable
-│   └── ReportAlreadyStored      ("already-stored"): another writer stored the same report first
+│   ├── ReportAlreadyStored      ("already-stored"): another writer stored the same report first
+│   └── StoreUnavailableError    ("store-unavailable"): connection lost or database busy; a job retries it
+├── BrokerError                  ("broker", exit 69): no job broker configured, or it does not answer
 ├── GateFailed                   ("gate-failed", exit 2): the assessment is below the bar
 ├── AuditChainBroken             ("audit-chain", exit 1): an organisation's audit log was changed after writing
 └── RequestError                 ("bad-request"): a web request refused; the web layer answers 4xx (exit 1)
@@ -159,6 +161,17 @@ class ReportAlreadyStored(StoreError):
     """A concurrent ingest stored the same report (same project, kind and digest) first; ingest says "already"."""
 
     slug = "already-stored"
+
+
+class StoreUnavailableError(StoreError):
+    """The database could not be reached or was busy (an operational error): transient, so a job retries it."""
+
+    slug = "store-unavailable"
+
+
+class BrokerError(DevmaturityError):
+    slug = "broker"
+    exit_code = 69
 
 
 class GateFailed(DevmaturityError):

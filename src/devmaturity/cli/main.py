@@ -94,6 +94,18 @@ COMMANDS: dict[str, LazyCommand] = {
         module="admin", attr="admin", summary="Users, roles and API tokens of the platform (local owner of the store)."
     ),
     "audit": LazyCommand(module="audit", attr="audit", summary="The tamper-evident audit log."),
+    "collect": LazyCommand(
+        module="collect",
+        attr="collect",
+        summary="Collect each repository PATH (commits, refs, tree facts, reports) as one run; "
+        "prints `run <id> <path>`.",
+    ),
+    "worker": LazyCommand(
+        module="worker",
+        attr="worker",
+        summary="Run jobs queued by `devmaturity collect` (DEVMATURITY_BROKER_URL and DEVMATURITY_DATABASE_URL name "
+        "the broker and the store; the store must be the one the jobs were queued in).",
+    ),
     "runs": LazyCommand(
         module="runs",
         attr="runs",

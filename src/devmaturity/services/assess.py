@@ -81,13 +81,21 @@ def prepare(config: Config) -> tuple[Framework, dict[str, Answer]]:
 
 
 def collect_repository(
-    store: Store, repo: GitRepository, config: Config, progress: Progress = _quiet, *, at: datetime | None = None
+    store: Store,
+    repo: GitRepository,
+    config: Config,
+    progress: Progress = _quiet,
+    *,
+    at: datetime | None = None,
+    run_id: int | None = None,
 ) -> CollectResult:
     """Incrementally collect commits, refs and tree facts of one repository into the store, as one run. With `at`
-    (an assessment of a past period) the tree facts come from the trunk as it was then, not from HEAD."""
+    (an assessment of a past period) the tree facts come from the trunk as it was then, not from HEAD. A job passes
+    the `run_id` it has claimed instead of starting a new run."""
     name = config.project or repo.root.name
     project_id = store.project(name, str(repo.root), identity=repo.identity())
-    run_id = store.start_run(project_id, "collect", {"path": str(repo.root)})
+    if run_id is None:
+        run_id = store.start_run(project_id, "collect", {"path": str(repo.root)})
     problems: list[Problem] = []
     notices: list[Text] = []
     try:
@@ -267,9 +275,10 @@ def run_assessment(
     progress: Progress = _quiet,
     as_of: datetime | None = None,
     period: Window | None = None,
+    run_id: int | None = None,
 ) -> AssessResult:
     """Collect the repository at `path`, then assess it against the configured framework, over the rolling window
-    up to now, the window up to `as_of`, or a fixed `period`."""
+    up to now, the window up to `as_of`, or a fixed `period`. A job passes the assess `run_id` it has claimed."""
     framework, answers = prepare(config)
     parts = [p.key for p in select_parts(framework, parts)] if parts else None
     chosen = Period.choose(config, now or datetime.now(UTC), as_of, period)
@@ -281,7 +290,8 @@ def run_assessment(
     window = chosen.window
     days = chosen.days
     inputs_of = {"framework": framework.id, "window_days": days, "period": chosen.describe()}
-    run_id = store.start_run(collected.project_id, "assess", inputs_of)
+    if run_id is None:
+        run_id = store.start_run(collected.project_id, "assess", inputs_of)
     try:
         earliest = moment - timedelta(days=max(days, *_windows(framework)))
         history, inputs = load_inputs(store, collected, config, earliest, progress)

@@ -24,9 +24,9 @@ from typing import Any
 from sqlalchemy import Connection, Engine, create_engine, event, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 
-from devmaturity.errors import ProjectIdentityError, ReportAlreadyStored, StoreError, UsageError
+from devmaturity.errors import ProjectIdentityError, ReportAlreadyStored, StoreError, StoreUnavailableError, UsageError
 from devmaturity.model.evidence import (
     CaseOutcome,
     Commit,
@@ -59,6 +59,9 @@ from devmaturity.store import tables as t
 MIGRATIONS = Path(__file__).parent / "migrations"
 MIGRATION_LOCK = 0x64657661  # the PostgreSQL advisory lock key concurrent first runs wait on ("deva")
 BATCH = 5000
+PROJECT_LOCK = 0x6A6F6273  # first key of the (key, project id) advisory lock serialising a project's jobs ("jobs")
+CLAIMABLE = ("queued", "running", "interrupted")  # what a job may (re)start; ok and failed are done
+SQLITE_BUSY_MS = 60_000
 LEGACY_SCAN = "stored before scan statuses were recorded"
 
 
@@ -121,7 +124,7 @@ class Store:
     def open(url: str) -> Store:
         try:
             # SQLite: a writer waits up to 60 s for another (a refresh of derived data can take that long)
-            extra = {"connect_args": {"timeout": 60}} if url.startswith("sqlite") else {}
+            extra = {"connect_args": {"timeout": SQLITE_BUSY_MS / 1000}} if url.startswith("sqlite") else {}
             engine = create_engine(url, future=True, **extra)
         except (ArgumentError, ImportError, ValueError) as exc:
             detail = _mask_password(_first_line(exc))
@@ -182,6 +185,9 @@ class Store:
         try:
             with self.engine.begin() as conn:
                 yield conn
+        except OperationalError as exc:
+            error = StoreUnavailableError if _transient(exc) else StoreError
+            raise error(f"store write failed: {_first_line(exc)}") from None
         except SQLAlchemyError as exc:
             raise StoreError(
                 f"store write failed: {_first_line(exc)}", zh="写入存储失败（详情请用 --lang en 查看）"
@@ -304,6 +310,103 @@ class Store:
         with self.engine.connect() as conn:
             return [dict(r._mapping) for r in conn.execute(query.order_by(c.id.desc()).limit(limit))]
 
+    # --- runs as jobs: queued by a caller, claimed and run by a worker (or inline) ---
+
+    def queue_run(self, project_id: int, kind: str, inputs: dict[str, Any]) -> int:
+        """A run waiting for a worker; the job that runs it gets only its id."""
+        with self.transaction() as conn:
+            result = conn.execute(
+                t.runs.insert().values(
+                    project_id=project_id,
+                    kind=kind,
+                    status="queued",
+                    started_at=int(time.time()),
+                    inputs=json.dumps(inputs, sort_keys=True),
+                )
+            )
+            key = result.inserted_primary_key
+            assert key is not None
+            return int(key[0])
+
+    def run(self, run_id: int) -> dict[str, Any] | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(t.runs).where(t.runs.c.id == run_id)).first()
+            return dict(row._mapping) if row is not None else None
+
+    def claim_run(self, run_id: int) -> bool:
+        """Mark the run as running, unless it is finished: False when no row changed (done, or unknown). Call it
+        under project_lock: a run still `running` there lost its worker (killed), so it is taken over."""
+        now = int(time.time())
+        with self.transaction() as conn:
+            result = conn.execute(
+                t.runs.update()
+                .where(t.runs.c.id == run_id, t.runs.c.status.in_(CLAIMABLE))
+                .values(
+                    status="running",
+                    attempts=t.runs.c.attempts + 1,
+                    stage=None,
+                    done=None,
+                    finished_at=None,
+                    heartbeat_at=now,
+                    **_this_process(),
+                )
+            )
+            if result.rowcount != 1:
+                return False
+        self._heartbeats[run_id] = _Heartbeat.start(self, run_id)
+        return True
+
+    def requeue_run(self, run_id: int, error: str) -> None:
+        """Back to `queued` after a transient failure, so the retried job can claim it again."""
+        beat = self._heartbeats.pop(run_id, None)
+        if beat is not None:
+            beat.stop()
+        with self.transaction() as conn:
+            conn.execute(
+                t.runs.update()
+                .where(t.runs.c.id == run_id)
+                .values(status="queued", finished_at=None, summary=json.dumps({"retrying_after": error}))
+            )
+
+    def set_progress(self, run_id: int, stage: str, done: int) -> None:
+        """Best effort: on SQLite a long write elsewhere holds the one write lock, and progress must not wait for
+        it (that writer may be this very run), so a busy database skips the update."""
+        with self.engine.connect() as conn:
+            sqlite_db = conn.dialect.name == "sqlite"
+            if sqlite_db:
+                conn.exec_driver_sql("PRAGMA busy_timeout = 0")
+            try:
+                conn.execute(t.runs.update().where(t.runs.c.id == run_id).values(stage=stage, done=done))
+                conn.commit()
+            except OperationalError:
+                conn.rollback()
+            finally:
+                if sqlite_db:
+                    conn.exec_driver_sql(f"PRAGMA busy_timeout = {SQLITE_BUSY_MS}")
+
+    @contextmanager
+    def project_lock(self, project_id: int) -> Iterator[None]:
+        """Serialise one project's jobs across processes: a PostgreSQL session advisory lock, or on SQLite an
+        exclusive flock of `<file>.project-<id>.lock`. Both are released by the OS or server when the holder
+        dies, so a killed worker never leaves a project locked."""
+        if self.engine.dialect.name == "postgresql":
+            with self.engine.connect() as conn:
+                conn.execute(select(func.pg_advisory_lock(PROJECT_LOCK, project_id)))
+                conn.commit()
+                try:
+                    yield
+                finally:
+                    conn.execute(select(func.pg_advisory_unlock(PROJECT_LOCK, project_id)))
+                    conn.commit()
+            return
+        database = self.engine.url.database or ""
+        if database in ("", ":memory:") or fcntl is None:
+            yield
+            return
+        with Path(f"{database}.project-{int(project_id)}.lock").open("a") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            yield
+
     def runs(self, project_id: int) -> list[dict[str, Any]]:
         with self.engine.connect() as conn:
             rows = conn.execute(select(t.runs).where(t.runs.c.project_id == project_id).order_by(t.runs.c.id))
@@ -403,6 +506,8 @@ class Store:
         report: dict[str, Any],
     ) -> int:
         with self.transaction() as conn:
+            # a job rerun after its worker died between this write and the end of the run replaces, not duplicates
+            conn.execute(t.assessments.delete().where(t.assessments.c.run_id == run_id))
             result = conn.execute(
                 t.assessments.insert().values(
                     run_id=run_id,
@@ -886,6 +991,16 @@ def _count(conn: Connection, table: Any, where: Any) -> int:
 def _masked(values: dict[str, Any], mask: Callable[[str], str]) -> dict[str, Any]:
     """The text values masked before they are JSON-encoded (escaping could otherwise hide a secret's form)."""
     return {key: mask(value) if isinstance(value, str) else value for key, value in values.items()}
+
+
+_TRANSIENT_MESSAGES = ("database is locked", "could not connect", "connection refused", "server closed the connection")
+
+
+def _transient(exc: OperationalError) -> bool:
+    """A lost or refused connection, or a database busy past its timeout: worth a retry. Other operational errors
+    (SQLite's "no such table", a full disk) are not."""
+    text = str(exc.orig).lower()
+    return bool(exc.connection_invalidated) or any(m in text for m in _TRANSIENT_MESSAGES)
 
 
 def _first_line(exc: BaseException) -> str:

@@ -46,7 +46,7 @@ runs = Table(
     Column("id", Integer, primary_key=True),
     Column("project_id", Integer, ForeignKey("projects.id", ondelete="CASCADE"), nullable=False),
     Column("kind", String(30), nullable=False, comment="collect | assess"),
-    Column("status", String(20), nullable=False, comment="running | ok | failed | interrupted"),
+    Column("status", String(20), nullable=False, comment="queued | running | ok | failed | interrupted"),
     Column("started_at", BigInteger, nullable=False, comment="unix seconds"),
     Column("finished_at", BigInteger, comment="unix seconds; null while running; for interrupted: last seen"),
     Column("inputs", Text, nullable=False, comment="JSON: what the run was asked to do"),
@@ -56,6 +56,9 @@ runs = Table(
     Column("pid", Integer, comment="process id on that host"),
     Column("proc_start", BigInteger, comment="the process's start time (clock ticks after boot), against pid reuse"),
     Column("heartbeat_at", BigInteger, comment="unix seconds the process last said it is alive"),
+    Column("stage", String(30), comment="what the run is doing now"),
+    Column("done", BigInteger, comment="items of `stage` done so far"),
+    Column("attempts", Integer, nullable=False, server_default="0", comment="how many times a worker claimed the run"),
     comment="Every collection and assessment is a recorded run",
 )
 

@@ -1,0 +1,166 @@
+"""Background jobs as use cases: queue a run row, then claim and run it by id, on a worker or inline."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from devmaturity.collectors.git import GitRepository
+from devmaturity.config import Config, load_config
+from devmaturity.errors import DevmaturityError, SourceUnreachableError, StoreUnavailableError, UsageError
+from devmaturity.services.assess import collect_repository, run_assessment
+from devmaturity.store.db import Store
+
+TRANSIENT: tuple[type[DevmaturityError], ...] = (StoreUnavailableError, SourceUnreachableError)
+"""The only errors a job retries (with backoff, a bounded number of times); any other error fails the run."""
+FINISHED = ("ok", "failed")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class QueuedJob:
+    """A job as the runner sees it: a fixed task name and the id of the run row it will claim."""
+
+    task: str
+    run_id: int
+    project: str
+    path: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RunState:
+    run_id: int
+    status: str
+    stage: str | None
+    done: int | None
+    attempts: int
+    summary: dict[str, object]
+
+
+_STORES: dict[str, Store] = {}
+
+
+def store_for(database_url: str) -> Store:
+    """One store (engine and pool) per URL and process: a worker process opens it at its first job."""
+    if database_url not in _STORES:
+        _STORES[database_url] = Store.open(database_url)
+    return _STORES[database_url]
+
+
+def close_stores() -> None:
+    """Close every store this process opened for jobs (a runner's shutdown; tests between databases)."""
+    while _STORES:
+        _STORES.popitem()[1].engine.dispose()
+
+
+def queue_collect(config: Config, path: Path) -> QueuedJob:
+    """Check that `path` is a repository, bind its project, and queue a collect run for it (committed here, so
+    the job that runs it finds it)."""
+    repo = GitRepository(path)
+    store = store_for(config.database_url)
+    name = config.project or repo.root.name
+    project_id = store.project(name, str(repo.root), identity=repo.identity())
+    run_id = store.queue_run(project_id, "collect", {"path": str(repo.root), "project": name})
+    return QueuedJob(task="devmaturity.collect", run_id=run_id, project=name, path=str(repo.root))
+
+
+def run_collect(database_url: str, run_id: int, *, final: bool = True) -> str:
+    """Run a queued collection: take the project's lock, claim the run (stop when it is done already), collect.
+    Collection is idempotent (commits keyed by sha, reports by digest), so a rerun after a killed worker stores
+    nothing twice. On a transient error the run goes back to `queued` for the retry, unless this is the `final`
+    attempt. Returns the outcome: ok, skipped (already done or unknown run)."""
+    store = store_for(database_url)
+    row = store.run(run_id)
+    if row is None or row["kind"] != "collect":
+        return "skipped"
+    inputs = json.loads(row["inputs"])
+    with store.project_lock(int(row["project_id"])):
+        if not store.claim_run(run_id):
+            return "skipped"
+        path = Path(inputs["path"])
+        try:
+            config = load_config(project_dir=path, flags={"project": inputs["project"], "database_url": database_url})
+            repo = GitRepository(path)
+        except DevmaturityError as exc:
+            store.finish_run(run_id, "failed", {"error": exc.one_line()}, ())
+            raise
+        try:
+            collect_repository(store, repo, config, _progress(store, run_id), run_id=run_id)
+        except TRANSIENT as exc:
+            if not final:
+                store.requeue_run(run_id, exc.one_line())
+            raise
+    return "ok"
+
+
+def queue_assess(config: Config, path: Path) -> QueuedJob:
+    """Queue an assessment of the repository at `path` (a collection first, as `devmaturity assess` does)."""
+    repo = GitRepository(path)
+    store = store_for(config.database_url)
+    name = config.project or repo.root.name
+    project_id = store.project(name, str(repo.root), identity=repo.identity())
+    inputs = {"path": str(repo.root), "project": name, "framework": config.framework}
+    run_id = store.queue_run(project_id, "assess", inputs)
+    return QueuedJob(task="devmaturity.assess", run_id=run_id, project=name, path=str(repo.root))
+
+
+def run_assess(database_url: str, run_id: int, *, final: bool = True) -> str:
+    """Run a queued assessment like run_collect runs a collection: lock, claim, then collect and assess over the
+    rolling window up to now. Its collect part is a run of its own; a rerun replaces the run's assessment."""
+    store = store_for(database_url)
+    row = store.run(run_id)
+    if row is None or row["kind"] != "assess":
+        return "skipped"
+    inputs = json.loads(row["inputs"])
+    with store.project_lock(int(row["project_id"])):
+        if not store.claim_run(run_id):
+            return "skipped"
+        path = Path(inputs["path"])
+        flags = {"project": inputs["project"], "database_url": database_url, "framework": inputs["framework"]}
+        try:
+            config = load_config(project_dir=path, flags=flags)
+            run_assessment(path, config, store=store, progress=_progress(store, run_id), run_id=run_id)
+        except TRANSIENT as exc:
+            if not final:
+                store.requeue_run(run_id, exc.one_line())
+            raise
+        except DevmaturityError as exc:
+            current = store.run(run_id)
+            if current is not None and current["status"] == "running":  # failed before the assessment began
+                store.finish_run(run_id, "failed", {"error": exc.one_line()}, ())
+            raise
+    return "ok"
+
+
+def _progress(store: Store, run_id: int) -> Callable[[str, int], None]:
+    def report(stage: str, done: int) -> None:
+        store.set_progress(run_id, stage, done)
+
+    return report
+
+
+def run_state(database_url: str, run_id: int) -> RunState:
+    row = store_for(database_url).run(run_id)
+    if row is None:
+        raise UsageError(f"no run {run_id} in the store")
+    return RunState(
+        run_id=run_id,
+        status=str(row["status"]),
+        stage=row["stage"],
+        done=row["done"],
+        attempts=int(row["attempts"]),
+        summary=json.loads(row["summary"]) if row["summary"] else {},
+    )
+
+
+def wait_for(database_url: str, run_ids: Sequence[int], *, timeout: float, poll: float = 0.5) -> dict[int, RunState]:
+    """Poll the run rows until each is finished (ok or failed) or `timeout` seconds have passed; the states as
+    last read (a run still queued or running at the deadline is returned as it is)."""
+    deadline = time.monotonic() + timeout
+    states = {rid: run_state(database_url, rid) for rid in run_ids}
+    while any(s.status not in FINISHED for s in states.values()) and time.monotonic() < deadline:
+        time.sleep(poll)
+        states = {rid: run_state(database_url, rid) for rid in run_ids}
+    return states

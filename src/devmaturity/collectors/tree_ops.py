@@ -8,7 +8,6 @@ practice would live in (Kubernetes workloads without probes, a Prometheus config
 
 from __future__ import annotations
 
-import fnmatch
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -17,6 +16,7 @@ from typing import Any
 
 import yaml
 
+from devmaturity.collectors.globs import match as match_globs
 from devmaturity.model.facts import Fact
 
 ReadFile = Callable[[str], str | None]
@@ -514,11 +514,6 @@ ABSENT.update((fid, Absent((), "", reason)) for fid, reason in _ELSEWHERE.items(
 _HELM_GUARD = re.compile(r"\{\{-?\s*if\s+\.Values\.([\w.]+)\s*-?\}\}")
 
 
-def _match(path: str, globs: Iterable[str]) -> bool:
-    name = PurePosixPath(path).name
-    return any(fnmatch.fnmatchcase(path, g) or ("/" not in g and fnmatch.fnmatchcase(name, g)) for g in globs)
-
-
 def _line(text: str, offset: int) -> int:
     return text.count("\n", 0, offset) + 1
 
@@ -546,7 +541,7 @@ class _Files:
 
     def matching(self, globs: tuple[str, ...]) -> Iterable[tuple[str, str]]:
         for path in self.own:
-            if _match(path, globs):
+            if match_globs(path, globs):
                 text = self.text(path)
                 if text:
                     yield path, text

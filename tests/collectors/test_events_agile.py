@@ -34,8 +34,17 @@ def test_values(tmp_path: Path) -> None:
 
 
 def test_json_numbers_and_flags(tmp_path: Path) -> None:
-    rows = [{"id": "S-1", "type": "story", "title": "t", "createdAt": "2026-11-01T00:00:00Z", "estimate": 2.5,
-             "acceptanceCriteria": False, "iteration": "Sprint 9"}]
+    rows = [
+        {
+            "id": "S-1",
+            "type": "story",
+            "title": "t",
+            "createdAt": "2026-11-01T00:00:00Z",
+            "estimate": 2.5,
+            "acceptanceCriteria": False,
+            "iteration": "Sprint 9",
+        }
+    ]
     got = _read(tmp_path, json.dumps(rows), "w.json")
     assert got.problems == ()
     assert (got.records[0].estimate, got.records[0].acceptance_criteria) == (2.5, False)

@@ -271,4 +271,6 @@ ZH: dict[str, str] = {
     "permission-denied": "当前角色无权执行该操作",
     "conflict": "与已有对象冲突",
     "password-policy": "密码不符合要求（至少 12 个字符，且不能与用户名相同）",
+    "store-unavailable": "数据库暂时不可用（连接中断或被锁定），任务会稍后重试",
+    "broker": "后台任务的消息代理未配置或无法连接",
 }

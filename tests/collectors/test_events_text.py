@@ -16,6 +16,7 @@ KINDS = {
     "incidents": "incidents",
     "incidents-postmortem": "incidents",
     "work-items": "workitems",
+    "work-items-agile": "workitems",
     "drills": "drills",
 }
 

@@ -497,6 +497,15 @@ def test_gitlab_records(api: ApiServer, slept: list[float]) -> None:
         "incident",
         "issue",
     ]
+    wish = found["WorkItem:#11"]  # milestone as its iteration, weight as its estimate; no epic (a Free edition)
+    assert isinstance(wish, WorkItem)
+    assert (wish.iteration, wish.estimate, wish.parent) == ("Sprint 7", 3.0, "")
+    assert (wish.iteration_start, wish.iteration_end) == (
+        datetime(2024, 4, 22, tzinfo=UTC),
+        datetime(2024, 5, 3, tzinfo=UTC),
+    )
+    bug = found["WorkItem:#12"]
+    assert isinstance(bug, WorkItem) and (bug.iteration, bug.estimate) == ("", None)  # no milestone, no weight
     release = found["Release:v1.2.0"]
     assert isinstance(release, Release)
     assert release.commit == "9f6b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5e6f7a8b"

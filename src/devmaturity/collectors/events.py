@@ -7,6 +7,7 @@ import difflib
 import functools
 import io
 import json
+import math
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -143,6 +144,27 @@ def _postmortem(value: object) -> str:
     return _text(value)
 
 
+def _estimate(value: object) -> float:
+    """Story points or hours: a number of zero or more (JSON number or text)."""
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        raise _Bad(f"{_show(value)} is not an estimate (a number of zero or more)")
+    try:
+        number = float(value)
+    except ValueError:
+        raise _Bad(f"{_show(value)} is not an estimate (a number of zero or more)") from None
+    if not math.isfinite(number) or number < 0:
+        raise _Bad(f"{_show(value)} is not an estimate (a number of zero or more)")
+    return number
+
+
+def _acceptance(value: object) -> bool:
+    """A yes/no flag, or the acceptance criteria's text (present: yes)."""
+    if isinstance(value, bool | int):
+        return _bool(value)
+    flag = _BOOL.get(value.strip().lower()) if isinstance(value, str) else None
+    return flag if flag is not None else bool(_text(value))
+
+
 _DRILL_KINDS: dict[str, DrillKind] = {
     **dict.fromkeys(("backup", "备份"), DrillKind.BACKUP),
     **dict.fromkeys(("restore", "recovery", "恢复"), DrillKind.RESTORE),
@@ -187,7 +209,8 @@ def _opt(name: str, parse: Callable[[object], object] = _text) -> EventColumn:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class EventSchema(Generic[E]):
-    """The columns of one kind; `ends` are times that must not be before `start`."""
+    """The columns of one kind; `ends` are times that must not be before `start`, and in each of `spans` (start,
+    end) the end must not be before that start."""
 
     kind: str
     key: str
@@ -195,6 +218,7 @@ class EventSchema(Generic[E]):
     columns: tuple[EventColumn, ...]
     start: str
     ends: tuple[str, ...]
+    spans: tuple[tuple[str, str], ...] = ()
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -260,10 +284,17 @@ WORK_ITEMS: EventSchema[WorkItem] = EventSchema(
         _opt("severity"),
         _opt("environment"),
         _opt("labels", _labels),
+        _opt("iteration"),
+        _opt("iteration_start", _time),
+        _opt("iteration_end", _time),
+        _opt("estimate", _estimate),
+        _opt("parent"),
+        _opt("acceptance_criteria", _acceptance),
         _opt("source"),
     ),
     start="created_at",
     ends=("resolved_at", "released_at"),
+    spans=(("iteration_start", "iteration_end"),),
 )
 DRILLS: EventSchema[Drill] = EventSchema(
     kind="drills",
@@ -330,11 +361,9 @@ def _convert(values: Mapping[str, object], schema: EventSchema[E]) -> tuple[dict
 def _order_faults(
     typed: Mapping[str, Any], values: Mapping[str, object], schema: EventSchema[E]
 ) -> list[tuple[str, str]]:
-    start = typed.get(schema.start)
-    if start is None:
-        return []
-    late = [end for end in schema.ends if end in typed and typed[end] < start]
-    return [(end, f"{_show(values[end])} is before {schema.start} {_show(values[schema.start])}") for end in late]
+    pairs = [(schema.start, end) for end in schema.ends] + list(schema.spans)
+    late = [(a, b) for a, b in pairs if typed.get(a) is not None and typed.get(b) is not None and typed[b] < typed[a]]
+    return [(b, f"{_show(values[b])} is before {a} {_show(values[a])}") for a, b in late]
 
 
 class _Sink(Generic[E]):

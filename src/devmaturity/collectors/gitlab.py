@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 from urllib.parse import quote
 
 from devmaturity.collectors.http import Answer, ClientOptions, Credentials, Record, RestClient, gitlab_next
@@ -191,6 +192,7 @@ class GitLabSource(StreamSource):
             created_at=item.time("created_at"),
             resolved_at=item.opt_time("closed_at"),
             labels=labels,
+            **_agile(item),
         )
         return issue, True
 
@@ -216,3 +218,19 @@ def _release_entries(answer: Answer) -> list[Entry]:
         Entry(id=item.text("tag_name"), key=item.opt_time("released_at") or item.time("created_at"), item=item)
         for item in items
     ]
+
+
+def _agile(item: Obj) -> dict[str, Any]:
+    """An issue's iteration (GitLab's iteration when set, else its milestone, with their dates), weight as the
+    estimate and epic (`&iid`) as the parent; a field the edition or the issue lacks stays unrecorded."""
+    plan = item.opt_child("iteration") or item.opt_child("milestone")
+    epic = item.opt_child("epic")
+    weight = item.get("weight")
+    fields: dict[str, Any] = {"parent": f"&{epic.ident('iid')}" if epic else ""}
+    if isinstance(weight, int) and not isinstance(weight, bool) and weight >= 0:
+        fields["estimate"] = float(weight)
+    if plan is not None:
+        fields["iteration"] = plan.opt_text("title") or f"iteration {plan.ident('id')}"
+        fields["iteration_start"] = plan.opt_time("start_date")
+        fields["iteration_end"] = plan.opt_time("due_date")
+    return fields

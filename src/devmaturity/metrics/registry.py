@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
-from devmaturity.metrics import coverage, delivery, git, operations, quality, security, testing
+from devmaturity.metrics import agile, coverage, delivery, git, operations, quality, security, testing
 from devmaturity.metrics.catalogue import METRICS, metric_spec
 from devmaturity.model.evidence import CoverageReport, Scan, Severity, TestKind, TestRun
 from devmaturity.model.metric import MetricValue, Window
@@ -154,6 +154,14 @@ COMPUTE: dict[str, Compute] = dict(
         _dlv("requirement_delivery_cycle", delivery.requirement_delivery_cycle),
         _dlv("production_defect_escape_rate", delivery.production_defect_escape_rate),
         _dlv("release_frequency_deployments", delivery.release_frequency_deployments),
+        _dlv("iteration_length", agile.iteration_length),
+        _dlv("iteration_cadence_regularity", agile.iteration_cadence_regularity),
+        _dlv("iteration_completion_rate", agile.iteration_completion_rate),
+        _dlv("estimated_story_share", agile.estimated_story_share),
+        _dlv("story_parent_share", agile.story_parent_share),
+        _dlv("acceptance_criteria_share", agile.acceptance_criteria_share),
+        _dlv("requirement_throughput", agile.requirement_throughput),
+        _dlv("defect_fix_time", agile.defect_fix_time),
         _dlv("pipeline_duration_p50", delivery.pipeline_duration("pipeline_duration_p50", 50)),
         _dlv("pipeline_duration_p90", delivery.pipeline_duration("pipeline_duration_p90", 90)),
         _dlv("build_success_rate", delivery.build_success_rate),

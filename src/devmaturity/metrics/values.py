@@ -73,6 +73,15 @@ def median(metric: str, unit: str, window: Window, values: Samples, empty: str) 
 _REASONS_ZH: tuple[tuple[str, str], ...] = (
     (r"metric not computed", "该度量未计算"),
     (r"no drill records collected", "未收集到演练记录"),
+    (r"no defect resolved in the window", "窗口内没有已解决的缺陷"),
+    (r"no estimates", "没有估算"),
+    (
+        r"no requirement created in the window records whether it has acceptance criteria",
+        "窗口内创建的需求都没有记录是否有验收标准",
+    ),
+    (r"no requirement planned in an iteration ending in the window", "没有需求被计划在窗口内结束的迭代中"),
+    (r"no requirements among the work items collected", "收集到的工作项中没有需求"),
+    (r"no work item names a dated iteration ending in the window", "没有工作项指明在窗口内结束、有起止日期的迭代"),
     (r"no finished restore, failover or DR drill in the window", "窗口内没有已完成的恢复、切换或容灾演练"),
     (r"no finished rollbacks in the window", "窗口内没有已完成的回退"),
     (r"no incident resolved in the window", "窗口内没有已解决的故障"),

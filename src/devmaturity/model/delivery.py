@@ -86,7 +86,12 @@ class Incident:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class WorkItem:
-    """A requirement, story, task or defect; `environment` tells where a defect was found (production or not)."""
+    """A requirement, story, task or defect; `environment` tells where a defect was found (production or not).
+
+    The agile fields are optional, as trackers export them: `iteration` names the sprint, iteration or milestone
+    the item was planned in (the last one when it moved), with that iteration's start and end; `estimate` is its
+    story points or hours; `parent` the epic or feature it belongs to ("" when none is recorded);
+    `acceptance_criteria` whether it carries acceptance criteria (None: not recorded)."""
 
     source: str
     id: str
@@ -99,6 +104,12 @@ class WorkItem:
     severity: str = ""
     environment: str = ""
     labels: tuple[str, ...] = ()
+    iteration: str = ""
+    iteration_start: datetime | None = None
+    iteration_end: datetime | None = None
+    estimate: float | None = None
+    parent: str = ""
+    acceptance_criteria: bool | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -171,12 +171,21 @@ class IncidentFrame:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class WorkItemFrame:
+    """Work items; `estimate` is NaN where none is recorded, `accepted` counts only where `accepted_known`."""
+
     ids: Texts
     types: Texts
     created: Floats
     resolved: Floats
     released: Floats
     environment: Texts
+    iteration: Texts
+    iteration_start: Floats
+    iteration_end: Floats
+    estimate: Floats
+    parent: Texts
+    accepted: Flags
+    accepted_known: Flags
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -190,6 +199,13 @@ class WorkItemFrame:
             resolved=floats(seconds(w.resolved_at) for w in records),
             released=floats(seconds(w.released_at) for w in records),
             environment=texts(w.environment for w in records),
+            iteration=texts(w.iteration for w in records),
+            iteration_start=floats(seconds(w.iteration_start) for w in records),
+            iteration_end=floats(seconds(w.iteration_end) for w in records),
+            estimate=floats(w.estimate for w in records),
+            parent=texts(w.parent for w in records),
+            accepted=np.array([bool(w.acceptance_criteria) for w in records], dtype=np.bool_),
+            accepted_known=np.array([w.acceptance_criteria is not None for w in records], dtype=np.bool_),
         )
 
 

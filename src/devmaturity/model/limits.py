@@ -72,6 +72,8 @@ LIMITS: dict[type, dict[str, Limit]] = {
         "severity": SHORT,
         "environment": NAME,
         "labels": LABELS,
+        "iteration": Chars(300),
+        "parent": ID,
     },
     PipelineRun: {
         "source": ID,

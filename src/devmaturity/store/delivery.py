@@ -128,6 +128,12 @@ def _work_item_row(w: WorkItem) -> dict[str, Any]:
         "severity": w.severity,
         "environment": w.environment,
         "labels": "\n".join(w.labels),
+        "iteration": w.iteration,
+        "iteration_start": _ts(w.iteration_start),
+        "iteration_end": _ts(w.iteration_end),
+        "estimate": w.estimate,
+        "parent": w.parent,
+        "acceptance_criteria": w.acceptance_criteria,
     }
 
 
@@ -347,6 +353,12 @@ def _work_item_of(r: Any) -> WorkItem:
         severity=r.severity,
         environment=r.environment,
         labels=tuple(x for x in r.labels.split("\n") if x),
+        iteration=r.iteration,
+        iteration_start=moment(r.iteration_start),
+        iteration_end=moment(r.iteration_end),
+        estimate=r.estimate,
+        parent=r.parent,
+        acceptance_criteria=None if r.acceptance_criteria is None else bool(r.acceptance_criteria),
     )
 
 

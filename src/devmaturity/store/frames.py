@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 import numpy as np
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, and_, func, or_, select
 
 from devmaturity.metrics.delivery import DeliveryRules
 from devmaturity.model.delivery import Drill, DrillKind, JobRun, RunStatus
@@ -212,16 +212,32 @@ def _incident_rows(conn: Connection, project_id: int, lo: int) -> IncidentFrame:
 
 def _work_item_rows(conn: Connection, project_id: int, lo: int) -> WorkItemFrame:
     c = t.work_items.c
-    base = select(c.ext_id, c.type, c.created_at, c.resolved_at, c.released_at, c.environment).where(
-        c.project_id == project_id
-    )
-    # a requirement counts when it is released (or resolved): it may have been created long before
+    base = select(
+        c.ext_id,
+        c.type,
+        c.created_at,
+        c.resolved_at,
+        c.released_at,
+        c.environment,
+        c.iteration,
+        c.iteration_start,
+        c.iteration_end,
+        c.estimate,
+        c.parent,
+        c.acceptance_criteria,
+    ).where(c.project_id == project_id)
+    # a requirement counts when it is released (or resolved): it may have been created long before; an item
+    # planned in an iteration that ends in the window counts for that iteration even while it is still open
+    earlier = or_(c.released_at < lo, and_(c.released_at.is_(None), or_(c.resolved_at.is_(None), c.resolved_at < lo)))
     queries = [
         base.where(c.created_at >= lo),
         base.where(c.released_at >= lo, c.created_at < lo),
         base.where(c.resolved_at >= lo, c.released_at.is_(None), c.created_at < lo),
+        base.where(c.iteration_end >= lo, c.created_at < lo, earlier),
     ]
-    ids, types, created, resolved, released, environment = _sorted_rows(conn, queries, 6, 2)
+    ids, types, created, resolved, released, environment, iteration, start, end, estimate, parent, accepted = (
+        _sorted_rows(conn, queries, 12, 2)
+    )
     return WorkItemFrame(
         ids=texts(ids),
         types=texts(types),
@@ -229,6 +245,13 @@ def _work_item_rows(conn: Connection, project_id: int, lo: int) -> WorkItemFrame
         resolved=_floats(resolved),
         released=_floats(released),
         environment=texts(environment),
+        iteration=texts(iteration),
+        iteration_start=_floats(start),
+        iteration_end=_floats(end),
+        estimate=_floats(estimate),
+        parent=texts(parent),
+        accepted=np.array([bool(a) for a in accepted], dtype=np.bool_),
+        accepted_known=np.array([a is not None for a in accepted], dtype=np.bool_),
     )
 
 

@@ -291,6 +291,12 @@ work_items = _delivery_table(
     Column("severity", String(chars(WorkItem, "severity")), nullable=False),
     Column("environment", String(chars(WorkItem, "environment")), nullable=False),
     Column("labels", Text, nullable=False),
+    Column("iteration", Text, nullable=False, server_default="", comment="sprint, iteration or milestone"),
+    Column("iteration_start", BigInteger),
+    Column("iteration_end", BigInteger),
+    Column("estimate", Float, comment="story points or hours; null: not recorded"),
+    Column("parent", Text, nullable=False, server_default="", comment="epic or feature it belongs to"),
+    Column("acceptance_criteria", Boolean, comment="carries acceptance criteria; null: not recorded"),
 )
 releases = _delivery_table(
     "releases",

@@ -47,6 +47,14 @@ def _when(value: str | None) -> datetime | None:
     help="Repository root, to make coverage paths repository-relative.",
 )
 @click.option("--source", help="For event files: the system the records come from (default: file).")
+@click.option(
+    "--encoding",
+    type=click.Choice(["auto", "utf-8", "gb18030", "gbk"], case_sensitive=False),
+    default="auto",
+    show_default=True,
+    help="Event files' text encoding; auto reads UTF-8, and a file that is not UTF-8 as GB18030 (Excel on Chinese "
+    "Windows writes GBK).",
+)
 @LANG
 @click.option("--db", "database_url", help="Store URL (default sqlite:///devmaturity.db).")
 def ingest(
@@ -57,6 +65,7 @@ def ingest(
     at: str | None,
     repo: Path | None,
     source: str | None,
+    encoding: str,
     lang: str | None,
     database_url: str | None,
 ) -> None:
@@ -66,7 +75,16 @@ def ingest(
     store = Store.open(config.database_url)
     click.echo(say("store", chosen, store=describe_store(config.database_url, chosen)), err=True)
     result = ingest_command(
-        store, config, kind, list(files), project=project, commit=commit, at=_when(at), repo_root=repo, source=source
+        store,
+        config,
+        kind,
+        list(files),
+        project=project,
+        commit=commit,
+        at=_when(at),
+        repo_root=repo,
+        source=source,
+        encoding=encoding.lower(),
     )
     console = Console(stderr=True, highlight=False, soft_wrap=True)
     for path, summary in result.ingested:
@@ -77,6 +95,8 @@ def ingest(
         console.print(say("already", chosen, path=path), markup=False)
     for problem in result.problems:
         console.print(say("problem", chosen, source=problem.source, message=problem.message), markup=False)
+    for note in result.notes:
+        console.print(note.get(chosen), markup=False)
     if result.derived:
         console.print(result.derived.get(chosen), markup=False)
     counts = {"ingested": len(result.ingested), "already": len(result.already), "rejected": len(result.problems)}

@@ -33,16 +33,21 @@ E = TypeVar("E", Deployment, Incident, WorkItem, Drill)
 
 _STATUS: dict[str, RunStatus] = {
     **dict.fromkeys(
-        ("success", "succeeded", "successful", "ok", "passed", "pass", "deployed", "done"), RunStatus.SUCCESS
+        ("success", "succeeded", "successful", "ok", "passed", "pass", "deployed", "done", "成功", "完成", "已完成"),
+        RunStatus.SUCCESS,
     ),
-    **dict.fromkeys(("failure", "failed", "fail", "error", "errored", "broken"), RunStatus.FAILURE),
-    **dict.fromkeys(("cancelled", "canceled", "cancel", "aborted", "abort"), RunStatus.CANCELLED),
-    **dict.fromkeys(("running", "in_progress", "pending", "queued", "started"), RunStatus.RUNNING),
-    **dict.fromkeys(("skipped", "skip"), RunStatus.SKIPPED),
+    **dict.fromkeys(("failure", "failed", "fail", "error", "errored", "broken", "失败", "错误"), RunStatus.FAILURE),
+    **dict.fromkeys(
+        ("cancelled", "canceled", "cancel", "aborted", "abort", "取消", "已取消", "中止"), RunStatus.CANCELLED
+    ),
+    **dict.fromkeys(
+        ("running", "in_progress", "pending", "queued", "started", "运行中", "进行中", "排队"), RunStatus.RUNNING
+    ),
+    **dict.fromkeys(("skipped", "skip", "跳过", "已跳过"), RunStatus.SKIPPED),
 }
 _BOOL: dict[str, bool] = {
-    **dict.fromkeys(("true", "t", "yes", "y", "1", "on"), True),
-    **dict.fromkeys(("false", "f", "no", "n", "0", "off"), False),
+    **dict.fromkeys(("true", "t", "yes", "y", "1", "on", "是"), True),
+    **dict.fromkeys(("false", "f", "no", "n", "0", "off", "否"), False),
 }
 _HEX = frozenset("0123456789abcdef")
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")

@@ -50,6 +50,11 @@ class IngestResult:
     already: list[str] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     derived: Text | None = None  # event files: what refreshing the derived delivery data did (zh, en)
+    notes: list[Text] = field(default_factory=list)  # e.g. a file read as GB18030 because it was not UTF-8
+
+
+# what `--encoding auto` tries after UTF-8: GB18030, the superset of GBK that Excel writes on Chinese Windows
+FALLBACK_ENCODING = "gb18030"
 
 
 def _glob_match(rel: str, pattern: str) -> bool:
@@ -206,14 +211,18 @@ def ingest_command(
     at: datetime | None,
     repo_root: Path | None = None,
     source: str | None = None,
+    encoding: str = "auto",
 ) -> IngestResult:
-    """`devmaturity ingest`: files produced elsewhere (e.g. CI artefacts), recorded as one run."""
+    """`devmaturity ingest`: files produced elsewhere (e.g. CI artefacts), recorded as one run. Event files are
+    read in `encoding`; "auto" reads UTF-8, and a file that is not UTF-8 as GB18030 (saying so)."""
     try:
         spec = registry.kind(kind)
     except registry.UnknownKind as exc:
         raise UsageError(str(exc)) from None
     if spec.family is registry.Family.EVENT:
-        return _ingest_events(store, config, spec.key, paths, project=project, repo_root=repo_root, source=source)
+        return _ingest_events(
+            store, config, spec.key, paths, project=project, repo_root=repo_root, source=source, encoding=encoding
+        )
     report_kind = ReportKind(spec.key)
     project_id = store.project(project, str(repo_root or Path.cwd()))
     run_id = store.start_run(project_id, "ingest", {"kind": kind, "files": [str(p) for p in paths]})
@@ -228,6 +237,36 @@ def ingest_command(
     return result
 
 
+def _read_events(
+    store: Store,
+    project_id: int,
+    run_id: int,
+    path: Path,
+    kind: str,
+    source: str | None,
+    encoding: str,
+    result: IngestResult,
+) -> events.AnyEventsRead:
+    """One event file in its own transaction. With "auto", a file that is not UTF-8 is read again as GB18030: the
+    reader checks the whole file's encoding before it writes a row, so the first attempt left nothing behind."""
+    first = "utf-8" if encoding == "auto" else encoding
+    try:
+        with delivery_writer(store, project_id, run_id) as write:
+            return events.read_events(path, kind, source=source or "file", encoding=first, write=write)
+    except ReportError as exc:
+        if encoding != "auto" or "not utf-8 text" not in str(exc):
+            raise
+    with delivery_writer(store, project_id, run_id) as write:
+        read = events.read_events(path, kind, source=source or "file", encoding=FALLBACK_ENCODING, write=write)
+    result.notes.append(
+        Text(
+            zh=f"{path}：不是 UTF-8 文本，已按 GB18030（兼容 GBK）读取",
+            en=f"{path}: not UTF-8 text, read as GB18030 (which covers GBK)",
+        )
+    )
+    return read
+
+
 def _ingest_events(
     store: Store,
     config: Config,
@@ -237,6 +276,7 @@ def _ingest_events(
     project: str,
     repo_root: Path | None,
     source: str | None,
+    encoding: str = "auto",
 ) -> IngestResult:
     """Deployments, incidents or work items from CSV/JSON: good rows stored (upserted by source and id), bad rows
     reported by row and column; a file that cannot be read at all is a problem of its own."""
@@ -248,8 +288,7 @@ def _ingest_events(
             try:
                 # each file in one transaction, written in batches while it is read: memory stays bounded and
                 # a file found broken half way leaves nothing behind
-                with delivery_writer(store, project_id, run_id) as write:
-                    read = events.read_events(path, kind, source=source or "file", write=write)
+                read = _read_events(store, project_id, run_id, path, kind, source, encoding, result)
             except (ReportError, OSError) as exc:
                 result.problems.append(_problem(path, exc))
                 continue

@@ -430,13 +430,15 @@ def _big_cobertura(path: Path, target_bytes: int) -> int:
 
 SRC = Path(__file__).parents[2] / "src"
 MEASURE = """
-import resource, sys
+import sys
 sys.path.insert(0, sys.argv[2])
 from pathlib import Path
 from devmaturity.collectors.cobertura import read
-before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+def peak():  # VmHWM: this process's own peak (ru_maxrss would carry the forking parent's over exec)
+    return int(next(line.split()[1] for line in open("/proc/self/status") if line.startswith("VmHWM:")))
+before = peak()
 s = read(Path(sys.argv[1]))
-after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+after = peak()
 print(s.lines_covered, s.lines_valid, s.branches_covered, s.branches_valid, len(s.files), (after - before) * 1024)
 """
 

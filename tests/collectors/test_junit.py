@@ -527,12 +527,14 @@ def test_stopping_early_closes_the_file() -> None:
 
 MEMORY_PROBE = textwrap.dedent(
     """
-    import resource, sys
+    import sys
     from pathlib import Path
     from devmaturity.collectors.junit import read_junit
-    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    def peak():  # VmHWM: this process's own peak (ru_maxrss would carry the forking parent's over exec)
+        return int(next(line.split()[1] for line in open("/proc/self/status") if line.startswith("VmHWM:")))
+    before = peak()
     count = sum(1 for _ in read_junit(Path(sys.argv[1])))
-    print(count, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before)
+    print(count, peak() - before)
     """
 )
 
@@ -560,7 +562,7 @@ def test_memory_stays_flat_on_a_30_mb_report(tmp_path: Path) -> None:
 
 DEPTH_PROBE = textwrap.dedent(
     """
-    import resource, sys
+    import sys
     from pathlib import Path
     from devmaturity.collectors.base import ReportError
     from devmaturity.collectors.junit import read_junit
@@ -569,7 +571,8 @@ DEPTH_PROBE = textwrap.dedent(
         print("read")
     except ReportError as exc:
         print(exc)
-    print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+    # VmHWM, the peak of this process's own memory: ru_maxrss would carry the forking parent's peak over exec
+    print(next(line.split()[1] for line in open("/proc/self/status") if line.startswith("VmHWM:")))
     """
 )
 

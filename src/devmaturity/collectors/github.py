@@ -6,8 +6,8 @@ import re
 from collections.abc import Callable, Mapping
 from datetime import datetime
 
-from devmaturity.collectors.http import Answer, ClientOptions, Credentials, Record, RestClient
-from devmaturity.collectors.payload import Obj, commit_sha, label_names, pull_request, work_type
+from devmaturity.collectors.http import Answer, ClientOptions, Credentials, Record, RestClient, link_next
+from devmaturity.collectors.payload import Obj, approved, commit_sha, label_names, pull_request, work_type
 from devmaturity.collectors.streams import (
     Entry,
     Mark,
@@ -50,6 +50,8 @@ DEPLOYMENT_STATES = {
 }
 FINISHED_STATES = frozenset({"success", "failure", "error"})
 FINAL_STATES = FINISHED_STATES | {"inactive"}
+# Review states that settle a reviewer's verdict; a later one replaces an earlier (COMMENTED and PENDING do not).
+VERDICTS = frozenset({"APPROVED", "CHANGES_REQUESTED", "DISMISSED"})
 
 
 def source_name(repo: str) -> str:
@@ -70,6 +72,11 @@ def deployment_record(source: str, item: Obj, latest: Obj | None, finished: date
         finished_at=finished,
         url=(latest.opt_text("log_url") or latest.opt_text("target_url") or "") if latest else "",
     )
+
+
+def _login(item: Obj) -> str | None:
+    user = item.opt_child("user")
+    return user.opt_text("login") if user else None
 
 
 def _status(item: Obj) -> RunStatus:
@@ -221,7 +228,27 @@ class GitHubSource(StreamSource):
         return release, True
 
     def _pull(self, api: RestClient, entry: Entry) -> tuple[Record | None, bool]:
-        return pull_request(self.name, entry.item, "#"), True
+        """A pull request; a merged one with its reviews (each reviewer's last verdict counts; left unread when
+        the reviews are not found)."""
+        item = entry.item
+        pull = pull_request(self.name, item, "#")
+        if pull.resolved_at is None:
+            return pull, True
+        number = item.number("number")
+        answer = api.get_optional(self._url(f"pulls/{number}/reviews", {}))
+        if answer is None:
+            return pull, True
+        reviews = answer.objects()
+        while (next_url := link_next(answer)) is not None:
+            answer = api.get(next_url)
+            reviews += answer.objects()
+        verdicts: dict[str, str] = {}
+        for review in reviews:
+            state, user = review.text("state").upper(), _login(review)
+            if user is not None and state in VERDICTS:
+                verdicts[user] = state
+        approvers = [user for user, state in verdicts.items() if state == "APPROVED"]
+        return approved(pull, approvers, _login(item)), True
 
     def _issue(self, api: RestClient, entry: Entry) -> tuple[Record | None, bool]:
         item = entry.item

@@ -7,7 +7,7 @@ from typing import Any
 from urllib.parse import quote
 
 from devmaturity.collectors.http import Answer, ClientOptions, Credentials, Record, RestClient, gitlab_next
-from devmaturity.collectors.payload import Obj, work_type
+from devmaturity.collectors.payload import Obj, approved, work_type
 from devmaturity.collectors.streams import (
     Convert,
     Entry,
@@ -178,7 +178,19 @@ class GitLabSource(StreamSource):
             resolved_at=item.opt_time("merged_at"),
             labels=item.texts("labels"),
         )
-        return merge_request, True
+        if merge_request.resolved_at is None:
+            return merge_request, True
+        # the approvals of a merged request; a GitLab without the approvals API (404) leaves them unread
+        answer = api.get_optional(
+            f"projects/{quote(self.project, safe='')}/merge_requests/{item.number('iid')}/approvals"
+        )
+        if answer is None:
+            return merge_request, True
+        approvers = [by.child("user").text("username") for by in answer.object().children("approved_by")]
+        author = item.opt_child("author")
+        return approved(
+            merge_request, list(dict.fromkeys(approvers)), author.opt_text("username") if author else None
+        ), True
 
     def _issue(self, api: RestClient, entry: Entry) -> tuple[Record | None, bool]:
         item = entry.item

@@ -1,0 +1,87 @@
+"""Code review of merged pull/merge requests read from the GitHub and GitLab APIs, against the local fake server.
+
+GitHub, `github/pulls-reviewed.json` (author octocat) and `github/reviews-<n>.json`, each reviewer's last verdict:
+  #51 bob APPROVED                                        -> 1 approval, by another user
+  #52 carol COMMENTED then APPROVED, dave APPROVED         -> 2 approvals (carol once), by another user
+  #53 octocat COMMENTED, bob APPROVED then CHANGES_REQUESTED -> 0 approvals (bob withdrew it), not by another
+  #54 no reviews                                          -> 0 approvals, not by another
+  #55 reviews answer 404                                  -> not read (None, None)
+  #56 open                                                -> reviews never asked for (None, None)
+GitLab, `gitlab/merge_requests-reviewed.json` (author alice) and `gitlab/approvals-<iid>.json`:
+  !21 approved_by bob -> 1, True; !22 approved_by alice (self-approval) -> 1, False; !23 nobody -> 0, False;
+  !24 opened -> not asked (None, None).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from devmaturity.collectors.github import GitHubSource
+from devmaturity.collectors.gitlab import GitLabSource
+from devmaturity.errors import SourceAuthError
+from devmaturity.model.delivery import WorkItem
+from tests.apiserver import ApiServer
+from tests.collectors.test_rest_sources import DATA, TOKEN, collect, options
+
+REPO = "/repos/acme/shop"
+PROJECT = "/api/v4/projects/acme%2Fshop"
+
+
+@pytest.fixture
+def api() -> Iterator[ApiServer]:
+    with ApiServer(DATA) as server:
+        yield server
+
+
+@pytest.fixture(autouse=True)
+def tokens(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GITHUB_TOKEN", TOKEN)
+    monkeypatch.setenv("GITLAB_TOKEN", TOKEN)
+
+
+def reviews(records: list[object]) -> dict[str, tuple[int | None, bool | None]]:
+    return {r.id: (r.approvals, r.approved_by_other) for r in records if isinstance(r, WorkItem)}
+
+
+def test_github_reviews_of_merged_pull_requests(api: ApiServer) -> None:
+    api.serve(f"{REPO}/pulls", "github/pulls-reviewed.json")
+    for number in (51, 52, 53, 54):
+        api.serve(f"{REPO}/pulls/{number}/reviews", f"github/reviews-{number}.json")
+    for stream in ("actions/runs", "deployments", "releases", "issues"):
+        api.serve_body(f"{REPO}/{stream}", b'{"workflow_runs": []}' if stream == "actions/runs" else b"[]")
+    records, _ = collect(GitHubSource("acme/shop", base_url=api.url, client=options([])))
+    assert reviews(records) == {
+        "#51": (1, True),
+        "#52": (2, True),
+        "#53": (0, False),
+        "#54": (0, False),
+        "#55": (None, None),
+        "#56": (None, None),
+    }
+    asked = sorted(p for p in api.paths() if p.endswith("/reviews"))
+    assert asked == [f"{REPO}/pulls/{n}/reviews" for n in (51, 52, 53, 54, 55)]  # not the open #56
+
+
+def test_gitlab_approvals_of_merged_merge_requests(api: ApiServer) -> None:
+    api.serve(f"{PROJECT}/merge_requests", "gitlab/merge_requests-reviewed.json", paging="gitlab")
+    for iid in (21, 22, 23):
+        api.serve_body(f"{PROJECT}/merge_requests/{iid}/approvals", (DATA / f"gitlab/approvals-{iid}.json").read_bytes())
+    for stream in ("pipelines", "deployments", "issues", "releases"):
+        api.serve_body(f"{PROJECT}/{stream}", b"[]")
+    records, _ = collect(GitLabSource("acme/shop", base_url=api.url, client=options([])))
+    assert reviews(records) == {"!21": (1, True), "!22": (1, False), "!23": (0, False), "!24": (None, None)}
+    asked = sorted(p for p in api.paths() if p.endswith("/approvals"))
+    assert asked == [f"{PROJECT}/merge_requests/{iid}/approvals" for iid in (21, 22, 23)]
+
+
+def test_a_forbidden_review_listing_is_an_error_not_a_silent_no(api: ApiServer) -> None:
+    """A 403 on the reviews (token without pull-request rights) stops the sync with the auth error, like any other
+    listing; it is never stored as "not reviewed"."""
+    api.serve(f"{REPO}/pulls", "github/pulls-reviewed.json")
+    api.serve_body(f"{REPO}/pulls/55/reviews", b'{"message": "Resource not accessible"}', status=403)
+    for stream in ("actions/runs", "deployments", "releases", "issues"):
+        api.serve_body(f"{REPO}/{stream}", b'{"workflow_runs": []}' if stream == "actions/runs" else b"[]")
+    with pytest.raises(SourceAuthError, match="reviews"):
+        collect(GitHubSource("acme/shop", base_url=api.url, client=options([])))

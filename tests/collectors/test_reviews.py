@@ -67,7 +67,9 @@ def test_github_reviews_of_merged_pull_requests(api: ApiServer) -> None:
 def test_gitlab_approvals_of_merged_merge_requests(api: ApiServer) -> None:
     api.serve(f"{PROJECT}/merge_requests", "gitlab/merge_requests-reviewed.json", paging="gitlab")
     for iid in (21, 22, 23):
-        api.serve_body(f"{PROJECT}/merge_requests/{iid}/approvals", (DATA / f"gitlab/approvals-{iid}.json").read_bytes())
+        api.serve_body(
+            f"{PROJECT}/merge_requests/{iid}/approvals", (DATA / f"gitlab/approvals-{iid}.json").read_bytes()
+        )
     for stream in ("pipelines", "deployments", "issues", "releases"):
         api.serve_body(f"{PROJECT}/{stream}", b"[]")
     records, _ = collect(GitLabSource("acme/shop", base_url=api.url, client=options([])))

@@ -34,7 +34,9 @@ NOW = datetime(2026, 12, 1, tzinfo=UTC)
 WINDOW = Window.last(30, now=NOW)
 
 
-def pr(wid: str, merged: str | None, approvals: int | None, by_other: bool | None, kind: str = "pull_request") -> WorkItem:
+def pr(
+    wid: str, merged: str | None, approvals: int | None, by_other: bool | None, kind: str = "pull_request"
+) -> WorkItem:
     return WorkItem(
         source="github:acme/shop",
         id=wid,

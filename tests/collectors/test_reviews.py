@@ -87,3 +87,36 @@ def test_a_forbidden_review_listing_is_an_error_not_a_silent_no(api: ApiServer) 
         api.serve_body(f"{REPO}/{stream}", b'{"workflow_runs": []}' if stream == "actions/runs" else b"[]")
     with pytest.raises(SourceAuthError, match="reviews"):
         collect(GitHubSource("acme/shop", base_url=api.url, client=options([])))
+
+
+# --- the default branch's protection (facts vcs.branch_protected, vcs.reviews_required) ---
+
+
+def facts_of(api: ApiServer) -> dict[str, tuple[bool | None, str]]:
+    source = GitHubSource("acme/shop", base_url=api.url, client=options([]))
+    return {f.id: (f.value, f.detail) for f in source.facts()}
+
+
+def test_a_protected_branch_requiring_two_approvals(api: ApiServer) -> None:
+    """`github/protection-main.json`: 2 approving reviews required, enforced for admins."""
+    api.serve(REPO, "github/repo.json")
+    api.serve(f"{REPO}/branches/main/protection", "github/protection-main.json")
+    assert facts_of(api) == {
+        "vcs.branch_protected": (True, "branch main is protected for admins too"),
+        "vcs.reviews_required": (True, "branch main: 2 approving review(s) required"),
+    }
+
+
+def test_a_404_is_an_unprotected_branch(api: ApiServer) -> None:
+    api.serve(REPO, "github/repo.json")  # no protection route: the fake server answers 404, as GitHub does
+    assert facts_of(api) == {
+        "vcs.branch_protected": (False, "branch main is not protected"),
+        "vcs.reviews_required": (False, "branch main is not protected"),
+    }
+
+
+def test_a_403_leaves_the_protection_unknown(api: ApiServer) -> None:
+    api.serve(REPO, "github/repo.json")
+    api.serve_body(f"{REPO}/branches/main/protection", b'{"message": "Resource not accessible"}', status=403)
+    why = "the token may not read the protection of branch main (it needs admin rights)"
+    assert facts_of(api) == {"vcs.branch_protected": (None, why), "vcs.reviews_required": (None, why)}

@@ -120,3 +120,35 @@ def test_a_403_leaves_the_protection_unknown(api: ApiServer) -> None:
     api.serve_body(f"{REPO}/branches/main/protection", b'{"message": "Resource not accessible"}', status=403)
     why = "the token may not read the protection of branch main (it needs admin rights)"
     assert facts_of(api) == {"vcs.branch_protected": (None, why), "vcs.reviews_required": (None, why)}
+
+
+def gitlab_facts(api: ApiServer) -> dict[str, tuple[bool | None, str]]:
+    source = GitLabSource("acme/shop", base_url=api.url, client=options([]))
+    return {f.id: (f.value, f.detail) for f in source.facts()}
+
+
+def test_gitlab_protected_branch_and_approval_rules(api: ApiServer) -> None:
+    """`gitlab/protected_branch-main.json` (push: Maintainers) and `gitlab/approval_rules.json` (rules needing 0
+    and 2 approvals -> the most, 2, is required)."""
+    api.serve(PROJECT, "gitlab/project.json", paging="none")
+    api.serve(f"{PROJECT}/protected_branches/main", "gitlab/protected_branch-main.json", paging="none")
+    api.serve(f"{PROJECT}/approval_rules", "gitlab/approval_rules.json", paging="none")
+    assert gitlab_facts(api) == {
+        "vcs.branch_protected": (True, "branch main is protected; push: Maintainers"),
+        "vcs.reviews_required": (True, "approval rules require 2 approval(s)"),
+    }
+
+
+def test_gitlab_unprotected_branch_and_no_approval_settings(api: ApiServer) -> None:
+    """No protected branch (404), no approval rules (404: GitLab Free) and no `approvals_before_merge` in
+    `gitlab/project.json`: not protected, and whether approvals are required is unknown, not "no"."""
+    api.serve(PROJECT, "gitlab/project.json", paging="none")
+    protected, required = gitlab_facts(api).values()
+    assert protected == (False, "branch main is not protected")
+    assert required[0] is None and "cannot be read" in required[1]
+
+
+def test_gitlab_forbidden_protected_branches_are_unknown(api: ApiServer) -> None:
+    api.serve(PROJECT, "gitlab/project.json", paging="none")
+    api.serve_body(f"{PROJECT}/protected_branches/main", b'{"message": "403 Forbidden"}', status=403)
+    assert gitlab_facts(api)["vcs.branch_protected"] == (None, "the token may not read protected branches")

@@ -7,12 +7,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from devmaturity.cli.main import run
 from devmaturity.collectors.github import GitHubSource
 from devmaturity.collectors.http import ClientOptions
 from devmaturity.errors import SourceUnreachableError
 from devmaturity.services.sync import make_source, sync_source
+from devmaturity.store import tables as t
 from devmaturity.store.db import Store
 from devmaturity.store.delivery import cursor_of
 from tests.apiserver import ApiServer
@@ -101,3 +103,20 @@ def test_cli_sync_reports_and_refreshes_the_derived_data(
     assert "github:acme/shop: full sync" in err and "lead times built" in err
     assert run(["sync", str(tmp_path), "--db", db]) == 0  # nothing new: the derived data is current
     assert "lead times current; 0 part(s) packed" in capsys.readouterr().err
+
+
+def test_sync_stores_the_branch_protection_facts(store: Store, api: ApiServer) -> None:
+    """The sync reads github/protection-main.json after the streams and stores both facts under its run's
+    snapshot: protected (True) and 2 approvals required (True)."""
+    github_routes(api)
+    api.serve("/repos/acme/shop", "github/repo.json")
+    api.serve("/repos/acme/shop/branches/main/protection", "github/protection-main.json")
+    project = store.project("shop", "")
+    sync_source(store, project, source(api))
+    with store.engine.connect() as conn:
+        rows = conn.execute(select(t.facts.c.snapshot, t.facts.c.fact_id, t.facts.c.value)).all()
+    assert sorted((fact, value) for _, fact, value in rows) == [
+        ("vcs.branch_protected", True),
+        ("vcs.reviews_required", True),
+    ]
+    assert {snapshot.split("@")[0] for snapshot, _, _ in rows} == {"github:acme/shop"}

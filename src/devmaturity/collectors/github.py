@@ -5,9 +5,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from datetime import datetime
+from urllib.parse import quote
 
-from devmaturity.collectors.http import Answer, ClientOptions, Credentials, Record, RestClient
-from devmaturity.collectors.payload import Obj, commit_sha, label_names, pull_request, work_type
+from devmaturity.collectors.http import Answer, ClientOptions, Credentials, Record, RestClient, link_next
+from devmaturity.collectors.payload import Obj, approved, commit_sha, label_names, pull_request, work_type
 from devmaturity.collectors.streams import (
     Entry,
     Mark,
@@ -18,8 +19,9 @@ from devmaturity.collectors.streams import (
     query_url,
     since_param,
 )
-from devmaturity.errors import UsageError
+from devmaturity.errors import SourceAuthError, UsageError
 from devmaturity.model.delivery import Deployment, JobRun, PipelineRun, Release, RunStatus, WorkItem
+from devmaturity.model.facts import Fact
 
 GITHUB_API = "https://api.github.com"
 TOKEN_ENV = "GITHUB_TOKEN"  # noqa: S105 - the name of the variable holding the token, not a token
@@ -50,6 +52,9 @@ DEPLOYMENT_STATES = {
 }
 FINISHED_STATES = frozenset({"success", "failure", "error"})
 FINAL_STATES = FINISHED_STATES | {"inactive"}
+PROTECTION_FACTS = ("vcs.branch_protected", "vcs.reviews_required")
+# Review states that settle a reviewer's verdict; a later one replaces an earlier (COMMENTED and PENDING do not).
+VERDICTS = frozenset({"APPROVED", "CHANGES_REQUESTED", "DISMISSED"})
 
 
 def source_name(repo: str) -> str:
@@ -70,6 +75,11 @@ def deployment_record(source: str, item: Obj, latest: Obj | None, finished: date
         finished_at=finished,
         url=(latest.opt_text("log_url") or latest.opt_text("target_url") or "") if latest else "",
     )
+
+
+def _login(item: Obj) -> str | None:
+    user = item.opt_child("user")
+    return user.opt_text("login") if user else None
 
 
 def _status(item: Obj) -> RunStatus:
@@ -220,8 +230,59 @@ class GitHubSource(StreamSource):
         )
         return release, True
 
+    def _facts(self, api: RestClient) -> tuple[Fact, ...]:
+        """The default branch's protection: 404 means not protected; a token that may not read it (403) leaves
+        both facts unknown."""
+        repo = api.get_optional(f"repos/{self.repo}")
+        if repo is None:
+            why = f"repository {self.repo} not found, so its default branch is unknown"
+            return tuple(Fact(id=f, value=None, detail=why, evidence=(self.name,)) for f in PROTECTION_FACTS)
+        branch = repo.object().text("default_branch")
+        where = (f"{self.name} branch {branch}",)
+        try:
+            answer = api.get_optional(f"repos/{self.repo}/branches/{quote(branch, safe='')}/protection")
+        except SourceAuthError:
+            why = f"the token may not read the protection of branch {branch} (it needs admin rights)"
+            return tuple(Fact(id=f, value=None, detail=why, evidence=where) for f in PROTECTION_FACTS)
+        if answer is None:
+            detail = f"branch {branch} is not protected"
+            return tuple(Fact(id=f, value=False, detail=detail, evidence=where) for f in PROTECTION_FACTS)
+        rules = answer.object()
+        reviews = rules.opt_child("required_pull_request_reviews")
+        count = reviews.get("required_approving_review_count") if reviews else None
+        admins = rules.opt_child("enforce_admins")
+        enforced = " for admins too" if admins is not None and admins.get("enabled") is True else ""
+        required = isinstance(count, int) and not isinstance(count, bool) and count > 0
+        said = f"{count} approving review(s) required" if required else "no approving review required"
+        return (
+            Fact(
+                id="vcs.branch_protected", value=True, detail=f"branch {branch} is protected{enforced}", evidence=where
+            ),
+            Fact(id="vcs.reviews_required", value=required, detail=f"branch {branch}: {said}", evidence=where),
+        )
+
     def _pull(self, api: RestClient, entry: Entry) -> tuple[Record | None, bool]:
-        return pull_request(self.name, entry.item, "#"), True
+        """A pull request; a merged one with its reviews (each reviewer's last verdict counts; left unread when
+        the reviews are not found)."""
+        item = entry.item
+        pull = pull_request(self.name, item, "#")
+        if pull.resolved_at is None:
+            return pull, True
+        number = item.number("number")
+        answer = api.get_optional(self._url(f"pulls/{number}/reviews", {}))
+        if answer is None:
+            return pull, True
+        reviews = answer.objects()
+        while (next_url := link_next(answer)) is not None:
+            answer = api.get(next_url)
+            reviews += answer.objects()
+        verdicts: dict[str, str] = {}
+        for review in reviews:
+            state, user = review.text("state").upper(), _login(review)
+            if user is not None and state in VERDICTS:
+                verdicts[user] = state
+        approvers = [user for user, state in verdicts.items() if state == "APPROVED"]
+        return approved(pull, approvers, _login(item)), True
 
     def _issue(self, api: RestClient, entry: Entry) -> tuple[Record | None, bool]:
         item = entry.item

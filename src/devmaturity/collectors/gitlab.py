@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from dataclasses import replace
+from typing import Any, Literal
 from urllib.parse import quote
 
 from devmaturity.collectors.http import Answer, ClientOptions, Credentials, Record, RestClient, gitlab_next
-from devmaturity.collectors.payload import Obj, work_type
+from devmaturity.collectors.payload import Obj, approved, work_type
 from devmaturity.collectors.streams import (
     Convert,
     Entry,
@@ -19,11 +20,13 @@ from devmaturity.collectors.streams import (
     query_url,
     since_param,
 )
-from devmaturity.errors import UsageError
+from devmaturity.errors import SourceAuthError, UsageError
 from devmaturity.model.delivery import Deployment, JobRun, PipelineRun, Release, RunStatus, WorkItem
+from devmaturity.model.facts import Fact
 
 GITLAB_URL = "https://gitlab.com"
 TOKEN_ENV = "GITLAB_TOKEN"  # noqa: S105 - the name of the variable holding the token, not a token
+PROTECTION_FACTS = ("vcs.branch_protected", "vcs.reviews_required")
 PIPELINE_FILE = ".gitlab-ci.yml"  # the pipeline's name when GitLab gives none (a project has one pipeline)
 
 _RUNNING = ("created", "waiting_for_resource", "preparing", "pending", "running", "scheduled")
@@ -167,6 +170,33 @@ class GitLabSource(StreamSource):
         )
         return deployment, True
 
+    def _facts(self, api: RestClient) -> tuple[Fact, ...]:
+        """The default branch's protection (404: not protected) and the approvals its merge requests need: the
+        approval rules (Premium), else the project's `approvals_before_merge`; neither readable leaves it unknown."""
+        root = f"projects/{quote(self.project, safe='')}"
+        project = api.get_optional(root)
+        if project is None:
+            why = f"project {self.project} not found, so its default branch is unknown"
+            return tuple(Fact(id=f, value=None, detail=why, evidence=(self.name,)) for f in PROTECTION_FACTS)
+        settings = project.object()
+        branch = settings.text("default_branch")
+        where = (f"{self.name} branch {branch}",)
+        protected = _optional(api, f"{root}/protected_branches/{quote(branch, safe='')}")
+        if protected is None:
+            fact = Fact(id="vcs.branch_protected", value=None, detail="the token may not read protected branches")
+        elif protected is False:
+            fact = Fact(id="vcs.branch_protected", value=False, detail=f"branch {branch} is not protected")
+        else:
+            levels = [
+                level.opt_text("access_level_description") or "" for level in protected.children("push_access_levels")
+            ]
+            detail = f"branch {branch} is protected; push: {', '.join(filter(None, levels)) or 'no one'}"
+            fact = Fact(id="vcs.branch_protected", value=True, detail=detail)
+        return (
+            replace(fact, evidence=where),
+            replace(_approvals_required(api, root, settings), evidence=where),
+        )
+
     def _merge_request(self, api: RestClient, entry: Entry) -> tuple[Record | None, bool]:
         item = entry.item
         merge_request = WorkItem(
@@ -178,7 +208,19 @@ class GitLabSource(StreamSource):
             resolved_at=item.opt_time("merged_at"),
             labels=item.texts("labels"),
         )
-        return merge_request, True
+        if merge_request.resolved_at is None:
+            return merge_request, True
+        # the approvals of a merged request; a GitLab without the approvals API (404) leaves them unread
+        answer = api.get_optional(
+            f"projects/{quote(self.project, safe='')}/merge_requests/{item.number('iid')}/approvals"
+        )
+        if answer is None:
+            return merge_request, True
+        approvers = [by.child("user").text("username") for by in answer.object().children("approved_by")]
+        author = item.opt_child("author")
+        return approved(
+            merge_request, list(dict.fromkeys(approvers)), author.opt_text("username") if author else None
+        ), True
 
     def _issue(self, api: RestClient, entry: Entry) -> tuple[Record | None, bool]:
         item = entry.item
@@ -209,6 +251,35 @@ class GitLabSource(StreamSource):
             tag=tag,
         )
         return release, True
+
+
+def _optional(api: RestClient, url: str) -> Obj | Literal[False] | None:
+    """The object at `url`; False when the server answers 404, None when the token may not read it (403)."""
+    try:
+        answer = api.get_optional(url)
+    except SourceAuthError:
+        return None
+    return False if answer is None else answer.object()
+
+
+def _approvals_required(api: RestClient, root: str, settings: Obj) -> Fact:
+    """Whether merge requests need an approval: any approval rule asking for one (Premium), else the project's
+    `approvals_before_merge`; unknown when neither can be read."""
+    try:
+        answer = api.get_optional(f"{root}/approval_rules")
+    except SourceAuthError:
+        answer = None
+    if answer is not None:
+        counts = [rule.get("approvals_required") for rule in answer.objects()]
+        most = max((c for c in counts if isinstance(c, int) and not isinstance(c, bool)), default=0)
+        said = f"approval rules require {most} approval(s)" if most else "no approval rule requires an approval"
+        return Fact(id="vcs.reviews_required", value=most > 0, detail=said)
+    before = settings.get("approvals_before_merge")
+    if isinstance(before, int) and not isinstance(before, bool):
+        said = f"{before} approval(s) required before merge" if before else "no approval required before merge"
+        return Fact(id="vcs.reviews_required", value=before > 0, detail=said)
+    why = "the approval rules cannot be read (GitLab Premium, or the token's rights) and the project gives no count"
+    return Fact(id="vcs.reviews_required", value=None, detail=why)
 
 
 def _release_entries(answer: Answer) -> list[Entry]:

@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
@@ -181,6 +181,14 @@ def work_type(labels: Sequence[str], default: str = "issue") -> str:
 def commit_sha(value: str | None) -> str | None:
     """The value when it is a full commit SHA-1 (not a branch name such as a release's target_commitish)."""
     return value if value is not None and _SHA1.fullmatch(value) else None
+
+
+def approved(pull: WorkItem, approvers: Sequence[str], author: str | None) -> WorkItem:
+    """The pull/merge request with its review read: the users who approved it (each once) give the number of
+    approvals, and whether one of them is not its author (None when someone approved and the author is unknown)."""
+    others = [user for user in approvers if user != author]
+    by_other = bool(others) if author is not None or not approvers else None
+    return replace(pull, approvals=len(approvers), approved_by_other=by_other)
 
 
 def pull_request(source: str, item: Obj, id_prefix: str) -> WorkItem:

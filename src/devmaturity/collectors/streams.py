@@ -22,6 +22,7 @@ from devmaturity.collectors.http import (
 from devmaturity.collectors.payload import Obj, parse_time
 from devmaturity.collectors.redact import Redactor
 from devmaturity.errors import SourceError
+from devmaturity.model.facts import Fact
 
 T = TypeVar("T")
 
@@ -266,6 +267,20 @@ class StreamSource:
 
     def redactor(self) -> Redactor:
         return self._credentials.redactor()
+
+    def facts(self) -> tuple[Fact, ...]:
+        """Facts the platform's settings show about the project (read after the streams); none by default."""
+        with RestClient(
+            source=self.name,
+            base_url=self._base_url,
+            credentials=self._credentials,
+            options=self._options,
+            headers=self._headers,
+        ) as api:
+            return self._facts(api)
+
+    def _facts(self, api: RestClient) -> tuple[Fact, ...]:
+        return ()
 
     def _streams(self) -> tuple[Stream, ...]:
         raise NotImplementedError

@@ -1,4 +1,4 @@
-"""Agile management metrics from work items: iterations, estimates, hierarchy, acceptance criteria and flow.
+"""Agile management metrics from work items: iterations, estimates, hierarchy, acceptance criteria, flow and reviews.
 
 The agile fields are optional in every tracker export, so a metric over one of them is unknown (with the reason)
 when no requirement in the window carries the field at all: an export without the field shows nothing, and
@@ -23,6 +23,7 @@ REGULAR_DAYS = 2.0  # an iteration is regular when its length is within this man
 FEW_ITERATIONS = 3  # regularity needs a pattern: fewer iterations ending in the window give unknown
 TOP_LEVEL = ("epic", "史诗", "initiative")  # requirement types that sit at the top and have no parent
 NO_ITEMS = "no work items collected"
+PULL_REQUESTS = ("pull_request",)  # the work-item type the GitHub, GitLab and Gitee collectors give a PR/MR
 
 
 def _requirements(ev: Delivery, items: WorkItemFrame) -> Flags:
@@ -126,6 +127,18 @@ def acceptance_criteria_share(ev: Delivery, window: Window) -> MetricValue:
         items.ids,
         "no requirement created in the window records whether it has acceptance criteria",
     )
+
+
+def independent_review_share(ev: Delivery, window: Window) -> MetricValue:
+    """Share of the pull/merge requests merged in the window, among those whose approvals were read, that someone
+    other than their author approved; unknown when no approvals were read (a source without them, a CSV export)."""
+    metric = "independent_review_share"
+    items = ev.items
+    if items is None:
+        return _unknown(metric, "ratio", window, NO_ITEMS)
+    merged = matching(items.types, PULL_REQUESTS) & _inside(window, np.nan_to_num(items.resolved, nan=-1.0))
+    empty = "no pull or merge request merged in the window had its approvals read"
+    return _share(metric, window, items.reviewed, merged & items.reviewed_known, items.ids, empty)
 
 
 def requirement_throughput(ev: Delivery, window: Window) -> MetricValue:

@@ -551,6 +551,17 @@ METRICS: tuple[MetricSpec, ...] = (
         "Share of the requirements created in the window, among those whose record says, with acceptance criteria",
     ),
     _m(
+        "independent_review_share",
+        "ratio",
+        _H,
+        _K.WORK_ITEMS,
+        "独立代码评审率",
+        "Share of merged changes approved by someone other than the author",
+        "窗口内合并、读到审批记录的拉取/合并请求中，至少有一位非作者审批的比例",
+        "Share of the pull/merge requests merged in the window, among those whose approvals were read, approved by "
+        "at least one person other than the author",
+    ),
+    _m(
         "requirement_throughput",
         "requirements/week",
         _H,

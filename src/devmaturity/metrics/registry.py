@@ -161,6 +161,7 @@ COMPUTE: dict[str, Compute] = dict(
         _dlv("story_parent_share", agile.story_parent_share),
         _dlv("acceptance_criteria_share", agile.acceptance_criteria_share),
         _dlv("requirement_throughput", agile.requirement_throughput),
+        _dlv("independent_review_share", agile.independent_review_share),
         _dlv("defect_fix_time", agile.defect_fix_time),
         _dlv("pipeline_duration_p50", delivery.pipeline_duration("pipeline_duration_p50", 50)),
         _dlv("pipeline_duration_p90", delivery.pipeline_duration("pipeline_duration_p90", 90)),

@@ -80,6 +80,10 @@ _REASONS_ZH: tuple[tuple[str, str], ...] = (
         "窗口内创建的需求都没有记录是否有验收标准",
     ),
     (r"no requirement planned in an iteration ending in the window", "没有需求被计划在窗口内结束的迭代中"),
+    (
+        r"no pull or merge request merged in the window had its approvals read",
+        "窗口内合并的拉取/合并请求都没有读到审批记录",
+    ),
     (r"no requirements among the work items collected", "收集到的工作项中没有需求"),
     (r"no work item names a dated iteration ending in the window", "没有工作项指明在窗口内结束、有起止日期的迭代"),
     (r"no finished restore, failover or DR drill in the window", "窗口内没有已完成的恢复、切换或容灾演练"),

@@ -91,7 +91,10 @@ class WorkItem:
     The agile fields are optional, as trackers export them: `iteration` names the sprint, iteration or milestone
     the item was planned in (the last one when it moved), with that iteration's start and end; `estimate` is its
     story points or hours; `parent` the epic or feature it belongs to ("" when none is recorded);
-    `acceptance_criteria` whether it carries acceptance criteria (None: not recorded)."""
+    `acceptance_criteria` whether it carries acceptance criteria (None: not recorded).
+
+    A pull/merge request (type "pull_request") may carry its review: `approvals` counts its approvals and
+    `approved_by_other` says whether someone other than its author approved it (both None: not read)."""
 
     source: str
     id: str
@@ -110,6 +113,8 @@ class WorkItem:
     estimate: float | None = None
     parent: str = ""
     acceptance_criteria: bool | None = None
+    approvals: int | None = None
+    approved_by_other: bool | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -245,6 +245,16 @@ ADVICE: dict[str, tuple[str, str]] = {
         "通过合并请求把分支合并回主干，而不是直接在主干上提交",
         "Integrate branches into trunk through merge requests rather than committing to trunk directly",
     ),
+    "vcs.branch_protected": (
+        "在代码托管平台上保护默认分支（GitHub 分支保护规则、GitLab 受保护分支），禁止直接推送和强制推送",
+        "Protect the default branch on the hosting platform (a GitHub branch protection rule, a GitLab protected "
+        "branch) so nobody pushes or force-pushes to it directly",
+    ),
+    "vcs.reviews_required": (
+        "要求合并到默认分支前至少有一位非作者审批（GitHub 必需审批数、GitLab 合并审批规则）",
+        "Require at least one approval by someone other than the author before merging into the default branch "
+        "(GitHub required approving reviews, GitLab merge request approval rules)",
+    ),
     "vcs.codeowners": (
         "添加 CODEOWNERS 文件，写明每个目录由谁负责评审",
         "Add a CODEOWNERS file that names who reviews each directory",
@@ -403,6 +413,13 @@ FACTS: tuple[FactSpec, ...] = (
         "vcs.merges", "通过合并把分支集成到主干", "Branches are integrated into trunk by merges", EvidenceKind.COMMITS
     ),
     _spec("vcs.codeowners", "定义了代码所有者（CODEOWNERS）", "Code owners are defined (CODEOWNERS)"),
+    _spec("vcs.branch_protected", "默认分支受保护", "The default branch is protected", EvidenceKind.REFS),
+    _spec(
+        "vcs.reviews_required",
+        "合并到默认分支前必须经过审批",
+        "Merging into the default branch requires approval",
+        EvidenceKind.REFS,
+    ),
     _spec(
         "vcs.config_versioned",
         "构建、部署脚本和配置文件纳入版本控制",

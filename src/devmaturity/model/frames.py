@@ -171,7 +171,8 @@ class IncidentFrame:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class WorkItemFrame:
-    """Work items; `estimate` is NaN where none is recorded, `accepted` counts only where `accepted_known`."""
+    """Work items; `estimate` is NaN where none is recorded, `accepted` counts only where `accepted_known`,
+    `reviewed` (approved by someone other than the author) only where `reviewed_known`."""
 
     ids: Texts
     types: Texts
@@ -186,6 +187,8 @@ class WorkItemFrame:
     parent: Texts
     accepted: Flags
     accepted_known: Flags
+    reviewed: Flags
+    reviewed_known: Flags
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -206,6 +209,8 @@ class WorkItemFrame:
             parent=texts(w.parent for w in records),
             accepted=np.array([bool(w.acceptance_criteria) for w in records], dtype=np.bool_),
             accepted_known=np.array([w.acceptance_criteria is not None for w in records], dtype=np.bool_),
+            reviewed=np.array([bool(w.approved_by_other) for w in records], dtype=np.bool_),
+            reviewed_known=np.array([w.approved_by_other is not None for w in records], dtype=np.bool_),
         )
 
 

@@ -15,6 +15,7 @@ from devmaturity.collectors.jira import JiraSource
 from devmaturity.collectors.payload import unknowns
 from devmaturity.collectors.redact import Redactor
 from devmaturity.collectors.sonarqube import SonarQubeSource
+from devmaturity.collectors.streams import StreamSource
 from devmaturity.collectors.zentao import ZenTaoSource
 from devmaturity.errors import ConfigError, DevmaturityError
 from devmaturity.frameworks.vocab import load_pipeline_vocabulary
@@ -112,8 +113,9 @@ def _sync(
             problems = (*refused, *_unknown(source.name, unknown))
             store.finish_run(run_id, "failed", summary, problems, redact=redactor.text)
             raise
+        facts = _facts(store, project_id, run_id, source, redactor)
     problems = (*refused, *_unknown(source.name, unknown))
-    summary = {"pages": pages, "records": records, "refused": len(refused)}
+    summary = {"pages": pages, "records": records, "refused": len(refused), "facts": facts}
     store.finish_run(run_id, "ok", summary, problems, redact=redactor.text)
     return SyncResult(
         source=source.name,
@@ -123,6 +125,20 @@ def _sync(
         problems=problems,
         refused=len(refused),
     )
+
+
+def _facts(store: Store, project_id: int, run_id: int, source: Source, redactor: Redactor) -> int:
+    """The platform settings' facts of a source that reads any (its repository's protection), stored under the
+    snapshot `<source>@run<id>`; a failure to read them fails the run like a failed page (the pages stay stored)."""
+    if not isinstance(source, StreamSource):
+        return 0
+    try:
+        facts = source.facts()
+    except DevmaturityError as exc:
+        masked = redactor.error(exc)
+        store.finish_run(run_id, "failed", {"error": masked.one_line()}, (), redact=redactor.text)
+        raise masked from None
+    return store.save_facts(project_id, run_id, f"{source.name}@run{run_id}", facts)
 
 
 def _unknown(source: str, seen: Set[tuple[str, str]]) -> tuple[Problem, ...]:

@@ -134,6 +134,8 @@ def _work_item_row(w: WorkItem) -> dict[str, Any]:
         "estimate": w.estimate,
         "parent": w.parent,
         "acceptance_criteria": w.acceptance_criteria,
+        "approvals": w.approvals,
+        "approved_by_other": w.approved_by_other,
     }
 
 
@@ -359,6 +361,8 @@ def _work_item_of(r: Any) -> WorkItem:
         estimate=r.estimate,
         parent=r.parent,
         acceptance_criteria=None if r.acceptance_criteria is None else bool(r.acceptance_criteria),
+        approvals=r.approvals,
+        approved_by_other=None if r.approved_by_other is None else bool(r.approved_by_other),
     )
 
 

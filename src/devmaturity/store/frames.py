@@ -225,6 +225,7 @@ def _work_item_rows(conn: Connection, project_id: int, lo: int) -> WorkItemFrame
         c.estimate,
         c.parent,
         c.acceptance_criteria,
+        c.approved_by_other,
     ).where(c.project_id == project_id)
     # a requirement counts when it is released (or resolved): it may have been created long before; an item
     # planned in an iteration that ends in the window counts for that iteration even while it is still open
@@ -235,9 +236,21 @@ def _work_item_rows(conn: Connection, project_id: int, lo: int) -> WorkItemFrame
         base.where(c.resolved_at >= lo, c.released_at.is_(None), c.created_at < lo),
         base.where(c.iteration_end >= lo, c.created_at < lo, earlier),
     ]
-    ids, types, created, resolved, released, environment, iteration, start, end, estimate, parent, accepted = (
-        _sorted_rows(conn, queries, 12, 2)
-    )
+    (
+        ids,
+        types,
+        created,
+        resolved,
+        released,
+        environment,
+        iteration,
+        start,
+        end,
+        estimate,
+        parent,
+        accepted,
+        by_other,
+    ) = _sorted_rows(conn, queries, 13, 2)
     return WorkItemFrame(
         ids=texts(ids),
         types=texts(types),
@@ -252,6 +265,8 @@ def _work_item_rows(conn: Connection, project_id: int, lo: int) -> WorkItemFrame
         parent=texts(parent),
         accepted=np.array([bool(a) for a in accepted], dtype=np.bool_),
         accepted_known=np.array([a is not None for a in accepted], dtype=np.bool_),
+        reviewed=np.array([bool(r) for r in by_other], dtype=np.bool_),
+        reviewed_known=np.array([r is not None for r in by_other], dtype=np.bool_),
     )
 
 

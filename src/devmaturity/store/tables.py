@@ -297,6 +297,8 @@ work_items = _delivery_table(
     Column("estimate", Float, comment="story points or hours; null: not recorded"),
     Column("parent", Text, nullable=False, server_default="", comment="epic or feature it belongs to"),
     Column("acceptance_criteria", Boolean, comment="carries acceptance criteria; null: not recorded"),
+    Column("approvals", Integer, comment="approvals of a pull/merge request; null: not read"),
+    Column("approved_by_other", Boolean, comment="approved by someone other than the author; null: not read"),
 )
 releases = _delivery_table(
     "releases",

@@ -120,3 +120,24 @@ def test_sync_stores_the_branch_protection_facts(store: Store, api: ApiServer) -
         ("vcs.reviews_required", True),
     ]
     assert {snapshot.split("@")[0] for snapshot, _, _ in rows} == {"github:acme/shop"}
+
+
+def test_the_synced_facts_are_read_back_as_of_a_moment(store: Store, api: ApiServer) -> None:
+    """The facts a sync stored are the newest ones an assessment sees, and only those of syncs before its moment:
+    an assessment as of a day before the sync sees neither."""
+    from datetime import UTC, datetime, timedelta
+
+    github_routes(api)
+    api.serve("/repos/acme/shop", "github/repo.json")
+    api.serve("/repos/acme/shop/branches/main/protection", "github/protection-main.json")
+    project = store.project("shop", "")
+    sync_source(store, project, source(api))
+    now = datetime.now(UTC)
+    later = {
+        f.id: f.value
+        for f in store.latest_facts(
+            project, ("vcs.branch_protected", "vcs.reviews_required"), now + timedelta(seconds=5)
+        )
+    }
+    assert later == {"vcs.branch_protected": True, "vcs.reviews_required": True}
+    assert store.latest_facts(project, ("vcs.branch_protected",), now - timedelta(days=1)) == []

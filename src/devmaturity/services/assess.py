@@ -146,6 +146,9 @@ def collect_repository(
     )
 
 
+# facts a source sync establishes (collectors' facts()), read back by every later assessment
+SYNCED_FACTS = ("vcs.branch_protected", "vcs.reviews_required")
+
 SHALLOW = Text(
     zh="这是浅克隆：克隆深度之前的历史缺失，交付周期、分支存活时间等会被截短；请先执行 git fetch --unshallow",
     en="this is a shallow clone: history before the clone's depth is missing, so lead times and branch ages are cut "
@@ -296,8 +299,15 @@ def run_assessment(
         earliest = moment - timedelta(days=max(days, *_windows(framework)))
         history, inputs = load_inputs(store, collected, config, earliest, progress)
         metrics = compute_metrics(framework, inputs, window, days)
+        synced = store.latest_facts(collected.project_id, SYNCED_FACTS, moment)
         facts = {
-            f.id: f for f in (*collected.facts, *history_facts(history, window), *quality_facts(inputs.quality, window))
+            f.id: f
+            for f in (
+                *synced,
+                *collected.facts,
+                *history_facts(history, window),
+                *quality_facts(inputs.quality, window),
+            )
         }
         evidence = Evidence(
             metrics=metrics,

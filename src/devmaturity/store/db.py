@@ -491,6 +491,25 @@ class Store:
             conn.execute(stmt, rows)
             return _count(conn, t.facts, t.facts.c.project_id == project_id) - before
 
+    def latest_facts(self, project_id: int, fact_ids: Sequence[str], until: datetime) -> list[Fact]:
+        """The newest stored value of each of `fact_ids` written by a run started before `until` (facts a source
+        sync establishes, such as branch protection, read by later assessments)."""
+        f, r = t.facts.c, t.runs.c
+        query = (
+            select(f.fact_id, f.value, f.detail, f.evidence)
+            .join(t.runs, t.runs.c.id == f.run_id)
+            .where(f.project_id == project_id, f.fact_id.in_(list(fact_ids)), r.started_at < int(until.timestamp()))
+            .order_by(f.run_id.desc())
+        )
+        out: dict[str, Fact] = {}
+        with self.engine.connect() as conn:
+            for row in conn.execute(query):
+                if row.fact_id not in out:
+                    value = None if row.value is None else bool(row.value)
+                    evidence = tuple(json.loads(row.evidence))
+                    out[row.fact_id] = Fact(id=row.fact_id, value=value, detail=row.detail, evidence=evidence)
+        return list(out.values())
+
     def count_facts(self, project_id: int) -> int:
         with self.engine.connect() as conn:
             return _count(conn, t.facts, t.facts.c.project_id == project_id)

@@ -125,14 +125,15 @@ def _leaks(text: str) -> list[str]:
 def test_sync_cli_never_shows_nor_stores_an_echoed_credential(
     kind: str, echo: EchoServer, store_url: str, tmp_path: Path
 ) -> None:
-    """`devmaturity sync` fails on the 400 (exit 69) with one line; no form of the token is in stdout, stderr,
+    """`devmaturity sync` fails on the 400 (exit 69) with one error line after the store's; no form of the token is in stdout, stderr,
     the SQLite file (and its WAL) or any text column of any table, and the server really echoed it."""
     _config(tmp_path / "proj", kind, echo.url)
     command = [sys.executable, "-m", "devmaturity", "sync", str(tmp_path / "proj"), "--db", store_url]
     env = {**os.environ, **ENV, "PYTHONPATH": os.pathsep.join(sys.path)}
     done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120, check=False)
     assert done.returncode == 69, done.stderr
-    assert done.stderr.count("\n") == 1 and "HTTP 400" in done.stderr and "***" in done.stderr
+    store_line, error = done.stderr.strip().splitlines()  # where the store is, then one error line
+    assert store_line.startswith("store: ") and "HTTP 400" in error and "***" in error
     assert _leaks(done.stdout + done.stderr) == []
     asked = [r for r in echo.requests if r.path != f"{ZT}/tokens"]
     assert asked, "the source never reached the echo server"

@@ -77,17 +77,17 @@ def test_cli_errors_name_the_source_not_the_token(
     )
     api.fail("/repos/acme/shop/actions/runs", 401, times=5)
     code = run(["sync", str(tmp_path), "--db", f"sqlite:///{tmp_path / 's.db'}"])
-    err = capsys.readouterr().err
-    assert code == 69
-    assert err.startswith("error[source-auth]: github:acme/shop") and "GITHUB_TOKEN" in err
-    assert TOKEN not in err and len(err.strip().splitlines()) == 1
+    store_line, error = capsys.readouterr().err.strip().splitlines()  # where the store is, then one error line
+    assert code == 69 and store_line.startswith("store: SQLite")
+    assert error.startswith("error[source-auth]: github:acme/shop") and "GITHUB_TOKEN" in error
+    assert TOKEN not in error
     (tmp_path / "devmaturity.toml").write_text(
         '[[devmaturity.sources]]\nkind = "github"\nrepo = "acme/shop"\nbase_url = "http://127.0.0.1:9"\n',
         encoding="utf-8",
     )
     code = run(["sync", str(tmp_path), "--db", f"sqlite:///{tmp_path / 's.db'}"])
     err = capsys.readouterr().err
-    assert code == 69 and err.startswith("error[source-unreachable]: github:acme/shop")
+    assert code == 69 and err.strip().splitlines()[-1].startswith("error[source-unreachable]: github:acme/shop")
 
 
 def test_cli_sync_reports_and_refreshes_the_derived_data(
@@ -141,3 +141,23 @@ def test_the_synced_facts_are_read_back_as_of_a_moment(store: Store, api: ApiSer
     }
     assert later == {"vcs.branch_protected": True, "vcs.reviews_required": True}
     assert store.latest_facts(project, ("vcs.branch_protected",), now - timedelta(days=1)) == []
+
+
+def test_cli_sync_speaks_zh(tmp_path: Path, api: ApiServer, capsys: pytest.CaptureFixture[str]) -> None:
+    """With --lang zh the sync names the store, the kind of sync and the derived-data refresh in Chinese; an
+    empty configuration is refused in Chinese too."""
+    from tests.test_zh_output import english_left
+
+    github_routes(api)
+    (tmp_path / "devmaturity.toml").write_text(
+        f'[[devmaturity.sources]]\nkind = "github"\nrepo = "acme/shop"\nbase_url = "{api.url}"\n', encoding="utf-8"
+    )
+    db = f"sqlite:///{tmp_path / 's.db'}"
+    assert run(["sync", str(tmp_path), "--db", db, "--lang", "zh"]) == 0
+    err = capsys.readouterr().err
+    assert "存储：SQLite" in err and "github:acme/shop：全量同步" in err
+    assert [line for line in err.splitlines() if english_left(line)] == []
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert run(["sync", str(empty), "--db", db, "--lang", "zh"]) == 64
+    assert "没有配置数据源" in capsys.readouterr().err

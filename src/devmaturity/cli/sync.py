@@ -7,30 +7,36 @@ from pathlib import Path
 import click
 from rich.console import Console
 
+from devmaturity.cli.texts import LANG, pick, say
 from devmaturity.config import load_config
 from devmaturity.errors import UsageError
 from devmaturity.services.delivery import refresh_derived
 from devmaturity.services.sync import make_source, sync_source
-from devmaturity.store.db import Store
+from devmaturity.store.db import Store, describe_store
 
 
 @click.command()
 @click.argument("path", type=click.Path(path_type=Path, readable=False, file_okay=False), default=".")
 @click.option("--project", help="Project name (default: the folder name of PATH).")
+@LANG
 @click.option("--db", "database_url", help="Store URL (default sqlite:///devmaturity.db).")
-def sync(path: Path, project: str | None, database_url: str | None) -> None:
+def sync(path: Path, project: str | None, lang: str | None, database_url: str | None) -> None:
     """Sync every [[devmaturity.sources]] of PATH/devmaturity.toml (tokens come from environment variables)."""
-    config = load_config(project_dir=path, flags={"database_url": database_url, "project": project})
+    config = load_config(project_dir=path, flags={"database_url": database_url, "project": project, "lang": lang})
+    chosen = pick(config)
     if not config.sources:
-        raise UsageError(f"no sources configured: add [[devmaturity.sources]] to {path / 'devmaturity.toml'}")
+        file = path / "devmaturity.toml"
+        raise UsageError(say("no_sources", "en", file=file), zh=say("no_sources", "zh", file=file))
     sources = [make_source(spec) for spec in config.sources]
     store = Store.open(config.database_url)
     project_id = store.project(config.project or path.resolve().name, str(path.resolve()))
     console = Console(stderr=True, highlight=False, soft_wrap=True)
+    console.print(say("store", chosen, store=describe_store(config.database_url, chosen)), markup=False)
     for source in sources:
         result = sync_source(store, project_id, source)
-        how = "incremental" if result.resumed else "full"
-        console.print(f"{result.source}: {how} sync, {result.pages} page(s), {result.records} record(s)", markup=False)
+        how = say("sync_incremental" if result.resumed else "sync_full", chosen)
+        shown = say("sync_done", chosen, source=result.source, how=how, pages=result.pages, records=result.records)
+        console.print(shown, markup=False)
         for problem in result.problems:
-            console.print(f"warning: {problem.source}: {problem.message}", markup=False)
-    console.print(refresh_derived(store, project_id, config).en, markup=False)
+            console.print(say("sync_warning", chosen, source=problem.source, message=problem.message), markup=False)
+    console.print(refresh_derived(store, project_id, config).get(chosen), markup=False)

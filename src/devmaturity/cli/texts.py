@@ -20,6 +20,17 @@ LANG = click.option(
 # key -> (zh, en); values in braces are filled in as given (paths, ids, numbers).
 LINES: dict[str, tuple[str, str]] = {
     "store": ("存储：{store}", "store: {store}"),
+    "sync_done": (
+        "{source}：{how}同步，{pages} 页，{records} 条记录",
+        "{source}: {how} sync, {pages} page(s), {records} record(s)",
+    ),
+    "sync_full": ("全量", "full"),
+    "sync_incremental": ("增量", "incremental"),
+    "sync_warning": ("警告：{source}：{message}", "warning: {source}: {message}"),
+    "no_sources": (
+        "没有配置数据源：请在 {file} 中添加 [[devmaturity.sources]]",
+        "no sources configured: add [[devmaturity.sources]] to {file}",
+    ),
     "wrote": ("已写入 {path}", "wrote {path}"),
     "problem": ("问题：{source}：{message}", "problem: {source}: {message}"),
     "warning": ("警告：{path}：{message}", "warning: {path}: {message}"),

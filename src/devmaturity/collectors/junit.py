@@ -10,8 +10,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from types import MappingProxyType
 
-from lxml import etree
-
 from devmaturity.collectors import xmlsafe
 from devmaturity.collectors.base import ReportError
 from devmaturity.model.evidence import ReportWarning, TestCaseResult, TestKind, TestOutcome, TestSuiteResult
@@ -578,23 +576,4 @@ def read_junit(
     Raises ReportError (UnsafeXml for hostile or malformed XML), possibly after some records were yielded:
     the caller discards everything read from that file.
     """
-    try:
-        with xmlsafe.open_checked(path, max_bytes) as stream:
-            reader = _Reader(kind_rules)
-            parser = xmlsafe.feed_parser(reader)
-            out = reader.out
-            while chunk := stream.read(CHUNK_BYTES):
-                parser.feed(chunk)
-                reader.trim()  # once a chunk rather than at every case end: memory stays flat, at lower cost
-                if out:
-                    yield from out
-                    out.clear()
-            parser.close()
-            reader.finish()
-            yield from out
-    except etree.XMLSyntaxError as exc:
-        raise xmlsafe.syntax_error(exc) from None
-    except etree.LxmlError as exc:
-        raise xmlsafe.UnsafeXml(f"unreadable XML: {exc}") from None
-    except OSError as exc:
-        raise ReportError(f"cannot read the file: {exc.strerror or exc}") from None
+    yield from xmlsafe.feed(path, _Reader(kind_rules), max_bytes, CHUNK_BYTES)

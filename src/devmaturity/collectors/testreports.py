@@ -5,8 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from lxml import etree
-
 from devmaturity.collectors import junit, nunit, trx, xmlsafe, xunit
 from devmaturity.collectors.base import ReportError
 from devmaturity.collectors.junit import DEFAULT_KIND_RULES, KindRules, Record
@@ -27,16 +25,9 @@ READERS: dict[str, tuple[str, Reader]] = {
 
 def root_element(path: Path, max_bytes: int = xmlsafe.DEFAULT_MAX_BYTES) -> str:
     """The local name of the file's root element, read after the same size and prolog checks as the readers."""
-    try:
-        with xmlsafe.open_checked(path, max_bytes) as stream:
-            for _event, element in xmlsafe.iterparse(stream, events=("start",)):
-                return xmlsafe.local(element.tag)
-    except etree.XMLSyntaxError as exc:
-        raise xmlsafe.syntax_error(exc) from None
-    except etree.LxmlError as exc:
-        raise xmlsafe.UnsafeXml(f"unreadable XML: {exc}") from None
-    except OSError as exc:
-        raise ReportError(f"cannot read the file: {exc.strerror or exc}") from None
+    with xmlsafe.reading(), xmlsafe.open_checked(path, max_bytes) as stream:
+        for _event, element in xmlsafe.iterparse(stream, events=("start",)):
+            return xmlsafe.local(element.tag)
     raise xmlsafe.UnsafeXml("no root element")
 
 

@@ -7,8 +7,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import Protocol
 
-from lxml import etree
-
 from devmaturity.collectors import xmlsafe
 from devmaturity.collectors.base import ReportError
 from devmaturity.collectors.junit import (
@@ -159,25 +157,7 @@ class Base:
 
 def stream(path: Path, target: Target, max_bytes: int = xmlsafe.DEFAULT_MAX_BYTES) -> Iterator[Record]:
     """Feed one file through `target` in chunks, yielding its records as they are made; errors as ReportError."""
-    try:
-        with xmlsafe.open_checked(path, max_bytes) as stream_:
-            parser = xmlsafe.feed_parser(target)
-            out = target.out
-            while chunk := stream_.read(CHUNK_BYTES):
-                parser.feed(chunk)
-                target.trim()
-                if out:
-                    yield from out
-                    out.clear()
-            parser.close()
-            target.finish()
-            yield from out
-    except etree.XMLSyntaxError as exc:
-        raise xmlsafe.syntax_error(exc) from None
-    except etree.LxmlError as exc:
-        raise xmlsafe.UnsafeXml(f"unreadable XML: {exc}") from None
-    except OSError as exc:
-        raise ReportError(f"cannot read the file: {exc.strerror or exc}") from None
+    yield from xmlsafe.feed(path, target, max_bytes, CHUNK_BYTES)
 
 
 def case(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 from devmaturity.collectors import testxml, xmlsafe
@@ -62,16 +62,6 @@ def split_name(full: str, fallback: str) -> tuple[str, str]:
     return classname, full[len(classname) + 1 :]
 
 
-def _nunit2_stamp(attrib: Mapping[str, str]) -> datetime | None:
-    date, time = attrib.get("date"), attrib.get("time")
-    if not date:
-        return None
-    try:
-        return datetime.fromisoformat(f"{date.strip()}T{(time or '00:00:00').strip()}").replace(tzinfo=UTC)
-    except ValueError:
-        return None
-
-
 class _Reader(testxml.Base):
     """Both NUnit formats: nested <test-suite> elements holding <test-case> elements (NUnit 2 inside <results>)."""
 
@@ -103,7 +93,11 @@ class _Reader(testxml.Base):
             raise ReportError(f"not an NUnit result file: root element is <{name}>")
         self.version = 3 if name == "test-run" else 2
         self.root_attrib = dict(attrib)
-        self.stamp = parse_timestamp(attrib.get("start-time")) if self.version == 3 else _nunit2_stamp(attrib)
+        self.stamp = (
+            parse_timestamp(attrib.get("start-time"))
+            if self.version == 3
+            else testxml.date_time_stamp(attrib.get("date"), attrib.get("time"))
+        )
         self.root = testxml.Tally(testxml.attr(attrib, "name"), ())
 
     def _open_suite(self, attrib: Mapping[str, str]) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Protocol
 
@@ -153,6 +153,17 @@ class Base:
             self.out.append(
                 ReportWarning(message=f"and {more} more suite(s) whose declared totals contradict their cases")
             )
+
+
+def date_time_stamp(date: str | None, time: str | None) -> datetime | None:
+    """A run's separate date (yyyy-MM-dd) and time (HH:mm:ss), as NUnit 2 and xUnit.net write them: the runner's
+    local time, taken as UTC; None when absent or unreadable."""
+    if not date:
+        return None
+    try:
+        return datetime.fromisoformat(f"{date.strip()}T{(time or '00:00:00').strip()}").replace(tzinfo=UTC)
+    except ValueError:
+        return None
 
 
 def stream(path: Path, target: Target, max_bytes: int = xmlsafe.DEFAULT_MAX_BYTES) -> Iterator[Record]:

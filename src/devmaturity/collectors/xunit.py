@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from datetime import UTC, datetime
 from pathlib import Path
 
 from devmaturity.collectors import testxml, xmlsafe
@@ -26,16 +25,6 @@ _RESULTS = {
     "Skip": TestOutcome.SKIPPED,
     "NotRun": TestOutcome.SKIPPED,
 }
-
-
-def run_stamp(date: str | None, time: str | None) -> datetime | None:
-    """run-date (yyyy-MM-dd) and run-time (HH:mm:ss) of an <assembly>, local time of the runner taken as UTC."""
-    if not date:
-        return None
-    try:
-        return datetime.fromisoformat(f"{date.strip()}T{(time or '00:00:00').strip()}").replace(tzinfo=UTC)
-    except ValueError:
-        return None
 
 
 class _Reader(testxml.Base):
@@ -82,7 +71,7 @@ class _Reader(testxml.Base):
             raise ReportError("an <assembly> inside another <assembly>")
         self.assembly_attrib, self.assembly_errors = dict(attrib), 0
         name = testxml.attr(attrib, "name")
-        stamp = run_stamp(attrib.get("run-date"), attrib.get("run-time"))
+        stamp = testxml.date_time_stamp(attrib.get("run-date"), attrib.get("run-time"))
         self.assembly = testxml.Tally(name, (name,), parse_seconds(attrib.get("time")), stamp)
 
     def end(self, tag: str) -> None:

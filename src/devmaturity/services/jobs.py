@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from devmaturity.collectors.git import GitRepository
 from devmaturity.config import Config, load_config
@@ -71,14 +73,10 @@ def run_collect(database_url: str, run_id: int, *, final: bool = True) -> str:
     Collection is idempotent (commits keyed by sha, reports by digest), so a rerun after a killed worker stores
     nothing twice. On a transient error the run goes back to `queued` for the retry, unless this is the `final`
     attempt. Returns the outcome: ok, skipped (already done or unknown run)."""
-    store = store_for(database_url)
-    row = store.run(run_id)
-    if row is None or row["kind"] != "collect":
-        return "skipped"
-    inputs = json.loads(row["inputs"])
-    with store.project_lock(int(row["project_id"])):
-        if not store.claim_run(run_id):
+    with _claimed(database_url, run_id, "collect") as claimed:
+        if claimed is None:
             return "skipped"
+        store, inputs = claimed
         path = Path(inputs["path"])
         try:
             config = load_config(project_dir=path, flags={"project": inputs["project"], "database_url": database_url})
@@ -109,14 +107,10 @@ def queue_assess(config: Config, path: Path) -> QueuedJob:
 def run_assess(database_url: str, run_id: int, *, final: bool = True) -> str:
     """Run a queued assessment like run_collect runs a collection: lock, claim, then collect and assess over the
     rolling window up to now. Its collect part is a run of its own; a rerun replaces the run's assessment."""
-    store = store_for(database_url)
-    row = store.run(run_id)
-    if row is None or row["kind"] != "assess":
-        return "skipped"
-    inputs = json.loads(row["inputs"])
-    with store.project_lock(int(row["project_id"])):
-        if not store.claim_run(run_id):
+    with _claimed(database_url, run_id, "assess") as claimed:
+        if claimed is None:
             return "skipped"
+        store, inputs = claimed
         path = Path(inputs["path"])
         flags = {"project": inputs["project"], "database_url": database_url, "framework": inputs["framework"]}
         try:
@@ -132,6 +126,19 @@ def run_assess(database_url: str, run_id: int, *, final: bool = True) -> str:
                 store.finish_run(run_id, "failed", {"error": exc.one_line()}, ())
             raise
     return "ok"
+
+
+@contextmanager
+def _claimed(database_url: str, run_id: int, kind: str) -> Iterator[tuple[Store, dict[str, Any]] | None]:
+    """The store and the run's inputs, holding the project's lock, once the run is claimed; None when the run is
+    unknown, of another kind, or done already (a redelivered job stops there)."""
+    store = store_for(database_url)
+    row = store.run(run_id)
+    if row is None or row["kind"] != kind:
+        yield None
+        return
+    with store.project_lock(int(row["project_id"])):
+        yield (store, json.loads(row["inputs"])) if store.claim_run(run_id) else None
 
 
 def _progress(store: Store, run_id: int) -> Callable[[str, int], None]:

@@ -263,9 +263,7 @@ class Store:
     ) -> None:
         """Close a run; `redact` (the caller's credential masker) runs over the summary and problems first."""
         mask = redact or (lambda text: text)
-        beat = self._heartbeats.pop(run_id, None)
-        if beat is not None:
-            beat.stop()
+        self._stop_heartbeat(run_id)
         with self.transaction() as conn:
             conn.execute(
                 t.runs.update()
@@ -356,11 +354,14 @@ class Store:
         self._heartbeats[run_id] = _Heartbeat.start(self, run_id)
         return True
 
-    def requeue_run(self, run_id: int, error: str) -> None:
-        """Back to `queued` after a transient failure, so the retried job can claim it again."""
+    def _stop_heartbeat(self, run_id: int) -> None:
         beat = self._heartbeats.pop(run_id, None)
         if beat is not None:
             beat.stop()
+
+    def requeue_run(self, run_id: int, error: str) -> None:
+        """Back to `queued` after a transient failure, so the retried job can claim it again."""
+        self._stop_heartbeat(run_id)
         with self.transaction() as conn:
             conn.execute(
                 t.runs.update()

@@ -11,7 +11,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from devmaturity.metrics.delivery import EVIDENCE, Delivery, _cite, _inside, _share, matching
+from devmaturity.metrics.delivery import EVIDENCE, Delivery, cite, in_window, matching, share_of
 from devmaturity.metrics.values import median as median_value
 from devmaturity.metrics.values import ratio
 from devmaturity.metrics.values import unknown as _unknown
@@ -38,7 +38,7 @@ def _done(items: WorkItemFrame) -> Floats:
 def _iterations(items: WorkItemFrame, window: Window) -> tuple[list[str], Floats]:
     """The iterations (name, start, end) that end in the window, as names and lengths in days."""
     dated = (items.iteration != "") & ~np.isnan(items.iteration_start) & ~np.isnan(items.iteration_end)
-    ending = dated & _inside(window, np.nan_to_num(items.iteration_end, nan=-1.0))
+    ending = dated & in_window(window, np.nan_to_num(items.iteration_end, nan=-1.0))
     seen: dict[tuple[str, float, float], float] = {}
     for k in np.flatnonzero(ending):
         start, end = float(items.iteration_start[k]), float(items.iteration_end[k])
@@ -77,10 +77,10 @@ def iteration_completion_rate(ev: Delivery, window: Window) -> MetricValue:
     if items is None:
         return _unknown(metric, "ratio", window, NO_ITEMS)
     end = np.nan_to_num(items.iteration_end, nan=-1.0)
-    planned = _requirements(ev, items) & (items.iteration != "") & _inside(window, end)
+    planned = _requirements(ev, items) & (items.iteration != "") & in_window(window, end)
     finished = np.nan_to_num(_done(items), nan=np.inf) <= end
     empty = "no requirement planned in an iteration ending in the window"
-    return _share(metric, window, finished, planned, items.ids, empty)
+    return share_of(metric, window, finished, planned, items.ids, empty)
 
 
 def _recorded_share(metric: str, ev: Delivery, window: Window, part: Flags, recorded: Flags, field: str) -> MetricValue:
@@ -89,11 +89,11 @@ def _recorded_share(metric: str, ev: Delivery, window: Window, part: Flags, reco
     items = ev.items
     if items is None:
         return _unknown(metric, "ratio", window, NO_ITEMS)
-    chosen = _requirements(ev, items) & ~matching(items.types, TOP_LEVEL) & _inside(window, items.created)
+    chosen = _requirements(ev, items) & ~matching(items.types, TOP_LEVEL) & in_window(window, items.created)
     if not bool((chosen & recorded).any()):
         reason = f"no requirement created in the window records {field}; the export may not carry that field"
         return _unknown(metric, "ratio", window, reason)
-    return _share(metric, window, part, chosen, items.ids, "")
+    return share_of(metric, window, part, chosen, items.ids, "")
 
 
 def estimated_story_share(ev: Delivery, window: Window) -> MetricValue:
@@ -118,8 +118,8 @@ def acceptance_criteria_share(ev: Delivery, window: Window) -> MetricValue:
     items = ev.items
     if items is None:
         return _unknown(metric, "ratio", window, NO_ITEMS)
-    chosen = _requirements(ev, items) & ~matching(items.types, TOP_LEVEL) & _inside(window, items.created)
-    return _share(
+    chosen = _requirements(ev, items) & ~matching(items.types, TOP_LEVEL) & in_window(window, items.created)
+    return share_of(
         metric,
         window,
         items.accepted,
@@ -136,9 +136,9 @@ def independent_review_share(ev: Delivery, window: Window) -> MetricValue:
     items = ev.items
     if items is None:
         return _unknown(metric, "ratio", window, NO_ITEMS)
-    merged = matching(items.types, PULL_REQUESTS) & _inside(window, np.nan_to_num(items.resolved, nan=-1.0))
+    merged = matching(items.types, PULL_REQUESTS) & in_window(window, np.nan_to_num(items.resolved, nan=-1.0))
     empty = "no pull or merge request merged in the window had its approvals read"
-    return _share(metric, window, items.reviewed, merged & items.reviewed_known, items.ids, empty)
+    return share_of(metric, window, items.reviewed, merged & items.reviewed_known, items.ids, empty)
 
 
 def requirement_throughput(ev: Delivery, window: Window) -> MetricValue:
@@ -150,7 +150,7 @@ def requirement_throughput(ev: Delivery, window: Window) -> MetricValue:
     requirements = _requirements(ev, items)
     if not bool(requirements.any()):
         return _unknown(metric, "requirements/week", window, "no requirements among the work items collected")
-    finished = requirements & _inside(window, np.nan_to_num(_done(items), nan=-1.0))
+    finished = requirements & in_window(window, np.nan_to_num(_done(items), nan=-1.0))
     count = int(finished.sum())
     return MetricValue(
         metric=metric,
@@ -158,7 +158,7 @@ def requirement_throughput(ev: Delivery, window: Window) -> MetricValue:
         unit="requirements/week",
         window=window,
         sample_size=count,
-        evidence=_cite(items.ids[finished]),
+        evidence=cite(items.ids[finished]),
     )
 
 
@@ -167,6 +167,6 @@ def defect_fix_time(ev: Delivery, window: Window) -> MetricValue:
     items = ev.items
     if items is None:
         return _unknown("defect_fix_time", "days", window, NO_ITEMS)
-    chosen = matching(items.types, ev.rules.defect_types) & _inside(window, np.nan_to_num(items.resolved, nan=-1.0))
+    chosen = matching(items.types, ev.rules.defect_types) & in_window(window, np.nan_to_num(items.resolved, nan=-1.0))
     days = (items.resolved[chosen] - items.created[chosen]) / DAY
     return median_value("defect_fix_time", "days", window, days, "no defect resolved in the window")

@@ -313,12 +313,12 @@ class Delivery:
         return self._attribution
 
 
-def _inside(window: Window, moments: Floats) -> Flags:
+def in_window(window: Window, moments: Floats) -> Flags:
     lo, hi = window.start.timestamp(), window.end.timestamp()
     return (moments >= lo) & (moments < hi)
 
 
-def _cite(ids: Texts) -> tuple[str, ...]:
+def cite(ids: Texts) -> tuple[str, ...]:
     return tuple(str(i) for i in ids[-EVIDENCE:])
 
 
@@ -326,7 +326,7 @@ def _hours(a: npt.NDArray[Any], b: npt.NDArray[Any]) -> Floats:
     return np.asarray((b - a) / 3600.0, dtype=np.float64)
 
 
-def _finished(status: npt.NDArray[np.int8]) -> Flags:
+def finished_status(status: npt.NDArray[np.int8]) -> Flags:
     done: Flags = (status == SUCCESS) | (status == FAILURE)
     return done
 
@@ -338,7 +338,7 @@ def deployment_frequency(ev: Delivery, window: Window) -> MetricValue:
     prod = ev.prod
     if ev.dep is None and not len(prod):
         return _unknown("deployment_frequency", "deployments/day", window, "no deployments collected")
-    ok = (prod.status == SUCCESS) & _inside(window, prod.when)
+    ok = (prod.status == SUCCESS) & in_window(window, prod.when)
     count = int(ok.sum())
     return MetricValue(
         metric="deployment_frequency",
@@ -346,7 +346,7 @@ def deployment_frequency(ev: Delivery, window: Window) -> MetricValue:
         unit="deployments/day",
         window=window,
         sample_size=count,
-        evidence=_cite(prod.ids[ok]),
+        evidence=cite(prod.ids[ok]),
     )
 
 
@@ -356,7 +356,7 @@ def lead_time_for_changes(ev: Delivery, window: Window) -> MetricValue:
     if ev.leads is None and not ev.commits:
         return _unknown("lead_time_for_changes", "hours", window, "no git history to attribute commits to deployments")
     leads = ev.attribution()
-    rows = np.flatnonzero(_inside(window, leads.deployed) & (leads.ordinal > 0))
+    rows = np.flatnonzero(in_window(window, leads.deployed) & (leads.ordinal > 0))
     counts = leads.counts[rows]
     if not counts.sum():
         return _unknown(
@@ -376,7 +376,7 @@ def lead_time_for_changes(ev: Delivery, window: Window) -> MetricValue:
         unit="hours",
         window=window,
         sample_size=len(hours),
-        evidence=_cite(leads.ids[rows]),
+        evidence=cite(leads.ids[rows]),
         details=(
             *spread(hours),
             ("deployments", str(len(rows))),
@@ -426,7 +426,7 @@ def nearest(
 
 def _changes(prod: DeploymentFrame) -> Flags:
     """Production changes: finished (successful or failed) deployments that are not rollbacks."""
-    changes: Flags = ~prod.rollback & _finished(prod.status)
+    changes: Flags = ~prod.rollback & finished_status(prod.status)
     return changes
 
 
@@ -462,7 +462,7 @@ def failed_deployments(ev: Delivery) -> tuple[Flags, Flags]:
     prod = ev.prod
     changes = _changes(prod)
     failed = changes & (prod.status == FAILURE)
-    inc = _counted(ev)
+    inc = counted_incidents(ev)
     if inc is not None and len(inc):
         rows, _ = link_incidents(prod, inc, INCIDENT_LINKS[ev.rules.incident_link])
         failed[rows[rows >= 0]] = True
@@ -484,7 +484,7 @@ def failed_deployments(ev: Delivery) -> tuple[Flags, Flags]:
 def change_failure_rate(ev: Delivery, window: Window) -> MetricValue:
     """Failed production changes ÷ production changes started in the window; rollbacks are not changes."""
     changes, failed = failed_deployments(ev)
-    inside = changes & _inside(window, ev.prod.created)
+    inside = changes & in_window(window, ev.prod.created)
     bad = inside & failed
     return ratio(
         "change_failure_rate",
@@ -492,13 +492,13 @@ def change_failure_rate(ev: Delivery, window: Window) -> MetricValue:
         int(bad.sum()),
         int(inside.sum()),
         "no production deployments in the window",
-        _cite(ev.prod.ids[bad]),
+        cite(ev.prod.ids[bad]),
     )
 
 
 def _resolutions(ev: Delivery) -> dict[int, float]:
     """Per production row, the earliest resolution of the incidents linked to it."""
-    inc = _counted(ev)
+    inc = counted_incidents(ev)
     out: dict[int, float] = {}
     if inc is None or not len(inc):
         return out
@@ -516,7 +516,7 @@ def failed_deployment_recovery_time(ev: Delivery, window: Window) -> MetricValue
     metric = "failed_deployment_recovery_time"
     prod = ev.prod
     changes, failed = failed_deployments(ev)
-    inside = changes & _inside(window, prod.created)
+    inside = changes & in_window(window, prod.created)
     if not inside.any():
         return _unknown(metric, "hours", window, "no production deployments in the window")
     bad = np.flatnonzero(failed & inside)
@@ -551,15 +551,15 @@ def failed_deployment_recovery_time(ev: Delivery, window: Window) -> MetricValue
     )
 
 
-def _share(metric: str, window: Window, part: Flags, whole: Flags, ids: Texts, empty: str) -> MetricValue:
+def share_of(metric: str, window: Window, part: Flags, whole: Flags, ids: Texts, empty: str) -> MetricValue:
     hits = whole & part
-    return ratio(metric, window, int(hits.sum()), int(whole.sum()), empty, _cite(ids[hits]))
+    return ratio(metric, window, int(hits.sum()), int(whole.sum()), empty, cite(ids[hits]))
 
 
 def deployment_rework_rate(ev: Delivery, window: Window) -> MetricValue:
     prod = ev.prod
-    inside = _inside(window, prod.created) & _finished(prod.status)
-    return _share(
+    inside = in_window(window, prod.created) & finished_status(prod.status)
+    return share_of(
         "deployment_rework_rate",
         window,
         prod.rollback | prod.linked,
@@ -571,8 +571,8 @@ def deployment_rework_rate(ev: Delivery, window: Window) -> MetricValue:
 
 def deployment_success_rate(ev: Delivery, window: Window) -> MetricValue:
     prod = ev.prod
-    inside = _inside(window, prod.created) & _finished(prod.status)
-    return _share(
+    inside = in_window(window, prod.created) & finished_status(prod.status)
+    return share_of(
         "deployment_success_rate",
         window,
         prod.status == SUCCESS,
@@ -584,8 +584,8 @@ def deployment_success_rate(ev: Delivery, window: Window) -> MetricValue:
 
 def change_first_time_failure_rate(ev: Delivery, window: Window) -> MetricValue:
     prod = ev.prod
-    inside = _inside(window, prod.created) & _finished(prod.status) & ~prod.rollback
-    return _share(
+    inside = in_window(window, prod.created) & finished_status(prod.status) & ~prod.rollback
+    return share_of(
         "change_first_time_failure_rate",
         window,
         prod.status == FAILURE,
@@ -598,7 +598,7 @@ def change_first_time_failure_rate(ev: Delivery, window: Window) -> MetricValue:
 # --- incidents ---
 
 
-def _counted(ev: Delivery) -> IncidentFrame | None:
+def counted_incidents(ev: Delivery) -> IncidentFrame | None:
     inc = ev.inc
     if inc is None or ev.rules.incident_severities == ("*",):
         return inc
@@ -606,10 +606,10 @@ def _counted(ev: Delivery) -> IncidentFrame | None:
 
 
 def mttr(ev: Delivery, window: Window) -> MetricValue:
-    inc = _counted(ev)
+    inc = counted_incidents(ev)
     if inc is None:
         return _unknown("mttr", "hours", window, "no incidents collected")
-    started = _inside(window, inc.started)
+    started = in_window(window, inc.started)
     done = started & ~np.isnan(inc.resolved)
     if not done.any():
         return _unknown("mttr", "hours", window, "no incident started and resolved in the window")
@@ -620,14 +620,14 @@ def mttr(ev: Delivery, window: Window) -> MetricValue:
         unit="hours",
         window=window,
         sample_size=len(hours),
-        evidence=_cite(inc.ids[done]),
+        evidence=cite(inc.ids[done]),
         details=(*spread(hours), ("unresolved", str(int((started & ~done).sum())))),
     )
 
 
 def availability(ev: Delivery, window: Window) -> MetricValue:
     """1 minus the union of incident intervals (clipped to the window, open ones to its end) over its length."""
-    inc = _counted(ev)
+    inc = counted_incidents(ev)
     if inc is None:
         return _unknown("availability", "ratio", window, "no incidents collected")
     lo, hi = window.start.timestamp(), window.end.timestamp()
@@ -651,14 +651,14 @@ def availability(ev: Delivery, window: Window) -> MetricValue:
 
 
 def incident_auto_recovery_share(ev: Delivery, window: Window) -> MetricValue:
-    inc = _counted(ev)
+    inc = counted_incidents(ev)
     if inc is None:
         return ratio("incident_auto_recovery_share", window, 0, 0, "no incidents in the window")
-    return _share(
+    return share_of(
         "incident_auto_recovery_share",
         window,
         inc.auto_recovered,
-        _inside(window, inc.started),
+        in_window(window, inc.started),
         inc.ids,
         "no incidents in the window",
     )
@@ -673,7 +673,7 @@ def requirement_delivery_cycle(ev: Delivery, window: Window) -> MetricValue:
     if items is None:
         return _unknown("requirement_delivery_cycle", "days", window, "no work items collected")
     done = np.where(np.isnan(items.released), items.resolved, items.released)
-    chosen = matching(items.types, ev.rules.requirement_types) & _inside(window, done)
+    chosen = matching(items.types, ev.rules.requirement_types) & in_window(window, done)
     days = (done[chosen] - items.created[chosen]) / 86400.0
     return median_value("requirement_delivery_cycle", "days", window, days, "no requirement released in the window")
 
@@ -682,11 +682,11 @@ def production_defect_escape_rate(ev: Delivery, window: Window) -> MetricValue:
     items = ev.items
     if items is None:
         return _unknown("production_defect_escape_rate", "ratio", window, "no work items collected")
-    return _share(
+    return share_of(
         "production_defect_escape_rate",
         window,
         matching(items.environment, ev.rules.production_environments),
-        matching(items.types, ev.rules.defect_types) & _inside(window, items.created),
+        matching(items.types, ev.rules.defect_types) & in_window(window, items.created),
         items.ids,
         "no defects recorded in the window",
     )
@@ -695,7 +695,7 @@ def production_defect_escape_rate(ev: Delivery, window: Window) -> MetricValue:
 def release_frequency_deployments(ev: Delivery, window: Window) -> MetricValue:
     if ev.rel is None:
         return _unknown("release_frequency_deployments", "releases/week", window, "no releases collected")
-    count = int(_inside(window, ev.rel.created).sum())
+    count = int(in_window(window, ev.rel.created).sum())
     return MetricValue(
         metric="release_frequency_deployments",
         value=count / (window.days / 7),
@@ -721,7 +721,7 @@ def production_deploy_week_share(ev: Delivery, window: Window) -> MetricValue:
     if weeks == 0:
         return _unknown(metric, "ratio", window, "the window is shorter than a week")
     end = window.end.timestamp()
-    ok = (prod.status == SUCCESS) & _inside(window, prod.when) & (prod.when >= end - weeks * WEEK)
+    ok = (prod.status == SUCCESS) & in_window(window, prod.when) & (prod.when >= end - weeks * WEEK)
     buckets = np.floor((end - prod.when[ok]) / WEEK).astype(np.int64)
     covered = len(np.unique(buckets[(buckets >= 0) & (buckets < weeks)]))
     return MetricValue(
@@ -730,7 +730,7 @@ def production_deploy_week_share(ev: Delivery, window: Window) -> MetricValue:
         unit="ratio",
         window=window,
         sample_size=weeks,
-        evidence=_cite(prod.ids[ok]),
+        evidence=cite(prod.ids[ok]),
         details=(("weeks", str(weeks)), ("weeks_with_deployment", str(covered))),
     )
 
@@ -747,7 +747,7 @@ def workday_share_of_test_deployments(ev: Delivery, window: Window) -> MetricVal
     if not workdays:
         return _unknown(metric, "ratio", window, "the window holds no working day")
     test = ~matching(dep.environments, ev.rules.environments)
-    ok = test & (dep.status == SUCCESS) & _inside(window, dep.when)
+    ok = test & (dep.status == SUCCESS) & in_window(window, dep.when)
     days = {int(d) for d in np.floor((dep.when[ok] + CHINA) / 86400.0)}
     covered = len(days & workdays)
     return MetricValue(
@@ -756,7 +756,7 @@ def workday_share_of_test_deployments(ev: Delivery, window: Window) -> MetricVal
         unit="ratio",
         window=window,
         sample_size=len(workdays),
-        evidence=_cite(dep.ids[ok]),
+        evidence=cite(dep.ids[ok]),
         details=(("workdays", str(len(workdays))), ("workdays_with_deployment", str(covered))),
     )
 
@@ -776,7 +776,7 @@ def _workdays(window: Window) -> set[int]:
 
 def _finished_runs(ev: Delivery, window: Window) -> tuple[RunFrame, Flags]:
     run = ev.run if ev.run is not None else RunFrame.of([])
-    return run, _finished(run.status) & _inside(window, run.created)
+    return run, finished_status(run.status) & in_window(window, run.created)
 
 
 def pipeline_duration(metric: str, q: float) -> Callable[[Delivery, Window], MetricValue]:
@@ -800,7 +800,7 @@ def pipeline_duration(metric: str, q: float) -> Callable[[Delivery, Window], Met
 
 def build_success_rate(ev: Delivery, window: Window) -> MetricValue:
     run, inside = _finished_runs(ev, window)
-    return _share(
+    return share_of(
         "build_success_rate", window, run.status == SUCCESS, inside, run.ids, "no finished pipeline runs in the window"
     )
 
@@ -808,7 +808,7 @@ def build_success_rate(ev: Delivery, window: Window) -> MetricValue:
 def integration_feedback_cycle(ev: Delivery, window: Window) -> MetricValue:
     """From a failed run to the next green run of the same pipeline and branch (CAICT: detect and fix)."""
     run = ev.run if ev.run is not None else RunFrame.of([])
-    keep = np.flatnonzero(_finished(run.status))
+    keep = np.flatnonzero(finished_status(run.status))
     lines = np.unique((run.pipeline[keep] + "\x00" + run.branch[keep]).astype(str), return_inverse=True)[1]
     lines = lines.reshape(-1)
     perm = np.lexsort((run.created[keep], lines))  # by line, then time; stable: equal times keep their order
@@ -816,7 +816,7 @@ def integration_feedback_cycle(ev: Delivery, window: Window) -> MetricValue:
     status = run.status[order]
     first = np.concatenate(([True], line[1:] != line[:-1]))
     after_green = first | np.concatenate(([False], status[:-1] == SUCCESS))
-    starts = np.flatnonzero((status == FAILURE) & after_green & _inside(window, run.created[order]))
+    starts = np.flatnonzero((status == FAILURE) & after_green & in_window(window, run.created[order]))
     greens = np.flatnonzero(status == SUCCESS)
     nxt = np.searchsorted(greens, starts, side="right")
     found = nxt < len(greens)
@@ -834,7 +834,7 @@ def integration_feedback_cycle(ev: Delivery, window: Window) -> MetricValue:
 def security_scan_run_share(ev: Delivery, window: Window) -> MetricValue:
     """Pipeline runs with a job whose name or stage shows a security scan (SAST, SCA, secrets, images)."""
     run, inside = _finished_runs(ev, window)
-    return _share(
+    return share_of(
         "security_scan_run_share",
         window,
         run.security_scan,

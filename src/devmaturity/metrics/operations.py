@@ -6,7 +6,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from devmaturity.metrics.delivery import EVIDENCE, Delivery, _counted, _finished, _inside, _share
+from devmaturity.metrics.delivery import EVIDENCE, Delivery, counted_incidents, finished_status, in_window, share_of
 from devmaturity.metrics.values import ratio
 from devmaturity.metrics.values import unknown as _unknown
 from devmaturity.model.delivery import DrillKind, RunStatus
@@ -22,16 +22,16 @@ def incident_postmortem_share(ev: Delivery, window: Window) -> MetricValue:
 
     Unknown when no incident resolved in the window says whether it had one (the column was not kept); once some
     do, an incident that says nothing counts as without one, and `not_recorded` tells how many those were."""
-    inc = _counted(ev)
+    inc = counted_incidents(ev)
     metric = "incident_postmortem_share"
     if inc is None:
         return _unknown(metric, "ratio", window, "no incidents collected")
-    resolved = ~np.isnan(inc.resolved) & _inside(window, np.nan_to_num(inc.resolved, nan=-1.0))
+    resolved = ~np.isnan(inc.resolved) & in_window(window, np.nan_to_num(inc.resolved, nan=-1.0))
     if not resolved.any():
         return _unknown(metric, "ratio", window, "no incident resolved in the window")
     if not (resolved & inc.postmortem_known).any():
         return _unknown(metric, "ratio", window, "no incident resolved in the window records a post-mortem (or none)")
-    value = _share(metric, window, inc.postmortem, resolved, inc.ids, "no incident resolved in the window")
+    value = share_of(metric, window, inc.postmortem, resolved, inc.ids, "no incident resolved in the window")
     silent = int((resolved & ~inc.postmortem_known).sum())
     return _with_details(value, (("not_recorded", str(silent)),))
 
@@ -39,8 +39,8 @@ def incident_postmortem_share(ev: Delivery, window: Window) -> MetricValue:
 def rollback_failure_rate(ev: Delivery, window: Window) -> MetricValue:
     """Production rollbacks that failed, over the rollbacks that finished in the window (CAICT Part 4)."""
     prod = ev.prod
-    done = _inside(window, prod.created) & _finished(prod.status) & prod.rollback
-    return _share(
+    done = in_window(window, prod.created) & finished_status(prod.status) & prod.rollback
+    return share_of(
         "rollback_failure_rate", window, prod.status == FAILURE, done, prod.ids, "no finished rollbacks in the window"
     )
 

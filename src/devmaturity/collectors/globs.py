@@ -1,4 +1,5 @@
-"""Matching repository paths against glob lists, compiled once per list (a tree has thousands of paths)."""
+"""Matching repository paths against glob lists, compiled once per list (a tree has thousands of paths), and
+the line a match in a file lies on (for evidence such as `pom.xml:12`)."""
 
 from __future__ import annotations
 
@@ -23,3 +24,8 @@ def match(path: str, globs: Iterable[str]) -> bool:
     if whole is not None and whole.match(path):
         return True
     return names is not None and names.match(path.rsplit("/", 1)[-1]) is not None
+
+
+def line_at(text: str, offset: int) -> int:
+    """The 1-based line of `text` that character `offset` lies on."""
+    return text.count("\n", 0, offset) + 1

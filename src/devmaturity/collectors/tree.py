@@ -6,6 +6,7 @@ path back; files a pipeline references (GitLab `include: local`, Jenkins `load`)
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -384,6 +385,7 @@ def collect_tree_facts(
     Definition facts (CI, IaC, containers, build, migrations, ...) come from the paths `scope` counts as the
     project's own; tests.* facts, which are about test code, look at every path."""
     scope = scope or TreeScope()
+    read = functools.cache(read)  # the pipeline, practice and ops rules look into some files alike: read each once
     own = [p for p in paths if scope.counts(p)]
     problems: list[Problem] = []
     facts: dict[str, Fact] = {}

@@ -16,6 +16,7 @@ from typing import Any
 
 import yaml
 
+from devmaturity.collectors.globs import line_at
 from devmaturity.collectors.globs import match as match_globs
 from devmaturity.model.facts import Fact
 
@@ -514,10 +515,6 @@ ABSENT.update((fid, Absent((), "", reason)) for fid, reason in _ELSEWHERE.items(
 _HELM_GUARD = re.compile(r"\{\{-?\s*if\s+\.Values\.([\w.]+)\s*-?\}\}")
 
 
-def _line(text: str, offset: int) -> int:
-    return text.count("\n", 0, offset) + 1
-
-
 class _Files:
     """The project's own files, each read at most once, up to MAX_FILES_READ reads."""
 
@@ -564,7 +561,7 @@ def _hit(rule: OpsRule, path: str, text: str, files: _Files) -> str | None:
         return None
     for match in rule.at.finditer(text):
         if not _helm_switched_off(path, text, match.start(), files):
-            return f"{path}:{_line(text, match.start())}"
+            return f"{path}:{line_at(text, match.start())}"
     return None
 
 
@@ -598,7 +595,7 @@ def _fact(fid: str, found: list[tuple[str, str]], files: _Files) -> Fact:
         return Fact(id=fid, value=True, detail=f"{labels}: {shown}", evidence=tuple(w for w, _ in found[:MAX_EVIDENCE]))
     absent = ABSENT[fid]
     context = [
-        f"{path}:{_line(text, m.start())}"
+        f"{path}:{line_at(text, m.start())}"
         for globs, pattern in absent.context
         for path, text in files.matching(globs)
         if (m := pattern.search(text))

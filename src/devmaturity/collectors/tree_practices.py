@@ -8,6 +8,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from devmaturity.collectors.globs import line_at
 from devmaturity.collectors.globs import match as match_globs
 from devmaturity.collectors.pipeline_config import Pipeline
 from devmaturity.model.facts import Fact
@@ -351,10 +352,6 @@ ABSENT: dict[str, str] = {
 PRACTICE_FACTS: tuple[str, ...] = tuple(ABSENT)
 
 
-def _line(text: str, offset: int) -> int:
-    return text.count("\n", 0, offset) + 1
-
-
 def _hits(rule: Rule, own: list[str], read: ReadText) -> list[str]:
     """The evidence of one rule: matching paths, or `path:line` of the first accepted match in each."""
     paths = [p for p in own if match_globs(p, rule.globs)][:MAX_FILES_PER_RULE]
@@ -367,7 +364,7 @@ def _hits(rule: Rule, own: list[str], read: ReadText) -> list[str]:
             continue
         for match in rule.pattern.finditer(text):
             if rule.check is None or rule.check(match):
-                found.append(f"{path}:{_line(text, match.start())}")
+                found.append(f"{path}:{line_at(text, match.start())}")
                 break
     return found
 

@@ -19,6 +19,7 @@ other repository works with --repo PATH. bench/.cache is git-ignored.
 from __future__ import annotations
 
 import argparse
+import compileall
 import os
 import pstats
 import resource
@@ -70,6 +71,12 @@ def time_baseline(repo: Path) -> tuple[float, float]:
     return time.perf_counter() - started, _children_cpu() - cpu
 
 
+def compile_bytecode(src: Path) -> None:
+    """Write the .pyc files of `src`, as installing a package does: otherwise, with PYTHONDONTWRITEBYTECODE set
+    (as in some shells and CI images), every timed run would compile ~100 modules from source first."""
+    compileall.compile_dir(str(src), quiet=1)
+
+
 def assess_command(repo: Path, work: Path, profile: Path | None = None) -> list[str]:
     runner = ["-m", "cProfile", "-o", str(profile)] if profile else []
     db = f"sqlite:///{work / 'store.db'}"
@@ -107,12 +114,15 @@ def main() -> None:
     parser.add_argument("--compare-src", type=Path, help="also time the assess of another checkout's src/ folder")
     args = parser.parse_args()
     repo = ensure_repo(args.repo.resolve(), args.clone_from)
+    for src in (ROOT / "src", args.compare_src):
+        if src is not None:
+            compile_bytecode(src)
     commits = count_commits(repo)
     # the git objects into the page cache first, so the first timed run is not the one paying for the disk
     time_baseline(repo)
     with tempfile.TemporaryDirectory(prefix="dm-models-") as tmp:
         warm_cache = Path(tmp) / "warm"
-        time_assess(repo, warm_cache)  # fills the warm cache and writes the .pyc files
+        time_assess(repo, warm_cache)  # fills the warm cache
         runs: dict[str, list[tuple[float, float]]] = {"baseline": [], "cold": [], "warm": [], "other": []}
         for round_no in range(1, args.repeat + 1):
             # interleaved, so a load that comes and goes on a shared machine falls on every contender alike

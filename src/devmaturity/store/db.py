@@ -141,21 +141,15 @@ class Store:
 
     def migrate(self) -> None:
         """Create the schema (a new store) or upgrade it to the newest migration (idempotent)."""
-        from alembic import command
-        from alembic.config import Config as AlembicConfig
-
-        cfg = AlembicConfig()
-        cfg.set_main_option("script_location", str(MIGRATIONS))
         try:
             with self._migration_lock(), self.engine.begin() as conn:
                 if conn.dialect.name == "postgresql":  # DDL is transactional there: wait for a concurrent creator
                     conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")
-                cfg.attributes["connection"] = conn
                 if _empty(conn):  # a new store: the tables as declared, stamped with the newest revision
                     t.metadata.create_all(conn)
-                    command.stamp(cfg, "head")
+                    _stamp_head(conn)
                 else:
-                    command.upgrade(cfg, "head")
+                    _upgrade(conn)
         except SQLAlchemyError as exc:
             where = _safe_url(str(self.engine.url))
             raise StoreError(
@@ -981,6 +975,23 @@ def _suite_row(report_id: int, ordinal: int, s: TestSuiteResult) -> dict[str, An
         "time": s.time,
         "timestamp": int(s.timestamp.timestamp()) if s.timestamp else None,
     }
+
+
+def _stamp_head(conn: Connection) -> None:
+    """What `alembic stamp head` writes on a new store, without importing Alembic and loading every migration
+    script (a tenth of a second of each first run): its version table, holding the newest revision."""
+    t.alembic_version.create(conn)
+    conn.execute(t.alembic_version.insert().values(version_num=t.SCHEMA_REVISION))
+
+
+def _upgrade(conn: Connection) -> None:
+    from alembic import command
+    from alembic.config import Config as AlembicConfig
+
+    cfg = AlembicConfig()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.attributes["connection"] = conn
+    command.upgrade(cfg, "head")
 
 
 def _empty(conn: Connection) -> bool:

@@ -12,6 +12,7 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     MetaData,
+    PrimaryKeyConstraint,
     String,
     Table,
     Text,
@@ -544,3 +545,15 @@ Index("ix_audit_log_org_at", audit_log.c.org_id, audit_log.c.at)
 
 TENANT_TABLES = (memberships, audit_log)
 """Tables whose every read goes through store.repos.tenancy.scoped()."""
+
+SCHEMA_REVISION = "0016"
+"""The newest migration, whose schema the tables above declare: a new store is created from them and stamped with
+it (tests/store/test_stamp.py holds it equal to the migrations' head, so a new migration must move it)."""
+
+alembic_version = Table(
+    "alembic_version",
+    MetaData(),  # Alembic's own table, not the store's: outside `metadata`, which the migrations must equal
+    Column("version_num", String(32), nullable=False),
+    PrimaryKeyConstraint("version_num", name="alembic_version_pkc"),
+)
+"""The table `alembic stamp` creates (same name, column and key), written directly on a new store."""

@@ -1,4 +1,4 @@
-"""A new store writes Alembic's version table itself instead of running `alembic stamp head` (which imports Alembic
+"""The shortcuts of a first run. A new store writes Alembic's version table itself instead of running `alembic stamp head` (which imports Alembic
 and loads every migration script): the revision it writes must be the migrations' head, and the table the one
 Alembic creates, on SQLite and PostgreSQL."""
 
@@ -13,7 +13,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, inspect
 
 from devmaturity.store import tables as t
-from devmaturity.store.db import MIGRATIONS, Store
+from devmaturity.store.db import COMMIT_COLUMNS, MIGRATIONS, Store
 
 
 def _config() -> AlembicConfig:
@@ -67,3 +67,9 @@ def test_a_stamped_new_store_is_one_alembic_upgrades_without_change(store_url: s
         command.upgrade(cfg, "head")  # nothing to do: already at head
         assert MigrationContext.configure(conn).get_current_revision() == t.SCHEMA_REVISION
     engine.dispose()
+
+
+def test_a_commit_row_names_every_column_of_the_commits_table() -> None:
+    """save_git hands the driver plain tuples in the order of COMMIT_COLUMNS: a column added to the table and not to
+    the row would otherwise go missing silently."""
+    assert COMMIT_COLUMNS == tuple(t.commits.c.keys())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -18,7 +19,7 @@ from devmaturity.metrics.git import GitHistory, history_facts
 from devmaturity.metrics.quality import quality_facts
 from devmaturity.metrics.registry import Inputs, compute
 from devmaturity.model.assessment import Answer, Assessment
-from devmaturity.model.evidence import Commit, Problem
+from devmaturity.model.evidence import Commit, Problem, ReportKind
 from devmaturity.model.facts import Fact
 from devmaturity.model.framework import Framework
 from devmaturity.model.metric import MetricValue, Window
@@ -101,24 +102,20 @@ def collect_repository(
     try:
         known = repo.existing(store.known_tips(project_id))
         refs = repo.refs()
-        new = store.save_git(project_id, run_id, _counting(repo.commits(exclude=known), progress), refs)
-        trunk = repo.trunk(config.trunk)
-        if repo.is_shallow():
-            notices.append(SHALLOW)
-        tree = _tree_at(repo, trunk, at, notices)
+        # the tree is read while `git log` streams the history into the store: git keeps one core busy and this
+        # process mostly waits for it, so the tree facts and the report search cost a first run no time of its own
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="devmaturity-tree") as pool:
+            reading = pool.submit(_read_tree, repo, config, at)
+            new = store.save_git(project_id, run_id, _counting(repo.commits(exclude=known), progress), refs)
+            tree_read = reading.result()
+        trunk, tree, facts = tree_read.trunk, tree_read.tree, list(tree_read.facts)
+        problems.extend(tree_read.problems)
+        notices.extend(tree_read.notices)
         snapshot = tree or "none"
-        facts: list[Fact] = []
-        if tree is not None:
-            paths = repo.tracked_files(None if at is None else tree)
-            read = _reader(repo.root, problems) if at is None else _blob_reader(repo, tree)
-            scope = TreeScope(exclude=config.tree.exclude, include=config.tree.include)
-            facts, _pipelines, tree_problems = collect_tree_facts(
-                paths, read, vocabulary=load_pipeline_vocabulary(), scope=scope
-            )
-            problems.extend(tree_problems)
-        tracked = set(paths)
         progress("reports", 0)
-        reports = _ingest_discovered(store, project_id, run_id, repo, config, tracked, problems)
+        reports = _ingest_discovered(
+            store, project_id, run_id, repo, tree_read.discovered, config, set(tree_read.tracked), problems
+        )
         total = store.count_commits(project_id)
         facts.append(Fact(id="vcs.git", value=total > 0, detail=f"{total} commits in git", evidence=(str(repo.root),)))
         if tree is not None:
@@ -156,6 +153,49 @@ SHALLOW = Text(
 )
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _TreeRead:
+    """What the tree tells, read beside the history: the trunk, the commit whose tree was read, its facts, and the
+    report files found in the working tree."""
+
+    trunk: tuple[str, str] | None
+    tree: str | None
+    facts: tuple[Fact, ...]
+    tracked: frozenset[str]  # the files git tracks there
+    discovered: Mapping[ReportKind, list[Path]]
+    problems: tuple[Problem, ...]
+    notices: tuple[Text, ...]
+
+
+def _read_tree(repo: GitRepository, config: Config, at: datetime | None) -> _TreeRead:
+    """Trunk, tree facts and report files: git reads and file reads only, never the store."""
+    problems: list[Problem] = []
+    notices: list[Text] = []
+    trunk = repo.trunk(config.trunk)
+    if repo.is_shallow():
+        notices.append(SHALLOW)
+    tree = _tree_at(repo, trunk, at, notices)
+    facts: list[Fact] = []
+    paths: list[str] = []
+    if tree is not None:
+        paths = repo.tracked_files(None if at is None else tree)
+        read = _reader(repo.root, problems) if at is None else _blob_reader(repo, tree)
+        scope = TreeScope(exclude=config.tree.exclude, include=config.tree.include)
+        facts, _pipelines, tree_problems = collect_tree_facts(
+            paths, read, vocabulary=load_pipeline_vocabulary(), scope=scope
+        )
+        problems.extend(tree_problems)
+    return _TreeRead(
+        trunk=trunk,
+        tree=tree,
+        facts=tuple(facts),
+        tracked=frozenset(paths),
+        discovered=discover(repo.root, config, set(paths)),
+        problems=tuple(problems),
+        notices=tuple(notices),
+    )
+
+
 def _tree_at(
     repo: GitRepository, trunk: tuple[str, str] | None, at: datetime | None, notices: list[Text]
 ) -> str | None:
@@ -188,14 +228,15 @@ def _ingest_discovered(
     project_id: int,
     run_id: int,
     repo: GitRepository,
+    discovered: Mapping[ReportKind, list[Path]],
     config: Config,
     tracked: set[str],
     problems: list[Problem],
 ) -> list[tuple[str, str]]:
-    """Reports found under the working tree, stamped with HEAD: (kind, path) of each newly ingested one."""
+    """The reports found under the working tree, stamped with HEAD: (kind, path) of each newly ingested one."""
     found: list[tuple[str, str]] = []
     head = repo.head()
-    for kind, paths in discover(repo.root, config, tracked).items():
+    for kind, paths in discovered.items():
         result = ingest_files(
             store, project_id, run_id, kind, paths, config, commit=head, repo_root=repo.root, tracked=tracked
         )

@@ -203,8 +203,11 @@ class GitRepository:
     def commits(self, exclude: Iterable[str] = ()) -> Iterator[Commit]:
         """Every commit reachable from any ref but not from `exclude`, streamed from one `git log`."""
         cmd = self.log_command(exclude)
+        # GIT_FLUSH=0: fully buffered output. Writing to a pipe, git otherwise flushes after every commit, and this
+        # process woke up for each ~600 bytes: 10-15k reads costing 0.35 s of CPU on pytest's history, 0.1 s now
+        env = {**git_env(), "GIT_FLUSH": "0"}
         try:
-            proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=git_env())
+            proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
         except FileNotFoundError as exc:
             raise GitError(
                 "the git command was not found on PATH; install git", zh="PATH 中找不到 git 命令；请安装 git"

@@ -1,6 +1,7 @@
-"""The shortcuts of a first run. A new store writes Alembic's version table itself instead of running `alembic stamp head` (which imports Alembic
-and loads every migration script): the revision it writes must be the migrations' head, and the table the one
-Alembic creates, on SQLite and PostgreSQL."""
+"""The shortcuts of a first run, held to what they replace. A new store writes Alembic's version table itself
+instead of running `alembic stamp head` (which imports Alembic and loads every migration script): the revision it
+writes must be the migrations' head, and the table the one Alembic creates, on SQLite and PostgreSQL. Commits go to
+the driver as plain tuples, whose order must name every column."""
 
 from __future__ import annotations
 
@@ -72,4 +73,4 @@ def test_a_stamped_new_store_is_one_alembic_upgrades_without_change(store_url: s
 def test_a_commit_row_names_every_column_of_the_commits_table() -> None:
     """save_git hands the driver plain tuples in the order of COMMIT_COLUMNS: a column added to the table and not to
     the row would otherwise go missing silently."""
-    assert COMMIT_COLUMNS == tuple(t.commits.c.keys())
+    assert tuple(t.commits.c.keys()) == COMMIT_COLUMNS

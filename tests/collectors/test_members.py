@@ -107,9 +107,7 @@ def team(admins: int, writers: int = 0, readers: int = 0) -> list[Member]:
     return [Member(login=f"user{i}", access=access) for i, access in enumerate(roles)]
 
 
-@pytest.mark.parametrize(
-    ("members", "limit"), [(1, 3), (3, 3), (15, 3), (16, 4), (40, 8), (41, 9)]
-)
+@pytest.mark.parametrize(("members", "limit"), [(1, 3), (3, 3), (15, 3), (16, 4), (40, 8), (41, 9)])
 def test_the_administrator_limit_is_three_or_a_fifth(members: int, limit: int) -> None:
     assert admin_limit(members) == limit
 

@@ -127,7 +127,8 @@ PROVISION_NAMES = re.compile(
     r"provision|terraform|\bopentofu\b|\btofu\s+apply|pulumi|crossplane|cloudformation|\bcdk\s+deploy"
     r"|环境(准备|搭建|创建|初始化|构建|申请|开通)|(搭建|创建|准备|初始化|构建|申请|开通)[^环部发]{0,12}环境"
     r"|\b(setup|create|build|prepare|spin[-_ ]?up|bootstrap)[-_ ]?(env|envs|environment|infra|infrastructure)\b"
-    r"|\b(env|environment|infra|infrastructure)[-_ ]?(setup|create|creation|build|prepare|provision|bootstrap|up|apply)\b"
+    r"|\b(env|environment|infra|infrastructure)[-_ ]?"
+    r"(setup|create|creation|build|prepare|provision|bootstrap|up|apply)\b"
     r"|\bansible\b.*\b(env|environment|infra|setup|provision)\b|\b(env|environment|infra)\b.*\bansible\b",
     re.IGNORECASE,
 )

@@ -102,7 +102,7 @@ class GiteeSource(StreamSource):
 
     def _protection(self, api: RestClient) -> tuple[Fact, ...]:
         """`protected` of the default branch (Gitee's protection rules), and whether merging needs a reviewer's
-        approval: the repository's code review setting `assignees_number` (审查通过的最少人数). A token that may
+        approval: the repository's code review setting `assignees_number` (最少审查人数). A token that may
         not read them leaves both unknown."""
         try:
             repo = api.get_optional(f"repos/{self.repo}")

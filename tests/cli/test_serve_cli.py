@@ -34,6 +34,16 @@ def test_serve_without_webhooks_is_a_usage_error(
     assert err.startswith("error[usage]: no webhooks configured: add [[devmaturity.webhooks]]")
 
 
+def test_serve_without_webhooks_says_so_in_chinese(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    code = run(["serve", "--lang", "zh", "--db", f"sqlite:///{tmp_path / 'x.db'}"])
+    err = capsys.readouterr().err
+    assert code == 64
+    assert err.startswith("错误[usage]：没有配置 webhook：请在 devmaturity.toml 中添加 [[devmaturity.webhooks]]")
+
+
 def test_serve_without_the_secret_variable_is_a_config_error(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -47,11 +57,15 @@ def test_serve_without_the_secret_variable_is_a_config_error(
     assert "environment variable DM_TEST_UNSET_HOOK is not set" in capsys.readouterr().err
 
 
-def test_serve_runs_uvicorn_on_localhost(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("lang", "said"), [("en", "serving webhooks for shop on http://"), ("zh", "正在为 shop 接收 webhook：http://")]
+)
+def test_serve_runs_uvicorn_on_localhost(tmp_path: Path, lang: str, said: str) -> None:
     config = tmp_path / "hooks.toml"
     config.write_text('[[devmaturity.webhooks]]\nproject = "shop"\nsecret_env = "SHOP_HOOK"\n', encoding="utf-8")
     port = _free_port()
     command = [sys.executable, "-m", "devmaturity", "serve", "--port", str(port), "--config", str(config)]
+    command += ["--lang", lang]
     command += ["--database", f"sqlite:///{tmp_path / 'served.db'}"]
     env = {**os.environ, "SHOP_HOOK": SECRET}
     with subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=tmp_path) as proc:
@@ -61,7 +75,8 @@ def test_serve_runs_uvicorn_on_localhost(tmp_path: Path) -> None:
             proc.terminate()
             output = proc.communicate(timeout=20)[0].decode()
     assert (answer.status_code, answer.json()) == (200, {"stored": 1, "problems": []})
-    assert f"on http://127.0.0.1:{port}/api/v1/projects/" in output and "POST /api/v1/projects/shop" in output
+    assert f"{said}127.0.0.1:{port}/api/v1/projects/" in output and "POST /api/v1/projects/shop" in output
+    assert ("存储：" if lang == "zh" else "store: ") in output
     assert "project=shop stored=1 problems=0 status=200" in output
     assert SECRET not in output
 

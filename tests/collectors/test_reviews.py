@@ -1,4 +1,5 @@
-"""Code review of merged pull/merge requests read from the GitHub and GitLab APIs, against the local fake server.
+"""Code review of merged pull/merge requests read from the GitHub, GitLab and Gitee APIs, against the local fake
+server.
 
 GitHub, `github/pulls-reviewed.json` (author octocat) and `github/reviews-<n>.json`, each reviewer's last verdict:
   #51 bob APPROVED                                        -> 1 approval, by another user
@@ -10,14 +11,22 @@ GitHub, `github/pulls-reviewed.json` (author octocat) and `github/reviews-<n>.js
 GitLab, `gitlab/merge_requests-reviewed.json` (author alice) and `gitlab/approvals-<iid>.json`:
   !21 approved_by bob -> 1, True; !22 approved_by alice (self-approval) -> 1, False; !23 nobody -> 0, False;
   !24 opened -> not asked (None, None).
+Gitee, `gitee/pulls-reviewed.json` (author alice), reviewers in `assignees` with `accept` (审查通过):
+  !11 bob accepted, carol not, tester dave accepted -> 1 (the tester's sign-off is not a review), True
+  !12 alice accepted her own                         -> 1, False
+  !13 no reviewer, tester dave accepted               -> 0, False
+  !14 no `assignees` in the answer                   -> not read (None, None)
+  !15 open, bob accepted                             -> not merged (None, None)
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 
 import pytest
 
+from devmaturity.collectors.gitee import GiteeSource
 from devmaturity.collectors.github import GitHubSource
 from devmaturity.collectors.gitlab import GitLabSource
 from devmaturity.errors import SourceAuthError
@@ -39,6 +48,7 @@ def api() -> Iterator[ApiServer]:
 def tokens(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("GITHUB_TOKEN", TOKEN)
     monkeypatch.setenv("GITLAB_TOKEN", TOKEN)
+    monkeypatch.setenv("GITEE_TOKEN", TOKEN)
 
 
 def reviews(records: list[object]) -> dict[str, tuple[int | None, bool | None]]:
@@ -92,9 +102,12 @@ def test_a_forbidden_review_listing_is_an_error_not_a_silent_no(api: ApiServer) 
 # --- the default branch's protection (facts vcs.branch_protected, vcs.reviews_required) ---
 
 
+PROTECTION = ("vcs.branch_protected", "vcs.reviews_required")
+
+
 def facts_of(api: ApiServer) -> dict[str, tuple[bool | None, str]]:
     source = GitHubSource("acme/shop", base_url=api.url, client=options([]))
-    return {f.id: (f.value, f.detail) for f in source.facts()}
+    return {f.id: (f.value, f.detail) for f in source.facts() if f.id in PROTECTION}
 
 
 def test_a_protected_branch_requiring_two_approvals(api: ApiServer) -> None:
@@ -124,7 +137,7 @@ def test_a_403_leaves_the_protection_unknown(api: ApiServer) -> None:
 
 def gitlab_facts(api: ApiServer) -> dict[str, tuple[bool | None, str]]:
     source = GitLabSource("acme/shop", base_url=api.url, client=options([]))
-    return {f.id: (f.value, f.detail) for f in source.facts()}
+    return {f.id: (f.value, f.detail) for f in source.facts() if f.id in PROTECTION}
 
 
 def test_gitlab_protected_branch_and_approval_rules(api: ApiServer) -> None:
@@ -152,3 +165,59 @@ def test_gitlab_forbidden_protected_branches_are_unknown(api: ApiServer) -> None
     api.serve(PROJECT, "gitlab/project.json", paging="none")
     api.serve_body(f"{PROJECT}/protected_branches/main", b'{"message": "403 Forbidden"}', status=403)
     assert gitlab_facts(api)["vcs.branch_protected"] == (None, "the token may not read protected branches")
+
+
+# --- Gitee: reviews from the pull request listing, protection and the review setting ---
+
+GITEE = "/api/v5/repos/acme/shop"
+
+
+def gitee(api: ApiServer) -> GiteeSource:
+    return GiteeSource("acme/shop", base_url=f"{api.url}/api/v5", client=options([]))
+
+
+def test_gitee_reviews_of_merged_pull_requests(api: ApiServer) -> None:
+    api.serve(f"{GITEE}/pulls", "gitee/pulls-reviewed.json", paging="gitee")
+    for stream in ("issues", "releases"):
+        api.serve(f"{GITEE}/{stream}", "gitee/releases.json" if stream == "releases" else "gitee/issues.json")
+    records, _ = collect(gitee(api))
+    assert reviews([r for r in records if r.id.startswith("!")]) == {
+        "!11": (1, True),
+        "!12": (1, False),
+        "!13": (0, False),
+        "!14": (None, None),
+        "!15": (None, None),
+    }
+    assert not [p for p in api.paths() if "/pulls/" in p]  # the listing carries the review: no request per pull
+
+
+def gitee_facts(api: ApiServer) -> dict[str, tuple[bool | None, str]]:
+    return {f.id: (f.value, f.detail) for f in gitee(api).facts() if f.id in PROTECTION}
+
+
+def test_gitee_protected_branch_and_review_setting(api: ApiServer) -> None:
+    """`gitee/repo.json` (default branch master, `assignees_number` 1) and `gitee/branch-master.json`
+    (`protected` true)."""
+    api.serve(GITEE, "gitee/repo.json", paging="none")
+    api.serve(f"{GITEE}/branches/master", "gitee/branch-master.json", paging="none")
+    assert gitee_facts(api) == {
+        "vcs.branch_protected": (True, "branch master is protected"),
+        "vcs.reviews_required": (True, "code review setting: 1 reviewer approval(s) required"),
+    }
+
+
+def test_gitee_unprotected_branch_without_review_setting(api: ApiServer) -> None:
+    repo = json.loads((DATA / "gitee/repo.json").read_bytes()) | {"assignees_number": 0}
+    branch = json.loads((DATA / "gitee/branch-master.json").read_bytes()) | {"protected": False}
+    api.serve_body(GITEE, json.dumps(repo).encode())
+    api.serve_body(f"{GITEE}/branches/master", json.dumps(branch).encode())
+    assert gitee_facts(api) == {
+        "vcs.branch_protected": (False, "branch master is not protected"),
+        "vcs.reviews_required": (False, "code review setting: no reviewer approval required"),
+    }
+
+
+def test_gitee_forbidden_settings_are_unknown(api: ApiServer) -> None:
+    api.serve_body(GITEE, b'{"message": "403 Forbidden"}', status=403)
+    why = "the token may not read the repository's settings"
+    assert gitee_facts(api) == {"vcs.branch_protected": (None, why), "vcs.reviews_required": (None, why)}

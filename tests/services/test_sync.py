@@ -106,17 +106,19 @@ def test_cli_sync_reports_and_refreshes_the_derived_data(
 
 
 def test_sync_stores_the_branch_protection_facts(store: Store, api: ApiServer) -> None:
-    """The sync reads github/protection-main.json after the streams and stores both facts under its run's
-    snapshot: protected (True) and 2 approvals required (True)."""
+    """The sync reads github/protection-main.json and the collaborators after the streams and stores the facts
+    under its run's snapshot: protected (True), 2 approvals required (True), 2 of 6 members administer (True)."""
     github_routes(api)
     api.serve("/repos/acme/shop", "github/repo.json")
     api.serve("/repos/acme/shop/branches/main/protection", "github/protection-main.json")
+    api.serve("/repos/acme/shop/collaborators", "github/collaborators-1.json", "github/collaborators-2.json")
     project = store.project("shop", "")
     sync_source(store, project, source(api))
     with store.engine.connect() as conn:
         rows = conn.execute(select(t.facts.c.snapshot, t.facts.c.fact_id, t.facts.c.value)).all()
     assert sorted((fact, value) for _, fact, value in rows) == [
         ("vcs.branch_protected", True),
+        ("vcs.least_privilege", True),
         ("vcs.reviews_required", True),
     ]
     assert {snapshot.split("@")[0] for snapshot, _, _ in rows} == {"github:acme/shop"}

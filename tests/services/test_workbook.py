@@ -107,7 +107,7 @@ def test_caict_workbook_has_a_sheet_per_part_and_a_row_per_question() -> None:
     book = openpyxl.load_workbook(io.BytesIO(wb.write_workbook(fw, lang="zh", parts=["cd"])))
     assert book.sheetnames == ["说明", "CD 持续交付"]
     cover = book["说明"]
-    assert (cover["B3"].value, cover["B4"].value) == ("caict-devops", "2021.1")
+    assert (cover["B3"].value, cover["B4"].value) == ("caict-devops", "2021.2")
     sheet = book["CD 持续交付"]
     questions = [c.id for c in fw.part("cd").items() for c in c.criteria() if c.kind is CriterionKind.ANSWER]
     assert [r[3] for r in sheet.iter_rows(min_row=2, values_only=True)] == questions

@@ -13,9 +13,10 @@ from rich.console import Console
 from uvicorn.config import LOGGING_CONFIG
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
+from devmaturity.cli.texts import LANG, pick, say
 from devmaturity.config import CONFIG_FILE, load_config
 from devmaturity.errors import UsageError
-from devmaturity.store.db import Store
+from devmaturity.store.db import Store, describe_store
 from devmaturity.web.app import create_app
 
 KEEP_ALIVE = 5  # seconds an idle connection stays open between requests
@@ -55,16 +56,20 @@ class HeaderTimeoutProtocol(H11Protocol):
     type=click.Path(path_type=Path, dir_okay=False),
     help=f"Settings file (default ./{CONFIG_FILE}); its [[devmaturity.webhooks]] name the projects served.",
 )
-def serve(host: str, port: int, database_url: str | None, config_file: Path | None) -> None:
+@LANG
+def serve(host: str, port: int, database_url: str | None, config_file: Path | None, lang: str | None) -> None:
     """Receive deployments, incidents and work items by webhook (generic JSON, GitHub, GitLab) into the store."""
-    config = load_config(project_dir=Path.cwd(), flags={"database_url": database_url}, config_file=config_file)
+    flags = {"database_url": database_url, "lang": lang}
+    config = load_config(project_dir=Path.cwd(), flags=flags, config_file=config_file)
+    chosen = pick(config)
     if not config.webhooks:
         where = config_file or Path(CONFIG_FILE)
-        raise UsageError(f"no webhooks configured: add [[devmaturity.webhooks]] (project, secret_env) to {where}")
+        raise UsageError(say("no_webhooks", "en", file=where), zh=say("no_webhooks", "zh", file=where))
     app = create_app(config, Store.open(config.database_url))
     console = Console(stderr=True, highlight=False, soft_wrap=True)
-    projects = ", ".join(spec.project for spec in config.webhooks)
-    console.print(f"serving webhooks for {projects} on http://{host}:{port}/api/v1/projects/", markup=False)
+    console.print(say("store", chosen, store=describe_store(config.database_url, chosen)), markup=False)
+    projects = ("、" if chosen == "zh" else ", ").join(spec.project for spec in config.webhooks)
+    console.print(say("serving", chosen, projects=projects, host=host, port=port), markup=False)
     uvicorn.run(
         app,
         host=host,

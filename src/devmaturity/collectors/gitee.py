@@ -1,20 +1,25 @@
-"""Gitee API v5: one repository's pull requests, issues and releases."""
+"""Gitee API v5: one repository's pull requests (with their review), issues and releases; branch protection,
+review settings and members."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from urllib.parse import quote
 
 from devmaturity.collectors.http import Answer, ClientOptions, Credentials, Record, RestClient, total_page_next
-from devmaturity.collectors.payload import commit_sha, label_names, pull_request, work_type
+from devmaturity.collectors.members import gitee_member, members_fact
+from devmaturity.collectors.payload import Obj, approved, commit_sha, label_names, pull_request, work_type
 from devmaturity.collectors.streams import Entry, Mark, Stream, StreamSource, entries_keyed, query_url
-from devmaturity.errors import UsageError
+from devmaturity.errors import SourceAuthError, UsageError
 from devmaturity.model.delivery import Release, WorkItem
+from devmaturity.model.facts import Fact
 
 GITEE_API = "https://gitee.com/api/v5"
 TOKEN_ENV = "GITEE_TOKEN"  # noqa: S105 - the name of the variable holding the token, not a token
 BUG_ISSUE_TYPES = frozenset({"缺陷", "bug", "defect"})  # `issue_type` of enterprise repositories
 _REPO = re.compile(r"[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+")
+PROTECTION_FACTS = ("vcs.branch_protected", "vcs.reviews_required")
 
 
 def _since(mark: Mark) -> str | None:
@@ -77,7 +82,41 @@ class GiteeSource(StreamSource):
         return query_url(f"repos/{self.repo}/{path}", {**params, "page": 1, "per_page": self._options.page_size})
 
     def _pull(self, api: RestClient, entry: Entry) -> tuple[Record | None, bool]:
-        return pull_request(self.name, entry.item, "!"), True
+        """A pull request; a merged one with its review: each reviewer (`assignees`) whose `accept` is true passed
+        it (审查通过). A tester's `accept` (测试通过) is a test sign-off, not a code review, and is not counted. A
+        listing without `assignees` leaves the review unread."""
+        item = entry.item
+        pull = pull_request(self.name, item, "!")
+        if pull.resolved_at is None or item.get("assignees") is None:
+            return pull, True
+        approvers = [r.text("login") for r in item.children("assignees") if r.get("accept") is True]
+        user = item.opt_child("user")
+        return approved(pull, list(dict.fromkeys(approvers)), user.opt_text("login") if user else None), True
+
+    def _facts(self, api: RestClient) -> tuple[Fact, ...]:
+        """The default branch's protection and the repository's review setting, and the members with their
+        permissions."""
+        url = self._url("collaborators", {})
+        members = members_fact(api, url, total_page_next, gitee_member, f"{self.name} collaborators")
+        return (*self._protection(api), members)
+
+    def _protection(self, api: RestClient) -> tuple[Fact, ...]:
+        """`protected` of the default branch (Gitee's protection rules), and whether merging needs a reviewer's
+        approval: the repository's code review setting `assignees_number` (最少审查人数). A token that may
+        not read them leaves both unknown."""
+        try:
+            repo = api.get_optional(f"repos/{self.repo}")
+            if repo is None:
+                why = f"repository {self.repo} not found, so its default branch is unknown"
+                return tuple(Fact(id=f, value=None, detail=why, evidence=(self.name,)) for f in PROTECTION_FACTS)
+            settings = repo.object()
+            branch = settings.opt_text("default_branch") or "master"
+            answer = api.get_optional(f"repos/{self.repo}/branches/{quote(branch, safe='')}")
+        except SourceAuthError:
+            why = "the token may not read the repository's settings"
+            return tuple(Fact(id=f, value=None, detail=why, evidence=(self.name,)) for f in PROTECTION_FACTS)
+        where = (f"{self.name} branch {branch}",)
+        return (_protected(answer.object() if answer else None, branch, where), _review_setting(settings, where))
 
     def _issue(self, api: RestClient, entry: Entry) -> tuple[Record | None, bool]:
         item = entry.item
@@ -110,3 +149,23 @@ class GiteeSource(StreamSource):
 
 def _release_entries(answer: Answer) -> list[Entry]:
     return entries_keyed(answer.objects(), "id", "created_at")
+
+
+def _protected(branch: Obj | None, name: str, where: tuple[str, ...]) -> Fact:
+    if branch is None:
+        return Fact(id="vcs.branch_protected", value=None, detail=f"branch {name} not found", evidence=where)
+    flag = branch.get("protected")
+    if not isinstance(flag, bool):
+        why = f"branch {name}: the answer does not say whether it is protected"
+        return Fact(id="vcs.branch_protected", value=None, detail=why, evidence=where)
+    said = "protected" if flag else "not protected"
+    return Fact(id="vcs.branch_protected", value=flag, detail=f"branch {name} is {said}", evidence=where)
+
+
+def _review_setting(settings: Obj, where: tuple[str, ...]) -> Fact:
+    count = settings.get("assignees_number")
+    if not isinstance(count, int) or isinstance(count, bool):
+        why = "the repository answer has no code review setting (assignees_number)"
+        return Fact(id="vcs.reviews_required", value=None, detail=why, evidence=where)
+    said = f"{count} reviewer approval(s) required" if count > 0 else "no reviewer approval required"
+    return Fact(id="vcs.reviews_required", value=count > 0, detail=f"code review setting: {said}", evidence=where)

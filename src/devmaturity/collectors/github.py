@@ -8,6 +8,7 @@ from datetime import datetime
 from urllib.parse import quote
 
 from devmaturity.collectors.http import Answer, ClientOptions, Credentials, Record, RestClient, link_next
+from devmaturity.collectors.members import github_member, members_fact
 from devmaturity.collectors.payload import Obj, approved, commit_sha, label_names, pull_request, work_type
 from devmaturity.collectors.streams import (
     Entry,
@@ -231,6 +232,12 @@ class GitHubSource(StreamSource):
         return release, True
 
     def _facts(self, api: RestClient) -> tuple[Fact, ...]:
+        """The default branch's protection, and the members with their roles (vcs.least_privilege)."""
+        url = self._url("collaborators", {"affiliation": "all"})
+        members = members_fact(api, url, link_next, github_member, f"{self.name} collaborators")
+        return (*self._protection(api), members)
+
+    def _protection(self, api: RestClient) -> tuple[Fact, ...]:
         """The default branch's protection: 404 means not protected; a token that may not read it (403) leaves
         both facts unknown."""
         repo = api.get_optional(f"repos/{self.repo}")

@@ -8,6 +8,7 @@ from typing import Any, Literal
 from urllib.parse import quote
 
 from devmaturity.collectors.http import Answer, ClientOptions, Credentials, Record, RestClient, gitlab_next
+from devmaturity.collectors.members import gitlab_member, members_fact
 from devmaturity.collectors.payload import Obj, approved, work_type
 from devmaturity.collectors.streams import (
     Convert,
@@ -171,6 +172,12 @@ class GitLabSource(StreamSource):
         return deployment, True
 
     def _facts(self, api: RestClient) -> tuple[Fact, ...]:
+        """The default branch's protection and required approvals, and the members with their roles (direct and
+        inherited from groups: `members/all`)."""
+        members = members_fact(api, self._url("members/all", {}), gitlab_next, gitlab_member, f"{self.name} members")
+        return (*self._protection(api), members)
+
+    def _protection(self, api: RestClient) -> tuple[Fact, ...]:
         """The default branch's protection (404: not protected) and the approvals its merge requests need: the
         approval rules (Premium), else the project's `approvals_before_merge`; neither readable leaves it unknown."""
         root = f"projects/{quote(self.project, safe='')}"

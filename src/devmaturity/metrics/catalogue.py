@@ -440,6 +440,17 @@ METRICS: tuple[MetricSpec, ...] = (
         "Median pipeline run duration",
     ),
     _m(
+        "environment_lead_time",
+        "minutes",
+        _L,
+        _K.PIPELINE_RUNS,
+        "环境准备时长（中位数）",
+        "Environment lead time (median)",
+        "成功的环境准备流水线或作业（terraform apply、环境搭建、provision）从开始到完成的时长中位数",
+        "Median time from start to finish of the successful pipelines or jobs that provision an environment "
+        "(terraform apply, 环境搭建, provision)",
+    ),
+    _m(
         "pipeline_duration_p90",
         "minutes",
         _L,

@@ -798,6 +798,21 @@ def pipeline_duration(metric: str, q: float) -> Callable[[Delivery, Window], Met
     return compute
 
 
+NO_PROVISIONING = "no successful environment provisioning run (terraform apply, 环境搭建, provision) in the window"
+
+
+def environment_lead_time(ev: Delivery, window: Window) -> MetricValue:
+    """How long provisioning an environment takes: the median minutes of the successful runs (or their jobs) whose
+    name marks environment provisioning (model/frames.py provision_span), created in the window."""
+    run = ev.run if ev.run is not None else RunFrame.of([])
+    if run.provision is None:
+        why = "the pipeline runs were stored without their provisioning times; sync them again"
+        return _unknown("environment_lead_time", "minutes", window, why)
+    inside = in_window(window, run.created) & ~np.isnan(run.provision)
+    value = median_value("environment_lead_time", "minutes", window, run.provision[inside] / 60.0, NO_PROVISIONING)
+    return replace(value, evidence=cite(run.ids[inside])) if value.value is not None else value
+
+
 def build_success_rate(ev: Delivery, window: Window) -> MetricValue:
     run, inside = _finished_runs(ev, window)
     return share_of(

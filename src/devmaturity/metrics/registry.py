@@ -166,6 +166,7 @@ COMPUTE: dict[str, Compute] = dict(
         _dlv("pipeline_duration_p50", delivery.pipeline_duration("pipeline_duration_p50", 50)),
         _dlv("pipeline_duration_p90", delivery.pipeline_duration("pipeline_duration_p90", 90)),
         _dlv("build_success_rate", delivery.build_success_rate),
+        _dlv("environment_lead_time", delivery.environment_lead_time),
         ("integration_feedback_cycle", _feedback),
         _dlv("security_scan_run_share", delivery.security_scan_run_share),
         _sonar("quality_gate_pass_rate", quality.quality_gate_pass_rate),

@@ -127,6 +127,14 @@ _REASONS_ZH: tuple[tuple[str, str], ...] = (
     (r"no finished pipeline runs with times in the window", "窗口内没有带时间的已完成流水线运行"),
     (r"no finished pipeline runs in the window", "窗口内没有已完成的流水线运行"),
     (r"no red-to-green sequence in the window", "窗口内没有由失败转为成功的构建序列"),
+    (
+        r"no successful environment provisioning run \(terraform apply, 环境搭建, provision\) in the window",
+        "窗口内没有成功的环境准备运行（terraform apply、环境搭建、provision）",
+    ),
+    (
+        r"the pipeline runs were stored without their provisioning times; sync them again",
+        "流水线运行记录保存时没有环境准备时长，请重新同步",
+    ),
     (r"no red-to-green sequence of builds in the window", "窗口内没有由失败转为成功的构建序列"),
     (
         r"no pipeline runs \(devmaturity sync\) and no test reports collected",

@@ -255,6 +255,11 @@ ADVICE: dict[str, tuple[str, str]] = {
         "Require at least one approval by someone other than the author before merging into the default branch "
         "(GitHub required approving reviews, GitLab merge request approval rules)",
     ),
+    "vcs.least_privilege": (
+        "按岗位授予代码库权限：只有少数负责人拥有管理权限，开发者只有写权限，其他人只读，并定期清理多余权限",
+        "Grant repository access by role: only a few owners administer the repository, developers may write, "
+        "everyone else may only read, and surplus access is removed regularly",
+    ),
     "vcs.codeowners": (
         "添加 CODEOWNERS 文件，写明每个目录由谁负责评审",
         "Add a CODEOWNERS file that names who reviews each directory",
@@ -418,6 +423,12 @@ FACTS: tuple[FactSpec, ...] = (
         "vcs.reviews_required",
         "合并到默认分支前必须经过审批",
         "Merging into the default branch requires approval",
+        EvidenceKind.REFS,
+    ),
+    _spec(
+        "vcs.least_privilege",
+        "代码库管理权限只授予少数成员，角色有区分",
+        "Repository administration is limited to a few members, with distinct roles",
         EvidenceKind.REFS,
     ),
     _spec(

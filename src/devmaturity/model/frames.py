@@ -17,7 +17,7 @@ import numpy as np
 import numpy.typing as npt
 
 from devmaturity.model.delivery import Deployment, Incident, JobRun, PipelineRun, Release, RunStatus, WorkItem
-from devmaturity.model.stages import STAGE_PATTERNS
+from devmaturity.model.stages import STAGE_PATTERNS, provisions
 
 Floats = npt.NDArray[np.float64]
 Ints = npt.NDArray[np.int64]
@@ -36,6 +36,35 @@ _SCAN = STAGE_PATTERNS["security_scan"]
 def security_scan(jobs: Iterable[JobRun]) -> bool:
     """A job whose name or stage shows a security scan (SAST, SCA, secrets, images)."""
     return any(_SCAN.search(f"{j.name} {j.stage}") for j in jobs)
+
+
+def provision_span(
+    pipeline: str, succeeded: bool, start: float, end: float, jobs: Iterable[tuple[str, bool, float, float]]
+) -> float | None:
+    """Seconds a run spent provisioning an environment (times as float seconds, NaN unknown; each job as (name and
+    stage, succeeded, start, end)): the whole run when its pipeline's name says it provisions (a Jenkins job
+    "env-provision"), else from the first provisioning job's start to the last one's end. None when it provisions
+    nothing, when it or a provisioning job did not succeed (no environment came of it), or when a time is unknown."""
+    if not succeeded:
+        return None
+    if provisions(pipeline):
+        span = end - start
+    else:
+        found = [(ok, begin, finish) for name, ok, begin, finish in jobs if provisions(name)]
+        if not found or not all(ok for ok, _, _ in found):
+            return None
+        span = max(finish for _, _, finish in found) - min(begin for _, begin, _ in found)
+    return float(span) if np.isfinite(span) and span >= 0 else None
+
+
+def provision_seconds(run: PipelineRun) -> float | None:
+    """`provision_span` of a pipeline run record."""
+    jobs = (
+        (f"{j.name} {j.stage}", j.status is RunStatus.SUCCESS, seconds(j.started_at), seconds(j.finished_at))
+        for j in run.jobs
+    )
+    ok = run.status is RunStatus.SUCCESS
+    return provision_span(run.pipeline, ok, seconds(run.started_at), seconds(run.finished_at), jobs)
 
 
 def seconds(moment: datetime | None) -> float:
@@ -216,7 +245,8 @@ class WorkItemFrame:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class RunFrame:
-    """Pipeline runs; `jobs` is loaded only when the deployment rule names jobs (None otherwise)."""
+    """Pipeline runs; `jobs` is loaded only when the deployment rule names jobs (None otherwise); `provision` is
+    the seconds each run spent provisioning an environment (NaN: none; the column None: not stored)."""
 
     ids: Texts
     pipeline: Texts
@@ -228,6 +258,7 @@ class RunFrame:
     security_scan: Flags
     commits: Texts | None = None  # left out where no deployment rule names pipelines or jobs
     jobs: Sequence[tuple[JobRun, ...]] | None = None
+    provision: Floats | None = None
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -245,6 +276,7 @@ class RunFrame:
             security_scan=flags(security_scan(r.jobs) for r in records),
             commits=texts(r.commit for r in records),
             jobs=[r.jobs for r in records],
+            provision=floats(provision_seconds(r) for r in records),
         )
 
 

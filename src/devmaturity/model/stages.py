@@ -118,3 +118,26 @@ STAGE_PATTERNS: dict[str, re.Pattern[str]] = {
         r"|knex\s+migrate|\bmigrate\s+(up|-path)",
     }.items()
 }
+
+# A job, stage or pipeline that provisions an environment (CD.EM.EM.EB, environment lead time), by its name:
+# infrastructure tools that create resources, and the words teams use for it. Planning, checking and tearing down
+# an environment is not provisioning it; an application deployment by Ansible or Helm is not either, unless its
+# name says it sets up an environment.
+PROVISION_NAMES = re.compile(
+    r"provision|terraform|\bopentofu\b|\btofu\s+apply|pulumi|crossplane|cloudformation|\bcdk\s+deploy"
+    r"|环境(准备|搭建|创建|初始化|构建|申请|开通)|(搭建|创建|准备|初始化|构建|申请|开通)[^环部发]{0,12}环境"
+    r"|\b(setup|create|build|prepare|spin[-_ ]?up|bootstrap)[-_ ]?(env|envs|environment|infra|infrastructure)\b"
+    r"|\b(env|environment|infra|infrastructure)[-_ ]?"
+    r"(setup|create|creation|build|prepare|provision|bootstrap|up|apply)\b"
+    r"|\bansible\b.*\b(env|environment|infra|setup|provision)\b|\b(env|environment|infra)\b.*\bansible\b",
+    re.IGNORECASE,
+)
+NOT_PROVISION = re.compile(
+    r"\bplan\b|validat|\bfmt\b|\blint|\bdestroy|teardown|tear[-_ ]down|cleanup|clean[-_ ]up|销毁|回收|清理|drift",
+    re.IGNORECASE,
+)
+
+
+def provisions(name: str) -> bool:
+    """Whether a job, stage or pipeline called `name` provisions an environment (terraform apply, 环境搭建)."""
+    return bool(PROVISION_NAMES.search(name)) and not NOT_PROVISION.search(name)

@@ -144,7 +144,7 @@ def collect_repository(
 
 
 # facts a source sync establishes (collectors' facts()), read back by every later assessment
-SYNCED_FACTS = ("vcs.branch_protected", "vcs.reviews_required")
+SYNCED_FACTS = ("vcs.branch_protected", "vcs.reviews_required", "vcs.least_privilege")
 
 SHALLOW = Text(
     zh="这是浅克隆：克隆深度之前的历史缺失，交付周期、分支存活时间等会被截短；请先执行 git fetch --unshallow",

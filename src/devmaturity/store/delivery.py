@@ -22,7 +22,7 @@ from devmaturity.model.delivery import (
     RunStatus,
     WorkItem,
 )
-from devmaturity.model.frames import security_scan
+from devmaturity.model.frames import provision_seconds, security_scan
 from devmaturity.model.limits import describe, violations
 from devmaturity.model.quality import QualityAnalysis
 from devmaturity.store import tables as t
@@ -66,6 +66,7 @@ def run_row(r: PipelineRun) -> dict[str, Any]:
         "url": r.url,
         "jobs": json.dumps(jobs),
         "security_scan": security_scan(r.jobs),
+        "provision_seconds": provision_seconds(r),
     }
 
 

@@ -99,7 +99,7 @@ def run_rows(
 ) -> RunFrame:
     c = t.pipeline_runs.c
     cols = [c.ext_id, c.pipeline, c.branch, c.status, c.created_at, c.started_at, c.finished_at, c.security_scan]
-    cols += [c.commit_sha] + ([c.jobs] if with_jobs else [])
+    cols += [c.commit_sha, c.provision_seconds] + ([c.jobs] if with_jobs else [])
     query = _span(select(*cols).where(c.project_id == project_id), c.created_at, lo, hi)
     columns = _columns(conn, query.order_by(c.created_at, c.ext_id), len(cols))
     return RunFrame(
@@ -112,7 +112,8 @@ def run_rows(
         finished=_floats(columns[6]),
         security_scan=np.array(columns[7], dtype=np.bool_),
         commits=texts(columns[8]),
-        jobs=[jobs_of(text) for text in columns[9]] if with_jobs else None,
+        provision=_floats(columns[9]),
+        jobs=[jobs_of(text) for text in columns[10]] if with_jobs else None,
     )
 
 

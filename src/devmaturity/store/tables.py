@@ -253,6 +253,12 @@ pipeline_runs = _delivery_table(
         server_default=false(),
         comment="derived when stored: a job's name or stage shows a security scan (model/stages.py)",
     ),
+    Column(
+        "provision_seconds",
+        Float,
+        comment="derived when stored: seconds the successful run spent provisioning an environment (terraform "
+        "apply, 环境搭建; model/frames.py provision_span); null: it provisioned none",
+    ),
 )
 deployments = _delivery_table(
     "deployments",

@@ -552,7 +552,7 @@ Index("ix_audit_log_org_at", audit_log.c.org_id, audit_log.c.at)
 TENANT_TABLES = (memberships, audit_log)
 """Tables whose every read goes through store.repos.tenancy.scoped()."""
 
-SCHEMA_REVISION = "0016"
+SCHEMA_REVISION = "0017"
 """The newest migration, whose schema the tables above declare: a new store is created from them and stamped with
 it (tests/store/test_stamp.py holds it equal to the migrations' head, so a new migration must move it)."""
 

@@ -20,6 +20,7 @@ import pytest
 from devmaturity.collectors.base import ReportError
 from devmaturity.collectors.junit import (
     DEFAULT_KIND_RULES,
+    MAX_SUITE_DEPTH,
     MESSAGE_LIMIT,
     classify,
     parse_seconds,
@@ -579,7 +580,7 @@ DEPTH_PROBE = textwrap.dedent(
 
 def test_100000_nested_suites_are_one_problem_in_bounded_memory(tmp_path: Path) -> None:
     """Each open suite keeps the names of the suites above it, so 100,000 levels once cost ~6 GB; the reader now
-    refuses the 257th level. Peak RSS of the whole child process (interpreter and lxml included) stays < 200 MB."""
+    refuses the level beyond MAX_SUITE_DEPTH. Peak RSS of the whole child process (interpreter and lxml included) stays < 200 MB."""
     path = tmp_path / "deep.xml"
     depth = 100_000
     path.write_text(
@@ -593,13 +594,14 @@ def test_100000_nested_suites_are_one_problem_in_bounded_memory(tmp_path: Path) 
         [sys.executable, "-c", DEPTH_PROBE, str(path)], capture_output=True, text=True, check=True, timeout=120
     )
     message, peak_kb = done.stdout.splitlines()
-    assert message == "test suites nested more than 256 levels deep (refused)"
+    assert message == f"test suites nested more than {MAX_SUITE_DEPTH} levels deep (refused)"
     assert int(peak_kb) < 200 * 1024
 
 
-def test_256_nested_suites_are_still_read(tmp_path: Path) -> None:
+def test_suites_nested_up_to_the_limit_are_still_read(tmp_path: Path) -> None:
     path = tmp_path / "deep.xml"
-    path.write_text('<testsuite name="s">' * 256 + '<testcase name="t"/>' + "</testsuite>" * 256)
+    depth = MAX_SUITE_DEPTH
+    path.write_text('<testsuite name="s">' * depth + '<testcase name="t"/>' + "</testsuite>" * depth)
     cases, suites = _read(path)
     assert len(cases) == 1 and [s.tests for s in suites] == [1]
 

@@ -20,8 +20,8 @@ from typing import Any, TypeVar
 import numpy as np
 from sqlalchemy import Connection, and_, func, or_, select
 
-from devmaturity.metrics.delivery import DeliveryRules
 from devmaturity.model.delivery import Drill, DrillKind, JobRun, RunStatus
+from devmaturity.model.delivery_rules import DeliveryRules
 from devmaturity.model.frames import (
     CODE,
     DeploymentFrame,

@@ -15,7 +15,7 @@ from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from devmaturity.config import CONFIG_FILE, load_config
 from devmaturity.errors import UsageError
-from devmaturity.store.db import Store
+from devmaturity.services.database import check_schema
 from devmaturity.web.app import create_app
 
 KEEP_ALIVE = 5  # seconds an idle connection stays open between requests
@@ -58,10 +58,11 @@ class HeaderTimeoutProtocol(H11Protocol):
 def serve(host: str, port: int, database_url: str | None, config_file: Path | None) -> None:
     """Receive deployments, incidents and work items by webhook (generic JSON, GitHub, GitLab) into the store."""
     config = load_config(project_dir=Path.cwd(), flags={"database_url": database_url}, config_file=config_file)
+    store = check_schema(config.database_url)  # an old schema is refused here (schema-outdated), before serving
     if not config.webhooks:
         where = config_file or Path(CONFIG_FILE)
         raise UsageError(f"no webhooks configured: add [[devmaturity.webhooks]] (project, secret_env) to {where}")
-    app = create_app(config, Store.open(config.database_url))
+    app = create_app(config, store)
     console = Console(stderr=True, highlight=False, soft_wrap=True)
     projects = ", ".join(spec.project for spec in config.webhooks)
     console.print(f"serving webhooks for {projects} on http://{host}:{port}/api/v1/projects/", markup=False)

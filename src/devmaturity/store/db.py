@@ -1,4 +1,5 @@
-"""Opens the store (SQLite file or PostgreSQL), brings its schema to the latest migration, and reads/writes it."""
+"""Opens the store (SQLite file or PostgreSQL), creates a new one at the latest schema or checks an existing one is
+there (only `devmaturity db upgrade` migrates: Store.upgrade), and reads/writes it."""
 
 from __future__ import annotations
 
@@ -17,7 +18,9 @@ except ImportError:  # Windows: no flock; concurrent first runs there are not se
     fcntl = None  # type: ignore[assignment]
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +29,14 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 
-from devmaturity.errors import ProjectIdentityError, ReportAlreadyStored, StoreError, StoreUnavailableError, UsageError
+from devmaturity.errors import (
+    ProjectIdentityError,
+    ReportAlreadyStored,
+    SchemaOutdatedError,
+    StoreError,
+    StoreUnavailableError,
+    UsageError,
+)
 from devmaturity.model.evidence import (
     CaseOutcome,
     Commit,
@@ -122,6 +132,20 @@ class Store:
 
     @staticmethod
     def open(url: str) -> Store:
+        """The store at `url`, ready to use: a new (empty) database is created at the newest schema; an existing
+        one must already be there (SchemaOutdatedError otherwise: only `devmaturity db upgrade` migrates)."""
+        store = Store.connect(url)
+        try:
+            store.prepare()
+            store.recover_runs()
+        except BaseException:
+            store.engine.dispose()  # a refused store leaves no connection behind
+            raise
+        return store
+
+    @staticmethod
+    def connect(url: str) -> Store:
+        """The store at `url` without looking at its schema: for `db current` and `db upgrade`."""
         try:
             # SQLite: a writer waits up to 60 s for another (a refresh of derived data can take that long)
             extra = {"connect_args": {"timeout": SQLITE_BUSY_MS / 1000}} if url.startswith("sqlite") else {}
@@ -134,34 +158,75 @@ class Store:
             ) from None
         if engine.dialect.name == "sqlite":
             event.listen(engine, "connect", _on_sqlite_connect)
-        store = Store(engine)
-        store.migrate()
-        store.recover_runs()
-        return store
+        return Store(engine)
+
+    def prepare(self) -> None:
+        """Create a new store from the declared tables, stamped with the newest revision; check an existing one is
+        at that revision. Never upgrades: two processes opening one database must not both migrate it."""
+        with self._schema_step() as conn:
+            if _empty(conn):
+                self._create(conn)
+            else:
+                _check_schema(conn, _safe_url(str(self.engine.url)))
+
+    def upgrade(self) -> SchemaState:
+        """Create (a new store) or upgrade the schema to the newest migration; idempotent. What
+        `devmaturity db upgrade` runs; the state says where it started and where it is now."""
+        from alembic import command
+
+        with self._schema_step() as conn:
+            before = _current_revision(conn)
+            head, known = _revisions()
+            if before is not None and before not in known:
+                raise _unknown_revision(_safe_url(str(self.engine.url)), before, head)
+            if _empty(conn):
+                self._create(conn)
+            else:
+                cfg = _alembic_config()
+                cfg.attributes["connection"] = conn
+                command.upgrade(cfg, "head")
+            return SchemaState(before=before, current=_current_revision(conn), head=head)
 
     def migrate(self) -> None:
-        """Create the schema (a new store) or upgrade it to the newest migration (idempotent)."""
-        from alembic import command
-        from alembic.config import Config as AlembicConfig
+        """Upgrade to the newest migration (the same as `upgrade`), for callers written before `db upgrade`."""
+        self.upgrade()
 
-        cfg = AlembicConfig()
-        cfg.set_main_option("script_location", str(MIGRATIONS))
+    def schema(self) -> SchemaState:
+        """The store's revision and the one this devmaturity needs, without changing anything."""
+        try:
+            with self.engine.connect() as conn:
+                current = _current_revision(conn)
+        except SQLAlchemyError as exc:
+            raise self._cannot_open(exc) from None
+        head, known = _revisions()
+        return SchemaState(before=current, current=current, head=head, known=current is None or current in known)
+
+    def _create(self, conn: Connection) -> None:
+        """A new store: the tables as declared (tests hold them equal to the migrations' schema), stamped."""
+        from alembic import command
+
+        t.metadata.create_all(conn)
+        cfg = _alembic_config()
+        cfg.attributes["connection"] = conn
+        command.stamp(cfg, "head")
+
+    @contextmanager
+    def _schema_step(self) -> Iterator[Connection]:
+        """One transaction for creating, checking or upgrading the schema, taken in turns with other processes."""
         try:
             with self._migration_lock(), self.engine.begin() as conn:
                 if conn.dialect.name == "postgresql":  # DDL is transactional there: wait for a concurrent creator
                     conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")
-                cfg.attributes["connection"] = conn
-                if _empty(conn):  # a new store: the tables as declared, stamped with the newest revision
-                    t.metadata.create_all(conn)
-                    command.stamp(cfg, "head")
-                else:
-                    command.upgrade(cfg, "head")
+                yield conn
         except SQLAlchemyError as exc:
-            where = _safe_url(str(self.engine.url))
-            raise StoreError(
-                f"cannot open the store at {where}: {_mask_password(_first_line(exc))}",
-                zh=f"无法打开存储 {where}（详情请用 --lang en 查看）",
-            ) from None
+            raise self._cannot_open(exc) from None
+
+    def _cannot_open(self, exc: SQLAlchemyError) -> StoreError:
+        where = _safe_url(str(self.engine.url))
+        return StoreError(
+            f"cannot open the store at {where}: {_mask_password(_first_line(exc))}",
+            zh=f"无法打开存储 {where}（详情请用 --lang en 查看）",
+        )
 
     @contextmanager
     def _migration_lock(self) -> Iterator[None]:
@@ -981,6 +1046,78 @@ def _suite_row(report_id: int, ordinal: int, s: TestSuiteResult) -> dict[str, An
         "time": s.time,
         "timestamp": int(s.timestamp.timestamp()) if s.timestamp else None,
     }
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SchemaState:
+    """A store's schema revision before and after a step, and the newest revision this devmaturity has."""
+
+    before: str | None
+    current: str | None
+    head: str
+    known: bool = True  # False: a revision this devmaturity lacks (a newer version wrote the store)
+
+    @property
+    def up_to_date(self) -> bool:
+        return self.current == self.head
+
+
+def _alembic_config() -> Any:
+    from alembic.config import Config as AlembicConfig
+
+    cfg = AlembicConfig()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    return cfg
+
+
+@lru_cache(maxsize=1)
+def _revisions() -> tuple[str, frozenset[str]]:
+    from alembic.script import ScriptDirectory
+
+    script = ScriptDirectory.from_config(_alembic_config())
+    head = script.get_current_head()
+    if head is None:  # pragma: no cover - the package ships its migrations
+        raise StoreError("the store migrations are missing from this installation")
+    return head, frozenset(r.revision for r in script.walk_revisions())
+
+
+def head_revision() -> str:
+    """The newest migration this devmaturity has."""
+    return _revisions()[0]
+
+
+def _current_revision(conn: Connection) -> str | None:
+    from alembic.migration import MigrationContext
+
+    current: str | None = MigrationContext.configure(conn).get_current_revision()
+    return current
+
+
+def _unknown_revision(where: str, current: str, head: str) -> StoreError:
+    return StoreError(
+        f"the store at {where} has schema revision {current}, which this devmaturity does not know "
+        f"(a newer version wrote it; this one needs {head}): upgrade devmaturity",
+        zh=f"存储 {where} 的表结构版本 {current} 不为当前 devmaturity 所知（由更新的版本写入；本版本需要 {head}）："
+        "请升级 devmaturity",
+    )
+
+
+def _check_schema(conn: Connection, where: str) -> None:
+    """An existing store must be at the newest revision: older asks for `db upgrade`, unknown for a newer
+    devmaturity (a newer version wrote it)."""
+    current = _current_revision(conn)
+    head, known = _revisions()
+    if current == head:
+        return
+    if current is not None and current not in known:
+        raise _unknown_revision(where, current, head)
+    shown = current or "none"
+    raise SchemaOutdatedError(
+        f"the store at {where} is at schema revision {shown}, this devmaturity needs {head}: back it up, then run "
+        "`devmaturity db upgrade`",
+        zh=f"存储 {where} 的表结构版本为 {shown}，当前 devmaturity 需要 {head}："
+        "请先备份，再运行 `devmaturity db upgrade`",
+    )
 
 
 def _empty(conn: Connection) -> bool:

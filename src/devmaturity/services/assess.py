@@ -121,16 +121,18 @@ def collect_repository(
         reports = _ingest_discovered(store, project_id, run_id, repo, config, tracked, problems)
         total = store.count_commits(project_id)
         facts.append(Fact(id="vcs.git", value=total > 0, detail=f"{total} commits in git", evidence=(str(repo.root),)))
-        if tree is not None:
-            store.save_facts(project_id, run_id, snapshot, facts)
+        progress("commits", total)
+        with store.unit_of_work() as uow:  # the tree's facts and the run's end together: never facts of a failed run
+            if tree is not None:
+                uow.store.save_facts(project_id, run_id, snapshot, facts)
+            summary = {"new_commits": new, "total_commits": total, "facts": len(facts)}
+            uow.store.finish_run(run_id, "ok", summary, problems)
     except DevmaturityError as exc:
         store.finish_run(run_id, "failed", {"error": exc.one_line()}, problems)
         raise
     except BaseException:
         store.finish_run(run_id, "failed", {"error": "interrupted"}, problems)
         raise
-    progress("commits", total)
-    store.finish_run(run_id, "ok", {"new_commits": new, "total_commits": total, "facts": len(facts)}, problems)
     return CollectResult(
         project_id=project_id,
         run_id=run_id,
@@ -330,20 +332,22 @@ def run_assessment(
         notices = (*collected.notices, *absent_evidence(store.evidence_span(collected.project_id), window))
         report["period"] = chosen.describe()
         report["notices"] = [{"zh": n.zh, "en": n.en} for n in notices]
-        store.save_assessment(
-            run_id,
-            collected.project_id,
-            framework.id,
-            framework.version,
-            (window.start, window.end),
-            {p.key: p.level for p in assessment.parts},
-            report,
-        )
+        levels = {p.key: p.level for p in assessment.parts}
+        with store.unit_of_work() as uow:  # the assessment and its run's end are stored together or not at all
+            uow.store.save_assessment(
+                run_id,
+                collected.project_id,
+                framework.id,
+                framework.version,
+                (window.start, window.end),
+                levels,
+                report,
+            )
+            uow.store.finish_run(run_id, "ok", levels, ())
     except BaseException as exc:
         message = exc.one_line() if isinstance(exc, DevmaturityError) else type(exc).__name__
         store.finish_run(run_id, "failed", {"error": message}, ())
         raise
-    store.finish_run(run_id, "ok", {p.key: p.level for p in assessment.parts}, ())
     return AssessResult(
         assessment=assessment,
         framework=framework,

@@ -155,11 +155,13 @@ def _ingest_one(
     if not path.is_file():
         raise ReportError("not a file" if path.exists() else "no such file")
     digest = digest_file(path)
-    if store.has_report(project_id, kind, digest):
-        result.already.append(str(path))
-        return
     try:
-        summary = _save(store, project_id, run_id, kind, path, config, commit, at, repo_root, tracked, digest)
+        # the check and the write in one unit: the file is stored whole, once, or not at all
+        with store.unit_of_work() as uow:
+            if uow.store.has_report(project_id, kind, digest):
+                result.already.append(str(path))
+                return
+            summary = _save(uow.store, project_id, run_id, kind, path, config, commit, at, repo_root, tracked, digest)
     except ReportAlreadyStored:
         result.already.append(str(path))  # a concurrent ingest of the same file committed it first
         return

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Set
+from collections.abc import Callable, Mapping, Sequence, Set
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,6 +20,7 @@ from devmaturity.collectors.zentao import ZenTaoSource
 from devmaturity.errors import ConfigError, DevmaturityError
 from devmaturity.frameworks.vocab import load_pipeline_vocabulary
 from devmaturity.model.evidence import Problem
+from devmaturity.model.facts import Fact
 from devmaturity.model.limits import admit
 from devmaturity.store.db import Store
 from devmaturity.store.delivery import cursor_of, save_delivery
@@ -113,10 +114,13 @@ def _sync(
             problems = (*refused, *_unknown(source.name, unknown))
             store.finish_run(run_id, "failed", summary, problems, redact=redactor.text)
             raise
-        facts = _facts(store, project_id, run_id, source, redactor)
+        facts = _facts(store, run_id, source, redactor)
     problems = (*refused, *_unknown(source.name, unknown))
-    summary = {"pages": pages, "records": records, "refused": len(refused), "facts": facts}
-    store.finish_run(run_id, "ok", summary, problems, redact=redactor.text)
+    summary = {"pages": pages, "records": records, "refused": len(refused), "facts": len(facts)}
+    with store.unit_of_work() as uow:  # the platform's facts and the run's end together (the pages are kept)
+        if facts:
+            uow.store.save_facts(project_id, run_id, f"{source.name}@run{run_id}", facts)
+        uow.store.finish_run(run_id, "ok", summary, problems, redact=redactor.text)
     return SyncResult(
         source=source.name,
         pages=pages,
@@ -127,18 +131,18 @@ def _sync(
     )
 
 
-def _facts(store: Store, project_id: int, run_id: int, source: Source, redactor: Redactor) -> int:
-    """The platform settings' facts of a source that reads any (its repository's protection), stored under the
-    snapshot `<source>@run<id>`; a failure to read them fails the run like a failed page (the pages stay stored)."""
+def _facts(store: Store, run_id: int, source: Source, redactor: Redactor) -> Sequence[Fact]:
+    """The platform settings' facts of a source that reads any (its repository's protection), to be stored under
+    the snapshot `<source>@run<id>`; a failure to read them fails the run like a failed page (the pages stay
+    stored)."""
     if not isinstance(source, StreamSource):
-        return 0
+        return ()
     try:
-        facts = source.facts()
+        return source.facts()
     except DevmaturityError as exc:
         masked = redactor.error(exc)
         store.finish_run(run_id, "failed", {"error": masked.one_line()}, (), redact=redactor.text)
         raise masked from None
-    return store.save_facts(project_id, run_id, f"{source.name}@run{run_id}", facts)
 
 
 def _unknown(source: str, seen: Set[tuple[str, str]]) -> tuple[Problem, ...]:

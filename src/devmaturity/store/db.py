@@ -17,12 +17,12 @@ try:
 except ImportError:  # Windows: no flock; concurrent first runs there are not serialised
     fcntl = None  # type: ignore[assignment]
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Engine, create_engine, event, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -65,6 +65,9 @@ from devmaturity.model.evidence import (
 from devmaturity.model.facts import Fact
 from devmaturity.model.quality import LabelSummary, PerformanceRun, PerformanceSummary
 from devmaturity.store import tables as t
+
+if TYPE_CHECKING:
+    from devmaturity.store.uow import UnitOfWork
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 MIGRATION_LOCK = 0x64657661  # the PostgreSQL advisory lock key concurrent first runs wait on ("deva")
@@ -124,11 +127,26 @@ def _aware(stamp: int, minutes: int) -> datetime:
 
 
 class Store:
-    """The database behind devmaturity. Every write method runs in one transaction."""
+    """The database behind devmaturity. Every write method runs in one transaction: its own, or, on the store a
+    unit of work hands out (`with store.unit_of_work() as uow: uow.store...`), the unit's one transaction."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, *, bound: Connection | None = None, root: Store | None = None) -> None:
         self.engine = engine
-        self._heartbeats: dict[int, _Heartbeat] = {}
+        self._bound = bound  # the unit of work's connection: every read and write of this store runs on it
+        self._root = root if root is not None else self  # the store that owns the heartbeat threads
+        self._heartbeats: dict[int, _Heartbeat] = root._heartbeats if root is not None else {}
+        self._after_end: list[Callable[[], None]] = []  # a unit's store: what to do once it committed or rolled back
+
+    @property
+    def in_unit_of_work(self) -> bool:
+        return self._bound is not None
+
+    def unit_of_work(self) -> AbstractContextManager[UnitOfWork]:
+        """One transaction for one use case: the store it hands out reads and writes on that transaction, which
+        commits when the block ends and rolls back, writing nothing, when it raises (store/uow.py)."""
+        from devmaturity.store.uow import open_unit
+
+        return open_unit(self)
 
     @staticmethod
     def open(url: str) -> Store:
@@ -245,18 +263,34 @@ class Store:
             fcntl.flock(handle, fcntl.LOCK_EX)
             yield
 
+    def end_unit(self) -> None:
+        """The unit of work this store was bound to has committed or rolled back: finish what waited for that."""
+        while self._after_end:
+            self._after_end.pop(0)()
+
+    def _outside_unit(self, what: str) -> None:
+        if self._bound is not None:
+            raise StoreError(f"{what} commits at once and cannot be part of a unit of work")
+
+    @contextmanager
+    def reading(self) -> Iterator[Connection]:
+        """A connection to read on: the unit of work's (it sees what the use case wrote so far), else a new one."""
+        if self._bound is not None:
+            yield self._bound
+            return
+        with self.engine.connect() as conn:
+            yield conn
+
     @contextmanager
     def transaction(self) -> Iterator[Connection]:
+        if self._bound is not None:  # part of the unit of work: it commits or rolls back once, at its end
+            yield self._bound
+            return
         try:
             with self.engine.begin() as conn:
                 yield conn
-        except OperationalError as exc:
-            error = StoreUnavailableError if _transient(exc) else StoreError
-            raise error(f"store write failed: {_first_line(exc)}") from None
         except SQLAlchemyError as exc:
-            raise StoreError(
-                f"store write failed: {_first_line(exc)}", zh="写入存储失败（详情请用 --lang en 查看）"
-            ) from None
+            raise write_failed(exc) from None
 
     def insert_statement(self, table: Any) -> Any:
         """The dialect's INSERT, which knows ON CONFLICT on both SQLite and PostgreSQL."""
@@ -288,7 +322,9 @@ class Store:
 
     def start_run(self, project_id: int, kind: str, inputs: dict[str, Any]) -> int:
         """A run row marked running, with this process (host, pid, start time) and a first heartbeat; a
-        background thread renews the heartbeat until finish_run, so a crash can be told from a slow run."""
+        background thread renews the heartbeat until finish_run, so a crash can be told from a slow run. Not in a
+        unit of work: a run is seen running (progress, recovery) from its start, so its row commits at once."""
+        self._outside_unit("start_run")
         now = int(time.time())
         with self.transaction() as conn:
             result = conn.execute(
@@ -305,7 +341,7 @@ class Store:
             key = result.inserted_primary_key
             assert key is not None
             run_id = int(key[0])
-        self._heartbeats[run_id] = _Heartbeat.start(self, run_id)
+        self._heartbeats[run_id] = _Heartbeat.start(self._root, run_id)
         return run_id
 
     def heartbeat(self, run_id: int) -> bool:
@@ -348,7 +384,7 @@ class Store:
         moment = int(time.time()) if now is None else now
         c = t.runs.c
         query = select(c.id, c.host, c.pid, c.proc_start, c.started_at, c.heartbeat_at).where(c.status == "running")
-        with self.engine.connect() as conn:
+        with self.reading() as conn:
             rows = list(conn.execute(query))
         gone = [(r.id, r.heartbeat_at or r.started_at) for r in rows if _gone(r, moment)]
         if not gone:
@@ -370,7 +406,7 @@ class Store:
         ).join(t.projects, t.projects.c.id == c.project_id)
         if project is not None:
             query = query.where(t.projects.c.name == project)
-        with self.engine.connect() as conn:
+        with self.reading() as conn:
             return [dict(r._mapping) for r in conn.execute(query.order_by(c.id.desc()).limit(limit))]
 
     # --- runs as jobs: queued by a caller, claimed and run by a worker (or inline) ---
@@ -392,13 +428,14 @@ class Store:
             return int(key[0])
 
     def run(self, run_id: int) -> dict[str, Any] | None:
-        with self.engine.connect() as conn:
+        with self.reading() as conn:
             row = conn.execute(select(t.runs).where(t.runs.c.id == run_id)).first()
             return dict(row._mapping) if row is not None else None
 
     def claim_run(self, run_id: int) -> bool:
         """Mark the run as running, unless it is finished: False when no row changed (done, or unknown). Call it
         under project_lock: a run still `running` there lost its worker (killed), so it is taken over."""
+        self._outside_unit("claim_run")
         now = int(time.time())
         with self.transaction() as conn:
             result = conn.execute(
@@ -416,13 +453,20 @@ class Store:
             )
             if result.rowcount != 1:
                 return False
-        self._heartbeats[run_id] = _Heartbeat.start(self, run_id)
+        self._heartbeats[run_id] = _Heartbeat.start(self._root, run_id)
         return True
 
     def _stop_heartbeat(self, run_id: int) -> None:
         beat = self._heartbeats.pop(run_id, None)
-        if beat is not None:
+        if beat is None:
+            return
+        if self._bound is None:
             beat.stop()
+            return
+        # in a unit of work the thread may be waiting on the lock this unit holds (the run's row; SQLite's one
+        # writer): tell it to stop now, wait for it once the unit has ended
+        beat.signal()
+        self._after_end.append(beat.join)
 
     def requeue_run(self, run_id: int, error: str) -> None:
         """Back to `queued` after a transient failure, so the retried job can claim it again."""
@@ -437,7 +481,7 @@ class Store:
     def set_progress(self, run_id: int, stage: str, done: int) -> None:
         """Best effort: on SQLite a long write elsewhere holds the one write lock, and progress must not wait for
         it (that writer may be this very run), so a busy database skips the update."""
-        with self.engine.connect() as conn:
+        with self.reading() as conn:
             sqlite_db = conn.dialect.name == "sqlite"
             if sqlite_db:
                 conn.exec_driver_sql("PRAGMA busy_timeout = 0")
@@ -474,7 +518,7 @@ class Store:
             yield
 
     def runs(self, project_id: int) -> list[dict[str, Any]]:
-        with self.engine.connect() as conn:
+        with self.reading() as conn:
             rows = conn.execute(select(t.runs).where(t.runs.c.project_id == project_id).order_by(t.runs.c.id))
             return [dict(r._mapping) for r in rows]
 
@@ -482,7 +526,7 @@ class Store:
 
     def known_tips(self, project_id: int) -> list[str]:
         """Ref targets stored by the last collection: everything reachable from them is stored already."""
-        with self.engine.connect() as conn:
+        with self.reading() as conn:
             rows = conn.execute(select(t.refs.c.target).where(t.refs.c.project_id == project_id).distinct())
             return [r[0] for r in rows]
 
@@ -505,7 +549,7 @@ class Store:
             return _count(conn, t.commits, t.commits.c.project_id == project_id) - before
 
     def count_commits(self, project_id: int) -> int:
-        with self.engine.connect() as conn:
+        with self.reading() as conn:
             return _count(conn, t.commits, t.commits.c.project_id == project_id)
 
     def load_commits(self, project_id: int, since: datetime) -> list[Commit]:
@@ -515,11 +559,11 @@ class Store:
         query = select(t.commits).where(
             c.project_id == project_id, (c.committer_time >= stamp) | (c.author_time >= stamp)
         )
-        with self.engine.connect() as conn:
+        with self.reading() as conn:
             return [_commit_of(row._mapping) for row in conn.execute(query)]
 
     def load_refs(self, project_id: int) -> list[Ref]:
-        with self.engine.connect() as conn:
+        with self.reading() as conn:
             rows = conn.execute(select(t.refs).where(t.refs.c.project_id == project_id))
             return [
                 Ref(
@@ -568,7 +612,7 @@ class Store:
             .order_by(f.run_id.desc())
         )
         out: dict[str, Fact] = {}
-        with self.engine.connect() as conn:
+        with self.reading() as conn:
             for row in conn.execute(query):
                 if row.fact_id not in out:
                     value = None if row.value is None else bool(row.value)
@@ -577,7 +621,7 @@ class Store:
         return list(out.values())
 
     def count_facts(self, project_id: int) -> int:
-        with self.engine.connect() as conn:
+        with self.reading() as conn:
             return _count(conn, t.facts, t.facts.c.project_id == project_id)
 
     def save_assessment(
@@ -610,7 +654,7 @@ class Store:
             return int(key[0])
 
     def assessments(self, project_id: int) -> list[dict[str, Any]]:
-        with self.engine.connect() as conn:
+        with self.reading() as conn:
             query = (
                 select(t.assessments.c.id, t.assessments.c.framework, t.assessments.c.levels)
                 .where(t.assessments.c.project_id == project_id)
@@ -622,7 +666,7 @@ class Store:
 
     def has_report(self, project_id: int, kind: ReportKind, digest: str) -> bool:
         r = t.reports.c
-        with self.engine.connect() as conn:
+        with self.reading() as conn:
             query = select(r.id).where(r.project_id == project_id, r.kind == kind.value, r.digest == digest)
             return conn.execute(query).first() is not None
 
@@ -815,7 +859,7 @@ class Store:
 
     def load_performance(self, project_id: int, since: datetime) -> list[PerformanceRun]:
         """Performance test runs observed from `since` on, oldest first."""
-        with self.engine.connect() as conn:
+        with self.reading() as conn:
             out = []
             for rep in self._reports(conn, project_id, ReportKind.PERFORMANCE, since):
                 p = conn.execute(select(t.performance_runs).where(t.performance_runs.c.report_id == rep.id)).one()
@@ -854,7 +898,7 @@ class Store:
         """Test runs in time order: the JUnit reports one ingest run stored for one commit form one run (a build's
         per-class files), its cases in report order with retried cases merged (merge_attempts)."""
         c = t.test_cases.c
-        with self.engine.connect() as conn:
+        with self.reading() as conn:
             groups: dict[tuple[int, str | None], list[Any]] = {}
             for rep in self._reports(conn, project_id, ReportKind.JUNIT, since):
                 groups.setdefault((rep.run_id, rep.commit_sha), []).append(rep)
@@ -884,7 +928,7 @@ class Store:
             return out
 
     def load_coverage(self, project_id: int, since: datetime) -> list[CoverageReport]:
-        with self.engine.connect() as conn:
+        with self.reading() as conn:
             out = []
             for rep in self._reports(conn, project_id, ReportKind.COVERAGE, since):
                 c = t.coverage_files.c
@@ -920,7 +964,7 @@ class Store:
             return out
 
     def load_scans(self, project_id: int, since: datetime) -> list[Scan]:
-        with self.engine.connect() as conn:
+        with self.reading() as conn:
             out = []
             for rep in self._reports(conn, project_id, ReportKind.SARIF, since):
                 c = t.findings.c
@@ -965,7 +1009,7 @@ class Store:
             "drills": (t.drills, t.drills.c.started_at),
         }
         out: dict[str, tuple[datetime, datetime] | None] = {}
-        with self.engine.connect() as conn:
+        with self.reading() as conn:
             for kind, (table, column) in columns.items():
                 span = conn.execute(
                     select(func.min(column), func.max(column)).where(table.c.project_id == project_id)
@@ -984,7 +1028,7 @@ class Store:
     def count_rows(self, table: str, project_id: int) -> int:
         """Rows of one evidence table belonging to the project (for tests and summaries)."""
         target = t.metadata.tables[table]
-        with self.engine.connect() as conn:
+        with self.reading() as conn:
             if "project_id" in target.c:
                 return _count(conn, target, target.c.project_id == project_id)
             query = select(func.count()).select_from(target.join(t.reports)).where(t.reports.c.project_id == project_id)
@@ -1060,6 +1104,14 @@ class SchemaState:
     @property
     def up_to_date(self) -> bool:
         return self.current == self.head
+
+
+def write_failed(exc: SQLAlchemyError) -> StoreError:
+    """A failed write as our error: transient (a job retries it) or not."""
+    if isinstance(exc, OperationalError):
+        error = StoreUnavailableError if _transient(exc) else StoreError
+        return error(f"store write failed: {_first_line(exc)}")
+    return StoreError(f"store write failed: {_first_line(exc)}", zh="写入存储失败（详情请用 --lang en 查看）")
 
 
 def _alembic_config() -> Any:
@@ -1287,6 +1339,12 @@ class _Heartbeat:
             finally:
                 del store
 
-    def stop(self) -> None:
+    def signal(self) -> None:
         self._stop.set()
+
+    def join(self) -> None:
         self._thread.join(HEARTBEAT_SECONDS + 65)
+
+    def stop(self) -> None:
+        self.signal()
+        self.join()

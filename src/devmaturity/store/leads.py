@@ -64,7 +64,7 @@ def refresh_leads(
     """Bring the project's lead-time attribution up to date with its evidence and deployment rule."""
     key = rule_key(rules)
     uses_runs = bool(rules.pipelines or rules.jobs)
-    with store.engine.connect() as conn:  # the usual case, nothing new: only reads, no lock, no write
+    with store.reading() as conn:  # the usual case, nothing new: only reads, no lock, no write
         marks, state = _marks(conn, project_id)
         if state is not None and state.rule_key == key and marks == {k: getattr(state, k) for k in marks}:
             return LeadRefresh("current", 0, 0, 0)

@@ -6,6 +6,7 @@ from collections.abc import Callable, Mapping, Sequence, Set
 from dataclasses import dataclass
 from typing import Any
 
+from devmaturity.collectors import gitee, github, gitlab, jenkins, jira, sonarqube, zentao
 from devmaturity.collectors.gitee import GiteeSource
 from devmaturity.collectors.github import GitHubSource
 from devmaturity.collectors.gitlab import GitLabSource
@@ -22,6 +23,7 @@ from devmaturity.frameworks.vocab import load_pipeline_vocabulary
 from devmaturity.model.evidence import Problem
 from devmaturity.model.facts import Fact
 from devmaturity.model.limits import admit
+from devmaturity.settings import environment_value
 from devmaturity.store.db import Store
 from devmaturity.store.delivery import cursor_of, save_delivery
 
@@ -56,7 +58,26 @@ def make_source(spec: Mapping[str, str]) -> Source:
     if unknown:
         raise ConfigError(f"source {kind}: unknown key(s) {', '.join(sorted(unknown))}")
     extra: dict[str, Any] = {k: spec[k] for k in (*required, *optional) if k in spec}
-    return factory(spec[key], **extra)
+    return factory(spec[key], **extra, **credential_values(kind, spec))
+
+
+# kind -> (the variable-naming key, the value argument the source takes, the default variable): a collector is
+# handed the values; only here (and for webhooks, services/webhooks.py) is the environment read for credentials
+CREDENTIALS: dict[str, tuple[tuple[str, str, str], ...]] = {
+    "github": (("token_env", "token", github.TOKEN_ENV),),
+    "gitlab": (("token_env", "token", gitlab.TOKEN_ENV),),
+    "gitee": (("token_env", "token", gitee.TOKEN_ENV),),
+    "jenkins": (("user_env", "user", jenkins.USER_ENV), ("token_env", "token", jenkins.TOKEN_ENV)),
+    "jira": (("user_env", "user", jira.USER_ENV), ("token_env", "token", jira.TOKEN_ENV)),
+    "zentao": (("account_env", "account", zentao.ACCOUNT_ENV), ("password_env", "password", zentao.PASSWORD_ENV)),
+    "sonarqube": (("token_env", "token", sonarqube.TOKEN_ENV),),
+}
+
+
+def credential_values(kind: str, spec: Mapping[str, str], env: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The credential values a source of `kind` is handed, read from the variables its table names (or the
+    default ones); an unset variable gives "" (anonymous, or the source says which variable to set)."""
+    return {arg: environment_value(spec.get(key, default), env) for key, arg, default in CREDENTIALS.get(kind, ())}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

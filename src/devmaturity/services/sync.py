@@ -23,6 +23,7 @@ from devmaturity.frameworks.vocab import load_pipeline_vocabulary
 from devmaturity.model.evidence import Problem
 from devmaturity.model.facts import Fact
 from devmaturity.model.limits import admit
+from devmaturity.services.runs import recorded_run
 from devmaturity.settings import environment_value
 from devmaturity.store.db import Store
 from devmaturity.store.delivery import cursor_of, save_delivery
@@ -112,36 +113,33 @@ def _sync(
     progress: Callable[[str, int], None] | None,
 ) -> SyncResult:
     cursor = cursor_of(store, project_id, source.name)
-    run_id = store.start_run(project_id, "sync", {"source": source.name, "resumed_from": cursor is not None})
+    inputs = {"source": source.name, "resumed_from": cursor is not None}
     pages = records = 0
     refused: list[Problem] = []
-    with unknowns() as unknown:
+    with recorded_run(store, project_id, "sync", inputs, redact=redactor.text) as run, unknowns() as unknown:
         try:
             for page in source.pages(cursor):
                 kept, bad = admit(page.records)  # the same limits as files and webhooks (model/limits.py)
                 refused.extend(Problem(source=source.name, message=redactor.text(message)) for message in bad)
-                records += save_delivery(store, project_id, run_id, kept, (source.name, page.cursor))
+                records += save_delivery(store, project_id, run.run_id, kept, (source.name, page.cursor))
                 pages += 1
+                run.summary = {"pages": pages, "records": records}  # a failure keeps what was stored
                 if progress is not None:
                     progress(source.name, records)
+            facts = _facts(source, redactor)
         except DevmaturityError as exc:
-            masked = redactor.error(exc)
-            summary = {"error": masked.one_line(), "pages": pages, "records": records}
-            problems = (*refused, *_unknown(source.name, unknown))
-            store.finish_run(run_id, "failed", summary, problems, redact=redactor.text)
-            raise masked from None
+            run.problems = [*refused, *_unknown(source.name, unknown)]
+            raise redactor.error(exc) from None
         except BaseException:
-            summary = {"error": "interrupted", "pages": pages, "records": records}
-            problems = (*refused, *_unknown(source.name, unknown))
-            store.finish_run(run_id, "failed", summary, problems, redact=redactor.text)
+            run.problems = [*refused, *_unknown(source.name, unknown)]
             raise
-        facts = _facts(store, run_id, source, redactor)
-    problems = (*refused, *_unknown(source.name, unknown))
-    summary = {"pages": pages, "records": records, "refused": len(refused), "facts": len(facts)}
-    with store.unit_of_work() as uow:  # the platform's facts and the run's end together (the pages are kept)
-        if facts:
-            uow.store.save_facts(project_id, run_id, f"{source.name}@run{run_id}", facts)
-        uow.store.finish_run(run_id, "ok", summary, problems, redact=redactor.text)
+        problems = (*refused, *_unknown(source.name, unknown))
+        run.problems = list(problems)
+        summary = {"pages": pages, "records": records, "refused": len(refused), "facts": len(facts)}
+        with store.unit_of_work() as uow:  # the platform's facts and the run's end together (the pages are kept)
+            if facts:
+                uow.store.save_facts(project_id, run.run_id, f"{source.name}@run{run.run_id}", facts)
+            run.succeed(uow, summary)
     return SyncResult(
         source=source.name,
         pages=pages,
@@ -152,7 +150,7 @@ def _sync(
     )
 
 
-def _facts(store: Store, run_id: int, source: Source, redactor: Redactor) -> Sequence[Fact]:
+def _facts(source: Source, redactor: Redactor) -> Sequence[Fact]:
     """The platform settings' facts of a source that reads any (its repository's protection), to be stored under
     the snapshot `<source>@run<id>`; a failure to read them fails the run like a failed page (the pages stay
     stored)."""
@@ -161,9 +159,7 @@ def _facts(store: Store, run_id: int, source: Source, redactor: Redactor) -> Seq
     try:
         return source.facts()
     except DevmaturityError as exc:
-        masked = redactor.error(exc)
-        store.finish_run(run_id, "failed", {"error": masked.one_line()}, (), redact=redactor.text)
-        raise masked from None
+        raise redactor.error(exc) from None
 
 
 def _unknown(source: str, seen: Set[tuple[str, str]]) -> tuple[Problem, ...]:

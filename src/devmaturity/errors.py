@@ -19,7 +19,8 @@ DevmaturityError                 (slug "error", exit 1)
 │   └── SourcePayloadError       ("source-payload", exit 69): an answer we cannot read
 ├── StoreError                   ("store", exit 74): the database refused or is unreachable
 │   ├── ReportAlreadyStored      ("already-stored"): another writer stored the same report first
-│   └── StoreUnavailableError    ("store-unavailable"): connection lost or database busy; a job retries it
+│   ├── StoreUnavailableError    ("store-unavailable"): connection lost or database busy; a job retries it
+│   └── SchemaOutdatedError      ("schema-outdated"): the store needs `devmaturity db upgrade`
 ├── BrokerError                  ("broker", exit 69): no job broker configured, or it does not answer
 ├── GateFailed                   ("gate-failed", exit 2): the assessment is below the bar
 ├── AuditChainBroken             ("audit-chain", exit 1): an organisation's audit log was changed after writing
@@ -169,6 +170,13 @@ class StoreUnavailableError(StoreError):
     slug = "store-unavailable"
 
 
+class SchemaOutdatedError(StoreError):
+    """The store's schema is older than this devmaturity: `devmaturity db upgrade` moves it on; nothing upgrades
+    on its own."""
+
+    slug = "schema-outdated"
+
+
 class BrokerError(DevmaturityError):
     slug = "broker"
     exit_code = 69
@@ -272,5 +280,6 @@ ZH: dict[str, str] = {
     "conflict": "与已有对象冲突",
     "password-policy": "密码不符合要求（至少 12 个字符，且不能与用户名相同）",
     "store-unavailable": "数据库暂时不可用（连接中断或被锁定），任务会稍后重试",
+    "schema-outdated": "数据库的表结构比当前版本旧，请先运行 devmaturity db upgrade",
     "broker": "后台任务的消息代理未配置或无法连接",
 }

@@ -35,19 +35,13 @@ def api() -> Iterator[ApiServer]:
         yield server
 
 
-@pytest.fixture(autouse=True)
-def tokens(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("GITHUB_TOKEN", "GITLAB_TOKEN", "GITEE_TOKEN"):
-        monkeypatch.setenv(name, TOKEN)
-
-
 def member_fact(source: StreamSource) -> tuple[bool | None, str, tuple[str, ...]]:
     [fact] = [f for f in source.facts() if f.id == "vcs.least_privilege"]
     return fact.value, fact.detail, fact.evidence
 
 
 def github(api: ApiServer) -> GitHubSource:
-    return GitHubSource("acme/shop", base_url=api.url, client=options([]))
+    return GitHubSource("acme/shop", base_url=api.url, client=options([]), token=TOKEN)
 
 
 def test_github_collaborators_over_two_pages(api: ApiServer) -> None:
@@ -81,7 +75,7 @@ def test_a_missing_listing_is_unknown_not_false(api: ApiServer) -> None:
 
 def test_gitlab_members_with_inherited_ones(api: ApiServer) -> None:
     api.serve(GITLAB, "gitlab/members-all.json", paging="gitlab")
-    source = GitLabSource("acme/shop", base_url=api.url, client=options([]))
+    source = GitLabSource("acme/shop", base_url=api.url, client=options([]), token=TOKEN)
     assert member_fact(source) == (
         True,
         "2 of 7 member(s) administer the repository (at most 3 allowed); 3 may write, 2 may only read",
@@ -91,7 +85,7 @@ def test_gitlab_members_with_inherited_ones(api: ApiServer) -> None:
 
 def test_gitee_collaborators_with_permissions(api: ApiServer) -> None:
     api.serve(GITEE, "gitee/collaborators.json", paging="gitee")
-    source = GiteeSource("acme/shop", base_url=f"{api.url}/api/v5", client=options([]))
+    source = GiteeSource("acme/shop", base_url=f"{api.url}/api/v5", client=options([]), token=TOKEN)
     assert member_fact(source)[:2] == (
         True,
         "1 of 4 member(s) administer the repository (at most 3 allowed); 2 may write, 1 may only read",

@@ -18,7 +18,7 @@ from devmaturity.collectors.gitlab import GitLabSource
 from devmaturity.collectors.http import ClientOptions, Source
 from devmaturity.collectors.jenkins import JenkinsSource
 from devmaturity.model.delivery import RunStatus
-from devmaturity.services.sync import sync_source
+from devmaturity.services.sync import credential_values, sync_source
 from devmaturity.store.db import Store
 from devmaturity.store.delivery import cursor_of
 from tests.apiserver import ApiServer, Route
@@ -82,7 +82,9 @@ def test_github_conclusions_in_upper_case_are_known(api: ApiServer, sqlite: Stor
     github_routes(api)
     api.serve_body("/repos/acme/shop/actions/runs", _changed("github/runs-1.json", _upper))
     project = sqlite.project("shop", "")
-    result = sync_source(sqlite, project, GitHubSource("acme/shop", base_url=api.url, client=QUICK))
+    result = sync_source(
+        sqlite, project, GitHubSource("acme/shop", base_url=api.url, client=QUICK, **credential_values("github", {}))
+    )
     assert _runs_of(sqlite, project, "pipeline_runs") == [("30433600", "failure"), ("30433642", "success")]
     assert result.problems == ()
 
@@ -93,7 +95,9 @@ def test_gitlab_unknown_deployment_status_is_other_and_reported_once(api: ApiSer
     gitlab_routes(api)
     api.serve_body("/api/v4/projects/acme%2Fshop/deployments", _changed("gitlab/deployments.json", _blocked))
     project = sqlite.project("shop", "")
-    result = sync_source(sqlite, project, GitLabSource("acme/shop", base_url=api.url, client=QUICK))
+    result = sync_source(
+        sqlite, project, GitLabSource("acme/shop", base_url=api.url, client=QUICK, **credential_values("gitlab", {}))
+    )
     assert _runs_of(sqlite, project, "deployments") == [("41", "other")]
     assert sqlite.count_rows("releases", project) > 0  # the stream after deployments ran
     assert [p.message for p in result.problems] == ["status: unknown status 'blocked_by_x', stored as \"other\""]
@@ -106,7 +110,9 @@ def test_jenkins_unknown_result_is_other_and_reported_once(api: ApiServer, sqlit
     """Builds 11 and 12 both say WEIRD: both stored as other, one problem naming `allBuilds.result`."""
     api.serve_body(f"{JOB}/api/json", _changed("jenkins/builds.json", _weird))
     project = sqlite.project("shop", "")
-    result = sync_source(sqlite, project, JenkinsSource("shop/app", base_url=api.url, client=QUICK))
+    result = sync_source(
+        sqlite, project, JenkinsSource("shop/app", base_url=api.url, client=QUICK, **credential_values("jenkins", {}))
+    )
     assert _runs_of(sqlite, project, "pipeline_runs") == [("11", "other"), ("12", "other"), ("13", "running")]
     assert [p.message for p in result.problems] == ["allBuilds.result: unknown status 'WEIRD', stored as \"other\""]
 
@@ -162,7 +168,9 @@ def test_jenkins_reads_the_whole_history_in_pages_then_only_newer_builds(history
     stored oldest first, cursor last=250. Five new builds later, the second sync asks {0,100} only (it holds
     250, the cursor) and reads builds 251..255 alone."""
     options = ClientOptions(sleep=lambda _s: None, page_size=100)
-    source: Source = JenkinsSource("shop/app", base_url=history.url, client=options, batch=50)
+    source: Source = JenkinsSource(
+        "shop/app", base_url=history.url, client=options, batch=50, **credential_values("jenkins", {})
+    )
     records, cursor = collect(source)
     assert _ranges(history) == ["{0,100}", "{100,200}", "{200,300}"]
     assert [int(r.id) for r in records] == list(range(1, 251))
@@ -180,7 +188,7 @@ def test_jenkins_reads_the_whole_history_in_pages_then_only_newer_builds(history
 def test_jenkins_history_sync_resumes_through_the_store(history: JenkinsHistory, sqlite: Store) -> None:
     """Through the sync service: 250 rows, the stored cursor holds last=250, a second sync adds nothing."""
     project = sqlite.project("shop", "")
-    source = JenkinsSource("shop/app", base_url=history.url, client=QUICK)
+    source = JenkinsSource("shop/app", base_url=history.url, client=QUICK, **credential_values("jenkins", {}))
     assert sync_source(sqlite, project, source).records == 250
     assert json.loads(cursor_of(sqlite, project, "jenkins:shop/app") or "")["last"] == 250
     assert sync_source(sqlite, project, source).records == 0

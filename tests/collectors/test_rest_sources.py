@@ -20,6 +20,7 @@ from devmaturity.collectors.http import ClientOptions, Page, Record, Source
 from devmaturity.collectors.jenkins import JenkinsSource
 from devmaturity.errors import SourceAuthError, SourceError, SourcePayloadError, SourceUnreachableError
 from devmaturity.model.delivery import Deployment, PipelineRun, Release, RunStatus, WorkItem
+from devmaturity.services.sync import credential_values
 from tests.apiserver import ApiServer
 
 DATA = Path(__file__).parents[1] / "data" / "api"
@@ -151,7 +152,7 @@ class Case:
 GITHUB = Case(
     name="github:acme/shop",
     routes=github_routes,
-    make=lambda url, opts: GitHubSource("acme/shop", base_url=url, client=opts),
+    make=lambda url, opts: GitHubSource("acme/shop", base_url=url, client=opts, **credential_values("github", {})),
     first_path="/repos/acme/shop/actions/runs",
     paged_path="/repos/acme/shop/actions/runs",
     token_env="$GITHUB_TOKEN",
@@ -176,7 +177,7 @@ GITHUB = Case(
 GITLAB = Case(
     name="gitlab:acme/shop",
     routes=gitlab_routes,
-    make=lambda url, opts: GitLabSource("acme/shop", base_url=url, client=opts),
+    make=lambda url, opts: GitLabSource("acme/shop", base_url=url, client=opts, **credential_values("gitlab", {})),
     first_path="/api/v4/projects/acme%2Fshop/pipelines",
     paged_path="/api/v4/projects/acme%2Fshop/pipelines",
     token_env="$GITLAB_TOKEN",
@@ -443,7 +444,7 @@ def test_github_unfinished_run_is_fetched_again_until_it_ends(api: ApiServer, sl
     github_routes(api)
     api.serve("/repos/acme/shop/actions/runs", "github/run-running.json")
     api.serve("/repos/acme/shop/actions/runs/30433800/jobs", "github/jobs-30433800.json")
-    source = GitHubSource("acme/shop", base_url=api.url, client=options(slept))
+    source = GitHubSource("acme/shop", base_url=api.url, client=options(slept), **credential_values("github", {}))
     records, cursor = collect(source)
     assert by_key(records)["PipelineRun:30433800"].status is RunStatus.RUNNING  # type: ignore[union-attr]
     api.serve("/repos/acme/shop/actions/runs", "github/runs-empty.json")
@@ -517,7 +518,7 @@ def test_gitlab_follows_x_next_page_without_link(api: ApiServer, slept: list[flo
     project = "/api/v4/projects/acme%2Fshop"
     first = (DATA / "gitlab/pipelines-1.json").read_bytes()
     api.serve_body(f"{project}/pipelines", first, headers={"Content-Type": "application/json", "X-Next-Page": "2"})
-    source = GitLabSource("acme/shop", base_url=api.url, client=options(slept))
+    source = GitLabSource("acme/shop", base_url=api.url, client=options(slept), **credential_values("gitlab", {}))
     pages = source.pages(None)
     next(pages)
     api.serve(f"{project}/pipelines", "gitlab/pipelines-1.json", "gitlab/pipelines-2.json", paging="none")
@@ -543,7 +544,7 @@ def test_gitlab_under_a_relative_url_root_and_by_numeric_id(api: ApiServer, slep
     api.serve("/gitlab/api/v4/projects/8/pipelines/1199/jobs", "gitlab/jobs-1199.json", paging="gitlab")
     for name in ("deployments", "merge_requests", "issues", "releases"):
         api.serve(f"/gitlab/api/v4/projects/8/{name}", f"gitlab/{name}.json", paging="gitlab")
-    source = GitLabSource(8, base_url=f"{api.url}/gitlab", client=options(slept))
+    source = GitLabSource(8, base_url=f"{api.url}/gitlab", client=options(slept), **credential_values("gitlab", {}))
     records, _ = collect(source)
     assert "PipelineRun:1199" in set(map(key, records))
     assert source.name == "gitlab:8"
@@ -559,7 +560,7 @@ def jenkins_source(api: ApiServer, slept: list[float]) -> JenkinsSource:
     api.serve(f"{JOB}/api/json", "jenkins/builds.json", paging="none")
     for build in (12, 13):
         api.serve(f"{JOB}/{build}/wfapi/describe", f"jenkins/wfapi-{build}.json", paging="none")
-    return JenkinsSource("shop/app", base_url=api.url, client=options(slept))
+    return JenkinsSource("shop/app", base_url=api.url, client=options(slept), **credential_values("jenkins", {}))
 
 
 def test_jenkins_builds_with_stages(api: ApiServer, slept: list[float]) -> None:
@@ -623,7 +624,9 @@ def gitee_source(api: ApiServer, slept: list[float]) -> GiteeSource:
     api.serve(f"{repo}/pulls", "gitee/pulls-1.json", "gitee/pulls-2.json", paging="gitee")
     api.serve(f"{repo}/issues", "gitee/issues.json", paging="gitee")
     api.serve(f"{repo}/releases", "gitee/releases.json", paging="gitee")
-    return GiteeSource("acme/shop", base_url=f"{api.url}/api/v5", client=options(slept))
+    return GiteeSource(
+        "acme/shop", base_url=f"{api.url}/api/v5", client=options(slept), **credential_values("gitee", {})
+    )
 
 
 def test_gitee_pull_requests_issues_and_releases(api: ApiServer, slept: list[float]) -> None:

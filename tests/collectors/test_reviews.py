@@ -31,6 +31,7 @@ from devmaturity.collectors.github import GitHubSource
 from devmaturity.collectors.gitlab import GitLabSource
 from devmaturity.errors import SourceAuthError
 from devmaturity.model.delivery import WorkItem
+from devmaturity.services.sync import credential_values
 from tests.apiserver import ApiServer
 from tests.collectors.test_rest_sources import DATA, TOKEN, collect, options
 
@@ -61,7 +62,9 @@ def test_github_reviews_of_merged_pull_requests(api: ApiServer) -> None:
         api.serve(f"{REPO}/pulls/{number}/reviews", f"github/reviews-{number}.json")
     for stream in ("actions/runs", "deployments", "releases", "issues"):
         api.serve_body(f"{REPO}/{stream}", b'{"workflow_runs": []}' if stream == "actions/runs" else b"[]")
-    records, _ = collect(GitHubSource("acme/shop", base_url=api.url, client=options([])))
+    records, _ = collect(
+        GitHubSource("acme/shop", base_url=api.url, client=options([]), **credential_values("github", {}))
+    )
     assert reviews(records) == {
         "#51": (1, True),
         "#52": (2, True),
@@ -82,7 +85,9 @@ def test_gitlab_approvals_of_merged_merge_requests(api: ApiServer) -> None:
         )
     for stream in ("pipelines", "deployments", "issues", "releases"):
         api.serve_body(f"{PROJECT}/{stream}", b"[]")
-    records, _ = collect(GitLabSource("acme/shop", base_url=api.url, client=options([])))
+    records, _ = collect(
+        GitLabSource("acme/shop", base_url=api.url, client=options([]), **credential_values("gitlab", {}))
+    )
     assert reviews(records) == {"!21": (1, True), "!22": (1, False), "!23": (0, False), "!24": (None, None)}
     asked = sorted(p for p in api.paths() if p.endswith("/approvals"))
     assert asked == [f"{PROJECT}/merge_requests/{iid}/approvals" for iid in (21, 22, 23)]
@@ -96,7 +101,7 @@ def test_a_forbidden_review_listing_is_an_error_not_a_silent_no(api: ApiServer) 
     for stream in ("actions/runs", "deployments", "releases", "issues"):
         api.serve_body(f"{REPO}/{stream}", b'{"workflow_runs": []}' if stream == "actions/runs" else b"[]")
     with pytest.raises(SourceAuthError, match="reviews"):
-        collect(GitHubSource("acme/shop", base_url=api.url, client=options([])))
+        collect(GitHubSource("acme/shop", base_url=api.url, client=options([]), **credential_values("github", {})))
 
 
 # --- the default branch's protection (facts vcs.branch_protected, vcs.reviews_required) ---
@@ -106,7 +111,7 @@ PROTECTION = ("vcs.branch_protected", "vcs.reviews_required")
 
 
 def facts_of(api: ApiServer) -> dict[str, tuple[bool | None, str]]:
-    source = GitHubSource("acme/shop", base_url=api.url, client=options([]))
+    source = GitHubSource("acme/shop", base_url=api.url, client=options([]), **credential_values("github", {}))
     return {f.id: (f.value, f.detail) for f in source.facts() if f.id in PROTECTION}
 
 
@@ -136,7 +141,7 @@ def test_a_403_leaves_the_protection_unknown(api: ApiServer) -> None:
 
 
 def gitlab_facts(api: ApiServer) -> dict[str, tuple[bool | None, str]]:
-    source = GitLabSource("acme/shop", base_url=api.url, client=options([]))
+    source = GitLabSource("acme/shop", base_url=api.url, client=options([]), **credential_values("gitlab", {}))
     return {f.id: (f.value, f.detail) for f in source.facts() if f.id in PROTECTION}
 
 
@@ -173,7 +178,7 @@ GITEE = "/api/v5/repos/acme/shop"
 
 
 def gitee(api: ApiServer) -> GiteeSource:
-    return GiteeSource("acme/shop", base_url=f"{api.url}/api/v5", client=options([]))
+    return GiteeSource("acme/shop", base_url=f"{api.url}/api/v5", client=options([]), token=TOKEN)
 
 
 def test_gitee_reviews_of_merged_pull_requests(api: ApiServer) -> None:

@@ -14,7 +14,7 @@ from devmaturity.collectors.http import ClientOptions, Record
 from devmaturity.collectors.sonarqube import SonarQubeSource
 from devmaturity.errors import ConfigError, SourceAuthError, SourcePayloadError
 from devmaturity.model.quality import GateStatus, QualityAnalysis
-from devmaturity.services.sync import make_source, sync_source
+from devmaturity.services.sync import credential_values, make_source, sync_source
 from devmaturity.store.db import Store
 from devmaturity.store.quality import load_quality
 from tests.apiserver import ApiServer
@@ -49,7 +49,9 @@ def update(server: ApiServer) -> None:
 
 def source(server: ApiServer, batch: int = 100) -> SonarQubeSource:
     options = ClientOptions(sleep=lambda _s: None, backoff=0.01, connect_timeout=1.0, read_timeout=2.0)
-    return SonarQubeSource("acme:shop", base_url=server.url, client=options, batch=batch)
+    return SonarQubeSource(
+        "acme:shop", base_url=server.url, client=options, batch=batch, **credential_values("sonarqube", {})
+    )
 
 
 def collect(src: SonarQubeSource, cursor: str | None = None) -> tuple[list[QualityAnalysis], list[str]]:
@@ -185,7 +187,12 @@ def test_the_sonarqube_token_is_masked_in_every_form_it_travels_in(monkeypatch: 
 
     token = "squ_0123456789abcdef"
     monkeypatch.setenv("SONAR_TOKEN_FOR_MASK", token)
-    source = SonarQubeSource("acme:shop", base_url="http://127.0.0.1:9", token_env="SONAR_TOKEN_FOR_MASK")
+    source = SonarQubeSource(
+        "acme:shop",
+        base_url="http://127.0.0.1:9",
+        token_env="SONAR_TOKEN_FOR_MASK",
+        **credential_values("sonarqube", {"token_env": "SONAR_TOKEN_FOR_MASK"}),
+    )
     basic = base64.b64encode(f"{token}:".encode()).decode()
     masked = source.redactor().text(f"echo {token} Basic {basic}")
     assert token not in masked and basic not in masked

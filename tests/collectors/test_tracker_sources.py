@@ -20,6 +20,7 @@ from devmaturity.collectors.jira import FIELDS, JiraSource, environment_of
 from devmaturity.collectors.zentao import ZenTaoSource, api_root
 from devmaturity.errors import SourceAuthError
 from devmaturity.model.delivery import Release, WorkItem
+from devmaturity.services.sync import credential_values
 from tests.apiserver import ApiServer, Route
 from tests.collectors.test_rest_sources import by_key, collect, key
 
@@ -145,7 +146,7 @@ class Case:
 JIRA = Case(
     name="jira:SHOP",
     routes=jira_routes,
-    make=lambda url, opts: JiraSource("SHOP", base_url=url, client=opts),
+    make=lambda url, opts: JiraSource("SHOP", base_url=url, client=opts, **credential_values("jira", {})),
     first_path="/rest/api/2/search",
     secret_names="$JIRA_USER/$JIRA_TOKEN",
     expected=frozenset({"WorkItem:SHOP-3", "WorkItem:SHOP-2", "WorkItem:SHOP-1", "Release:10000", "Release:10001"}),
@@ -156,7 +157,7 @@ JIRA = Case(
 ZENTAO = Case(
     name="zentao:1",
     routes=zentao_routes,
-    make=lambda url, opts: ZenTaoSource("1", base_url=f"{url}/zentao", client=opts),
+    make=lambda url, opts: ZenTaoSource("1", base_url=f"{url}/zentao", client=opts, **credential_values("zentao", {})),
     first_path=f"{ZT}/products/1/stories",
     secret_names="$ZENTAO_ACCOUNT/$ZENTAO_PASSWORD",
     expected=frozenset(
@@ -412,7 +413,9 @@ def test_jira_cloud_pages_by_token_with_a_bearer_token(
     monkeypatch.delenv("JIRA_USER")  # a personal access token alone
     api.serve("/rest/api/2/search/jql", "jira/search-jql-1.json", "jira/search-jql-2.json", paging="none")
     api.serve("/rest/api/2/project/SHOP/versions", "jira/versions.json", paging="none")
-    records, _ = collect(JiraSource("SHOP", base_url=api.url, cloud=True, client=options(slept)))
+    records, _ = collect(
+        JiraSource("SHOP", base_url=api.url, cloud=True, client=options(slept), **credential_values("jira", {}))
+    )
     assert set(map(key, records)) == JIRA.expected
     tokens = [q.get("nextPageToken") for q in api.queries("/rest/api/2/search/jql")]
     assert tokens == [None, "page-2"]
@@ -420,10 +423,12 @@ def test_jira_cloud_pages_by_token_with_a_bearer_token(
 
 
 def test_jira_cloud_is_guessed_from_the_host() -> None:
-    source = JiraSource("shop", base_url="https://acme.atlassian.net")
+    source = JiraSource("shop", base_url="https://acme.atlassian.net", **credential_values("jira", {}))
     assert source.name == "jira:SHOP"
     assert source.search_url("project = SHOP", 50).startswith("rest/api/2/search/jql?")
-    assert "startAt" in JiraSource("SHOP", base_url="https://jira.example.com").search_url("x", 50)
+    assert "startAt" in JiraSource(
+        "SHOP", base_url="https://jira.example.com", **credential_values("jira", {})
+    ).search_url("x", 50)
 
 
 def test_jira_without_the_users_zone_starts_14_hours_early(api: TrackerServer, slept: list[float]) -> None:

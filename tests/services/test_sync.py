@@ -13,7 +13,7 @@ from devmaturity.cli.main import run
 from devmaturity.collectors.github import GitHubSource
 from devmaturity.collectors.http import ClientOptions
 from devmaturity.errors import SourceUnreachableError
-from devmaturity.services.sync import make_source, sync_source
+from devmaturity.services.sync import credential_values, make_source, sync_source
 from devmaturity.store import tables as t
 from devmaturity.store.db import Store
 from devmaturity.store.delivery import cursor_of
@@ -35,7 +35,12 @@ def token(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def source(api: ApiServer) -> GitHubSource:
-    return GitHubSource("acme/shop", base_url=api.url, client=ClientOptions(sleep=lambda _s: None, backoff=0.01))
+    return GitHubSource(
+        "acme/shop",
+        base_url=api.url,
+        client=ClientOptions(sleep=lambda _s: None, backoff=0.01),
+        **credential_values("github", {}),
+    )
 
 
 def counts(store: Store, project: int) -> dict[str, int]:

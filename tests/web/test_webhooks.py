@@ -26,7 +26,7 @@ from devmaturity.collectors.http import ClientOptions
 from devmaturity.config import Config
 from devmaturity.model.delivery import Deployment, RunStatus
 from devmaturity.services.assess import run_assessment
-from devmaturity.services.sync import sync_source
+from devmaturity.services.sync import credential_values, sync_source
 from devmaturity.store.delivery import StoredDelivery, load_delivery
 
 DATA = Path(__file__).parents[1] / "data"
@@ -371,7 +371,12 @@ class GitHubTests:
         monkeypatch.setenv("GITHUB_TOKEN", "tok-for-the-fake-api")
         with ApiServer(DATA / "api") as api:
             github_routes(api)
-            source = GitHubSource("acme/shop", base_url=api.url, client=ClientOptions(sleep=lambda _: None))
+            source = GitHubSource(
+                "acme/shop",
+                base_url=api.url,
+                client=ClientOptions(sleep=lambda _: None),
+                **credential_values("github", {}),
+            )
             sync_source(served.store, served.store.project(PROJECT, ""), source)
         after = {d.id: d for d in loaded(served).deployments or []}
         assert sorted(after) == ["1000", "1001"] and after["1001"] == from_webhook

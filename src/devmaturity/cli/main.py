@@ -106,6 +106,9 @@ COMMANDS: dict[str, LazyCommand] = {
         summary="Run jobs queued by `devmaturity collect` (DEVMATURITY_BROKER_URL and DEVMATURITY_DATABASE_URL name "
         "the broker and the store; the store must be the one the jobs were queued in).",
     ),
+    "db": LazyCommand(
+        module="db", attr="db", summary="The store's schema: show its revision, upgrade it (back it up first)."
+    ),
     "runs": LazyCommand(
         module="runs",
         attr="runs",
@@ -194,7 +197,8 @@ def run(args: Sequence[str] | None = None, entry: click.Command = cli) -> int:
     argv = list(args) if args is not None else sys.argv[1:]
     lang = error_lang(argv)
     try:
-        entry.main(args=argv, prog_name="devmaturity", standalone_mode=False)
+        # a command's `click.exceptions.Exit(code)` comes back as main's value (standalone_mode off)
+        code = entry.main(args=argv, prog_name="devmaturity", standalone_mode=False)
     except DevmaturityError as exc:
         _err_console().print(exc.one_line(lang), markup=False, soft_wrap=True)
         return exc.exit_code
@@ -218,7 +222,7 @@ def run(args: Sequence[str] | None = None, entry: click.Command = cli) -> int:
     except KeyboardInterrupt:
         _err_console().print(_line("interrupted_kept", lang), markup=False)
         return EXIT_INTERRUPTED
-    return EXIT_OK
+    return code if isinstance(code, int) and not isinstance(code, bool) else EXIT_OK
 
 
 def main() -> None:

@@ -12,7 +12,7 @@ from rich.table import Table
 
 from devmaturity.config import load_config
 from devmaturity.model.text import Lang, Text
-from devmaturity.store.db import Store
+from devmaturity.services.runs import recorded_runs
 
 HEADERS: tuple[Text, ...] = (
     Text(zh="编号", en="id"),
@@ -71,7 +71,7 @@ def runs(project: str | None, limit: int, lang: str | None, database_url: str | 
     """Recorded runs, newest first. Opening the store marks runs whose process is gone as interrupted."""
     config = load_config(flags={"database_url": database_url, "lang": lang})
     pick: Lang = "zh" if config.lang == "zh" else "en"
-    found = Store.open(config.database_url).list_runs(project, limit)
+    found = recorded_runs(config.database_url, project, limit)
     console = Console(highlight=False, soft_wrap=True)
     if not console.is_terminal:
         console.width = 200  # piped or captured: one line per run rather than cells wrapped at 80 columns

@@ -16,7 +16,7 @@ from uvicorn.protocols.http.h11_impl import H11Protocol
 from devmaturity.cli.texts import LANG, pick, say
 from devmaturity.config import CONFIG_FILE, load_config
 from devmaturity.errors import UsageError
-from devmaturity.store.db import Store, describe_store
+from devmaturity.services.database import check_schema, describe_store
 from devmaturity.web.app import create_app
 
 KEEP_ALIVE = 5  # seconds an idle connection stays open between requests
@@ -62,10 +62,11 @@ def serve(host: str, port: int, database_url: str | None, config_file: Path | No
     flags = {"database_url": database_url, "lang": lang}
     config = load_config(project_dir=Path.cwd(), flags=flags, config_file=config_file)
     chosen = pick(config)
+    store = check_schema(config.database_url)  # an old schema is refused here (schema-outdated), before serving
     if not config.webhooks:
         where = config_file or Path(CONFIG_FILE)
         raise UsageError(say("no_webhooks", "en", file=where), zh=say("no_webhooks", "zh", file=where))
-    app = create_app(config, Store.open(config.database_url))
+    app = create_app(config, store)
     console = Console(stderr=True, highlight=False, soft_wrap=True)
     console.print(say("store", chosen, store=describe_store(config.database_url, chosen)), markup=False)
     projects = ("、" if chosen == "zh" else ", ").join(spec.project for spec in config.webhooks)

@@ -18,6 +18,7 @@ from devmaturity.errors import (
     UnreadablePathError,
 )
 from devmaturity.model.evidence import Commit, Ref, RefKind
+from devmaturity.settings import child_environment
 
 try:
     import fcntl
@@ -36,10 +37,9 @@ _PIPE_BYTES = 1 << 20
 
 
 def git_env() -> dict[str, str]:
-    """A predictable environment for git: no pager, no prompts, C locale, no user config surprises."""
-    env = dict(os.environ)
-    env.update({"GIT_PAGER": "cat", "GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C", "GIT_OPTIONAL_LOCKS": "0"})
-    return env
+    """A predictable environment for git: no pager, no prompts, C locale, no user config surprises. The rest
+    (PATH, HOME) is the process's, handed over by settings.child_environment: collectors read no environment."""
+    return child_environment({"GIT_PAGER": "cat", "GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C", "GIT_OPTIONAL_LOCKS": "0"})
 
 
 class GitRepository:

@@ -41,6 +41,7 @@ class GiteeSource(StreamSource):
         *,
         base_url: str = GITEE_API,
         token_env: str = TOKEN_ENV,
+        token: str = "",
         client: ClientOptions | None = None,
     ) -> None:
         if not _REPO.fullmatch(repo):
@@ -48,7 +49,7 @@ class GiteeSource(StreamSource):
         self.repo = self._what = repo
         self.name = f"gitee:{repo}"
         self._base_url = base_url
-        self._credentials = Credentials(token_env=token_env, query="access_token")
+        self._credentials = Credentials(token_env=token_env, token=token, query="access_token")
         self._options = client or ClientOptions()
 
     def _streams(self) -> tuple[Stream, ...]:

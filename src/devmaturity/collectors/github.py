@@ -115,6 +115,7 @@ class GitHubSource(StreamSource):
         *,
         base_url: str = GITHUB_API,
         token_env: str = TOKEN_ENV,
+        token: str = "",
         client: ClientOptions | None = None,
     ) -> None:
         if not _REPO.fullmatch(repo):
@@ -123,7 +124,7 @@ class GitHubSource(StreamSource):
         self._headers = HEADERS
         self.name = source_name(repo)
         self._base_url = base_url
-        self._credentials = Credentials(token_env=token_env)
+        self._credentials = Credentials(token_env=token_env, token=token)
         self._options = client or ClientOptions()
 
     def _streams(self) -> tuple[Stream, ...]:

@@ -88,6 +88,7 @@ class GitLabSource(StreamSource):
         *,
         base_url: str = GITLAB_URL,
         token_env: str = TOKEN_ENV,
+        token: str = "",
         client: ClientOptions | None = None,
     ) -> None:
         if not str(project).strip("/"):
@@ -95,7 +96,7 @@ class GitLabSource(StreamSource):
         self.project = self._what = str(project).strip("/")
         self.name = source_name(self.project)
         self._base_url = api_root(base_url)
-        self._credentials = Credentials(token_env=token_env, header="PRIVATE-TOKEN", scheme="")
+        self._credentials = Credentials(token_env=token_env, token=token, header="PRIVATE-TOKEN", scheme="")
         self._options = client or ClientOptions()
 
     def _streams(self) -> tuple[Stream, ...]:

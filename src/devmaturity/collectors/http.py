@@ -6,7 +6,6 @@ import base64
 import email.utils
 import json
 import logging
-import os
 import re
 import time
 from collections.abc import Callable, Generator, Iterator, Mapping
@@ -55,7 +54,7 @@ class Source(Protocol):
     def pages(self, cursor: str | None) -> Iterator[Page]: ...
 
     def redactor(self) -> Redactor:
-        """Masks this source's credentials, read from the same variables `pages` reads them from."""
+        """Masks this source's credentials, the values `pages` sends."""
         ...
 
 
@@ -81,9 +80,13 @@ class ClientOptions:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Credentials:
-    """How a source authenticates. Holds the NAMES of environment variables, never their values."""
+    """How a source authenticates: the credential values the caller handed in (a collector never reads the
+    environment; services/credentials.py does), and where they came from (`token_env`, `user_env`: variable
+    names, for messages only). The values never show in a repr."""
 
     token_env: str
+    token: str = field(default="", repr=False)
+    user: str = field(default="", repr=False)
     header: str = "Authorization"
     scheme: str = "Bearer"  # what precedes the token in the header; "" sends the bare token
     query: str = ""  # send the token as this query parameter instead of a header (Gitee)
@@ -94,11 +97,9 @@ class Credentials:
         names = [self.user_env, self.token_env] if self.user_env else [self.token_env]
         return "/".join(f"${name}" for name in names)
 
-    def redactor(self, environ: Mapping[str, str] | None = None) -> Redactor:
-        """Masks the secret in these variables in every form it travels in (Basic's base64 of user:secret too)."""
-        env = os.environ if environ is None else environ
-        secret = env.get(self.token_env, "") if self.token_env else ""
-        user = env.get(self.user_env, "") if self.user_env else ""
+    def redactor(self) -> Redactor:
+        """Masks the secret in every form it travels in (Basic's base64 of user:secret too)."""
+        secret, user = self.token, self.user
         pairs = [(user, secret)] if user else []
         if self.token_as_user and secret:
             pairs.append((secret, ""))  # SonarQube's Basic header carries base64 of "token:"
@@ -139,8 +140,8 @@ _REDACT = _RedactQuery()
 
 
 def _secret_auth(source: str, credentials: Credentials) -> _SecretAuth | None:
-    """The auth for the token in the environment, or None (anonymous) when the variable is unset or empty."""
-    token = os.environ.get(credentials.token_env, "").strip()
+    """The auth for the token handed in, or None (anonymous) when there is none."""
+    token = credentials.token.strip()
     if not token:
         return None
     if credentials.token_as_user:
@@ -148,7 +149,7 @@ def _secret_auth(source: str, credentials: Credentials) -> _SecretAuth | None:
         return _SecretAuth(replace(credentials, scheme="Basic", query=""), basic)
     if not credentials.user_env:
         return _SecretAuth(credentials, token)
-    user = os.environ.get(credentials.user_env, "").strip()
+    user = credentials.user.strip()
     if not user:
         raise SourceAuthError(f"{source}: ${credentials.token_env} is set but ${credentials.user_env} is not")
     basic = base64.b64encode(f"{user}:{token}".encode()).decode("ascii")

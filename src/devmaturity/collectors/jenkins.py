@@ -105,6 +105,8 @@ class JenkinsSource:
         base_url: str,
         user_env: str = USER_ENV,
         token_env: str = TOKEN_ENV,
+        user: str = "",
+        token: str = "",
         client: ClientOptions | None = None,
         batch: int = 20,
         stage_environment: Callable[[str], str | None] | None = None,
@@ -115,7 +117,7 @@ class JenkinsSource:
         self.name = f"jenkins:{self.job}"
         self._path = job_path(job)
         self._base_url = base_url
-        self._credentials = Credentials(token_env=token_env, user_env=user_env)
+        self._credentials = Credentials(token_env=token_env, user_env=user_env, token=token, user=user)
         self._options = client or ClientOptions()
         self._batch = max(batch, 1)
         self._stage_environment = stage_environment  # names a deploy stage's environment (pipeline vocabulary)

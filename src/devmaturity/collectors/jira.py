@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import UTC, datetime, timedelta, tzinfo
@@ -69,6 +68,8 @@ class JiraSource:
         base_url: str,
         user_env: str = USER_ENV,
         token_env: str = TOKEN_ENV,
+        user: str = "",
+        token: str = "",
         cloud: bool | None = None,
         client: ClientOptions | None = None,
     ) -> None:
@@ -79,6 +80,8 @@ class JiraSource:
         self._base_url = base_url
         self._user_env = user_env
         self._token_env = token_env
+        self._user = user
+        self._token = token
         self._cloud = is_cloud(base_url) if cloud is None else cloud
         self._options = client or ClientOptions()
 
@@ -104,9 +107,9 @@ class JiraSource:
         return self._credentials().redactor()
 
     def _credentials(self) -> Credentials:
-        if os.environ.get(self._user_env, "").strip():
-            return Credentials(token_env=self._token_env, user_env=self._user_env)
-        return Credentials(token_env=self._token_env)  # a Data Center personal access token
+        if self._user.strip():
+            return Credentials(token_env=self._token_env, user_env=self._user_env, token=self._token, user=self._user)
+        return Credentials(token_env=self._token_env, token=self._token)  # a Data Center personal access token
 
     def search_url(self, jql: str, page_size: int) -> str:
         params: dict[str, str | int | None] = {"jql": jql, "fields": FIELDS, "maxResults": page_size}

@@ -91,6 +91,7 @@ class SonarQubeSource:
         *,
         base_url: str,
         token_env: str = TOKEN_ENV,
+        token: str = "",
         client: ClientOptions | None = None,
         batch: int = 100,
     ) -> None:
@@ -99,7 +100,7 @@ class SonarQubeSource:
         self.project = project_key.strip()
         self.name = f"sonarqube:{self.project}"
         self._base_url = base_url
-        self._credentials = Credentials(token_env=token_env, token_as_user=True)
+        self._credentials = Credentials(token_env=token_env, token=token, token_as_user=True)
         self._options = client or ClientOptions()
         self._batch = max(batch, 1)
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -63,6 +62,8 @@ class ZenTaoSource:
         base_url: str,
         account_env: str = ACCOUNT_ENV,
         password_env: str = PASSWORD_ENV,
+        account: str = "",
+        password: str = "",
         client: ClientOptions | None = None,
     ) -> None:
         product = str(product)
@@ -71,7 +72,7 @@ class ZenTaoSource:
         self.product = product
         self.name = f"zentao:{product}"
         self._root = api_root(base_url)
-        self._names = Credentials(token_env=password_env, user_env=account_env)
+        self._names = Credentials(token_env=password_env, user_env=account_env, token=password, user=account)
         self._options = client or ClientOptions()
 
     def __repr__(self) -> str:
@@ -110,8 +111,8 @@ class _Login:
     options: ClientOptions
 
     def token(self) -> str:
-        account = os.environ.get(self.names.user_env, "").strip()
-        password = os.environ.get(self.names.token_env, "")
+        account = self.names.user.strip()
+        password = self.names.token
         if not account or not password:
             raise SourceAuthError(f"{self.source}: ZenTao wants an account; set {self.names.names()}")
         response = self._post(f"{self.root}/tokens", {"account": account, "password": password})

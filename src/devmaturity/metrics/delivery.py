@@ -6,8 +6,7 @@ operations; records given to `Delivery` are turned into the same columns first.
 
 from __future__ import annotations
 
-import fnmatch
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -17,7 +16,19 @@ import numpy.typing as npt
 from devmaturity.metrics.values import median as median_value
 from devmaturity.metrics.values import percentile, ratio, spread
 from devmaturity.metrics.values import unknown as _unknown
-from devmaturity.model.delivery import Deployment, Drill, Incident, JobRun, PipelineRun, Release, WorkItem
+from devmaturity.model.commit_graph import Graph, Lookup, Shipped, ship, walk_graph
+from devmaturity.model.delivery import Deployment, Drill, Incident, PipelineRun, Release, WorkItem
+from devmaturity.model.delivery_rules import (
+    DEFECT_TYPES,
+    INCIDENT_LINKS,
+    PRODUCTION,
+    REQUIREMENT_TYPES,
+    DeliveryRules,
+    LinkRule,
+    deployments_from_runs,
+    matching,
+    production,
+)
 from devmaturity.model.evidence import Commit
 from devmaturity.model.frames import (
     FAILURE,
@@ -32,142 +43,30 @@ from devmaturity.model.frames import (
     RunFrame,
     Texts,
     WorkItemFrame,
-    codes,
-    floats,
-    seconds,
     take,
     texts,
 )
 from devmaturity.model.metric import MetricValue, Window
 
-PRODUCTION = ("production", "prod", "prod-*", "prod_*", "prd", "live", "生产*")
-DEFECT_TYPES = ("bug", "defect", "缺陷", "incident-bug")
-REQUIREMENT_TYPES = ("story", "requirement", "feature", "user story", "需求", "epic")
+# the rule and the walk live in the model (store and metrics share them); named here too for the metric modules
+__all__ = [
+    "DEFECT_TYPES",
+    "INCIDENT_LINKS",
+    "PRODUCTION",
+    "REQUIREMENT_TYPES",
+    "DeliveryRules",
+    "Graph",
+    "LinkRule",
+    "Lookup",
+    "Shipped",
+    "deployments_from_runs",
+    "matching",
+    "production",
+    "ship",
+    "walk_graph",
+]
+
 EVIDENCE = 20  # how many ids a metric value cites, the newest
-
-
-def _matches(value: str, globs: Iterable[str]) -> bool:
-    low = value.lower()
-    return any(fnmatch.fnmatchcase(low, g.lower()) for g in globs)
-
-
-def matching(values: Texts, globs: Sequence[str]) -> Flags:
-    """Which values match one of the globs (case-insensitive); each distinct value is matched once."""
-    if len(values) == 0:
-        return np.zeros(0, dtype=np.bool_)
-    hits = {v for v in set(values.tolist()) if _matches(str(v), globs)}
-    found: Any = np.frompyfunc(hits.__contains__, 1, 1)(values)
-    picked: Flags = np.asarray(found, dtype=np.bool_)
-    return picked
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class LinkRule:
-    """How incidents are tied to the production change that caused them (docs/metrics.md): by the incident's own
-    `deployment` field (`reference`), and for the others by time (`moment`): the latest change of the same
-    service whose finish ("finish", DevLake) or start ("start", Middleware) is at or before the incident's start."""
-
-    reference: bool
-    moment: str | None
-
-
-INCIDENT_LINKS: dict[str, LinkRule] = {
-    "devlake": LinkRule(reference=True, moment="finish"),
-    "middleware": LinkRule(reference=True, moment="start"),
-    "reference": LinkRule(reference=True, moment=None),
-    "none": LinkRule(reference=False, moment=None),
-}
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class DeliveryRules:
-    """Which evidence counts: production environments, pipelines or jobs that deploy, defect and requirement
-    types, and the incident severities that count as outages (docs/deployments.md)."""
-
-    environments: tuple[str, ...] = PRODUCTION
-    pipelines: tuple[str, ...] = ()
-    jobs: tuple[str, ...] = ()
-    defect_types: tuple[str, ...] = DEFECT_TYPES
-    requirement_types: tuple[str, ...] = REQUIREMENT_TYPES
-    production_environments: tuple[str, ...] = PRODUCTION
-    incident_severities: tuple[str, ...] = ("*",)
-    incident_link: str = "devlake"  # a key of INCIDENT_LINKS
-
-    def is_production(self, deployment: Deployment) -> bool:
-        return _matches(deployment.environment, self.environments)
-
-    def counts_incident(self, incident: Incident) -> bool:
-        return _matches(incident.severity or "", self.incident_severities)
-
-    def deployment_key(self) -> str:
-        """What decides which deployments count (the lead-time attribution is rebuilt when it changes)."""
-        return repr((sorted(g.lower() for g in self.environments), sorted(self.pipelines), sorted(self.jobs)))
-
-
-def _picks(
-    pipelines: Texts, jobs: Sequence[Sequence[JobRun]] | None, rules: DeliveryRules
-) -> tuple[Flags, list[tuple[int, JobRun]]]:
-    """The rule's decision, made once for records and for columns: the runs of a named pipeline (deployments as
-    a whole), and the named jobs of the other runs, in run order. Jobs are looked at only when given."""
-    whole = matching(pipelines, rules.pipelines) if rules.pipelines else np.zeros(len(pipelines), dtype=np.bool_)
-    named: list[tuple[int, JobRun]] = []
-    if rules.jobs and jobs is not None:
-        named = [(k, j) for k in map(int, np.flatnonzero(~whole)) for j in jobs[k] if _matches(j.name, rules.jobs)]
-    return whole, named
-
-
-def _deployment_id(run_id: str, job_id: str | None = None) -> str:
-    return f"run:{run_id}" if job_id is None else f"run:{run_id}:job:{job_id}"
-
-
-def deployments_from_runs(runs: Sequence[PipelineRun], rules: DeliveryRules) -> list[Deployment]:
-    """Pipeline runs (or jobs) named by the rule become production deployments."""
-    whole, named = _picks(texts(r.pipeline for r in runs), [r.jobs for r in runs], rules)
-    picked: list[tuple[int, JobRun | None]] = [(int(k), None) for k in np.flatnonzero(whole)]
-    out: list[Deployment] = []
-    for k, job in sorted([*picked, *named], key=lambda pick: pick[0]):
-        run = runs[k]
-        out.append(
-            Deployment(
-                source=run.source,
-                id=_deployment_id(run.id, None if job is None else job.id),
-                environment="production",
-                status=run.status if job is None else job.status,
-                created_at=run.created_at if job is None else job.started_at or run.created_at,
-                finished_at=run.finished_at if job is None else job.finished_at,
-                commit=run.commit,
-                pipeline=run.pipeline,
-                url=run.url,
-            )
-        )
-    return out
-
-
-def _run_deployments(runs: RunFrame, rules: DeliveryRules) -> DeploymentFrame:
-    """The same as deployments_from_runs, on columns."""
-    whole, named = _picks(runs.pipeline, runs.jobs, rules)
-    rows = np.flatnonzero(whole)
-    at = np.array([k for k, _ in named], dtype=np.int64)
-    shas = runs.commits if runs.commits is not None else texts("" for _ in range(len(runs)))
-    jobs = [j for _, j in named]
-    return DeploymentFrame(
-        ids=texts(
-            [
-                *(_deployment_id(str(runs.ids[k])) for k in rows),
-                *(_deployment_id(str(runs.ids[k]), j.id) for k, j in named),
-            ]
-        ),
-        environments=texts("production" for _ in range(len(rows) + len(named))),
-        created=np.concatenate(
-            [runs.created[rows], floats(seconds(j.started_at) if j.started_at else runs.created[k] for k, j in named)]
-        ),
-        finished=np.concatenate([runs.finished[rows], floats(seconds(j.finished_at) for j in jobs)]),
-        status=np.concatenate([runs.status[rows], codes(j.status.value for j in jobs)]),
-        rollback=np.zeros(len(rows) + len(named), dtype=np.bool_),
-        linked=np.zeros(len(rows) + len(named), dtype=np.bool_),
-        services=np.concatenate([runs.pipeline[rows], runs.pipeline[at]]),
-        commits=np.concatenate([shas[rows], shas[at]]),
-    )
 
 
 def _frame(records: Any, kind: Callable[[Any], Any]) -> Any:
@@ -176,64 +75,6 @@ def _frame(records: Any, kind: Callable[[Any], Any]) -> Any:
     if isinstance(records, Sequence):
         return kind(records)
     return records
-
-
-# sha -> (parent shas, commit time in seconds) for the shas asked that are known
-Lookup = Callable[[Sequence[str]], Mapping[str, tuple[Sequence[str], float]]]
-
-
-Shipped = Callable[[Sequence[str]], set[str]]
-
-
-# sha -> (its parents' shas separated by spaces, commit time in seconds): the history held in memory
-Graph = Mapping[str, tuple[str, float]]
-
-
-def walk_graph(tip: str | None, graph: Graph, done: set[str]) -> tuple[dict[str, float], bool]:
-    """The commits a deployment of `tip` ships first: reachable from it and not in `done` (shipped before),
-    with their commit times; and whether the walk met a commit the history lacks. Adds them to `done`, so
-    walking deployments oldest first visits every commit once: O(commits + deployments) for a history."""
-    found: dict[str, float] = {}
-    missing = False
-    todo = [tip] if tip else []
-    while todo:
-        sha = todo.pop()
-        if sha in done or sha in found:
-            continue
-        entry = graph.get(sha)
-        if entry is None:
-            missing = True
-            continue
-        found[sha] = float(entry[1])
-        if entry[0]:
-            todo.extend(entry[0].split())
-    done.update(found)
-    return found, missing
-
-
-def ship(tip: str | None, lookup: Lookup, shipped: Shipped) -> tuple[dict[str, float], bool]:
-    """The same walk as walk_graph for a history that is asked, not held: `lookup` answers the shas of one
-    level (a store: one query), `shipped` says which of them were shipped before. Breadth first."""
-    found: dict[str, float] = {}
-    missing = False
-    level = [tip] if tip else []
-    while level:
-        fresh = list(dict.fromkeys(s for s in level if s not in found))
-        done = shipped(fresh) if fresh else set()
-        fresh = [s for s in fresh if s not in done]
-        if not fresh:
-            break
-        known = lookup(fresh)
-        nxt: list[str] = []
-        for sha in fresh:
-            entry = known.get(sha)
-            if entry is None:
-                missing = True
-                continue
-            found[sha] = entry[1]
-            nxt.extend(entry[0])
-        level = nxt
-    return found, missing
 
 
 def lead_frame(ok: DeploymentFrame, commits: Mapping[str, Commit]) -> LeadFrame:
@@ -291,13 +132,7 @@ class Delivery:
         object.__setattr__(self, "run", run)
         object.__setattr__(self, "rel", _frame(self.releases, ReleaseFrame.of))
         # every deployment metric starts from this: apply the rule and sort once, not once per metric
-        parts = [dep.take(matching(dep.environments, self.rules.environments))] if dep is not None else []
-        if run is not None and (self.rules.pipelines or self.rules.jobs):
-            parts.append(_run_deployments(run, self.rules))
-        found = DeploymentFrame.concat(parts) if parts else DeploymentFrame.of([])
-        if len(parts) > 1 or not bool(np.all(np.diff(found.created) > 0)):  # not already in (start, id) order
-            found = found.take(np.lexsort((found.ids.astype(str), found.created)))
-        object.__setattr__(self, "prod", found)
+        object.__setattr__(self, "prod", production(dep, run, self.rules))
         object.__setattr__(self, "_attribution", self.leads)
 
     def production(self) -> DeploymentFrame:

@@ -12,7 +12,7 @@ from devmaturity.assess.engine import Evidence, assess, needed_metrics
 from devmaturity.collectors.git import GitRepository
 from devmaturity.collectors.tree import TreeScope, collect_tree_facts
 from devmaturity.config import Config
-from devmaturity.errors import ConfigError, DevmaturityError, UsageError
+from devmaturity.errors import ConfigError, UsageError
 from devmaturity.frameworks.loader import load_framework
 from devmaturity.frameworks.vocab import load_pipeline_vocabulary
 from devmaturity.metrics.git import GitHistory, history_facts
@@ -29,6 +29,7 @@ from devmaturity.services.answers import load_answers
 from devmaturity.services.catalog import select_parts
 from devmaturity.services.delivery import delivery_inputs
 from devmaturity.services.ingest import discover, ingest_files
+from devmaturity.services.runs import recorded_run
 from devmaturity.store.db import Store
 from devmaturity.store.quality import load_quality
 
@@ -95,11 +96,11 @@ def collect_repository(
     the `run_id` it has claimed instead of starting a new run."""
     name = config.project or repo.root.name
     project_id = store.project(name, str(repo.root), identity=repo.identity())
-    if run_id is None:
-        run_id = store.start_run(project_id, "collect", {"path": str(repo.root)})
     problems: list[Problem] = []
     notices: list[Text] = []
-    try:
+    with recorded_run(store, project_id, "collect", {"path": str(repo.root)}, run_id=run_id) as run:
+        run.problems = problems  # the same list: a failure records the problems found before it
+        run_id = run.run_id
         known = repo.existing(store.known_tips(project_id))
         refs = repo.refs()
         # the tree is read while `git log` streams the history into the store: git keeps one core busy and this
@@ -118,16 +119,11 @@ def collect_repository(
         )
         total = store.count_commits(project_id)
         facts.append(Fact(id="vcs.git", value=total > 0, detail=f"{total} commits in git", evidence=(str(repo.root),)))
-        if tree is not None:
-            store.save_facts(project_id, run_id, snapshot, facts)
-    except DevmaturityError as exc:
-        store.finish_run(run_id, "failed", {"error": exc.one_line()}, problems)
-        raise
-    except BaseException:
-        store.finish_run(run_id, "failed", {"error": "interrupted"}, problems)
-        raise
-    progress("commits", total)
-    store.finish_run(run_id, "ok", {"new_commits": new, "total_commits": total, "facts": len(facts)}, problems)
+        progress("commits", total)
+        with store.unit_of_work() as uow:  # the tree's facts and the run's end together: never facts of a failed run
+            if tree is not None:
+                uow.store.save_facts(project_id, run_id, snapshot, facts)
+            run.succeed(uow, {"new_commits": new, "total_commits": total, "facts": len(facts)})
     return CollectResult(
         project_id=project_id,
         run_id=run_id,
@@ -334,9 +330,8 @@ def run_assessment(
     window = chosen.window
     days = chosen.days
     inputs_of = {"framework": framework.id, "window_days": days, "period": chosen.describe()}
-    if run_id is None:
-        run_id = store.start_run(collected.project_id, "assess", inputs_of)
-    try:
+    with recorded_run(store, collected.project_id, "assess", inputs_of, run_id=run_id) as run:
+        run_id = run.run_id
         earliest = moment - timedelta(days=max(days, *_windows(framework)))
         history, inputs = load_inputs(store, collected, config, earliest, progress)
         metrics = compute_metrics(framework, inputs, window, days)
@@ -371,20 +366,18 @@ def run_assessment(
         notices = (*collected.notices, *absent_evidence(store.evidence_span(collected.project_id), window))
         report["period"] = chosen.describe()
         report["notices"] = [{"zh": n.zh, "en": n.en} for n in notices]
-        store.save_assessment(
-            run_id,
-            collected.project_id,
-            framework.id,
-            framework.version,
-            (window.start, window.end),
-            {p.key: p.level for p in assessment.parts},
-            report,
-        )
-    except BaseException as exc:
-        message = exc.one_line() if isinstance(exc, DevmaturityError) else type(exc).__name__
-        store.finish_run(run_id, "failed", {"error": message}, ())
-        raise
-    store.finish_run(run_id, "ok", {p.key: p.level for p in assessment.parts}, ())
+        levels = {p.key: p.level for p in assessment.parts}
+        with store.unit_of_work() as uow:  # the assessment and its run's end are stored together or not at all
+            uow.store.save_assessment(
+                run_id,
+                collected.project_id,
+                framework.id,
+                framework.version,
+                (window.start, window.end),
+                levels,
+                report,
+            )
+            run.succeed(uow, levels)
     return AssessResult(
         assessment=assessment,
         framework=framework,

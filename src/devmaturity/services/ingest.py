@@ -18,6 +18,7 @@ from devmaturity.errors import DevmaturityError, ReportAlreadyStored, StoreError
 from devmaturity.model.evidence import Problem, ReportKind, ReportMeta, TestKind
 from devmaturity.model.text import Text
 from devmaturity.services.delivery import refresh_derived
+from devmaturity.services.runs import recorded_run
 from devmaturity.store.db import Store
 from devmaturity.store.delivery import delivery_writer
 
@@ -155,11 +156,13 @@ def _ingest_one(
     if not path.is_file():
         raise ReportError("not a file" if path.exists() else "no such file")
     digest = digest_file(path)
-    if store.has_report(project_id, kind, digest):
-        result.already.append(str(path))
-        return
     try:
-        summary = _save(store, project_id, run_id, kind, path, config, commit, at, repo_root, tracked, digest)
+        # the check and the write in one unit: the file is stored whole, once, or not at all
+        with store.unit_of_work() as uow:
+            if uow.store.has_report(project_id, kind, digest):
+                result.already.append(str(path))
+                return
+            summary = _save(uow.store, project_id, run_id, kind, path, config, commit, at, repo_root, tracked, digest)
     except ReportAlreadyStored:
         result.already.append(str(path))  # a concurrent ingest of the same file committed it first
         return
@@ -225,15 +228,12 @@ def ingest_command(
         )
     report_kind = ReportKind(spec.key)
     project_id = store.project(project, str(repo_root or Path.cwd()))
-    run_id = store.start_run(project_id, "ingest", {"kind": kind, "files": [str(p) for p in paths]})
-    try:
+    with recorded_run(store, project_id, "ingest", {"kind": kind, "files": [str(p) for p in paths]}) as run:
         result = ingest_files(
-            store, project_id, run_id, report_kind, paths, config, commit=commit, at=at, repo_root=repo_root
+            store, project_id, run.run_id, report_kind, paths, config, commit=commit, at=at, repo_root=repo_root
         )
-    except BaseException:
-        store.finish_run(run_id, "failed", {"error": "interrupted"}, ())
-        raise
-    store.finish_run(run_id, "ok", {"ingested": len(result.ingested), "already": len(result.already)}, result.problems)
+        run.summary = {"ingested": len(result.ingested), "already": len(result.already)}
+        run.problems = list(result.problems)
     return result
 
 
@@ -281,22 +281,19 @@ def _ingest_events(
     """Deployments, incidents or work items from CSV/JSON: good rows stored (upserted by source and id), bad rows
     reported by row and column; a file that cannot be read at all is a problem of its own."""
     project_id = store.project(project, str(repo_root or Path.cwd()))
-    run_id = store.start_run(project_id, "ingest", {"kind": kind, "files": [str(p) for p in paths]})
     result = IngestResult()
-    try:
+    with recorded_run(store, project_id, "ingest", {"kind": kind, "files": [str(p) for p in paths]}) as run:
+        run.problems = result.problems  # the same list: a failure records the problems found before it
         for path in paths:
             try:
                 # each file in one transaction, written in batches while it is read: memory stays bounded and
                 # a file found broken half way leaves nothing behind
-                read = _read_events(store, project_id, run_id, path, kind, source, encoding, result)
+                read = _read_events(store, project_id, run.run_id, path, kind, source, encoding, result)
             except (ReportError, OSError) as exc:
                 result.problems.append(_problem(path, exc))
                 continue
             result.ingested.append((str(path), {"records": read.rows, "bad_rows": len(read.problems)}))
             result.problems.extend(Problem(source=str(path), message=p.message) for p in read.problems)
-    except BaseException:
-        store.finish_run(run_id, "failed", {"error": "interrupted"}, result.problems)
-        raise
-    store.finish_run(run_id, "ok", {"ingested": len(result.ingested)}, result.problems)
+        run.summary = {"ingested": len(result.ingested)}
     result.derived = refresh_derived(store, project_id, config)
     return result

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Set
+from collections.abc import Callable, Mapping, Sequence, Set
 from dataclasses import dataclass
 from typing import Any
 
+from devmaturity.collectors import gitee, github, gitlab, jenkins, jira, sonarqube, zentao
 from devmaturity.collectors.gitee import GiteeSource
 from devmaturity.collectors.github import GitHubSource
 from devmaturity.collectors.gitlab import GitLabSource
@@ -20,7 +21,10 @@ from devmaturity.collectors.zentao import ZenTaoSource
 from devmaturity.errors import ConfigError, DevmaturityError
 from devmaturity.frameworks.vocab import load_pipeline_vocabulary
 from devmaturity.model.evidence import Problem
+from devmaturity.model.facts import Fact
 from devmaturity.model.limits import admit
+from devmaturity.services.runs import recorded_run
+from devmaturity.settings import environment_value
 from devmaturity.store.db import Store
 from devmaturity.store.delivery import cursor_of, save_delivery
 
@@ -55,7 +59,26 @@ def make_source(spec: Mapping[str, str]) -> Source:
     if unknown:
         raise ConfigError(f"source {kind}: unknown key(s) {', '.join(sorted(unknown))}")
     extra: dict[str, Any] = {k: spec[k] for k in (*required, *optional) if k in spec}
-    return factory(spec[key], **extra)
+    return factory(spec[key], **extra, **credential_values(kind, spec))
+
+
+# kind -> (the variable-naming key, the value argument the source takes, the default variable): a collector is
+# handed the values; only here (and for webhooks, services/webhooks.py) is the environment read for credentials
+CREDENTIALS: dict[str, tuple[tuple[str, str, str], ...]] = {
+    "github": (("token_env", "token", github.TOKEN_ENV),),
+    "gitlab": (("token_env", "token", gitlab.TOKEN_ENV),),
+    "gitee": (("token_env", "token", gitee.TOKEN_ENV),),
+    "jenkins": (("user_env", "user", jenkins.USER_ENV), ("token_env", "token", jenkins.TOKEN_ENV)),
+    "jira": (("user_env", "user", jira.USER_ENV), ("token_env", "token", jira.TOKEN_ENV)),
+    "zentao": (("account_env", "account", zentao.ACCOUNT_ENV), ("password_env", "password", zentao.PASSWORD_ENV)),
+    "sonarqube": (("token_env", "token", sonarqube.TOKEN_ENV),),
+}
+
+
+def credential_values(kind: str, spec: Mapping[str, str], env: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The credential values a source of `kind` is handed, read from the variables its table names (or the
+    default ones); an unset variable gives "" (anonymous, or the source says which variable to set)."""
+    return {arg: environment_value(spec.get(key, default), env) for key, arg, default in CREDENTIALS.get(kind, ())}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -90,33 +113,33 @@ def _sync(
     progress: Callable[[str, int], None] | None,
 ) -> SyncResult:
     cursor = cursor_of(store, project_id, source.name)
-    run_id = store.start_run(project_id, "sync", {"source": source.name, "resumed_from": cursor is not None})
+    inputs = {"source": source.name, "resumed_from": cursor is not None}
     pages = records = 0
     refused: list[Problem] = []
-    with unknowns() as unknown:
+    with recorded_run(store, project_id, "sync", inputs, redact=redactor.text) as run, unknowns() as unknown:
         try:
             for page in source.pages(cursor):
                 kept, bad = admit(page.records)  # the same limits as files and webhooks (model/limits.py)
                 refused.extend(Problem(source=source.name, message=redactor.text(message)) for message in bad)
-                records += save_delivery(store, project_id, run_id, kept, (source.name, page.cursor))
+                records += save_delivery(store, project_id, run.run_id, kept, (source.name, page.cursor))
                 pages += 1
+                run.summary = {"pages": pages, "records": records}  # a failure keeps what was stored
                 if progress is not None:
                     progress(source.name, records)
+            facts = _facts(source, redactor)
         except DevmaturityError as exc:
-            masked = redactor.error(exc)
-            summary = {"error": masked.one_line(), "pages": pages, "records": records}
-            problems = (*refused, *_unknown(source.name, unknown))
-            store.finish_run(run_id, "failed", summary, problems, redact=redactor.text)
-            raise masked from None
+            run.problems = [*refused, *_unknown(source.name, unknown)]
+            raise redactor.error(exc) from None
         except BaseException:
-            summary = {"error": "interrupted", "pages": pages, "records": records}
-            problems = (*refused, *_unknown(source.name, unknown))
-            store.finish_run(run_id, "failed", summary, problems, redact=redactor.text)
+            run.problems = [*refused, *_unknown(source.name, unknown)]
             raise
-        facts = _facts(store, project_id, run_id, source, redactor)
-    problems = (*refused, *_unknown(source.name, unknown))
-    summary = {"pages": pages, "records": records, "refused": len(refused), "facts": facts}
-    store.finish_run(run_id, "ok", summary, problems, redact=redactor.text)
+        problems = (*refused, *_unknown(source.name, unknown))
+        run.problems = list(problems)
+        summary = {"pages": pages, "records": records, "refused": len(refused), "facts": len(facts)}
+        with store.unit_of_work() as uow:  # the platform's facts and the run's end together (the pages are kept)
+            if facts:
+                uow.store.save_facts(project_id, run.run_id, f"{source.name}@run{run.run_id}", facts)
+            run.succeed(uow, summary)
     return SyncResult(
         source=source.name,
         pages=pages,
@@ -127,18 +150,16 @@ def _sync(
     )
 
 
-def _facts(store: Store, project_id: int, run_id: int, source: Source, redactor: Redactor) -> int:
-    """The platform settings' facts of a source that reads any (its repository's protection), stored under the
-    snapshot `<source>@run<id>`; a failure to read them fails the run like a failed page (the pages stay stored)."""
+def _facts(source: Source, redactor: Redactor) -> Sequence[Fact]:
+    """The platform settings' facts of a source that reads any (its repository's protection), to be stored under
+    the snapshot `<source>@run<id>`; a failure to read them fails the run like a failed page (the pages stay
+    stored)."""
     if not isinstance(source, StreamSource):
-        return 0
+        return ()
     try:
-        facts = source.facts()
+        return source.facts()
     except DevmaturityError as exc:
-        masked = redactor.error(exc)
-        store.finish_run(run_id, "failed", {"error": masked.one_line()}, (), redact=redactor.text)
-        raise masked from None
-    return store.save_facts(project_id, run_id, f"{source.name}@run{run_id}", facts)
+        raise redactor.error(exc) from None
 
 
 def _unknown(source: str, seen: Set[tuple[str, str]]) -> tuple[Problem, ...]:

@@ -1,4 +1,5 @@
-"""Opens the store (SQLite file or PostgreSQL), brings its schema to the latest migration, and reads/writes it."""
+"""Opens the store (SQLite file or PostgreSQL), creates a new one at the latest schema or checks an existing one is
+there (only `devmaturity db upgrade` migrates: Store.upgrade), and reads/writes it."""
 
 from __future__ import annotations
 
@@ -16,16 +17,25 @@ try:
 except ImportError:  # Windows: no flock; concurrent first runs there are not serialised
     fcntl = None  # type: ignore[assignment]
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
+from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Engine, create_engine, event, func, select, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 
-from devmaturity.errors import ProjectIdentityError, ReportAlreadyStored, StoreError, StoreUnavailableError, UsageError
+from devmaturity.errors import (
+    ProjectIdentityError,
+    ReportAlreadyStored,
+    SchemaOutdatedError,
+    StoreError,
+    StoreUnavailableError,
+    UsageError,
+)
 from devmaturity.model.evidence import (
     CaseOutcome,
     Commit,
@@ -54,6 +64,9 @@ from devmaturity.model.evidence import (
 from devmaturity.model.facts import Fact
 from devmaturity.model.quality import LabelSummary, PerformanceRun, PerformanceSummary
 from devmaturity.store import tables as t
+
+if TYPE_CHECKING:
+    from devmaturity.store.uow import UnitOfWork
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 MIGRATION_LOCK = 0x64657661  # the PostgreSQL advisory lock key concurrent first runs wait on ("deva")
@@ -123,14 +136,43 @@ def _aware(stamp: int, minutes: int) -> datetime:
 
 
 class Store:
-    """The database behind devmaturity. Every write method runs in one transaction."""
+    """The database behind devmaturity. Every write method runs in one transaction: its own, or, on the store a
+    unit of work hands out (`with store.unit_of_work() as uow: uow.store...`), the unit's one transaction."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, *, bound: Connection | None = None, root: Store | None = None) -> None:
         self.engine = engine
-        self._heartbeats: dict[int, _Heartbeat] = {}
+        self._bound = bound  # the unit of work's connection: every read and write of this store runs on it
+        self._root = root if root is not None else self  # the store that owns the heartbeat threads
+        self._heartbeats: dict[int, _Heartbeat] = root._heartbeats if root is not None else {}
+        self._after_end: list[Callable[[], None]] = []  # a unit's store: what to do once it committed or rolled back
+
+    @property
+    def in_unit_of_work(self) -> bool:
+        return self._bound is not None
+
+    def unit_of_work(self) -> AbstractContextManager[UnitOfWork]:
+        """One transaction for one use case: the store it hands out reads and writes on that transaction, which
+        commits when the block ends and rolls back, writing nothing, when it raises (store/uow.py)."""
+        from devmaturity.store.uow import open_unit
+
+        return open_unit(self)
 
     @staticmethod
     def open(url: str) -> Store:
+        """The store at `url`, ready to use: a new (empty) database is created at the newest schema; an existing
+        one must already be there (SchemaOutdatedError otherwise: only `devmaturity db upgrade` migrates)."""
+        store = Store.connect(url)
+        try:
+            store.prepare()
+            store.recover_runs()
+        except BaseException:
+            store.engine.dispose()  # a refused store leaves no connection behind
+            raise
+        return store
+
+    @staticmethod
+    def connect(url: str) -> Store:
+        """The store at `url` without looking at its schema: for `db current` and `db upgrade`."""
         try:
             # SQLite: a writer waits up to 60 s for another (a refresh of derived data can take that long)
             extra = {"connect_args": {"timeout": SQLITE_BUSY_MS / 1000}} if url.startswith("sqlite") else {}
@@ -143,28 +185,71 @@ class Store:
             ) from None
         if engine.dialect.name == "sqlite":
             event.listen(engine, "connect", _on_sqlite_connect)
-        store = Store(engine)
-        store.migrate()
-        store.recover_runs()
-        return store
+        return Store(engine)
+
+    def prepare(self) -> None:
+        """Create a new store from the declared tables, stamped with the newest revision; check an existing one is
+        at that revision. Never upgrades: two processes opening one database must not both migrate it."""
+        with self._schema_step() as conn:
+            if _empty(conn):
+                self._create(conn)
+            else:
+                _check_schema(conn, _safe_url(str(self.engine.url)))
+
+    def upgrade(self) -> SchemaState:
+        """Create (a new store) or upgrade the schema to the newest migration; idempotent. What
+        `devmaturity db upgrade` runs; the state says where it started and where it is now."""
+        from alembic import command
+
+        with self._schema_step() as conn:
+            before = _current_revision(conn)
+            head, known = _revisions()
+            if before is not None and before not in known:
+                raise _unknown_revision(_safe_url(str(self.engine.url)), before, head)
+            if _empty(conn):
+                self._create(conn)
+            else:
+                cfg = _alembic_config()
+                cfg.attributes["connection"] = conn
+                command.upgrade(cfg, "head")
+            return SchemaState(before=before, current=_current_revision(conn), head=head)
 
     def migrate(self) -> None:
-        """Create the schema (a new store) or upgrade it to the newest migration (idempotent)."""
+        """Upgrade to the newest migration (the same as `upgrade`), for callers written before `db upgrade`."""
+        self.upgrade()
+
+    def schema(self) -> SchemaState:
+        """The store's revision and the one this devmaturity needs, without changing anything."""
+        try:
+            with self.engine.connect() as conn:
+                current = _current_revision(conn)
+        except SQLAlchemyError as exc:
+            raise self._cannot_open(exc) from None
+        head, known = _revisions()
+        return SchemaState(before=current, current=current, head=head, known=current is None or current in known)
+
+    def _create(self, conn: Connection) -> None:
+        """A new store: the tables as declared (tests hold them equal to the migrations' schema), stamped."""
+        t.metadata.create_all(conn)
+        _stamp_head(conn)
+
+    @contextmanager
+    def _schema_step(self) -> Iterator[Connection]:
+        """One transaction for creating, checking or upgrading the schema, taken in turns with other processes."""
         try:
             with self._migration_lock(), self.engine.begin() as conn:
                 if conn.dialect.name == "postgresql":  # DDL is transactional there: wait for a concurrent creator
                     conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")
-                if _empty(conn):  # a new store: the tables as declared, stamped with the newest revision
-                    t.metadata.create_all(conn)
-                    _stamp_head(conn)
-                else:
-                    _upgrade(conn)
+                yield conn
         except SQLAlchemyError as exc:
-            where = _safe_url(str(self.engine.url))
-            raise StoreError(
-                f"cannot open the store at {where}: {_mask_password(_first_line(exc))}",
-                zh=f"无法打开存储 {where}（详情请用 --lang en 查看）",
-            ) from None
+            raise self._cannot_open(exc) from None
+
+    def _cannot_open(self, exc: SQLAlchemyError) -> StoreError:
+        where = _safe_url(str(self.engine.url))
+        return StoreError(
+            f"cannot open the store at {where}: {_mask_password(_first_line(exc))}",
+            zh=f"无法打开存储 {where}（详情请用 --lang en 查看）",
+        )
 
     @contextmanager
     def _migration_lock(self) -> Iterator[None]:
@@ -183,18 +268,34 @@ class Store:
             fcntl.flock(handle, fcntl.LOCK_EX)
             yield
 
+    def end_unit(self) -> None:
+        """The unit of work this store was bound to has committed or rolled back: finish what waited for that."""
+        while self._after_end:
+            self._after_end.pop(0)()
+
+    def _outside_unit(self, what: str) -> None:
+        if self._bound is not None:
+            raise StoreError(f"{what} commits at once and cannot be part of a unit of work")
+
+    @contextmanager
+    def reading(self) -> Iterator[Connection]:
+        """A connection to read on: the unit of work's (it sees what the use case wrote so far), else a new one."""
+        if self._bound is not None:
+            yield self._bound
+            return
+        with self.engine.connect() as conn:
+            yield conn
+
     @contextmanager
     def transaction(self) -> Iterator[Connection]:
+        if self._bound is not None:  # part of the unit of work: it commits or rolls back once, at its end
+            yield self._bound
+            return
         try:
             with self.engine.begin() as conn:
                 yield conn
-        except OperationalError as exc:
-            error = StoreUnavailableError if _transient(exc) else StoreError
-            raise error(f"store write failed: {_first_line(exc)}") from None
         except SQLAlchemyError as exc:
-            raise StoreError(
-                f"store write failed: {_first_line(exc)}", zh="写入存储失败（详情请用 --lang en 查看）"
-            ) from None
+            raise write_failed(exc) from None
 
     def insert_statement(self, table: Any) -> Any:
         """The dialect's INSERT, which knows ON CONFLICT on both SQLite and PostgreSQL. Each dialect is imported
@@ -232,7 +333,9 @@ class Store:
 
     def start_run(self, project_id: int, kind: str, inputs: dict[str, Any]) -> int:
         """A run row marked running, with this process (host, pid, start time) and a first heartbeat; a
-        background thread renews the heartbeat until finish_run, so a crash can be told from a slow run."""
+        background thread renews the heartbeat until finish_run, so a crash can be told from a slow run. Not in a
+        unit of work: a run is seen running (progress, recovery) from its start, so its row commits at once."""
+        self._outside_unit("start_run")
         now = int(time.time())
         with self.transaction() as conn:
             result = conn.execute(
@@ -249,7 +352,7 @@ class Store:
             key = result.inserted_primary_key
             assert key is not None
             run_id = int(key[0])
-        self._heartbeats[run_id] = _Heartbeat.start(self, run_id)
+        self._heartbeats[run_id] = _Heartbeat.start(self._root, run_id)
         return run_id
 
     def heartbeat(self, run_id: int) -> bool:
@@ -292,7 +395,7 @@ class Store:
         moment = int(time.time()) if now is None else now
         c = t.runs.c
         query = select(c.id, c.host, c.pid, c.proc_start, c.started_at, c.heartbeat_at).where(c.status == "running")
-        with self.engine.connect() as conn:
+        with self.reading() as conn:
             rows = list(conn.execute(query))
         gone = [(r.id, r.heartbeat_at or r.started_at) for r in rows if _gone(r, moment)]
         if not gone:
@@ -314,7 +417,7 @@ class Store:
         ).join(t.projects, t.projects.c.id == c.project_id)
         if project is not None:
             query = query.where(t.projects.c.name == project)
-        with self.engine.connect() as conn:
+        with self.reading() as conn:
             return [dict(r._mapping) for r in conn.execute(query.order_by(c.id.desc()).limit(limit))]
 
     # --- runs as jobs: queued by a caller, claimed and run by a worker (or inline) ---
@@ -336,13 +439,14 @@ class Store:
             return int(key[0])
 
     def run(self, run_id: int) -> dict[str, Any] | None:
-        with self.engine.connect() as conn:
+        with self.reading() as conn:
             row = conn.execute(select(t.runs).where(t.runs.c.id == run_id)).first()
             return dict(row._mapping) if row is not None else None
 
     def claim_run(self, run_id: int) -> bool:
         """Mark the run as running, unless it is finished: False when no row changed (done, or unknown). Call it
         under project_lock: a run still `running` there lost its worker (killed), so it is taken over."""
+        self._outside_unit("claim_run")
         now = int(time.time())
         with self.transaction() as conn:
             result = conn.execute(
@@ -360,13 +464,20 @@ class Store:
             )
             if result.rowcount != 1:
                 return False
-        self._heartbeats[run_id] = _Heartbeat.start(self, run_id)
+        self._heartbeats[run_id] = _Heartbeat.start(self._root, run_id)
         return True
 
     def _stop_heartbeat(self, run_id: int) -> None:
         beat = self._heartbeats.pop(run_id, None)
-        if beat is not None:
+        if beat is None:
+            return
+        if self._bound is None:
             beat.stop()
+            return
+        # in a unit of work the thread may be waiting on the lock this unit holds (the run's row; SQLite's one
+        # writer): tell it to stop now, wait for it once the unit has ended
+        beat.signal()
+        self._after_end.append(beat.join)
 
     def requeue_run(self, run_id: int, error: str) -> None:
         """Back to `queued` after a transient failure, so the retried job can claim it again."""
@@ -381,7 +492,7 @@ class Store:
     def set_progress(self, run_id: int, stage: str, done: int) -> None:
         """Best effort: on SQLite a long write elsewhere holds the one write lock, and progress must not wait for
         it (that writer may be this very run), so a busy database skips the update."""
-        with self.engine.connect() as conn:
+        with self.reading() as conn:
             sqlite_db = conn.dialect.name == "sqlite"
             if sqlite_db:
                 conn.exec_driver_sql("PRAGMA busy_timeout = 0")
@@ -418,7 +529,7 @@ class Store:
             yield
 
     def runs(self, project_id: int) -> list[dict[str, Any]]:
-        with self.engine.connect() as conn:
+        with self.reading() as conn:
             rows = conn.execute(select(t.runs).where(t.runs.c.project_id == project_id).order_by(t.runs.c.id))
             return [dict(r._mapping) for r in rows]
 
@@ -426,7 +537,7 @@ class Store:
 
     def known_tips(self, project_id: int) -> list[str]:
         """Ref targets stored by the last collection: everything reachable from them is stored already."""
-        with self.engine.connect() as conn:
+        with self.reading() as conn:
             rows = conn.execute(select(t.refs.c.target).where(t.refs.c.project_id == project_id).distinct())
             return [r[0] for r in rows]
 
@@ -451,7 +562,7 @@ class Store:
             return _count(conn, t.commits, t.commits.c.project_id == project_id) - before
 
     def count_commits(self, project_id: int) -> int:
-        with self.engine.connect() as conn:
+        with self.reading() as conn:
             return _count(conn, t.commits, t.commits.c.project_id == project_id)
 
     def load_commits(self, project_id: int, since: datetime) -> list[Commit]:
@@ -461,11 +572,11 @@ class Store:
         query = select(t.commits).where(
             c.project_id == project_id, (c.committer_time >= stamp) | (c.author_time >= stamp)
         )
-        with self.engine.connect() as conn:
+        with self.reading() as conn:
             return [_commit_of(row._mapping) for row in conn.execute(query)]
 
     def load_refs(self, project_id: int) -> list[Ref]:
-        with self.engine.connect() as conn:
+        with self.reading() as conn:
             rows = conn.execute(select(t.refs).where(t.refs.c.project_id == project_id))
             return [
                 Ref(
@@ -514,7 +625,7 @@ class Store:
             .order_by(f.run_id.desc())
         )
         out: dict[str, Fact] = {}
-        with self.engine.connect() as conn:
+        with self.reading() as conn:
             for row in conn.execute(query):
                 if row.fact_id not in out:
                     value = None if row.value is None else bool(row.value)
@@ -523,7 +634,7 @@ class Store:
         return list(out.values())
 
     def count_facts(self, project_id: int) -> int:
-        with self.engine.connect() as conn:
+        with self.reading() as conn:
             return _count(conn, t.facts, t.facts.c.project_id == project_id)
 
     def save_assessment(
@@ -556,7 +667,7 @@ class Store:
             return int(key[0])
 
     def assessments(self, project_id: int) -> list[dict[str, Any]]:
-        with self.engine.connect() as conn:
+        with self.reading() as conn:
             query = (
                 select(t.assessments.c.id, t.assessments.c.framework, t.assessments.c.levels)
                 .where(t.assessments.c.project_id == project_id)
@@ -568,7 +679,7 @@ class Store:
 
     def has_report(self, project_id: int, kind: ReportKind, digest: str) -> bool:
         r = t.reports.c
-        with self.engine.connect() as conn:
+        with self.reading() as conn:
             query = select(r.id).where(r.project_id == project_id, r.kind == kind.value, r.digest == digest)
             return conn.execute(query).first() is not None
 
@@ -761,7 +872,7 @@ class Store:
 
     def load_performance(self, project_id: int, since: datetime) -> list[PerformanceRun]:
         """Performance test runs observed from `since` on, oldest first."""
-        with self.engine.connect() as conn:
+        with self.reading() as conn:
             out = []
             for rep in self._reports(conn, project_id, ReportKind.PERFORMANCE, since):
                 p = conn.execute(select(t.performance_runs).where(t.performance_runs.c.report_id == rep.id)).one()
@@ -800,7 +911,7 @@ class Store:
         """Test runs in time order: the JUnit reports one ingest run stored for one commit form one run (a build's
         per-class files), its cases in report order with retried cases merged (merge_attempts)."""
         c = t.test_cases.c
-        with self.engine.connect() as conn:
+        with self.reading() as conn:
             groups: dict[tuple[int, str | None], list[Any]] = {}
             for rep in self._reports(conn, project_id, ReportKind.JUNIT, since):
                 groups.setdefault((rep.run_id, rep.commit_sha), []).append(rep)
@@ -830,7 +941,7 @@ class Store:
             return out
 
     def load_coverage(self, project_id: int, since: datetime) -> list[CoverageReport]:
-        with self.engine.connect() as conn:
+        with self.reading() as conn:
             out = []
             for rep in self._reports(conn, project_id, ReportKind.COVERAGE, since):
                 c = t.coverage_files.c
@@ -866,7 +977,7 @@ class Store:
             return out
 
     def load_scans(self, project_id: int, since: datetime) -> list[Scan]:
-        with self.engine.connect() as conn:
+        with self.reading() as conn:
             out = []
             for rep in self._reports(conn, project_id, ReportKind.SARIF, since):
                 c = t.findings.c
@@ -911,7 +1022,7 @@ class Store:
             "drills": (t.drills, t.drills.c.started_at),
         }
         out: dict[str, tuple[datetime, datetime] | None] = {}
-        with self.engine.connect() as conn:
+        with self.reading() as conn:
             for kind, (table, column) in columns.items():
                 span = conn.execute(
                     select(func.min(column), func.max(column)).where(table.c.project_id == project_id)
@@ -930,7 +1041,7 @@ class Store:
     def count_rows(self, table: str, project_id: int) -> int:
         """Rows of one evidence table belonging to the project (for tests and summaries)."""
         target = t.metadata.tables[table]
-        with self.engine.connect() as conn:
+        with self.reading() as conn:
             if "project_id" in target.c:
                 return _count(conn, target, target.c.project_id == project_id)
             query = select(func.count()).select_from(target.join(t.reports)).where(t.reports.c.project_id == project_id)
@@ -1001,14 +1112,91 @@ def _stamp_head(conn: Connection) -> None:
     conn.execute(t.alembic_version.insert().values(version_num=t.SCHEMA_REVISION))
 
 
-def _upgrade(conn: Connection) -> None:
-    from alembic import command
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SchemaState:
+    """A store's schema revision before and after a step, and the newest revision this devmaturity has."""
+
+    before: str | None
+    current: str | None
+    head: str
+    known: bool = True  # False: a revision this devmaturity lacks (a newer version wrote the store)
+
+    @property
+    def up_to_date(self) -> bool:
+        return self.current == self.head
+
+
+def write_failed(exc: SQLAlchemyError) -> StoreError:
+    """A failed write as our error: transient (a job retries it) or not."""
+    if isinstance(exc, OperationalError):
+        error = StoreUnavailableError if _transient(exc) else StoreError
+        return error(f"store write failed: {_first_line(exc)}")
+    return StoreError(f"store write failed: {_first_line(exc)}", zh="写入存储失败（详情请用 --lang en 查看）")
+
+
+def _alembic_config() -> Any:
     from alembic.config import Config as AlembicConfig
 
     cfg = AlembicConfig()
     cfg.set_main_option("script_location", str(MIGRATIONS))
-    cfg.attributes["connection"] = conn
-    command.upgrade(cfg, "head")
+    return cfg
+
+
+@lru_cache(maxsize=1)
+def _revisions() -> tuple[str, frozenset[str]]:
+    from alembic.script import ScriptDirectory
+
+    script = ScriptDirectory.from_config(_alembic_config())
+    head = script.get_current_head()
+    if head is None:  # pragma: no cover - the package ships its migrations
+        raise StoreError("the store migrations are missing from this installation")
+    return head, frozenset(r.revision for r in script.walk_revisions())
+
+
+def head_revision() -> str:
+    """The newest migration this devmaturity has."""
+    return _revisions()[0]
+
+
+def _current_revision(conn: Connection) -> str | None:
+    """The revision in Alembic's version table (None: no table or no row), read without importing Alembic."""
+    from sqlalchemy import inspect
+
+    if not inspect(conn).has_table(t.alembic_version.name):
+        return None
+    rows = conn.execute(select(t.alembic_version.c.version_num)).scalars().all()
+    if len(rows) > 1:  # branches: this project's migrations are one line, so this is not ours
+        return ",".join(sorted(rows))
+    return rows[0] if rows else None
+
+
+def _unknown_revision(where: str, current: str, head: str) -> StoreError:
+    return StoreError(
+        f"the store at {where} has schema revision {current}, which this devmaturity does not know "
+        f"(a newer version wrote it; this one needs {head}): upgrade devmaturity",
+        zh=f"存储 {where} 的表结构版本 {current} 不为当前 devmaturity 所知（由更新的版本写入；本版本需要 {head}）："
+        "请升级 devmaturity",
+    )
+
+
+def _check_schema(conn: Connection, where: str) -> None:
+    """An existing store must be at the newest revision: older asks for `db upgrade`, unknown for a newer
+    devmaturity (a newer version wrote it)."""
+    current = _current_revision(conn)
+    if current == t.SCHEMA_REVISION:  # the usual case, decided without loading the migration scripts
+        return
+    head, known = _revisions()
+    if current == head:
+        return
+    if current is not None and current not in known:
+        raise _unknown_revision(where, current, head)
+    shown = current or "none"
+    raise SchemaOutdatedError(
+        f"the store at {where} is at schema revision {shown}, this devmaturity needs {head}: back it up, then run "
+        "`devmaturity db upgrade`",
+        zh=f"存储 {where} 的表结构版本为 {shown}，当前 devmaturity 需要 {head}："
+        "请先备份，再运行 `devmaturity db upgrade`",
+    )
 
 
 def _empty(conn: Connection) -> bool:
@@ -1206,6 +1394,12 @@ class _Heartbeat:
             finally:
                 del store
 
-    def stop(self) -> None:
+    def signal(self) -> None:
         self._stop.set()
+
+    def join(self) -> None:
         self._thread.join(HEARTBEAT_SECONDS + 65)
+
+    def stop(self) -> None:
+        self.signal()
+        self.join()

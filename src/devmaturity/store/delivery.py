@@ -249,7 +249,7 @@ def _upsert(store: Store, conn: Connection, table: Table, rows: list[dict[str, A
 
 def cursor_of(store: Store, project_id: int, source: str) -> str | None:
     c = t.sync_cursors.c
-    with store.engine.connect() as conn:
+    with store.reading() as conn:
         row = conn.execute(select(c.cursor).where(c.project_id == project_id, c.source == source)).first()
         return None if row is None else str(row[0])
 
@@ -276,7 +276,7 @@ def _rows(conn: Connection, table: Table, project_id: int, time_column: str, sin
 
 
 def load_delivery(store: Store, project_id: int, since: datetime) -> StoredDelivery:
-    with store.engine.connect() as conn:
+    with store.reading() as conn:
         runs = _rows(conn, t.pipeline_runs, project_id, "created_at", since)
         deps = _rows(conn, t.deployments, project_id, "created_at", since)
         incs = _rows(conn, t.incidents, project_id, "started_at", since)

@@ -20,8 +20,8 @@ from typing import Any, TypeVar
 import numpy as np
 from sqlalchemy import Connection, and_, func, or_, select
 
-from devmaturity.metrics.delivery import DeliveryRules
 from devmaturity.model.delivery import Drill, DrillKind, JobRun, RunStatus
+from devmaturity.model.delivery_rules import DeliveryRules
 from devmaturity.model.frames import (
     CODE,
     DeploymentFrame,
@@ -398,7 +398,7 @@ def _stale(conn: Connection, project_id: int, kind: str) -> tuple[int, int | Non
 def refresh_parts(store: Store, project_id: int) -> int:
     """Repack the parts that rows written since they were packed touched; returns how many were repacked.
     When all are current it only reads: no lock, no write on the way to every metric."""
-    with store.engine.connect() as conn:
+    with store.reading() as conn:
         if all(_stale(conn, project_id, kind) is None for kind in KINDS):
             return 0
     fs, fd = t.frame_state.c, t.frame_dirty.c
@@ -467,7 +467,7 @@ def load_frames(store: Store, project_id: int, since: datetime, rules: DeliveryR
     Repacks stale parts first; with a jobs rule, runs come from rows (their jobs are not packed)."""
     refresh_parts(store, project_id)
     lo = int(since.timestamp()) - CONTEXT
-    with store.engine.connect() as conn:
+    with store.reading() as conn:
         deps = None
         if _present(conn, t.deployments, project_id):
             blobs = [unpack(DeploymentFrame, b) for b in _packed(conn, project_id, "deployments", lo)]

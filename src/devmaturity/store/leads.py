@@ -18,7 +18,8 @@ from typing import Any
 import numpy as np
 from sqlalchemy import Connection, func, select
 
-from devmaturity.metrics.delivery import Delivery, DeliveryRules, ship, walk_graph
+from devmaturity.model.commit_graph import ship, walk_graph
+from devmaturity.model.delivery_rules import DeliveryRules, production
 from devmaturity.model.frames import SUCCESS, DeploymentFrame, texts
 from devmaturity.store import tables as t
 from devmaturity.store.db import BATCH, Store
@@ -63,7 +64,7 @@ def refresh_leads(
     """Bring the project's lead-time attribution up to date with its evidence and deployment rule."""
     key = rule_key(rules)
     uses_runs = bool(rules.pipelines or rules.jobs)
-    with store.engine.connect() as conn:  # the usual case, nothing new: only reads, no lock, no write
+    with store.reading() as conn:  # the usual case, nothing new: only reads, no lock, no write
         marks, state = _marks(conn, project_id)
         if state is not None and state.rule_key == key and marks == {k: getattr(state, k) for k in marks}:
             return LeadRefresh("current", 0, 0, 0)
@@ -149,7 +150,7 @@ def _successful(conn: Connection, project_id: int, rules: DeliveryRules, since: 
     """Successful production deployments (by the rule) starting at or after `since`, in attribution order."""
     deps = deployment_rows(conn, project_id, since)
     runs = run_rows(conn, project_id, since, with_jobs=bool(rules.jobs)) if rules.pipelines or rules.jobs else None
-    prod = Delivery(deployments=deps, runs=runs, rules=rules).prod
+    prod = production(deps, runs, rules)
     keep = prod.status == SUCCESS
     if since is not None:
         keep &= prod.created >= since

@@ -44,7 +44,7 @@ def _analysis_of(r: Any) -> QualityAnalysis:
 def load_quality(store: Store, project_id: int, since: datetime) -> Sequence[QualityAnalysis] | None:
     """The project's analyses from `since` on, oldest first; None when no analysis was ever stored (unknown)."""
     c = t.quality_analyses.c
-    with store.engine.connect() as conn:
+    with store.reading() as conn:
         if conn.execute(select(c.ext_id).where(c.project_id == project_id).limit(1)).first() is None:
             return None
         query = (

@@ -1,0 +1,39 @@
+"""The store's schema as a use case: where it stands, and the one explicit upgrade (`devmaturity db`)."""
+
+from __future__ import annotations
+
+from devmaturity.model.text import Lang
+from devmaturity.store.db import SchemaState, Store
+from devmaturity.store.db import describe_store as _describe
+
+__all__ = ["SchemaState", "check_schema", "schema_state", "upgrade_schema"]
+
+
+def schema_state(database_url: str) -> SchemaState:
+    """The store's revision and the newest one this devmaturity has; changes nothing (an empty store says none)."""
+    store = Store.connect(database_url)
+    try:
+        return store.schema()
+    finally:
+        store.engine.dispose()
+
+
+def upgrade_schema(database_url: str) -> SchemaState:
+    """Create a new store, or run the migrations an existing one lacks, in one transaction per step taken in turns
+    with other processes; running it again changes nothing."""
+    store = Store.connect(database_url)
+    try:
+        return store.upgrade()
+    finally:
+        store.engine.dispose()
+
+
+def check_schema(database_url: str) -> Store:
+    """The store, opened for serving: a new one is created at the newest schema, an old one refused with
+    SchemaOutdatedError (`schema-outdated`) before anything is served."""
+    return Store.open(database_url)
+
+
+def describe_store(database_url: str, lang: Lang = "en") -> str:
+    """The store a command uses, in words (kind, place, default or chosen): every command's first line."""
+    return _describe(database_url, lang)

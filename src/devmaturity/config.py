@@ -115,6 +115,11 @@ SETTINGS: tuple[SettingSpec, ...] = (
     ),
     SettingSpec("lockout_failures", _positive, 5, "wrong passwords in a row that lock a user's sign-in"),
     SettingSpec("lockout_minutes", _positive, 15, "minutes a locked user cannot sign in"),
+    SettingSpec("login_window_minutes", _positive, 15, "window in which failed sign-ins are counted for rate limits"),
+    SettingSpec(
+        "login_max_per_address", _positive, 20, "failed sign-ins from one client address per window before 429"
+    ),
+    SettingSpec("login_max_per_name", _positive, 10, "failed sign-ins for one user name per window before 429"),
     SettingSpec("session_idle_minutes", _positive, 60, "minutes without a request after which a web session ends"),
     SettingSpec("session_max_hours", _positive, 12, "hours after sign-in at which a web session ends, used or not"),
     SettingSpec(
@@ -198,6 +203,9 @@ class Config:
     webhook_max_bytes: int = 1_048_576
     lockout_failures: int = 5
     lockout_minutes: int = 15
+    login_window_minutes: int = 15
+    login_max_per_address: int = 20
+    login_max_per_name: int = 10
     session_idle_minutes: int = 60
     session_max_hours: int = 12
     session_cookie_secure: str = "auto"

@@ -236,6 +236,9 @@ def sign_in(store: Store, name: str, password: str, *, lockout: Lockout, source:
             reason = "wrong password"
         for org in orgs:
             log.add(EventKind.SIGN_IN_FAILED, org, target, result=Result.FAILED, details={"reason": reason})
+            if reason == "wrong password, now locked":
+                details = {"failures": lockout.failures, "minutes": lockout.minutes}
+                log.add(EventKind.LOCKED_OUT, org, target, result=Result.DENIED, details=details)
     raise refused
 
 

@@ -11,6 +11,9 @@ PREFIX = "/api/v1"
 
 MODULES: tuple[str, ...] = (
     "auth",
+    "members",
+    "tokens",
+    "audit",
     "webhooks",
 )
 """The resource modules of devmaturity.web.api.v1 whose `router` is included, in this order."""

@@ -171,6 +171,7 @@ class WebhookSpec:
 
     project: str
     secret_env: str
+    org: str | None = None  # the organisation whose audit log records refused deliveries (bad signatures)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -358,12 +359,14 @@ def _webhooks(raw: object, origin: str) -> tuple[WebhookSpec, ...]:
                 f"{where}: do not put secrets in the file; name the environment variable (secret_env)",
                 zh=f"{where}：不要把密钥写进文件；请写环境变量名（secret_env）",
             )
-        unknown = sorted(set(entry) - {"project", "secret_env"})
+        unknown = sorted(set(entry) - {"project", "secret_env", "org"})
         if unknown:
             raise ConfigError(
-                f"{where}: unknown key(s) {', '.join(unknown)}; use project and secret_env",
-                zh=f"{where}：未知的键 {'、'.join(unknown)}；只能用 project 和 secret_env",
+                f"{where}: unknown key(s) {', '.join(unknown)}; use project, secret_env and org",
+                zh=f"{where}：未知的键 {'、'.join(unknown)}；只能用 project、secret_env 和 org",
             )
+        if "org" in entry and not (isinstance(entry["org"], str) and entry["org"].strip()):
+            raise ConfigError(f"{where}: `org` must be a non-empty string", zh=f"{where}：`org` 必须是非空字符串")
         if not all(isinstance(entry.get(k), str) and entry[k].strip() for k in ("project", "secret_env")):
             raise ConfigError(
                 f"{where}: `project` and `secret_env` must be non-empty strings",
@@ -374,7 +377,8 @@ def _webhooks(raw: object, origin: str) -> tuple[WebhookSpec, ...]:
                 f"{where}: project {entry['project']!r} has a webhook already",
                 zh=f"{where}：项目 {entry['project']!r} 已经配置了 webhook",
             )
-        out.append(WebhookSpec(project=entry["project"], secret_env=entry["secret_env"].strip()))
+        org = entry["org"].strip() if "org" in entry else None
+        out.append(WebhookSpec(project=entry["project"], secret_env=entry["secret_env"].strip(), org=org))
     return tuple(out)
 
 

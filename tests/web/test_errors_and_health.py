@@ -77,6 +77,20 @@ class ProblemTests:
         )  # the login body is validated by hand: bad-payload
         assert response.status_code == 400 and response.json()["slug"] == "bad-payload"
 
+    def test_a_nul_in_the_url_is_a_400_problem_before_any_database(self, api_client: ApiClient) -> None:
+        for url in ("/api/v1/orgs/acme%00/members", "/api/v1/orgs/acme/audit?kind=a%00b"):
+            response = api_client.client.get(url)
+            assert response.status_code == 400 and response.json()["slug"] == "bad-request", url
+
+    def test_control_characters_in_names_are_refused_by_the_schema(self, api_client: ApiClient) -> None:
+        token = api_client.token_for("alice")
+        headers = {"Authorization": f"Bearer {token}"}
+        body = {"name": "bad\u0000name", "password": "long enough password"}
+        response = api_client.client.post("/api/v1/orgs/acme/members", json=body, headers=headers)
+        assert response.status_code == 422 and response.json()["slug"] == "validation"
+        login = api_client.client.post("/api/v1/auth/login", json={"name": "a\u0000", "password": "x"})
+        assert login.status_code == 400
+
 
 class HealthTests:
     def test_health_touches_no_database(self, api_client: ApiClient) -> None:

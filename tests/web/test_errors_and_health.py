@@ -121,3 +121,29 @@ def test_not_ready_when_the_database_does_not_answer(tmp_path: Path) -> None:
         alive = httpx.get(url + "/health")
     assert response.status_code == 503 and response.json()["slug"] == "store-unavailable"
     assert alive.status_code == 200
+
+
+def test_the_openapi_document_names_every_operation(api_client: ApiClient) -> None:
+    document = api_client.client.get("/api/v1/openapi.json").json()
+    operations = {op["operationId"] for path in document["paths"].values() for op in path.values()}
+    assert {
+        "auth_login",
+        "auth_logout",
+        "auth_me",
+        "auth_oidc_login",
+        "auth_oidc_callback",
+        "members_list",
+        "members_create",
+        "members_set_role",
+        "members_remove",
+        "tokens_create",
+        "tokens_list",
+        "tokens_revoke",
+        "audit_list",
+        "audit_export",
+        "audit_verify",
+        "health",
+        "ready",
+    } <= operations
+    login = document["paths"]["/api/v1/auth/login"]["post"]
+    assert set(login["requestBody"]["content"]) == {"application/json", "application/x-www-form-urlencoded"}

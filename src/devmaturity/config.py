@@ -53,6 +53,12 @@ def _count(value: object) -> int:
     return number
 
 
+def _secure_mode(value: object) -> str:
+    if value not in ("auto", "always"):
+        raise ValueError("use auto or always")
+    return str(value)
+
+
 def _positive(value: object) -> int:
     number = _count(value)
     if number == 0:
@@ -107,8 +113,66 @@ SETTINGS: tuple[SettingSpec, ...] = (
         1_048_576,
         "largest webhook request body `devmaturity serve` accepts, in bytes (1 MiB); larger ones get 413",
     ),
+    SettingSpec(
+        "server_header_timeout",
+        _positive,
+        10,
+        "seconds `devmaturity serve` gives a new connection to send its request line and headers",
+    ),
+    SettingSpec(
+        "server_body_timeout", _positive, 30, "seconds a request body may take to arrive before 408 and disconnect"
+    ),
+    SettingSpec("server_keep_alive", _positive, 5, "seconds an idle keep-alive connection stays open"),
+    SettingSpec(
+        "server_max_connections",
+        _positive,
+        100,
+        "connections and tasks served at once; more are answered 503 at once instead of queueing",
+    ),
+    SettingSpec("server_max_header_bytes", _positive, 16384, "largest request line plus headers accepted, in bytes"),
     SettingSpec("lockout_failures", _positive, 5, "wrong passwords in a row that lock a user's sign-in"),
     SettingSpec("lockout_minutes", _positive, 15, "minutes a locked user cannot sign in"),
+    SettingSpec("login_window_minutes", _positive, 15, "window in which failed sign-ins are counted for rate limits"),
+    SettingSpec(
+        "login_max_per_address", _positive, 20, "failed sign-ins from one client address per window before 429"
+    ),
+    SettingSpec("login_max_per_name", _positive, 10, "failed sign-ins for one user name per window before 429"),
+    SettingSpec("session_idle_minutes", _positive, 60, "minutes without a request after which a web session ends"),
+    SettingSpec("session_max_hours", _positive, 12, "hours after sign-in at which a web session ends, used or not"),
+    SettingSpec(
+        "session_cookie_secure",
+        _secure_mode,
+        "auto",
+        "when the session cookie carries Secure: auto (when the request came over https) or always "
+        "(behind a TLS-terminating proxy that forwards plain http)",
+    ),
+    SettingSpec(
+        "oidc_issuer", _text, None, "OIDC provider issuer URL (discovery at /.well-known/openid-configuration)"
+    ),
+    SettingSpec("oidc_client_id", _text, None, "client id of devmaturity at the OIDC provider"),
+    SettingSpec("oidc_scopes", _text, "openid email profile", "scopes asked of the OIDC provider"),
+    SettingSpec(
+        "oidc_redirect_url",
+        _text,
+        None,
+        "callback URL registered at the provider; default: this server's /api/v1/auth/oidc/callback",
+    ),
+    SettingSpec(
+        "oidc_allowed_domains",
+        _text,
+        None,
+        "comma-separated email domains whose verified addresses may sign in as the user of that name or be "
+        "provisioned; unset: any",
+    ),
+    SettingSpec(
+        "oidc_users", _text, None, "comma-separated subject-or-email=user name pairs mapping OIDC accounts to users"
+    ),
+    SettingSpec(
+        "oidc_provision",
+        _text,
+        None,
+        "org:role — create unknown OIDC users (verified email, allowed domain) with this role; unset: refuse them",
+    ),
     SettingSpec(
         "broker_url",
         _text,
@@ -151,6 +215,7 @@ class WebhookSpec:
 
     project: str
     secret_env: str
+    org: str | None = None  # the organisation whose audit log records refused deliveries (bad signatures)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -181,8 +246,26 @@ class Config:
     rules: dict[str, tuple[str, ...]] = field(default_factory=dict)
     sources: tuple[dict[str, str], ...] = ()
     webhook_max_bytes: int = 1_048_576
+    server_header_timeout: int = 10
+    server_body_timeout: int = 30
+    server_keep_alive: int = 5
+    server_max_connections: int = 100
+    server_max_header_bytes: int = 16384
     lockout_failures: int = 5
     lockout_minutes: int = 15
+    login_window_minutes: int = 15
+    login_max_per_address: int = 20
+    login_max_per_name: int = 10
+    session_idle_minutes: int = 60
+    session_max_hours: int = 12
+    session_cookie_secure: str = "auto"
+    oidc_issuer: str | None = None
+    oidc_client_id: str | None = None
+    oidc_scopes: str = "openid email profile"
+    oidc_redirect_url: str | None = None
+    oidc_allowed_domains: str | None = None
+    oidc_users: str | None = None
+    oidc_provision: str | None = None
     broker_url: str | None = None
     job_time_limit: int = 3600
     webhooks: tuple[WebhookSpec, ...] = ()
@@ -195,6 +278,7 @@ class Config:
 _PROBLEM_ZH = {
     "use a number of days such as 90d": "请用天数，如 90d",
     "use zh or en": "请用 zh 或 en",
+    "use auto or always": "请用 auto 或 always",
     "a non-empty string is required": "需要非空字符串",
     "a whole number is required": "需要整数",
     "must not be negative": "不能为负数",
@@ -331,12 +415,14 @@ def _webhooks(raw: object, origin: str) -> tuple[WebhookSpec, ...]:
                 f"{where}: do not put secrets in the file; name the environment variable (secret_env)",
                 zh=f"{where}：不要把密钥写进文件；请写环境变量名（secret_env）",
             )
-        unknown = sorted(set(entry) - {"project", "secret_env"})
+        unknown = sorted(set(entry) - {"project", "secret_env", "org"})
         if unknown:
             raise ConfigError(
-                f"{where}: unknown key(s) {', '.join(unknown)}; use project and secret_env",
-                zh=f"{where}：未知的键 {'、'.join(unknown)}；只能用 project 和 secret_env",
+                f"{where}: unknown key(s) {', '.join(unknown)}; use project, secret_env and org",
+                zh=f"{where}：未知的键 {'、'.join(unknown)}；只能用 project、secret_env 和 org",
             )
+        if "org" in entry and not (isinstance(entry["org"], str) and entry["org"].strip()):
+            raise ConfigError(f"{where}: `org` must be a non-empty string", zh=f"{where}：`org` 必须是非空字符串")
         if not all(isinstance(entry.get(k), str) and entry[k].strip() for k in ("project", "secret_env")):
             raise ConfigError(
                 f"{where}: `project` and `secret_env` must be non-empty strings",
@@ -347,7 +433,8 @@ def _webhooks(raw: object, origin: str) -> tuple[WebhookSpec, ...]:
                 f"{where}: project {entry['project']!r} has a webhook already",
                 zh=f"{where}：项目 {entry['project']!r} 已经配置了 webhook",
             )
-        out.append(WebhookSpec(project=entry["project"], secret_env=entry["secret_env"].strip()))
+        org = entry["org"].strip() if "org" in entry else None
+        out.append(WebhookSpec(project=entry["project"], secret_env=entry["secret_env"].strip(), org=org))
     return tuple(out)
 
 

@@ -30,9 +30,13 @@ DevmaturityError                 (slug "error", exit 1)
     ├── NotAuthenticated         ("not-authenticated"): no signed-in user or valid API token (401)
     ├── PermissionDenied         ("permission-denied"): the role may not take the action there (403)
     ├── Conflict                 ("conflict"): the name is taken or the state changed meanwhile (409)
+    │   └── DuplicateDelivery    ("duplicate-delivery"): a webhook delivery id received before (409)
+    ├── CsrfRejected             ("csrf-failed"): a session request without its CSRF token, or a foreign login (403)
+    ├── RateLimited              ("rate-limited"): too many failed sign-ins from an address or for a name (429)
     ├── PasswordPolicyError      ("password-policy"): a password the policy refuses
     ├── NotFoundError            ("not-found"): no such webhook or kind, or outside the actor's organisations
     ├── PayloadTooLargeError     ("payload-too-large"): a body over webhook_max_bytes
+    ├── HeadersTooLarge          ("headers-too-large"): a request line and headers over server_max_header_bytes
     ├── RequestTimeoutError      ("request-timeout"): a body that did not arrive in time
     └── UnsupportedMediaTypeError ("unsupported-media-type"): a Content-Type that is not read
 
@@ -209,6 +213,10 @@ class PayloadTooLargeError(RequestError):
     slug = "payload-too-large"
 
 
+class HeadersTooLarge(RequestError):
+    slug = "headers-too-large"
+
+
 class UnsupportedMediaTypeError(RequestError):
     slug = "unsupported-media-type"
 
@@ -241,6 +249,29 @@ class Conflict(RequestError):
     slug = "conflict"
 
 
+class DuplicateDelivery(Conflict):
+    """A webhook delivery id (project, source, id) already received: the replay is refused without writing."""
+
+    slug = "duplicate-delivery"
+
+
+class CsrfRejected(RequestError):
+    """An unsafe request authenticated by the session cookie without the session's CSRF token, or a sign-in
+    posted from another site."""
+
+    slug = "csrf-failed"
+
+
+class RateLimited(RequestError):
+    """Too many failed sign-ins from one client address or for one user name; `retry_after` seconds to wait."""
+
+    slug = "rate-limited"
+
+    def __init__(self, message: str, *, retry_after: int, zh: str | None = None) -> None:
+        super().__init__(message, zh=zh)
+        self.retry_after = retry_after
+
+
 class PasswordPolicyError(RequestError):
     slug = "password-policy"
 
@@ -271,6 +302,7 @@ ZH: dict[str, str] = {
     "unauthorized": "Webhook 凭据缺失、格式错误或与项目的密钥不符",
     "not-found": "没有该项目的 Webhook 配置，或事件类型、路径未知",
     "payload-too-large": "请求体超过 webhook_max_bytes",
+    "headers-too-large": "请求行和请求头超过 server_max_header_bytes",
     "unsupported-media-type": "不支持该 Content-Type，或字符集不是 UTF-8",
     "already-stored": "另一个写入者已先存储了同一份报告",
     "request-timeout": "请求体没有按时到达",
@@ -282,4 +314,7 @@ ZH: dict[str, str] = {
     "store-unavailable": "数据库暂时不可用（连接中断或被锁定），任务会稍后重试",
     "schema-outdated": "数据库的表结构比当前版本旧，请先运行 devmaturity db upgrade",
     "broker": "后台任务的消息代理未配置或无法连接",
+    "duplicate-delivery": "该 Webhook 投递编号已经收到过，重放的投递不会写入",
+    "csrf-failed": "请求缺少会话的 CSRF 令牌，或登录请求来自其他站点",
+    "rate-limited": "登录失败次数过多，请稍后再试",
 }

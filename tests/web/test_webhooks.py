@@ -7,6 +7,7 @@ import hashlib
 import hmac
 import json
 import logging
+import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
@@ -16,10 +17,6 @@ from typing import Any
 import httpx
 import pytest
 from sqlalchemy import text
-from tests.apiserver import ApiServer
-from tests.collectors.test_rest_sources import github_routes
-from tests.gitbuild import RepoBuilder
-from tests.web.conftest import MAX_BYTES, PROJECT, SECRET, Served
 
 from devmaturity.collectors.github import GitHubSource
 from devmaturity.collectors.http import ClientOptions
@@ -28,6 +25,10 @@ from devmaturity.model.delivery import Deployment, RunStatus
 from devmaturity.services.assess import run_assessment
 from devmaturity.services.sync import credential_values, sync_source
 from devmaturity.store.delivery import StoredDelivery, load_delivery
+from tests.apiserver import ApiServer
+from tests.collectors.test_rest_sources import github_routes
+from tests.gitbuild import RepoBuilder
+from tests.web.conftest import MAX_BYTES, PROJECT, SECRET, Served
 
 DATA = Path(__file__).parents[1] / "data"
 EVENTS = f"/api/v1/projects/{PROJECT}/events"
@@ -47,11 +48,14 @@ def signed(body: bytes, secret: str = SECRET) -> str:
     return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
 
-def github_headers(body: bytes, event: str = "deployment_status", secret: str = SECRET) -> dict[str, str]:
+def github_headers(
+    body: bytes, event: str = "deployment_status", secret: str = SECRET, delivery: str | None = None
+) -> dict[str, str]:
+    """GitHub's headers; every call is a new delivery (its own X-GitHub-Delivery) unless `delivery` is given."""
     return {
         **JSON,
         "X-GitHub-Event": event,
-        "X-GitHub-Delivery": "72d3162e-cc78",
+        "X-GitHub-Delivery": delivery or f"72d3162e-{uuid.uuid4().hex[:12]}",
         "X-Hub-Signature-256": signed(body, secret),
     }
 
@@ -69,10 +73,13 @@ def count(served: Served, table: str, project: str = PROJECT) -> int:
 
 
 def error_of(response: httpx.Response) -> tuple[int, str]:
+    """The status and slug of a problem+json answer (RFC 9457, docs/api.md), checking its shape."""
+    assert response.headers["content-type"] == "application/problem+json"
     body = response.json()
-    assert set(body) == {"error"} and set(body["error"]) == {"code", "message"}
-    assert "\n" not in body["error"]["message"]
-    return response.status_code, body["error"]["code"]
+    assert set(body) == {"type", "title", "status", "detail", "slug", "instance"}
+    assert body["status"] == response.status_code and body["type"].endswith("#" + body["slug"])
+    assert "\n" not in body["detail"]
+    return response.status_code, body["slug"]
 
 
 def deployments(*rows: dict[str, Any]) -> bytes:
@@ -205,7 +212,7 @@ class BadRequestTests:
     def test_unusable_body_is_400(self, served: Served, body: bytes, expected: str) -> None:
         response = served.client.post(f"{EVENTS}/deployments", content=body, headers={**BEARER, **JSON})
         assert error_of(response) == (400, "bad-payload")
-        assert response.json()["error"]["message"] == expected
+        assert response.json()["detail"] == expected
         runs = served.store.runs(served.store.project(PROJECT, ""))
         assert [r["status"] for r in runs] == ["failed"]  # an authenticated delivery is a run, even a refused one
 
@@ -231,10 +238,7 @@ class BadRequestTests:
         big = b"[" + b" " * MAX_BYTES + b"]"
         response = served.client.post(f"{EVENTS}/deployments", content=big, headers={**BEARER, **JSON})
         assert error_of(response) == (413, "payload-too-large")
-        assert (
-            response.json()["error"]["message"]
-            == f"the body is {len(big):,} bytes, over the limit of {MAX_BYTES:,} bytes"
-        )
+        assert response.json()["detail"] == f"the body is {len(big):,} bytes, over the limit of {MAX_BYTES:,} bytes"
         assert served.store.runs(served.store.project(PROJECT, "")) == []
 
     def test_streamed_body_over_the_limit_is_413(self, served: Served) -> None:
@@ -331,7 +335,8 @@ class GitHubTests:
 
     def test_deployment_status_with_a_correct_signature_is_stored(self, served: Served) -> None:
         body = read("webhooks/github-deployment-status.json")
-        response = served.client.post(GITHUB, content=body, headers=github_headers(body))
+        headers = github_headers(body)
+        response = served.client.post(GITHUB, content=body, headers=headers)
         assert (response.status_code, response.json()) == (200, {"stored": 1, "problems": []})
         [deployment] = loaded(served).deployments or []
         assert deployment == Deployment(
@@ -347,7 +352,7 @@ class GitHubTests:
         run = served.store.runs(served.store.project(PROJECT, ""))[0]
         assert json.loads(run["inputs"]) == {
             "bytes": len(body),
-            "delivery": "72d3162e-cc78",
+            "delivery": headers["X-GitHub-Delivery"],
             "endpoint": "github",
             "event": "deployment_status",
         }
@@ -401,7 +406,7 @@ class GitHubTests:
         body = json.dumps(payload).encode()
         response = served.client.post(GITHUB, content=body, headers=github_headers(body))
         assert error_of(response) == (400, "bad-payload")
-        assert response.json()["error"]["message"] == (
+        assert response.json()["detail"] == (
             "github deployment_status: deployment.created_at: expected an ISO 8601 timestamp, got nothing"
         )
 
@@ -410,7 +415,7 @@ class GitHubTests:
         headers = {**github_headers(body), "Content-Type": "application/x-www-form-urlencoded"}
         response = served.client.post(GITHUB, content=body, headers=headers)
         assert error_of(response) == (415, "unsupported-media-type")
-        assert "application/json" in response.json()["error"]["message"]
+        assert "application/json" in response.json()["detail"]
 
 
 class GitLabTests:
@@ -468,9 +473,7 @@ class GitLabTests:
         payload = {**json.loads(read("webhooks/gitlab-deployment.json")), "status": "exploded"}
         response = served.client.post(GITLAB, content=json.dumps(payload).encode(), headers=gitlab_headers())
         assert error_of(response) == (400, "bad-payload")
-        assert response.json()["error"]["message"].startswith(
-            "gitlab Deployment Hook: status: expected one of blocked, canceled"
-        )
+        assert response.json()["detail"].startswith("gitlab Deployment Hook: status: expected one of blocked, canceled")
 
 
 class SecretTests:

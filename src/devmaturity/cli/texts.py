@@ -32,14 +32,6 @@ LINES: dict[str, tuple[str, str]] = {
         "no sources configured: add [[devmaturity.sources]] to {file}",
     ),
     "wrote": ("已写入 {path}", "wrote {path}"),
-    "serving": (
-        "正在为 {projects} 接收 webhook：http://{host}:{port}/api/v1/projects/",
-        "serving webhooks for {projects} on http://{host}:{port}/api/v1/projects/",
-    ),
-    "no_webhooks": (
-        "没有配置 webhook：请在 {file} 中添加 [[devmaturity.webhooks]]（project、secret_env）",
-        "no webhooks configured: add [[devmaturity.webhooks]] (project, secret_env) to {file}",
-    ),
     "problem": ("问题：{source}：{message}", "problem: {source}: {message}"),
     "warning": ("警告：{path}：{message}", "warning: {path}: {message}"),
     "note": ("注意：{text}", "note: {text}"),

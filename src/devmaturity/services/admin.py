@@ -90,6 +90,17 @@ def _check(store: Store, actor: Actor, action: Action, org: Organisation, *, sou
         raise
 
 
+def checked_org(
+    store: Store, actor: Actor, org_slug: str, action: Action, *, source: str, now: int | None = None
+) -> Organisation:
+    """The organisation as the actor sees it (NotFoundError outside its organisations), once the actor may take
+    `action` there (PermissionDenied, recorded, otherwise): the first step of every organisation use case."""
+    with store.transaction() as conn:
+        org = _org(conn, actor, org_slug)
+    _check(store, actor, action, org, source=source, now=_now(now))
+    return org
+
+
 def create_user(
     store: Store,
     actor: Actor,
@@ -187,6 +198,23 @@ class _Log:
         return audit_repo.append(self.conn, self.actor, event, now=self.at, source=self.source)
 
 
+def log_entry(
+    conn: Connection,
+    actor: Actor,
+    at: int,
+    source: str,
+    kind: EventKind,
+    org: Organisation,
+    target: Target,
+    result: Result = Result.OK,
+    *,
+    action: Action | None = None,
+    details: Mapping[str, str | int | bool | None] | None = None,
+) -> AuditEntry:
+    """Append one entry in the caller's transaction (for the other platform services: sessions, rate limits)."""
+    return _Log(conn, actor, at, source).add(kind, org, target, action=action, result=result, details=details)
+
+
 def _member_orgs(conn: Connection, user_id: int) -> list[Organisation]:
     return accounts.orgs_by_id(conn, frozenset(accounts.roles_of(conn, user_id)))
 
@@ -219,6 +247,9 @@ def sign_in(store: Store, name: str, password: str, *, lockout: Lockout, source:
             reason = "wrong password"
         for org in orgs:
             log.add(EventKind.SIGN_IN_FAILED, org, target, result=Result.FAILED, details={"reason": reason})
+            if reason == "wrong password, now locked":
+                details = {"failures": lockout.failures, "minutes": lockout.minutes}
+                log.add(EventKind.LOCKED_OUT, org, target, result=Result.DENIED, details=details)
     raise refused
 
 

@@ -267,8 +267,8 @@ class RateLimited(RequestError):
 
     slug = "rate-limited"
 
-    def __init__(self, message: str, *, retry_after: int, zh: str | None = None) -> None:
-        super().__init__(message, zh=zh)
+    def __init__(self, message: str, *, retry_after: int = 60, path: str | None = None, zh: str | None = None) -> None:
+        super().__init__(message, path=path, zh=zh)
         self.retry_after = retry_after
 
 

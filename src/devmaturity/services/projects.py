@@ -417,7 +417,7 @@ def create_source(
             _org_of(conn, project.org_id),
             ("source", made.id, f"{project.key}:{made.name}"),
             action=Action.SOURCE_MANAGE,
-            details={"kind": source_kind.value, "has_secret": sealed is not None},
+            details={"kind": source_kind.value, "login_stored": sealed is not None},
         )
     return made
 

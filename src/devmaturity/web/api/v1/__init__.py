@@ -12,6 +12,10 @@ PREFIX = "/api/v1"
 MODULES: tuple[str, ...] = (
     "auth",
     "webhooks",
+    "orgs",
+    "projects",
+    "sources",
+    "runs",
 )
 """The resource modules of devmaturity.web.api.v1 whose `router` is included, in this order."""
 

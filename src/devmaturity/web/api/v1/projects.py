@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Path, Query, Response
 from pydantic import BaseModel, Field
 
 from devmaturity.model.projects import ProjectRecord
@@ -14,6 +14,8 @@ from devmaturity.web.deps import ActorDep, SourceDep, StoreDep
 
 router = APIRouter(prefix="/projects", tags=["projects"])
 
+Id = Annotated[int, Path(ge=1, le=2_147_483_647, description="the object's id")]
+"""A path id: the range of the id columns (INTEGER on both databases), so an absurd id is a 422, not a 500."""
 SLUG_PATTERN = r"^[a-z0-9][a-z0-9._-]*$"
 SETTINGS_DOC = "devmaturity.toml's project keys (window, thresholds, not_applicable, rules, reports, answers, ...)"
 
@@ -89,20 +91,20 @@ def create_project(body: ProjectCreate, store: StoreDep, actor: ActorDep, source
 
 
 @router.get("/{project_id}", operation_id="get_project", response_model=ProjectRead)
-def get_project(project_id: int, store: StoreDep, actor: ActorDep) -> ProjectRead:
+def get_project(project_id: Id, store: StoreDep, actor: ActorDep) -> ProjectRead:
     return read(svc.get_project(store, actor, project_id))
 
 
 @router.patch("/{project_id}", operation_id="update_project", response_model=ProjectRead)
 def update_project(
-    project_id: int, body: ProjectUpdate, store: StoreDep, actor: ActorDep, source: SourceDep
+    project_id: Id, body: ProjectUpdate, store: StoreDep, actor: ActorDep, source: SourceDep
 ) -> ProjectRead:
     changes = body.model_dump(exclude_unset=True)
     return read(svc.update_project(store, actor, project_id, source=source, **changes))
 
 
 @router.delete("/{project_id}", operation_id="delete_project", status_code=204, response_class=Response)
-def delete_project(project_id: int, store: StoreDep, actor: ActorDep, source: SourceDep) -> Response:
+def delete_project(project_id: Id, store: StoreDep, actor: ActorDep, source: SourceDep) -> Response:
     """Delete the project with its sources, runs and evidence."""
     svc.delete_project(store, actor, project_id, source=source)
     return Response(status_code=204)

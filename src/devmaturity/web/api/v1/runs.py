@@ -14,6 +14,7 @@ from devmaturity.model.projects import RunRecord
 from devmaturity.services import project_runs
 from devmaturity.services.jobs import QueuedJob
 from devmaturity.web.api.v1.common import CursorQuery, LimitQuery, Page
+from devmaturity.web.api.v1.projects import Id
 from devmaturity.web.deps import ActorDep, ConfigDep, SourceDep, StoreDep
 
 router = APIRouter(tags=["runs"])
@@ -58,19 +59,19 @@ def _submit(config: Config, database_url: str, job: QueuedJob) -> None:
 
 @router.get("/projects/{project_id}/runs", operation_id="list_runs", response_model=Page[RunRead])
 def list_runs(
-    project_id: int, store: StoreDep, actor: ActorDep, cursor: CursorQuery = None, limit: LimitQuery = 50
+    project_id: Id, store: StoreDep, actor: ActorDep, cursor: CursorQuery = None, limit: LimitQuery = 50
 ) -> Page[RunRead]:
     page = project_runs.list_runs(store, actor, project_id, cursor=cursor, limit=limit)
     return Page[RunRead](items=[read(r) for r in page.items], next_cursor=page.next_cursor)
 
 
 @router.get("/runs/{run_id}", operation_id="get_run", response_model=RunRead)
-def get_run(run_id: int, store: StoreDep, actor: ActorDep) -> RunRead:
+def get_run(run_id: Id, store: StoreDep, actor: ActorDep) -> RunRead:
     return read(project_runs.get_run(store, actor, run_id))
 
 
 def _queue(
-    kind: str, project_id: int, store: Any, actor: Any, config: Config, source: str, background: BackgroundTasks
+    kind: str, project_id: Id, store: Any, actor: Any, config: Config, source: str, background: BackgroundTasks
 ) -> RunRead:
     queued = project_runs.queue_run(store, actor, project_id, kind, source=source)
     background.add_task(_submit, config, project_runs.database_url_of(store), queued.job)
@@ -79,7 +80,7 @@ def _queue(
 
 @router.post("/projects/{project_id}/collect", operation_id="collect_project", status_code=202, response_model=RunRead)
 def collect_project(
-    project_id: int, store: StoreDep, actor: ActorDep, config: ConfigDep, source: SourceDep, background: BackgroundTasks
+    project_id: Id, store: StoreDep, actor: ActorDep, config: ConfigDep, source: SourceDep, background: BackgroundTasks
 ) -> RunRead:
     """Queue a collection of the project's git source (commits, refs, tree facts, reports)."""
     return _queue("collect", project_id, store, actor, config, source, background)
@@ -87,7 +88,7 @@ def collect_project(
 
 @router.post("/projects/{project_id}/assess", operation_id="assess_project", status_code=202, response_model=RunRead)
 def assess_project(
-    project_id: int, store: StoreDep, actor: ActorDep, config: ConfigDep, source: SourceDep, background: BackgroundTasks
+    project_id: Id, store: StoreDep, actor: ActorDep, config: ConfigDep, source: SourceDep, background: BackgroundTasks
 ) -> RunRead:
     """Queue an assessment of the project (a collection first) with its stored settings."""
     return _queue("assess", project_id, store, actor, config, source, background)

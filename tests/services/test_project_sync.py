@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from devmaturity.auth.policy import Actor
 from devmaturity.services import projects as svc
+from devmaturity.services import sources as sources_svc
 from devmaturity.services.project_sync import sync_project_sources
 from devmaturity.store import tables as t
 from devmaturity.store.db import Store
@@ -39,7 +40,7 @@ def test_stored_credentials_reach_the_collector_as_values(
         else None
     )
     assert shop is not None
-    svc.create_source(
+    sources_svc.create_source(
         store,
         OWNER,
         shop.id,

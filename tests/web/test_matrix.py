@@ -17,6 +17,7 @@ import pytest
 from devmaturity.auth.policy import Actor
 from devmaturity.auth.roles import Action, Role, permitted
 from devmaturity.services import projects as svc
+from devmaturity.services import sources as sources_svc
 from devmaturity.store.db import Store
 from tests.gitbuild import RepoBuilder
 from tests.web.conftest import ApiClient
@@ -96,7 +97,7 @@ OWNER = Actor.local("local:test")
 def _objects(store: Store, org: str, repo: str) -> Fixture:
     """A project with a git source and one finished-or-queued run, made by the local owner."""
     project = svc.create_project(store, OWNER, org_slug=org, slug=f"p{next(_counter)}")
-    source = svc.create_source(store, OWNER, project.id, kind="git", name="git", settings={"path": repo})
+    source = sources_svc.create_source(store, OWNER, project.id, kind="git", name="git", settings={"path": repo})
     run_id = store.queue_run(project.id, "collect", {"project_id": project.id, "project": project.key, "path": repo})
     return Fixture(org=org, project_id=project.id, source_id=source.id, run_id=run_id, repo=repo)
 

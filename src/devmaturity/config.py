@@ -113,8 +113,30 @@ SETTINGS: tuple[SettingSpec, ...] = (
         1_048_576,
         "largest webhook request body `devmaturity serve` accepts, in bytes (1 MiB); larger ones get 413",
     ),
+    SettingSpec(
+        "server_header_timeout",
+        _positive,
+        10,
+        "seconds `devmaturity serve` gives a new connection to send its request line and headers",
+    ),
+    SettingSpec(
+        "server_body_timeout", _positive, 30, "seconds a request body may take to arrive before 408 and disconnect"
+    ),
+    SettingSpec("server_keep_alive", _positive, 5, "seconds an idle keep-alive connection stays open"),
+    SettingSpec(
+        "server_max_connections",
+        _positive,
+        100,
+        "connections and tasks served at once; more are answered 503 at once instead of queueing",
+    ),
+    SettingSpec("server_max_header_bytes", _positive, 16384, "largest request line plus headers accepted, in bytes"),
     SettingSpec("lockout_failures", _positive, 5, "wrong passwords in a row that lock a user's sign-in"),
     SettingSpec("lockout_minutes", _positive, 15, "minutes a locked user cannot sign in"),
+    SettingSpec("login_window_minutes", _positive, 15, "window in which failed sign-ins are counted for rate limits"),
+    SettingSpec(
+        "login_max_per_address", _positive, 20, "failed sign-ins from one client address per window before 429"
+    ),
+    SettingSpec("login_max_per_name", _positive, 10, "failed sign-ins for one user name per window before 429"),
     SettingSpec("session_idle_minutes", _positive, 60, "minutes without a request after which a web session ends"),
     SettingSpec("session_max_hours", _positive, 12, "hours after sign-in at which a web session ends, used or not"),
     SettingSpec(
@@ -166,6 +188,7 @@ class WebhookSpec:
 
     project: str
     secret_env: str
+    org: str | None = None  # the organisation whose audit log records refused deliveries (bad signatures)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -196,8 +219,16 @@ class Config:
     rules: dict[str, tuple[str, ...]] = field(default_factory=dict)
     sources: tuple[dict[str, str], ...] = ()
     webhook_max_bytes: int = 1_048_576
+    server_header_timeout: int = 10
+    server_body_timeout: int = 30
+    server_keep_alive: int = 5
+    server_max_connections: int = 100
+    server_max_header_bytes: int = 16384
     lockout_failures: int = 5
     lockout_minutes: int = 15
+    login_window_minutes: int = 15
+    login_max_per_address: int = 20
+    login_max_per_name: int = 10
     session_idle_minutes: int = 60
     session_max_hours: int = 12
     session_cookie_secure: str = "auto"
@@ -350,12 +381,14 @@ def _webhooks(raw: object, origin: str) -> tuple[WebhookSpec, ...]:
                 f"{where}: do not put secrets in the file; name the environment variable (secret_env)",
                 zh=f"{where}：不要把密钥写进文件；请写环境变量名（secret_env）",
             )
-        unknown = sorted(set(entry) - {"project", "secret_env"})
+        unknown = sorted(set(entry) - {"project", "secret_env", "org"})
         if unknown:
             raise ConfigError(
-                f"{where}: unknown key(s) {', '.join(unknown)}; use project and secret_env",
-                zh=f"{where}：未知的键 {'、'.join(unknown)}；只能用 project 和 secret_env",
+                f"{where}: unknown key(s) {', '.join(unknown)}; use project, secret_env and org",
+                zh=f"{where}：未知的键 {'、'.join(unknown)}；只能用 project、secret_env 和 org",
             )
+        if "org" in entry and not (isinstance(entry["org"], str) and entry["org"].strip()):
+            raise ConfigError(f"{where}: `org` must be a non-empty string", zh=f"{where}：`org` 必须是非空字符串")
         if not all(isinstance(entry.get(k), str) and entry[k].strip() for k in ("project", "secret_env")):
             raise ConfigError(
                 f"{where}: `project` and `secret_env` must be non-empty strings",
@@ -366,7 +399,8 @@ def _webhooks(raw: object, origin: str) -> tuple[WebhookSpec, ...]:
                 f"{where}: project {entry['project']!r} has a webhook already",
                 zh=f"{where}：项目 {entry['project']!r} 已经配置了 webhook",
             )
-        out.append(WebhookSpec(project=entry["project"], secret_env=entry["secret_env"].strip()))
+        org = entry["org"].strip() if "org" in entry else None
+        out.append(WebhookSpec(project=entry["project"], secret_env=entry["secret_env"].strip(), org=org))
     return tuple(out)
 
 

@@ -129,8 +129,8 @@ def test_the_store_gives_the_same_figure(store: Store) -> None:
     assert (stored.value, stored.evidence) == (40.0, ("r1", "r2", "r6"))
 
 
-def test_migration_0017_derives_the_time_of_runs_stored_before_it(store_url: str) -> None:
-    """A store at 0016 (the column dropped by the downgrade) with runs and packed parts: the upgrade derives each
+def test_migration_0020_derives_the_time_of_runs_stored_before_it(store_url: str) -> None:
+    """A store one migration back (the column dropped by the downgrade) with runs and packed parts: the upgrade derives each
     run's provisioning time from its stored jobs and drops the packed parts of runs, which are packed again."""
     store = Store.open(store_url)
     project = store.project("shop", "")
@@ -142,7 +142,7 @@ def test_migration_0017_derives_the_time_of_runs_stored_before_it(store_url: str
     cfg.set_main_option("script_location", str(MIGRATIONS))
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
-        command.downgrade(cfg, "0016")
+        command.downgrade(cfg, "-1")  # the provisioning time is the newest migration
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")

@@ -1,4 +1,5 @@
-"""The REST client every server collector shares: auth from the environment, retries, rate limits, paging."""
+"""The REST client every server collector shares: auth (values handed in, else the environment), retries, rate
+limits, paging."""
 
 from __future__ import annotations
 

@@ -79,7 +79,7 @@ def run_collect(database_url: str, run_id: int, *, final: bool = True) -> str:
         store, inputs = claimed
         path = Path(inputs["path"])
         try:
-            config = load_config(project_dir=path, flags={"project": inputs["project"], "database_url": database_url})
+            config = _job_config(store, database_url, inputs, path)
             repo = GitRepository(path)
         except DevmaturityError as exc:
             store.finish_run(run_id, "failed", {"error": exc.one_line()}, ())
@@ -90,7 +90,21 @@ def run_collect(database_url: str, run_id: int, *, final: bool = True) -> str:
             if not final:
                 store.requeue_run(run_id, exc.one_line())
             raise
+        if "project_id" in inputs:  # a service project: its REST sources too, each a sync run of its own
+            _sync_sources(store, int(inputs["project_id"]), _progress(store, run_id))
     return "ok"
+
+
+def _sync_sources(store: Store, project_id: int, progress: Callable[[str, int], None]) -> None:
+    from devmaturity.config import secret_keys
+    from devmaturity.errors import ConfigError
+    from devmaturity.services.project_sync import sync_project_sources
+
+    try:
+        keys = secret_keys()
+    except ConfigError:
+        keys = ()  # only a source holding credentials needs the key; it fails alone, saying so
+    sync_project_sources(store, project_id, secret_keys=keys, progress=progress)
 
 
 def queue_assess(config: Config, path: Path) -> QueuedJob:
@@ -112,9 +126,8 @@ def run_assess(database_url: str, run_id: int, *, final: bool = True) -> str:
             return "skipped"
         store, inputs = claimed
         path = Path(inputs["path"])
-        flags = {"project": inputs["project"], "database_url": database_url, "framework": inputs["framework"]}
         try:
-            config = load_config(project_dir=path, flags=flags)
+            config = _job_config(store, database_url, inputs, path)
             run_assessment(path, config, store=store, progress=_progress(store, run_id), run_id=run_id)
         except TRANSIENT as exc:
             if not final:
@@ -126,6 +139,18 @@ def run_assess(database_url: str, run_id: int, *, final: bool = True) -> str:
                 store.finish_run(run_id, "failed", {"error": exc.one_line()}, ())
             raise
     return "ok"
+
+
+def _job_config(store: Store, database_url: str, inputs: dict[str, Any], path: Path) -> Config:
+    """A service project's job runs with the project's stored settings; a CLI project's with its folder's
+    devmaturity.toml, as queued."""
+    framework = inputs.get("framework")
+    if "project_id" in inputs:
+        from devmaturity.services.projects import stored_config
+
+        return stored_config(store, database_url, int(inputs["project_id"]), framework=framework)
+    flags = {"project": inputs["project"], "database_url": database_url, "framework": framework}
+    return load_config(project_dir=path, flags=flags)
 
 
 @contextmanager

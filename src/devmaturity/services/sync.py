@@ -46,8 +46,9 @@ SOURCES: dict[str, tuple[str, tuple[str, ...], tuple[str, ...], Callable[..., So
 }
 
 
-def make_source(spec: Mapping[str, str]) -> Source:
-    """A source from one [[devmaturity.sources]] table, e.g. {kind = "github", repo = "acme/shop"}."""
+def make_source(spec: Mapping[str, str], env: Mapping[str, str] | None = None) -> Source:
+    """A source from one [[devmaturity.sources]] table, e.g. {kind = "github", repo = "acme/shop"}; its credentials
+    are read from `env` (the process environment when None) by the names the table gives."""
     kind = spec.get("kind", "")
     if kind not in SOURCES:
         raise ConfigError(f"source kind {kind!r} cannot be synced; use one of {', '.join(SOURCES)}")
@@ -59,7 +60,7 @@ def make_source(spec: Mapping[str, str]) -> Source:
     if unknown:
         raise ConfigError(f"source {kind}: unknown key(s) {', '.join(sorted(unknown))}")
     extra: dict[str, Any] = {k: spec[k] for k in (*required, *optional) if k in spec}
-    return factory(spec[key], **extra, **credential_values(kind, spec))
+    return factory(spec[key], **extra, **credential_values(kind, spec, env))
 
 
 # kind -> (the variable-naming key, the value argument the source takes, the default variable): a collector is

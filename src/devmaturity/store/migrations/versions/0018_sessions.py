@@ -1,7 +1,7 @@
 """Web sign-in: server-side sessions, login rate limits, OIDC identities, and the webhook delivery ids seen.
 
 Revision ID: 0018
-Revises: 0016
+Revises: 0017
 """
 
 import sqlalchemy as sa

@@ -16,6 +16,10 @@ MODULES: tuple[str, ...] = (
     "tokens",
     "audit",
     "webhooks",
+    "orgs",
+    "projects",
+    "sources",
+    "runs",
 )
 """The resource modules of devmaturity.web.api.v1 whose `router` is included, in this order."""
 

@@ -1,7 +1,7 @@
 """Environment provisioning time of pipeline runs (the environment lead time metric), derived for stored runs.
 
-Revision ID: 0017
-Revises: 0016
+Revision ID: 0020
+Revises: 0018
 """
 
 import json
@@ -11,8 +11,8 @@ from alembic import op
 
 from devmaturity.model.frames import provision_span
 
-revision = "0017"
-down_revision = "0016"
+revision = "0020"
+down_revision = "0018"
 branch_labels = None
 depends_on = None
 

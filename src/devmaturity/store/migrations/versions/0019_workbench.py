@@ -46,9 +46,7 @@ def upgrade() -> None:
         "answers",
         sa.Column("id", sa.Integer(), primary_key=True),
         sa.Column("org_id", sa.Integer(), sa.ForeignKey("organisations.id", ondelete="CASCADE"), nullable=False),
-        sa.Column(
-            "cycle_id", sa.Integer(), sa.ForeignKey("assessment_cycles.id", ondelete="CASCADE"), nullable=False
-        ),
+        sa.Column("cycle_id", sa.Integer(), sa.ForeignKey("assessment_cycles.id", ondelete="CASCADE"), nullable=False),
         sa.Column("subject", sa.String(100), nullable=False),
         sa.Column("value", sa.String(20)),
         sa.Column("note", sa.Text(), nullable=False),
@@ -66,9 +64,7 @@ def upgrade() -> None:
         "evidence_files",
         sa.Column("id", sa.Integer(), primary_key=True),
         sa.Column("org_id", sa.Integer(), sa.ForeignKey("organisations.id", ondelete="CASCADE"), nullable=False),
-        sa.Column(
-            "cycle_id", sa.Integer(), sa.ForeignKey("assessment_cycles.id", ondelete="CASCADE"), nullable=False
-        ),
+        sa.Column("cycle_id", sa.Integer(), sa.ForeignKey("assessment_cycles.id", ondelete="CASCADE"), nullable=False),
         sa.Column("subject", sa.String(100), nullable=False),
         sa.Column("name", sa.String(255), nullable=False),
         sa.Column("media_type", sa.String(100), nullable=False),
@@ -90,9 +86,7 @@ def upgrade() -> None:
         sa.Column("value", sa.Float()),
         sa.Column("unit", sa.String(40), nullable=False),
         sa.Column("sample_size", sa.Integer(), nullable=False),
-        sa.Column(
-            "assessment_id", sa.Integer(), sa.ForeignKey("assessments.id", ondelete="CASCADE"), nullable=False
-        ),
+        sa.Column("assessment_id", sa.Integer(), sa.ForeignKey("assessments.id", ondelete="CASCADE"), nullable=False),
         sa.UniqueConstraint("project_id", "metric", "days", "window_end", name="uq_metric_series_point"),
     )
 

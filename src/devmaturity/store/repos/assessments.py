@@ -236,3 +236,12 @@ def portfolio(conn: Connection, scope: Scope | None, *, framework: str | None = 
             )
         rows[r.pid] = found
     return list(rows.values())
+
+
+def teams(conn: Connection, project_ids: Iterable[int]) -> dict[int, str | None]:
+    """Each project's team label, where the schema has one (projects.team, from branch h-proj); else none."""
+    team = t.projects.c.get("team")
+    if team is None:
+        return {}
+    query = select(_P.id, team).where(_P.id.in_(sorted(set(project_ids))))
+    return {int(r[0]): r[1] for r in conn.execute(query)}

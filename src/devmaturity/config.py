@@ -53,6 +53,12 @@ def _count(value: object) -> int:
     return number
 
 
+def _secure_mode(value: object) -> str:
+    if value not in ("auto", "always"):
+        raise ValueError("use auto or always")
+    return str(value)
+
+
 def _positive(value: object) -> int:
     number = _count(value)
     if number == 0:
@@ -115,6 +121,15 @@ SETTINGS: tuple[SettingSpec, ...] = (
     ),
     SettingSpec("lockout_failures", _positive, 5, "wrong passwords in a row that lock a user's sign-in"),
     SettingSpec("lockout_minutes", _positive, 15, "minutes a locked user cannot sign in"),
+    SettingSpec("session_idle_minutes", _positive, 60, "minutes without a request after which a web session ends"),
+    SettingSpec("session_max_hours", _positive, 12, "hours after sign-in at which a web session ends, used or not"),
+    SettingSpec(
+        "session_cookie_secure",
+        _secure_mode,
+        "auto",
+        "when the session cookie carries Secure: auto (when the request came over https) or always "
+        "(behind a TLS-terminating proxy that forwards plain http)",
+    ),
     SettingSpec(
         "broker_url",
         _text,
@@ -190,6 +205,9 @@ class Config:
     evidence_max_bytes: int = 10_485_760
     lockout_failures: int = 5
     lockout_minutes: int = 15
+    session_idle_minutes: int = 60
+    session_max_hours: int = 12
+    session_cookie_secure: str = "auto"
     broker_url: str | None = None
     job_time_limit: int = 3600
     webhooks: tuple[WebhookSpec, ...] = ()
@@ -202,6 +220,7 @@ class Config:
 _PROBLEM_ZH = {
     "use a number of days such as 90d": "请用天数，如 90d",
     "use zh or en": "请用 zh 或 en",
+    "use auto or always": "请用 auto 或 always",
     "a non-empty string is required": "需要非空字符串",
     "a whole number is required": "需要整数",
     "must not be negative": "不能为负数",
@@ -413,6 +432,33 @@ def _tree(raw: object, origin: str) -> TreeSettings:
 TABLES = ("thresholds", "reports", "test_kinds", "rules", "sources", "webhooks", "not_applicable", "sarif", "tree")
 
 
+def apply_section(config: Config, section: Mapping[str, Any], origin: str) -> Config:
+    """`config` with one [devmaturity] section applied (a file's, or a service project's stored settings, which use
+    the same keys); every bad key or value is a ConfigError naming `origin`."""
+    path = origin
+    plain = {k: v for k, v in section.items() if k not in TABLES}
+    config = _apply(config, plain, path)
+    if "thresholds" in section:
+        config = replace(config, thresholds=_thresholds(section["thresholds"], str(path)))
+    if "reports" in section:
+        config = replace(config, report_globs=_globs(section["reports"], REPORT_KINDS, f"{path}: [reports]"))
+    if "rules" in section:
+        config = replace(config, rules=_rules(section["rules"], f"{path}: [rules]"))
+    if "sources" in section:
+        config = replace(config, sources=_sources(section["sources"], f"{path}: [[sources]]"))
+    if "webhooks" in section:
+        config = replace(config, webhooks=_webhooks(section["webhooks"], f"{path}: [[webhooks]]"))
+    if "not_applicable" in section:
+        config = replace(config, not_applicable=_not_applicable(section["not_applicable"], f"{path}: [not_applicable]"))
+    if "sarif" in section:
+        config = replace(config, sarif_exclude_tools=_sarif(section["sarif"], f"{path}: [sarif]"))
+    if "tree" in section:
+        config = replace(config, tree=_tree(section["tree"], f"{path}: [tree]"))
+    if "test_kinds" in section:
+        config = replace(config, test_kinds=_globs(section["test_kinds"], TEST_KINDS, f"{path}: [test_kinds]"))
+    return config
+
+
 def _is_file(path: Path) -> bool:
     try:
         return path.is_file()
@@ -434,39 +480,7 @@ def load_config(
         section = doc.get("devmaturity", doc)
         if not isinstance(section, dict):
             raise ConfigError(f"{path}: [devmaturity] must be a table", zh=f"{path}：[devmaturity] 必须是表")
-        tables = (
-            "thresholds",
-            "reports",
-            "test_kinds",
-            "rules",
-            "sources",
-            "webhooks",
-            "not_applicable",
-            "sarif",
-            "tree",
-        )
-        plain = {k: v for k, v in section.items() if k not in tables}
-        config = _apply(config, plain, str(path))
-        if "thresholds" in section:
-            config = replace(config, thresholds=_thresholds(section["thresholds"], str(path)))
-        if "reports" in section:
-            config = replace(config, report_globs=_globs(section["reports"], REPORT_KINDS, f"{path}: [reports]"))
-        if "rules" in section:
-            config = replace(config, rules=_rules(section["rules"], f"{path}: [rules]"))
-        if "sources" in section:
-            config = replace(config, sources=_sources(section["sources"], f"{path}: [[sources]]"))
-        if "webhooks" in section:
-            config = replace(config, webhooks=_webhooks(section["webhooks"], f"{path}: [[webhooks]]"))
-        if "not_applicable" in section:
-            config = replace(
-                config, not_applicable=_not_applicable(section["not_applicable"], f"{path}: [not_applicable]")
-            )
-        if "sarif" in section:
-            config = replace(config, sarif_exclude_tools=_sarif(section["sarif"], f"{path}: [sarif]"))
-        if "tree" in section:
-            config = replace(config, tree=_tree(section["tree"], f"{path}: [tree]"))
-        if "test_kinds" in section:
-            config = replace(config, test_kinds=_globs(section["test_kinds"], TEST_KINDS, f"{path}: [test_kinds]"))
+        config = apply_section(config, section, str(path))
     environ = os.environ if env is None else env
     from_env = {
         spec.name: environ[f"DEVMATURITY_{spec.name.upper()}"]

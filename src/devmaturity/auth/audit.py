@@ -22,6 +22,7 @@ GENESIS = "0" * 64
 class EventKind(StrEnum):
     SIGN_IN = "sign_in"
     SIGN_IN_FAILED = "sign_in_failed"
+    SIGN_OUT = "sign_out"
     USER_CREATED = "user_created"
     MEMBERSHIP_CHANGED = "membership_changed"
     ORG_CREATED = "org_created"
@@ -32,6 +33,9 @@ class EventKind(StrEnum):
     PROJECT_DELETED = "project_deleted"
     SOURCE_CREATED = "source_created"
     SOURCE_UPDATED = "source_updated"
+    SOURCE_DELETED = "source_deleted"
+    SOURCE_TESTED = "source_tested"
+    SECRETS_ROTATED = "secrets_rotated"
     RUN_STARTED = "run_started"
     ANSWER_WRITTEN = "answer_written"
     ASSESSMENT_FROZEN = "assessment_frozen"
@@ -54,6 +58,7 @@ EVENT_TEXTS: Mapping[EventKind, Text] = MappingProxyType(
     {
         EventKind.SIGN_IN: Text(zh="登录", en="signed in"),
         EventKind.SIGN_IN_FAILED: Text(zh="登录失败", en="sign-in failed"),
+        EventKind.SIGN_OUT: Text(zh="退出登录", en="signed out"),
         EventKind.USER_CREATED: Text(zh="创建用户", en="user created"),
         EventKind.MEMBERSHIP_CHANGED: Text(zh="成员角色变更", en="membership changed"),
         EventKind.ORG_CREATED: Text(zh="创建组织", en="organisation created"),
@@ -64,6 +69,9 @@ EVENT_TEXTS: Mapping[EventKind, Text] = MappingProxyType(
         EventKind.PROJECT_DELETED: Text(zh="删除项目", en="project deleted"),
         EventKind.SOURCE_CREATED: Text(zh="添加数据源", en="source created"),
         EventKind.SOURCE_UPDATED: Text(zh="修改数据源", en="source updated"),
+        EventKind.SOURCE_DELETED: Text(zh="删除数据源", en="source deleted"),
+        EventKind.SOURCE_TESTED: Text(zh="测试数据源连接", en="source connection tested"),
+        EventKind.SECRETS_ROTATED: Text(zh="凭据重新加密（密钥轮换）", en="credentials re-encrypted (key rotation)"),
         EventKind.RUN_STARTED: Text(zh="启动运行", en="run started"),
         EventKind.ANSWER_WRITTEN: Text(zh="填写答案", en="answer written"),
         EventKind.ASSESSMENT_FROZEN: Text(zh="冻结评估", en="assessment frozen"),

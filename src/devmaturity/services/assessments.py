@@ -42,7 +42,7 @@ def _etag(row: AssessmentRow) -> str:
 
 def _find(gate: Gate, assessment_id: int) -> AssessmentRow:
     with gate.store.transaction() as conn:
-        row = repo.by_id(conn, assessment_id, gate.read_scope(conn))
+        row = repo.by_id(conn, assessment_id, gate.scope(conn))
     if row is None:
         raise NotFoundError(f"assessment {assessment_id} not found", zh=f"未找到评估 {assessment_id}")
     gate.require(Action.ASSESSMENT_READ, row.org_id, ("assessment", row.id, row.project))
@@ -70,7 +70,7 @@ def latest(store: Store, actor: Actor, *, project_id: int) -> AssessmentView | N
     gate = Gate(store, actor)
     ref = gate.project(project_id, Action.ASSESSMENT_READ)
     with store.transaction() as conn:
-        rows = repo.of_project(conn, ref.id, gate.read_scope(conn), limit=1)
+        rows = repo.of_project(conn, ref.id, gate.scope(conn), limit=1)
     return _view(store, rows[0]) if rows else None
 
 
@@ -81,7 +81,7 @@ def of_project(
     gate = Gate(store, actor)
     ref = gate.project(project_id, Action.ASSESSMENT_READ)
     with store.transaction() as conn:
-        return repo.of_project(conn, ref.id, gate.read_scope(conn), before=before, limit=limit)
+        return repo.of_project(conn, ref.id, gate.scope(conn), before=before, limit=limit)
 
 
 def _report(store: Store, actor: Actor, assessment_id: int) -> tuple[AssessmentRow, dict[str, Any]]:
@@ -344,7 +344,7 @@ def portfolio(
     previous assessment, filtered by organisation slug, team and (lowest part) level, and sorted."""
     gate = Gate(store, actor)
     with store.transaction() as conn:
-        scope = gate.read_scope(conn)
+        scope = gate.scope(conn)
         orgs = {o.id: o.slug for o in orgs_by_id(conn, scope)}
         if org is not None:
             wanted = [i for i, slug in orgs.items() if slug == org]
@@ -352,11 +352,9 @@ def portfolio(
                 raise NotFoundError(f"organisation {org!r} not found", zh=f"未找到组织 {org!r}")
             scope = frozenset(wanted)
         rows = repo.portfolio(conn, scope, framework=framework)
-        teams = repo.teams(conn, [r.project_id for r in rows])
+        teams = repo.teams(conn, [r.project_id for r in rows], scope)
     readable = {i for i in orgs if allowed(actor, Action.ASSESSMENT_READ, i)}
     entries = [_entry(store, r, orgs, teams) for r in rows if r.org_id is None or r.org_id in readable]
-    if actor.owner and org is not None:
-        entries = [e for e in entries if e.org == org]
     if team is not None:
         entries = [e for e in entries if e.team == team]
     if level is not None:

@@ -37,10 +37,23 @@ projects = Table(
         comment="normalised origin URL or root:<sha> of the repository the history comes from",
     ),
     Column("created_at", BigInteger, nullable=False, comment="unix seconds"),
-    # the owning organisation; branch h-proj (migration 0017) declares it too: at merge one declaration stays
-    Column("org_id", Integer, ForeignKey("organisations.id"), comment="owning organisation; null: local CLI"),
-    comment="A project whose delivery capability is assessed",
+    Column(
+        "org_id",
+        Integer,
+        ForeignKey("organisations.id"),
+        nullable=True,
+        comment="the owning organisation; CLI projects belong to `local` (set for every row since 0017)",
+    ),
+    Column("slug", String(200), nullable=True, comment="short name, unique in its organisation (set since 0017)"),
+    Column("title", Text, nullable=True, comment="display name; the slug when unset"),
+    Column("team", String(100), nullable=True, comment="optional team label, a filter of project lists"),
+    Column("settings", Text, nullable=True, comment="JSON project settings of a service project (no secrets)"),
+    Column("updated_at", BigInteger, nullable=True, comment="unix seconds of the last change of its settings"),
+    comment="A project whose delivery capability is assessed; `name` is its key in the store: the slug for the "
+    "local organisation's projects (the CLI's), <org slug>/<slug> for the others",
 )
+Index("uq_projects_org_slug", projects.c.org_id, projects.c.slug, unique=True)
+Index("ix_projects_org_team", projects.c.org_id, projects.c.team)
 
 runs = Table(
     "runs",
@@ -547,6 +560,23 @@ audit_log = Table(
 )
 Index("ix_audit_log_org_at", audit_log.c.org_id, audit_log.c.at)
 
+sources = Table(
+    "sources",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("org_id", Integer, ForeignKey("organisations.id", ondelete="CASCADE"), nullable=False),
+    Column("project_id", Integer, ForeignKey("projects.id", ondelete="CASCADE"), nullable=False),
+    Column("kind", String(20), nullable=False, comment="model.sources.SourceKind value: git, github, jenkins, ..."),
+    Column("name", String(200), nullable=False, comment="unique in its project"),
+    Column("settings", Text, nullable=False, comment="JSON of the non-secret settings (URLs, repo paths, globs)"),
+    Column("secret", Text, comment="Fernet ciphertext (auth/secrets.SecretBox) of the JSON credentials; never clear"),
+    Column("created_at", BigInteger, nullable=False, comment="unix seconds"),
+    Column("updated_at", BigInteger, nullable=False, comment="unix seconds"),
+    UniqueConstraint("project_id", "name", name="uq_sources_project_name"),
+    comment="Where a service project's evidence comes from, as devmaturity.toml's sources (tenant table)",
+)
+Index("ix_sources_org", sources.c.org_id)
+
 # --- the assessor's workbench and derived data (services/workbench.py, services/derived.py) ---
 
 assessment_cycles = Table(
@@ -623,5 +653,54 @@ metric_series = Table(
     comment="Key metric values per window, precomputed when an assessment is stored; pages only read them",
 )
 
-TENANT_TABLES = (memberships, audit_log, assessment_cycles, answers, evidence_files)
+TENANT_TABLES = (memberships, audit_log, projects, sources, assessment_cycles, answers, evidence_files)
 """Tables whose every read goes through store.repos.tenancy.scoped()."""
+
+# --- web sign-in: server-side sessions, login rate limits, OIDC identities, webhook deliveries seen ---
+
+sessions = Table(
+    "sessions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("digest", String(64), nullable=False, unique=True, comment="HMAC-SHA256 of the session id; never the id"),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("csrf_digest", String(64), nullable=False, comment="HMAC-SHA256 of the session's CSRF token"),
+    Column("method", String(20), nullable=False, comment="how the user signed in: password | oidc"),
+    Column("source", String(100), nullable=False, comment="client address at sign-in"),
+    Column("created_at", BigInteger, nullable=False, comment="unix seconds"),
+    Column("expires_at", BigInteger, nullable=False, comment="absolute end (unix seconds), whatever the activity"),
+    Column("last_seen_at", BigInteger, nullable=False, comment="unix seconds; idle expiry counts from here"),
+    Column("revoked_at", BigInteger, comment="unix seconds of sign-out; a revoked session never authenticates"),
+    comment="Browser sessions behind the devmaturity_session cookie",
+)
+Index("ix_sessions_user", sessions.c.user_id)
+
+login_attempts = Table(
+    "login_attempts",
+    metadata,
+    Column("key", String(64), primary_key=True, comment="HMAC of 'address:<ip>' or 'name:<user name>'"),
+    Column("window_start", BigInteger, nullable=False, comment="unix seconds the current counting window opened"),
+    Column("failures", Integer, nullable=False, comment="failed sign-ins in the current window"),
+    comment="Failed sign-ins per client address and per user name, for login rate limiting",
+)
+
+oidc_identities = Table(
+    "oidc_identities",
+    metadata,
+    Column("issuer", String(300), primary_key=True, comment="the provider's issuer URL"),
+    Column("subject", String(255), primary_key=True, comment="the provider's sub claim"),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("email", String(320), comment="email claim at the last sign-in"),
+    Column("created_at", BigInteger, nullable=False, comment="unix seconds"),
+    comment="Which local user an OIDC subject signs in as",
+)
+
+webhook_deliveries = Table(
+    "webhook_deliveries",
+    metadata,
+    Column("project", String(200), primary_key=True, comment="project name of the webhook"),
+    Column("source", String(200), primary_key=True, comment="the webhook's source (github, gitlab, or ?source=)"),
+    Column("delivery_id", String(200), primary_key=True, comment="X-GitHub-Delivery, X-Gitlab-Event-UUID, ..."),
+    Column("received_at", BigInteger, nullable=False, comment="unix seconds"),
+    comment="Delivery ids already received, so a replayed delivery is refused without writing",
+)

@@ -11,6 +11,9 @@ PREFIX = "/api/v1"
 
 MODULES: tuple[str, ...] = (
     "auth",
+    "members",
+    "tokens",
+    "audit",
     "webhooks",
     "orgs",
     "projects",

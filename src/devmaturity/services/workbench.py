@@ -28,6 +28,8 @@ from devmaturity.store.repos import assessments as arepo
 from devmaturity.store.repos import workbench as wb
 from devmaturity.store.repos.workbench import AnswerRow, Cycle, FileRow
 
+__all__ = ["AnswerRow", "Cycle", "FileRow"]  # the records the web layer reads (it never imports the store)
+
 DEFAULT_FRAMEWORK = "caict-devops"
 MAX_LINKS = 50
 MAX_TEXT = 4000

@@ -10,13 +10,19 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from devmaturity.auth.policy import Actor
 from devmaturity.auth.roles import Action, Role, permitted
+from devmaturity.config import Config
+from devmaturity.services import assessments, workbench
 from devmaturity.services import projects as svc
+from devmaturity.services.assess import run_assessment
+from devmaturity.services.workbench import Value
 from devmaturity.store.db import Store
 from tests.gitbuild import RepoBuilder
 from tests.web.conftest import ApiClient
@@ -51,6 +57,22 @@ MATRIX: dict[str, Action | str] = {
     "GET /api/v1/runs/{run_id}": Action.RUN_READ,
     "POST /api/v1/projects/{project_id}/collect": Action.RUN_START,
     "POST /api/v1/projects/{project_id}/assess": Action.RUN_START,
+    "GET /api/v1/projects/{project_id}/assessments": Action.ASSESSMENT_READ,
+    "GET /api/v1/assessments/{assessment_id}": Action.ASSESSMENT_READ,
+    "GET /api/v1/assessments/{assessment_id}/criteria": Action.ASSESSMENT_READ,
+    "GET /api/v1/assessments/{assessment_id}/gaps": Action.ASSESSMENT_READ,
+    "POST /api/v1/assessments/{assessment_id}/freeze": Action.ASSESSMENT_FREEZE,
+    "GET /api/v1/portfolio": SIGNED_IN,
+    "GET /api/v1/projects/{project_id}/metrics": Action.ASSESSMENT_READ,
+    "GET /api/v1/projects/{project_id}/series": Action.ASSESSMENT_READ,
+    "GET /api/v1/projects/{project_id}/cycles": Action.ASSESSMENT_READ,
+    "POST /api/v1/projects/{project_id}/cycles": Action.ANSWER_WRITE,
+    "GET /api/v1/cycles/{cycle_id}/answers": Action.ASSESSMENT_READ,
+    "PUT /api/v1/cycles/{cycle_id}/answers/{subject}": Action.ANSWER_WRITE,
+    "GET /api/v1/cycles/{cycle_id}/answers/{subject}/history": Action.ASSESSMENT_READ,
+    "POST /api/v1/cycles/{cycle_id}/answers/{subject}/review": Action.ANSWER_REVIEW,
+    "POST /api/v1/cycles/{cycle_id}/answers/{subject}/files": Action.ANSWER_WRITE,
+    "GET /api/v1/files/{file_id}": Action.ASSESSMENT_READ,
 }
 """Every endpoint → the action its use case checks in the object's organisation."""
 
@@ -66,10 +88,24 @@ BODIES: dict[str, Callable[[Fixture], dict[str, Any]]] = {
         "settings": {"repo": "acme/shop"},
     },
     "PATCH /api/v1/projects/{project_id}/sources/{source_id}": lambda f: {"settings": {"path": f.repo}},
+    "PUT /api/v1/cycles/{cycle_id}/answers/{subject}": lambda f: {"value": "met", "note": "written rules"},
+    "POST /api/v1/projects/{project_id}/cycles": lambda f: {"start": "2024-01-10", "end": "2024-02-08"},
 }
 """The request body of endpoints that take one."""
 
-DESTRUCTIVE = {"DELETE /api/v1/projects/{project_id}", "DELETE /api/v1/projects/{project_id}/sources/{source_id}"}
+FILES: dict[str, Callable[[Fixture], dict[str, tuple[str, bytes, str]]]] = {
+    "POST /api/v1/cycles/{cycle_id}/answers/{subject}/files": lambda f: {
+        "file": ("rules.pdf", b"%PDF-1.4\n", "application/pdf")
+    },
+}
+"""The multipart files of endpoints that take an upload."""
+
+DESTRUCTIVE = {
+    "DELETE /api/v1/projects/{project_id}",
+    "DELETE /api/v1/projects/{project_id}/sources/{source_id}",
+    "POST /api/v1/assessments/{assessment_id}/freeze",  # a frozen assessment cannot be frozen twice
+    "POST /api/v1/projects/{project_id}/cycles",  # one open cycle per project
+}
 """Endpoints that remove their object: each call gets fresh objects."""
 
 
@@ -80,6 +116,9 @@ class Fixture:
     source_id: int
     run_id: int
     repo: str
+    assessment_id: int = 0
+    cycle_id: int = 0
+    file_id: int = 0
 
     def params(self) -> dict[str, str]:
         return {
@@ -87,18 +126,46 @@ class Fixture:
             "project_id": str(self.project_id),
             "source_id": str(self.source_id),
             "run_id": str(self.run_id),
+            "assessment_id": str(self.assessment_id),
+            "cycle_id": str(self.cycle_id),
+            "file_id": str(self.file_id),
+            "subject": QUESTION,
         }
 
 
 OWNER = Actor.local("local:test")
 
 
+QUESTION = "CD.CM.VC.VCS.L3.2"
+"""The criterion the workbench endpoints are called on (an assessor question)."""
+
+
 def _objects(store: Store, org: str, repo: str) -> Fixture:
-    """A project with a git source and one finished-or-queued run, made by the local owner."""
+    """A project with a git source and one finished-or-queued run, an assessment, an open assessment cycle with
+    an answer and an evidence file, made by the local owner."""
     project = svc.create_project(store, OWNER, org_slug=org, slug=f"p{next(_counter)}")
     source = svc.create_source(store, OWNER, project.id, kind="git", name="git", settings={"path": repo})
     run_id = store.queue_run(project.id, "collect", {"project_id": project.id, "project": project.key, "path": repo})
-    return Fixture(org=org, project_id=project.id, source_id=source.id, run_id=run_id, repo=repo)
+    moment = datetime(2024, 1, 10, tzinfo=UTC)
+    cycle = workbench.open_cycle(store, OWNER, project_id=project.id, start=moment - timedelta(days=30), end=moment)
+    workbench.put_answer(store, OWNER, cycle_id=cycle.id, subject=QUESTION, value=Value.MET, note="rules")
+    file = workbench.upload(
+        store, OWNER, cycle_id=cycle.id, subject=QUESTION, name="rules.pdf", data=b"%PDF-1.4\n", max_bytes=1000
+    )
+    config = Config(project=project.key, window=30)
+    assessed = run_assessment(Path(repo), config, store=store, now=moment, as_of=moment)
+    found = assessments.of_project(store, OWNER, project_id=project.id, limit=1)
+    assert found and found[0].run_id == assessed.run_id
+    return Fixture(
+        org=org,
+        project_id=project.id,
+        source_id=source.id,
+        run_id=run_id,
+        repo=repo,
+        assessment_id=found[0].id,
+        cycle_id=cycle.id,
+        file_id=file.id,
+    )
 
 
 def _routes(app: Any) -> list[str]:
@@ -137,7 +204,13 @@ def _call(world: World, route: str, token: str | None, target: Fixture) -> Any:
     path = template.format(**target.params())
     body = BODIES[route](target) if route in BODIES else None
     headers = {"Authorization": f"Bearer {token}"} if token else {}
-    return world.api.client.request(method, path, json=body, headers=headers)
+    files = FILES[route](target) if route in FILES else None
+    return world.api.client.request(method, path, json=body, files=files, headers=headers)
+
+
+def _covered(world: World) -> list[str]:
+    """The app's endpoints that have a MATRIX row (a missing row fails test_every_endpoint_has_a_row, once)."""
+    return [route for route in _routes(world.api.app) if route in MATRIX]
 
 
 def test_every_endpoint_has_a_row(world: World) -> None:
@@ -148,12 +221,14 @@ def test_every_endpoint_has_a_row(world: World) -> None:
 
 def test_every_role_is_allowed_or_denied_as_the_table_says(world: World) -> None:
     wrong: list[str] = []
-    for route in _routes(world.api.app):
+    for route in _covered(world):
         rule = MATRIX[route]
         if rule == OWN_AUTH:
             continue
         for role, token in world.tokens.items():
             target = _objects(world.api.store, "acme", world.repo) if route in DESTRUCTIVE else world.mine
+            if route == "POST /api/v1/projects/{project_id}/cycles":  # the open cycle must be frozen first
+                workbench.freeze(world.api.store, OWNER, assessment_id=target.assessment_id)
             response = _call(world, route, token, target)
             allowed = rule == SIGNED_IN or permitted(role, Action(rule))
             ok = response.status_code < 300 if allowed else response.status_code == 403
@@ -165,7 +240,7 @@ def test_every_role_is_allowed_or_denied_as_the_table_says(world: World) -> None
 
 
 def test_anonymous_gets_401_everywhere(world: World) -> None:
-    for route in _routes(world.api.app):
+    for route in _covered(world):
         if MATRIX[route] == OWN_AUTH:
             continue
         response = _call(world, route, None, world.mine)
@@ -174,7 +249,7 @@ def test_anonymous_gets_401_everywhere(world: World) -> None:
 
 
 def test_another_organisation_gets_404_for_every_object(world: World) -> None:
-    for route in _routes(world.api.app):
+    for route in _covered(world):
         if MATRIX[route] in (OWN_AUTH, SIGNED_IN) or route == "POST /api/v1/orgs":
             continue
         response = _call(world, route, world.outsider, world.mine)

@@ -16,12 +16,12 @@ from typing import Any
 from devmaturity.auth.policy import Actor, allowed
 from devmaturity.auth.roles import Action
 from devmaturity.errors import NotFoundError, UsageError
+from devmaturity.model.workbench import AssessmentRow, SeriesPoint
 from devmaturity.services.access import Gate
 from devmaturity.services.derived import KEY_METRICS, SERIES_WINDOWS, summarise
 from devmaturity.store.db import Store
 from devmaturity.store.repos import assessments as repo
 from devmaturity.store.repos.accounts import orgs_by_id
-from devmaturity.store.repos.assessments import AssessmentRow, SeriesPoint
 
 STATUSES = ("met", "not_met", "unknown")
 

@@ -21,6 +21,7 @@ from devmaturity.metrics.catalogue import metric_spec
 from devmaturity.metrics.registry import Inputs, compute
 from devmaturity.model.framework import CriterionKind
 from devmaturity.model.metric import MetricValue, Window
+from devmaturity.model.workbench import SeriesPoint
 from devmaturity.services.access import Gate
 from devmaturity.store.db import Store
 from devmaturity.store.repos import assessments as repo
@@ -182,7 +183,7 @@ def record(
     summary = {**summarise(report), "dora": dora_cluster(measure, window.end)}
     raw = series_points(lambda m, w: compute(m, inputs, w), window.end, days)
     points = [
-        repo.SeriesPoint(
+        SeriesPoint(
             metric=m,
             days=days,
             window_end=stop,

@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import Connection, func, select, update
 
+from devmaturity.model.workbench import AnswerRow, Cycle, FileRow
 from devmaturity.store import tables as t
 from devmaturity.store.repos.tenancy import scoped
 
@@ -25,55 +26,6 @@ class ProjectRef:
     id: int
     name: str
     org_id: int | None
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Cycle:
-    id: int
-    org_id: int
-    project_id: int
-    period_start: int
-    period_end: int
-    status: str
-    created_at: int
-    created_by: str
-    frozen_at: int | None
-    frozen_by: str | None
-    assessment_id: int | None
-
-    @property
-    def frozen(self) -> bool:
-        return self.status != "open"
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class AnswerRow:
-    id: int
-    cycle_id: int
-    subject: str
-    value: str | None
-    note: str
-    owner: str
-    links: tuple[str, ...]
-    change: str
-    draft: bool
-    answered_at: int
-    answered_by: str
-    reviewed_at: int | None
-    reviewed_by: str | None
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class FileRow:
-    id: int
-    cycle_id: int
-    subject: str
-    name: str
-    media_type: str
-    size: int
-    sha256: str
-    uploaded_at: int
-    uploaded_by: str
 
 
 def all_orgs(conn: Connection) -> Scope:

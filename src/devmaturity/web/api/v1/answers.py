@@ -12,6 +12,7 @@ from fastapi import APIRouter, File, Path, UploadFile
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
+from devmaturity.model.workbench import AnswerRow, Cycle, FileRow
 from devmaturity.services import workbench as svc
 from devmaturity.services.workbench import Value
 from devmaturity.web.api.v1.projects import Id
@@ -94,15 +95,15 @@ class CycleAnswersRead(BaseModel):
     unanswered_files: list[FileRead] = Field(description="files of subjects not answered yet")
 
 
-def cycle_read(cycle: svc.Cycle) -> CycleRead:
+def cycle_read(cycle: Cycle) -> CycleRead:
     return CycleRead(**{name: getattr(cycle, name) for name in CycleRead.model_fields})
 
 
-def answer_read(row: svc.AnswerRow) -> AnswerRead:
+def answer_read(row: AnswerRow) -> AnswerRead:
     return AnswerRead(**{**{name: getattr(row, name) for name in AnswerRead.model_fields}, "links": list(row.links)})
 
 
-def file_read(row: svc.FileRow) -> FileRead:
+def file_read(row: FileRow) -> FileRead:
     return FileRead(**{name: getattr(row, name) for name in FileRead.model_fields})
 
 

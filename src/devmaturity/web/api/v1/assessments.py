@@ -15,6 +15,7 @@ from devmaturity.services import workbench
 from devmaturity.services.assessments import SortKey
 from devmaturity.web.api.v1.answers import CycleRead, cycle_read
 from devmaturity.web.api.v1.common import CursorQuery, LimitQuery, Page, decode_cursor, page_of, with_etag
+from devmaturity.web.api.v1.metrics import Threshold
 from devmaturity.web.api.v1.projects import Id
 from devmaturity.web.deps import ActorDep, SourceDep, StoreDep
 
@@ -62,10 +63,46 @@ class PartLevel(BaseModel):
     subdomains: list[SubdomainLevel]
 
 
+class Dora(BaseModel):
+    year: str = Field(description="the DORA report year whose clusters were used")
+    level: int | None = Field(description="1 Low … 4 Elite; null: no data")
+    name: Text | None
+    partial: bool = Field(description="some of the DORA metrics were unknown")
+
+
+class PartRef(BaseModel):
+    key: str
+    id: str
+    name: Text
+    level: int
+
+
+class SubdomainRef(BaseModel):
+    id: str
+    part: str
+    name: Text
+    level: int
+
+
+class KeyMetric(BaseModel):
+    value: float | None
+    unit: str
+    days: int | None
+
+
+class Summary(BaseModel):
+    window: dict[str, Any] | None = Field(description="{start, end, days}")
+    parts: list[PartRef]
+    subdomains: list[SubdomainRef]
+    counts: dict[str, int] = Field(description="criteria met, not_met, unknown")
+    metrics: dict[str, KeyMetric] = Field(description="the key metrics over the assessment's window")
+    thresholds: dict[str, list[Threshold]] = Field(description="per key metric, those of each item's next level")
+    gaps: int = Field(description="open criteria of all levels")
+    dora: Dora | None = Field(default=None, description="null for summaries rebuilt before the DORA cluster existed")
+
+
 class AssessmentRead(AssessmentBrief):
-    summary: dict[str, Any] = Field(
-        description="counts, key metrics with next-level thresholds, DORA cluster (docs/api-assessments.md)"
-    )
+    summary: Summary
     parts: list[PartLevel]
 
 
@@ -112,7 +149,7 @@ class PortfolioProject(BaseModel):
     framework: str | None
     parts: dict[str, int]
     level: int | None = Field(description="the lowest part level")
-    dora: dict[str, Any] | None = Field(description="{year, level, name, partial}; level null: no data")
+    dora: Dora | None = Field(description="level null: no data")
     movement: dict[str, int] = Field(description="part key → level change since the previous assessment")
 
 
@@ -158,7 +195,9 @@ def get_assessment(assessment_id: AssessmentId, request: Request, store: StoreDe
     view = svc.assessment(store, actor, assessment_id=assessment_id)
     parts = svc.levels(store, actor, assessment_id=assessment_id)
     body = AssessmentRead(
-        **brief(view.row).model_dump(), summary=dict(view.summary), parts=[PartLevel(**p) for p in parts]
+        **brief(view.row).model_dump(),
+        summary=Summary.model_validate(dict(view.summary)),
+        parts=[PartLevel(**p) for p in parts],
     )
     return with_etag(request, body)
 

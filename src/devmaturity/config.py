@@ -119,6 +119,23 @@ SETTINGS: tuple[SettingSpec, ...] = (
         10_485_760,
         "largest evidence file an assessor may upload, in bytes (10 MiB); larger ones get 413",
     ),
+    SettingSpec(
+        "server_header_timeout",
+        _positive,
+        10,
+        "seconds `devmaturity serve` gives a new connection to send its request line and headers",
+    ),
+    SettingSpec(
+        "server_body_timeout", _positive, 30, "seconds a request body may take to arrive before 408 and disconnect"
+    ),
+    SettingSpec("server_keep_alive", _positive, 5, "seconds an idle keep-alive connection stays open"),
+    SettingSpec(
+        "server_max_connections",
+        _positive,
+        100,
+        "connections and tasks served at once; more are answered 503 at once instead of queueing",
+    ),
+    SettingSpec("server_max_header_bytes", _positive, 16384, "largest request line plus headers accepted, in bytes"),
     SettingSpec("lockout_failures", _positive, 5, "wrong passwords in a row that lock a user's sign-in"),
     SettingSpec("lockout_minutes", _positive, 15, "minutes a locked user cannot sign in"),
     SettingSpec("login_window_minutes", _positive, 15, "window in which failed sign-ins are counted for rate limits"),
@@ -134,6 +151,33 @@ SETTINGS: tuple[SettingSpec, ...] = (
         "auto",
         "when the session cookie carries Secure: auto (when the request came over https) or always "
         "(behind a TLS-terminating proxy that forwards plain http)",
+    ),
+    SettingSpec(
+        "oidc_issuer", _text, None, "OIDC provider issuer URL (discovery at /.well-known/openid-configuration)"
+    ),
+    SettingSpec("oidc_client_id", _text, None, "client id of devmaturity at the OIDC provider"),
+    SettingSpec("oidc_scopes", _text, "openid email profile", "scopes asked of the OIDC provider"),
+    SettingSpec(
+        "oidc_redirect_url",
+        _text,
+        None,
+        "callback URL registered at the provider; default: this server's /api/v1/auth/oidc/callback",
+    ),
+    SettingSpec(
+        "oidc_allowed_domains",
+        _text,
+        None,
+        "comma-separated email domains whose verified addresses may sign in as the user of that name or be "
+        "provisioned; unset: any",
+    ),
+    SettingSpec(
+        "oidc_users", _text, None, "comma-separated subject-or-email=user name pairs mapping OIDC accounts to users"
+    ),
+    SettingSpec(
+        "oidc_provision",
+        _text,
+        None,
+        "org:role — create unknown OIDC users (verified email, allowed domain) with this role; unset: refuse them",
     ),
     SettingSpec(
         "broker_url",
@@ -209,6 +253,11 @@ class Config:
     sources: tuple[dict[str, str], ...] = ()
     webhook_max_bytes: int = 1_048_576
     evidence_max_bytes: int = 10_485_760
+    server_header_timeout: int = 10
+    server_body_timeout: int = 30
+    server_keep_alive: int = 5
+    server_max_connections: int = 100
+    server_max_header_bytes: int = 16384
     lockout_failures: int = 5
     lockout_minutes: int = 15
     login_window_minutes: int = 15
@@ -217,6 +266,13 @@ class Config:
     session_idle_minutes: int = 60
     session_max_hours: int = 12
     session_cookie_secure: str = "auto"
+    oidc_issuer: str | None = None
+    oidc_client_id: str | None = None
+    oidc_scopes: str = "openid email profile"
+    oidc_redirect_url: str | None = None
+    oidc_allowed_domains: str | None = None
+    oidc_users: str | None = None
+    oidc_provision: str | None = None
     broker_url: str | None = None
     job_time_limit: int = 3600
     webhooks: tuple[WebhookSpec, ...] = ()

@@ -114,6 +114,12 @@ SETTINGS: tuple[SettingSpec, ...] = (
         "largest webhook request body `devmaturity serve` accepts, in bytes (1 MiB); larger ones get 413",
     ),
     SettingSpec(
+        "evidence_max_bytes",
+        _positive,
+        10_485_760,
+        "largest evidence file an assessor may upload, in bytes (10 MiB); larger ones get 413",
+    ),
+    SettingSpec(
         "server_header_timeout",
         _positive,
         10,
@@ -246,6 +252,7 @@ class Config:
     rules: dict[str, tuple[str, ...]] = field(default_factory=dict)
     sources: tuple[dict[str, str], ...] = ()
     webhook_max_bytes: int = 1_048_576
+    evidence_max_bytes: int = 10_485_760
     server_header_timeout: int = 10
     server_body_timeout: int = 30
     server_keep_alive: int = 5

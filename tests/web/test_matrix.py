@@ -10,15 +10,20 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from devmaturity.auth.policy import Actor
 from devmaturity.auth.roles import Action, Role, permitted
-from devmaturity.services import admin
+from devmaturity.config import Config
+from devmaturity.services import admin, assessments, workbench
 from devmaturity.services import projects as svc
 from devmaturity.services import sources as sources_svc
+from devmaturity.services.assess import run_assessment
+from devmaturity.services.workbench import Value
 from devmaturity.store.db import Store
 from tests.gitbuild import RepoBuilder
 from tests.web.conftest import ApiClient
@@ -32,6 +37,8 @@ MATRIX: dict[str, Action | str] = {
     "POST /api/v1/auth/login": OWN_AUTH,
     "POST /api/v1/auth/logout": OWN_AUTH,
     "GET /api/v1/auth/me": SIGNED_IN,
+    "GET /api/v1/auth/oidc/login": OWN_AUTH,
+    "GET /api/v1/auth/oidc/callback": OWN_AUTH,
     "GET /api/v1/tokens": SIGNED_IN,
     "POST /api/v1/tokens": Action.TOKEN_CREATE,
     "DELETE /api/v1/tokens/{token_id}": SIGNED_IN,  # the caller's own token (another's: 404)
@@ -63,6 +70,22 @@ MATRIX: dict[str, Action | str] = {
     "GET /api/v1/runs/{run_id}": Action.RUN_READ,
     "POST /api/v1/projects/{project_id}/collect": Action.RUN_START,
     "POST /api/v1/projects/{project_id}/assess": Action.RUN_START,
+    "GET /api/v1/projects/{project_id}/assessments": Action.ASSESSMENT_READ,
+    "GET /api/v1/assessments/{assessment_id}": Action.ASSESSMENT_READ,
+    "GET /api/v1/assessments/{assessment_id}/criteria": Action.ASSESSMENT_READ,
+    "GET /api/v1/assessments/{assessment_id}/gaps": Action.ASSESSMENT_READ,
+    "POST /api/v1/assessments/{assessment_id}/freeze": Action.ASSESSMENT_FREEZE,
+    "GET /api/v1/portfolio": SIGNED_IN,
+    "GET /api/v1/projects/{project_id}/metrics": Action.ASSESSMENT_READ,
+    "GET /api/v1/projects/{project_id}/series": Action.ASSESSMENT_READ,
+    "GET /api/v1/projects/{project_id}/cycles": Action.ASSESSMENT_READ,
+    "POST /api/v1/projects/{project_id}/cycles": Action.ANSWER_WRITE,
+    "GET /api/v1/cycles/{cycle_id}/answers": Action.ASSESSMENT_READ,
+    "PUT /api/v1/cycles/{cycle_id}/answers/{subject}": Action.ANSWER_WRITE,
+    "GET /api/v1/cycles/{cycle_id}/answers/{subject}/history": Action.ASSESSMENT_READ,
+    "POST /api/v1/cycles/{cycle_id}/answers/{subject}/review": Action.ANSWER_REVIEW,
+    "POST /api/v1/cycles/{cycle_id}/answers/{subject}/files": Action.ANSWER_WRITE,
+    "GET /api/v1/files/{file_id}": Action.ASSESSMENT_READ,
 }
 """Every endpoint → the action its use case checks in the object's organisation."""
 
@@ -84,13 +107,24 @@ BODIES: dict[str, Callable[[Fixture], dict[str, Any]]] = {
         "settings": {"repo": "acme/shop"},
     },
     "PATCH /api/v1/projects/{project_id}/sources/{source_id}": lambda f: {"settings": {"path": f.repo}},
+    "PUT /api/v1/cycles/{cycle_id}/answers/{subject}": lambda f: {"value": "met", "note": "written rules"},
+    "POST /api/v1/projects/{project_id}/cycles": lambda f: {"start": "2024-01-10", "end": "2024-02-08"},
 }
 """The request body of endpoints that take one."""
+
+FILES: dict[str, Callable[[Fixture], dict[str, tuple[str, bytes, str]]]] = {
+    "POST /api/v1/cycles/{cycle_id}/answers/{subject}/files": lambda f: {
+        "file": ("rules.pdf", b"%PDF-1.4\n", "application/pdf")
+    },
+}
+"""The multipart files of endpoints that take an upload."""
 
 DESTRUCTIVE = {
     "DELETE /api/v1/projects/{project_id}",
     "DELETE /api/v1/projects/{project_id}/sources/{source_id}",
     "DELETE /api/v1/orgs/{org}/members/{name}",
+    "POST /api/v1/assessments/{assessment_id}/freeze",  # a frozen assessment cannot be frozen twice
+    "POST /api/v1/projects/{project_id}/cycles",  # one open cycle per project
 }
 """Endpoints that remove their object: each call gets fresh objects."""
 
@@ -104,6 +138,9 @@ class Fixture:
     repo: str
     member: str
     token_id: int = 0  # set per call: the caller's own token (another's for the outsider)
+    assessment_id: int = 0
+    cycle_id: int = 0
+    file_id: int = 0
 
     def params(self) -> dict[str, str]:
         return {
@@ -114,20 +151,49 @@ class Fixture:
             "run_id": str(self.run_id),
             "name": self.member,
             "token_id": str(self.token_id),
+            "assessment_id": str(self.assessment_id),
+            "cycle_id": str(self.cycle_id),
+            "file_id": str(self.file_id),
+            "subject": QUESTION,
         }
 
 
 OWNER = Actor.local("local:test")
 
 
+QUESTION = "CD.CM.VC.VCS.L3.2"
+"""The criterion the workbench endpoints are called on (an assessor question)."""
+
+
 def _objects(store: Store, org: str, repo: str) -> Fixture:
-    """A project with a git source and a queued run, and a developer to change or remove, made by the owner."""
+    """A project with a git source and a queued run, a developer to change or remove, an assessment, and an open
+    assessment cycle with an answer and an evidence file, made by the local owner."""
     member = f"member-{next(_counter)}"
     admin.create_user(store, OWNER, org_slug=org, name=member, password="a-long-enough-password-1", role=Role.DEVELOPER)
     project = svc.create_project(store, OWNER, org_slug=org, slug=f"p{next(_counter)}")
     source = sources_svc.create_source(store, OWNER, project.id, kind="git", name="git", settings={"path": repo})
     run_id = store.queue_run(project.id, "collect", {"project_id": project.id, "project": project.key, "path": repo})
-    return Fixture(org=org, project_id=project.id, source_id=source.id, run_id=run_id, repo=repo, member=member)
+    moment = datetime(2024, 1, 10, tzinfo=UTC)
+    cycle = workbench.open_cycle(store, OWNER, project_id=project.id, start=moment - timedelta(days=30), end=moment)
+    workbench.put_answer(store, OWNER, cycle_id=cycle.id, subject=QUESTION, value=Value.MET, note="rules")
+    file = workbench.upload(
+        store, OWNER, cycle_id=cycle.id, subject=QUESTION, name="rules.pdf", data=b"%PDF-1.4\n", max_bytes=1000
+    )
+    config = Config(project=project.key, window=30)
+    assessed = run_assessment(Path(repo), config, store=store, now=moment, as_of=moment)
+    found = assessments.of_project(store, OWNER, project_id=project.id, limit=1)
+    assert found and found[0].run_id == assessed.run_id
+    return Fixture(
+        org=org,
+        project_id=project.id,
+        source_id=source.id,
+        run_id=run_id,
+        repo=repo,
+        member=member,
+        assessment_id=found[0].id,
+        cycle_id=cycle.id,
+        file_id=file.id,
+    )
 
 
 def _routes(app: Any) -> list[str]:
@@ -173,7 +239,13 @@ def _call(world: World, route: str, token: str | None, target: Fixture) -> Any:
     path = template.format(**target.params())
     body = BODIES[route](target) if route in BODIES else None
     headers = {"Authorization": f"Bearer {token}"} if token else {}
-    return world.api.client.request(method, path, json=body, headers=headers)
+    files = FILES[route](target) if route in FILES else None
+    return world.api.client.request(method, path, json=body, files=files, headers=headers)
+
+
+def _covered(world: World) -> list[str]:
+    """The app's endpoints that have a MATRIX row (a missing row fails test_every_endpoint_has_a_row, once)."""
+    return [route for route in _routes(world.api.app) if route in MATRIX]
 
 
 def test_every_endpoint_has_a_row(world: World) -> None:
@@ -184,12 +256,14 @@ def test_every_endpoint_has_a_row(world: World) -> None:
 
 def test_every_role_is_allowed_or_denied_as_the_table_says(world: World) -> None:
     wrong: list[str] = []
-    for route in _routes(world.api.app):
+    for route in _covered(world):
         rule = MATRIX[route]
         if rule == OWN_AUTH:
             continue
         for role, token in world.tokens.items():
             target = _objects(world.api.store, "acme", world.repo) if route in DESTRUCTIVE else world.mine
+            if route == "POST /api/v1/projects/{project_id}/cycles":  # the open cycle must be frozen first
+                workbench.freeze(world.api.store, OWNER, assessment_id=target.assessment_id)
             caller = token
             if "{token_id}" in route:
                 caller, target.token_id = _own_token(world, f"user-{role.value}")
@@ -204,7 +278,7 @@ def test_every_role_is_allowed_or_denied_as_the_table_says(world: World) -> None
 
 
 def test_anonymous_gets_401_everywhere(world: World) -> None:
-    for route in _routes(world.api.app):
+    for route in _covered(world):
         if MATRIX[route] == OWN_AUTH:
             continue
         response = _call(world, route, None, world.mine)
@@ -214,7 +288,7 @@ def test_anonymous_gets_401_everywhere(world: World) -> None:
 
 def test_another_organisation_gets_404_for_every_object(world: World) -> None:
     _, world.mine.token_id = _own_token(world, "user-developer")  # a token of org A's member is not the outsider's
-    for route in _routes(world.api.app):
+    for route in _covered(world):
         if (MATRIX[route] in (OWN_AUTH, SIGNED_IN) and "{token_id}" not in route) or route == "POST /api/v1/orgs":
             continue
         response = _call(world, route, world.outsider, world.mine)

@@ -28,8 +28,11 @@ from devmaturity.reports.json import report_dict
 from devmaturity.services.answers import load_answers
 from devmaturity.services.catalog import select_parts
 from devmaturity.services.delivery import delivery_inputs
+from devmaturity.services.derived import record as record_derived
+from devmaturity.services.derived import series_span
 from devmaturity.services.ingest import discover, ingest_files
 from devmaturity.services.runs import recorded_run
+from devmaturity.services.workbench import assessment_input
 from devmaturity.store.db import Store
 from devmaturity.store.quality import load_quality
 
@@ -330,10 +333,12 @@ def run_assessment(
     window = chosen.window
     days = chosen.days
     inputs_of = {"framework": framework.id, "window_days": days, "period": chosen.describe()}
+    cycle = assessment_input(store, collected.project_id)  # the open cycle's answers win over the answers file
     with recorded_run(store, collected.project_id, "assess", inputs_of, run_id=run_id) as run:
         run_id = run.run_id
         earliest = moment - timedelta(days=max(days, *_windows(framework)))
-        history, inputs = load_inputs(store, collected, config, earliest, progress)
+        reach = moment - series_span(days)  # the stored series look further back, at reports and delivery only
+        history, inputs = load_inputs(store, collected, config, earliest, progress, reach=reach)
         metrics = compute_metrics(framework, inputs, window, days)
         synced = store.latest_facts(collected.project_id, SYNCED_FACTS, moment)
         facts = {
@@ -348,9 +353,9 @@ def run_assessment(
         evidence = Evidence(
             metrics=metrics,
             facts=facts,
-            answers=answers,
+            answers={**answers, **cycle.answers},
             thresholds=config.thresholds,
-            not_applicable=config.not_applicable,
+            not_applicable={**config.not_applicable, **cycle.not_applicable},
         )
         assessment = assess(
             framework,
@@ -368,7 +373,7 @@ def run_assessment(
         report["notices"] = [{"zh": n.zh, "en": n.en} for n in notices]
         levels = {p.key: p.level for p in assessment.parts}
         with store.unit_of_work() as uow:  # the assessment and its run's end are stored together or not at all
-            uow.store.save_assessment(
+            assessment_id = uow.store.save_assessment(
                 run_id,
                 collected.project_id,
                 framework.id,
@@ -378,6 +383,17 @@ def run_assessment(
                 report,
             )
             run.succeed(uow, levels)
+    # derived data (summary, DORA cluster, series) is a cache of the stored assessment: written after it commits,
+    # and rebuilt by the refresh job if this fails
+    record_derived(
+        store,
+        assessment_id=assessment_id,
+        project_id=collected.project_id,
+        report=report,
+        inputs=inputs,
+        window=window,
+        cycle_id=cycle.cycle_id,
+    )
     return AssessResult(
         assessment=assessment,
         framework=framework,
@@ -432,12 +448,21 @@ def absent_evidence(spans: Mapping[str, tuple[datetime, datetime] | None], windo
 
 
 def load_inputs(
-    store: Store, collected: CollectResult, config: Config, earliest: datetime, progress: Progress = _quiet
+    store: Store,
+    collected: CollectResult,
+    config: Config,
+    earliest: datetime,
+    progress: Progress = _quiet,
+    *,
+    reach: datetime | None = None,
 ) -> tuple[GitHistory, Inputs]:
     """Everything the metrics may look at for windows starting at or after `earliest`, from the store (git and
-    report history a year further back, for metrics that look behind their window)."""
+    report history a year further back, for metrics that look behind their window). With `reach`, report and
+    delivery evidence is loaded back to it too (for the stored series); git history is not."""
     pid = collected.project_id
     horizon = earliest - HISTORY_HORIZON
+    reports_from = horizon if reach is None else min(horizon, reach)
+    delivery_from = earliest if reach is None else min(earliest, reach)
     history = GitHistory.build(
         store.load_commits(pid, horizon),
         store.load_refs(pid),
@@ -448,13 +473,13 @@ def load_inputs(
     )
     inputs = Inputs(
         history=history,
-        test_runs=store.load_test_runs(pid, horizon),
-        coverage=store.load_coverage(pid, horizon),
+        test_runs=store.load_test_runs(pid, reports_from),
+        coverage=store.load_coverage(pid, reports_from),
         scans=store.load_scans(pid, horizon),
         manual_test_cases=config.manual_test_cases,
-        delivery=delivery_inputs(store, pid, config, earliest, progress),
-        quality=load_quality(store, pid, horizon),
-        performance=store.load_performance(pid, horizon) or None,
+        delivery=delivery_inputs(store, pid, config, delivery_from, progress),
+        quality=load_quality(store, pid, reports_from),
+        performance=store.load_performance(pid, reports_from) or None,
     )
     return history, inputs
 

@@ -93,6 +93,7 @@ TITLES: dict[str, str] = {
     "not-authenticated": "Sign-in required",
     "permission-denied": "Permission denied",
     "conflict": "Conflict",
+    "assessment-frozen": "The assessment is frozen",
     "duplicate-delivery": "Delivery already received",
     "csrf-failed": "CSRF check failed",
     "rate-limited": "Too many attempts",

@@ -1,7 +1,7 @@
 """Environment provisioning time of pipeline runs (the environment lead time metric), derived for stored runs.
 
 Revision ID: 0020
-Revises: 0018
+Revises: 0019
 """
 
 import json
@@ -12,7 +12,7 @@ from alembic import op
 from devmaturity.model.frames import provision_span
 
 revision = "0020"
-down_revision = "0018"
+down_revision = "0019"
 branch_labels = None
 depends_on = None
 

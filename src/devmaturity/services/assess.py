@@ -64,6 +64,7 @@ class AssessResult:
     run_id: int
     report: dict[str, object] = field(default_factory=dict)
     notices: tuple[Text, ...] = ()
+    assessment_id: int = 0  # the stored assessment (`devmaturity report ID`)
 
 
 def prepare(config: Config) -> tuple[Framework, dict[str, Answer]]:
@@ -330,7 +331,7 @@ def run_assessment(
         notices = (*collected.notices, *absent_evidence(store.evidence_span(collected.project_id), window))
         report["period"] = chosen.describe()
         report["notices"] = [{"zh": n.zh, "en": n.en} for n in notices]
-        store.save_assessment(
+        assessment_id = store.save_assessment(
             run_id,
             collected.project_id,
             framework.id,
@@ -351,6 +352,7 @@ def run_assessment(
         run_id=run_id,
         report=report,
         notices=tuple(notices),
+        assessment_id=assessment_id,
     )
 
 

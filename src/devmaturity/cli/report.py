@@ -63,6 +63,7 @@ def export() -> None:
     type=click.Path(dir_okay=False, path_type=Path),
     help="The answers file the assessment used: packed with the documents it names under its folder.",
 )
+@click.option("--no-pdf", is_flag=True, help="Leave the PDF report out (it takes seconds per page to render).")
 @LANG
 @click.option("--db", "database_url", help="Store URL (default sqlite:///devmaturity.db).")
 def evidence(
@@ -70,6 +71,7 @@ def evidence(
     out: Path,
     project: str | None,
     answers_file: Path | None,
+    no_pdf: bool,
     lang: str | None,
     database_url: str | None,
 ) -> None:
@@ -86,6 +88,7 @@ def evidence(
         lang=chosen,
         project=project,
         answers_file=answers_file,
+        pdf=not no_pdf,
     )
     written = write_output(out, pack.content)
     click.echo(say("pack_wrote", chosen, path=written, files=pack.files, fingerprint=pack.fingerprint), err=True)

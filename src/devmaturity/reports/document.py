@@ -3,6 +3,7 @@ per part its levels and per item score, evidence and advice, a roadmap to the ne
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import cache
@@ -19,6 +20,7 @@ from devmaturity.reports.i18n import s, tx
 
 MAX_REFS_SHOWN = 3  # references printed per material; the evidence pack holds them all
 MAX_ADVICE = 3  # advice lines per item in the part tables; the roadmap lists every one
+_SHA = re.compile(r"^[0-9a-f]{40}([0-9a-f]{24})?$")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -112,8 +114,13 @@ def _by_item(found: list[Material]) -> dict[str, list[Material]]:
     return out
 
 
+def _short(ref: str) -> str:
+    """A commit sha as its first 12 characters (the pack keeps it whole); anything else as it is."""
+    return ref[:12] if _SHA.match(ref) else ref
+
+
 def _refs(material: Material, lang: str) -> str:
-    shown = "; ".join(material.refs[:MAX_REFS_SHOWN])
+    shown = "; ".join(_short(ref) for ref in material.refs[:MAX_REFS_SHOWN])
     more = len(material.refs) - MAX_REFS_SHOWN
     if more > 0:
         shown += " " + s("more_refs", lang, count=more)

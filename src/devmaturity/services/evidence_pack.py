@@ -89,8 +89,10 @@ def export_evidence_pack(
     answers_file: Path | None = None,
     now: datetime | None = None,
     limits: Limits = LIMITS,
+    pdf: bool = True,
 ) -> Pack:
-    """The pack of a stored assessment as zip bytes (the web answers them as a download, the CLI writes them)."""
+    """The pack of a stored assessment as zip bytes (the web answers them as a download, the CLI writes them).
+    The PDF goes in when WeasyPrint is installed, unless `pdf` is False (it is the slow part: seconds per page)."""
     moment = now or datetime.now(UTC)
     stored = load_assessment(store, actor, ref, project=project, action=Action.REPORT_EXPORT, lang=lang)
     report = document_report(stored, actor, moment)
@@ -100,7 +102,7 @@ def export_evidence_pack(
     with store.engine.connect() as conn:
         records = cited_records(conn, stored.project_id, refs)
     files: dict[str, bytes] = {}
-    files.update(_reports(report, lang))
+    files.update(_reports(report, lang, pdf=pdf))
     codes = _evidence_files(found, records, files)
     files.update(_record_files(records))
     files["answers/answers.json"] = _json(answers)
@@ -124,7 +126,7 @@ def _json(value: Any) -> bytes:
     return (json.dumps(value, ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode("utf-8")
 
 
-def _reports(report: dict[str, Any], lang: Lang) -> dict[str, bytes]:
+def _reports(report: dict[str, Any], lang: Lang, *, pdf: bool) -> dict[str, bytes]:
     out = {}
     for name, path in (
         ("json", "report.json"),
@@ -133,7 +135,7 @@ def _reports(report: dict[str, Any], lang: Lang) -> dict[str, bytes]:
         ("md", "report.md"),
     ):
         out[f"reports/{path}"] = render_format(report, FORMATS[name], lang)
-    if FORMATS["pdf"].available():
+    if pdf and FORMATS["pdf"].available():
         out["reports/report.pdf"] = render_format(report, FORMATS["pdf"], lang)
     return out
 

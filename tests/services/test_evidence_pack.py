@@ -47,7 +47,9 @@ def _rewrite(source: Path, target: Path, change: dict[str, bytes | None]) -> Pat
     return target
 
 
-def test_the_pack_is_indexed_by_item_and_code_and_verifies(case: Case, pack: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_the_pack_is_indexed_by_item_and_code_and_verifies(
+    case: Case, pack: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     with zipfile.ZipFile(pack) as archive:
         names = set(archive.namelist())
         manifest = json.loads(archive.read("manifest.json"))
@@ -141,7 +143,9 @@ def test_a_pack_signed_by_another_key_is_not_trusted(pack: Path, tmp_path: Path)
     body = json.dumps(manifest).encode()
     import base64
 
-    bad = _rewrite(pack, tmp_path / "resigned.zip", {"manifest.json": body, "manifest.sig": base64.b64encode(other.sign(body))})
+    bad = _rewrite(
+        pack, tmp_path / "resigned.zip", {"manifest.json": body, "manifest.sig": base64.b64encode(other.sign(body))}
+    )
     with pytest.raises(PackUntrusted, match="not this service's key"):
         verify_evidence_pack(bad, secret_keys=(SECRET,))
     with pytest.raises(PackUntrusted, match="not by"):

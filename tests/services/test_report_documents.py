@@ -35,7 +35,9 @@ def _pdf(case: Case, lang: str, tmp_path: Path) -> tuple[Path, str, int]:
     info = subprocess.run([_poppler("pdfinfo"), str(out)], capture_output=True, check=True, text=True).stdout
     pages = int(re.search(r"^Pages:\s+(\d+)", info, re.MULTILINE).group(1))  # type: ignore[union-attr]
     # the first pages as PNG, kept in the test's folder for a person to look at (docs/reports.md says how)
-    subprocess.run([_poppler("pdftoppm"), "-r", "60", "-png", "-l", "3", str(out), str(tmp_path / f"page-{lang}")], check=True)
+    subprocess.run(
+        [_poppler("pdftoppm"), "-r", "60", "-png", "-l", "3", str(out), str(tmp_path / f"page-{lang}")], check=True
+    )
     return out, text.decode("utf-8"), pages
 
 
@@ -55,7 +57,11 @@ def test_the_pdf_in_chinese_holds_every_item_name_in_a_sane_number_of_pages(case
     assert 8 <= pages <= 60
     fonts = subprocess.run([_poppler("pdffonts"), str(out)], capture_output=True, check=True, text=True).stdout
     assert "DM-CJK" in fonts  # the bundled font, embedded: no system CJK font was needed
-    assert sorted(p.name for p in tmp_path.glob("page-zh-*.png")) == ["page-zh-01.png", "page-zh-02.png", "page-zh-03.png"]
+    assert sorted(p.name for p in tmp_path.glob("page-zh-*.png")) == [
+        "page-zh-01.png",
+        "page-zh-02.png",
+        "page-zh-03.png",
+    ]
 
 
 @pytest.mark.slow

@@ -41,9 +41,11 @@ def report(
     """Render a stored assessment as a document (PDF, printable HTML, JSON, Markdown), without collecting."""
     config = load_config(flags={"database_url": database_url} if database_url else {})
     chosen = lang_of(lang)
-    rendered = render_stored(
-        open_store(config.database_url), local_actor(), assessment, fmt, lang=chosen, project=project
-    )
+    store = open_store(config.database_url)
+    try:
+        rendered = render_stored(store, local_actor(), assessment, fmt, lang=chosen, project=project)
+    finally:
+        store.engine.dispose()
     written = write_output(out or Path(rendered.filename), rendered.content)
     click.echo(say("wrote", chosen, path=written), err=True)
 
@@ -80,16 +82,21 @@ def evidence(
 
     config = load_config(flags={"database_url": database_url} if database_url else {})
     chosen = lang_of(lang)
-    pack = export_evidence_pack(
-        open_store(config.database_url),
-        local_actor(),
-        assessment,
-        secret_key=secret_keys()[0],
-        lang=chosen,
-        project=project,
-        answers_file=answers_file,
-        pdf=not no_pdf,
-    )
+    key = secret_keys()[0]
+    store = open_store(config.database_url)
+    try:
+        pack = export_evidence_pack(
+            store,
+            local_actor(),
+            assessment,
+            secret_key=key,
+            lang=chosen,
+            project=project,
+            answers_file=answers_file,
+            pdf=not no_pdf,
+        )
+    finally:
+        store.engine.dispose()
     written = write_output(out, pack.content)
     click.echo(say("pack_wrote", chosen, path=written, files=pack.files, fingerprint=pack.fingerprint), err=True)
 

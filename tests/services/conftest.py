@@ -16,7 +16,7 @@ import yaml
 from devmaturity.cli.main import run
 from tests.enterprise import build_enterprise_project, ingest_all
 
-SECRET = "evidence-pack-test-key-0123456789abcdefghij"  # noqa: S105 - a test key
+SECRET = "evidence-pack-test-key-0123456789abcdefghij"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

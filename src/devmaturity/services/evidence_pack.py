@@ -14,7 +14,6 @@ import binascii
 import hashlib
 import io
 import json
-import re
 import stat
 import zipfile
 import zlib
@@ -33,14 +32,22 @@ from devmaturity.model.text import Lang
 from devmaturity.reports.evidence import Material, evidence_digest, materials
 from devmaturity.reports.pack_index import render_pack_index
 from devmaturity.reports.registry import FORMATS
+from devmaturity.services.access import Gate
 from devmaturity.services.reports import document_report, load_assessment, render_format
 from devmaturity.store.db import Store
+from devmaturity.store.repos import workbench as wb
 from devmaturity.store.repos.evidence import StoredAssessment, cited_records
 
 PACK_FORMAT = "devmaturity.evidence-pack/1"
 MANIFEST = "manifest.json"
 SIGNATURE = "manifest.sig"
-_SAFE = re.compile(r"[^A-Za-z0-9._-]")
+
+
+def _safe(name: str) -> str:
+    """A name as one path segment of a member: letters and digits of any script, `.`, `_`, `-`; anything else
+    (slashes, backslashes, colons, spaces) `_`; never `.` or `..`."""
+    kept = "".join(ch if ch.isalnum() or ch in "._-" else "_" for ch in name)
+    return "_" if kept.strip(".") == "" else kept
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -106,6 +113,7 @@ def export_evidence_pack(
     codes = _evidence_files(found, records, files)
     files.update(_record_files(records))
     files["answers/answers.json"] = _json(answers)
+    files.update(_workbench(store, actor, stored))
     if answers_file is not None:
         files.update(_answer_files(answers_file, answers, limits))
     files["index.html"] = _index(report, stored, found, codes, files, lang).encode("utf-8")
@@ -113,7 +121,7 @@ def export_evidence_pack(
     manifest = _manifest(stored, report, moment, signer, codes, files)
     files[MANIFEST] = manifest
     files[SIGNATURE] = base64.b64encode(signer.sign(manifest)) + b"\n"
-    name = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in stored.project)
+    name = _safe(stored.project)
     return Pack(
         content=_zip(files, moment),
         filename=f"{name}-assessment-{stored.id}-evidence.zip",
@@ -152,7 +160,7 @@ def _evidence_files(
     """evidence/<item>/<code>.json for each material; returns code → path (the manifest's index)."""
     codes: dict[str, str] = {}
     for material in found:
-        path = f"evidence/{_SAFE.sub('_', material.item)}/{_SAFE.sub('_', material.code)}.json"
+        path = f"evidence/{_safe(material.item)}/{_safe(material.code)}.json"
         cited = [
             {
                 "ref": ref,
@@ -175,15 +183,68 @@ def _record_files(records: dict[str, list[dict[str, Any]]]) -> dict[str, bytes]:
         for entry in entries:
             by_kind.setdefault(entry["kind"], {})[_record_key(entry)] = entry["record"]
     return {
-        f"records/{_SAFE.sub('_', kind)}.json": _json([rows[k] for k in sorted(rows)])
-        for kind, rows in sorted(by_kind.items())
+        f"records/{_safe(kind)}.json": _json([rows[k] for k in sorted(rows)]) for kind, rows in sorted(by_kind.items())
     }
+
+
+def _stamp(seconds: int | None) -> str | None:
+    return None if seconds is None else datetime.fromtimestamp(seconds, UTC).isoformat()
+
+
+def _workbench(store: Store, actor: Actor, stored: StoredAssessment) -> dict[str, bytes]:
+    """The assessment cycle's answers from the assessor's workbench (the cycle the assessment used, or the one that
+    pinned it when frozen) with their uploaded files: answers/cycle.json and answers/files/<criterion>/<id>-<name>."""
+    gate = Gate(store, actor)
+    with store.engine.connect() as conn:
+        scope = gate.scope(conn)
+        cycle = wb.cycle_of_assessment(conn, stored.id, scope)
+        if cycle is None:
+            return {}
+        rows = wb.current_answers(conn, [cycle.id], scope)
+        uploaded = [wb.file_content(conn, f.id, scope) for f in wb.files_of(conn, [cycle.id], scope)]
+    out: dict[str, bytes] = {}
+    paths: dict[str, list[str]] = {}
+    for found in uploaded:
+        if found is None:
+            continue
+        meta, content = found
+        path = f"answers/files/{_safe(meta.subject)}/{meta.id}-{_safe(meta.name)}"
+        out[path] = content
+        paths.setdefault(meta.subject, []).append(path)
+    body = {
+        "cycle": {
+            "id": cycle.id,
+            "status": cycle.status,
+            "period": {"start": _stamp(cycle.period_start), "end": _stamp(cycle.period_end)},
+            "frozen_at": _stamp(cycle.frozen_at),
+            "frozen_by": cycle.frozen_by,
+            "assessment_id": cycle.assessment_id,
+        },
+        "answers": [
+            {
+                "criterion": row.subject,
+                "value": row.value,
+                "note": row.note,
+                "owner": row.owner,
+                "links": list(row.links),
+                "answered_at": _stamp(row.answered_at),
+                "answered_by": row.answered_by,
+                "reviewed_at": _stamp(row.reviewed_at),
+                "reviewed_by": row.reviewed_by,
+                "files": paths.pop(row.subject, []),
+            }
+            for row in rows
+        ],
+        "files_without_answer": sorted(p for group in paths.values() for p in group),
+    }
+    out["answers/cycle.json"] = _json(body)
+    return out
 
 
 def _answer_files(answers_file: Path, answers: list[dict[str, Any]], limits: Limits) -> dict[str, bytes]:
     """The answers file itself, and each document an answer names that exists as a file under the answers file's
     folder (never outside it: `..` and links out are skipped)."""
-    out = {f"answers/{_SAFE.sub('_', answers_file.name)}": _read(answers_file, limits.answer_file_bytes)}
+    out = {f"answers/{_safe(answers_file.name)}": _read(answers_file, limits.answer_file_bytes)}
     root = answers_file.resolve().parent
     for ref in sorted({e for a in answers for e in a.get("evidence") or ()}):
         candidate = (root / ref).resolve()

@@ -17,6 +17,7 @@ from devmaturity.errors import FormatUnavailable, NotFoundError, UsageError
 from devmaturity.model.text import Lang
 from devmaturity.reports.registry import DOCUMENT_FORMATS, FORMATS, Format
 from devmaturity.reports.writer import write_bytes
+from devmaturity.services.access import Gate
 from devmaturity.store.db import Store
 from devmaturity.store.repos import evidence as repo
 from devmaturity.store.repos.evidence import StoredAssessment
@@ -50,16 +51,6 @@ class Rendered:
     filename: str
 
 
-def _authorise(actor: Actor, action: Action, what: str, lang: Lang) -> None:
-    """Projects of the local store belong to no organisation yet: only the local owner (the CLI) sees them; any other
-    actor is told they do not exist. When projects carry an organisation (projects.org_id), this becomes
-    `require(actor, action, project.org_id)`."""
-    if actor.owner:
-        return
-    del action
-    raise NotFoundError(f"{what} not found" if lang == "en" else f"未找到{what}")
-
-
 def load_assessment(
     store: Store,
     actor: Actor,
@@ -69,8 +60,11 @@ def load_assessment(
     action: Action = Action.ASSESSMENT_READ,
     lang: Lang = "en",
 ) -> StoredAssessment:
-    """An assessment by id (`42`), or `latest` of `project`; NotFoundError when there is none (or the actor may
-    not see it)."""
+    """An assessment by id (`42`), or `latest` of `project`, looked up inside the actor's organisations (the local
+    owner also sees projects of none): NotFoundError when there is none there, PermissionDenied (audited) when the
+    actor's role may not take `action`."""
+    gate = Gate(store, actor)
+    scope = None if actor.owner else actor.org_ids()
     with store.engine.connect() as conn:
         if ref == "latest":
             if not project:
@@ -78,7 +72,7 @@ def load_assessment(
                     "`latest` needs --project NAME (whose latest assessment)",
                     zh="`latest` 需要 --project 项目名（取哪个项目的最新评估）",
                 )
-            found = repo.latest_assessment(conn, project)
+            found = repo.latest_assessment(conn, project, scope)
             what = f"assessment of project {project!r}" if lang == "en" else f"项目 {project!r} 的评估"
         else:
             if not ref.isdigit():
@@ -86,11 +80,11 @@ def load_assessment(
                     f"ASSESSMENT is an assessment id or `latest`, not {ref!r}",
                     zh=f"ASSESSMENT 应为评估编号或 `latest`，而不是 {ref!r}",
                 )
-            found = repo.assessment_by_id(conn, int(ref))
+            found = repo.assessment_by_id(conn, int(ref), scope)
             what = f"assessment {ref}" if lang == "en" else f"评估 {ref}"
     if found is None or (project is not None and found.project != project):
         raise NotFoundError(f"{what} not found" if lang == "en" else f"未找到{what}")
-    _authorise(actor, action, what, lang)
+    gate.require(action, found.org_id, ("assessment", found.id, found.project))
     return found
 
 

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import Connection, Table, select
 
 from devmaturity.store import tables as t
+from devmaturity.store.repos.tenancy import scoped
 
 _CHUNK = 500  # values per IN (...) list: far below SQLite's and PostgreSQL's parameter limits
 _MORE_FILES = re.compile(r" \(\+\d+ files?\)$")  # "path (+5 files)": one build's report files cited as one
@@ -35,6 +36,7 @@ class StoredAssessment:
     run_id: int
     project_id: int
     project: str
+    org_id: int | None  # None: a project of the local CLI, which only the local owner sees
     framework: str
     framework_version: str
     window_start: datetime
@@ -55,6 +57,7 @@ def _query() -> Any:
         a.run_id,
         a.project_id,
         t.projects.c.name,
+        t.projects.c.org_id,
         a.framework,
         a.framework_version,
         a.window_start,
@@ -74,6 +77,7 @@ def _stored(row: Any) -> StoredAssessment:
         run_id=row.run_id,
         project_id=row.project_id,
         project=row.name,
+        org_id=row.org_id,
         framework=row.framework,
         framework_version=row.framework_version,
         window_start=datetime.fromtimestamp(row.window_start, UTC),
@@ -84,14 +88,19 @@ def _stored(row: Any) -> StoredAssessment:
     )
 
 
-def assessment_by_id(conn: Connection, assessment_id: int) -> StoredAssessment | None:
-    row = conn.execute(_query().where(t.assessments.c.id == assessment_id)).first()
+def _in(query: Any, scope: frozenset[int] | None) -> Any:
+    """Only projects of the scope's organisations; `None` (the local owner) also sees projects of none."""
+    return query if scope is None else query.where(scoped(t.projects, scope))
+
+
+def assessment_by_id(conn: Connection, assessment_id: int, scope: frozenset[int] | None) -> StoredAssessment | None:
+    row = conn.execute(_in(_query(), scope).where(t.assessments.c.id == assessment_id)).first()
     return None if row is None else _stored(row)
 
 
-def latest_assessment(conn: Connection, project: str) -> StoredAssessment | None:
+def latest_assessment(conn: Connection, project: str, scope: frozenset[int] | None) -> StoredAssessment | None:
     """The project's newest assessment (the highest id: assessments are stored in the order they run)."""
-    query = _query().where(t.projects.c.name == project).order_by(t.assessments.c.id.desc()).limit(1)
+    query = _in(_query(), scope).where(t.projects.c.name == project).order_by(t.assessments.c.id.desc()).limit(1)
     row = conn.execute(query).first()
     return None if row is None else _stored(row)
 

@@ -15,7 +15,6 @@ from markupsafe import Markup
 
 from devmaturity.reports.charts import FONT, level_bars, mark_strip
 from devmaturity.reports.evidence import Material, evidence_digest, materials
-from devmaturity.reports.html import radar_svg
 from devmaturity.reports.i18n import s, tx
 
 MAX_REFS_SHOWN = 3  # references printed per material; the evidence pack holds them all
@@ -157,9 +156,6 @@ def render_document(report: dict[str, Any], lang: str = "en", *, font_url: str |
         for p in parts
     }
     overview = level_bars([(f"{p['key'].upper()} {tx(p['name'], lang)}", p["level"]) for p in parts], max_level)
-    radar = (
-        radar_svg([p["key"].upper() for p in parts], [p["level"] for p in parts], max_level) if len(parts) > 2 else None
-    )
     meta = report.get("document") or {}
     return str(
         _template().render(
@@ -171,7 +167,6 @@ def render_document(report: dict[str, Any], lang: str = "en", *, font_url: str |
             font_stack=Markup(FONT),  # noqa: S704 - a constant
             digest=evidence_digest(report),
             overview=overview,
-            radar=radar,
             charts=charts,
             strips={p["key"]: mark_strip(p["counts"]) for p in parts},
             strengths=strengths(report),

@@ -27,7 +27,7 @@ from devmaturity import __version__
 from devmaturity.auth.policy import Actor
 from devmaturity.auth.roles import Action
 from devmaturity.auth.signing import ALGORITHM, PackSigner, PublicKey
-from devmaturity.errors import EvidencePackError, PackTampered, PackUntrusted, UnreadablePathError
+from devmaturity.errors import EvidencePackError, InputError, PackTampered, PackUntrusted, UnreadablePathError
 from devmaturity.model.text import Lang
 from devmaturity.reports.evidence import Material, evidence_digest, materials
 from devmaturity.reports.pack_index import render_pack_index
@@ -265,7 +265,7 @@ def _read(path: Path, most: int) -> bytes:
             )
         return path.read_bytes()
     except FileNotFoundError as exc:
-        raise UnreadablePathError(f"{path}: no such file", path=str(path), zh=f"{path}：文件不存在") from exc
+        raise InputError(f"{path}: no such file", path=str(path), zh=f"{path}：文件不存在") from exc
     except OSError as exc:
         raise UnreadablePathError(f"cannot read {path}: {exc.strerror}", path=str(path)) from exc
 
@@ -531,7 +531,7 @@ def verify_evidence_pack(
     except zipfile.BadZipFile as exc:
         raise _bad(f"not a zip file ({exc})", "不是 zip 文件", path) from exc
     except FileNotFoundError as exc:
-        raise UnreadablePathError(f"{path}: no such file", path=path, zh=f"{path}：文件不存在") from exc
+        raise InputError(f"{path}: no such file", path=path, zh=f"{path}：文件不存在") from exc
     except (zipfile.LargeZipFile, NotImplementedError, EOFError) as exc:
         raise _bad(f"cannot be read ({exc})", "无法读取", path) from exc
     assessment = manifest.get("assessment") or {}

@@ -24,6 +24,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from devmaturity import __version__
+from devmaturity.auth.audit import EventKind
 from devmaturity.auth.policy import Actor
 from devmaturity.auth.roles import Action
 from devmaturity.auth.signing import ALGORITHM, PackSigner, PublicKey
@@ -97,6 +98,7 @@ def export_evidence_pack(
     now: datetime | None = None,
     limits: Limits = LIMITS,
     pdf: bool = True,
+    source: str = "cli",
 ) -> Pack:
     """The pack of a stored assessment as zip bytes (the web answers them as a download, the CLI writes them).
     The PDF goes in when WeasyPrint is installed, unless `pdf` is False (it is the slow part: seconds per page)."""
@@ -121,13 +123,29 @@ def export_evidence_pack(
     manifest = _manifest(stored, report, moment, signer, codes, files)
     files[MANIFEST] = manifest
     files[SIGNATURE] = base64.b64encode(signer.sign(manifest)) + b"\n"
-    name = _safe(stored.project)
-    return Pack(
+    pack = Pack(
         content=_zip(files, moment),
-        filename=f"{name}-assessment-{stored.id}-evidence.zip",
+        filename=f"{_safe(stored.project)}-assessment-{stored.id}-evidence.zip",
         fingerprint=signer.public_key.fingerprint,
         files=len(files),
     )
+    if stored.org_id is not None:  # a local CLI project has no organisation and so no audit chain
+        gate = Gate(store, actor, source=source, now=int(moment.timestamp()))
+        with store.transaction() as conn:
+            details: dict[str, str | int | bool | None] = {
+                "what": "evidence_pack",
+                "files": pack.files,
+                "fingerprint": pack.fingerprint,
+            }
+            gate.log(
+                conn,
+                EventKind.EXPORT,
+                stored.org_id,
+                ("assessment", stored.id, stored.project),
+                action=Action.REPORT_EXPORT,
+                details=details,
+            )
+    return pack
 
 
 def _json(value: Any) -> bytes:

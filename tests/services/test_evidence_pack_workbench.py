@@ -76,7 +76,7 @@ def test_roles_and_organisations_decide_who_renders_and_exports(cast: Cast) -> N
             outsider_call()
     pack = export_evidence_pack(cast.store, cast.admin, assessment, secret_key=SECRET, pdf=False)
     with cast.store.transaction() as conn:
-        entries = audit_repo.entries(conn, frozenset({cast.org_a}))
+        entries = list(audit_repo.entries(conn, frozenset({cast.org_a})))
     exported = [e for e in entries if e.kind == "export" and e.target_id == assessment]
     assert [(e.result, e.details["fingerprint"]) for e in exported] == [("ok", pack.fingerprint)]
     denied = [e for e in entries if e.kind == "permission_denied" and e.action == "report.export"]

@@ -31,8 +31,12 @@ class Step:
     how: str
     status: str
     items: list[str] = field(default_factory=list)
-    part: str = ""
-    target: int = 0
+    targets: dict[str, int] = field(default_factory=dict)  # part key → the level these items hold it below
+
+    @property
+    def levels(self) -> str:
+        """`CD 3, SRM 2`: the parts and next levels this step is on the way to."""
+        return ", ".join(f"{part.upper()} {level}" for part, level in self.targets.items())
 
 
 def _items(part: dict[str, Any]) -> list[dict[str, Any]]:
@@ -68,11 +72,10 @@ def next_steps(report: dict[str, Any], lang: str, limit: int = 3) -> list[Step]:
                         text=tx(gap["text"], lang),
                         how=tx(gap["how_to_decide"], lang),
                         status=gap["status"],
-                        part=part["key"],
-                        target=target,
                     )
                     closeness[key] = len(item["gap"])
                 step.items.append(item["id"])
+                step.targets.setdefault(part["key"], target)
                 closeness[key] = min(closeness[key], len(item["gap"]))
     ranked = sorted(found.values(), key=lambda st: (-len(st.items), closeness[st.key], st.key))
     return ranked[:limit]

@@ -103,7 +103,7 @@ def export_evidence_pack(
     """The pack of a stored assessment as zip bytes (the web answers them as a download, the CLI writes them).
     The PDF goes in when WeasyPrint is installed, unless `pdf` is False (it is the slow part: seconds per page)."""
     moment = now or datetime.now(UTC)
-    stored = load_assessment(store, actor, ref, project=project, action=Action.REPORT_EXPORT, lang=lang)
+    stored = load_assessment(store, actor, ref, project=project, action=Action.REPORT_EXPORT, lang=lang, source=source)
     report = document_report(stored, actor, moment)
     found = materials(report)
     answers = report.get("answers") or []

@@ -114,6 +114,14 @@ COMMANDS: dict[str, LazyCommand] = {
     "db": LazyCommand(
         module="db", attr="db", summary="The store's schema: show its revision, upgrade it (back it up first)."
     ),
+    "report": LazyCommand(
+        module="report",
+        attr="report",
+        summary="Render a stored assessment as a document (PDF, printable HTML, JSON, Markdown), without collecting.",
+    ),
+    "export": LazyCommand(
+        module="report", attr="export", summary="The signed evidence pack of an assessment, and its verification."
+    ),
     "runs": LazyCommand(
         module="runs",
         attr="runs",

@@ -91,6 +91,15 @@ def open_cycle(conn: Connection, project_id: int, scope: Scope) -> Cycle | None:
     return next((c for c in cycles_of(conn, project_id, scope) if not c.frozen), None)
 
 
+def cycle_of_assessment(conn: Connection, assessment_id: int, scope: Scope) -> Cycle | None:
+    """The cycle an assessment used, or the one that pinned it."""
+    c, a = t.assessment_cycles, t.assessments
+    used = select(a.c.cycle_id).where(a.c.id == assessment_id).scalar_subquery()
+    query = select(c).where(scoped(c, scope), (c.c.id == used) | (c.c.assessment_id == assessment_id))
+    row = conn.execute(query.order_by(c.c.id.desc())).first()
+    return _cycle(row) if row else None
+
+
 def freeze(conn: Connection, cycle_id: int, scope: Scope, *, by: str, now: int, assessment_id: int | None) -> bool:
     """Freeze the cycle if it is still open (a conditional update: two freezes at once, one wins)."""
     c = t.assessment_cycles

@@ -406,6 +406,35 @@ def _tree(raw: object, origin: str) -> TreeSettings:
 TABLES = ("thresholds", "reports", "test_kinds", "rules", "sources", "webhooks", "not_applicable", "sarif", "tree")
 
 
+def apply_section(config: Config, section: Mapping[str, Any], origin: str) -> Config:
+    """`config` with one [devmaturity] section applied (a file's, or a service project's stored settings, which use
+    the same keys); every bad key or value is a ConfigError naming `origin`."""
+    path = origin
+    plain = {k: v for k, v in section.items() if k not in TABLES}
+    config = _apply(config, plain, path)
+    if "thresholds" in section:
+        config = replace(config, thresholds=_thresholds(section["thresholds"], str(path)))
+    if "reports" in section:
+        config = replace(config, report_globs=_globs(section["reports"], REPORT_KINDS, f"{path}: [reports]"))
+    if "rules" in section:
+        config = replace(config, rules=_rules(section["rules"], f"{path}: [rules]"))
+    if "sources" in section:
+        config = replace(config, sources=_sources(section["sources"], f"{path}: [[sources]]"))
+    if "webhooks" in section:
+        config = replace(config, webhooks=_webhooks(section["webhooks"], f"{path}: [[webhooks]]"))
+    if "not_applicable" in section:
+        config = replace(
+            config, not_applicable=_not_applicable(section["not_applicable"], f"{path}: [not_applicable]")
+        )
+    if "sarif" in section:
+        config = replace(config, sarif_exclude_tools=_sarif(section["sarif"], f"{path}: [sarif]"))
+    if "tree" in section:
+        config = replace(config, tree=_tree(section["tree"], f"{path}: [tree]"))
+    if "test_kinds" in section:
+        config = replace(config, test_kinds=_globs(section["test_kinds"], TEST_KINDS, f"{path}: [test_kinds]"))
+    return config
+
+
 def _is_file(path: Path) -> bool:
     try:
         return path.is_file()
@@ -427,39 +456,7 @@ def load_config(
         section = doc.get("devmaturity", doc)
         if not isinstance(section, dict):
             raise ConfigError(f"{path}: [devmaturity] must be a table", zh=f"{path}：[devmaturity] 必须是表")
-        tables = (
-            "thresholds",
-            "reports",
-            "test_kinds",
-            "rules",
-            "sources",
-            "webhooks",
-            "not_applicable",
-            "sarif",
-            "tree",
-        )
-        plain = {k: v for k, v in section.items() if k not in tables}
-        config = _apply(config, plain, str(path))
-        if "thresholds" in section:
-            config = replace(config, thresholds=_thresholds(section["thresholds"], str(path)))
-        if "reports" in section:
-            config = replace(config, report_globs=_globs(section["reports"], REPORT_KINDS, f"{path}: [reports]"))
-        if "rules" in section:
-            config = replace(config, rules=_rules(section["rules"], f"{path}: [rules]"))
-        if "sources" in section:
-            config = replace(config, sources=_sources(section["sources"], f"{path}: [[sources]]"))
-        if "webhooks" in section:
-            config = replace(config, webhooks=_webhooks(section["webhooks"], f"{path}: [[webhooks]]"))
-        if "not_applicable" in section:
-            config = replace(
-                config, not_applicable=_not_applicable(section["not_applicable"], f"{path}: [not_applicable]")
-            )
-        if "sarif" in section:
-            config = replace(config, sarif_exclude_tools=_sarif(section["sarif"], f"{path}: [sarif]"))
-        if "tree" in section:
-            config = replace(config, tree=_tree(section["tree"], f"{path}: [tree]"))
-        if "test_kinds" in section:
-            config = replace(config, test_kinds=_globs(section["test_kinds"], TEST_KINDS, f"{path}: [test_kinds]"))
+        config = apply_section(config, section, str(path))
     environ = os.environ if env is None else env
     from_env = {
         spec.name: environ[f"DEVMATURITY_{spec.name.upper()}"]

@@ -55,6 +55,8 @@ from devmaturity.model.evidence import (
 from devmaturity.model.facts import Fact
 from devmaturity.model.quality import LabelSummary, PerformanceRun, PerformanceSummary
 from devmaturity.store import tables as t
+from devmaturity.store.repos import projects as project_repo
+from devmaturity.store.repos.tenancy import scoped
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 MIGRATION_LOCK = 0x64657661  # the PostgreSQL advisory lock key concurrent first runs wait on ("deva")
@@ -202,15 +204,21 @@ class Store:
 
     def project(self, name: str, root: str, identity: str | None = None) -> int:
         """The project's id, created if new. With an `identity` (where a repository's history comes from), a
-        project already bound to another repository is refused, so two histories never mix under one name."""
+        project already bound to another repository is refused, so two histories never mix under one name.
+        `name` is the store-wide key: a new one becomes a project of the `local` organisation (created on first
+        use); a service project is found by its key <org>/<slug> (store/repos/projects.py)."""
         with self.transaction() as conn:
+            now = int(time.time())
+            local, _created = project_repo.local_org(conn, now=now)
             stmt = self.insert_statement(t.projects).values(
-                name=name, root=root, identity=identity, created_at=int(time.time())
+                name=name, root=root, identity=identity, created_at=now, org_id=local.id, slug=name
             )
-            conn.execute(stmt.on_conflict_do_nothing(index_elements=["name"]))
-            row = conn.execute(select(t.projects.c.id, t.projects.c.identity).where(t.projects.c.name == name)).one()
+            conn.execute(stmt.on_conflict_do_nothing())
+            p = t.projects.c
+            scope = scoped(t.projects, project_repo.all_org_ids(conn))  # the local owner sees every organisation
+            row = conn.execute(select(p.id, p.identity).where(scope, p.name == name)).one()
             if identity is not None and row.identity is None:
-                conn.execute(update(t.projects).where(t.projects.c.id == row.id).values(identity=identity))
+                conn.execute(update(t.projects).where(scope, p.id == row.id).values(identity=identity))
             elif identity is not None and row.identity != identity:
                 raise ProjectIdentityError(
                     f"project {name!r} holds the history of {row.identity}, but {root} is {identity}; "
@@ -306,6 +314,7 @@ class Store:
         if project is not None:
             query = query.where(t.projects.c.name == project)
         with self.engine.connect() as conn:
+            query = query.where(scoped(t.projects, _all_orgs(conn)))  # the CLI is the local owner: every organisation
             return [dict(r._mapping) for r in conn.execute(query.order_by(c.id.desc()).limit(limit))]
 
     # --- runs as jobs: queued by a caller, claimed and run by a worker (or inline) ---
@@ -981,6 +990,10 @@ def _suite_row(report_id: int, ordinal: int, s: TestSuiteResult) -> dict[str, An
         "time": s.time,
         "timestamp": int(s.timestamp.timestamp()) if s.timestamp else None,
     }
+
+
+def _all_orgs(conn: Connection) -> list[int]:
+    return [int(i) for i in conn.execute(select(t.organisations.c.id)).scalars()]
 
 
 def _empty(conn: Connection) -> bool:

@@ -37,8 +37,23 @@ projects = Table(
         comment="normalised origin URL or root:<sha> of the repository the history comes from",
     ),
     Column("created_at", BigInteger, nullable=False, comment="unix seconds"),
-    comment="A project whose delivery capability is assessed",
+    Column(
+        "org_id",
+        Integer,
+        ForeignKey("organisations.id"),
+        nullable=True,
+        comment="the owning organisation; CLI projects belong to `local` (set for every row since 0017)",
+    ),
+    Column("slug", String(200), nullable=True, comment="short name, unique in its organisation (set since 0017)"),
+    Column("title", Text, nullable=True, comment="display name; the slug when unset"),
+    Column("team", String(100), nullable=True, comment="optional team label, a filter of project lists"),
+    Column("settings", Text, nullable=True, comment="JSON project settings of a service project (no secrets)"),
+    Column("updated_at", BigInteger, nullable=True, comment="unix seconds of the last change of its settings"),
+    comment="A project whose delivery capability is assessed; `name` is its key in the store: the slug for the "
+    "local organisation's projects (the CLI's), <org slug>/<slug> for the others",
 )
+Index("uq_projects_org_slug", projects.c.org_id, projects.c.slug, unique=True)
+Index("ix_projects_org_team", projects.c.org_id, projects.c.team)
 
 runs = Table(
     "runs",
@@ -542,5 +557,22 @@ audit_log = Table(
 )
 Index("ix_audit_log_org_at", audit_log.c.org_id, audit_log.c.at)
 
-TENANT_TABLES = (memberships, audit_log)
+sources = Table(
+    "sources",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("org_id", Integer, ForeignKey("organisations.id", ondelete="CASCADE"), nullable=False),
+    Column("project_id", Integer, ForeignKey("projects.id", ondelete="CASCADE"), nullable=False),
+    Column("kind", String(20), nullable=False, comment="model.sources.SourceKind value: git, github, jenkins, ..."),
+    Column("name", String(200), nullable=False, comment="unique in its project"),
+    Column("settings", Text, nullable=False, comment="JSON of the non-secret settings (URLs, repo paths, globs)"),
+    Column("secret", Text, comment="Fernet ciphertext (auth/secrets.SecretBox) of the JSON credentials; never clear"),
+    Column("created_at", BigInteger, nullable=False, comment="unix seconds"),
+    Column("updated_at", BigInteger, nullable=False, comment="unix seconds"),
+    UniqueConstraint("project_id", "name", name="uq_sources_project_name"),
+    comment="Where a service project's evidence comes from, as devmaturity.toml's sources (tenant table)",
+)
+Index("ix_sources_org", sources.c.org_id)
+
+TENANT_TABLES = (memberships, audit_log, projects, sources)
 """Tables whose every read goes through store.repos.tenancy.scoped()."""

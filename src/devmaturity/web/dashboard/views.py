@@ -119,9 +119,10 @@ class Evidence:
     external: bool = False
 
 
-def evidence_of(ref: str, files: Mapping[str, str] | None = None) -> Evidence:
-    """What an evidence reference is, for its label and link: an uploaded file (linked to its download), a
-    URL, a commit, a build, a file path of the repository, or another stored record (an event id)."""
+def evidence_of(ref: str, files: Mapping[str, str] | None = None, decided_by: str = "metric") -> Evidence:
+    """What an evidence reference is, for its label and link: an uploaded file (linked to its download), a URL
+    (linked), a commit, a build, a file of the repository (a fact's evidence is the files it was read from), or
+    another stored record (a deployment, incident or work item id)."""
     if files and ref in files:
         return Evidence(kind="upload", label=ref, href=files[ref])
     if _URL.match(ref):
@@ -130,7 +131,7 @@ def evidence_of(ref: str, files: Mapping[str, str] | None = None) -> Evidence:
         return Evidence(kind="commit", label=ref[:12])
     if _BUILD.search(ref):
         return Evidence(kind="build", label=ref)
-    if _FILE.search(ref):
+    if decided_by == "fact" or (decided_by != "assessor" and "/" in ref and _FILE.search(ref)):
         return Evidence(kind="file", label=ref)
     return Evidence(kind="record", label=ref)
 
@@ -139,7 +140,10 @@ def item_view(item: Mapping[str, Any], files: Mapping[str, str] | None = None) -
     """The item with each criterion's evidence classified and linked."""
     levels = []
     for level in item["levels"]:
-        criteria = [{**c, "evidence": [evidence_of(str(e), files) for e in c.get("evidence", [])]} for c in level["criteria"]]
+        criteria = [
+            {**c, "evidence": [evidence_of(str(e), files, c.get("decided_by", "metric")) for e in c.get("evidence", [])]}
+            for c in level["criteria"]
+        ]
         levels.append({**level, "criteria": criteria})
     return {**item, "levels": levels, "note": item.get("note")}
 
@@ -158,7 +162,7 @@ def shown_value(value: float | None, unit: str, lang: Lang) -> str:
         return "—"
     if unit == "ratio":
         return f"{value * 100:.1f} %"
-    units = {"days": ("天", "d"), "hours": ("小时", "h"), "minutes": ("分钟", "min"), "per_day": ("次/天", "/day")}
+    units = {"days": ("天", "d"), "hours": ("小时", "h"), "minutes": ("分钟", "min"), "deployments/day": ("次/天", "deployments/day")}
     zh, en = units.get(unit, (unit, unit))
     return f"{value:.4g} {zh if lang == 'zh' else en}".strip()
 

@@ -423,9 +423,7 @@ def apply_section(config: Config, section: Mapping[str, Any], origin: str) -> Co
     if "webhooks" in section:
         config = replace(config, webhooks=_webhooks(section["webhooks"], f"{path}: [[webhooks]]"))
     if "not_applicable" in section:
-        config = replace(
-            config, not_applicable=_not_applicable(section["not_applicable"], f"{path}: [not_applicable]")
-        )
+        config = replace(config, not_applicable=_not_applicable(section["not_applicable"], f"{path}: [not_applicable]"))
     if "sarif" in section:
         config = replace(config, sarif_exclude_tools=_sarif(section["sarif"], f"{path}: [sarif]"))
     if "tree" in section:

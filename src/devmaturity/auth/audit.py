@@ -32,6 +32,9 @@ class EventKind(StrEnum):
     PROJECT_DELETED = "project_deleted"
     SOURCE_CREATED = "source_created"
     SOURCE_UPDATED = "source_updated"
+    SOURCE_DELETED = "source_deleted"
+    SOURCE_TESTED = "source_tested"
+    SECRETS_ROTATED = "secrets_rotated"
     RUN_STARTED = "run_started"
     ANSWER_WRITTEN = "answer_written"
     ASSESSMENT_FROZEN = "assessment_frozen"
@@ -60,6 +63,9 @@ EVENT_TEXTS: Mapping[EventKind, Text] = MappingProxyType(
         EventKind.PROJECT_DELETED: Text(zh="删除项目", en="project deleted"),
         EventKind.SOURCE_CREATED: Text(zh="添加数据源", en="source created"),
         EventKind.SOURCE_UPDATED: Text(zh="修改数据源", en="source updated"),
+        EventKind.SOURCE_DELETED: Text(zh="删除数据源", en="source deleted"),
+        EventKind.SOURCE_TESTED: Text(zh="测试数据源连接", en="source connection tested"),
+        EventKind.SECRETS_ROTATED: Text(zh="凭据重新加密（密钥轮换）", en="credentials re-encrypted (key rotation)"),
         EventKind.RUN_STARTED: Text(zh="启动运行", en="run started"),
         EventKind.ANSWER_WRITTEN: Text(zh="填写答案", en="answer written"),
         EventKind.ASSESSMENT_FROZEN: Text(zh="冻结评估", en="assessment frozen"),

@@ -26,6 +26,7 @@ class Action(StrEnum):
     """Something a user asks to do inside an organisation."""
 
     ORG_READ = "org.read"
+    ORG_CREATE = "org.create"
     ORG_MANAGE = "org.manage"
     PROJECT_READ = "project.read"
     PROJECT_CREATE = "project.create"
@@ -88,6 +89,10 @@ ROLE_NAMES: Mapping[Role, Text] = MappingProxyType(
 DENIALS: Mapping[Action, Text] = MappingProxyType(
     {
         Action.ORG_READ: Text(zh="你的角色不能查看该组织。", en="Your role may not view this organisation."),
+        Action.ORG_CREATE: Text(
+            zh="只有某个组织的管理员可以创建新组织。",
+            en="Only an organisation's administrators may create organisations.",
+        ),
         Action.ORG_MANAGE: Text(
             zh="只有管理员可以修改组织设置。", en="Only administrators may change the organisation."
         ),

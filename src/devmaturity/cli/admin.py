@@ -71,3 +71,15 @@ def create_token(user_name: str, org_slug: str | None, database_url: str | None)
     token = create_token_service(store, local_actor(), user_name=user_name, org_slug=org_slug, secret_key=key)
     click.echo(token)
     click.echo("store this token now: it is not shown again", err=True)
+
+
+@admin.command("rotate-secrets")
+@click.option("--db", "database_url", help="Store URL (default sqlite:///devmaturity.db).")
+def rotate_secrets(database_url: str | None) -> None:
+    """Re-encrypt every stored source credential under DEVMATURITY_SECRET_KEY (old keys in
+    DEVMATURITY_OLD_SECRET_KEYS still decrypt until this has run)."""
+    from devmaturity.services.projects import rotate_secrets as rotate_service
+
+    config = load_config(flags={"database_url": database_url})
+    count = rotate_service(Store.open(config.database_url), local_actor(), secret_keys())
+    click.echo(f"{count} credential(s) re-encrypted under the current key", err=True)

@@ -94,6 +94,12 @@ COMMANDS: dict[str, LazyCommand] = {
         module="admin", attr="admin", summary="Users, roles and API tokens of the platform (local owner of the store)."
     ),
     "audit": LazyCommand(module="audit", attr="audit", summary="The tamper-evident audit log."),
+    "org": LazyCommand(
+        module="projects", attr="org", summary="Organisations of the service (the tenants that own projects)."
+    ),
+    "project": LazyCommand(
+        module="projects", attr="project", summary="Projects of the service: import a CLI project, list them."
+    ),
     "collect": LazyCommand(
         module="collect",
         attr="collect",

@@ -398,3 +398,9 @@ def export_audit(
                 details={"format": fmt.value, "since": since},
             )
     return text
+
+
+AuditLog = _Log
+"""The audit appender of a use case, for the other use-case modules (services/projects.py)."""
+check_recorded = _check
+"""`require` that records a refusal in the organisation's log first, for the other use-case modules."""

@@ -156,9 +156,7 @@ def update_project(
     """Change a project's title, team and/or settings (the keys given)."""
     changes = {k: (_dumps(v) if k == "settings" and isinstance(v, Mapping) else v) for k, v in values.items()}
     conn.execute(
-        update(t.projects)
-        .where(scoped(t.projects, org_ids), _P.id == project_id)
-        .values(**changes, updated_at=now)
+        update(t.projects).where(scoped(t.projects, org_ids), _P.id == project_id).values(**changes, updated_at=now)
     )
 
 
@@ -256,10 +254,12 @@ def delete_source(conn: Connection, org_ids: Iterable[int], source_id: int) -> b
     return bool(result.rowcount)
 
 
-def secrets(conn: Connection, org_ids: Iterable[int]) -> list[tuple[int, str]]:
-    """(source id, ciphertext) of every source holding credentials in the organisations: what rotation rewrites."""
-    query = select(_S.id, _S.secret).where(scoped(t.sources, org_ids), _S.secret.is_not(None)).order_by(_S.id)
-    return [(int(r.id), str(r.secret)) for r in conn.execute(query)]
+def secrets(conn: Connection, org_ids: Iterable[int]) -> list[tuple[int, int, str]]:
+    """(source id, organisation id, ciphertext) of every source holding credentials: what rotation rewrites."""
+    query = (
+        select(_S.id, _S.org_id, _S.secret).where(scoped(t.sources, org_ids), _S.secret.is_not(None)).order_by(_S.id)
+    )
+    return [(int(r.id), int(r.org_id), str(r.secret)) for r in conn.execute(query)]
 
 
 def set_secret(conn: Connection, org_ids: Iterable[int], source_id: int, ciphertext: str) -> None:
@@ -321,4 +321,6 @@ def get_run(conn: Connection, org_ids: Iterable[int], run_id: int) -> RunRecord 
 
 
 def count_projects(conn: Connection, org_ids: Iterable[int]) -> int:
-    return int(conn.execute(select(func.count()).select_from(t.projects).where(scoped(t.projects, org_ids))).scalar_one())
+    return int(
+        conn.execute(select(func.count()).select_from(t.projects).where(scoped(t.projects, org_ids))).scalar_one()
+    )

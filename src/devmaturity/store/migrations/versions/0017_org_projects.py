@@ -40,13 +40,13 @@ def upgrade() -> None:
     ):
         op.add_column("projects", column)
     projects = sa.table("projects", sa.column("id"), sa.column("name"), sa.column("org_id"), sa.column("slug"))
-    organisations = sa.table("organisations", sa.column("id"), sa.column("slug"), sa.column("name"), sa.column("created_at"))
+    organisations = sa.table(
+        "organisations", sa.column("id"), sa.column("slug"), sa.column("name"), sa.column("created_at")
+    )
     if bind.execute(sa.select(sa.func.count()).select_from(projects)).scalar_one():
         local = bind.execute(sa.select(organisations.c.id).where(organisations.c.slug == LOCAL)).scalar_one_or_none()
         if local is None:
-            bind.execute(
-                organisations.insert().values(slug=LOCAL, name="Local projects", created_at=int(time.time()))
-            )
+            bind.execute(organisations.insert().values(slug=LOCAL, name="Local projects", created_at=int(time.time())))
             local = bind.execute(sa.select(organisations.c.id).where(organisations.c.slug == LOCAL)).scalar_one()
         bind.execute(projects.update().values(org_id=local, slug=projects.c.name))
     op.create_index("uq_projects_org_slug", "projects", ["org_id", "slug"], unique=True)

@@ -107,6 +107,12 @@ SETTINGS: tuple[SettingSpec, ...] = (
         1_048_576,
         "largest webhook request body `devmaturity serve` accepts, in bytes (1 MiB); larger ones get 413",
     ),
+    SettingSpec(
+        "evidence_max_bytes",
+        _positive,
+        10_485_760,
+        "largest evidence file an assessor may upload, in bytes (10 MiB); larger ones get 413",
+    ),
     SettingSpec("lockout_failures", _positive, 5, "wrong passwords in a row that lock a user's sign-in"),
     SettingSpec("lockout_minutes", _positive, 15, "minutes a locked user cannot sign in"),
     SettingSpec(
@@ -181,6 +187,7 @@ class Config:
     rules: dict[str, tuple[str, ...]] = field(default_factory=dict)
     sources: tuple[dict[str, str], ...] = ()
     webhook_max_bytes: int = 1_048_576
+    evidence_max_bytes: int = 10_485_760
     lockout_failures: int = 5
     lockout_minutes: int = 15
     broker_url: str | None = None

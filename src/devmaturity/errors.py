@@ -29,6 +29,7 @@ DevmaturityError                 (slug "error", exit 1)
     ├── NotAuthenticated         ("not-authenticated"): no signed-in user or valid API token (401)
     ├── PermissionDenied         ("permission-denied"): the role may not take the action there (403)
     ├── Conflict                 ("conflict"): the name is taken or the state changed meanwhile (409)
+    │   └── AssessmentFrozen     ("assessment-frozen"): the cycle is frozen; its answers and files are final
     ├── PasswordPolicyError      ("password-policy"): a password the policy refuses
     ├── NotFoundError            ("not-found"): no such webhook or kind, or outside the actor's organisations
     ├── PayloadTooLargeError     ("payload-too-large"): a body over webhook_max_bytes
@@ -233,6 +234,12 @@ class Conflict(RequestError):
     slug = "conflict"
 
 
+class AssessmentFrozen(Conflict):
+    """An edit of a frozen assessment cycle's answers or evidence files (409); a new period starts a new cycle."""
+
+    slug = "assessment-frozen"
+
+
 class PasswordPolicyError(RequestError):
     slug = "password-policy"
 
@@ -262,7 +269,7 @@ ZH: dict[str, str] = {
     "bad-payload": "请求体不是文档规定的 JSON",
     "unauthorized": "Webhook 凭据缺失、格式错误或与项目的密钥不符",
     "not-found": "没有该项目的 Webhook 配置，或事件类型、路径未知",
-    "payload-too-large": "请求体超过 webhook_max_bytes",
+    "payload-too-large": "请求体超过 webhook_max_bytes，或上传的证据文件超过 evidence_max_bytes",
     "unsupported-media-type": "不支持该 Content-Type，或字符集不是 UTF-8",
     "already-stored": "另一个写入者已先存储了同一份报告",
     "request-timeout": "请求体没有按时到达",
@@ -270,6 +277,7 @@ ZH: dict[str, str] = {
     "not-authenticated": "需要登录或有效的 API 令牌",
     "permission-denied": "当前角色无权执行该操作",
     "conflict": "与已有对象冲突",
+    "assessment-frozen": "该评估周期已冻结，其答案和证据文件不能再修改；新的评估期请开启新周期",
     "password-policy": "密码不符合要求（至少 12 个字符，且不能与用户名相同）",
     "store-unavailable": "数据库暂时不可用（连接中断或被锁定），任务会稍后重试",
     "broker": "后台任务的消息代理未配置或无法连接",

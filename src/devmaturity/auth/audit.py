@@ -38,6 +38,10 @@ class EventKind(StrEnum):
     RUN_STARTED = "run_started"
     ANSWER_WRITTEN = "answer_written"
     ASSESSMENT_FROZEN = "assessment_frozen"
+    ANSWER_REVIEWED = "answer_reviewed"
+    EVIDENCE_UPLOADED = "evidence_uploaded"
+    CYCLE_OPENED = "cycle_opened"
+    DERIVED_REFRESHED = "derived_refreshed"
     EXPORT = "export"
     AUDIT_VERIFIED = "audit_verified"
     PERMISSION_DENIED = "permission_denied"
@@ -69,6 +73,10 @@ EVENT_TEXTS: Mapping[EventKind, Text] = MappingProxyType(
         EventKind.RUN_STARTED: Text(zh="启动运行", en="run started"),
         EventKind.ANSWER_WRITTEN: Text(zh="填写答案", en="answer written"),
         EventKind.ASSESSMENT_FROZEN: Text(zh="冻结评估", en="assessment frozen"),
+        EventKind.ANSWER_REVIEWED: Text(zh="审核答案", en="answer reviewed"),
+        EventKind.EVIDENCE_UPLOADED: Text(zh="上传证据文件", en="evidence file uploaded"),
+        EventKind.CYCLE_OPENED: Text(zh="开启评估周期", en="assessment cycle opened"),
+        EventKind.DERIVED_REFRESHED: Text(zh="刷新派生数据", en="derived data refreshed"),
         EventKind.EXPORT: Text(zh="导出", en="export"),
         EventKind.AUDIT_VERIFIED: Text(zh="校验审计链", en="audit chain verified"),
         EventKind.PERMISSION_DENIED: Text(zh="拒绝访问", en="permission denied"),

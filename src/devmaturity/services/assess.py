@@ -27,7 +27,10 @@ from devmaturity.reports.json import report_dict
 from devmaturity.services.answers import load_answers
 from devmaturity.services.catalog import select_parts
 from devmaturity.services.delivery import delivery_inputs
+from devmaturity.services.derived import record as record_derived
+from devmaturity.services.derived import series_span
 from devmaturity.services.ingest import discover, ingest_files
+from devmaturity.services.workbench import assessment_input
 from devmaturity.store.db import Store
 from devmaturity.store.quality import load_quality
 
@@ -295,8 +298,9 @@ def run_assessment(
     inputs_of = {"framework": framework.id, "window_days": days, "period": chosen.describe()}
     if run_id is None:
         run_id = store.start_run(collected.project_id, "assess", inputs_of)
+    cycle = assessment_input(store, collected.project_id)  # the open cycle's answers win over the answers file
     try:
-        earliest = moment - timedelta(days=max(days, *_windows(framework)))
+        earliest = moment - max(timedelta(days=max(days, *_windows(framework))), series_span(days))
         history, inputs = load_inputs(store, collected, config, earliest, progress)
         metrics = compute_metrics(framework, inputs, window, days)
         synced = store.latest_facts(collected.project_id, SYNCED_FACTS, moment)
@@ -312,9 +316,9 @@ def run_assessment(
         evidence = Evidence(
             metrics=metrics,
             facts=facts,
-            answers=answers,
+            answers={**answers, **cycle.answers},
             thresholds=config.thresholds,
-            not_applicable=config.not_applicable,
+            not_applicable={**config.not_applicable, **cycle.not_applicable},
         )
         assessment = assess(
             framework,
@@ -330,7 +334,7 @@ def run_assessment(
         notices = (*collected.notices, *absent_evidence(store.evidence_span(collected.project_id), window))
         report["period"] = chosen.describe()
         report["notices"] = [{"zh": n.zh, "en": n.en} for n in notices]
-        store.save_assessment(
+        assessment_id = store.save_assessment(
             run_id,
             collected.project_id,
             framework.id,
@@ -338,6 +342,15 @@ def run_assessment(
             (window.start, window.end),
             {p.key: p.level for p in assessment.parts},
             report,
+        )
+        record_derived(
+            store,
+            assessment_id=assessment_id,
+            project_id=collected.project_id,
+            report=report,
+            inputs=inputs,
+            window=window,
+            cycle_id=cycle.cycle_id,
         )
     except BaseException as exc:
         message = exc.one_line() if isinstance(exc, DevmaturityError) else type(exc).__name__

@@ -139,6 +139,9 @@ assessments = Table(
     Column("window_end", BigInteger, nullable=False),
     Column("levels", Text, nullable=False, comment="JSON {part key: level}"),
     Column("report", Text, nullable=False, comment="the JSON report (docs/report-schema.md)"),
+    Column("created_at", BigInteger, comment="unix seconds it was stored; null before 0019"),
+    Column("cycle_id", Integer, comment="the assessment_cycles row whose answers it used, if any"),
+    Column("summary", Text, comment="JSON digest read by pages (services/derived.py); null until derived"),
     comment="One assessment per assess run",
 )
 
@@ -574,5 +577,81 @@ sources = Table(
 )
 Index("ix_sources_org", sources.c.org_id)
 
-TENANT_TABLES = (memberships, audit_log, projects, sources)
+# --- the assessor's workbench and derived data (services/workbench.py, services/derived.py) ---
+
+assessment_cycles = Table(
+    "assessment_cycles",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("org_id", Integer, ForeignKey("organisations.id", ondelete="CASCADE"), nullable=False),
+    Column("project_id", Integer, ForeignKey("projects.id", ondelete="CASCADE"), nullable=False),
+    Column("period_start", BigInteger, nullable=False, comment="unix seconds, included"),
+    Column("period_end", BigInteger, nullable=False, comment="unix seconds, excluded"),
+    Column("status", String(10), nullable=False, comment="open | frozen"),
+    Column("created_at", BigInteger, nullable=False),
+    Column("created_by", String(200), nullable=False, comment="actor name snapshot"),
+    Column("frozen_at", BigInteger),
+    Column("frozen_by", String(200)),
+    Column("assessment_id", Integer, ForeignKey("assessments.id", ondelete="SET NULL"), comment="pinned on freeze"),
+    comment="An assessment period of a project whose answers an assessor works on; frozen pins them (tenant)",
+)
+Index("ix_assessment_cycles_project", assessment_cycles.c.project_id, assessment_cycles.c.status)
+
+answers = Table(
+    "answers",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("org_id", Integer, ForeignKey("organisations.id", ondelete="CASCADE"), nullable=False),
+    Column("cycle_id", Integer, ForeignKey("assessment_cycles.id", ondelete="CASCADE"), nullable=False),
+    Column("subject", String(100), nullable=False, comment="criterion id (met/not met) or item id (not applicable)"),
+    Column("value", String(20), comment="met | not_met | not_applicable; null: withdrawn (unknown)"),
+    Column("note", Text, nullable=False, comment="note; for not_applicable the reason"),
+    Column("owner", String(200), nullable=False, comment="who is responsible for the evidence"),
+    Column("links", Text, nullable=False, comment="JSON list of evidence links"),
+    Column("change", String(10), nullable=False, comment="answer | review | carry (carried over as a draft)"),
+    Column("draft", Boolean, nullable=False, server_default=false(), comment="carried over, not yet confirmed"),
+    Column("answered_at", BigInteger, nullable=False, comment="unix seconds of this entry"),
+    Column("answered_by", String(200), nullable=False, comment="actor name snapshot"),
+    Column("reviewed_at", BigInteger),
+    Column("reviewed_by", String(200)),
+    comment="Answer history: every edit appends; the newest row per (cycle, subject) is the answer (tenant)",
+)
+Index("ix_answers_cycle_subject", answers.c.cycle_id, answers.c.subject, answers.c.id)
+
+evidence_files = Table(
+    "evidence_files",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("org_id", Integer, ForeignKey("organisations.id", ondelete="CASCADE"), nullable=False),
+    Column("cycle_id", Integer, ForeignKey("assessment_cycles.id", ondelete="CASCADE"), nullable=False),
+    Column("subject", String(100), nullable=False, comment="the criterion or item the file backs"),
+    Column("name", String(255), nullable=False, comment="file name as uploaded, path parts removed"),
+    Column("media_type", String(100), nullable=False, comment="sniffed from the bytes, never the client's claim"),
+    Column("size", BigInteger, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("content", LargeBinary, nullable=False),
+    Column("uploaded_at", BigInteger, nullable=False),
+    Column("uploaded_by", String(200), nullable=False),
+    comment="Evidence files uploaded for answers, kept in the database (tenant)",
+)
+Index("ix_evidence_files_cycle", evidence_files.c.cycle_id, evidence_files.c.subject)
+
+metric_series = Table(
+    "metric_series",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("org_id", Integer, ForeignKey("organisations.id", ondelete="CASCADE"), comment="null: local CLI project"),
+    Column("project_id", Integer, ForeignKey("projects.id", ondelete="CASCADE"), nullable=False),
+    Column("metric", String(64), nullable=False, comment="metrics/catalogue.py id"),
+    Column("days", Integer, nullable=False, comment="window length"),
+    Column("window_end", BigInteger, nullable=False, comment="unix seconds"),
+    Column("value", Float, comment="null: unknown (no evidence in that window)"),
+    Column("unit", String(40), nullable=False),
+    Column("sample_size", Integer, nullable=False),
+    Column("assessment_id", Integer, ForeignKey("assessments.id", ondelete="CASCADE"), nullable=False),
+    UniqueConstraint("project_id", "metric", "days", "window_end", name="uq_metric_series_point"),
+    comment="Key metric values per window, precomputed when an assessment is stored; pages only read them",
+)
+
+TENANT_TABLES = (memberships, audit_log, projects, sources, assessment_cycles, answers, evidence_files)
 """Tables whose every read goes through store.repos.tenancy.scoped()."""

@@ -1,0 +1,238 @@
+"""Stored assessments as pages read them: rows with their summary digest, the full report, metric series and the
+portfolio (every project's two newest assessments in one query). Works in the caller's transaction.
+
+Assessments carry no organisation of their own: they are scoped through their project's `org_id`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, and_, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from devmaturity.store import tables as t
+from devmaturity.store.repos.tenancy import scoped
+from devmaturity.store.repos.workbench import Scope
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AssessmentRow:
+    id: int
+    project_id: int
+    project: str
+    org_id: int | None
+    run_id: int
+    framework: str
+    version: str
+    window_start: int
+    window_end: int
+    created_at: int | None
+    cycle_id: int | None
+    levels: Mapping[str, int]
+    summary: Mapping[str, Any] | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SeriesPoint:
+    metric: str
+    days: int
+    window_end: int
+    value: float | None
+    unit: str
+    sample_size: int
+    assessment_id: int
+
+
+_A, _P = t.assessments.c, t.projects.c
+_ROW = (
+    _A.id,
+    _A.project_id,
+    _P.name.label("project"),
+    _P.org_id,
+    _A.run_id,
+    _A.framework,
+    _A.framework_version,
+    _A.window_start,
+    _A.window_end,
+    _A.created_at,
+    _A.cycle_id,
+    _A.levels,
+    _A.summary,
+)
+
+
+def _row(row: Any) -> AssessmentRow:
+    return AssessmentRow(
+        id=row.id,
+        project_id=row.project_id,
+        project=row.project,
+        org_id=row.org_id,
+        run_id=row.run_id,
+        framework=row.framework,
+        version=row.framework_version,
+        window_start=int(row.window_start),
+        window_end=int(row.window_end),
+        created_at=row.created_at,
+        cycle_id=row.cycle_id,
+        levels=json.loads(row.levels),
+        summary=json.loads(row.summary) if row.summary else None,
+    )
+
+
+def _in_scope(query: Any, scope: Scope | None) -> Any:
+    """Scope a query joined to projects; None is the local owner's view (every project, local ones too)."""
+    return query if scope is None else query.where(scoped(t.projects, scope))
+
+
+def _joined() -> Any:
+    return select(*_ROW).select_from(t.assessments.join(t.projects, t.projects.c.id == _A.project_id))
+
+
+def by_id(conn: Connection, assessment_id: int, scope: Scope | None) -> AssessmentRow | None:
+    row = conn.execute(_in_scope(_joined().where(_A.id == assessment_id), scope)).first()
+    return _row(row) if row else None
+
+
+def of_project(
+    conn: Connection, project_id: int, scope: Scope | None, *, before: int | None = None, limit: int = 50
+) -> list[AssessmentRow]:
+    """The project's assessments, newest first, optionally only those older than the id `before` (a cursor)."""
+    query = _joined().where(_A.project_id == project_id).order_by(_A.id.desc()).limit(limit)
+    if before is not None:
+        query = query.where(_A.id < before)
+    return [_row(r) for r in conn.execute(_in_scope(query, scope))]
+
+
+def report(conn: Connection, assessment_id: int) -> dict[str, Any]:
+    """The stored JSON report of an assessment the caller has already found in scope."""
+    text = conn.execute(select(_A.report).where(_A.id == assessment_id)).scalar_one()
+    loaded: dict[str, Any] = json.loads(text)
+    return loaded
+
+
+def set_derived(
+    conn: Connection, assessment_id: int, *, summary: Mapping[str, Any], created_at: int | None, cycle_id: int | None
+) -> None:
+    values: dict[str, Any] = {"summary": json.dumps(summary, ensure_ascii=False, sort_keys=True)}
+    if created_at is not None:
+        values["created_at"] = created_at
+    if cycle_id is not None:
+        values["cycle_id"] = cycle_id
+    conn.execute(update(t.assessments).where(_A.id == assessment_id).values(**values))
+
+
+def missing_summaries(conn: Connection, project_ids: Iterable[int]) -> list[int]:
+    """Assessments of these projects that have no summary yet (stored before 0019)."""
+    query = select(_A.id).where(_A.project_id.in_(sorted(set(project_ids))), _A.summary.is_(None)).order_by(_A.id)
+    return [int(i) for i in conn.execute(query).scalars()]
+
+
+def upsert_series(conn: Connection, *, org_id: int | None, project_id: int, points: Sequence[SeriesPoint]) -> None:
+    """Store the points; a point of the same (project, metric, window length, window end) is replaced, so a refresh
+    is idempotent and a newer computation wins."""
+    if not points:
+        return
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    s = t.metric_series
+    rows = [
+        {
+            "org_id": org_id,
+            "project_id": project_id,
+            "metric": p.metric,
+            "days": p.days,
+            "window_end": p.window_end,
+            "value": p.value,
+            "unit": p.unit,
+            "sample_size": p.sample_size,
+            "assessment_id": p.assessment_id,
+        }
+        for p in points
+    ]
+    stmt = dialect.insert(s).values(rows)
+    keep = ("value", "unit", "sample_size", "assessment_id", "org_id")
+    conn.execute(
+        stmt.on_conflict_do_update(
+            index_elements=["project_id", "metric", "days", "window_end"],
+            set_={name: stmt.excluded[name] for name in keep},
+        )
+    )
+
+
+def series(
+    conn: Connection, project_id: int, *, metrics: Sequence[str], days: int, until: int, limit: int
+) -> dict[str, list[SeriesPoint]]:
+    """Per metric, its last `limit` points of this window length ending at or before `until`, oldest first."""
+    s = t.metric_series.c
+    ranked = (
+        select(
+            s.metric,
+            s.days,
+            s.window_end,
+            s.value,
+            s.unit,
+            s.sample_size,
+            s.assessment_id,
+            func.row_number().over(partition_by=s.metric, order_by=s.window_end.desc()).label("rank"),
+        )
+        .where(s.project_id == project_id, s.metric.in_(list(metrics)), s.days == days, s.window_end <= until)
+        .subquery()
+    )
+    query = select(ranked).where(ranked.c.rank <= limit).order_by(ranked.c.metric, ranked.c.window_end)
+    out: dict[str, list[SeriesPoint]] = {m: [] for m in metrics}
+    for r in conn.execute(query):
+        out[r.metric].append(
+            SeriesPoint(
+                metric=r.metric,
+                days=r.days,
+                window_end=int(r.window_end),
+                value=r.value,
+                unit=r.unit,
+                sample_size=int(r.sample_size),
+                assessment_id=r.assessment_id,
+            )
+        )
+    return out
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PortfolioRow:
+    project_id: int
+    project: str
+    org_id: int | None
+    latest: AssessmentRow | None
+    previous: AssessmentRow | None
+
+
+def portfolio(conn: Connection, scope: Scope | None, *, framework: str | None = None) -> list[PortfolioRow]:
+    """Every project in scope with its newest and previous assessment (summaries, not reports): one query with a
+    window function, so a thousand projects cost one round trip."""
+    ranked_q = select(
+        *_ROW, func.row_number().over(partition_by=_A.project_id, order_by=_A.id.desc()).label("rank")
+    ).select_from(t.assessments.join(t.projects, t.projects.c.id == _A.project_id))
+    if framework is not None:
+        ranked_q = ranked_q.where(_A.framework == framework)
+    ranked = ranked_q.subquery()  # scoped once, below, through the projects it is joined to
+    query = (
+        select(_P.id.label("pid"), _P.name.label("pname"), _P.org_id.label("porg"), ranked)
+        .select_from(t.projects.outerjoin(ranked, and_(ranked.c.project_id == _P.id, ranked.c.rank <= 2)))
+        .order_by(_P.name, ranked.c.rank)
+    )
+    rows: dict[int, PortfolioRow] = {}
+    for r in conn.execute(_in_scope(query, scope)):
+        found = rows.get(r.pid) or PortfolioRow(
+            project_id=r.pid, project=r.pname, org_id=r.porg, latest=None, previous=None
+        )
+        if r.id is not None:
+            found = PortfolioRow(
+                project_id=found.project_id,
+                project=found.project,
+                org_id=found.org_id,
+                latest=found.latest or _row(r),
+                previous=_row(r) if found.latest is not None else None,
+            )
+        rows[r.pid] = found
+    return list(rows.values())

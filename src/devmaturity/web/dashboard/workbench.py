@@ -27,7 +27,7 @@ Part = Annotated[str, Form(max_length=20)]
 async def workbench(
     request: Request, viewer: ViewerDep, project_id: ProjectId, part: Annotated[str, Query(max_length=20)] = ""
 ) -> Response:
-    bench = await run_in_threadpool(pages.workbench, deps.get_store(request), viewer.actor, project_id)
+    bench = await run_in_threadpool(pages.workbench_view, deps.get_store(request), viewer.actor, project_id)
     view = _view(bench, part, viewer.lang)
     context = {**viewer.context("portfolio"), "view": view, "flash": flash_of(request, FLASHES)}
     return page(request, "workbench.html", context)
@@ -100,7 +100,8 @@ async def answer(
 ) -> Response:
     upload = None
     if file is not None and file.filename:
-        upload = pages.Upload(name=file.filename, content=await file.read())
+        # one byte over the limit is enough for the use case to refuse the file with its size message
+        upload = pages.Upload(name=file.filename, content=await file.read(deps.get_config(request).evidence_max_bytes + 1))
     given = pages.AnswerInput(
         criterion=criterion,
         value=value,
@@ -108,7 +109,8 @@ async def answer(
         links=tuple(line.strip() for line in links.splitlines() if line.strip()),
         upload=upload,
     )
-    await run_in_threadpool(pages.answer, deps.get_store(request), viewer.actor, project_id, given, viewer.source)
+    limit = deps.get_config(request).evidence_max_bytes
+    await run_in_threadpool(pages.answer, deps.get_store(request), viewer.actor, project_id, given, viewer.source, limit)
     return see_other(f"/projects/{project_id}/workbench?part={part}", "answer")
 
 

@@ -53,6 +53,12 @@ def _count(value: object) -> int:
     return number
 
 
+def _secure_mode(value: object) -> str:
+    if value not in ("auto", "always"):
+        raise ValueError("use auto or always")
+    return str(value)
+
+
 def _positive(value: object) -> int:
     number = _count(value)
     if number == 0:
@@ -115,6 +121,15 @@ SETTINGS: tuple[SettingSpec, ...] = (
     ),
     SettingSpec("lockout_failures", _positive, 5, "wrong passwords in a row that lock a user's sign-in"),
     SettingSpec("lockout_minutes", _positive, 15, "minutes a locked user cannot sign in"),
+    SettingSpec("session_idle_minutes", _positive, 60, "minutes without a request after which a web session ends"),
+    SettingSpec("session_max_hours", _positive, 12, "hours after sign-in at which a web session ends, used or not"),
+    SettingSpec(
+        "session_cookie_secure",
+        _secure_mode,
+        "auto",
+        "when the session cookie carries Secure: auto (when the request came over https) or always "
+        "(behind a TLS-terminating proxy that forwards plain http)",
+    ),
     SettingSpec(
         "broker_url",
         _text,
@@ -190,6 +205,9 @@ class Config:
     evidence_max_bytes: int = 10_485_760
     lockout_failures: int = 5
     lockout_minutes: int = 15
+    session_idle_minutes: int = 60
+    session_max_hours: int = 12
+    session_cookie_secure: str = "auto"
     broker_url: str | None = None
     job_time_limit: int = 3600
     webhooks: tuple[WebhookSpec, ...] = ()
@@ -202,6 +220,7 @@ class Config:
 _PROBLEM_ZH = {
     "use a number of days such as 90d": "请用天数，如 90d",
     "use zh or en": "请用 zh 或 en",
+    "use auto or always": "请用 auto 或 always",
     "a non-empty string is required": "需要非空字符串",
     "a whole number is required": "需要整数",
     "must not be negative": "不能为负数",

@@ -19,7 +19,8 @@ DevmaturityError                 (slug "error", exit 1)
 │   └── SourcePayloadError       ("source-payload", exit 69): an answer we cannot read
 ├── StoreError                   ("store", exit 74): the database refused or is unreachable
 │   ├── ReportAlreadyStored      ("already-stored"): another writer stored the same report first
-│   └── StoreUnavailableError    ("store-unavailable"): connection lost or database busy; a job retries it
+│   ├── StoreUnavailableError    ("store-unavailable"): connection lost or database busy; a job retries it
+│   └── SchemaOutdated           ("schema-outdated"): the database is not at the schema this code expects
 ├── BrokerError                  ("broker", exit 69): no job broker configured, or it does not answer
 ├── GateFailed                   ("gate-failed", exit 2): the assessment is below the bar
 ├── AuditChainBroken             ("audit-chain", exit 1): an organisation's audit log was changed after writing
@@ -29,7 +30,10 @@ DevmaturityError                 (slug "error", exit 1)
     ├── NotAuthenticated         ("not-authenticated"): no signed-in user or valid API token (401)
     ├── PermissionDenied         ("permission-denied"): the role may not take the action there (403)
     ├── Conflict                 ("conflict"): the name is taken or the state changed meanwhile (409)
-    │   └── AssessmentFrozen     ("assessment-frozen"): the cycle is frozen; its answers and files are final
+    │   ├── AssessmentFrozen     ("assessment-frozen"): the cycle is frozen; its answers and files are final
+    │   └── DuplicateDelivery    ("duplicate-delivery"): a webhook delivery id received before (409)
+    ├── CsrfRejected             ("csrf-failed"): a session request without its CSRF token, or a foreign login (403)
+    ├── RateLimited              ("rate-limited"): too many failed sign-ins from an address or for a name (429)
     ├── PasswordPolicyError      ("password-policy"): a password the policy refuses
     ├── NotFoundError            ("not-found"): no such webhook or kind, or outside the actor's organisations
     ├── PayloadTooLargeError     ("payload-too-large"): a body over webhook_max_bytes
@@ -170,6 +174,12 @@ class StoreUnavailableError(StoreError):
     slug = "store-unavailable"
 
 
+class SchemaOutdated(StoreError):
+    """The database answers but carries another schema revision than this code's newest (run the migrations)."""
+
+    slug = "schema-outdated"
+
+
 class BrokerError(DevmaturityError):
     slug = "broker"
     exit_code = 69
@@ -238,6 +248,27 @@ class AssessmentFrozen(Conflict):
     """An edit of a frozen assessment cycle's answers or evidence files (409); a new period starts a new cycle."""
 
     slug = "assessment-frozen"
+class DuplicateDelivery(Conflict):
+    """A webhook delivery id (project, source, id) already received: the replay is refused without writing."""
+
+    slug = "duplicate-delivery"
+
+
+class CsrfRejected(RequestError):
+    """An unsafe request authenticated by the session cookie without the session's CSRF token, or a sign-in
+    posted from another site."""
+
+    slug = "csrf-failed"
+
+
+class RateLimited(RequestError):
+    """Too many failed sign-ins from one client address or for one user name; `retry_after` seconds to wait."""
+
+    slug = "rate-limited"
+
+    def __init__(self, message: str, *, retry_after: int, zh: str | None = None) -> None:
+        super().__init__(message, zh=zh)
+        self.retry_after = retry_after
 
 
 class PasswordPolicyError(RequestError):
@@ -281,4 +312,8 @@ ZH: dict[str, str] = {
     "password-policy": "密码不符合要求（至少 12 个字符，且不能与用户名相同）",
     "store-unavailable": "数据库暂时不可用（连接中断或被锁定），任务会稍后重试",
     "broker": "后台任务的消息代理未配置或无法连接",
+    "schema-outdated": "数据库结构不是本版本需要的版本，请先执行数据库迁移",
+    "duplicate-delivery": "该 Webhook 投递编号已经收到过，重放的投递不会写入",
+    "csrf-failed": "请求缺少会话的 CSRF 令牌，或登录请求来自其他站点",
+    "rate-limited": "登录失败次数过多，请稍后再试",
 }

@@ -18,8 +18,6 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import select
-from tests.web.conftest import PROJECT, Served
-from tests.web.test_webhooks import BEARER, DATA, GITHUB, github_headers
 
 from devmaturity.collectors.http import Page
 from devmaturity.collectors.redact import Redactor
@@ -29,6 +27,8 @@ from devmaturity.services.ingest import ingest_command
 from devmaturity.services.sync import sync_source
 from devmaturity.store import tables as t
 from devmaturity.store.db import Store
+from tests.web.conftest import PROJECT, Served
+from tests.web.test_webhooks import BEARER, DATA, GITHUB, github_headers
 
 WHEN = "2026-11-20T10:00:00+00:00"
 LONG_ID = "D-" + "9" * 398  # 400 characters

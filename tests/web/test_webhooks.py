@@ -16,10 +16,6 @@ from typing import Any
 import httpx
 import pytest
 from sqlalchemy import text
-from tests.apiserver import ApiServer
-from tests.collectors.test_rest_sources import github_routes
-from tests.gitbuild import RepoBuilder
-from tests.web.conftest import MAX_BYTES, PROJECT, SECRET, Served
 
 from devmaturity.collectors.github import GitHubSource
 from devmaturity.collectors.http import ClientOptions
@@ -28,6 +24,10 @@ from devmaturity.model.delivery import Deployment, RunStatus
 from devmaturity.services.assess import run_assessment
 from devmaturity.services.sync import sync_source
 from devmaturity.store.delivery import StoredDelivery, load_delivery
+from tests.apiserver import ApiServer
+from tests.collectors.test_rest_sources import github_routes
+from tests.gitbuild import RepoBuilder
+from tests.web.conftest import MAX_BYTES, PROJECT, SECRET, Served
 
 DATA = Path(__file__).parents[1] / "data"
 EVENTS = f"/api/v1/projects/{PROJECT}/events"
@@ -69,10 +69,13 @@ def count(served: Served, table: str, project: str = PROJECT) -> int:
 
 
 def error_of(response: httpx.Response) -> tuple[int, str]:
+    """The status and slug of a problem+json answer (RFC 9457, docs/api.md), checking its shape."""
+    assert response.headers["content-type"] == "application/problem+json"
     body = response.json()
-    assert set(body) == {"error"} and set(body["error"]) == {"code", "message"}
-    assert "\n" not in body["error"]["message"]
-    return response.status_code, body["error"]["code"]
+    assert set(body) == {"type", "title", "status", "detail", "slug", "instance"}
+    assert body["status"] == response.status_code and body["type"].endswith("#" + body["slug"])
+    assert "\n" not in body["detail"]
+    return response.status_code, body["slug"]
 
 
 def deployments(*rows: dict[str, Any]) -> bytes:
@@ -205,7 +208,7 @@ class BadRequestTests:
     def test_unusable_body_is_400(self, served: Served, body: bytes, expected: str) -> None:
         response = served.client.post(f"{EVENTS}/deployments", content=body, headers={**BEARER, **JSON})
         assert error_of(response) == (400, "bad-payload")
-        assert response.json()["error"]["message"] == expected
+        assert response.json()["detail"] == expected
         runs = served.store.runs(served.store.project(PROJECT, ""))
         assert [r["status"] for r in runs] == ["failed"]  # an authenticated delivery is a run, even a refused one
 
@@ -231,10 +234,7 @@ class BadRequestTests:
         big = b"[" + b" " * MAX_BYTES + b"]"
         response = served.client.post(f"{EVENTS}/deployments", content=big, headers={**BEARER, **JSON})
         assert error_of(response) == (413, "payload-too-large")
-        assert (
-            response.json()["error"]["message"]
-            == f"the body is {len(big):,} bytes, over the limit of {MAX_BYTES:,} bytes"
-        )
+        assert response.json()["detail"] == f"the body is {len(big):,} bytes, over the limit of {MAX_BYTES:,} bytes"
         assert served.store.runs(served.store.project(PROJECT, "")) == []
 
     def test_streamed_body_over_the_limit_is_413(self, served: Served) -> None:
@@ -396,7 +396,7 @@ class GitHubTests:
         body = json.dumps(payload).encode()
         response = served.client.post(GITHUB, content=body, headers=github_headers(body))
         assert error_of(response) == (400, "bad-payload")
-        assert response.json()["error"]["message"] == (
+        assert response.json()["detail"] == (
             "github deployment_status: deployment.created_at: expected an ISO 8601 timestamp, got nothing"
         )
 
@@ -405,7 +405,7 @@ class GitHubTests:
         headers = {**github_headers(body), "Content-Type": "application/x-www-form-urlencoded"}
         response = served.client.post(GITHUB, content=body, headers=headers)
         assert error_of(response) == (415, "unsupported-media-type")
-        assert "application/json" in response.json()["error"]["message"]
+        assert "application/json" in response.json()["detail"]
 
 
 class GitLabTests:
@@ -463,9 +463,7 @@ class GitLabTests:
         payload = {**json.loads(read("webhooks/gitlab-deployment.json")), "status": "exploded"}
         response = served.client.post(GITLAB, content=json.dumps(payload).encode(), headers=gitlab_headers())
         assert error_of(response) == (400, "bad-payload")
-        assert response.json()["error"]["message"].startswith(
-            "gitlab Deployment Hook: status: expected one of blocked, canceled"
-        )
+        assert response.json()["detail"].startswith("gitlab Deployment Hook: status: expected one of blocked, canceled")
 
 
 class SecretTests:

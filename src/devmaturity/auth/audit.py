@@ -22,6 +22,7 @@ GENESIS = "0" * 64
 class EventKind(StrEnum):
     SIGN_IN = "sign_in"
     SIGN_IN_FAILED = "sign_in_failed"
+    SIGN_OUT = "sign_out"
     USER_CREATED = "user_created"
     MEMBERSHIP_CHANGED = "membership_changed"
     ORG_CREATED = "org_created"
@@ -57,6 +58,7 @@ EVENT_TEXTS: Mapping[EventKind, Text] = MappingProxyType(
     {
         EventKind.SIGN_IN: Text(zh="登录", en="signed in"),
         EventKind.SIGN_IN_FAILED: Text(zh="登录失败", en="sign-in failed"),
+        EventKind.SIGN_OUT: Text(zh="退出登录", en="signed out"),
         EventKind.USER_CREATED: Text(zh="创建用户", en="user created"),
         EventKind.MEMBERSHIP_CHANGED: Text(zh="成员角色变更", en="membership changed"),
         EventKind.ORG_CREATED: Text(zh="创建组织", en="organisation created"),

@@ -187,6 +187,23 @@ class _Log:
         return audit_repo.append(self.conn, self.actor, event, now=self.at, source=self.source)
 
 
+def log_entry(
+    conn: Connection,
+    actor: Actor,
+    at: int,
+    source: str,
+    kind: EventKind,
+    org: Organisation,
+    target: Target,
+    result: Result = Result.OK,
+    *,
+    action: Action | None = None,
+    details: Mapping[str, str | int | bool | None] | None = None,
+) -> AuditEntry:
+    """Append one entry in the caller's transaction (for the other platform services: sessions, rate limits)."""
+    return _Log(conn, actor, at, source).add(kind, org, target, action=action, result=result, details=details)
+
+
 def _member_orgs(conn: Connection, user_id: int) -> list[Organisation]:
     return accounts.orgs_by_id(conn, frozenset(accounts.roles_of(conn, user_id)))
 

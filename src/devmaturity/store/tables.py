@@ -655,3 +655,52 @@ metric_series = Table(
 
 TENANT_TABLES = (memberships, audit_log, projects, sources, assessment_cycles, answers, evidence_files)
 """Tables whose every read goes through store.repos.tenancy.scoped()."""
+
+# --- web sign-in: server-side sessions, login rate limits, OIDC identities, webhook deliveries seen ---
+
+sessions = Table(
+    "sessions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("digest", String(64), nullable=False, unique=True, comment="HMAC-SHA256 of the session id; never the id"),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("csrf_digest", String(64), nullable=False, comment="HMAC-SHA256 of the session's CSRF token"),
+    Column("method", String(20), nullable=False, comment="how the user signed in: password | oidc"),
+    Column("source", String(100), nullable=False, comment="client address at sign-in"),
+    Column("created_at", BigInteger, nullable=False, comment="unix seconds"),
+    Column("expires_at", BigInteger, nullable=False, comment="absolute end (unix seconds), whatever the activity"),
+    Column("last_seen_at", BigInteger, nullable=False, comment="unix seconds; idle expiry counts from here"),
+    Column("revoked_at", BigInteger, comment="unix seconds of sign-out; a revoked session never authenticates"),
+    comment="Browser sessions behind the devmaturity_session cookie",
+)
+Index("ix_sessions_user", sessions.c.user_id)
+
+login_attempts = Table(
+    "login_attempts",
+    metadata,
+    Column("key", String(64), primary_key=True, comment="HMAC of 'address:<ip>' or 'name:<user name>'"),
+    Column("window_start", BigInteger, nullable=False, comment="unix seconds the current counting window opened"),
+    Column("failures", Integer, nullable=False, comment="failed sign-ins in the current window"),
+    comment="Failed sign-ins per client address and per user name, for login rate limiting",
+)
+
+oidc_identities = Table(
+    "oidc_identities",
+    metadata,
+    Column("issuer", String(300), primary_key=True, comment="the provider's issuer URL"),
+    Column("subject", String(255), primary_key=True, comment="the provider's sub claim"),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("email", String(320), comment="email claim at the last sign-in"),
+    Column("created_at", BigInteger, nullable=False, comment="unix seconds"),
+    comment="Which local user an OIDC subject signs in as",
+)
+
+webhook_deliveries = Table(
+    "webhook_deliveries",
+    metadata,
+    Column("project", String(200), primary_key=True, comment="project name of the webhook"),
+    Column("source", String(200), primary_key=True, comment="the webhook's source (github, gitlab, or ?source=)"),
+    Column("delivery_id", String(200), primary_key=True, comment="X-GitHub-Delivery, X-Gitlab-Event-UUID, ..."),
+    Column("received_at", BigInteger, nullable=False, comment="unix seconds"),
+    comment="Delivery ids already received, so a replayed delivery is refused without writing",
+)

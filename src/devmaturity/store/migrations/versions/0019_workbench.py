@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0019"
-down_revision = "0017"  # re-chained in h-dash after merging h-proj (the lead re-chains at merge)
+down_revision = "0018"  # re-chained in h-dash (the lead re-chains at merge)
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,202 @@
+"""Browser sessions: sign in with a password into a server-side session, resolve the session cookie to an actor,
+check its CSRF token, sign out.
+
+The session id lives only in the cookie; the store keeps its HMAC. The CSRF token is derived from the session id
+(HMAC under its own key), so it needs no storage of its own and cannot be guessed without the cookie; the store
+keeps its HMAC too, so a stolen database opens no session and forges no form.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import secrets
+import time
+from dataclasses import dataclass, field
+
+from devmaturity.auth.audit import EventKind, Result
+from devmaturity.auth.policy import Actor
+from devmaturity.auth.roles import Role
+from devmaturity.auth.tokens import derive_key
+from devmaturity.config import Config
+from devmaturity.errors import NotAuthenticated
+from devmaturity.services import admin
+from devmaturity.store.db import Store
+from devmaturity.store.repos import accounts
+from devmaturity.store.repos import sessions as repo
+
+_ID_BYTES = 32
+REFUSED = "no valid session: sign in again"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SessionPolicy:
+    """How long a session lives: `idle_minutes` without a request, `max_hours` at most whatever the activity."""
+
+    idle_minutes: int = 60
+    max_hours: int = 12
+
+    @staticmethod
+    def of(config: Config) -> SessionPolicy:
+        return SessionPolicy(idle_minutes=config.session_idle_minutes, max_hours=config.session_max_hours)
+
+    @property
+    def idle_seconds(self) -> int:
+        return self.idle_minutes * 60
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Ticket:
+    """A new session: the id goes into the cookie, the CSRF token to the page; neither is ever stored or shown
+    again in clear."""
+
+    actor: Actor
+    session_id: str = field(repr=False)
+    csrf_token: str = field(repr=False)
+    expires_at: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SessionActor:
+    """Who a session cookie stands for, with what is needed to check the CSRF token of an unsafe request."""
+
+    actor: Actor
+    csrf_digest: str = field(repr=False)
+    expires_at: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Membership:
+    org_slug: str
+    org_name: str
+    role: Role
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Me:
+    user_id: int
+    name: str
+    memberships: tuple[Membership, ...]
+    token_org: str | None  # the organisation an API token is down-scoped to
+
+
+def _now(now: int | None) -> int:
+    return int(time.time()) if now is None else now
+
+
+def _mac(secret_key: str, purpose: str, value: str) -> str:
+    return hmac.new(derive_key(secret_key, purpose), value.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def session_digest(session_id: str, secret_key: str) -> str:
+    """What the store keeps of a session id."""
+    return _mac(secret_key, "sessions", session_id)
+
+
+def csrf_token_for(session_id: str, secret_key: str) -> str:
+    """The CSRF token of the session (URL-safe text): the same for the whole session, derived, never stored."""
+    raw = hmac.new(derive_key(secret_key, "csrf"), session_id.encode("utf-8"), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
+
+
+def csrf_matches(presented: str | None, session: SessionActor, secret_key: str) -> bool:
+    """Whether the token presented with an unsafe request is the session's (constant-time)."""
+    if not presented or len(presented) > 200:
+        return False
+    return hmac.compare_digest(_mac(secret_key, "csrf-check", presented), session.csrf_digest)
+
+
+def _open(
+    store: Store, actor: Actor, *, method: str, policy: SessionPolicy, secret_key: str, source: str, at: int
+) -> Ticket:
+    if actor.user_id is None:
+        raise NotAuthenticated("the local owner has no web session")
+    session_id = secrets.token_urlsafe(_ID_BYTES)
+    csrf = csrf_token_for(session_id, secret_key)
+    expires = at + policy.max_hours * 3600
+    with store.transaction() as conn:
+        repo.purge(conn, now=at, idle_seconds=policy.idle_seconds)
+        repo.add(
+            conn,
+            digest=session_digest(session_id, secret_key),
+            user_id=actor.user_id,
+            csrf_digest=_mac(secret_key, "csrf-check", csrf),
+            method=method,
+            source=source,
+            now=at,
+            expires_at=expires,
+        )
+    return Ticket(actor=actor, session_id=session_id, csrf_token=csrf, expires_at=expires)
+
+
+def sign_in(
+    store: Store,
+    name: str,
+    password: str,
+    *,
+    lockout: admin.Lockout,
+    policy: SessionPolicy,
+    secret_key: str,
+    source: str,
+    now: int | None = None,
+) -> Ticket:
+    """A new session for a name and password (admin.sign_in: lockout, audit of every attempt); NotAuthenticated
+    otherwise, with the same message whatever was wrong."""
+    at = _now(now)
+    actor = admin.sign_in(store, name, password, lockout=lockout, source=source, now=at)
+    return _open(store, actor, method="password", policy=policy, secret_key=secret_key, source=source, at=at)
+
+
+def open_for(
+    store: Store,
+    actor: Actor,
+    *,
+    method: str,
+    policy: SessionPolicy,
+    secret_key: str,
+    source: str,
+    now: int | None = None,
+) -> Ticket:
+    """A new session for an actor already authenticated another way (OIDC)."""
+    return _open(store, actor, method=method, policy=policy, secret_key=secret_key, source=source, at=_now(now))
+
+
+def resolve(
+    store: Store, session_id: str, *, policy: SessionPolicy, secret_key: str, now: int | None = None
+) -> SessionActor:
+    """The actor of a live session (idle and absolute expiry applied), or NotAuthenticated."""
+    if not session_id or len(session_id) > 200:
+        raise NotAuthenticated(REFUSED)
+    at = _now(now)
+    with store.transaction() as conn:
+        row = repo.live(conn, session_digest(session_id, secret_key), now=at, idle_seconds=policy.idle_seconds)
+        if row is None:
+            raise NotAuthenticated(REFUSED)
+        actor = accounts.actor_of(conn, accounts.user_by_id(conn, row.user_id))
+    return SessionActor(actor=actor, csrf_digest=row.csrf_digest, expires_at=row.expires_at)
+
+
+def sign_out(store: Store, session_id: str, *, secret_key: str, source: str, now: int | None = None) -> bool:
+    """Revoke the session (recorded in each of the user's organisations); False when it was not live."""
+    at = _now(now)
+    with store.transaction() as conn:
+        user_id = repo.revoke(conn, session_digest(session_id, secret_key), now=at)
+        if user_id is None:
+            return False
+        user = accounts.user_by_id(conn, user_id)
+        actor = Actor(user_id=user.id, name=user.name)
+        for org in accounts.orgs_by_id(conn, frozenset(accounts.roles_of(conn, user.id))):
+            admin.log_entry(conn, actor, at, source, EventKind.SIGN_OUT, org, ("user", user.id, user.name), Result.OK)
+    return True
+
+
+def whoami(store: Store, actor: Actor) -> Me:
+    """The signed-in user with the organisations (and roles) it sees."""
+    if actor.user_id is None:
+        raise NotAuthenticated("the local owner has no account")
+    with store.transaction() as conn:
+        orgs = accounts.orgs_by_id(conn, actor.org_ids())
+        token_org = next((o.slug for o in orgs if o.id == actor.token_org), None)
+    memberships = tuple(Membership(org_slug=o.slug, org_name=o.name, role=actor.roles[o.id]) for o in orgs)
+    return Me(user_id=actor.user_id, name=actor.name, memberships=memberships, token_org=token_org)

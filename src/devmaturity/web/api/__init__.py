@@ -1,0 +1,1 @@
+"""The REST API, one package per version."""

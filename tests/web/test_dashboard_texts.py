@@ -33,7 +33,7 @@ class CatalogueTests:
         named: set[str] = set()
         for path in TEMPLATES.glob("*.html"):
             source = path.read_text(encoding="utf-8")
-            named |= set(re.findall(r"""\bt\(\s*'([a-z0-9_.]+)'""", source))
+            named |= set(re.findall(r"""\bt\(\s*'([a-z0-9_.]*[a-z0-9_])'""", source))
             named |= set(re.findall(r"""\('(?:[a-z_]+)',\s*'([a-z0-9_.]+)'\)""", source))  # (value, key) pairs
             for prefix in re.findall(r"""t\(\s*'([a-z_]+\.)'\s*~""", source):
                 assert prefix in FAMILIES, f"{path.name}: a key family {prefix!r} the test does not know"

@@ -19,7 +19,7 @@ import yaml
 
 from devmaturity.auth.policy import Actor, allowed
 from devmaturity.auth.roles import Action, Role
-from devmaturity.errors import NotFoundError
+from devmaturity.errors import Conflict, NotFoundError
 from devmaturity.model.text import Lang, Text
 from devmaturity.services import admin, projects, workbench
 from devmaturity.services.access import Gate
@@ -572,9 +572,17 @@ def review(store: Store, actor: Actor, project_id: int, criterion: str, source: 
 
 
 def freeze(store: Store, actor: Actor, project_id: int, source: str) -> None:
+    """Freeze the newest assessment with its cycle. Answers given in an open cycle the newest assessment did not
+    read are refused (Conflict): freezing would pin an assessment that ignores them."""
     _, row = _latest(store, actor, project_id)
     if row is None:
         raise NotFoundError(f"project {project_id} has no assessment yet", zh=f"项目 {project_id} 还没有评估")
+    opened = next((c for c in workbench.cycles(store, actor, project_id=project_id) if not c.frozen), None)
+    if opened is not None and row.cycle_id != opened.id:
+        raise Conflict(
+            f"the answers of cycle {opened.id} are newer than assessment {row.id}: assess again, then freeze",
+            zh=f"评估周期 {opened.id} 的答案晚于评估 {row.id}：请重新评估后再冻结",
+        )
     workbench.freeze(store, actor, assessment_id=row.id, source=source)
 
 
@@ -865,7 +873,7 @@ def admin_table(store: Store, actor: Actor, tab: str, org_slug: str | None, lang
     rows: list[AdminRow] = []
     if tab == "orgs":
         rows = [
-            AdminRow(cells=((o.slug, None), (o.name, None), (_role(actor, o.id, lang), None), (_day(o.created_at), None)))
+            AdminRow(cells=((o.slug, None), (o.name, None), (_role(actor, o.id, lang), None)))
             for o in orgs
         ]
     elif tab == "projects":

@@ -21,7 +21,7 @@ TABS = ("orgs", "projects", "sources", "users", "runs", "audit")
 FLASHES = {"user": "admin.done", "test-ok": "admin.test_ok", "test-failed": "admin.test_failed"}
 # the columns of each tab (text keys) and which of them the run poller refreshes
 COLUMNS: dict[str, tuple[str, ...]] = {
-    "orgs": ("admin.slug", "admin.name", "admin.role", "admin.created"),
+    "orgs": ("admin.slug", "admin.name", "admin.role"),
     "projects": ("admin.name", "portfolio.org", "admin.team", "admin.created"),
     "sources": ("admin.project", "admin.name", "admin.kind", "admin.has_secret"),
     "users": ("admin.name", "admin.role", "portfolio.org"),

@@ -104,6 +104,11 @@ def page(
         "tx": _text_getter(chosen),
         "here": path,
         "here_quoted": quote(path, safe=""),
+        "flash": None,
+        "flash_kind": None,
+        "user": None,
+        "csrf": "",
+        "section": "",
         **context,
     }
     html = environment().get_template(template).render(values)

@@ -388,6 +388,7 @@ class Question:
     level: int
     text: Mapping[str, str]
     hint: Mapping[str, str] | None
+    next_level: bool  # at or below the item's next level: what stands between the item and its next level
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -447,6 +448,7 @@ def _questions(report: Mapping[str, Any]) -> list[Question]:
                                     level=int(level["number"]),
                                     text=c["text"],
                                     hint=c.get("evidence_hint"),
+                                    next_level=int(level["number"]) <= int(item["level"]) + 1,
                                 )
                             )
     return found

@@ -41,7 +41,8 @@ def _view(found: pages.ProjectPage, part: str, lang: Lang) -> dict[str, Any]:
     if report is None or found.assessment_id is None:
         return view
     parts = report.get("parts", [])
-    chosen = part if any(p["key"] == part for p in parts) else (parts[0]["key"] if parts else "")
+    keys = [p["key"] for p in parts]
+    chosen = part if part in keys else ("cd" if "cd" in keys else (keys[0] if keys else ""))
     levels_label = t("level", lang)
     window = report.get("window", {})
     view.update(

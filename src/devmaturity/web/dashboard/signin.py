@@ -26,12 +26,12 @@ def home() -> RedirectResponse:
     return RedirectResponse("/portfolio", status_code=303)
 
 
-def _form(request: Request, *, name: str = "", failed: str | None = None, status: int = 200) -> Response:
+def _form(
+    request: Request, *, name: str = "", failed: str | None = None, status: int = 200, back: str | None = None
+) -> Response:
     context = {
-        "user": None,
-        "csrf": "",
         "section": "sign-in",
-        "next": local_path(request.query_params.get("next")),
+        "next": local_path(back if back is not None else request.query_params.get("next")),
         "name": name,
         "failed": failed,
     }
@@ -74,7 +74,7 @@ async def sign_in(
             source=deps.client_source(request),
         )
     except (NotAuthenticated, RateLimited):
-        return _form(request, name=name, failed=t("sign_in.failed", lang), status=401)
+        return _form(request, name=name, failed=t("sign_in.failed", lang), status=401, back=next)
     response = RedirectResponse(local_path(next), status_code=303)
     response.set_cookie(
         deps.SESSION_COOKIE,

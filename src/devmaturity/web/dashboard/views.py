@@ -45,10 +45,16 @@ def max_level(report: Report) -> int:
     return max(levels) if levels else 5
 
 
+def radar_scale(levels: Iterable[int], top: int) -> int:
+    """The radar's outer ring: two levels above the highest shown, at least 3, at most the framework's top, so
+    an all-level-1 project is a readable polygon on labelled rings rather than a dot at the centre."""
+    return max(3, min(top, max(levels, default=0) + 2))
+
+
 def radar_parts(report: Report, lang: Lang, label: str) -> dict[str, Any]:
     parts = report.get("parts", [])
     return {
-        "max": max_level(report),
+        "max": radar_scale((p["level"] for p in parts), max_level(report)),
         "indicators": [{"name": f"{p['key'].upper()} {text_in(p['name'], lang)}"} for p in parts],
         "series": [{"name": label, "values": [p["level"] for p in parts]}],
     }
@@ -59,7 +65,7 @@ def radar_subdomains(report: Report, part_key: str, lang: Lang, label: str) -> d
     part = next((p for p in report.get("parts", []) if p["key"] == part_key), None)
     subs = part["subdomains"] if part else []
     return {
-        "max": max_level(report),
+        "max": radar_scale((s["level"] for s in subs), max_level(report)),
         "indicators": [{"name": text_in(s["name"], lang)} for s in subs],
         "series": [{"name": label, "values": [s["level"] for s in subs]}],
     }
@@ -123,8 +129,11 @@ def evidence_of(ref: str, files: Mapping[str, str] | None = None, decided_by: st
     """What an evidence reference is, for its label and link: an uploaded file (linked to its download), a URL
     (linked), a commit, a build, a file of the repository (a fact's evidence is the files it was read from), or
     another stored record (a deployment, incident or work item id)."""
-    if files and ref in files:
-        return Evidence(kind="upload", label=ref, href=files[ref])
+    if files:
+        # an answer cites its uploaded file as "name (sha256 1a2b3c…)"
+        name = ref.split(" (sha256 ", 1)[0]
+        if name in files:
+            return Evidence(kind="upload", label=ref, href=files[name])
     if _URL.match(ref):
         return Evidence(kind="link", label=ref, href=ref, external=True)
     if _SHA.match(ref):

@@ -9,7 +9,6 @@ from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
-from devmaturity.model.text import Lang
 from devmaturity.services import pages
 from devmaturity.web import deps
 from devmaturity.web.dashboard.common import PageRoute, ViewerDep, flash_of, see_other
@@ -25,22 +24,28 @@ Part = Annotated[str, Form(max_length=20)]
 
 @router.get("/projects/{project_id}/workbench")
 async def workbench(
-    request: Request, viewer: ViewerDep, project_id: ProjectId, part: Annotated[str, Query(max_length=20)] = ""
+    request: Request,
+    viewer: ViewerDep,
+    project_id: ProjectId,
+    part: Annotated[str, Query(max_length=20)] = "",
+    levels: Annotated[str, Query(pattern="^(next|all)$")] = "next",
 ) -> Response:
     bench = await run_in_threadpool(pages.workbench_view, deps.get_store(request), viewer.actor, project_id)
-    view = _view(bench, part, viewer.lang)
+    view = _view(bench, part, levels == "all")
     context = {**viewer.context("portfolio"), "view": view, "flash": flash_of(request, FLASHES)}
     return page(request, "workbench.html", context)
 
 
-def _view(bench: pages.Workbench, part: str, lang: Lang) -> dict[str, Any]:
+def _view(bench: pages.Workbench, part: str, every_level: bool) -> dict[str, Any]:
+    """The questions of one part: by default only those up to each item's next level (and any answered)."""
+    shown = [q for q in bench.questions if every_level or q.next_level or q.criterion in bench.answers]
     counts: dict[str, int] = {}
-    for question in bench.questions:
+    for question in shown:
         counts[question.part] = counts.get(question.part, 0) + 1
     parts = [{"key": key, "name": name, "count": counts.get(key, 0)} for key, name in bench.parts if counts.get(key)]
     chosen = part if part in counts else (parts[0]["key"] if parts else "")
     questions = []
-    for q in bench.questions:
+    for q in shown:
         if q.part != chosen:
             continue
         answer = bench.answers.get(q.criterion)
@@ -65,6 +70,7 @@ def _view(bench: pages.Workbench, part: str, lang: Lang) -> dict[str, Any]:
         "can_freeze": bench.can_freeze,
         "parts": parts,
         "part": chosen,
+        "every_level": every_level,
         "questions": questions,
     }
 
@@ -121,6 +127,6 @@ async def review(request: Request, viewer: ViewerDep, project_id: ProjectId, cri
 
 
 @router.post("/projects/{project_id}/workbench/freeze")
-async def freeze(request: Request, viewer: ViewerDep, project_id: ProjectId) -> Response:
+async def freeze(request: Request, viewer: ViewerDep, project_id: ProjectId, part: Part = "") -> Response:
     await run_in_threadpool(pages.freeze, deps.get_store(request), viewer.actor, project_id, viewer.source)
-    return see_other(f"/projects/{project_id}/workbench", "freeze")
+    return see_other(f"/projects/{project_id}/workbench?part={part}", "freeze")

@@ -62,21 +62,29 @@
         data: [{ yAxis: threshold.value }]
       };
     }
+    var ratio = data.unit === "ratio";
+    var shown = function (v) { return ratio ? Math.round(v * 1000) / 10 + " %" : String(Math.round(v * 100) / 100); };
+    if (threshold) { series.markLine.label.formatter = threshold.label + ": " + shown(threshold.value); }
     return {
-      tooltip: { trigger: "axis", confine: true },
-      grid: { left: 48, right: 16, top: 24, bottom: 28 },
+      tooltip: { trigger: "axis", confine: true, valueFormatter: function (v) { return v === null || v === undefined ? "—" : shown(v); } },
+      grid: { left: 52, right: 16, top: 26, bottom: 28 },
       xAxis: { type: "time", axisLabel: { color: MUTED, hideOverlap: true } },
-      yAxis: { type: "value", min: 0, max: top > 0 ? Math.ceil(top * 1.15 * 100) / 100 : 1, name: data.unit,
-               nameTextStyle: { color: MUTED }, axisLabel: { color: MUTED } },
+      yAxis: { type: "value", min: 0, max: ratio ? 1 : (top > 0 ? Math.ceil(top * 1.15 * 100) / 100 : 1),
+               name: ratio ? "" : data.unit, nameTextStyle: { color: MUTED },
+               axisLabel: { color: MUTED, formatter: function (v) { return ratio ? Math.round(v * 100) + "%" : v; } } },
       series: [series]
     };
   }
 
   function heatmap(data) {
     return {
-      tooltip: { position: "top", confine: true },
-      grid: { left: 150, right: 16, top: 10, bottom: 110 },
-      xAxis: { type: "category", data: data.x, axisLabel: { rotate: 50, fontSize: 10, color: INK, interval: 0 }, splitArea: { show: true } },
+      tooltip: { position: "top", confine: true, formatter: function (p) {
+        var cell = p.data || p.value;
+        return echarts.format.encodeHTML(data.y[cell[1]] + " · " + data.x[cell[0]]) + ": <b>" + cell[2] + "</b>";
+      } },
+      grid: { left: 150, right: 16, top: 10, bottom: 150 },
+      xAxis: { type: "category", data: data.x, splitArea: { show: true },
+               axisLabel: { rotate: 55, fontSize: 10, color: INK, interval: 0, width: 120, overflow: "truncate" } },
       yAxis: { type: "category", data: data.y, axisLabel: { fontSize: 11, color: INK, width: 140, overflow: "truncate" } },
       visualMap: {
         type: "piecewise", orient: "horizontal", left: "center", bottom: 0, textStyle: { color: INK },
@@ -96,7 +104,7 @@
       var data = read(el), build = BUILDERS[el.getAttribute("data-chart")];
       if (!data || !build) { return; }
       if (data.rows && el.getAttribute("data-chart") === "heatmap") {
-        el.style.height = Math.max(240, 28 * data.y.length + 130) + "px";
+        el.style.height = Math.max(260, 24 * data.y.length + 220) + "px";
       }
       var chart = window.echarts.init(el, null, { renderer: "canvas" });
       chart.setOption(build(data));

@@ -205,6 +205,7 @@ class BrowserTests:
         answered = page.locator(f"section[id='q-{criterion}']")
         assert answered.get_by_role("link", name="release-checklist.txt").is_visible()
         page.screenshot(path=str(site.shots / "07-workbench-answered.png"), full_page=True)
+        assert site.errors == []
 
         page.get_by_role("button", name="Freeze this assessment").click()  # answers newer than the assessment
         assert "assess again" in page.get_by_role("alert").inner_text()
@@ -215,7 +216,9 @@ class BrowserTests:
         page.get_by_role("button", name="Freeze this assessment").click()
         banner = page.locator("#frozen-banner")
         assert "frozen" in banner.inner_text() and "bob" in banner.inner_text()
-        assert page.locator(f"section[id='q-{criterion}'] fieldset").is_disabled()
+        frozen_question = page.locator(f"section[id='q-{criterion}']")
+        assert frozen_question.get_by_role("button", name="Save the answer").is_disabled()
+        assert frozen_question.get_by_label("Note").is_disabled()
         page.screenshot(path=str(site.shots / "08-workbench-frozen.png"), full_page=True)
 
         csrf = page.locator("input[name=csrf_token]").first.input_value()
@@ -227,4 +230,5 @@ class BrowserTests:
         assert "frozen" in refused.text()
         page.goto(f"{site.url}/projects/{seeded.trade_id}")
         assert page.locator(".state-frozen").inner_text() == "frozen"
-        assert site.errors == []
+        # the only console errors: the browser's note on the refused freeze page (409), nothing from a script
+        assert site.errors and all("status of 409" in error for error in site.errors)

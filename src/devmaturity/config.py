@@ -121,6 +121,11 @@ SETTINGS: tuple[SettingSpec, ...] = (
     ),
     SettingSpec("lockout_failures", _positive, 5, "wrong passwords in a row that lock a user's sign-in"),
     SettingSpec("lockout_minutes", _positive, 15, "minutes a locked user cannot sign in"),
+    SettingSpec("login_window_minutes", _positive, 15, "window in which failed sign-ins are counted for rate limits"),
+    SettingSpec(
+        "login_max_per_address", _positive, 20, "failed sign-ins from one client address per window before 429"
+    ),
+    SettingSpec("login_max_per_name", _positive, 10, "failed sign-ins for one user name per window before 429"),
     SettingSpec("session_idle_minutes", _positive, 60, "minutes without a request after which a web session ends"),
     SettingSpec("session_max_hours", _positive, 12, "hours after sign-in at which a web session ends, used or not"),
     SettingSpec(
@@ -172,6 +177,7 @@ class WebhookSpec:
 
     project: str
     secret_env: str
+    org: str | None = None  # the organisation whose audit log records refused deliveries (bad signatures)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -205,6 +211,9 @@ class Config:
     evidence_max_bytes: int = 10_485_760
     lockout_failures: int = 5
     lockout_minutes: int = 15
+    login_window_minutes: int = 15
+    login_max_per_address: int = 20
+    login_max_per_name: int = 10
     session_idle_minutes: int = 60
     session_max_hours: int = 12
     session_cookie_secure: str = "auto"
@@ -357,12 +366,14 @@ def _webhooks(raw: object, origin: str) -> tuple[WebhookSpec, ...]:
                 f"{where}: do not put secrets in the file; name the environment variable (secret_env)",
                 zh=f"{where}：不要把密钥写进文件；请写环境变量名（secret_env）",
             )
-        unknown = sorted(set(entry) - {"project", "secret_env"})
+        unknown = sorted(set(entry) - {"project", "secret_env", "org"})
         if unknown:
             raise ConfigError(
-                f"{where}: unknown key(s) {', '.join(unknown)}; use project and secret_env",
-                zh=f"{where}：未知的键 {'、'.join(unknown)}；只能用 project 和 secret_env",
+                f"{where}: unknown key(s) {', '.join(unknown)}; use project, secret_env and org",
+                zh=f"{where}：未知的键 {'、'.join(unknown)}；只能用 project、secret_env 和 org",
             )
+        if "org" in entry and not (isinstance(entry["org"], str) and entry["org"].strip()):
+            raise ConfigError(f"{where}: `org` must be a non-empty string", zh=f"{where}：`org` 必须是非空字符串")
         if not all(isinstance(entry.get(k), str) and entry[k].strip() for k in ("project", "secret_env")):
             raise ConfigError(
                 f"{where}: `project` and `secret_env` must be non-empty strings",
@@ -373,7 +384,8 @@ def _webhooks(raw: object, origin: str) -> tuple[WebhookSpec, ...]:
                 f"{where}: project {entry['project']!r} has a webhook already",
                 zh=f"{where}：项目 {entry['project']!r} 已经配置了 webhook",
             )
-        out.append(WebhookSpec(project=entry["project"], secret_env=entry["secret_env"].strip()))
+        org = entry["org"].strip() if "org" in entry else None
+        out.append(WebhookSpec(project=entry["project"], secret_env=entry["secret_env"].strip(), org=org))
     return tuple(out)
 
 

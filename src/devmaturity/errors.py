@@ -248,6 +248,8 @@ class AssessmentFrozen(Conflict):
     """An edit of a frozen assessment cycle's answers or evidence files (409); a new period starts a new cycle."""
 
     slug = "assessment-frozen"
+
+
 class DuplicateDelivery(Conflict):
     """A webhook delivery id (project, source, id) already received: the replay is refused without writing."""
 

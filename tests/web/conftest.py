@@ -112,6 +112,13 @@ def make_app(store: Store, config: Config | None = None, **kwargs: Any) -> Any:
     return create_app(config or Config(), store, environ={}, secret_key=SERVICE_KEY, **kwargs)
 
 
+@contextmanager
+def api_with(store: Store, config: Config) -> Iterator[httpx.Client]:
+    """A client of another app (other settings) over the same store, served like `api_client`'s."""
+    with serving(make_app(store, config), lifespan="on") as url, httpx.Client(base_url=url, timeout=30) as client:
+        yield client
+
+
 @pytest.fixture
 def api_client(store: Store) -> Iterator[ApiClient]:
     """The API on SQLite and on PostgreSQL (the store fixture's parameters), with org "acme" and admin "alice"."""

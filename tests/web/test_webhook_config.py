@@ -45,7 +45,7 @@ class WebhookConfigTests:
                 "do not put secrets in the file; name the environment variable (secret_env)",
             ),
             (f'project = "shop"\nsecret_env = "X"\ntoken = "{SECRET}"', "do not put secrets in the file"),
-            ('project = "shop"\nsecret_env = "X"\nhost = "y"', "unknown key(s) host; use project and secret_env"),
+            ('project = "shop"\nsecret_env = "X"\nhost = "y"', "unknown key(s) host; use project, secret_env and org"),
             ('project = "shop"', "`project` and `secret_env` must be non-empty strings"),
             ('project = "shop"\nsecret_env = 3', "`project` and `secret_env` must be non-empty strings"),
         ],

@@ -7,6 +7,7 @@ import hashlib
 import hmac
 import json
 import logging
+import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
@@ -47,11 +48,14 @@ def signed(body: bytes, secret: str = SECRET) -> str:
     return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
 
-def github_headers(body: bytes, event: str = "deployment_status", secret: str = SECRET) -> dict[str, str]:
+def github_headers(
+    body: bytes, event: str = "deployment_status", secret: str = SECRET, delivery: str | None = None
+) -> dict[str, str]:
+    """GitHub's headers; every call is a new delivery (its own X-GitHub-Delivery) unless `delivery` is given."""
     return {
         **JSON,
         "X-GitHub-Event": event,
-        "X-GitHub-Delivery": "72d3162e-cc78",
+        "X-GitHub-Delivery": delivery or f"72d3162e-{uuid.uuid4().hex[:12]}",
         "X-Hub-Signature-256": signed(body, secret),
     }
 
@@ -331,7 +335,8 @@ class GitHubTests:
 
     def test_deployment_status_with_a_correct_signature_is_stored(self, served: Served) -> None:
         body = read("webhooks/github-deployment-status.json")
-        response = served.client.post(GITHUB, content=body, headers=github_headers(body))
+        headers = github_headers(body)
+        response = served.client.post(GITHUB, content=body, headers=headers)
         assert (response.status_code, response.json()) == (200, {"stored": 1, "problems": []})
         [deployment] = loaded(served).deployments or []
         assert deployment == Deployment(
@@ -347,7 +352,7 @@ class GitHubTests:
         run = served.store.runs(served.store.project(PROJECT, ""))[0]
         assert json.loads(run["inputs"]) == {
             "bytes": len(body),
-            "delivery": "72d3162e-cc78",
+            "delivery": headers["X-GitHub-Delivery"],
             "endpoint": "github",
             "event": "deployment_status",
         }

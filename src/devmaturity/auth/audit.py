@@ -23,6 +23,9 @@ class EventKind(StrEnum):
     SIGN_IN = "sign_in"
     SIGN_IN_FAILED = "sign_in_failed"
     SIGN_OUT = "sign_out"
+    LOCKED_OUT = "locked_out"
+    SIGN_IN_RATE_LIMITED = "sign_in_rate_limited"
+    WEBHOOK_REFUSED = "webhook_refused"
     USER_CREATED = "user_created"
     MEMBERSHIP_CHANGED = "membership_changed"
     ORG_CREATED = "org_created"
@@ -59,6 +62,9 @@ EVENT_TEXTS: Mapping[EventKind, Text] = MappingProxyType(
         EventKind.SIGN_IN: Text(zh="登录", en="signed in"),
         EventKind.SIGN_IN_FAILED: Text(zh="登录失败", en="sign-in failed"),
         EventKind.SIGN_OUT: Text(zh="退出登录", en="signed out"),
+        EventKind.LOCKED_OUT: Text(zh="登录被锁定", en="sign-in locked"),
+        EventKind.SIGN_IN_RATE_LIMITED: Text(zh="登录被限流", en="sign-in rate-limited"),
+        EventKind.WEBHOOK_REFUSED: Text(zh="拒绝 Webhook 投递", en="webhook delivery refused"),
         EventKind.USER_CREATED: Text(zh="创建用户", en="user created"),
         EventKind.MEMBERSHIP_CHANGED: Text(zh="成员角色变更", en="membership changed"),
         EventKind.ORG_CREATED: Text(zh="创建组织", en="organisation created"),

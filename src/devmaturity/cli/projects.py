@@ -10,7 +10,7 @@ import click
 from devmaturity.cli.admin import local_actor
 from devmaturity.config import load_config, secret_keys
 from devmaturity.errors import ConfigError
-from devmaturity.model.text import Text
+from devmaturity.model.text import Lang, Text
 from devmaturity.services import projects as svc
 from devmaturity.services.project_import import import_project
 
@@ -30,9 +30,9 @@ HEADER = (
 )
 
 
-def _lang(database_url: str | None) -> tuple[str, str]:
+def _lang(database_url: str | None) -> tuple[str, Lang]:
     config = load_config(flags={"database_url": database_url})
-    return config.database_url, config.lang
+    return config.database_url, "zh" if config.lang == "zh" else "en"
 
 
 def _keys() -> tuple[str, ...]:

@@ -9,13 +9,12 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection
 
 from devmaturity.auth.audit import AuditEvent, EventKind, Result
 from devmaturity.auth.policy import Actor, require
 from devmaturity.auth.roles import Action
 from devmaturity.errors import NotFoundError, PermissionDenied
-from devmaturity.store import tables as t
 from devmaturity.store.db import Store
 from devmaturity.store.repos import audit as audit_repo
 from devmaturity.store.repos import workbench as wb
@@ -41,27 +40,25 @@ class Gate:
         """The organisations the actor sees: its own (a token's down-scope applied), or all for the local owner."""
         return wb.all_orgs(conn) if self.actor.owner else self.actor.org_ids()
 
-    def read_scope(self, conn: Connection) -> wb.Scope | None:
-        """As `scope`, but None for the owner, who also sees projects of no organisation (the local CLI's)."""
-        return None if self.actor.owner else self.actor.org_ids()
-
     @staticmethod
     def project_org(conn: Connection, project_id: int) -> int | None:
-        """A project's organisation, for the trusted writers (an assessment run), never for a request."""
-        return conn.execute(select(t.projects.c.org_id).where(t.projects.c.id == project_id)).scalar_one_or_none()
+        """A project's organisation, for the trusted writers (an assessment run acts as the local owner, who sees
+        every organisation), never for a request."""
+        ref = wb.project(conn, project_id, wb.all_orgs(conn))
+        return ref.org_id if ref else None
 
     def project(self, project_id: int, action: Action) -> wb.ProjectRef:
         """The project, if the actor sees it and may take `action` there."""
         with self.store.transaction() as conn:
-            ref = wb.project(conn, project_id, self.scope(conn), owner=self.actor.owner)
+            ref = wb.project(conn, project_id, self.scope(conn))
         if ref is None:
             raise NotFoundError(f"project {project_id} not found", zh=f"未找到项目 {project_id}")
         self.require(action, ref.org_id, ("project", ref.id, ref.name))
         return ref
 
     def require(self, action: Action, org_id: int | None, target: Target) -> None:
-        """`require`, recording a refusal inside the actor's organisations before raising it. A project of no
-        organisation (local) is the owner's only."""
+        """`require`, recording a refusal inside the actor's organisations before raising it. An object of no
+        organisation (none since migration 0017 put every project in one) is the owner's only."""
         if org_id is None:
             if not self.actor.owner:
                 raise NotFoundError(f"{target[0]} {target[1]} not found", zh=f"未找到 {target[0]} {target[1]}")

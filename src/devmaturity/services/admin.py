@@ -90,6 +90,17 @@ def _check(store: Store, actor: Actor, action: Action, org: Organisation, *, sou
         raise
 
 
+def checked_org(
+    store: Store, actor: Actor, org_slug: str, action: Action, *, source: str, now: int | None = None
+) -> Organisation:
+    """The organisation as the actor sees it (NotFoundError outside its organisations), once the actor may take
+    `action` there (PermissionDenied, recorded, otherwise): the first step of every organisation use case."""
+    with store.transaction() as conn:
+        org = _org(conn, actor, org_slug)
+    _check(store, actor, action, org, source=source, now=_now(now))
+    return org
+
+
 def create_user(
     store: Store,
     actor: Actor,
@@ -236,6 +247,9 @@ def sign_in(store: Store, name: str, password: str, *, lockout: Lockout, source:
             reason = "wrong password"
         for org in orgs:
             log.add(EventKind.SIGN_IN_FAILED, org, target, result=Result.FAILED, details={"reason": reason})
+            if reason == "wrong password, now locked":
+                details = {"failures": lockout.failures, "minutes": lockout.minutes}
+                log.add(EventKind.LOCKED_OUT, org, target, result=Result.DENIED, details=details)
     raise refused
 
 

@@ -79,7 +79,7 @@ def run_collect(database_url: str, run_id: int, *, final: bool = True) -> str:
         store, inputs = claimed
         path = Path(inputs["path"])
         try:
-            config = load_config(project_dir=path, flags={"project": inputs["project"], "database_url": database_url})
+            config = _job_config(store, database_url, inputs, path)
             repo = GitRepository(path)
         except DevmaturityError as exc:
             store.finish_run(run_id, "failed", {"error": exc.one_line()}, ())
@@ -112,9 +112,8 @@ def run_assess(database_url: str, run_id: int, *, final: bool = True) -> str:
             return "skipped"
         store, inputs = claimed
         path = Path(inputs["path"])
-        flags = {"project": inputs["project"], "database_url": database_url, "framework": inputs["framework"]}
         try:
-            config = load_config(project_dir=path, flags=flags)
+            config = _job_config(store, database_url, inputs, path)
             run_assessment(path, config, store=store, progress=_progress(store, run_id), run_id=run_id)
         except TRANSIENT as exc:
             if not final:
@@ -126,6 +125,18 @@ def run_assess(database_url: str, run_id: int, *, final: bool = True) -> str:
                 store.finish_run(run_id, "failed", {"error": exc.one_line()}, ())
             raise
     return "ok"
+
+
+def _job_config(store: Store, database_url: str, inputs: dict[str, Any], path: Path) -> Config:
+    """A service project's job runs with the project's stored settings; a CLI project's with its folder's
+    devmaturity.toml, as queued."""
+    framework = inputs.get("framework")
+    if "project_id" in inputs:
+        from devmaturity.services.projects import stored_config
+
+        return stored_config(store, database_url, int(inputs["project_id"]), framework=framework)
+    flags = {"project": inputs["project"], "database_url": database_url, "framework": framework}
+    return load_config(project_dir=path, flags=flags)
 
 
 @contextmanager

@@ -186,6 +186,21 @@ def _project(conn: Connection, actor: Actor, project_id: int) -> ProjectRecord:
     return found
 
 
+def require_recorded(store: Store, actor: Actor, action: Action, org_id: int, *, source: str, now: int) -> None:
+    """`require` in the organisation, recording a refusal in its audit log first."""
+    _allowed(store, actor, action, org_id, source=source, now=now)
+
+
+def scope_of(conn: Connection, actor: Actor) -> frozenset[int]:
+    """The organisation ids the actor sees (every one for the local owner)."""
+    return _scope(conn, actor)
+
+
+def parse_cursor(cursor: str | None) -> int | None:
+    """The id a cursor this service gave stands for; a bad-payload error for anything else."""
+    return _cursor(cursor)
+
+
 def _allowed(store: Store, actor: Actor, action: Action, org_id: int, *, source: str, now: int) -> None:
     with store.transaction() as conn:
         org = _org_of(conn, org_id)
@@ -417,7 +432,7 @@ def create_source(
             _org_of(conn, project.org_id),
             ("source", made.id, f"{project.key}:{made.name}"),
             action=Action.SOURCE_MANAGE,
-            details={"kind": source_kind.value, "has_secret": sealed is not None},
+            details={"kind": source_kind.value, "login_stored": sealed is not None},
         )
     return made
 
@@ -550,3 +565,82 @@ def rotate_secrets(store: Store, actor: Actor, secret_keys: Sequence[str], *, no
 
 
 KINDS = tuple(SOURCE_SPECS)
+
+
+def stored_config(store: Store, database_url: str, project_id: int, *, framework: str | None = None) -> Config:
+    """The Config a background job of a service project runs with (the job acts for the owner of the store)."""
+    with store.transaction() as conn:
+        found = repo.get_project(conn, repo.all_org_ids(conn), project_id)
+    if found is None:
+        raise NotFoundError(f"project {project_id} not found (deleted since the run was queued?)")
+    config = project_config(found, database_url)
+    return Config(**{**_fields(config), "framework": framework}) if framework else config
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SourceCheck:
+    """What trying a source's connection found: whether it answered, and a sentence saying what was seen."""
+
+    ok: bool
+    message: str
+
+
+DEFAULT_BASE_URLS = {
+    SourceKind.GITHUB: "https://api.github.com",
+    SourceKind.GITLAB: "https://gitlab.com/api/v4",
+    SourceKind.GITEE: "https://gitee.com/api/v5",
+}
+TEST_TIMEOUT = 5.0
+
+
+def _try(found: SourceRecord) -> SourceCheck:
+    from pathlib import Path
+
+    settings = found.settings
+    if found.kind is SourceKind.GIT:
+        from devmaturity.collectors.git import GitRepository
+        from devmaturity.errors import DevmaturityError
+
+        try:
+            repo = GitRepository(Path(str(settings["path"])))
+        except DevmaturityError as exc:
+            return SourceCheck(ok=False, message=exc.one_line())
+        return SourceCheck(ok=True, message=f"{repo.root} is a git repository")
+    if found.kind in (SourceKind.REPORTS, SourceKind.EVENTS):
+        path = Path(str(settings["path"]))
+        return SourceCheck(ok=path.exists(), message=f"{path} {'exists' if path.exists() else 'does not exist'}")
+    return _reach(str(settings.get("base_url") or DEFAULT_BASE_URLS.get(found.kind, "")))
+
+
+def _reach(url: str) -> SourceCheck:
+    import httpx
+
+    if not url.startswith(("http://", "https://")):
+        return SourceCheck(ok=False, message=f"base_url {url!r} is not an http(s) URL")
+    try:
+        response = httpx.get(url, timeout=TEST_TIMEOUT, follow_redirects=False)
+    except httpx.HTTPError as exc:
+        return SourceCheck(ok=False, message=f"{url} did not answer: {type(exc).__name__}")
+    ok = response.status_code < 500
+    return SourceCheck(ok=ok, message=f"{url} answered HTTP {response.status_code} (credentials are not tried)")
+
+
+def try_source(
+    store: Store, actor: Actor, project_id: int, source_id: int, *, source: str = "cli", now: int | None = None
+) -> SourceCheck:
+    """Try the source: a git folder is opened, a report or event path looked for, a server's base URL asked once
+    (within TEST_TIMEOUT seconds). The result is recorded (`source_tested`)."""
+    at = _now(now)
+    with store.transaction() as conn:
+        found = _source(conn, actor, project_id, source_id)
+    _allowed(store, actor, Action.SOURCE_MANAGE, found.org_id, source=source, now=at)
+    result = _try(found)
+    with store.transaction() as conn:
+        AuditLog(conn, actor, at, source).add(
+            EventKind.SOURCE_TESTED,
+            _org_of(conn, found.org_id),
+            ("source", found.id, found.name),
+            action=Action.SOURCE_MANAGE,
+            details={"reachable": result.ok},
+        )
+    return result

@@ -20,10 +20,10 @@ from devmaturity.auth.policy import Actor
 from devmaturity.auth.roles import Role
 from devmaturity.auth.tokens import derive_key
 from devmaturity.config import Config
-from devmaturity.errors import NotAuthenticated
+from devmaturity.errors import NotAuthenticated, RateLimited
 from devmaturity.services import admin
 from devmaturity.store.db import Store
-from devmaturity.store.repos import accounts
+from devmaturity.store.repos import accounts, login_attempts
 from devmaturity.store.repos import sessions as repo
 
 _ID_BYTES = 32
@@ -44,6 +44,28 @@ class SessionPolicy:
     @property
     def idle_seconds(self) -> int:
         return self.idle_minutes * 60
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LoginLimits:
+    """Failed sign-ins allowed per client address and per user name in a window, before 429 (in addition to
+    the per-user lockout of admin.sign_in, which counts wrong passwords of known users only)."""
+
+    window_minutes: int = 15
+    per_address: int = 20
+    per_name: int = 10
+
+    @staticmethod
+    def of(config: Config) -> LoginLimits:
+        return LoginLimits(
+            window_minutes=config.login_window_minutes,
+            per_address=config.login_max_per_address,
+            per_name=config.login_max_per_name,
+        )
+
+    @property
+    def window(self) -> int:
+        return self.window_minutes * 60
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -139,13 +161,52 @@ def sign_in(
     policy: SessionPolicy,
     secret_key: str,
     source: str,
+    limits: LoginLimits | None = None,
     now: int | None = None,
 ) -> Ticket:
     """A new session for a name and password (admin.sign_in: lockout, audit of every attempt); NotAuthenticated
-    otherwise, with the same message whatever was wrong."""
+    otherwise, with the same message whatever was wrong. Before the password is even checked, a client address
+    or a name with too many failures in the window is refused with RateLimited (429, Retry-After)."""
     at = _now(now)
-    actor = admin.sign_in(store, name, password, lockout=lockout, source=source, now=at)
+    limits = limits or LoginLimits()
+    address_key, name_key = _mac(secret_key, "login", f"address:{source}"), _mac(secret_key, "login", f"name:{name}")
+    with store.transaction() as conn:
+        login_attempts.purge(conn, now=at, window=limits.window)
+        until = login_attempts.blocked_until(
+            conn, [(address_key, limits.per_address), (name_key, limits.per_name)], now=at, window=limits.window
+        )
+    if until is not None:
+        _record_limited(store, name, source=source, at=at)
+        wait = max(1, until - at)
+        raise RateLimited(
+            f"too many failed sign-ins from this address or for this name: try again in {wait} s",
+            retry_after=wait,
+            zh=f"该地址或该用户名登录失败次数过多：请在 {wait} 秒后再试",
+        )
+    try:
+        actor = admin.sign_in(store, name, password, lockout=lockout, source=source, now=at)
+    except NotAuthenticated:
+        with store.transaction() as conn:
+            for key in (address_key, name_key):
+                login_attempts.count_failure(conn, key, now=at, window=limits.window)
+        raise
+    with store.transaction() as conn:
+        login_attempts.clear(conn, name_key)  # the address keeps its count: one good account must not reset it
     return _open(store, actor, method="password", policy=policy, secret_key=secret_key, source=source, at=at)
+
+
+def _record_limited(store: Store, name: str, *, source: str, at: int) -> None:
+    """A refused (rate-limited) attempt on a known user is recorded in each of its organisations."""
+    with store.transaction() as conn:
+        user = accounts.user_by_name(conn, name)
+        if user is None:
+            return
+        actor, target = Actor(user_id=user.id, name=user.name), ("user", user.id, user.name)
+        for org in accounts.orgs_by_id(conn, frozenset(accounts.roles_of(conn, user.id))):
+            details = {"reason": "too many failed sign-ins"}
+            admin.log_entry(
+                conn, actor, at, source, EventKind.SIGN_IN_RATE_LIMITED, org, target, Result.DENIED, details=details
+            )
 
 
 def open_for(

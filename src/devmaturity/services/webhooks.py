@@ -7,10 +7,13 @@ import hashlib
 import hmac
 import json
 import os
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from devmaturity.auth.audit import EventKind, Result
+from devmaturity.auth.policy import Actor
 from devmaturity.collectors import events, webhooks
 from devmaturity.collectors.base import ReportError
 from devmaturity.collectors.redact import Redactor
@@ -19,6 +22,7 @@ from devmaturity.errors import (
     BadPayloadError,
     ConfigError,
     DevmaturityError,
+    DuplicateDelivery,
     NotFoundError,
     RequestError,
     SourcePayloadError,
@@ -27,8 +31,10 @@ from devmaturity.errors import (
 )
 from devmaturity.model.evidence import Problem
 from devmaturity.model.limits import admit
+from devmaturity.services import admin
 from devmaturity.store.db import Store
-from devmaturity.store.delivery import DeliveryRecord, save_delivery
+from devmaturity.store.delivery import DeliveryRecord, delivery_writer
+from devmaturity.store.repos import accounts, deliveries
 
 BODY = "request body"  # how problems name what they come from, as a file ingest names the file
 DEFAULT_SOURCE = "webhook"
@@ -68,6 +74,7 @@ class Delivery:
     authorization: str | None = field(default=None, repr=False)
     signature: str | None = field(default=None, repr=False)  # X-Hub-Signature-256
     gitlab_token: str | None = field(default=None, repr=False)  # X-Gitlab-Token
+    client: str = ""  # the sender's address, for the audit entry of a refused delivery
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -182,6 +189,7 @@ class WebhookService:
     def __init__(self, store: Store, config: Config, environ: Mapping[str, str] | None = None) -> None:
         self._store = store
         self._secrets = _secrets(config.webhooks, os.environ if environ is None else environ)
+        self._orgs = {spec.project: spec.org for spec in config.webhooks}
         self.max_bytes = config.webhook_max_bytes
         # masks the webhook secrets in the runs it records, its errors, and (installed by the app) the log
         self.redactor = Redactor.of(secret.decode("utf-8") for secret in self._secrets.values())
@@ -212,7 +220,8 @@ class WebhookService:
             raise UnsupportedMediaTypeError(f"Content-Type {_shown(delivery.content_type)} is not read; send {wanted}")
         origin = _source(source)
         inputs = {"endpoint": "events", "kind": kind, "format": fmt, "source": origin}
-        return self._record(delivery, inputs, lambda: _read_events(delivery.body, kind, origin, fmt))
+        replay = f"events/{kind}/{origin}"
+        return self._record(delivery, inputs, lambda: _read_events(delivery.body, kind, origin, fmt), replay)
 
     def receive_github(self, delivery: Delivery) -> WebhookResult:
         """A GitHub webhook: deployment_status events are stored, ping is answered, other events ignored."""
@@ -222,7 +231,7 @@ class WebhookService:
         if not delivery.event:
             raise RequestError("no X-GitHub-Event header: this endpoint reads GitHub webhooks")
         inputs = {"endpoint": "github", "event": delivery.event[:100]}
-        return self._record(delivery, inputs, lambda: _read_github(delivery))
+        return self._record(delivery, inputs, lambda: _read_github(delivery), "github")
 
     def receive_gitlab(self, delivery: Delivery) -> WebhookResult:
         """A GitLab webhook: Deployment Hook events are stored, other events ignored."""
@@ -232,7 +241,7 @@ class WebhookService:
         if not delivery.event:
             raise RequestError("no X-Gitlab-Event header: this endpoint reads GitLab webhooks")
         inputs = {"endpoint": "gitlab", "event": delivery.event[:100]}
-        return self._record(delivery, inputs, lambda: _read_gitlab(delivery))
+        return self._record(delivery, inputs, lambda: _read_gitlab(delivery), "gitlab")
 
     # --- shared steps ---
 
@@ -243,20 +252,56 @@ class WebhookService:
         presented = [(scheme, value) for scheme, value in presented if value is not None]
         if not presented:
             how = " or ".join(SCHEMES[name].header for name in accepted)
+            self._refused(delivery, "no credentials")
             raise UnauthorizedError(f"no credentials: send {how}")
         for scheme, value in presented:
             if not scheme.check(value, secret, delivery.body):
                 header = scheme.header.split(":")[0]
+                self._refused(delivery, f"{header} does not match")
                 raise UnauthorizedError(f"the {header} header does not match the project's webhook secret")
 
-    def _record(self, delivery: Delivery, inputs: dict[str, Any], read: Callable[[], _Read]) -> WebhookResult:
-        """One run per authenticated delivery, like a file ingest; the records are written in one transaction."""
+    def _refused(self, delivery: Delivery, reason: str) -> None:
+        """A delivery with missing or wrong credentials is recorded in the audit log of the organisation its
+        webhook names (`org` in [[devmaturity.webhooks]]); without one, only the server log has it."""
+        org_slug = self._orgs.get(delivery.project)
+        if org_slug is None:
+            return
+        actor = Actor(user_id=None, name=f"webhook:{delivery.project}")
+        with self._store.transaction() as conn:
+            org = accounts.org_by_slug(conn, org_slug)
+            if org is None:
+                return
+            admin.log_entry(
+                conn,
+                actor,
+                int(time.time()),
+                (delivery.client or "unknown")[:100],
+                EventKind.WEBHOOK_REFUSED,
+                org,
+                ("webhook", delivery.project, delivery.project),
+                Result.DENIED,
+                details={"reason": reason, "delivery": delivery.delivery_id[:100] or None},
+            )
+
+    def _record(
+        self, delivery: Delivery, inputs: dict[str, Any], read: Callable[[], _Read], replay: str
+    ) -> WebhookResult:
+        """One run per authenticated delivery, like a file ingest; the records are written in one transaction,
+        with the delivery id (when the sender gives one), so a replay of it is refused without writing."""
+        delivery_id = delivery.delivery_id[:200]
+        if delivery_id:
+            with self._store.transaction() as conn:
+                if deliveries.seen(conn, delivery.project, replay, delivery_id):
+                    raise _duplicate(delivery_id)
         project_id = self._store.project(delivery.project, "")
         details = {**inputs, "bytes": len(delivery.body), "delivery": delivery.delivery_id[:100]}
         run_id = self._store.start_run(project_id, "webhook", details)
         try:
             result = _admitted(read())
-            stored = save_delivery(self._store, project_id, run_id, result.records)
+            with delivery_writer(self._store, project_id, run_id) as write:
+                if delivery_id and not write.remember_delivery(delivery.project, replay, delivery_id):
+                    raise _duplicate(delivery_id)  # a concurrent copy of the same delivery won
+                stored = write(result.records)
         except DevmaturityError as exc:
             masked = self.redactor.error(exc)
             self._store.finish_run(run_id, "failed", {"error": masked.one_line()}, (), redact=self.redactor.text)
@@ -269,6 +314,13 @@ class WebhookService:
         summary = {"stored": stored, "problems": len(problems), "ignored": result.ignored}
         self._store.finish_run(run_id, "ok", summary, problems, redact=self.redactor.text)
         return WebhookResult(outcome=_outcome(result, stored), stored=stored, problems=messages)
+
+
+def _duplicate(delivery_id: str) -> DuplicateDelivery:
+    return DuplicateDelivery(
+        f"delivery {delivery_id[:100]!r} was received before; a replay is not stored again",
+        zh=f"投递 {delivery_id[:100]!r} 已经收到过；重放的投递不会再次写入",
+    )
 
 
 def _admitted(read: _Read) -> _Read:

@@ -179,7 +179,7 @@ def history(store: Store, actor: Actor, *, cycle_id: int, subject: str) -> list[
 
 def _framework_of(store: Store, gate: Gate, project_id: int) -> str:
     with store.transaction() as conn:
-        latest = arepo.of_project(conn, project_id, gate.read_scope(conn), limit=1)
+        latest = arepo.of_project(conn, project_id, gate.scope(conn), limit=1)
     return latest[0].framework if latest else DEFAULT_FRAMEWORK
 
 
@@ -433,7 +433,7 @@ def freeze(store: Store, actor: Actor, *, assessment_id: int, source: str = "cli
     cycle's answers or files changed after the assessment was made: assess again first."""
     gate = Gate(store, actor, source=source, now=now)
     with store.transaction() as conn:
-        row = arepo.by_id(conn, assessment_id, gate.read_scope(conn))
+        row = arepo.by_id(conn, assessment_id, gate.scope(conn))
     if row is None:
         raise NotFoundError(f"assessment {assessment_id} not found", zh=f"未找到评估 {assessment_id}")
     target = ("assessment", row.id, row.project)

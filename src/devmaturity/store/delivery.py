@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Table, select
+from sqlalchemy import Connection, Table, and_, or_, select
 
 from devmaturity.errors import DataError
 from devmaturity.model.delivery import (
@@ -30,6 +30,7 @@ from devmaturity.store.db import BATCH, Store
 from devmaturity.store.frames import KINDS as PACKED
 from devmaturity.store.frames import PART, drill_of, jobs_of, moment
 from devmaturity.store.quality import analysis_row
+from devmaturity.store.repos import deliveries
 
 DeliveryRecord = PipelineRun | Deployment | Incident | WorkItem | Release | QualityAnalysis | Drill
 
@@ -205,6 +206,10 @@ class DeliveryWriter:
             _upsert(self._store, self._conn, table, rows)
         return sum(len(rows) for rows in grouped.values())
 
+    def remember_delivery(self, project: str, source: str, delivery_id: str) -> bool:
+        """Record a webhook delivery id in this transaction; False when it was received before."""
+        return deliveries.remember(self._conn, project, source, delivery_id, now=int(time.time()))
+
     def cursor(self, source: str, value: str) -> None:
         row = {"project_id": self._project_id, "source": source, "cursor": value, "updated_at": int(time.time())}
         _upsert(self._store, self._conn, t.sync_cursors, [row])
@@ -237,13 +242,29 @@ def _note_moves(store: Store, conn: Connection, table: Table, project_id: int, r
         conn.execute(insert, [{"project_id": project_id, "kind": table.name, "part": part} for part in left])
 
 
+# tables whose rows move from running to a final state; the column is the finish time
+FINAL_STATE = {"deployments": "finished_at", "pipeline_runs": "finished_at", "drills": "finished_at"}
+
+
+def _newer(table: Table, excluded: Any) -> Any:
+    """The condition under which an incoming row may replace the stored one: an older state never overwrites a
+    newer one, so a finished row is replaced only by one finished at the same time or later (a replayed or late
+    `running` event does not roll a `success` back)."""
+    column = FINAL_STATE.get(table.name)
+    if column is None:
+        return None
+    stored, incoming = table.c[column], excluded[column]
+    return or_(stored.is_(None), and_(incoming.is_not(None), incoming >= stored))
+
+
 def _upsert(store: Store, conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
     keys = [c.name for c in table.primary_key.columns]
     for start in range(0, len(rows), BATCH):
         batch = rows[start : start + BATCH]
         stmt = store.insert_statement(table)
         update = {c: stmt.excluded[c] for c in batch[0] if c not in keys}
-        conn.execute(stmt.on_conflict_do_update(index_elements=keys, set_=update), batch)
+        guard = _newer(table, stmt.excluded)
+        conn.execute(stmt.on_conflict_do_update(index_elements=keys, set_=update, where=guard), batch)
 
 
 def cursor_of(store: Store, project_id: int, source: str) -> str | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from types import MappingProxyType
 
-from sqlalchemy import Connection, Table, select, update
+from sqlalchemy import Connection, Table, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from devmaturity.auth.policy import Actor
@@ -192,3 +192,78 @@ def revoke_token(conn: Connection, *, token_id: int, user_id: int, now: int) -> 
 def audit_head(conn: Connection, org_id: int) -> str:
     """The hash of the organisation's newest audit entry (zeros before the first)."""
     return str(conn.execute(select(t.organisations.c.audit_head).where(t.organisations.c.id == org_id)).scalar_one())
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Member:
+    user_id: int
+    name: str
+    role: Role
+    since: int
+
+
+def members(conn: Connection, org_id: int, *, after: str | None, limit: int) -> list[Member]:
+    """The organisation's members by name, those after `after` (keyset), at most `limit`."""
+    m, u = t.memberships.c, t.users.c
+    query = (
+        select(m.user_id, u.name, m.role, m.created_at)
+        .join(t.users, u.id == m.user_id)
+        .where(scoped(t.memberships, [org_id]))
+        .order_by(u.name)
+        .limit(limit)
+    )
+    if after is not None:
+        query = query.where(u.name > after)
+    return [Member(user_id=r.user_id, name=r.name, role=Role(r.role), since=r.created_at) for r in conn.execute(query)]
+
+
+def member(conn: Connection, org_id: int, user_id: int) -> Member | None:
+    m, u = t.memberships.c, t.users.c
+    row = conn.execute(
+        select(m.user_id, u.name, m.role, m.created_at)
+        .join(t.users, u.id == m.user_id)
+        .where(scoped(t.memberships, [org_id]), m.user_id == user_id)
+    ).first()
+    return (
+        None if row is None else Member(user_id=row.user_id, name=row.name, role=Role(row.role), since=row.created_at)
+    )
+
+
+def remove_membership(conn: Connection, *, org_id: int, user_id: int) -> Role | None:
+    """Remove the user from the organisation; the role it had, or None when it was not a member."""
+    m = t.memberships.c
+    row = conn.execute(
+        delete(t.memberships).where(scoped(t.memberships, [org_id]), m.user_id == user_id).returning(m.role)
+    ).first()
+    return None if row is None else Role(row.role)
+
+
+def admin_count(conn: Connection, org_id: int) -> int:
+    m = t.memberships.c
+    query = select(func.count()).select_from(t.memberships).where(scoped(t.memberships, [org_id]), m.role == "admin")
+    return int(conn.execute(query).scalar_one())
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TokenInfo:
+    id: int
+    org_id: int | None
+    created_at: int
+    last_used_at: int | None
+    revoked_at: int | None
+
+
+def tokens_of(conn: Connection, user_id: int) -> list[TokenInfo]:
+    """The user's tokens (never their digests), newest first."""
+    c = t.api_tokens.c
+    query = (
+        select(c.id, c.org_id, c.created_at, c.last_used_at, c.revoked_at)
+        .where(c.user_id == user_id)
+        .order_by(c.id.desc())
+    )
+    return [
+        TokenInfo(
+            id=r.id, org_id=r.org_id, created_at=r.created_at, last_used_at=r.last_used_at, revoked_at=r.revoked_at
+        )
+        for r in conn.execute(query)
+    ]

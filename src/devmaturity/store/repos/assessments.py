@@ -83,22 +83,22 @@ def _row(row: Any) -> AssessmentRow:
     )
 
 
-def _in_scope(query: Any, scope: Scope | None) -> Any:
-    """Scope a query joined to projects; None is the local owner's view (every project, local ones too)."""
-    return query if scope is None else query.where(scoped(t.projects, scope))
+def _in_scope(query: Any, scope: Scope) -> Any:
+    """Scope a query joined to projects to the actor's organisations."""
+    return query.where(scoped(t.projects, scope))
 
 
 def _joined() -> Any:
     return select(*_ROW).select_from(t.assessments.join(t.projects, t.projects.c.id == _A.project_id))
 
 
-def by_id(conn: Connection, assessment_id: int, scope: Scope | None) -> AssessmentRow | None:
+def by_id(conn: Connection, assessment_id: int, scope: Scope) -> AssessmentRow | None:
     row = conn.execute(_in_scope(_joined().where(_A.id == assessment_id), scope)).first()
     return _row(row) if row else None
 
 
 def of_project(
-    conn: Connection, project_id: int, scope: Scope | None, *, before: int | None = None, limit: int = 50
+    conn: Connection, project_id: int, scope: Scope, *, before: int | None = None, limit: int = 50
 ) -> list[AssessmentRow]:
     """The project's assessments, newest first, optionally only those older than the id `before` (a cursor)."""
     query = _joined().where(_A.project_id == project_id).order_by(_A.id.desc()).limit(limit)
@@ -207,7 +207,7 @@ class PortfolioRow:
     previous: AssessmentRow | None
 
 
-def portfolio(conn: Connection, scope: Scope | None, *, framework: str | None = None) -> list[PortfolioRow]:
+def portfolio(conn: Connection, scope: Scope, *, framework: str | None = None) -> list[PortfolioRow]:
     """Every project in scope with its newest and previous assessment (summaries, not reports): one query with a
     window function, so a thousand projects cost one round trip."""
     ranked_q = select(
@@ -236,3 +236,9 @@ def portfolio(conn: Connection, scope: Scope | None, *, framework: str | None = 
             )
         rows[r.pid] = found
     return list(rows.values())
+
+
+def teams(conn: Connection, project_ids: Iterable[int], scope: Scope) -> dict[int, str | None]:
+    """Each project's team label."""
+    query = select(_P.id, _P.team).where(scoped(t.projects, scope), _P.id.in_(sorted(set(project_ids))))
+    return {int(r.id): r.team for r in conn.execute(query)}

@@ -127,3 +127,31 @@ def verify_chain(conn: Connection, org_id: int) -> tuple[int, ChainBreak | None]
     if previous != org.audit_head:
         return count, ChainBreak(org_slug=org.slug, seq=expected_seq - 1, reason=_CHANGED)
     return count, None
+
+
+def page(
+    conn: Connection,
+    org_id: int,
+    *,
+    before_seq: int | None,
+    limit: int,
+    since: int | None = None,
+    until: int | None = None,
+    kind: str | None = None,
+    action: str | None = None,
+    actor_name: str | None = None,
+    result: str | None = None,
+) -> list[AuditEntry]:
+    """One organisation's entries, newest first, filtered, those before sequence `before_seq` (keyset)."""
+    c = t.audit_log.c
+    query = select(*_COLUMNS).where(scoped(t.audit_log, [org_id])).order_by(c.seq.desc()).limit(limit)
+    if before_seq is not None:
+        query = query.where(c.seq < before_seq)
+    if since is not None:
+        query = query.where(c.at >= since)
+    if until is not None:
+        query = query.where(c.at < until)
+    for column, value in ((c.kind, kind), (c.action, action), (c.actor_name, actor_name), (c.result, result)):
+        if value is not None:
+            query = query.where(column == value)
+    return [_entry(row) for row in conn.execute(query)]

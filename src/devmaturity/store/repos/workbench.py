@@ -81,20 +81,10 @@ def all_orgs(conn: Connection) -> Scope:
     return frozenset(int(i) for i in conn.execute(select(t.organisations.c.id)).scalars())
 
 
-def project(conn: Connection, project_id: int, scope: Scope, *, owner: bool = False) -> ProjectRef | None:
-    """The project when it belongs to one of the scope's organisations (the owner also sees local projects)."""
+def project(conn: Connection, project_id: int, scope: Scope) -> ProjectRef | None:
+    """The project when it belongs to one of the scope's organisations."""
     p = t.projects.c
-    query = select(p.id, p.name, p.org_id).where(p.id == project_id)
-    if not owner:
-        query = query.where(scoped(t.projects, scope))
-    row = conn.execute(query).first()
-    return ProjectRef(id=row.id, name=row.name, org_id=row.org_id) if row else None
-
-
-def project_by_name(conn: Connection, name: str) -> ProjectRef | None:
-    """The project of that name (the CLI's local view, which is the owner's)."""
-    p = t.projects.c
-    row = conn.execute(select(p.id, p.name, p.org_id).where(p.name == name)).first()
+    row = conn.execute(select(p.id, p.name, p.org_id).where(scoped(t.projects, scope), p.id == project_id)).first()
     return ProjectRef(id=row.id, name=row.name, org_id=row.org_id) if row else None
 
 

@@ -13,7 +13,7 @@ from devmaturity.config import Config
 from devmaturity.services import sessions
 from devmaturity.services.admin import Lockout
 from devmaturity.store import tables as t
-from tests.web.conftest import ADMIN, ORG, PASSWORD, SERVICE_KEY, ApiClient, make_app, serving
+from tests.web.conftest import ADMIN, ORG, PASSWORD, SERVICE_KEY, ApiClient, api_with, make_app, serving
 
 LOGIN = "/api/v1/auth/login"
 LOGOUT = "/api/v1/auth/logout"
@@ -223,3 +223,52 @@ def test_the_csrf_field_helper_renders_an_escaped_hidden_input(api_client: ApiCl
     request = Request(scope)
     assert csrf_token(request) == csrf
     assert re.fullmatch(r'<input type="hidden" name="csrf_token" value="[A-Za-z0-9_-]+">', csrf_field(request))
+
+
+def audit_kinds(api_client: ApiClient) -> list[tuple[str, str, str]]:
+    with api_client.store.engine.connect() as conn:
+        rows = conn.execute(
+            select(t.audit_log.c.kind, t.audit_log.c.result, t.audit_log.c.details).order_by(t.audit_log.c.id)
+        ).all()
+    return [(row.kind, row.result, row.details) for row in rows]
+
+
+class LimitTests:
+    def test_lockout_after_repeated_wrong_passwords(self, api_client: ApiClient) -> None:
+        with api_with(api_client.store, Config(lockout_failures=3, login_max_per_name=50)) as client:
+            for _ in range(3):
+                assert client.post(LOGIN, json={"name": ADMIN, "password": "wrong password!"}).status_code == 401
+            locked = client.post(LOGIN, json={"name": ADMIN, "password": PASSWORD})
+        assert locked.status_code == 401 and "set-cookie" not in locked.headers
+        kinds = audit_kinds(api_client)
+        assert [k for k, _, _ in kinds].count("sign_in_failed") == 4
+        assert ("locked_out", "denied", '{"failures": 3, "minutes": 15}') in kinds
+        assert kinds[-1][0] == "sign_in_failed" and '"locked"' in kinds[-1][2]
+
+    def test_too_many_failures_for_a_name_is_429_with_retry_after(self, api_client: ApiClient) -> None:
+        config = Config(login_max_per_name=3, login_window_minutes=10, lockout_failures=100)
+        with api_with(api_client.store, config) as client:
+            for _ in range(3):
+                assert client.post(LOGIN, json={"name": ADMIN, "password": "wrong password!"}).status_code == 401
+            limited = client.post(LOGIN, json={"name": ADMIN, "password": PASSWORD})
+            other = client.post(LOGIN, json={"name": "nobody", "password": "wrong password!"})
+        assert limited.status_code == 429 and limited.json()["slug"] == "rate-limited"
+        assert 1 <= int(limited.headers["retry-after"]) <= 600
+        assert "set-cookie" not in limited.headers
+        assert other.status_code == 401  # another name is still counted on its own
+        assert audit_kinds(api_client)[-1][:2] == ("sign_in_rate_limited", "denied")
+
+    def test_too_many_failures_from_one_address_is_429_whatever_the_name(self, api_client: ApiClient) -> None:
+        config = Config(login_max_per_address=4, login_max_per_name=100)
+        with api_with(api_client.store, config) as client:
+            for number in range(4):
+                response = client.post(LOGIN, json={"name": f"guess{number}", "password": "wrong password!"})
+                assert response.status_code == 401
+            limited = client.post(LOGIN, json={"name": ADMIN, "password": PASSWORD})
+        assert limited.status_code == 429 and "retry-after" in limited.headers
+
+    def test_the_rate_limit_keys_are_digests_not_names_or_addresses(self, api_client: ApiClient) -> None:
+        api_client.client.post(LOGIN, json={"name": "someone-typed-a-password-here", "password": "wrong password!"})
+        with api_client.store.engine.connect() as conn:
+            keys = [row.key for row in conn.execute(select(t.login_attempts.c.key))]
+        assert len(keys) == 2 and all(re.fullmatch(r"[0-9a-f]{64}", key) for key in keys)

@@ -1,14 +1,14 @@
 """Web sign-in: server-side sessions, login rate limits, OIDC identities, and the webhook delivery ids seen.
 
 Revision ID: 0018
-Revises: 0016
+Revises: 0017
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0018"
-down_revision = "0017"  # re-chained in h-dash (the lead re-chains at merge)
+down_revision = "0017"
 branch_labels = None
 depends_on = None
 

@@ -1,28 +1,20 @@
 """The assessor's workbench and derived data: assessment cycles, answer history, evidence files, metric series, and
-per-assessment summary columns (plus projects.org_id when branch h-proj's migration has not added it).
+per-assessment summary columns.
 
 Revision ID: 0019
-Revises: 0016
+Revises: 0018
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0019"
-down_revision = "0018"  # re-chained in h-dash (the lead re-chains at merge)
+down_revision = "0018"
 branch_labels = None
 depends_on = None
 
 
-def _columns(table: str) -> set[str]:
-    return {c["name"] for c in sa.inspect(op.get_bind()).get_columns(table)}
-
-
 def upgrade() -> None:
-    if "org_id" not in _columns("projects"):
-        with op.batch_alter_table("projects") as batch:
-            batch.add_column(sa.Column("org_id", sa.Integer(), nullable=True))
-            batch.create_foreign_key("fk_projects_org_id", "organisations", ["org_id"], ["id"])
     with op.batch_alter_table("assessments") as batch:
         batch.add_column(sa.Column("created_at", sa.BigInteger(), nullable=True))
         batch.add_column(sa.Column("cycle_id", sa.Integer(), nullable=True))

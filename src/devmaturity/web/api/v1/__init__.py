@@ -11,7 +11,14 @@ PREFIX = "/api/v1"
 
 MODULES: tuple[str, ...] = (
     "auth",
+    "members",
+    "tokens",
+    "audit",
     "webhooks",
+    "orgs",
+    "projects",
+    "sources",
+    "runs",
 )
 """The resource modules of devmaturity.web.api.v1 whose `router` is included, in this order."""
 

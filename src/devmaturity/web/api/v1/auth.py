@@ -110,7 +110,11 @@ def set_session_cookie(response: Response, request: Request, context: WebContext
     "/login",
     operation_id="auth_login",
     response_model=LoginRead,
-    responses={401: {"description": "not-authenticated"}, 403: {"description": "csrf-failed"}},
+    responses={
+        401: {"description": "not-authenticated"},
+        403: {"description": "csrf-failed"},
+        429: {"description": "rate-limited"},
+    },
     openapi_extra={
         "requestBody": {
             "content": {
@@ -137,6 +141,7 @@ async def login(request: Request, response: Response, context: ContextDep, sourc
             policy=context.session_policy,
             secret_key=context.key,
             source=source,
+            limits=sessions.LoginLimits.of(context.config),
         )
     )
     set_session_cookie(response, request, context, ticket)

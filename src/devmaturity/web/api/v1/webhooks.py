@@ -68,6 +68,7 @@ def _delivery(request: Request, project: str, body: bytes) -> Delivery:
         authorization=headers.get("authorization"),
         signature=headers.get("x-hub-signature-256"),
         gitlab_token=headers.get("x-gitlab-token"),
+        client=request.client.host if request.client is not None else "",
     )
 
 

@@ -1,0 +1,186 @@
+"""The role × endpoint matrix, on SQLite and PostgreSQL: every endpoint of the app (read from the app's own route
+table through its OpenAPI document, so a new endpoint without a MATRIX row fails), called by a user of every role
+with an API token, answers allowed or 403 exactly as auth/roles.py's table says; anonymous gets 401; a user of
+another organisation gets 404 for every object of this one.
+
+To add an endpoint: one MATRIX row "METHOD /path" → the Action it checks (or SIGNED_IN / OWN_AUTH), and, when it
+takes a body, one BODIES row. Path parameters are filled from the objects the fixture makes (PARAMS)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from devmaturity.auth.policy import Actor
+from devmaturity.auth.roles import Action, Role, permitted
+from devmaturity.services import projects as svc
+from devmaturity.store.db import Store
+from tests.gitbuild import RepoBuilder
+from tests.web.conftest import ApiClient
+
+SIGNED_IN = "signed in"  # any member may call it; it shows only the caller's own organisations
+OWN_AUTH = "own auth"  # authenticates itself (sign-in, webhooks); covered by its own tests
+
+MATRIX: dict[str, Action | str] = {
+    "GET /health": OWN_AUTH,
+    "GET /ready": OWN_AUTH,
+    "POST /api/v1/auth/login": OWN_AUTH,
+    "POST /api/v1/auth/logout": OWN_AUTH,
+    "GET /api/v1/auth/me": SIGNED_IN,
+    "POST /api/v1/projects/{project}/events/{kind}": OWN_AUTH,
+    "POST /api/v1/projects/{project}/webhooks/github": OWN_AUTH,
+    "POST /api/v1/projects/{project}/webhooks/gitlab": OWN_AUTH,
+    "GET /api/v1/orgs": SIGNED_IN,
+    "POST /api/v1/orgs": Action.ORG_CREATE,
+    "GET /api/v1/orgs/{org_slug}": Action.ORG_READ,
+    "GET /api/v1/projects": SIGNED_IN,
+    "POST /api/v1/projects": Action.PROJECT_CREATE,
+    "GET /api/v1/projects/{project_id}": Action.PROJECT_READ,
+    "PATCH /api/v1/projects/{project_id}": Action.PROJECT_UPDATE,
+    "DELETE /api/v1/projects/{project_id}": Action.PROJECT_DELETE,
+    "GET /api/v1/projects/{project_id}/sources": Action.SOURCE_READ,
+    "POST /api/v1/projects/{project_id}/sources": Action.SOURCE_MANAGE,
+    "GET /api/v1/projects/{project_id}/sources/{source_id}": Action.SOURCE_READ,
+    "PATCH /api/v1/projects/{project_id}/sources/{source_id}": Action.SOURCE_MANAGE,
+    "DELETE /api/v1/projects/{project_id}/sources/{source_id}": Action.SOURCE_MANAGE,
+    "POST /api/v1/projects/{project_id}/sources/{source_id}/test": Action.SOURCE_MANAGE,
+    "GET /api/v1/projects/{project_id}/runs": Action.RUN_READ,
+    "GET /api/v1/runs/{run_id}": Action.RUN_READ,
+    "POST /api/v1/projects/{project_id}/collect": Action.RUN_START,
+    "POST /api/v1/projects/{project_id}/assess": Action.RUN_START,
+}
+"""Every endpoint → the action its use case checks in the object's organisation."""
+
+_counter = iter(range(10_000))
+
+BODIES: dict[str, Callable[[Fixture], dict[str, Any]]] = {
+    "POST /api/v1/orgs": lambda f: {"slug": f"org-{next(_counter)}"},
+    "POST /api/v1/projects": lambda f: {"org": f.org, "slug": f"made-{next(_counter)}", "team": "t"},
+    "PATCH /api/v1/projects/{project_id}": lambda f: {"team": "renamed"},
+    "POST /api/v1/projects/{project_id}/sources": lambda f: {
+        "kind": "github",
+        "name": f"gh-{next(_counter)}",
+        "settings": {"repo": "acme/shop"},
+    },
+    "PATCH /api/v1/projects/{project_id}/sources/{source_id}": lambda f: {"settings": {"path": f.repo}},
+}
+"""The request body of endpoints that take one."""
+
+DESTRUCTIVE = {"DELETE /api/v1/projects/{project_id}", "DELETE /api/v1/projects/{project_id}/sources/{source_id}"}
+"""Endpoints that remove their object: each call gets fresh objects."""
+
+
+@dataclass
+class Fixture:
+    org: str
+    project_id: int
+    source_id: int
+    run_id: int
+    repo: str
+
+    def params(self) -> dict[str, str]:
+        return {
+            "org_slug": self.org,
+            "project_id": str(self.project_id),
+            "source_id": str(self.source_id),
+            "run_id": str(self.run_id),
+        }
+
+
+OWNER = Actor.local("local:test")
+
+
+def _objects(store: Store, org: str, repo: str) -> Fixture:
+    """A project with a git source and one finished-or-queued run, made by the local owner."""
+    project = svc.create_project(store, OWNER, org_slug=org, slug=f"p{next(_counter)}")
+    source = svc.create_source(store, OWNER, project.id, kind="git", name="git", settings={"path": repo})
+    run_id = store.queue_run(project.id, "collect", {"project_id": project.id, "project": project.key, "path": repo})
+    return Fixture(org=org, project_id=project.id, source_id=source.id, run_id=run_id, repo=repo)
+
+
+def _routes(app: Any) -> list[str]:
+    """Every endpoint the app serves, as "METHOD /path" (from the OpenAPI document the app builds from its routes)."""
+    paths = app.openapi()["paths"]
+    return sorted(f"{method.upper()} {path}" for path, ops in paths.items() for method in ops)
+
+
+@dataclass
+class World:
+    api: ApiClient
+    tokens: dict[Role, str]
+    outsider: str
+    mine: Fixture
+    theirs: Fixture
+    repo: str
+
+
+@pytest.fixture
+def world(api_client: ApiClient, repo: RepoBuilder) -> Iterator[World]:
+    repo.commit("one", {"a.txt": "one"}, "2024-01-02T10:00:00+00:00")
+    api = api_client
+    tokens: dict[Role, str] = {}
+    for role in Role:
+        name = f"user-{role.value}"
+        api.add_user(name, role)
+        tokens[role] = api.token_for(name)
+    api.add_user("otto", Role.ADMIN, org="other")
+    mine = _objects(api.store, "acme", str(repo.path))
+    theirs = _objects(api.store, "other", str(repo.path))
+    yield World(api=api, tokens=tokens, outsider=api.token_for("otto"), mine=mine, theirs=theirs, repo=str(repo.path))
+
+
+def _call(world: World, route: str, token: str | None, target: Fixture) -> Any:
+    method, template = route.split(" ", 1)
+    path = template.format(**target.params())
+    body = BODIES[route](target) if route in BODIES else None
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    return world.api.client.request(method, path, json=body, headers=headers)
+
+
+def test_every_endpoint_has_a_row(world: World) -> None:
+    routes = _routes(world.api.app)
+    assert [r for r in routes if r not in MATRIX] == [], "add a MATRIX row for each new endpoint"
+    assert [r for r in MATRIX if r not in routes] == [], "a MATRIX row names an endpoint that no longer exists"
+
+
+def test_every_role_is_allowed_or_denied_as_the_table_says(world: World) -> None:
+    wrong: list[str] = []
+    for route in _routes(world.api.app):
+        rule = MATRIX[route]
+        if rule == OWN_AUTH:
+            continue
+        for role, token in world.tokens.items():
+            target = _objects(world.api.store, "acme", world.repo) if route in DESTRUCTIVE else world.mine
+            response = _call(world, route, token, target)
+            allowed = rule == SIGNED_IN or permitted(role, Action(rule))
+            ok = response.status_code < 300 if allowed else response.status_code == 403
+            if not ok:
+                wrong.append(f"{route} as {role.value}: {response.status_code} {response.text[:200]}")
+            if not allowed and response.status_code == 403:
+                assert response.json()["slug"] == "permission-denied"
+    assert wrong == []
+
+
+def test_anonymous_gets_401_everywhere(world: World) -> None:
+    for route in _routes(world.api.app):
+        if MATRIX[route] == OWN_AUTH:
+            continue
+        response = _call(world, route, None, world.mine)
+        assert response.status_code == 401, route
+        assert response.json()["slug"] == "not-authenticated"
+
+
+def test_another_organisation_gets_404_for_every_object(world: World) -> None:
+    for route in _routes(world.api.app):
+        if MATRIX[route] in (OWN_AUTH, SIGNED_IN) or route == "POST /api/v1/orgs":
+            continue
+        response = _call(world, route, world.outsider, world.mine)
+        assert response.status_code == 404, f"{route}: {response.status_code} {response.text[:200]}"
+        assert response.json()["slug"] == "not-found"
+    listed = world.api.client.get("/api/v1/projects", headers={"Authorization": f"Bearer {world.outsider}"}).json()
+    assert [p["org"] for p in listed["items"]] == ["other"]
+    orgs = world.api.client.get("/api/v1/orgs", headers={"Authorization": f"Bearer {world.outsider}"}).json()
+    assert [o["slug"] for o in orgs] == ["other"]

@@ -45,3 +45,11 @@ def test_every_error_slug_and_exit_code_is_documented() -> None:
     classes = [c for _, c in inspect.getmembers(errors, inspect.isclass) if issubclass(c, errors.DevmaturityError)]
     assert [c.slug for c in classes if f"`{c.slug}`" not in text] == []
     assert [c.exit_code for c in classes if f"| {c.exit_code} |" not in text] == []
+
+
+def test_every_report_format_is_documented() -> None:
+    from devmaturity.reports.registry import DOCUMENT_FORMATS, FORMATS
+
+    text = _read("reports.md")
+    assert [name for name in FORMATS if f"| `{name}` |" not in text] == []
+    assert [name for name in DOCUMENT_FORMATS if f"`{name}`" not in text] == []

@@ -11,7 +11,10 @@ DevmaturityError                 (slug "error", exit 1)
 ├── DataError                    ("data", exit 65): a file whose content is wrong
 │   ├── ModelFileError           ("model-file", exit 65): names file, key path and bad value
 │   ├── AnswersFileError         ("answers-file", exit 65)
-│   └── ConfigError              ("config", exit 65)
+│   ├── ConfigError              ("config", exit 65)
+│   ├── EvidencePackError        ("evidence-pack", exit 65): not a pack we can read safely (zip, paths, sizes)
+│   ├── PackTampered             ("pack-tampered", exit 65): a file or the manifest changed after signing
+│   └── PackUntrusted            ("pack-untrusted", exit 65): signed, but not by the key it is checked against
 ├── SourceError                  ("source", exit 69): a tool or server we read from failed
 │   ├── GitError                 ("git", exit 69)
 │   ├── SourceAuthError          ("source-auth", exit 69): the server refused the credentials
@@ -23,6 +26,7 @@ DevmaturityError                 (slug "error", exit 1)
 │   └── SchemaOutdated           ("schema-outdated"): the database is not at the schema this code expects
 ├── BrokerError                  ("broker", exit 69): no job broker configured, or it does not answer
 ├── GateFailed                   ("gate-failed", exit 2): the assessment is below the bar
+├── FormatUnavailable            ("format-unavailable", exit 69): a report format whose package is not installed
 ├── AuditChainBroken             ("audit-chain", exit 1): an organisation's audit log was changed after writing
 └── RequestError                 ("bad-request"): a web request refused; the web layer answers 4xx (exit 1)
     ├── BadPayloadError          ("bad-payload"): a body that is not the documented JSON
@@ -136,6 +140,26 @@ class ConfigError(DataError):
     slug = "config"
 
 
+class EvidencePackError(DataError):
+    """A file given as an evidence pack that cannot be read safely: not a zip, a member outside the pack (absolute
+    path, `..`), too many or too large members, no manifest."""
+
+    slug = "evidence-pack"
+
+
+class PackTampered(DataError):
+    """A pack whose files do not match its manifest, or whose manifest does not match its signature; the message
+    names the file."""
+
+    slug = "pack-tampered"
+
+
+class PackUntrusted(DataError):
+    """A pack whose signature is sound but made by a key other than the one it is checked against."""
+
+    slug = "pack-untrusted"
+
+
 class SourceError(DevmaturityError):
     slug = "source"
     exit_code = 69
@@ -188,6 +212,13 @@ class BrokerError(DevmaturityError):
 class GateFailed(DevmaturityError):
     slug = "gate-failed"
     exit_code = 2
+
+
+class FormatUnavailable(DevmaturityError):
+    """A report format whose optional package (the `pdf` extra's WeasyPrint) is not installed."""
+
+    slug = "format-unavailable"
+    exit_code = 69
 
 
 class RequestError(DevmaturityError):
@@ -318,4 +349,8 @@ ZH: dict[str, str] = {
     "duplicate-delivery": "该 Webhook 投递编号已经收到过，重放的投递不会写入",
     "csrf-failed": "请求缺少会话的 CSRF 令牌，或登录请求来自其他站点",
     "rate-limited": "登录失败次数过多，请稍后再试",
+    "evidence-pack": "不是可以安全读取的证据包（不是 zip、成员路径越界、成员过多或过大、缺少清单）",
+    "pack-tampered": "证据包被改动：文件与清单不符，或清单与签名不符",
+    "pack-untrusted": "证据包的签名有效，但签名密钥不是用来核验的密钥",
+    "format-unavailable": "该报告格式所需的 Python 包未安装",
 }

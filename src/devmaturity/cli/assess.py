@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -10,24 +9,16 @@ import click
 
 from devmaturity.cli.texts import say
 from devmaturity.config import Config, load_config
-from devmaturity.errors import GateFailed, UsageError
+from devmaturity.errors import FormatUnavailable, GateFailed, UsageError
+from devmaturity.reports.registry import FORMATS
 
 if TYPE_CHECKING:
     from rich.console import Console
 
     from devmaturity.services.assess import AssessResult
 
-# the reports, the services and rich are imported when a command runs, so `assess --help` stays light
-FORMATS = ("table", "json", "md", "html")
-_REPORT_FILES = {"json": "report.json", "md": "report.md", "html": "report.html"}
-
-
-def _renderers() -> dict[str, Callable[[dict[str, Any], str], str]]:
-    from devmaturity.reports.html import render_html
-    from devmaturity.reports.json import render_json
-    from devmaturity.reports.markdown import render_markdown
-
-    return {"json": render_json, "md": render_markdown, "html": render_html}
+# the renderers (reports/registry.py imports each when it renders), the services and rich are imported when a
+# command runs, so `assess --help` stays light
 
 
 def _console(*, stderr: bool) -> Console:
@@ -109,6 +100,7 @@ def _run(path: Path, config: Config, parts: list[str] | None, console: Console, 
         console.print(say("problem", lang, source=problem.source, message=problem.message), markup=False)
     for notice in result.notices:
         console.print(say("note", lang, text=notice.get("zh" if lang == "zh" else "en")), markup=False)
+    console.print(say("stored_assessment", lang, id=result.assessment_id), markup=False)
     return result
 
 
@@ -120,8 +112,9 @@ def _run(path: Path, config: Config, parts: list[str] | None, console: Console, 
     "--format",
     "formats",
     multiple=True,
-    type=click.Choice(FORMATS),
-    help="Outputs: table (terminal), json, md, html; repeatable. Default: table + json + html.",
+    type=click.Choice(tuple(FORMATS)),
+    help="Outputs: table (terminal), json, md, html, doc (printable document), pdf; repeatable. "
+    "Default: table + json + html.",
 )
 @click.option(
     "--out",
@@ -129,7 +122,7 @@ def _run(path: Path, config: Config, parts: list[str] | None, console: Console, 
     type=click.Path(file_okay=False, path_type=Path),
     default=Path("devmaturity-report"),
     show_default=True,
-    help="Folder for the json/md/html reports.",
+    help="Folder for the report files.",
 )
 @click.option("--brief", is_flag=True, help="Only the part table, not every subdomain.")
 def assess(
@@ -144,19 +137,26 @@ def assess(
     """Assess the git repository at PATH against a maturity model."""
     config, when = _config(path, config_file, **flags)
     from devmaturity.reports.terminal import render_terminal
-    from devmaturity.reports.writer import write_text
+    from devmaturity.reports.writer import write_bytes, write_text
 
+    chosen = formats or ("table", "json", "html")
+    for missing in (FORMATS[name] for name in chosen if not FORMATS[name].available()):
+        raise FormatUnavailable(
+            say("format_missing", "en", format=missing.name, package=missing.needs),
+            zh=say("format_missing", "zh", format=missing.name, package=missing.needs),
+        )
     stderr = _console(stderr=True)
     result = _run(path, config, list(parts) or None, stderr, when)
-    chosen = formats or ("table", "json", "html")
     stdout = _console(stderr=False)
     if "table" in chosen:
         stdout.print(render_terminal(result.report, config.lang, detail=not brief))
-    renderers = _renderers()
-    for fmt in chosen:
-        if fmt in _REPORT_FILES:
-            written = write_text(out_dir / _REPORT_FILES[fmt], renderers[fmt](result.report, config.lang))
-            stderr.print(say("wrote", config.lang, path=written), markup=False)
+    for fmt in (FORMATS[name] for name in chosen):
+        if fmt.filename is None:
+            continue
+        content = fmt.render(result.report, config.lang)
+        target = out_dir / fmt.filename
+        written = write_bytes(target, content) if fmt.binary else write_text(target, content)
+        stderr.print(say("wrote", config.lang, path=written), markup=False)
 
 
 @click.command()

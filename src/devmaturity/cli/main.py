@@ -112,6 +112,14 @@ COMMANDS: dict[str, LazyCommand] = {
         summary="Run jobs queued by `devmaturity collect` (DEVMATURITY_BROKER_URL and DEVMATURITY_DATABASE_URL name "
         "the broker and the store; the store must be the one the jobs were queued in).",
     ),
+    "report": LazyCommand(
+        module="report",
+        attr="report",
+        summary="Render a stored assessment as a document (PDF, printable HTML, JSON, Markdown), without collecting.",
+    ),
+    "export": LazyCommand(
+        module="report", attr="export", summary="The signed evidence pack of an assessment, and its verification."
+    ),
     "runs": LazyCommand(
         module="runs",
         attr="runs",

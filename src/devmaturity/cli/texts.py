@@ -32,6 +32,26 @@ LINES: dict[str, tuple[str, str]] = {
         "no sources configured: add [[devmaturity.sources]] to {file}",
     ),
     "wrote": ("已写入 {path}", "wrote {path}"),
+    "stored_assessment": (
+        "已存储评估 {id}（devmaturity report {id} 生成文档报告）",
+        "stored assessment {id} (devmaturity report {id} renders the document)",
+    ),
+    "pack_wrote": (
+        "已写入 {path}：{files} 个文件，签名密钥指纹 {fingerprint}",
+        "wrote {path}: {files} files, signed by {fingerprint}",
+    ),
+    "pack_ok": (
+        "证据包完好：{files} 个文件的 SHA-256 与清单一致，清单签名有效，签名者 {fingerprint}（核对依据：{by}）；"
+        "评估 #{assessment}，项目 {project}",
+        "pack intact: {files} files match the manifest's sha256, the manifest's signature holds, signer "
+        "{fingerprint} (checked against the {by}); assessment #{assessment}, project {project}",
+    ),
+    "by_fingerprint": ("给出的指纹", "fingerprint given"),
+    "by_service_key": ("本服务的密钥", "service key"),
+    "format_missing": (
+        "格式 {format} 需要 Python 包 {package}：pip install 'devmaturity[pdf]'",
+        "the {format} format needs the Python package {package}: pip install 'devmaturity[pdf]'",
+    ),
     "problem": ("问题：{source}：{message}", "problem: {source}: {message}"),
     "warning": ("警告：{path}：{message}", "warning: {path}: {message}"),
     "note": ("注意：{text}", "note: {text}"),

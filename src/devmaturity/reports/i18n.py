@@ -45,6 +45,74 @@ STRINGS: dict[str, dict[str, str]] = {
         "zh": "{met} 项满足，{not_met} 项不满足，{unknown} 项未知",
         "en": "{met} met, {not_met} not met, {unknown} unknown",
     },
+    # the document report (reports/document.py)
+    "doc_title": {"zh": "DevOps 能力成熟度评估报告", "en": "DevOps Capability Maturity Assessment Report"},
+    "period": {"zh": "评估周期", "en": "Assessment period"},
+    "days": {"zh": "{days} 天", "en": "{days} days"},
+    "version": {"zh": "版本", "en": "version"},
+    "assessor": {"zh": "评估人", "en": "Assessor"},
+    "assessment_id": {"zh": "评估编号", "en": "Assessment"},
+    "assessed_at": {"zh": "评估日期", "en": "Assessed on"},
+    "rendered_at": {"zh": "报告生成时间", "en": "Report rendered"},
+    "evidence_digest": {"zh": "证据摘要", "en": "Evidence digest"},
+    "digest_note": {
+        "zh": "对附录中 {count} 份证据材料及全部评估人回答计算的 SHA-256（算法见 docs/reports.md）",
+        "en": "SHA-256 over the {count} evidence materials of the appendix and every assessor answer "
+        "(computed as docs/reports.md describes)",
+    },
+    "summary": {"zh": "执行摘要", "en": "Executive summary"},
+    "part_levels": {"zh": "各能力域级别", "en": "Part levels"},
+    "sub_levels": {"zh": "各能力子域级别", "en": "Subdomain levels"},
+    "strengths": {"zh": "优势", "en": "Strengths"},
+    "no_strengths": {"zh": "尚无已判定的能力子域", "en": "No subdomain has been decided yet"},
+    "met_of": {"zh": "{met}/{total} 项评估项满足", "en": "{met} of {total} criteria met"},
+    "next_steps": {"zh": "最有价值的三项改进", "en": "The three most valuable next steps"},
+    "holds_back": {
+        "zh": "阻碍 {count} 个能力项使 {part} 达到 {level} 级",
+        "en": "holds {count} item(s) back from {part} level {level}",
+    },
+    "no_steps": {"zh": "所有能力域均已达到最高级别", "en": "Every part is at the top level"},
+    "notices": {"zh": "提示", "en": "Notices"},
+    "score": {"zh": "得分", "en": "Score"},
+    "advice": {"zh": "改进建议", "en": "Improvement advice"},
+    "no_evidence": {"zh": "无证据（未知）", "en": "no evidence (unknown)"},
+    "more_codes": {"zh": "另有 {count} 份，见附录", "en": "{count} more in the appendix"},
+    "more_in_roadmap": {"zh": "另有 {count} 条，见路线图", "en": "{count} more in the roadmap"},
+    "roadmap": {"zh": "到下一级的路线图", "en": "Roadmap to the next level"},
+    "missing": {"zh": "尚缺什么", "en": "What is missing"},
+    "nothing_missing": {"zh": "没有能力项低于下一级", "en": "No item is below the next level"},
+    "appendix": {"zh": "附录：证据材料", "en": "Appendix: evidence"},
+    "appendix_note": {
+        "zh": "材料编号沿用信通院证据清单的编码方式：能力子域-能力项组-能力项-L级别-序号"
+        "（序号为该级别中评估项的顺序）。"
+        "每条列出前 3 个引用；证据包中有全部引用及其记录。",
+        "en": "Codes follow CAICT's evidence-list scheme: subdomain-group-item-L<level>-<n>, n being the "
+        "requirement's position in that level. Each row lists its first 3 references; the evidence pack holds "
+        "them all with their records.",
+    },
+    "code": {"zh": "编号", "en": "Code"},
+    "requirement": {"zh": "要求", "en": "Requirement"},
+    "status": {"zh": "结论", "en": "Status"},
+    "more_refs": {"zh": "等，另有 {count} 个", "en": "and {count} more"},
+    "answer_only": {"zh": "评估人回答，未附材料", "en": "assessor's answer, no document attached"},
+    "by_metric": {"zh": "由度量判定", "en": "by metric"},
+    "by_fact": {"zh": "由事实判定", "en": "by fact"},
+    "by_assessor": {"zh": "由评估人判定", "en": "by assessor"},
+    "by_nothing": {"zh": "未判定", "en": "undecided"},
+    "pack_title": {"zh": "证据包", "en": "Evidence pack"},
+    "pack_verify": {
+        "zh": "manifest.json 列出每个文件的大小和 SHA-256，并由服务密钥签名（manifest.sig）；"
+        "用 devmaturity export verify 核验本证据包。",
+        "en": "manifest.json lists every file's size and SHA-256 and is signed with the service's key "
+        "(manifest.sig); check this pack with devmaturity export verify.",
+    },
+    "pack_reports": {"zh": "报告", "en": "Reports"},
+    "pack_items": {"zh": "按能力项和证据编号索引", "en": "By item and evidence code"},
+    "pack_records": {"zh": "引用的记录", "en": "Cited records"},
+    "pack_answers": {"zh": "评估人回答", "en": "Assessor answers"},
+    "page_of_a": {"zh": "第 ", "en": "Page "},
+    "page_of_b": {"zh": " 页，共 ", "en": " of "},
+    "page_of_c": {"zh": " 页", "en": ""},
 }
 
 

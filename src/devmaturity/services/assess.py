@@ -67,6 +67,7 @@ class AssessResult:
     run_id: int
     report: dict[str, object] = field(default_factory=dict)
     notices: tuple[Text, ...] = ()
+    assessment_id: int = 0  # the stored assessment (`devmaturity report ID`)
 
 
 def prepare(config: Config) -> tuple[Framework, dict[str, Answer]]:
@@ -364,6 +365,7 @@ def run_assessment(
         run_id=run_id,
         report=report,
         notices=tuple(notices),
+        assessment_id=assessment_id,
     )
 
 

@@ -58,6 +58,7 @@ def seed(root: Path, url: str) -> Seeded:
     trade = projects.create_project(store, owner, org_slug=ORG, slug="trade-service", title="Trade service", team="Trading")
     settle = projects.create_project(store, owner, org_slug=ORG, slug="settlement", title="Settlement", team="Clearing")
     built = build_enterprise_project(root / "enterprise")
+    projects.create_source(store, owner, trade.id, kind="git", name="trade-service", settings={"path": str(built.repo)})
     _ingest(built, url, trade.key)
     for as_of in ("2026-10-31", "2026-11-29"):
         assess(url, built, trade.key, as_of, root / f"out-{as_of}")

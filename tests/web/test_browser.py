@@ -24,7 +24,7 @@ from devmaturity.config import Config
 from devmaturity.store.db import Store
 from devmaturity.web.app import create_app
 from tests.web.conftest import serving
-from tests.web.dashboard_seed import PASSWORD, Seeded, assess, seed
+from tests.web.dashboard_seed import PASSWORD, Seeded, seed
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = [
@@ -209,9 +209,17 @@ class BrowserTests:
 
         page.get_by_role("button", name="Freeze this assessment").click()  # answers newer than the assessment
         assert "assess again" in page.get_by_role("alert").inner_text()
-        # the assessment run (here through the CLI, as a scheduled job would) reads the cycle's answers
         seeded = site.seeded
-        assess(seeded.url, seeded.project, "acme/trade-service", "2026-11-29", tmp_path / "again")
+        page.goto(f"{site.url}/projects/{seeded.trade_id}/workbench?part=cd")
+        page.get_by_role("button", name="Assess again").click()  # queued; the run history shows its progress
+        assert page.get_by_role("status").inner_text().startswith("The assessment is queued")
+        run = page.locator("tr[data-run]").first
+        status = run.locator("[data-live=status]")
+        page.wait_for_function(  # runs.js polls /api/v1/runs/{id} until the run is done
+            "el => !['queued', 'running'].includes(el.textContent.trim())", arg=status.element_handle(), timeout=120_000
+        )
+        assert status.inner_text() == "ok"
+        page.screenshot(path=str(site.shots / "08-runs.png"), full_page=True)
         page.goto(f"{site.url}/projects/{seeded.trade_id}/workbench?part=cd")
         page.get_by_role("button", name="Freeze this assessment").click()
         banner = page.locator("#frozen-banner")
@@ -219,7 +227,7 @@ class BrowserTests:
         frozen_question = page.locator(f"section[id='q-{criterion}']")
         assert frozen_question.get_by_role("button", name="Save the answer").is_disabled()
         assert frozen_question.get_by_label("Note").is_disabled()
-        page.screenshot(path=str(site.shots / "08-workbench-frozen.png"), full_page=True)
+        page.screenshot(path=str(site.shots / "09-workbench-frozen.png"), full_page=True)
 
         csrf = page.locator("input[name=csrf_token]").first.input_value()
         refused = page.request.post(

@@ -8,7 +8,6 @@ admin use cases, which check the policy and write the audit log.
 from __future__ import annotations
 
 import functools
-import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -19,11 +18,13 @@ import yaml
 
 from devmaturity.auth.policy import Actor, allowed
 from devmaturity.auth.roles import Action, Role
-from devmaturity.errors import Conflict, NotFoundError
+from devmaturity.errors import Conflict, FormatUnavailable, NotFoundError
 from devmaturity.model.text import Lang, Text
-from devmaturity.services import admin, projects, workbench
+from devmaturity.services import assessments, audit_log, members, project_runs, projects, reports, workbench
 from devmaturity.services.access import Gate
-from devmaturity.services.derived import KEY_METRICS, SERIES_WINDOWS
+from devmaturity.services.derived import KEY_METRICS
+from devmaturity.services.evidence_pack import export_evidence_pack
+from devmaturity.services.jobs import QueuedJob
 from devmaturity.store.db import Store
 from devmaturity.store.repos import assessments as arepo
 from devmaturity.store.repos import workbench as wb
@@ -96,7 +97,7 @@ class PortfolioEntry:
     project: ProjectRef
     assessed: str | None
     levels: Mapping[str, int]
-    previous: Mapping[str, int] | None
+    changes: Mapping[str, int] | None  # part key → level change since the previous assessment; None: first one
     subdomains: Mapping[str, int]
     dora: str
     dora_level: int | None
@@ -104,9 +105,7 @@ class PortfolioEntry:
     @property
     def movement(self) -> int | None:
         """Part levels gained (positive) or lost since the previous assessment; None without one."""
-        if self.previous is None:
-            return None
-        return sum(level - self.previous.get(key, level) for key, level in self.levels.items())
+        return None if self.changes is None else sum(self.changes.values())
 
     @property
     def lowest(self) -> int | None:
@@ -124,17 +123,16 @@ class Portfolio:
     movement: Mapping[str, int]
 
 
-def _entry(ref: ProjectRef, row: arepo.PortfolioRow | None) -> PortfolioEntry:
-    latest = row.latest if row else None
-    summary = (latest.summary or {}) if latest else {}
-    dora = summary.get("dora") or {}
-    level = dora.get("level")
+def _entry(ref: ProjectRef, found: assessments.PortfolioEntry | None) -> PortfolioEntry:
+    if found is None or found.assessment_id is None:
+        return PortfolioEntry(project=ref, assessed=None, levels={}, changes=None, subdomains={}, dora="unknown", dora_level=None)
+    level = (found.dora or {}).get("level")
     return PortfolioEntry(
         project=ref,
-        assessed=datetime.fromtimestamp(latest.window_end, UTC).strftime("%Y-%m-%d") if latest else None,
-        levels=dict(latest.levels) if latest else {},
-        previous=dict(row.previous.levels) if row and row.previous else None,
-        subdomains={s["id"]: int(s["level"]) for s in summary.get("subdomains", [])},
+        assessed=(found.assessed_at or "")[:10] or None,
+        levels=dict(found.parts),
+        changes=dict(found.movement) if found.movement else None,
+        subdomains=dict(found.subdomains),
         dora=DORA_NAMES.get(level, "unknown") if isinstance(level, int) else "unknown",
         dora_level=level if isinstance(level, int) else None,
     )
@@ -154,13 +152,13 @@ def _sort_key(sort: str) -> Any:
 
 
 def portfolio(store: Store, actor: Actor, query: PortfolioQuery) -> Portfolio:
-    """Every project of the actor's organisations with its newest assessment's levels (from the stored digest),
-    filtered, sorted and cut to one page; the movement counts cover every project the filters keep."""
+    """Every project of the actor's organisations with its newest assessment's levels (the assessment read
+    service's portfolio: stored digests, one query), filtered, sorted and cut to one page; the movement counts
+    cover every project the filters keep. Projects not assessed yet are listed too."""
     orgs = _orgs(store, actor)
+    found = {e.project_id: e for e in assessments.portfolio(store, actor, framework=FRAMEWORK)}
     records = [r for r in _every(store, actor) if r.org_id in orgs]
-    with store.transaction() as conn:
-        rows = {r.project_id: r for r in arepo.portfolio(conn, frozenset(orgs), framework=FRAMEWORK)}
-    entries = [_entry(_ref(r, orgs), rows.get(r.id)) for r in records]
+    entries = [_entry(_ref(r, orgs), found.get(r.id)) for r in records]
     teams = sorted({e.project.team for e in entries if e.project.team})
     if query.org:
         entries = [e for e in entries if e.project.org_slug == query.org]
@@ -169,7 +167,7 @@ def portfolio(store: Store, actor: Actor, query: PortfolioQuery) -> Portfolio:
     if query.min_level is not None:
         entries = [e for e in entries if (e.lowest or 0) >= query.min_level]
     entries.sort(key=_sort_key(query.sort), reverse=query.descending)
-    parts, subdomains = _columns(rows.values())
+    parts, subdomains = _columns(found.values())
     return Portfolio(
         entries=tuple(entries[query.offset : query.offset + query.limit]),
         total=len(entries),
@@ -181,28 +179,27 @@ def portfolio(store: Store, actor: Actor, query: PortfolioQuery) -> Portfolio:
     )
 
 
-def _columns(rows: Any) -> tuple[tuple[tuple[str, Mapping[str, str]], ...], tuple[tuple[str, Mapping[str, str]], ...]]:
-    """The parts and subdomains of the framework, in model order, from the first stored digest that has them."""
-    for row in rows:
-        summary = row.latest.summary if row.latest else None
-        if summary and summary.get("parts"):
-            parts = tuple((p["key"], p["name"]) for p in summary["parts"])
-            subs = tuple((s["id"], s["name"]) for s in summary.get("subdomains", []))
-            return parts, subs
+def _columns(
+    entries: Any,
+) -> tuple[tuple[tuple[str, Mapping[str, str]], ...], tuple[tuple[str, Mapping[str, str]], ...]]:
+    """The parts (in model order, named by their key) and subdomains of the first assessed entry."""
+    for entry in entries:
+        if entry.columns:
+            parts = tuple(dict.fromkeys(str(c["part"]) for c in entry.columns))
+            return tuple((p, {"zh": p.upper(), "en": p.upper()}) for p in parts), tuple(
+                (str(c["id"]), c["name"]) for c in entry.columns
+            )
     return (), ()
 
 
 def _movement(entries: Sequence[PortfolioEntry]) -> dict[str, int]:
     counts = {"up": 0, "down": 0, "same": 0, "first": 0}
     for entry in entries:
-        if entry.previous is None:
+        if entry.changes is None:
             counts["first"] += 1 if entry.levels else 0
             continue
-        for key, level in entry.levels.items():
-            before = entry.previous.get(key)
-            if before is None:
-                continue
-            counts["up" if level > before else "down" if level < before else "same"] += 1
+        for change in entry.changes.values():
+            counts["up" if change > 0 else "down" if change < 0 else "same"] += 1
     return counts
 
 
@@ -258,33 +255,46 @@ def _threshold(entries: Sequence[Mapping[str, Any]]) -> Threshold | None:
     return Threshold(level=int(nearest["level"]), op=str(nearest["op"]), value=float(nearest["value"]))
 
 
-def _series(conn: Any, row: arepo.AssessmentRow, report: Mapping[str, Any]) -> tuple[Series, ...]:
-    days = int(report.get("window", {}).get("days") or round((row.window_end - row.window_start) / 86400))
-    found = arepo.series(conn, row.project_id, metrics=KEY_METRICS, days=days, until=row.window_end, limit=SERIES_WINDOWS)
-    thresholds = (row.summary or {}).get("thresholds", {})
-    names = {m["id"]: (m.get("name") or {"zh": m["id"], "en": m["id"]}, m.get("unit", "")) for m in report.get("metrics", [])}
+def _series(store: Store, actor: Actor, project_id: int, report: Mapping[str, Any]) -> tuple[Series, ...]:
+    """The key metrics' stored series (at the newest assessment's window length) with the nearest threshold."""
+    found = assessments.series(store, actor, project_id=project_id)
+    names = {m["id"]: m.get("name") or {"zh": m["id"], "en": m["id"]} for m in report.get("metrics", [])}
     out = []
     for metric in KEY_METRICS:
-        name, unit = names.get(metric, ({"zh": metric, "en": metric}, ""))
+        kept = found.get(metric)
         points = tuple(
-            (datetime.fromtimestamp(p.window_end, UTC).strftime("%Y-%m-%d"), p.value) for p in found.get(metric, [])
+            (datetime.fromtimestamp(p.window_end, UTC).strftime("%Y-%m-%d"), p.value) for p in (kept.points if kept else ())
         )
-        unit = found[metric][0].unit if found.get(metric) else unit
-        out.append(Series(metric=metric, name=name, unit=unit, points=points, threshold=_threshold(thresholds.get(metric, []))))
+        out.append(
+            Series(
+                metric=metric,
+                name=names.get(metric, {"zh": metric, "en": metric}),
+                unit=kept.unit if kept else "",
+                points=points,
+                threshold=_threshold(kept.thresholds if kept else ()),
+            )
+        )
     return tuple(out)
 
 
-def _latest(store: Store, actor: Actor, project_id: int, assessment_id: int | None = None) -> tuple[ProjectRef, arepo.AssessmentRow | None]:
+def _latest(
+    store: Store, actor: Actor, project_id: int, assessment_id: int | None = None
+) -> tuple[ProjectRef, arepo.AssessmentRow | None]:
+    """The project and its newest assessment (or the one asked for, which must be the project's)."""
     ref = _project(store, actor, project_id)
-    gate = Gate(store, actor)
-    with store.transaction() as conn:
-        if assessment_id is None:
-            rows = arepo.of_project(conn, project_id, gate.read_scope(conn), limit=1)
-            return ref, rows[0] if rows else None
-        row = arepo.by_id(conn, assessment_id, gate.read_scope(conn))
-    if row is None or row.project_id != project_id:
+    if assessment_id is None:
+        view = assessments.latest(store, actor, project_id=project_id)
+        return ref, view.row if view else None
+    row = assessments.assessment(store, actor, assessment_id=assessment_id).row
+    if row.project_id != project_id:
         raise NotFoundError(f"assessment {assessment_id} not found", zh=f"未找到评估 {assessment_id}")
     return ref, row
+
+
+def _report(store: Store, row: arepo.AssessmentRow) -> dict[str, Any]:
+    """The stored JSON report of an assessment the caller has found through the assessment read services."""
+    with store.transaction() as conn:
+        return arepo.report(conn, row.id)
 
 
 def project_page(store: Store, actor: Actor, project_id: int) -> ProjectPage:
@@ -294,9 +304,9 @@ def project_page(store: Store, actor: Actor, project_id: int) -> ProjectPage:
     if row is None:
         return ProjectPage(project=ref, assessment_id=None, report=None, frozen=False)
     gate = Gate(store, actor)
+    report = _report(store, row)
+    series = _series(store, actor, project_id, report)
     with store.transaction() as conn:
-        report = arepo.report(conn, row.id)
-        series = _series(conn, row, report)
         scope = gate.scope(conn)
         cycle = wb.cycle_of_assessment(conn, row.id, scope)
         if cycle is None and row.cycle_id is not None:
@@ -310,15 +320,12 @@ def project_page(store: Store, actor: Actor, project_id: int) -> ProjectPage:
         series=series,
         uploads={f.name: f"/evidence-files/{f.id}" for f in files},
         pdf_ready=_pdf_ready(),
-        pack_ready=False,
+        pack_ready=True,
     )
 
 
 def assessments_of(store: Store, actor: Actor, project_id: int) -> list[AssessmentInfo]:
-    _project(store, actor, project_id)
-    gate = Gate(store, actor)
-    with store.transaction() as conn:
-        rows = arepo.of_project(conn, project_id, gate.read_scope(conn), limit=50)
+    rows = assessments.of_project(store, actor, project_id=project_id, limit=50)
     return [AssessmentInfo(id=r.id, label=_label(r)) for r in rows]
 
 
@@ -336,39 +343,28 @@ class Document:
 def _pdf_ready() -> bool:
     """Whether the PDF renderer (the `pdf` extra, WeasyPrint) is installed; else the page offers the HTML report."""
     try:
-        import weasyprint  # noqa: F401
-    except (ImportError, OSError):
+        reports.document_format("pdf")
+    except FormatUnavailable:
         return False
-    return _report_service() is not None
-
-
-def _report_service() -> Any:
-    try:
-        from devmaturity.services import reports
-    except ImportError:
-        return None
-    return reports
+    return True
 
 
 def report_document(store: Store, actor: Actor, project_id: int, fmt: str, lang: Lang, source: str) -> Document:
-    """The newest assessment's report as a document (PDF, or the self-contained HTML report)."""
-    ref, row = _latest(store, actor, project_id)
+    """The newest assessment's report as a document (PDF, or the printable HTML), rendered from the stored report."""
+    _, row = _latest(store, actor, project_id)
     if row is None:
         raise NotFoundError(f"project {project_id} has no assessment yet", zh=f"项目 {project_id} 还没有评估")
-    service = _report_service()
-    if service is not None and hasattr(service, "render_stored"):
-        rendered = service.render_stored(store, actor, assessment_id=row.id, fmt=fmt, lang=lang, source=source)
-        return Document(name=rendered.name, media_type=rendered.media_type, content=rendered.content)
-    from devmaturity.reports.html import render_html
-
-    with store.transaction() as conn:
-        report = arepo.report(conn, row.id)
-    html = render_html(report, lang)
-    return Document(name=f"{ref.name}-{row.id}.html", media_type="text/html; charset=utf-8", content=html.encode("utf-8"))
+    rendered = reports.render_stored(store, actor, str(row.id), fmt, lang=lang)
+    return Document(name=rendered.filename, media_type=rendered.media_type, content=rendered.content)
 
 
-def evidence_pack(store: Store, actor: Actor, project_id: int, source: str) -> Document:
-    raise NotFoundError("the evidence pack is not available in this build", zh="此版本不提供证据包导出")
+def evidence_pack(store: Store, actor: Actor, project_id: int, secret_key: str, lang: Lang) -> Document:
+    """The newest assessment's evidence pack (zip, signed manifest)."""
+    _, row = _latest(store, actor, project_id)
+    if row is None:
+        raise NotFoundError(f"project {project_id} has no assessment yet", zh=f"项目 {project_id} 还没有评估")
+    pack = export_evidence_pack(store, actor, str(row.id), secret_key=secret_key, lang=lang, pdf=_pdf_ready())
+    return Document(name=pack.filename, media_type="application/zip", content=pack.content)
 
 
 def evidence_file(store: Store, actor: Actor, file_id: int) -> Document:
@@ -424,6 +420,7 @@ class Workbench:
     can_write: bool
     can_review: bool
     can_freeze: bool
+    can_assess: bool
 
 
 def _when(stamp: int | None) -> str | None:
@@ -467,10 +464,7 @@ def _cycle_for(store: Store, actor: Actor, project_id: int, row: arepo.Assessmen
 
 def workbench_view(store: Store, actor: Actor, project_id: int) -> Workbench:
     ref, row = _latest(store, actor, project_id)
-    report: Mapping[str, Any] = {}
-    if row is not None:
-        with store.transaction() as conn:
-            report = arepo.report(conn, row.id)
+    report: Mapping[str, Any] = _report(store, row) if row is not None else {}
     cycle = _cycle_for(store, actor, project_id, row)
     answers: dict[str, AnswerView] = {}
     if cycle is not None:
@@ -502,6 +496,7 @@ def workbench_view(store: Store, actor: Actor, project_id: int) -> Workbench:
         can_write=allowed(actor, Action.ANSWER_WRITE, org_id),
         can_review=allowed(actor, Action.ANSWER_REVIEW, org_id),
         can_freeze=allowed(actor, Action.ASSESSMENT_FREEZE, org_id) and row is not None,
+        can_assess=allowed(actor, Action.RUN_START, org_id),
     )
 
 
@@ -665,10 +660,7 @@ class Comparison:
 
 def _side(store: Store, actor: Actor, project_id: int, assessment_id: int | None) -> CompareSide:
     ref, row = _latest(store, actor, project_id, assessment_id)
-    report = None
-    if row is not None:
-        with store.transaction() as conn:
-            report = arepo.report(conn, row.id)
+    report = _report(store, row) if row is not None else None
     label = f"{ref.name} {_label(row)}" if row else ref.name
     return CompareSide(
         project=ref,
@@ -866,7 +858,7 @@ def _day(stamp: int | None) -> str:
     return "" if stamp is None else datetime.fromtimestamp(stamp, UTC).strftime("%Y-%m-%d %H:%M")
 
 
-def admin_table(store: Store, actor: Actor, tab: str, org_slug: str | None, lang: Lang) -> AdminTable:
+def admin_table(store: Store, actor: Actor, tab: str, org_slug: str | None, lang: Lang, source: str) -> AdminTable:
     """One administration tab's rows, as far as the actor may see them."""
     orgs = projects.list_orgs(store, actor)
     chosen = next((o for o in orgs if o.slug == org_slug), orgs[0] if orgs else None)
@@ -887,14 +879,17 @@ def admin_table(store: Store, actor: Actor, tab: str, org_slug: str | None, lang
         for r in _every(store, actor):
             for s in projects.list_sources(store, actor, r.id):
                 secret = ("✔" if s.has_secret else "—", None)
-                test = f"/admin/sources/{s.id}/test" if allowed(actor, Action.SOURCE_MANAGE, s.org_id) else None
+                test = f"/admin/projects/{r.id}/sources/{s.id}/test" if allowed(actor, Action.SOURCE_MANAGE, s.org_id) else None
                 rows.append(AdminRow(cells=((r.title or r.slug, None), (s.name, None), (s.kind.value, None), secret), test_href=test))
     elif tab == "users" and chosen is not None:
-        rows = [AdminRow(cells=((name, None), (_role_name(role, lang), None), (chosen.name, None))) for name, role in _members(store, actor, chosen)]
+        rows = [
+            AdminRow(cells=((name, None), (_role_name(role, lang), None), (chosen.name, None)))
+            for name, role in _members(store, actor, chosen, source)
+        ]
     elif tab == "runs":
         rows = _runs(store, actor)
     elif tab == "audit" and chosen is not None:
-        rows = _audit(store, actor, chosen)
+        rows = _audit(store, actor, chosen, source)
     return AdminTable(
         rows=tuple(rows),
         org=chosen.slug if chosen else None,
@@ -915,14 +910,16 @@ def _role_name(role: Role, lang: Lang) -> str:
     return ROLE_NAMES[role].get(lang)
 
 
-def _members(store: Store, actor: Actor, org: Organisation) -> list[tuple[str, Role]]:
-    return admin.members(store, actor, org_slug=org.slug) if hasattr(admin, "members") else []
+def _members(store: Store, actor: Actor, org: Organisation, source: str) -> list[tuple[str, Role]]:
+    return [(m.name, m.role) for m in members.list_members(store, actor, org_slug=org.slug, after=None, limit=200, source=source)]
 
 
 def _runs(store: Store, actor: Actor) -> list[AdminRow]:
     rows = []
     for r in _every(store, actor):
-        for run in projects.list_runs(store, actor, r.id, limit=20).items if hasattr(projects, "list_runs") else []:
+        if not allowed(actor, Action.RUN_READ, r.org_id):
+            continue
+        for run in project_runs.list_runs(store, actor, r.id, limit=20).items:
             progress = f"{run.stage} {run.done or 0}" if run.stage else ""
             rows.append(
                 AdminRow(
@@ -940,39 +937,40 @@ def _runs(store: Store, actor: Actor) -> list[AdminRow]:
     return sorted(rows, key=lambda row: -(row.run_id or 0))[:100]
 
 
-def _audit(store: Store, actor: Actor, org: Organisation) -> list[AdminRow]:
-    from devmaturity.services.admin import ExportFormat
-
-    text = admin.export_audit(store, actor, org_slug=org.slug, fmt=ExportFormat.JSONL)
-    import json
-
-    entries = [json.loads(line) for line in text.splitlines() if line.strip()][-200:]
+def _audit(store: Store, actor: Actor, org: Organisation, source: str) -> list[AdminRow]:
+    found = audit_log.entries(
+        store, actor, org_slug=org.slug, where=audit_log.AuditFilter(), before_seq=None, limit=100, source=source
+    )
     return [
         AdminRow(
             cells=(
-                (_day(int(e["at"])), None),
-                (str(e["actor_name"]), None),
-                (str(e["kind"]), None),
-                (f"{e['target_type']} {e['target_name']}", None),
-                (str(e["result"]), None),
-                (str(e["source"]), None),
+                (_day(e.at), None),
+                (e.actor_name, None),
+                (e.kind, None),
+                (f"{e.target_type} {e.target_name}", None),
+                (e.result, None),
+                (e.source, None),
             )
         )
-        for e in reversed(entries)
+        for e in found
     ]
 
 
-def create_user(store: Store, actor: Actor, org: str, name: str, password: str, role: Role, source: str, lang: Lang) -> None:
-    admin.create_user(store, actor, org_slug=org, name=name, password=password, role=role, source=source, lang=lang)
+def create_user(store: Store, actor: Actor, org: str, name: str, password: str, role: Role, source: str) -> None:
+    members.add_user(store, actor, org_slug=org, name=name, password=password, role=role, source=source)
 
 
-def test_source(store: Store, actor: Actor, source_id: int, source: str) -> bool:
-    tester = getattr(projects, "test_source", None)
-    if tester is None:
-        raise NotFoundError("testing a source's connection is not available in this build", zh="此版本不提供数据源连接测试")
-    result = tester(store, actor, source_id=source_id, source=source)
-    return bool(getattr(result, "ok", result))
+def test_source(store: Store, actor: Actor, project_id: int, source_id: int, source: str) -> bool:
+    """Try the source's connection (recorded in the audit log); whether it answered."""
+    return projects.try_source(store, actor, project_id, source_id, source=source).ok
 
 
-def now() -> int:
-    return int(time.time())
+def queue_assessment(store: Store, actor: Actor, project_id: int, source: str) -> tuple[int, QueuedJob]:
+    """Queue an assessment run of the project (a collection first), for the caller to hand to the job runner."""
+    queued = project_runs.queue_run(store, actor, project_id, "assess", source=source)
+    return queued.run.id, queued.job
+
+
+def database_url(store: Store) -> str:
+    return project_runs.database_url_of(store)
+

@@ -5,20 +5,23 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Path, Query, Request
+from fastapi import APIRouter, BackgroundTasks, Form, Path, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from devmaturity.auth.roles import ROLE_NAMES, Role
+from devmaturity.config import Config
+from devmaturity.jobs.runner import make_runner
 from devmaturity.model.text import Lang
 from devmaturity.services import pages
+from devmaturity.services.jobs import QueuedJob
 from devmaturity.web import deps
 from devmaturity.web.dashboard.common import PageRoute, ViewerDep, flash_of, see_other
 from devmaturity.web.dashboard.render import page
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 TABS = ("orgs", "projects", "sources", "users", "runs", "audit")
-FLASHES = {"user": "admin.done", "test-ok": "admin.test_ok", "test-failed": "admin.test_failed"}
+FLASHES = {"user": "admin.done", "test-ok": "admin.test_ok", "test-failed": "admin.test_failed", "queued": "admin.queued"}
 # the columns of each tab (text keys) and which of them the run poller refreshes
 COLUMNS: dict[str, tuple[str, ...]] = {
     "orgs": ("admin.slug", "admin.name", "admin.role"),
@@ -43,7 +46,9 @@ async def admin_tab(
     tab: Annotated[str, Path(pattern="^(orgs|projects|sources|users|runs|audit)$")],
     org: Annotated[str, Query(max_length=100)] = "",
 ) -> Response:
-    found = await run_in_threadpool(pages.admin_table, deps.get_store(request), viewer.actor, tab, org or None, viewer.lang)
+    found = await run_in_threadpool(
+        pages.admin_table, deps.get_store(request), viewer.actor, tab, org or None, viewer.lang, viewer.source
+    )
     context = {
         **viewer.context("admin"),
         "tab": tab,
@@ -81,15 +86,31 @@ async def create_user(
     password: Annotated[str, Form(min_length=1, max_length=1000)],
     role: Annotated[Role, Form()],
 ) -> Response:
-    await run_in_threadpool(
-        pages.create_user, deps.get_store(request), viewer.actor, org, name, password, role, viewer.source, viewer.lang
-    )
+    await run_in_threadpool(pages.create_user, deps.get_store(request), viewer.actor, org, name, password, role, viewer.source)
     return see_other(f"/admin/users?org={org}", "user")
 
 
-@router.post("/admin/sources/{source_id}/test")
-async def test_source(request: Request, viewer: ViewerDep, source_id: Annotated[int, Path(ge=1, le=2**31 - 1)]) -> Response:
-    works = await run_in_threadpool(pages.test_source, deps.get_store(request), viewer.actor, source_id, viewer.source)
+Id = Annotated[int, Path(ge=1, le=2**31 - 1)]
+
+
+@router.post("/admin/projects/{project_id}/sources/{source_id}/test")
+async def test_source(request: Request, viewer: ViewerDep, project_id: Id, source_id: Id) -> Response:
+    store = deps.get_store(request)
+    works = await run_in_threadpool(pages.test_source, store, viewer.actor, project_id, source_id, viewer.source)
     return see_other("/admin/sources", "test-ok" if works else "test-failed")
+
+
+@router.post("/projects/{project_id}/assess")
+async def assess(request: Request, viewer: ViewerDep, project_id: Id, background: BackgroundTasks) -> Response:
+    """Queue an assessment of the project (after this answer, on the configured job runner) and show the runs."""
+    store = deps.get_store(request)
+    run_id, job = await run_in_threadpool(pages.queue_assessment, store, viewer.actor, project_id, viewer.source)
+    background.add_task(_submit, deps.get_config(request), pages.database_url(store), job)
+    return see_other(f"/admin/runs#run-{run_id}", "queued")
+
+
+def _submit(config: Config, database_url: str, job: QueuedJob) -> None:
+    runner = Config(database_url=database_url, broker_url=config.broker_url, job_time_limit=config.job_time_limit)
+    make_runner(runner).submit(job)
 
 

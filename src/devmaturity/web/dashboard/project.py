@@ -104,7 +104,8 @@ async def report(request: Request, viewer: ViewerDep, project_id: ProjectId, fmt
 
 @router.get("/projects/{project_id}/evidence-pack.zip")
 async def evidence_pack(request: Request, viewer: ViewerDep, project_id: ProjectId) -> Response:
-    packed = await run_in_threadpool(pages.evidence_pack, deps.get_store(request), viewer.actor, project_id, viewer.source)
+    key = deps.web_context(request).key
+    packed = await run_in_threadpool(pages.evidence_pack, deps.get_store(request), viewer.actor, project_id, key, viewer.lang)
     return _attachment(packed)
 
 

@@ -243,6 +243,12 @@ TEXTS: Mapping[str, Text] = MappingProxyType(
         "admin.team": _T(zh="团队", en="Team"),
         "admin.password": _T(zh="初始密码", en="Initial password"),
         "admin.done": _T(zh="已完成。", en="Done."),
+        "admin.queued": _T(zh="评估已排队，进度见下表。", en="The assessment is queued; its progress shows below."),
+        "bench.assess": _T(zh="重新评估", en="Assess again"),
+        "bench.assess_hint": _T(
+            zh="新的回答要经过一次评估才会计入结果；冻结的是最新一次评估。",
+            en="New answers count once an assessment reads them; freezing pins the newest assessment.",
+        ),
         # errors
         "error.title": _T(zh="出错了", en="Something went wrong"),
         "error.401": _T(zh="请先登录。", en="Please sign in."),

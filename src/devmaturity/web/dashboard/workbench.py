@@ -68,6 +68,7 @@ def _view(bench: pages.Workbench, part: str, every_level: bool) -> dict[str, Any
         "can_write": bench.can_write,
         "can_review": bench.can_review,
         "can_freeze": bench.can_freeze,
+        "can_assess": bench.can_assess,
         "parts": parts,
         "part": chosen,
         "every_level": every_level,

@@ -178,7 +178,7 @@ class BrowserTests:
     def test_download_the_report(self, site: Site) -> None:
         page = _page(site)
         page.goto(f"{site.url}/projects/{site.seeded.trade_id}")
-        with page.expect_download() as waiting:
+        with page.expect_download(timeout=300_000) as waiting:  # WeasyPrint takes a minute on a busy 2-core machine
             page.locator("#download-pdf").click()
         download = waiting.value
         saved = site.shots.parent / download.suggested_filename
@@ -197,6 +197,7 @@ class BrowserTests:
         criterion = question.get_attribute("id")[2:]  # type: ignore[index]
         evidence = tmp_path / "release-checklist.txt"
         evidence.write_text("Release checklist signed off by the change board, 2026-11-20.\n", encoding="utf-8")
+        question.locator("summary").click()  # the answer form folds open
         question.get_by_label("met", exact=True).check()
         question.get_by_label("Note").fill("Checked in the change board minutes.")
         question.get_by_label("Evidence file").set_input_files(str(evidence))
@@ -213,7 +214,7 @@ class BrowserTests:
         page.goto(f"{site.url}/projects/{seeded.trade_id}/workbench?part=cd")
         page.get_by_role("button", name="Assess again").click()  # queued; the run history shows its progress
         assert page.get_by_role("status").inner_text().startswith("The assessment is queued")
-        run = page.locator("tr[data-run]").first
+        run = page.locator(f"tr[data-run='{page.url.split('run=')[1].split('&')[0]}']")
         status = run.locator("[data-live=status]")
         page.wait_for_function(  # runs.js polls /api/v1/runs/{id} until the run is done
             "el => !['queued', 'running'].includes(el.textContent.trim())", arg=status.element_handle(), timeout=120_000

@@ -106,7 +106,7 @@ async def assess(request: Request, viewer: ViewerDep, project_id: Id, background
     store = deps.get_store(request)
     run_id, job = await run_in_threadpool(pages.queue_assessment, store, viewer.actor, project_id, viewer.source)
     background.add_task(_submit, deps.get_config(request), pages.database_url(store), job)
-    return see_other(f"/admin/runs#run-{run_id}", "queued")
+    return see_other(f"/admin/runs?run={run_id}", "queued")
 
 
 def _submit(config: Config, database_url: str, job: QueuedJob) -> None:

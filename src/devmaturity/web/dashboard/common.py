@@ -112,8 +112,10 @@ class PageRoute(APIRoute):
 
 def see_other(path: str, flash: str | None = None) -> RedirectResponse:
     """The answer to a form post: back to a page (Post/Redirect/Get), with a message key to show there."""
+    path, hash_mark, fragment = path.partition("#")
     separator = "&" if "?" in path else "?"
-    return RedirectResponse(f"{path}{separator}done={flash}" if flash else path, status_code=303)
+    target = f"{path}{separator}done={flash}" if flash else path
+    return RedirectResponse(target + hash_mark + fragment, status_code=303)
 
 
 def flash_of(request: Request, keys: Mapping[str, str]) -> str | None:

@@ -148,6 +148,7 @@ TEXTS: Mapping[str, Text] = MappingProxyType(
         ),
         "bench.question": _T(zh="问题", en="Question"),
         "bench.answer": _T(zh="回答", en="Answer"),
+        "bench.edit": _T(zh="修改回答", en="Change the answer"),
         "bench.yes": _T(zh="满足", en="met"),
         "bench.no": _T(zh="不满足", en="not met"),
         "bench.na": _T(zh="不适用", en="not applicable"),

@@ -4,6 +4,7 @@ answer reviewed; freeze the assessment (then every edit is refused, and the page
 from __future__ import annotations
 
 from typing import Annotated, Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import Response
@@ -29,9 +30,10 @@ async def workbench(
     project_id: ProjectId,
     part: Annotated[str, Query(max_length=20)] = "",
     levels: Annotated[str, Query(pattern="^(next|all)$")] = "next",
+    criterion: Annotated[str, Query(max_length=100)] = "",
 ) -> Response:
     bench = await run_in_threadpool(pages.workbench_view, deps.get_store(request), viewer.actor, project_id)
-    view = _view(bench, part, levels == "all")
+    view = {**_view(bench, part, levels == "all"), "open": criterion}
     context = {**viewer.context("portfolio"), "view": view, "flash": flash_of(request, FLASHES)}
     return page(request, "workbench.html", context)
 
@@ -118,16 +120,17 @@ async def answer(
     )
     limit = deps.get_config(request).evidence_max_bytes
     await run_in_threadpool(pages.answer, deps.get_store(request), viewer.actor, project_id, given, viewer.source, limit)
-    return see_other(f"/projects/{project_id}/workbench?part={part}", "answer")
+    back = f"/projects/{project_id}/workbench?part={quote(part)}&criterion={quote(criterion)}#q-{quote(criterion)}"
+    return see_other(back, "answer")
 
 
 @router.post("/projects/{project_id}/workbench/review")
 async def review(request: Request, viewer: ViewerDep, project_id: ProjectId, criterion: Criterion, part: Part = "") -> Response:
     await run_in_threadpool(pages.review, deps.get_store(request), viewer.actor, project_id, criterion, viewer.source)
-    return see_other(f"/projects/{project_id}/workbench?part={part}", "review")
+    return see_other(f"/projects/{project_id}/workbench?part={quote(part)}#q-{quote(criterion)}", "review")
 
 
 @router.post("/projects/{project_id}/workbench/freeze")
 async def freeze(request: Request, viewer: ViewerDep, project_id: ProjectId, part: Part = "") -> Response:
     await run_in_threadpool(pages.freeze, deps.get_store(request), viewer.actor, project_id, viewer.source)
-    return see_other(f"/projects/{project_id}/workbench?part={part}", "freeze")
+    return see_other(f"/projects/{project_id}/workbench?part={quote(part)}", "freeze")

@@ -55,7 +55,9 @@ def seed(root: Path, url: str) -> Seeded:
     owner = Actor.local("local:seed")
     for name, role in USERS.items():
         admin.create_user(store, owner, org_slug=ORG, name=name, password=PASSWORD, role=role)
-    trade = projects.create_project(store, owner, org_slug=ORG, slug="trade-service", title="Trade service", team="Trading")
+    trade = projects.create_project(
+        store, owner, org_slug=ORG, slug="trade-service", title="Trade service", team="Trading"
+    )
     settle = projects.create_project(store, owner, org_slug=ORG, slug="settlement", title="Settlement", team="Clearing")
     built = build_enterprise_project(root / "enterprise")
     projects.create_source(store, owner, trade.id, kind="git", name="trade-service", settings={"path": str(built.repo)})

@@ -36,7 +36,11 @@ def _item(item_id: str, level: int, gap: list[dict[str, Any]]) -> dict[str, Any]
         "decided_by": "metric",
         "reason": _text("30% < 60%"),
         "observed": "30%",
-        "evidence": ["target/site/jacoco/jacoco.xml", "4f2a9c1d8e7b6a5f4e3d2c1b0a9f8e7d6c5b4a39", "https://ci.example/job/7"],
+        "evidence": [
+            "target/site/jacoco/jacoco.xml",
+            "4f2a9c1d8e7b6a5f4e3d2c1b0a9f8e7d6c5b4a39",
+            "https://ci.example/job/7",
+        ],
     }
     return {
         "id": item_id,
@@ -50,28 +54,73 @@ def _item(item_id: str, level: int, gap: list[dict[str, Any]]) -> dict[str, Any]
 
 
 def _gap(criterion: str, level: int, status: str) -> dict[str, Any]:
-    return {"criterion": criterion, "level": level, "status": status, "text": _text(criterion), "reason": _text("r"),
-            "how_to_decide": _text("how")}
+    return {
+        "criterion": criterion,
+        "level": level,
+        "status": status,
+        "text": _text(criterion),
+        "reason": _text("r"),
+        "how_to_decide": _text("how"),
+    }
 
 
 REPORT: dict[str, Any] = {
     "schema": "devmaturity.report/2",
-    "framework": {"id": "caict-devops", "version": "1", "name": _text("CAICT"), "levels": {str(n): _text(str(n)) for n in range(6)}},
+    "framework": {
+        "id": "caict-devops",
+        "version": "1",
+        "name": _text("CAICT"),
+        "levels": {str(n): _text(str(n)) for n in range(6)},
+    },
     "window": {"start": "2026-09-01T00:00:00+00:00", "end": "2026-11-30T00:00:00+00:00", "days": 90},
     "parts": [
         {
-            "id": "CD", "key": "cd", "name": _text("Continuous delivery"), "level": 1, "counts": {"met": 3, "not_met": 2, "unknown": 1},
+            "id": "CD",
+            "key": "cd",
+            "name": _text("Continuous delivery"),
+            "level": 1,
+            "counts": {"met": 3, "not_met": 2, "unknown": 1},
             "subdomains": [
-                {"id": "CD.A", "name": _text("Config"), "level": 2, "items": [_item("CD.A.1", 2, [_gap("CD.A.1.L3.1", 3, "unknown")])]},
-                {"id": "CD.B", "name": _text("Build"), "level": 1, "items": [
-                    _item("CD.B.1", 1, [_gap("CD.B.1.L2.2", 2, "unknown"), _gap("CD.B.1.L2.1", 2, "not_met")]),
-                ]},
+                {
+                    "id": "CD.A",
+                    "name": _text("Config"),
+                    "level": 2,
+                    "items": [_item("CD.A.1", 2, [_gap("CD.A.1.L3.1", 3, "unknown")])],
+                },
+                {
+                    "id": "CD.B",
+                    "name": _text("Build"),
+                    "level": 1,
+                    "items": [
+                        _item("CD.B.1", 1, [_gap("CD.B.1.L2.2", 2, "unknown"), _gap("CD.B.1.L2.1", 2, "not_met")]),
+                    ],
+                },
                 {"id": "CD.C", "name": _text("Test"), "level": 1, "items": []},
             ],
         },
-        {"id": "TO", "key": "to", "name": _text("Operations"), "level": 3, "counts": {"met": 0, "not_met": 0, "unknown": 0},
-         "subdomains": [{"id": "TO.A", "name": _text("Monitor"), "level": 3, "items": [_item("TO.A.1", 3, [_gap("TO.A.1.L4.1", 4, "not_met")])]}]},
-        {"id": "AD", "key": "ad", "name": _text("Design"), "level": 1, "counts": {"met": 0, "not_met": 0, "unknown": 0}, "subdomains": []},
+        {
+            "id": "TO",
+            "key": "to",
+            "name": _text("Operations"),
+            "level": 3,
+            "counts": {"met": 0, "not_met": 0, "unknown": 0},
+            "subdomains": [
+                {
+                    "id": "TO.A",
+                    "name": _text("Monitor"),
+                    "level": 3,
+                    "items": [_item("TO.A.1", 3, [_gap("TO.A.1.L4.1", 4, "not_met")])],
+                }
+            ],
+        },
+        {
+            "id": "AD",
+            "key": "ad",
+            "name": _text("Design"),
+            "level": 1,
+            "counts": {"met": 0, "not_met": 0, "unknown": 0},
+            "subdomains": [],
+        },
     ],
     "metrics": [],
 }
@@ -139,14 +188,20 @@ class TableTests:
         assert data["cells"] == [[0, 0, 1], [1, 0, 3], [1, 1, 2]]
 
     @pytest.mark.parametrize(
-        ("total", "offset", "expected"), [(120, 0, (None, 50)), (120, 50, (0, 100)), (120, 100, (50, None)), (10, 0, (None, None))]
+        ("total", "offset", "expected"),
+        [(120, 0, (None, 50)), (120, 50, (0, 100)), (120, 100, (50, None)), (10, 0, (None, None))],
     )
     def test_pages(self, total: int, offset: int, expected: tuple[int | None, int | None]) -> None:
         assert page_offsets(total, offset, 50) == expected
 
     @pytest.mark.parametrize(
         ("value", "unit", "lang", "shown"),
-        [(0.755, "ratio", "en", "75.5 %"), (5.7, "days", "zh", "5.7 天"), (None, "hours", "en", "—"), (0.2, "deployments/day", "en", "0.2 deployments/day")],
+        [
+            (0.755, "ratio", "en", "75.5 %"),
+            (5.7, "days", "zh", "5.7 天"),
+            (None, "hours", "en", "—"),
+            (0.2, "deployments/day", "en", "0.2 deployments/day"),
+        ],
     )
     def test_values(self, value: float | None, unit: str, lang: str, shown: str) -> None:
         assert shown_value(value, unit, lang) == shown  # type: ignore[arg-type]

@@ -19,6 +19,7 @@ import yaml
 from devmaturity.auth.policy import Actor, allowed
 from devmaturity.auth.roles import Action, Role
 from devmaturity.errors import Conflict, FormatUnavailable, NotFoundError
+from devmaturity.model.projects import ProjectRecord
 from devmaturity.model.text import Lang, Text
 from devmaturity.services import assessments, audit_log, members, project_runs, projects, reports, workbench
 from devmaturity.services.access import Gate
@@ -47,7 +48,7 @@ class ProjectRef:
     team: str | None
 
 
-def _ref(record: projects.ProjectRecord, orgs: Mapping[int, Organisation]) -> ProjectRef:
+def _ref(record: ProjectRecord, orgs: Mapping[int, Organisation]) -> ProjectRef:
     org = orgs.get(record.org_id)
     return ProjectRef(
         id=record.id,
@@ -67,8 +68,8 @@ def _project(store: Store, actor: Actor, project_id: int) -> ProjectRef:
     return _ref(record, _orgs(store, actor))
 
 
-def _every(store: Store, actor: Actor) -> list[projects.ProjectRecord]:
-    found: list[projects.ProjectRecord] = []
+def _every(store: Store, actor: Actor) -> list[ProjectRecord]:
+    found: list[ProjectRecord] = []
     cursor: str | None = None
     while True:
         page = projects.list_projects(store, actor, cursor=cursor, limit=projects.PAGE_MAX)
@@ -125,7 +126,9 @@ class Portfolio:
 
 def _entry(ref: ProjectRef, found: assessments.PortfolioEntry | None) -> PortfolioEntry:
     if found is None or found.assessment_id is None:
-        return PortfolioEntry(project=ref, assessed=None, levels={}, changes=None, subdomains={}, dora="unknown", dora_level=None)
+        return PortfolioEntry(
+            project=ref, assessed=None, levels={}, changes=None, subdomains={}, dora="unknown", dora_level=None
+        )
     level = (found.dora or {}).get("level")
     return PortfolioEntry(
         project=ref,
@@ -263,7 +266,8 @@ def _series(store: Store, actor: Actor, project_id: int, report: Mapping[str, An
     for metric in KEY_METRICS:
         kept = found.get(metric)
         points = tuple(
-            (datetime.fromtimestamp(p.window_end, UTC).strftime("%Y-%m-%d"), p.value) for p in (kept.points if kept else ())
+            (datetime.fromtimestamp(p.window_end, UTC).strftime("%Y-%m-%d"), p.value)
+            for p in (kept.points if kept else ())
         )
         out.append(
             Series(
@@ -688,13 +692,13 @@ def compare(store: Store, actor: Actor, ask: CompareQuery, lang: Lang) -> Compar
     refs = tuple(sorted((_ref(r, _orgs(store, actor)) for r in _every(store, actor)), key=lambda p: p.name))
     left_id = ask.left or (refs[0].id if refs else None)
     right_id = ask.right or left_id
-    left = _side(store, actor, left_id, ask.left_assessment) if left_id else None
+    left = _side(store, actor, left_id, ask.left_assessment) if left_id is not None else None
     right_assessment = ask.right_assessment
     if right_id == left_id and right_assessment is None and ask.left_assessment is None and left is not None:
         # one project, nothing chosen: its previous assessment against its newest (two periods)
         older = left.assessments[1].id if len(left.assessments) > 1 else None
-        left = _side(store, actor, left_id, older) if older else left
-    right = _side(store, actor, right_id, right_assessment) if right_id else None
+        left = _side(store, actor, left.project.id, older) if older else left
+    right = _side(store, actor, right_id, right_assessment) if right_id is not None else None
     before, after = _values(left.report if left else None), _values(right.report if right else None)
     pairs = tuple(
         MetricPair(
@@ -806,7 +810,12 @@ def _cases(yours: Mapping[str, Mapping[str, Any]]) -> list[CaseRow]:
     return rows
 
 
-DORA_METRICS = ("deployment_frequency", "lead_time_for_changes", "change_failure_rate", "failed_deployment_recovery_time")
+DORA_METRICS = (
+    "deployment_frequency",
+    "lead_time_for_changes",
+    "change_failure_rate",
+    "failed_deployment_recovery_time",
+)
 
 
 def dora_table(yours: Mapping[str, Mapping[str, Any]]) -> DoraTable:
@@ -821,7 +830,9 @@ def dora_table(yours: Mapping[str, Mapping[str, Any]]) -> DoraTable:
         metric = next((m for m in DORA_METRICS if m in metrics), None)
         if metric is None:
             continue
-        cells = tuple({"zh": level.text.zh, "en": level.text.en} for level in sorted(item.levels, key=lambda lv: -lv.number))
+        cells = tuple(
+            {"zh": level.text.zh, "en": level.text.en} for level in sorted(item.levels, key=lambda lv: -lv.number)
+        )
         unit = str(yours.get(metric, {}).get("unit", ""))
         rows.append(
             DoraRow(
@@ -866,21 +877,35 @@ def admin_table(store: Store, actor: Actor, tab: str, org_slug: str | None, lang
     manage = chosen is not None and allowed(actor, Action.USER_MANAGE, chosen.id)
     rows: list[AdminRow] = []
     if tab == "orgs":
-        rows = [
-            AdminRow(cells=((o.slug, None), (o.name, None), (_role(actor, o.id, lang), None)))
-            for o in orgs
-        ]
+        rows = [AdminRow(cells=((o.slug, None), (o.name, None), (_role(actor, o.id, lang), None))) for o in orgs]
     elif tab == "projects":
         by_id = {o.id: o for o in orgs}
         for r in _every(store, actor):
             name = by_id[r.org_id].name if r.org_id in by_id else r.org_slug
-            rows.append(AdminRow(cells=((r.title or r.slug, f"/projects/{r.id}"), (name, None), (r.team or "", None), (_day(r.created_at), None))))
+            rows.append(
+                AdminRow(
+                    cells=(
+                        (r.title or r.slug, f"/projects/{r.id}"),
+                        (name, None),
+                        (r.team or "", None),
+                        (_day(r.created_at), None),
+                    )
+                )
+            )
     elif tab == "sources":
         for r in _every(store, actor):
             for s in projects.list_sources(store, actor, r.id):
                 secret = ("✔" if s.has_secret else "—", None)
-                test = f"/admin/projects/{r.id}/sources/{s.id}/test" if allowed(actor, Action.SOURCE_MANAGE, s.org_id) else None
-                rows.append(AdminRow(cells=((r.title or r.slug, None), (s.name, None), (s.kind.value, None), secret), test_href=test))
+                test = (
+                    f"/admin/projects/{r.id}/sources/{s.id}/test"
+                    if allowed(actor, Action.SOURCE_MANAGE, s.org_id)
+                    else None
+                )
+                rows.append(
+                    AdminRow(
+                        cells=((r.title or r.slug, None), (s.name, None), (s.kind.value, None), secret), test_href=test
+                    )
+                )
     elif tab == "users" and chosen is not None:
         rows = [
             AdminRow(cells=((name, None), (_role_name(role, lang), None), (chosen.name, None)))
@@ -911,7 +936,10 @@ def _role_name(role: Role, lang: Lang) -> str:
 
 
 def _members(store: Store, actor: Actor, org: Organisation, source: str) -> list[tuple[str, Role]]:
-    return [(m.name, m.role) for m in members.list_members(store, actor, org_slug=org.slug, after=None, limit=200, source=source)]
+    return [
+        (m.name, m.role)
+        for m in members.list_members(store, actor, org_slug=org.slug, after=None, limit=200, source=source)
+    ]
 
 
 def _runs(store: Store, actor: Actor) -> list[AdminRow]:
@@ -973,4 +1001,3 @@ def queue_assessment(store: Store, actor: Actor, project_id: int, source: str) -
 
 def database_url(store: Store) -> str:
     return project_runs.database_url_of(store)
-

@@ -21,7 +21,12 @@ from devmaturity.web.dashboard.render import page
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 TABS = ("orgs", "projects", "sources", "users", "runs", "audit")
-FLASHES = {"user": "admin.done", "test-ok": "admin.test_ok", "test-failed": "admin.test_failed", "queued": "admin.queued"}
+FLASHES = {
+    "user": "admin.done",
+    "test-ok": "admin.test_ok",
+    "test-failed": "admin.test_failed",
+    "queued": "admin.queued",
+}
 # the columns of each tab (text keys) and which of them the run poller refreshes
 COLUMNS: dict[str, tuple[str, ...]] = {
     "orgs": ("admin.slug", "admin.name", "admin.role"),
@@ -86,7 +91,9 @@ async def create_user(
     password: Annotated[str, Form(min_length=1, max_length=1000)],
     role: Annotated[Role, Form()],
 ) -> Response:
-    await run_in_threadpool(pages.create_user, deps.get_store(request), viewer.actor, org, name, password, role, viewer.source)
+    await run_in_threadpool(
+        pages.create_user, deps.get_store(request), viewer.actor, org, name, password, role, viewer.source
+    )
     return see_other(f"/admin/users?org={org}", "user")
 
 
@@ -112,5 +119,3 @@ async def assess(request: Request, viewer: ViewerDep, project_id: Id, background
 def _submit(config: Config, database_url: str, job: QueuedJob) -> None:
     runner = Config(database_url=database_url, broker_url=config.broker_url, job_time_limit=config.job_time_limit)
     make_runner(runner).submit(job)
-
-

@@ -4,7 +4,7 @@ for forms, and errors answered as an HTML page in the page's language instead of
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any
 from urllib.parse import quote
@@ -89,7 +89,7 @@ class PageRoute(APIRoute):
     """A dashboard route: no sign-in → redirect to /sign-in; a refused or failed request → an HTML error page
     with the status of the one error table (web/errors.py) and the message in the page's language."""
 
-    def get_route_handler(self) -> Callable[[Request], Awaitable[Response]]:
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
 
         async def guarded(request: Request) -> Response:
@@ -121,4 +121,4 @@ def see_other(path: str, flash: str | None = None) -> RedirectResponse:
 def flash_of(request: Request, keys: Mapping[str, str]) -> str | None:
     """The message a redirect asked the page to show (`?done=KEY`), among the keys the page allows."""
     key = request.query_params.get("done")
-    return t(keys[key], lang_of(request)) if key in keys else None
+    return t(keys[key], lang_of(request)) if key is not None and key in keys else None

@@ -51,11 +51,16 @@ def _side(side: pages.CompareSide | None) -> dict[str, Any]:
 
 def _view(found: pages.Comparison, lang: Lang) -> dict[str, Any]:
     result = None
-    if found.left is not None and found.right is not None and found.left.report and found.right.report:
-        left, right = found.left, found.right
+    left, right = found.left, found.right
+    if left is not None and right is not None and left.report is not None and right.report is not None:
         right_parts = {p["key"]: p for p in right.report["parts"]}
         levels = [
-            {"key": p["key"], "name": p["name"], "left": p["level"], "right": right_parts.get(p["key"], {}).get("level")}
+            {
+                "key": p["key"],
+                "name": p["name"],
+                "left": p["level"],
+                "right": right_parts.get(p["key"], {}).get("level"),
+            }
             for p in left.report["parts"]
         ]
         result = {
@@ -100,7 +105,8 @@ def _view(found: pages.Comparison, lang: Lang) -> dict[str, Any]:
         "dora": {
             "clusters": list(found.dora.clusters),
             "rows": [
-                {"name": r.name, "cells": list(r.cells), "yours": shown_value(r.yours, r.unit, lang)} for r in found.dora.rows
+                {"name": r.name, "cells": list(r.cells), "yours": shown_value(r.yours, r.unit, lang)}
+                for r in found.dora.rows
             ],
         },
     }

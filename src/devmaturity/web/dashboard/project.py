@@ -85,17 +85,23 @@ def _trend(series: pages.Series, lang: Lang) -> dict[str, Any]:
 
 
 @router.get("/projects/{project_id}/items/{item_id}")
-async def item(request: Request, viewer: ViewerDep, project_id: ProjectId, item_id: Annotated[str, Path(max_length=100)]) -> Response:
+async def item(
+    request: Request, viewer: ViewerDep, project_id: ProjectId, item_id: Annotated[str, Path(max_length=100)]
+) -> Response:
     found = await run_in_threadpool(pages.project_page, deps.get_store(request), viewer.actor, project_id)
     entry = find_item(found.report, item_id) if found.report is not None else None
     if entry is None:
-        raise NotFoundError(f"item {item_id!r} not found in the project's assessment", zh=f"该项目的评估中没有能力项 {item_id!r}")
+        raise NotFoundError(
+            f"item {item_id!r} not found in the project's assessment", zh=f"该项目的评估中没有能力项 {item_id!r}"
+        )
     view = {"project_id": project_id, "project": found.project.name, "item": item_view(entry, found.uploads)}
     return page(request, "item.html", {**viewer.context("portfolio"), "view": view})
 
 
 @router.get("/projects/{project_id}/report.{fmt}")
-async def report(request: Request, viewer: ViewerDep, project_id: ProjectId, fmt: Annotated[str, Path(pattern="^(pdf|html)$")]) -> Response:
+async def report(
+    request: Request, viewer: ViewerDep, project_id: ProjectId, fmt: Annotated[str, Path(pattern="^(pdf|html)$")]
+) -> Response:
     rendered = await run_in_threadpool(
         pages.report_document, deps.get_store(request), viewer.actor, project_id, fmt, viewer.lang, viewer.source
     )
@@ -105,7 +111,9 @@ async def report(request: Request, viewer: ViewerDep, project_id: ProjectId, fmt
 @router.get("/projects/{project_id}/evidence-pack.zip")
 async def evidence_pack(request: Request, viewer: ViewerDep, project_id: ProjectId) -> Response:
     key = deps.web_context(request).key
-    packed = await run_in_threadpool(pages.evidence_pack, deps.get_store(request), viewer.actor, project_id, key, viewer.lang)
+    packed = await run_in_threadpool(
+        pages.evidence_pack, deps.get_store(request), viewer.actor, project_id, key, viewer.lang
+    )
     return _attachment(packed)
 
 
@@ -119,7 +127,7 @@ def _attachment(document: pages.Document) -> Response:
     """A download, never shown inline: an uploaded file is not trusted to be what it claims."""
     safe = "".join(ch if ch.isalnum() or ch in "._-" else "_" for ch in document.name) or "download"
     headers = {
-        "Content-Disposition": f"attachment; filename=\"{safe}\"",
+        "Content-Disposition": f'attachment; filename="{safe}"',
         "X-Content-Type-Options": "nosniff",
         "Content-Security-Policy": "default-src 'none'; sandbox",
         "Cache-Control": "no-store",

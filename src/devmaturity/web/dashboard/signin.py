@@ -56,7 +56,7 @@ async def sign_in(
     request: Request,
     name: Annotated[str, Form(max_length=200)],
     password: Annotated[str, Form(max_length=1000)],
-    next: Annotated[str, Form(max_length=2000)] = "/portfolio",  # noqa: A002 - the form field's name
+    next: Annotated[str, Form(max_length=2000)] = "/portfolio",
 ) -> Response:
     lang = lang_of(request)
     if not _same_origin(request):

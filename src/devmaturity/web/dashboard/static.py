@@ -13,7 +13,11 @@ from devmaturity.errors import NotFoundError
 from devmaturity.web.dashboard.render import STATIC, static_version
 
 router = APIRouter(include_in_schema=False)
-MEDIA = {".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8", ".txt": "text/plain; charset=utf-8"}
+MEDIA = {
+    ".js": "text/javascript; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".txt": "text/plain; charset=utf-8",
+}
 FILES = frozenset(path.name for path in STATIC.iterdir() if path.suffix in MEDIA)
 
 

@@ -44,7 +44,8 @@ TEXTS: Mapping[str, Text] = MappingProxyType(
         "sign_in.password": _T(zh="密码", en="Password"),
         "sign_in.submit": _T(zh="登录", en="Sign in"),
         "sign_in.failed": _T(
-            zh="用户名或密码错误，或登录已被暂时锁定。", en="Wrong user name or password, or sign-in locked for a while."
+            zh="用户名或密码错误，或登录已被暂时锁定。",
+            en="Wrong user name or password, or sign-in locked for a while.",
         ),
         "sign_in.intro": _T(
             zh="登录后查看你所在组织的项目评估。", en="Sign in to see the assessments of your organisations' projects."
@@ -89,7 +90,9 @@ TEXTS: Mapping[str, Text] = MappingProxyType(
         "project.title": _T(zh="项目", en="Project"),
         "project.radar_parts": _T(zh="各能力域级别", en="Part levels"),
         "project.radar_subdomains": _T(zh="各能力子域级别", en="Subdomain levels"),
-        "project.trends": _T(zh="关键指标趋势（虚线为下一级阈值）", en="Key metrics (dashed: the next level's threshold)"),
+        "project.trends": _T(
+            zh="关键指标趋势（虚线为下一级阈值）", en="Key metrics (dashed: the next level's threshold)"
+        ),
         "project.threshold": _T(zh="{n} 级阈值", en="level {n} threshold"),
         "project.levels": _T(zh="级别表", en="Level table"),
         "project.gaps": _T(zh="到下一级的待办（按优先级）", en="To do for the next level (by priority)"),

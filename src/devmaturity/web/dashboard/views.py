@@ -150,7 +150,10 @@ def item_view(item: Mapping[str, Any], files: Mapping[str, str] | None = None) -
     levels = []
     for level in item["levels"]:
         criteria = [
-            {**c, "evidence": [evidence_of(str(e), files, c.get("decided_by", "metric")) for e in c.get("evidence", [])]}
+            {
+                **c,
+                "evidence": [evidence_of(str(e), files, c.get("decided_by", "metric")) for e in c.get("evidence", [])],
+            }
             for c in level["criteria"]
         ]
         levels.append({**level, "criteria": criteria})
@@ -171,7 +174,12 @@ def shown_value(value: float | None, unit: str, lang: Lang) -> str:
         return "—"
     if unit == "ratio":
         return f"{value * 100:.1f} %"
-    units = {"days": ("天", "d"), "hours": ("小时", "h"), "minutes": ("分钟", "min"), "deployments/day": ("次/天", "deployments/day")}
+    units = {
+        "days": ("天", "d"),
+        "hours": ("小时", "h"),
+        "minutes": ("分钟", "min"),
+        "deployments/day": ("次/天", "deployments/day"),
+    }
     zh, en = units.get(unit, (unit, unit))
     return f"{value:.4g} {zh if lang == 'zh' else en}".strip()
 

@@ -110,7 +110,9 @@ async def answer(
     upload = None
     if file is not None and file.filename:
         # one byte over the limit is enough for the use case to refuse the file with its size message
-        upload = pages.Upload(name=file.filename, content=await file.read(deps.get_config(request).evidence_max_bytes + 1))
+        upload = pages.Upload(
+            name=file.filename, content=await file.read(deps.get_config(request).evidence_max_bytes + 1)
+        )
     given = pages.AnswerInput(
         criterion=criterion,
         value=value,
@@ -119,13 +121,17 @@ async def answer(
         upload=upload,
     )
     limit = deps.get_config(request).evidence_max_bytes
-    await run_in_threadpool(pages.answer, deps.get_store(request), viewer.actor, project_id, given, viewer.source, limit)
+    await run_in_threadpool(
+        pages.answer, deps.get_store(request), viewer.actor, project_id, given, viewer.source, limit
+    )
     back = f"/projects/{project_id}/workbench?part={quote(part)}&criterion={quote(criterion)}#q-{quote(criterion)}"
     return see_other(back, "answer")
 
 
 @router.post("/projects/{project_id}/workbench/review")
-async def review(request: Request, viewer: ViewerDep, project_id: ProjectId, criterion: Criterion, part: Part = "") -> Response:
+async def review(
+    request: Request, viewer: ViewerDep, project_id: ProjectId, criterion: Criterion, part: Part = ""
+) -> Response:
     await run_in_threadpool(pages.review, deps.get_store(request), viewer.actor, project_id, criterion, viewer.source)
     return see_other(f"/projects/{project_id}/workbench?part={quote(part)}#q-{quote(criterion)}", "review")
 

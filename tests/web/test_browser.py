@@ -228,6 +228,7 @@ class BrowserTests:
         banner = page.locator("#frozen-banner")
         assert "frozen" in banner.inner_text() and "bob" in banner.inner_text()
         frozen_question = page.locator(f"section[id='q-{criterion}']")
+        frozen_question.locator("summary").click()  # the form is there to read, but every field is disabled
         assert frozen_question.get_by_role("button", name="Save the answer").is_disabled()
         assert frozen_question.get_by_label("Note").is_disabled()
         page.screenshot(path=str(site.shots / "09-workbench-frozen.png"), full_page=True)

@@ -295,10 +295,17 @@ def _latest(
     return ref, row
 
 
-def _report(store: Store, row: arepo.AssessmentRow) -> dict[str, Any]:
-    """The stored JSON report of an assessment the caller has found through the assessment read services."""
+def _report(store: Store, row: arepo.AssessmentRow) -> Mapping[str, Any]:
+    """The stored JSON report of an assessment the caller has found through the assessment read services (so the
+    actor may read it). A stored report never changes, so the last few parsed are kept: reading a 2 MB report
+    again costs tens of milliseconds. Callers only read it."""
+    return _parsed_report(store, row.id)
+
+
+@functools.lru_cache(maxsize=16)
+def _parsed_report(store: Store, assessment_id: int) -> Mapping[str, Any]:
     with store.transaction() as conn:
-        return arepo.report(conn, row.id)
+        return arepo.report(conn, assessment_id)
 
 
 def project_page(store: Store, actor: Actor, project_id: int) -> ProjectPage:

@@ -168,8 +168,21 @@ class EvidenceTests:
         found = evidence_of(ref, None, decided_by)
         assert (found.kind, found.href) == (kind, href)
 
+    def test_commits_and_files_link_to_the_repositorys_web_pages(self) -> None:
+        web = {
+            "commit": "https://github.com/acme/trade/commit/{sha}",
+            "file": "https://github.com/acme/trade/blob/HEAD/{path}",
+        }
+        sha = "4f2a9c1d8e7b6a5f4e3d2c1b0a9f8e7d6c5b4a39"
+        assert evidence_of(sha, None, "metric", web).href == f"https://github.com/acme/trade/commit/{sha}"
+        assert evidence_of("ci/Jenkins file.groovy", None, "fact", web).href == (
+            "https://github.com/acme/trade/blob/HEAD/ci/Jenkins%20file.groovy"
+        )
+        assert evidence_of("../etc/passwd", None, "fact", web).href is None  # never a path out of the repository
+        assert evidence_of(sha, None, "metric").href is None  # no repository web page known
+
     def test_an_uploaded_file_links_to_its_download(self) -> None:
-        found = evidence_of("runbook.pdf", {"runbook.pdf": "/evidence-files/7"})
+        found = evidence_of("runbook.pdf (sha256 5e7c8b17c807)", {"runbook.pdf": "/evidence-files/7"}, "assessor")
         assert (found.kind, found.href) == ("upload", "/evidence-files/7")
 
     def test_item_drill_down_classifies_every_criterion(self) -> None:

@@ -239,6 +239,7 @@ class ProjectPage:
     frozen: bool
     series: tuple[Series, ...] = ()
     uploads: Mapping[str, str] = field(default_factory=dict)
+    web: Mapping[str, str] = field(default_factory=dict)  # "commit" / "file" → URL template ({sha}, {path})
     pdf_ready: bool = False
     pack_ready: bool = False
 
@@ -330,9 +331,35 @@ def project_page(store: Store, actor: Actor, project_id: int) -> ProjectPage:
         frozen=bool(cycle and cycle.frozen),
         series=series,
         uploads={f.name: f"/evidence-files/{f.id}" for f in files},
+        web=_web_links(projects.list_sources(store, actor, project_id)),
         pdf_ready=_pdf_ready(),
         pack_ready=True,
     )
+
+
+def _web_links(sources: Sequence[Any]) -> dict[str, str]:
+    """Where the project's commits and files can be opened: the web pages of its GitHub, GitLab or Gitee
+    repository (from the source's settings; only http(s) URLs), as templates with {sha} and {path}."""
+    for found in sources:
+        kind, settings = str(found.kind.value), found.settings
+        if kind == "github":
+            api = str(settings.get("base_url") or "https://api.github.com").rstrip("/")
+            web = "https://github.com" if "api.github.com" in api else api.removesuffix("/api/v3")
+            repo = str(settings.get("repo", ""))
+            commit, path = f"{web}/{repo}/commit/{{sha}}", f"{web}/{repo}/blob/HEAD/{{path}}"
+        elif kind == "gitlab":
+            web = str(settings.get("base_url") or "https://gitlab.com").rstrip("/")
+            repo = str(settings.get("project", ""))
+            commit, path = f"{web}/{repo}/-/commit/{{sha}}", f"{web}/{repo}/-/blob/HEAD/{{path}}"
+        elif kind == "gitee":
+            web = str(settings.get("base_url") or "https://gitee.com").rstrip("/").removesuffix("/api/v5")
+            repo = str(settings.get("repo", ""))
+            commit, path = f"{web}/{repo}/commit/{{sha}}", f"{web}/{repo}/blob/HEAD/{{path}}"
+        else:
+            continue
+        if repo and web.startswith(("https://", "http://")):
+            return {"commit": commit, "file": path}
+    return {}
 
 
 def assessments_of(store: Store, actor: Actor, project_id: int) -> list[AssessmentInfo]:

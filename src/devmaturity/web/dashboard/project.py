@@ -94,7 +94,7 @@ async def item(
         raise NotFoundError(
             f"item {item_id!r} not found in the project's assessment", zh=f"该项目的评估中没有能力项 {item_id!r}"
         )
-    view = {"project_id": project_id, "project": found.project.name, "item": item_view(entry, found.uploads)}
+    view = {"project_id": project_id, "project": found.project.name, "item": item_view(entry, found.uploads, found.web)}
     return page(request, "item.html", {**viewer.context("portfolio"), "view": view})
 
 

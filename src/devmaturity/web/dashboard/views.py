@@ -7,6 +7,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
 from devmaturity.model.text import Lang
 
@@ -125,7 +126,9 @@ class Evidence:
     external: bool = False
 
 
-def evidence_of(ref: str, files: Mapping[str, str] | None = None, decided_by: str = "metric") -> Evidence:
+def evidence_of(
+    ref: str, files: Mapping[str, str] | None = None, decided_by: str = "metric", web: Mapping[str, str] | None = None
+) -> Evidence:
     """What an evidence reference is, for its label and link: an uploaded file (linked to its download), a URL
     (linked), a commit, a build, a file of the repository (a fact's evidence is the files it was read from), or
     another stored record (a deployment, incident or work item id)."""
@@ -136,23 +139,31 @@ def evidence_of(ref: str, files: Mapping[str, str] | None = None, decided_by: st
             return Evidence(kind="upload", label=ref, href=files[name])
     if _URL.match(ref):
         return Evidence(kind="link", label=ref, href=ref, external=True)
+    web = web or {}
     if _SHA.match(ref):
-        return Evidence(kind="commit", label=ref[:12])
-    if _BUILD.search(ref):
+        commit = web.get("commit")
+        return Evidence(kind="commit", label=ref[:12], href=commit.format(sha=quote(ref)) if commit else None)
+    if decided_by != "fact" and _BUILD.search(ref):
         return Evidence(kind="build", label=ref)
     if decided_by == "fact" or (decided_by != "assessor" and "/" in ref and _FILE.search(ref)):
-        return Evidence(kind="file", label=ref)
+        blob = web.get("file")
+        linkable = blob and not ref.startswith("/") and ".." not in ref
+        return Evidence(kind="file", label=ref, href=blob.format(path=quote(ref)) if linkable and blob else None)
     return Evidence(kind="record", label=ref)
 
 
-def item_view(item: Mapping[str, Any], files: Mapping[str, str] | None = None) -> dict[str, Any]:
+def item_view(
+    item: Mapping[str, Any], files: Mapping[str, str] | None = None, web: Mapping[str, str] | None = None
+) -> dict[str, Any]:
     """The item with each criterion's evidence classified and linked."""
     levels = []
     for level in item["levels"]:
         criteria = [
             {
                 **c,
-                "evidence": [evidence_of(str(e), files, c.get("decided_by", "metric")) for e in c.get("evidence", [])],
+                "evidence": [
+                    evidence_of(str(e), files, c.get("decided_by", "metric"), web) for e in c.get("evidence", [])
+                ],
             }
             for c in level["criteria"]
         ]

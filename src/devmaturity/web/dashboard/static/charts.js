@@ -10,7 +10,8 @@
     return source ? JSON.parse(source.textContent) : null;
   }
 
-  function radar(data) {
+  function radar(data, el) {
+    var narrow = el.clientWidth < 480;
     var indicators = data.indicators.map(function (i) { return { name: i.name, max: data.max, min: 0 }; });
     if (indicators.length < 3) { return bars(data); }
     return {
@@ -20,8 +21,8 @@
       radar: {
         indicator: indicators,
         splitNumber: data.max,  // one ring per level, so even an all-level-1 polygon sits on a labelled ring
-        radius: "62%",
-        axisName: { color: INK, fontSize: 11, overflow: "truncate", width: 110 },
+        radius: narrow ? "50%" : "62%",
+        axisName: { color: INK, fontSize: narrow ? 10 : 11, overflow: "truncate", width: narrow ? 70 : 110 },
         axisLabel: { show: true, color: MUTED, fontSize: 10, showMinLabel: false },
         splitArea: { areaStyle: { color: ["#fafbfc", "#f0f3f6"] } },
         splitLine: { lineStyle: { color: "#c3cad3" } }
@@ -107,7 +108,7 @@
         el.style.height = Math.max(260, 24 * data.y.length + 220) + "px";
       }
       var chart = window.echarts.init(el, null, { renderer: "canvas" });
-      chart.setOption(build(data));
+      chart.setOption(build(data, el));
       el.setAttribute("data-drawn", "true");
       drawn.push(chart);
     });

@@ -119,6 +119,20 @@ SETTINGS: tuple[SettingSpec, ...] = (
         10_485_760,
         "largest evidence file an assessor may upload, in bytes (10 MiB); larger ones get 413",
     ),
+        "server_header_timeout",
+        10,
+        "seconds `devmaturity serve` gives a new connection to send its request line and headers",
+    ),
+    SettingSpec(
+        "server_body_timeout", _positive, 30, "seconds a request body may take to arrive before 408 and disconnect"
+    ),
+    SettingSpec("server_keep_alive", _positive, 5, "seconds an idle keep-alive connection stays open"),
+    SettingSpec(
+        "server_max_connections",
+        100,
+        "connections and tasks served at once; more are answered 503 at once instead of queueing",
+    ),
+    SettingSpec("server_max_header_bytes", _positive, 16384, "largest request line plus headers accepted, in bytes"),
     SettingSpec("lockout_failures", _positive, 5, "wrong passwords in a row that lock a user's sign-in"),
     SettingSpec("lockout_minutes", _positive, 15, "minutes a locked user cannot sign in"),
     SettingSpec("login_window_minutes", _positive, 15, "window in which failed sign-ins are counted for rate limits"),
@@ -209,6 +223,11 @@ class Config:
     sources: tuple[dict[str, str], ...] = ()
     webhook_max_bytes: int = 1_048_576
     evidence_max_bytes: int = 10_485_760
+    server_header_timeout: int = 10
+    server_body_timeout: int = 30
+    server_keep_alive: int = 5
+    server_max_connections: int = 100
+    server_max_header_bytes: int = 16384
     lockout_failures: int = 5
     lockout_minutes: int = 15
     login_window_minutes: int = 15

@@ -41,6 +41,7 @@ DevmaturityError                 (slug "error", exit 1)
     ├── PasswordPolicyError      ("password-policy"): a password the policy refuses
     ├── NotFoundError            ("not-found"): no such webhook or kind, or outside the actor's organisations
     ├── PayloadTooLargeError     ("payload-too-large"): a body over webhook_max_bytes
+    ├── HeadersTooLarge          ("headers-too-large"): a request line and headers over server_max_header_bytes
     ├── RequestTimeoutError      ("request-timeout"): a body that did not arrive in time
     └── UnsupportedMediaTypeError ("unsupported-media-type"): a Content-Type that is not read
 
@@ -243,6 +244,10 @@ class PayloadTooLargeError(RequestError):
     slug = "payload-too-large"
 
 
+class HeadersTooLarge(RequestError):
+    slug = "headers-too-large"
+
+
 class UnsupportedMediaTypeError(RequestError):
     slug = "unsupported-media-type"
 
@@ -334,6 +339,7 @@ ZH: dict[str, str] = {
     "unauthorized": "Webhook 凭据缺失、格式错误或与项目的密钥不符",
     "not-found": "没有该项目的 Webhook 配置，或事件类型、路径未知",
     "payload-too-large": "请求体超过 webhook_max_bytes，或上传的证据文件超过 evidence_max_bytes",
+    "headers-too-large": "请求行和请求头超过 server_max_header_bytes",
     "unsupported-media-type": "不支持该 Content-Type，或字符集不是 UTF-8",
     "already-stored": "另一个写入者已先存储了同一份报告",
     "request-timeout": "请求体没有按时到达",

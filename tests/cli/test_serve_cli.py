@@ -1,4 +1,5 @@
-"""`devmaturity serve`: refuses to start without webhooks, and serves them on 127.0.0.1 as a real process."""
+"""`devmaturity serve` as a real process on 127.0.0.1: webhooks, the API without webhooks, zh lines, and the
+limits from settings (header and body timeouts, the connection limit) against slow clients."""
 
 from __future__ import annotations
 
@@ -22,16 +23,6 @@ def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
-
-
-def test_serve_without_webhooks_is_a_usage_error(
-    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.chdir(tmp_path)
-    code = run(["serve", "--db", f"sqlite:///{tmp_path / 'x.db'}"])
-    err = capsys.readouterr().err
-    assert code == 64
-    assert err.startswith("error[usage]: no webhooks configured: add [[devmaturity.webhooks]]")
 
 
 def test_serve_without_the_secret_variable_is_a_config_error(
@@ -122,3 +113,130 @@ def test_serve_stays_quiet_under_200_half_sent_requests(tmp_path: Path) -> None:
     lines = output.splitlines()
     assert len(lines) < 100, "\n".join(lines[:120])
     assert "Traceback" not in output and SECRET not in output
+
+
+SERVICE_KEY = "serve-test-service-key-8e2f1d7c4b9a0e3f"
+
+
+class Server:
+    """`devmaturity serve` started in a subprocess on a free port with extra environment; its output on exit."""
+
+    def __init__(self, tmp_path: Path, env: dict[str, str], args: tuple[str, ...] = ()) -> None:
+        self.port = _free_port()
+        command = [sys.executable, "-m", "devmaturity", "serve", "--port", str(self.port), *args]
+        command += ["--database", f"sqlite:///{tmp_path / 'served.db'}"]
+        full = {k: v for k, v in os.environ.items() if not k.startswith("DEVMATURITY_")}
+        self.proc = subprocess.Popen(
+            command, env={**full, **env}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=tmp_path
+        )
+        self.output = ""
+
+    def __enter__(self) -> Server:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                httpx.get(f"http://127.0.0.1:{self.port}/health", timeout=2)
+                return self
+            except httpx.TransportError:
+                if self.proc.poll() is not None or time.monotonic() > deadline:
+                    self.proc.kill()
+                    pytest.fail(f"serve did not start:\n{self.proc.communicate()[0].decode()}")
+                time.sleep(0.1)
+
+    def __exit__(self, *_: object) -> None:
+        self.proc.terminate()
+        self.output = self.proc.communicate(timeout=30)[0].decode()
+
+    def connect(self) -> socket.socket:
+        return socket.create_connection(("127.0.0.1", self.port), timeout=10)
+
+
+def _until_closed(sock: socket.socket) -> tuple[float, bytes]:
+    """Seconds until the server closes the connection, and what it sent before (the socket is closed then)."""
+    start, received = time.monotonic(), b""
+    with sock:
+        while True:
+            chunk = sock.recv(65536)
+            if not chunk:
+                return time.monotonic() - start, received
+            received += chunk
+
+
+def test_serve_without_webhooks_serves_the_api_and_says_so_in_zh(tmp_path: Path) -> None:
+    with Server(tmp_path, {"DEVMATURITY_LANG": "zh"}) as server:
+        health = httpx.get(f"http://127.0.0.1:{server.port}/health")
+        ready = httpx.get(f"http://127.0.0.1:{server.port}/ready")
+        me = httpx.get(f"http://127.0.0.1:{server.port}/api/v1/auth/me", headers={"Accept-Language": "zh"})
+    assert health.json() == {"status": "ok"} and ready.json()["status"] == "ready"
+    assert me.status_code == 401 and me.json()["title"] == "需要登录或有效的 API 令牌"
+    assert f"服务地址 http://127.0.0.1:{server.port}（API：/api/v1" in server.output
+    assert "警告：未设置 DEVMATURITY_SECRET_KEY" in server.output
+    assert "限制：请求头 10 秒，请求体 30 秒，空闲连接 5 秒，最多 100 个并发连接" in server.output
+
+
+def test_serve_prints_english_with_lang_en_and_no_key_warning_with_a_key(tmp_path: Path) -> None:
+    env = {"DEVMATURITY_LANG": "zh", "DEVMATURITY_SECRET_KEY": SERVICE_KEY}
+    with Server(tmp_path, env, ("--lang", "en")) as server:
+        pass
+    assert f"serving http://127.0.0.1:{server.port} (API: /api/v1" in server.output
+    assert "warning" not in server.output and SERVICE_KEY not in server.output
+
+
+def test_a_slow_body_is_dropped_within_the_body_timeout(tmp_path: Path) -> None:
+    env = {"DEVMATURITY_SECRET_KEY": SERVICE_KEY, "DEVMATURITY_SERVER_BODY_TIMEOUT": "2"}
+    head = (
+        b"POST /api/v1/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 200\r\n\r\n"
+    )
+    with Server(tmp_path, env) as server:
+        stalled = server.connect()
+        stalled.sendall(head + b'{"name": ')  # and nothing more
+        stalled_at = time.monotonic()
+        trickle = server.connect()
+        trickle.sendall(head)
+        trickle_at = time.monotonic()
+        while time.monotonic() - trickle_at < 1.8:  # one byte every 0.3 s: alive, but never done
+            trickle.sendall(b" ")
+            time.sleep(0.3)
+        _, stalled_answer = _until_closed(stalled)
+        stalled_after = time.monotonic() - stalled_at  # an upper bound: the answer may have waited in the buffer
+        _, trickle_answer = _until_closed(trickle)
+        trickle_after = time.monotonic() - trickle_at
+        assert httpx.get(f"http://127.0.0.1:{server.port}/health").status_code == 200
+    assert stalled_after < 2 + 1.5 and trickle_after < 2 + 1.5, (stalled_after, trickle_after)
+    assert trickle_after >= 1.9  # not before its time
+    assert stalled_answer.startswith(b"HTTP/1.1 408 ") and b'"slug":"request-timeout"' in stalled_answer
+    assert trickle_answer.startswith(b"HTTP/1.1 408 ")
+    assert "Traceback" not in server.output
+
+
+def test_half_sent_headers_are_dropped_within_the_header_timeout(tmp_path: Path) -> None:
+    with Server(tmp_path, {"DEVMATURITY_SERVER_HEADER_TIMEOUT": "1"}) as server:
+        sock = server.connect()
+        sock.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\n")  # headers never finished
+        after, answer = _until_closed(sock)
+    assert answer == b"" and 0.5 < after < 1 + 1.5, after
+
+
+def test_over_the_connection_limit_is_answered_503_at_once(tmp_path: Path) -> None:
+    env = {"DEVMATURITY_SERVER_MAX_CONNECTIONS": "3", "DEVMATURITY_SERVER_HEADER_TIMEOUT": "20"}
+    with Server(tmp_path, env) as server:
+        held = [server.connect() for _ in range(3)]
+        for sock in held:
+            sock.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\n")
+        time.sleep(0.3)
+        started = time.monotonic()
+        over = httpx.get(f"http://127.0.0.1:{server.port}/health", timeout=5)
+        waited = time.monotonic() - started
+        for sock in held:
+            sock.close()
+        time.sleep(0.3)
+        again = httpx.get(f"http://127.0.0.1:{server.port}/health", timeout=5)
+    assert over.status_code == 503 and waited < 2
+    assert again.status_code == 200
+
+
+def test_headers_over_the_size_limit_are_refused(tmp_path: Path) -> None:
+    with Server(tmp_path, {"DEVMATURITY_SERVER_MAX_HEADER_BYTES": "2048"}) as server:
+        big = httpx.get(f"http://127.0.0.1:{server.port}/health", headers={"X-Padding": "a" * 4096}, timeout=5)
+        small = httpx.get(f"http://127.0.0.1:{server.port}/health", headers={"X-Padding": "a" * 512}, timeout=5)
+    assert big.status_code == 431 and big.json()["slug"] == "headers-too-large" and small.status_code == 200

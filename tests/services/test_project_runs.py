@@ -12,6 +12,7 @@ from devmaturity.auth.roles import Role
 from devmaturity.errors import NotFoundError, PermissionDenied, UsageError
 from devmaturity.services import admin, project_runs
 from devmaturity.services import projects as svc
+from devmaturity.services import sources as sources_svc
 from devmaturity.services.jobs import run_assess, run_collect
 from devmaturity.store import tables as t
 from devmaturity.store.db import Store
@@ -35,7 +36,7 @@ def test_a_service_project_is_collected_and_assessed_by_id(store: Store, store_u
     shop = svc.create_project(store, OWNER, org_slug="acme", slug="shop", settings={"window": "30d"})
     with pytest.raises(UsageError, match="no git source"):
         project_runs.queue_run(store, sam, shop.id, "collect")
-    svc.create_source(store, OWNER, shop.id, kind="git", name="git", settings={"path": str(repo.path)})
+    sources_svc.create_source(store, OWNER, shop.id, kind="git", name="git", settings={"path": str(repo.path)})
     with pytest.raises(PermissionDenied):
         project_runs.queue_run(store, dave, shop.id, "collect")
     with pytest.raises(NotFoundError):

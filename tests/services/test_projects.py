@@ -16,6 +16,7 @@ from devmaturity.errors import BadPayloadError, ConfigError, Conflict, NotFoundE
 from devmaturity.model.projects import SourceKind
 from devmaturity.services import admin
 from devmaturity.services import projects as svc
+from devmaturity.services import sources as sources_svc
 from devmaturity.services.project_import import import_project
 from devmaturity.store import tables as t
 from devmaturity.store.db import Store
@@ -72,8 +73,8 @@ def test_roles_decide_and_other_organisations_see_nothing(guarded: Store) -> Non
         lambda: svc.get_project(store, otto, shop.id),
         lambda: svc.update_project(store, otto, shop.id, team="x"),
         lambda: svc.delete_project(store, otto, shop.id),
-        lambda: svc.list_sources(store, otto, shop.id),
-        lambda: svc.create_source(store, otto, shop.id, kind="git", name="g", settings={"path": "/x"}),
+        lambda: sources_svc.list_sources(store, otto, shop.id),
+        lambda: sources_svc.create_source(store, otto, shop.id, kind="git", name="g", settings={"path": "/x"}),
         lambda: svc.create_project(store, otto, org_slug="acme", slug="mine"),
         lambda: svc.get_org(store, otto, "acme"),
     ):
@@ -132,7 +133,7 @@ def _text_values(store: Store) -> list[str]:
 def test_credentials_are_encrypted_never_returned_and_rotate(guarded: Store) -> None:
     alice = _cast(guarded)["alice"]
     shop = svc.create_project(guarded, alice, org_slug="acme", slug="shop")
-    made = svc.create_source(
+    made = sources_svc.create_source(
         guarded,
         alice,
         shop.id,
@@ -145,22 +146,24 @@ def test_credentials_are_encrypted_never_returned_and_rotate(guarded: Store) -> 
     assert made.has_secret and made.kind is SourceKind.GITHUB and dict(made.settings) == {"repo": "acme/shop"}
     assert TOKEN not in repr(made)
     assert not [v for v in _text_values(guarded) if TOKEN in v]
-    assert svc.source_credentials(guarded, alice, made, (KEY,)) == {"token": TOKEN}
+    assert sources_svc.source_credentials(guarded, alice, made, (KEY,)) == {"token": TOKEN}
     with pytest.raises(BadPayloadError, match="takes no credential `password`"):
-        svc.create_source(
+        sources_svc.create_source(
             guarded, alice, shop.id, kind="github", name="x", settings={"repo": "a/b"}, credentials={"password": "p"}
         )
     with pytest.raises(BadPayloadError, match="never in settings"):
-        svc.create_source(guarded, alice, shop.id, kind="github", name="x", settings={"repo": "a/b", "token_env": "T"})
-    assert svc.rotate_secrets(guarded, OWNER, (NEW_KEY, KEY)) == 1
-    assert svc.source_credentials(guarded, alice, made, (NEW_KEY,)) == {
+        sources_svc.create_source(
+            guarded, alice, shop.id, kind="github", name="x", settings={"repo": "a/b", "token_env": "T"}
+        )
+    assert sources_svc.rotate_secrets(guarded, OWNER, (NEW_KEY, KEY)) == 1
+    assert sources_svc.source_credentials(guarded, alice, made, (NEW_KEY,)) == {
         "token": TOKEN
     }  # the old key is no longer needed
     with pytest.raises(ConfigError, match="cannot be decrypted"):
-        svc.source_credentials(guarded, alice, made, (KEY,))
+        sources_svc.source_credentials(guarded, alice, made, (KEY,))
     with pytest.raises(PermissionDenied):
-        svc.rotate_secrets(guarded, alice, (NEW_KEY,))
-    cleared = svc.update_source(guarded, alice, shop.id, made.id, credentials=None)
+        sources_svc.rotate_secrets(guarded, alice, (NEW_KEY,))
+    cleared = sources_svc.update_source(guarded, alice, shop.id, made.id, credentials=None)
     assert not cleared.has_secret
     assert ("secrets_rotated", "local:ops", "ok") in _kinds(guarded, "acme")
 
@@ -168,7 +171,7 @@ def test_credentials_are_encrypted_never_returned_and_rotate(guarded: Store) -> 
 def test_deleting_a_project_takes_its_sources_and_is_audited(guarded: Store) -> None:
     alice = _cast(guarded)["alice"]
     shop = svc.create_project(guarded, alice, org_slug="acme", slug="shop")
-    svc.create_source(guarded, alice, shop.id, kind="git", name="git", settings={"path": "/srv/shop"})
+    sources_svc.create_source(guarded, alice, shop.id, kind="git", name="git", settings={"path": "/srv/shop"})
     svc.delete_project(guarded, alice, shop.id)
     with pytest.raises(NotFoundError):
         svc.get_project(guarded, alice, shop.id)
@@ -222,7 +225,7 @@ def test_import_moves_a_cli_project_and_running_it_again_updates(guarded: Store,
     assert "database_url" not in settings
     assert any("$SHOP_CI_USER is not set" in n for n in first.notes)
     assert any("database_url" in n for n in first.notes)
-    sources = {s.name: s for s in svc.list_sources(guarded, OWNER, first.project.id)}
+    sources = {s.name: s for s in sources_svc.list_sources(guarded, OWNER, first.project.id)}
     assert sources["github:acme/shop"].has_secret and not sources["jenkins:shop/main"].has_secret
     assert dict(sources["git"].settings) == {"path": str(tmp_path / "shop"), "trunk": "main"}
     path.write_text(TOML.replace('"60d"', '"30d"'), encoding="utf-8")
@@ -230,9 +233,9 @@ def test_import_moves_a_cli_project_and_running_it_again_updates(guarded: Store,
     assert not second.created and second.project.id == first.project.id
     assert second.sources_updated == first.sources_created and second.sources_created == ()
     assert second.project.settings["window"] == "30d"
-    again = {s.name: s for s in svc.list_sources(guarded, OWNER, first.project.id)}
+    again = {s.name: s for s in sources_svc.list_sources(guarded, OWNER, first.project.id)}
     assert set(again) == set(sources) and again["github:acme/shop"].has_secret  # an unset variable keeps the token
-    assert svc.source_credentials(guarded, OWNER, again["github:acme/shop"], (KEY,)) == {"token": TOKEN}
+    assert sources_svc.source_credentials(guarded, OWNER, again["github:acme/shop"], (KEY,)) == {"token": TOKEN}
 
 
 @pytest.mark.parametrize(

@@ -14,6 +14,7 @@ from schemathesis.checks import not_a_server_error
 
 from devmaturity.auth.policy import Actor
 from devmaturity.services import projects as svc
+from devmaturity.services import sources as sources_svc
 from tests.web.conftest import ApiClient
 
 OWNER = Actor.local("local:test")
@@ -29,7 +30,9 @@ def admin_headers(api_client: ApiClient) -> dict[str, str]:
 @pytest.fixture
 def api_schema(api_client: ApiClient, tmp_path: Any) -> Iterator[Any]:
     project = svc.create_project(api_client.store, OWNER, org_slug="acme", slug="shop")
-    svc.create_source(api_client.store, OWNER, project.id, kind="events", name="ev", settings={"path": str(tmp_path)})
+    sources_svc.create_source(
+        api_client.store, OWNER, project.id, kind="events", name="ev", settings={"path": str(tmp_path)}
+    )
     api_client.store.queue_run(project.id, "collect", {"project_id": project.id, "project": "acme/shop", "path": "."})
     base = str(api_client.client.base_url)
     schema = schemathesis.openapi.from_url(f"{base}/api/v1/openapi.json")

@@ -78,7 +78,7 @@ def create_token(user_name: str, org_slug: str | None, database_url: str | None)
 def rotate_secrets(database_url: str | None) -> None:
     """Re-encrypt every stored source credential under DEVMATURITY_SECRET_KEY (old keys in
     DEVMATURITY_OLD_SECRET_KEYS still decrypt until this has run)."""
-    from devmaturity.services.projects import rotate_secrets as rotate_service
+    from devmaturity.services.sources import rotate_secrets as rotate_service
 
     config = load_config(flags={"database_url": database_url})
     count = rotate_service(Store.open(config.database_url), local_actor(), secret_keys())

@@ -87,8 +87,7 @@ COMMANDS: dict[str, LazyCommand] = {
     "serve": LazyCommand(
         module="serve",
         attr="serve",
-        summary="Receive deployments, incidents and work items by webhook (generic JSON, GitHub, GitLab) "
-        "into the store.",
+        summary="Run the web service: REST API, sign-in, and webhooks (generic JSON, GitHub, GitLab) into the store.",
     ),
     "admin": LazyCommand(
         module="admin", attr="admin", summary="Users, roles and API tokens of the platform (local owner of the store)."

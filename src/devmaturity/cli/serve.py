@@ -1,4 +1,5 @@
-"""`devmaturity serve`: the web service that receives delivery events by webhook (docs/webhooks.md)."""
+"""`devmaturity serve`: the web service (REST API, sign-in, webhooks) on uvicorn, hardened against slow and
+greedy clients by settings (docs/api.md#the-server)."""
 
 from __future__ import annotations
 
@@ -13,34 +14,59 @@ from rich.console import Console
 from uvicorn.config import LOGGING_CONFIG
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
-from devmaturity.config import CONFIG_FILE, load_config
-from devmaturity.errors import UsageError
-from devmaturity.store.db import Store
+from devmaturity.config import CONFIG_FILE, Config, load_config, secret_keys
+from devmaturity.errors import ConfigError
+from devmaturity.services.platform import open_store
 from devmaturity.web.app import create_app
 
-KEEP_ALIVE = 5  # seconds an idle connection stays open between requests
-HEADER_TIMEOUT = 10.0  # seconds a new connection has to send its request line and headers
-CONCURRENCY = 100  # connections and tasks at once; more are answered 503 at once instead of queueing
+# key -> (zh, en)
+LINES: dict[str, tuple[str, str]] = {
+    "serving": (
+        "服务地址 http://{host}:{port}（API：/api/v1，健康检查：/health、/ready）",
+        "serving http://{host}:{port} (API: /api/v1, health: /health, /ready)",
+    ),
+    "webhooks": (
+        "接收以下项目的 Webhook：{projects}，地址 http://{host}:{port}/api/v1/projects/",
+        "serving webhooks for {projects} on http://{host}:{port}/api/v1/projects/",
+    ),
+    "no_key": (
+        "警告：未设置 DEVMATURITY_SECRET_KEY：登录、会话和 API 令牌不可用，只有 Webhook 和健康检查可用",
+        "warning: DEVMATURITY_SECRET_KEY is not set: sign-in, sessions and API tokens are off; only webhooks and "
+        "health checks work",
+    ),
+    "limits": (
+        "限制：请求头 {header} 秒，请求体 {body} 秒，空闲连接 {keep} 秒，最多 {conns} 个并发连接",
+        "limits: headers {header} s, body {body} s, idle keep-alive {keep} s, at most {conns} connections",
+    ),
+}
 
 
-class HeaderTimeoutProtocol(H11Protocol):
+def _say(key: str, lang: str, **values: object) -> str:
+    zh, en = LINES[key]
+    return (zh if lang == "zh" else en).format(**values)
+
+
+def header_timeout_protocol(seconds: float) -> type[H11Protocol]:
     """uvicorn's h11 protocol, closing a connection whose first request's headers are not complete within
-    HEADER_TIMEOUT: h11 alone waits forever for a client that sends half a request line and stops."""
+    `seconds`: h11 alone waits forever for a client that sends half a request line and stops."""
 
-    _header_timer: asyncio.TimerHandle | None = None
+    class HeaderTimeoutProtocol(H11Protocol):
+        _header_timer: asyncio.TimerHandle | None = None
 
-    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
-        super().connection_made(transport)
-        self._header_timer = self.loop.call_later(HEADER_TIMEOUT, self._headers_overdue)
+        def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+            super().connection_made(transport)
+            self._header_timer = self.loop.call_later(seconds, self._headers_overdue)
 
-    def connection_lost(self, exc: Exception | None) -> None:
-        if self._header_timer is not None:
-            self._header_timer.cancel()
-        super().connection_lost(exc)
+        def connection_lost(self, exc: Exception | None) -> None:
+            if self._header_timer is not None:
+                self._header_timer.cancel()
+            super().connection_lost(exc)
 
-    def _headers_overdue(self) -> None:
-        if self.scope is None and not self.transport.is_closing():  # no request line + headers yet
-            self.transport.close()
+        def _headers_overdue(self) -> None:
+            if self.scope is None and not self.transport.is_closing():  # no request line + headers yet
+                self.transport.close()
+
+    return HeaderTimeoutProtocol
 
 
 @click.command()
@@ -55,26 +81,52 @@ class HeaderTimeoutProtocol(H11Protocol):
     type=click.Path(path_type=Path, dir_okay=False),
     help=f"Settings file (default ./{CONFIG_FILE}); its [[devmaturity.webhooks]] name the projects served.",
 )
-def serve(host: str, port: int, database_url: str | None, config_file: Path | None) -> None:
-    """Receive deployments, incidents and work items by webhook (generic JSON, GitHub, GitLab) into the store."""
+@click.option(
+    "--lang",
+    type=click.Choice(["zh", "en"]),
+    default=None,
+    help="Language of the lines serve prints (default: lang in the settings or DEVMATURITY_LANG, else en).",
+)
+def serve(host: str, port: int, database_url: str | None, config_file: Path | None, lang: str | None) -> None:
+    """Run the web service: REST API, sign-in, and webhooks (generic JSON, GitHub, GitLab) into the store."""
     config = load_config(project_dir=Path.cwd(), flags={"database_url": database_url}, config_file=config_file)
-    if not config.webhooks:
-        where = config_file or Path(CONFIG_FILE)
-        raise UsageError(f"no webhooks configured: add [[devmaturity.webhooks]] (project, secret_env) to {where}")
-    app = create_app(config, Store.open(config.database_url))
+    shown = lang or ("zh" if config.lang == "zh" else "en")
+    app = create_app(config, open_store(config.database_url), body_timeout=float(config.server_body_timeout))
     console = Console(stderr=True, highlight=False, soft_wrap=True)
-    projects = ", ".join(spec.project for spec in config.webhooks)
-    console.print(f"serving webhooks for {projects} on http://{host}:{port}/api/v1/projects/", markup=False)
-    uvicorn.run(
-        app,
-        host=host,
-        port=port,
-        http=HeaderTimeoutProtocol,
-        log_config=_log_config(),
-        server_header=False,
-        timeout_keep_alive=KEEP_ALIVE,
-        limit_concurrency=CONCURRENCY,
-    )
+    console.print(_say("serving", shown, host=host, port=port), markup=False)
+    if config.webhooks:
+        projects = ", ".join(spec.project for spec in config.webhooks)
+        console.print(_say("webhooks", shown, projects=projects, host=host, port=port), markup=False)
+    if not _has_key():
+        console.print(_say("no_key", shown), markup=False)
+    limits = {
+        "header": config.server_header_timeout,
+        "body": config.server_body_timeout,
+        "keep": config.server_keep_alive,
+        "conns": config.server_max_connections,
+    }
+    console.print(_say("limits", shown, **limits), markup=False)
+    uvicorn.run(app, host=host, port=port, **server_options(config))
+
+
+def server_options(config: Config) -> dict[str, Any]:
+    """uvicorn's settings from ours: timeouts, the connection limit and the header size limit."""
+    return {
+        "http": header_timeout_protocol(float(config.server_header_timeout)),
+        "log_config": _log_config(),
+        "server_header": False,
+        "timeout_keep_alive": config.server_keep_alive,
+        "limit_concurrency": config.server_max_connections,
+        "h11_max_incomplete_event_size": config.server_max_header_bytes,
+    }
+
+
+def _has_key() -> bool:
+    try:
+        secret_keys()
+    except ConfigError:
+        return False
+    return True
 
 
 def _log_config() -> dict[str, Any]:

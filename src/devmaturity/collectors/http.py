@@ -1,4 +1,5 @@
-"""The REST client every server collector shares: auth from the environment, retries, rate limits, paging."""
+"""The REST client every server collector shares: auth (values handed in, else the environment), retries, rate
+limits, paging."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ import os
 import re
 import time
 from collections.abc import Callable, Generator, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 from types import TracebackType
 from typing import Any, Protocol, TypeVar
@@ -79,6 +82,30 @@ class ClientOptions:
     clock: Callable[[], float] = field(default=time.time)
 
 
+_HANDED: ContextVar[Mapping[str, str] | None] = ContextVar("devmaturity_credentials", default=None)
+
+
+@contextmanager
+def handed_credentials(values: Mapping[str, str]) -> Iterator[None]:
+    """Within this block, the sources read their credentials from `values` (by the names their settings give,
+    e.g. token_env="token"), never from the process environment: how the service hands a stored source's
+    decrypted credentials to a collector. Per thread and task (a context variable), so concurrent jobs never see
+    each other's."""
+    mark = _HANDED.set(dict(values))
+    try:
+        yield
+    finally:
+        _HANDED.reset(mark)
+
+
+def credential(name: str) -> str:
+    """The value of credential `name`: from the values handed in, else the environment variable of that name."""
+    handed = _HANDED.get()
+    if handed is not None:
+        return handed.get(name, "")
+    return os.environ.get(name, "") if name else ""
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Credentials:
     """How a source authenticates. Holds the NAMES of environment variables, never their values."""
@@ -96,9 +123,12 @@ class Credentials:
 
     def redactor(self, environ: Mapping[str, str] | None = None) -> Redactor:
         """Masks the secret in these variables in every form it travels in (Basic's base64 of user:secret too)."""
-        env = os.environ if environ is None else environ
-        secret = env.get(self.token_env, "") if self.token_env else ""
-        user = env.get(self.user_env, "") if self.user_env else ""
+
+        def read(name: str) -> str:
+            return (environ.get(name, "") if environ is not None else credential(name)) if name else ""
+
+        secret = read(self.token_env)
+        user = read(self.user_env)
         pairs = [(user, secret)] if user else []
         if self.token_as_user and secret:
             pairs.append((secret, ""))  # SonarQube's Basic header carries base64 of "token:"
@@ -140,7 +170,7 @@ _REDACT = _RedactQuery()
 
 def _secret_auth(source: str, credentials: Credentials) -> _SecretAuth | None:
     """The auth for the token in the environment, or None (anonymous) when the variable is unset or empty."""
-    token = os.environ.get(credentials.token_env, "").strip()
+    token = credential(credentials.token_env).strip()
     if not token:
         return None
     if credentials.token_as_user:
@@ -148,7 +178,7 @@ def _secret_auth(source: str, credentials: Credentials) -> _SecretAuth | None:
         return _SecretAuth(replace(credentials, scheme="Basic", query=""), basic)
     if not credentials.user_env:
         return _SecretAuth(credentials, token)
-    user = os.environ.get(credentials.user_env, "").strip()
+    user = credential(credentials.user_env).strip()
     if not user:
         raise SourceAuthError(f"{source}: ${credentials.token_env} is set but ${credentials.user_env} is not")
     basic = base64.b64encode(f"{user}:{token}".encode()).decode("ascii")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import UTC, datetime, timedelta, tzinfo
@@ -10,7 +9,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import httpx
 
-from devmaturity.collectors.http import Answer, ClientOptions, Credentials, Page, Record, RestClient
+from devmaturity.collectors.http import Answer, ClientOptions, Credentials, Page, Record, RestClient, credential
 from devmaturity.collectors.payload import Obj
 from devmaturity.collectors.redact import Redactor
 from devmaturity.collectors.streams import Entry, Mark, Stream, SyncState, query_url, sync_streams
@@ -104,7 +103,7 @@ class JiraSource:
         return self._credentials().redactor()
 
     def _credentials(self) -> Credentials:
-        if os.environ.get(self._user_env, "").strip():
+        if credential(self._user_env).strip():
             return Credentials(token_env=self._token_env, user_env=self._user_env)
         return Credentials(token_env=self._token_env)  # a Data Center personal access token
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -12,7 +11,7 @@ from typing import Any
 
 import httpx
 
-from devmaturity.collectors.http import Answer, ClientOptions, Credentials, Page, Record, RestClient
+from devmaturity.collectors.http import Answer, ClientOptions, Credentials, Page, Record, RestClient, credential
 from devmaturity.collectors.jira import SEEN, environment_of
 from devmaturity.collectors.payload import Obj
 from devmaturity.collectors.redact import Redactor
@@ -110,8 +109,8 @@ class _Login:
     options: ClientOptions
 
     def token(self) -> str:
-        account = os.environ.get(self.names.user_env, "").strip()
-        password = os.environ.get(self.names.token_env, "")
+        account = credential(self.names.user_env).strip()
+        password = credential(self.names.token_env)
         if not account or not password:
             raise SourceAuthError(f"{self.source}: ZenTao wants an account; set {self.names.names()}")
         response = self._post(f"{self.root}/tokens", {"account": account, "password": password})

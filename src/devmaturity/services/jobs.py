@@ -90,7 +90,21 @@ def run_collect(database_url: str, run_id: int, *, final: bool = True) -> str:
             if not final:
                 store.requeue_run(run_id, exc.one_line())
             raise
+        if "project_id" in inputs:  # a service project: its REST sources too, each a sync run of its own
+            _sync_sources(store, int(inputs["project_id"]), _progress(store, run_id))
     return "ok"
+
+
+def _sync_sources(store: Store, project_id: int, progress: Callable[[str, int], None]) -> None:
+    from devmaturity.config import secret_keys
+    from devmaturity.errors import ConfigError
+    from devmaturity.services.project_sync import sync_project_sources
+
+    try:
+        keys = secret_keys()
+    except ConfigError:
+        keys = ()  # only a source holding credentials needs the key; it fails alone, saying so
+    sync_project_sources(store, project_id, secret_keys=keys, progress=progress)
 
 
 def queue_assess(config: Config, path: Path) -> QueuedJob:

@@ -25,6 +25,7 @@ from devmaturity.model.projects import (
     slug_problem,
 )
 from devmaturity.services import projects as svc
+from devmaturity.services import sources
 from devmaturity.store.db import Store
 
 CREDENTIAL_ENVS = {"token_env": "token", "user_env": "user", "account_env": "account", "password_env": "password"}
@@ -157,13 +158,13 @@ def import_project(
         )
     else:
         project = svc.update_project(store, actor, existing.id, settings=settings, source=source, now=now)
-    by_name = {s.name: s for s in svc.list_sources(store, actor, project.id)}
+    by_name = {s.name: s for s in sources.list_sources(store, actor, project.id)}
     created: list[str] = []
     updated: list[str] = []
     for plan in planned:
         current = by_name.get(plan.name)
         if current is None:
-            svc.create_source(
+            sources.create_source(
                 store,
                 actor,
                 project.id,
@@ -181,7 +182,7 @@ def import_project(
             raise ConfigError(
                 f"{path}: source {plan.name!r} is a {current.kind.value} source in the service, not {plan.kind.value}"
             )
-        svc.update_source(
+        sources.update_source(
             store,
             actor,
             project.id,

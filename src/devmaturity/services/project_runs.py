@@ -12,6 +12,7 @@ from devmaturity.auth.roles import Action
 from devmaturity.errors import BadPayloadError, NotFoundError, UsageError
 from devmaturity.model.projects import ProjectRecord, RunRecord, SourceKind
 from devmaturity.services import projects as svc
+from devmaturity.services import sources
 from devmaturity.services.admin import AuditLog
 from devmaturity.services.jobs import QueuedJob
 from devmaturity.store.db import Store
@@ -35,7 +36,7 @@ def database_url_of(store: Store) -> str:
 
 
 def _git_path(store: Store, actor: Actor, project: ProjectRecord) -> str:
-    gits = [s for s in svc.list_sources(store, actor, project.id) if s.kind is SourceKind.GIT]
+    gits = [s for s in sources.list_sources(store, actor, project.id) if s.kind is SourceKind.GIT]
     if not gits:
         raise UsageError(
             f"project {project.key} has no git source: add one (kind git, path) before collecting",

@@ -8,7 +8,6 @@ key (auth/secrets.SecretBox) and never returned: a source shows only `has_secret
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -19,23 +18,15 @@ from sqlalchemy import Connection
 from devmaturity.auth.audit import EventKind
 from devmaturity.auth.policy import Actor, in_scope, require
 from devmaturity.auth.roles import PERMISSIONS, Action, Role
-from devmaturity.auth.secrets import SecretBox
 from devmaturity.config import Config, apply_section
 from devmaturity.errors import (
     BadPayloadError,
     ConfigError,
-    Conflict,
     DataError,
     NotFoundError,
-    PermissionDenied,
 )
 from devmaturity.model.projects import (
-    SOURCE_SPECS,
     ProjectRecord,
-    SourceKind,
-    SourceRecord,
-    credential_problems,
-    settings_problems,
     slug_problem,
 )
 from devmaturity.services.admin import AuditLog, check_recorded
@@ -79,21 +70,21 @@ class Page(Generic[T]):
     next_cursor: str | None
 
 
-def _now(now: int | None) -> int:
+def now_or(now: int | None) -> int:
     return int(time.time()) if now is None else now
 
 
-def _scope(conn: Connection, actor: Actor) -> frozenset[int]:
+def scope_in(conn: Connection, actor: Actor) -> frozenset[int]:
     """The organisations the actor sees: all of them for the local owner."""
     return repo.all_org_ids(conn) if actor.owner else actor.org_ids()
 
 
-def _org_of(conn: Connection, org_id: int) -> Organisation:
+def org_of(conn: Connection, org_id: int) -> Organisation:
     [org] = accounts.orgs_by_id(conn, frozenset({org_id}))
     return org
 
 
-def _bad(problems: Sequence[str], what: str, error: type[DataError] | type[BadPayloadError]) -> None:
+def refuse_problems(problems: Sequence[str], what: str, error: type[DataError] | type[BadPayloadError]) -> None:
     if problems:
         raise error(f"{what}: " + "; ".join(problems), zh=f"{what}：设置无效（详情请用 --lang en 查看）")
 
@@ -135,7 +126,7 @@ def create_org(
 ) -> Organisation:
     """A new organisation. The local owner creates any; a user may when it is an administrator of at least one
     organisation (`org.create`), and becomes the new one's administrator."""
-    at = _now(now)
+    at = now_or(now)
     problem = slug_problem(slug)
     if problem:
         raise BadPayloadError(problem, zh=f"{slug!r} 不是有效的短名")
@@ -144,7 +135,7 @@ def create_org(
             raise NotFoundError("organisation not found")
         if not any(Action.ORG_CREATE in _actions(actor, org_id) for org_id in actor.org_ids()):
             with store.transaction() as conn:
-                home = _org_of(conn, min(actor.org_ids()))
+                home = org_of(conn, min(actor.org_ids()))
             check_recorded(store, actor, Action.ORG_CREATE, home, source=source, now=at)
     with store.transaction() as conn:
         org = accounts.create_org(conn, slug=slug, name=name or slug, now=at)
@@ -179,8 +170,8 @@ def get_org(store: Store, actor: Actor, slug: str) -> Organisation:
 # --- projects ---
 
 
-def _project(conn: Connection, actor: Actor, project_id: int) -> ProjectRecord:
-    found = repo.get_project(conn, _scope(conn, actor), project_id)
+def project_in_scope(conn: Connection, actor: Actor, project_id: int) -> ProjectRecord:
+    found = repo.get_project(conn, scope_in(conn, actor), project_id)
     if found is None:
         raise NotFoundError(f"project {project_id} not found", zh=f"未找到项目 {project_id}")
     return found
@@ -193,7 +184,7 @@ def require_recorded(store: Store, actor: Actor, action: Action, org_id: int, *,
 
 def scope_of(conn: Connection, actor: Actor) -> frozenset[int]:
     """The organisation ids the actor sees (every one for the local owner)."""
-    return _scope(conn, actor)
+    return scope_in(conn, actor)
 
 
 def parse_cursor(cursor: str | None) -> int | None:
@@ -203,11 +194,11 @@ def parse_cursor(cursor: str | None) -> int | None:
 
 def _allowed(store: Store, actor: Actor, action: Action, org_id: int, *, source: str, now: int) -> None:
     with store.transaction() as conn:
-        org = _org_of(conn, org_id)
+        org = org_of(conn, org_id)
     check_recorded(store, actor, action, org, source=source, now=now)
 
 
-def _text(value: str | None, what: str, most: int) -> str | None:
+def text_field(value: str | None, what: str, most: int) -> str | None:
     if value is None:
         return None
     value = value.strip()
@@ -228,7 +219,7 @@ def create_project(
     source: str = "cli",
     now: int | None = None,
 ) -> ProjectRecord:
-    at = _now(now)
+    at = now_or(now)
     org = get_org(store, actor, org_slug)
     check_recorded(store, actor, Action.PROJECT_CREATE, org, source=source, now=at)
     problem = slug_problem(slug)
@@ -240,8 +231,8 @@ def create_project(
             conn,
             org,
             slug=slug,
-            title=_text(title, "title", 200),
-            team=_text(team, "team", 100),
+            title=text_field(title, "title", 200),
+            team=text_field(team, "team", 100),
             settings=settings or {},
             now=at,
         )
@@ -264,7 +255,7 @@ def list_projects(
     after = _cursor(cursor)
     size = max(1, min(limit, PAGE_MAX))
     with store.transaction() as conn:
-        scope = _scope(conn, actor)
+        scope = scope_in(conn, actor)
         if org_slug is not None:
             org = accounts.org_by_slug(conn, org_slug)
             if org is None or org.id not in scope:
@@ -301,7 +292,7 @@ def open_store(database_url: str) -> Store:
 
 def get_project(store: Store, actor: Actor, project_id: int) -> ProjectRecord:
     with store.transaction() as conn:
-        found = _project(conn, actor, project_id)
+        found = project_in_scope(conn, actor, project_id)
     require(actor, Action.PROJECT_READ, found.org_id, what="project")
     return found
 
@@ -323,26 +314,26 @@ def update_project(
     now: int | None = None,
 ) -> ProjectRecord:
     """Change what is given (None clears the title or team; settings replace the stored ones whole)."""
-    at = _now(now)
+    at = now_or(now)
     with store.transaction() as conn:
-        found = _project(conn, actor, project_id)
+        found = project_in_scope(conn, actor, project_id)
     _allowed(store, actor, Action.PROJECT_UPDATE, found.org_id, source=source, now=at)
     values: dict[str, object] = {}
     if title is not _UNSET:
-        values["title"] = _text(title, "title", 200)
+        values["title"] = text_field(title, "title", 200)
     if team is not _UNSET:
-        values["team"] = _text(team, "team", 100)
+        values["team"] = text_field(team, "team", 100)
     if settings is not _UNSET:
         check_project_settings(settings or {})
         values["settings"] = dict(settings or {})
     with store.transaction() as conn:
-        scope = _scope(conn, actor)
+        scope = scope_in(conn, actor)
         if values:
             repo.update_project(conn, scope, project_id, values, now=at)
         details: dict[str, str | int | bool | None] = {"changed": ",".join(sorted(values))}
         AuditLog(conn, actor, at, source).add(
             EventKind.PROJECT_UPDATED,
-            _org_of(conn, found.org_id),
+            org_of(conn, found.org_id),
             ("project", found.id, found.key),
             action=Action.PROJECT_UPDATE,
             details=details,
@@ -354,217 +345,18 @@ def update_project(
 
 def delete_project(store: Store, actor: Actor, project_id: int, *, source: str = "cli", now: int | None = None) -> None:
     """Delete the project with its sources, runs and evidence; the audit entry keeps its name."""
-    at = _now(now)
+    at = now_or(now)
     with store.transaction() as conn:
-        found = _project(conn, actor, project_id)
+        found = project_in_scope(conn, actor, project_id)
     _allowed(store, actor, Action.PROJECT_DELETE, found.org_id, source=source, now=at)
     with store.transaction() as conn:
-        repo.delete_project(conn, _scope(conn, actor), project_id)
+        repo.delete_project(conn, scope_in(conn, actor), project_id)
         AuditLog(conn, actor, at, source).add(
             EventKind.PROJECT_DELETED,
-            _org_of(conn, found.org_id),
+            org_of(conn, found.org_id),
             ("project", found.id, found.key),
             action=Action.PROJECT_DELETE,
         )
-
-
-# --- sources ---
-
-
-def _box(keys: Sequence[str]) -> SecretBox:
-    return SecretBox(keys)
-
-
-def _source_kind(kind: str) -> SourceKind:
-    try:
-        return SourceKind(kind)
-    except ValueError:
-        known = ", ".join(k.value for k in SourceKind)
-        raise BadPayloadError(
-            f"unknown source kind {kind!r}; use one of {known}", zh=f"未知的数据源种类 {kind!r}"
-        ) from None
-
-
-def check_source(kind: SourceKind, settings: Mapping[str, Any], credentials: Mapping[str, Any] | None) -> None:
-    """BadPayloadError naming every problem of a source's settings and credential values."""
-    _bad(settings_problems(kind, settings), f"source {kind.value} settings", BadPayloadError)
-    _bad(credential_problems(kind, credentials or {}), f"source {kind.value} credentials", BadPayloadError)
-
-
-def _normal(settings: Mapping[str, Any]) -> dict[str, object]:
-    return {k: (list(v) if isinstance(v, list | tuple) else v) for k, v in settings.items()}
-
-
-def _seal(credentials: Mapping[str, str] | None, keys: Sequence[str]) -> str | None:
-    if not credentials:
-        return None
-    return _box(keys).encrypt(json.dumps(dict(credentials), sort_keys=True))
-
-
-def create_source(
-    store: Store,
-    actor: Actor,
-    project_id: int,
-    *,
-    kind: str,
-    name: str,
-    settings: Mapping[str, Any],
-    credentials: Mapping[str, str] | None = None,
-    secret_keys: Sequence[str] = (),
-    source: str = "cli",
-    now: int | None = None,
-) -> SourceRecord:
-    at = _now(now)
-    with store.transaction() as conn:
-        project = _project(conn, actor, project_id)
-    _allowed(store, actor, Action.SOURCE_MANAGE, project.org_id, source=source, now=at)
-    source_kind = _source_kind(kind)
-    check_source(source_kind, settings, credentials)
-    label = _text(name, "name", 200)
-    assert label is not None
-    sealed = _seal(credentials, secret_keys)
-    with store.transaction() as conn:
-        made = repo.create_source(
-            conn, project, kind=source_kind, name=label, settings=_normal(settings), secret=sealed, now=at
-        )
-        AuditLog(conn, actor, at, source).add(
-            EventKind.SOURCE_CREATED,
-            _org_of(conn, project.org_id),
-            ("source", made.id, f"{project.key}:{made.name}"),
-            action=Action.SOURCE_MANAGE,
-            details={"kind": source_kind.value, "login_stored": sealed is not None},
-        )
-    return made
-
-
-def list_sources(store: Store, actor: Actor, project_id: int) -> list[SourceRecord]:
-    with store.transaction() as conn:
-        project = _project(conn, actor, project_id)
-        require(actor, Action.SOURCE_READ, project.org_id, what="project")
-        return repo.list_sources(conn, _scope(conn, actor), project_id)
-
-
-def _source(conn: Connection, actor: Actor, project_id: int, source_id: int) -> SourceRecord:
-    found = repo.get_source(conn, _scope(conn, actor), project_id, source_id)
-    if found is None:
-        raise NotFoundError(f"source {source_id} not found", zh=f"未找到数据源 {source_id}")
-    return found
-
-
-def get_source(store: Store, actor: Actor, project_id: int, source_id: int) -> SourceRecord:
-    with store.transaction() as conn:
-        found = _source(conn, actor, project_id, source_id)
-    require(actor, Action.SOURCE_READ, found.org_id, what="source")
-    return found
-
-
-def update_source(
-    store: Store,
-    actor: Actor,
-    project_id: int,
-    source_id: int,
-    *,
-    name: str | None = None,
-    settings: Mapping[str, Any] | None = None,
-    credentials: Mapping[str, str] | None = _UNSET,
-    secret_keys: Sequence[str] = (),
-    source: str = "cli",
-    now: int | None = None,
-) -> SourceRecord:
-    """Change the name, the settings (replaced whole) and/or the credentials (replaced whole; None removes them)."""
-    at = _now(now)
-    with store.transaction() as conn:
-        found = _source(conn, actor, project_id, source_id)
-        project = _project(conn, actor, project_id)
-    _allowed(store, actor, Action.SOURCE_MANAGE, found.org_id, source=source, now=at)
-    new_settings = settings if settings is not None else found.settings
-    check_source(found.kind, new_settings, None if credentials is _UNSET else credentials)
-    values: dict[str, object] = {}
-    if name is not None:
-        values["name"] = _text(name, "name", 200)
-    if settings is not None:
-        values["settings"] = _normal(settings)
-    if credentials is not _UNSET:
-        values["secret"] = _seal(credentials, secret_keys)
-    with store.transaction() as conn:
-        scope = _scope(conn, actor)
-        if "name" in values and values["name"] != found.name:
-            clash = [s for s in repo.list_sources(conn, scope, project_id) if s.name == values["name"]]
-            if clash:
-                raise _name_taken(project, str(values["name"]))
-        repo.update_source(conn, scope, source_id, values, now=at)
-        AuditLog(conn, actor, at, source).add(
-            EventKind.SOURCE_UPDATED,
-            _org_of(conn, found.org_id),
-            ("source", found.id, f"{project.key}:{found.name}"),
-            action=Action.SOURCE_MANAGE,
-            details={"changed": ",".join(sorted(k if k != "secret" else "credentials" for k in values))},
-        )
-        updated = repo.get_source(conn, scope, project_id, source_id)
-    assert updated is not None
-    return updated
-
-
-def _name_taken(project: ProjectRecord, name: str) -> Conflict:
-    return Conflict(
-        f"project {project.key!r} has a source named {name!r} already",
-        zh=f"项目 {project.key!r} 已有名为 {name!r} 的数据源",
-    )
-
-
-def delete_source(
-    store: Store, actor: Actor, project_id: int, source_id: int, *, source: str = "cli", now: int | None = None
-) -> None:
-    at = _now(now)
-    with store.transaction() as conn:
-        found = _source(conn, actor, project_id, source_id)
-    _allowed(store, actor, Action.SOURCE_MANAGE, found.org_id, source=source, now=at)
-    with store.transaction() as conn:
-        repo.delete_source(conn, _scope(conn, actor), source_id)
-        AuditLog(conn, actor, at, source).add(
-            EventKind.SOURCE_DELETED,
-            _org_of(conn, found.org_id),
-            ("source", found.id, found.name),
-            action=Action.SOURCE_MANAGE,
-            details={"kind": found.kind.value},
-        )
-
-
-def source_credentials(store: Store, actor: Actor, source: SourceRecord, keys: Sequence[str]) -> dict[str, str]:
-    """The source's credential values, decrypted for a collector (never for display); {} when it holds none."""
-    with store.transaction() as conn:
-        sealed = repo.source_secret(conn, _scope(conn, actor), source.id)
-    if sealed is None:
-        return {}
-    value = json.loads(_box(keys).decrypt(sealed))
-    return {str(k): str(v) for k, v in value.items()} if isinstance(value, dict) else {}
-
-
-def rotate_secrets(store: Store, actor: Actor, secret_keys: Sequence[str], *, now: int | None = None) -> int:
-    """Re-encrypt every stored credential under the current key (the first of `secret_keys`); the others only
-    decrypt. Only the local owner rotates (the command line). One transaction: all or nothing. Returns how many."""
-    if not actor.owner:
-        raise PermissionDenied("only the local owner (the command line) rotates the service key", action="secrets")
-    at = _now(now)
-    box = _box(secret_keys)
-    with store.transaction() as conn:
-        scope = repo.all_org_ids(conn)
-        sealed = repo.secrets(conn, scope)
-        counts: dict[int, int] = {}
-        for source_id, org_id, ciphertext in sealed:
-            repo.set_secret(conn, scope, source_id, box.rotate(ciphertext))
-            counts[org_id] = counts.get(org_id, 0) + 1
-        for org in accounts.orgs_by_id(conn, frozenset(counts)):
-            AuditLog(conn, actor, at, "cli").add(
-                EventKind.SECRETS_ROTATED,
-                org,
-                ("organisation", org.id, org.slug),
-                details={"sources": counts[org.id]},
-            )
-    return len(sealed)
-
-
-KINDS = tuple(SOURCE_SPECS)
 
 
 def stored_config(store: Store, database_url: str, project_id: int, *, framework: str | None = None) -> Config:
@@ -575,72 +367,3 @@ def stored_config(store: Store, database_url: str, project_id: int, *, framework
         raise NotFoundError(f"project {project_id} not found (deleted since the run was queued?)")
     config = project_config(found, database_url)
     return Config(**{**_fields(config), "framework": framework}) if framework else config
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class SourceCheck:
-    """What trying a source's connection found: whether it answered, and a sentence saying what was seen."""
-
-    ok: bool
-    message: str
-
-
-DEFAULT_BASE_URLS = {
-    SourceKind.GITHUB: "https://api.github.com",
-    SourceKind.GITLAB: "https://gitlab.com/api/v4",
-    SourceKind.GITEE: "https://gitee.com/api/v5",
-}
-TEST_TIMEOUT = 5.0
-
-
-def _try(found: SourceRecord) -> SourceCheck:
-    from pathlib import Path
-
-    settings = found.settings
-    if found.kind is SourceKind.GIT:
-        from devmaturity.collectors.git import GitRepository
-        from devmaturity.errors import DevmaturityError
-
-        try:
-            repo = GitRepository(Path(str(settings["path"])))
-        except DevmaturityError as exc:
-            return SourceCheck(ok=False, message=exc.one_line())
-        return SourceCheck(ok=True, message=f"{repo.root} is a git repository")
-    if found.kind in (SourceKind.REPORTS, SourceKind.EVENTS):
-        path = Path(str(settings["path"]))
-        return SourceCheck(ok=path.exists(), message=f"{path} {'exists' if path.exists() else 'does not exist'}")
-    return _reach(str(settings.get("base_url") or DEFAULT_BASE_URLS.get(found.kind, "")))
-
-
-def _reach(url: str) -> SourceCheck:
-    import httpx
-
-    if not url.startswith(("http://", "https://")):
-        return SourceCheck(ok=False, message=f"base_url {url!r} is not an http(s) URL")
-    try:
-        response = httpx.get(url, timeout=TEST_TIMEOUT, follow_redirects=False)
-    except httpx.HTTPError as exc:
-        return SourceCheck(ok=False, message=f"{url} did not answer: {type(exc).__name__}")
-    ok = response.status_code < 500
-    return SourceCheck(ok=ok, message=f"{url} answered HTTP {response.status_code} (credentials are not tried)")
-
-
-def try_source(
-    store: Store, actor: Actor, project_id: int, source_id: int, *, source: str = "cli", now: int | None = None
-) -> SourceCheck:
-    """Try the source: a git folder is opened, a report or event path looked for, a server's base URL asked once
-    (within TEST_TIMEOUT seconds). The result is recorded (`source_tested`)."""
-    at = _now(now)
-    with store.transaction() as conn:
-        found = _source(conn, actor, project_id, source_id)
-    _allowed(store, actor, Action.SOURCE_MANAGE, found.org_id, source=source, now=at)
-    result = _try(found)
-    with store.transaction() as conn:
-        AuditLog(conn, actor, at, source).add(
-            EventKind.SOURCE_TESTED,
-            _org_of(conn, found.org_id),
-            ("source", found.id, found.name),
-            action=Action.SOURCE_MANAGE,
-            details={"reachable": result.ok},
-        )
-    return result

@@ -18,6 +18,7 @@ from devmaturity.web import dashboard, errors, health
 from devmaturity.web.api.v1 import build_router
 from devmaturity.web.deps import WebContext
 from devmaturity.web.faults import FAULT_LOGGERS, QuietFaults
+from devmaturity.web.limits import RequestLimits
 
 BODY_TIMEOUT = 30.0  # seconds a request body may take to arrive, so a stalled client cannot hold a worker
 
@@ -73,6 +74,7 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.devmaturity = context
+    app.add_middleware(RequestLimits, timeout=body_timeout, max_header_bytes=config.server_max_header_bytes)
     errors.install(app, webhooks.redactor.text)
     app.include_router(health.router)
     app.include_router(build_router())

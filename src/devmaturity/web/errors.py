@@ -19,6 +19,7 @@ from devmaturity.errors import (
     CsrfRejected,
     DataError,
     DevmaturityError,
+    HeadersTooLarge,
     NotAuthenticated,
     NotFoundError,
     PasswordPolicyError,
@@ -49,6 +50,7 @@ ERROR_STATUS: tuple[tuple[type[DevmaturityError], int], ...] = (
     (NotFoundError, 404),
     (Conflict, 409),
     (PayloadTooLargeError, 413),
+    (HeadersTooLarge, 431),
     (RequestTimeoutError, 408),
     (UnsupportedMediaTypeError, 415),
     (PasswordPolicyError, 422),
@@ -98,13 +100,20 @@ TITLES: dict[str, str] = {
     "password-policy": "The password does not meet the policy",
     "not-found": "Not found",
     "payload-too-large": "The body is too large",
+    "headers-too-large": "The request headers are too large",
     "request-timeout": "The body did not arrive in time",
     "unsupported-media-type": "Unsupported media type",
     "method-not-allowed": "Method not allowed",
     "validation": "The request does not match the schema",
 }
 HTTP_ZH = {"method-not-allowed": "不支持该请求方法", "validation": "请求不符合接口定义"}
-HTTP_SLUGS = {404: "not-found", 405: "method-not-allowed", 401: "not-authenticated", 403: "permission-denied"}
+HTTP_SLUGS = {
+    401: "not-authenticated",
+    403: "permission-denied",
+    404: "not-found",
+    405: "method-not-allowed",
+    408: "request-timeout",
+}
 
 
 def request_lang(request: Request) -> Lang:
@@ -176,6 +185,8 @@ def install(app: FastAPI, mask: Callable[[str], str] = lambda text: text) -> Non
         headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, RateLimited) else None
         if status == 401:
             headers = {"WWW-Authenticate": 'Bearer realm="devmaturity"'}
+        if status in (408, 413):  # the rest of the body is not read: the connection cannot be reused
+            headers = {"Connection": "close"}
         return problem(request, status, exc.slug, mask(detail_of(exc, request_lang(request))), headers=headers)
 
     @app.exception_handler(ClientDisconnect)

@@ -10,6 +10,7 @@ from devmaturity.config import secret_keys
 from devmaturity.errors import ConfigError
 from devmaturity.model.projects import SourceKind, SourceRecord
 from devmaturity.services import projects as svc
+from devmaturity.services import sources as sources_svc
 from devmaturity.web.api.v1.projects import Id
 from devmaturity.web.deps import ActorDep, ContextDep, SourceDep, StoreDep
 
@@ -77,14 +78,14 @@ def read(found: SourceRecord) -> SourceRead:
 
 @router.get("", operation_id="list_sources", response_model=list[SourceRead])
 def list_sources(project_id: Id, store: StoreDep, actor: ActorDep) -> list[SourceRead]:
-    return [read(s) for s in svc.list_sources(store, actor, project_id)]
+    return [read(s) for s in sources_svc.list_sources(store, actor, project_id)]
 
 
 @router.post("", operation_id="create_source", status_code=201, response_model=SourceRead)
 def create_source(
     project_id: Id, body: SourceCreate, store: StoreDep, actor: ActorDep, context: ContextDep, source: SourceDep
 ) -> SourceRead:
-    made = svc.create_source(
+    made = sources_svc.create_source(
         store,
         actor,
         project_id,
@@ -100,7 +101,7 @@ def create_source(
 
 @router.get("/{source_id}", operation_id="get_source", response_model=SourceRead)
 def get_source(project_id: Id, source_id: Id, store: StoreDep, actor: ActorDep) -> SourceRead:
-    return read(svc.get_source(store, actor, project_id, source_id))
+    return read(sources_svc.get_source(store, actor, project_id, source_id))
 
 
 @router.patch("/{source_id}", operation_id="update_source", response_model=SourceRead)
@@ -114,7 +115,7 @@ def update_source(
     source: SourceDep,
 ) -> SourceRead:
     given = body.model_dump(exclude_unset=True)
-    updated = svc.update_source(
+    updated = sources_svc.update_source(
         store,
         actor,
         project_id,
@@ -130,12 +131,12 @@ def update_source(
 
 @router.delete("/{source_id}", operation_id="delete_source", status_code=204, response_class=Response)
 def delete_source(project_id: Id, source_id: Id, store: StoreDep, actor: ActorDep, source: SourceDep) -> Response:
-    svc.delete_source(store, actor, project_id, source_id, source=source)
+    sources_svc.delete_source(store, actor, project_id, source_id, source=source)
     return Response(status_code=204)
 
 
 @router.post("/{source_id}/test", operation_id="test_source", response_model=SourceTestRead)
 def test_source(project_id: Id, source_id: Id, store: StoreDep, actor: ActorDep, source: SourceDep) -> SourceTestRead:
     """Try the connection: open the git folder, look for the path, or ask the server's base URL once."""
-    result = svc.try_source(store, actor, project_id, source_id, source=source)
+    result = sources_svc.try_source(store, actor, project_id, source_id, source=source)
     return SourceTestRead(ok=result.ok, message=result.message)

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select, update
 
-from devmaturity.errors import NotFoundError, UsageError
+from devmaturity.errors import NotFoundError, PermissionDenied, UsageError
 from devmaturity.services import assessments, derived
 from devmaturity.services.assessments import SortKey
 from devmaturity.store import tables as t
@@ -98,6 +98,22 @@ class DerivedTests:
             k: before[k] for k in ("parts", "subdomains", "metrics", "thresholds")
         }
         assert derived.refresh(cast.store, cast.admin, project_id=cast.project_id) == 0
+
+    def test_the_refresh_job_rebuilds_summaries(self, cast: Cast) -> None:
+        from devmaturity.services.jobs import close_stores, run_refresh, run_state
+
+        with cast.store.transaction() as conn:
+            conn.execute(update(t.assessments).values(summary=None))
+        run_id = derived.queue_refresh(cast.store, cast.assessor, project_id=cast.project_id)
+        url = cast.config.database_url
+        try:
+            assert run_refresh(url, run_id) == "ok"
+            assert run_state(url, run_id).summary == {"rebuilt": 1}
+            assert run_refresh(url, run_id) == "skipped"  # a redelivered job finds its run done
+        finally:
+            close_stores()
+        with pytest.raises(PermissionDenied):
+            derived.queue_refresh(cast.store, cast.developer, project_id=cast.project_id)
 
     def test_unknown_metric_series_are_refused(self, cast: Cast) -> None:
         with pytest.raises(UsageError, match="no series is kept for commit_frequency"):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from devmaturity.services.jobs import run_assess, run_collect
+from devmaturity.services.jobs import run_assess, run_collect, run_refresh
 
 
 class Job(Protocol):
@@ -14,6 +14,7 @@ class Job(Protocol):
 TASKS: dict[str, Job] = {
     "devmaturity.collect": run_collect,
     "devmaturity.assess": run_assess,
+    "devmaturity.refresh": run_refresh,
 }
 """Task names are part of the queue's contract with running workers: never rename one, add a new name."""
 

@@ -301,8 +301,9 @@ def run_assessment(
         run_id = store.start_run(collected.project_id, "assess", inputs_of)
     cycle = assessment_input(store, collected.project_id)  # the open cycle's answers win over the answers file
     try:
-        earliest = moment - max(timedelta(days=max(days, *_windows(framework))), series_span(days))
-        history, inputs = load_inputs(store, collected, config, earliest, progress)
+        earliest = moment - timedelta(days=max(days, *_windows(framework)))
+        reach = moment - series_span(days)  # the stored series look further back, at reports and delivery only
+        history, inputs = load_inputs(store, collected, config, earliest, progress, reach=reach)
         metrics = compute_metrics(framework, inputs, window, days)
         synced = store.latest_facts(collected.project_id, SYNCED_FACTS, moment)
         facts = {
@@ -413,12 +414,21 @@ def absent_evidence(spans: Mapping[str, tuple[datetime, datetime] | None], windo
 
 
 def load_inputs(
-    store: Store, collected: CollectResult, config: Config, earliest: datetime, progress: Progress = _quiet
+    store: Store,
+    collected: CollectResult,
+    config: Config,
+    earliest: datetime,
+    progress: Progress = _quiet,
+    *,
+    reach: datetime | None = None,
 ) -> tuple[GitHistory, Inputs]:
     """Everything the metrics may look at for windows starting at or after `earliest`, from the store (git and
-    report history a year further back, for metrics that look behind their window)."""
+    report history a year further back, for metrics that look behind their window). With `reach`, report and
+    delivery evidence is loaded back to it too (for the stored series); git history is not."""
     pid = collected.project_id
     horizon = earliest - HISTORY_HORIZON
+    reports_from = horizon if reach is None else min(horizon, reach)
+    delivery_from = earliest if reach is None else min(earliest, reach)
     history = GitHistory.build(
         store.load_commits(pid, horizon),
         store.load_refs(pid),
@@ -429,13 +439,13 @@ def load_inputs(
     )
     inputs = Inputs(
         history=history,
-        test_runs=store.load_test_runs(pid, horizon),
-        coverage=store.load_coverage(pid, horizon),
+        test_runs=store.load_test_runs(pid, reports_from),
+        coverage=store.load_coverage(pid, reports_from),
         scans=store.load_scans(pid, horizon),
         manual_test_cases=config.manual_test_cases,
-        delivery=delivery_inputs(store, pid, config, earliest, progress),
-        quality=load_quality(store, pid, horizon),
-        performance=store.load_performance(pid, horizon) or None,
+        delivery=delivery_inputs(store, pid, config, delivery_from, progress),
+        quality=load_quality(store, pid, reports_from),
+        performance=store.load_performance(pid, reports_from) or None,
     )
     return history, inputs
 

@@ -16,12 +16,12 @@ from typing import Any
 from devmaturity.auth.policy import Actor, allowed
 from devmaturity.auth.roles import Action
 from devmaturity.errors import NotFoundError, UsageError
+from devmaturity.model.workbench import AssessmentRow, SeriesPoint
 from devmaturity.services.access import Gate
 from devmaturity.services.derived import KEY_METRICS, SERIES_WINDOWS, summarise
 from devmaturity.store.db import Store
 from devmaturity.store.repos import assessments as repo
 from devmaturity.store.repos.accounts import orgs_by_id
-from devmaturity.store.repos.assessments import AssessmentRow, SeriesPoint
 
 STATUSES = ("met", "not_met", "unknown")
 
@@ -363,9 +363,14 @@ def portfolio(
 
 
 def heatmap(store: Store, actor: Actor, **filters: Any) -> dict[str, Any]:
+    """The heatmap of the portfolio `portfolio(**filters)` gives."""
+    return heatmap_of(portfolio(store, actor, **filters))
+
+
+def heatmap_of(portfolio_entries: Sequence[PortfolioEntry]) -> dict[str, Any]:
     """Subdomain levels across the portfolio's projects: the subdomains (ids, parts and names, in model order) as
     columns, one row per assessed project (null where a project's assessment has no such subdomain)."""
-    entries = [e for e in portfolio(store, actor, **filters) if e.assessment_id is not None]
+    entries = [e for e in portfolio_entries if e.assessment_id is not None]
     names: dict[str, Mapping[str, Any]] = {}
     for e in entries:
         for sub in e.columns:

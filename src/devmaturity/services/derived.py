@@ -21,6 +21,7 @@ from devmaturity.metrics.catalogue import metric_spec
 from devmaturity.metrics.registry import Inputs, compute
 from devmaturity.model.framework import CriterionKind
 from devmaturity.model.metric import MetricValue, Window
+from devmaturity.model.workbench import SeriesPoint
 from devmaturity.services.access import Gate
 from devmaturity.store.db import Store
 from devmaturity.store.repos import assessments as repo
@@ -182,7 +183,7 @@ def record(
     summary = {**summarise(report), "dora": dora_cluster(measure, window.end)}
     raw = series_points(lambda m, w: compute(m, inputs, w), window.end, days)
     points = [
-        repo.SeriesPoint(
+        SeriesPoint(
             metric=m,
             days=days,
             window_end=stop,
@@ -247,3 +248,21 @@ def refresh(store: Store, actor: Actor, *, project_id: int, source: str = "cli",
                 details={"rebuilt": len(missing)},
             )
     return len(missing)
+
+
+def queue_refresh(store: Store, actor: Actor, *, project_id: int, source: str = "cli", now: int | None = None) -> int:
+    """Queue the "refresh derived data" job of the project (task devmaturity.refresh); the queued run's id."""
+    gate = Gate(store, actor, source=source, now=now)
+    ref = gate.project(project_id, Action.RUN_START)
+    run_id = store.queue_run(ref.id, "refresh", {"project_id": ref.id})
+    if ref.org_id is not None:
+        with store.transaction() as conn:
+            gate.log(
+                conn,
+                EventKind.RUN_STARTED,
+                ref.org_id,
+                ("run", run_id, ref.name),
+                action=Action.RUN_START,
+                details={"kind": "refresh"},
+            )
+    return run_id

@@ -141,6 +141,29 @@ def run_assess(database_url: str, run_id: int, *, final: bool = True) -> str:
     return "ok"
 
 
+def run_refresh(database_url: str, run_id: int, *, final: bool = True) -> str:
+    """Refresh a project's derived data (services/derived.py): rebuild the summaries of its assessments stored
+    without one. Queued with the run's project; idempotent, so a redelivered job changes nothing."""
+    from devmaturity.auth.policy import Actor
+    from devmaturity.services.derived import refresh
+
+    with _claimed(database_url, run_id, "refresh") as claimed:
+        if claimed is None:
+            return "skipped"
+        store, inputs = claimed
+        try:
+            rebuilt = refresh(store, Actor.local("job:refresh"), project_id=int(inputs["project_id"]))
+        except TRANSIENT as exc:
+            if not final:
+                store.requeue_run(run_id, exc.one_line())
+            raise
+        except DevmaturityError as exc:
+            store.finish_run(run_id, "failed", {"error": exc.one_line()}, ())
+            raise
+        store.finish_run(run_id, "ok", {"rebuilt": rebuilt}, ())
+    return "ok"
+
+
 def _job_config(store: Store, database_url: str, inputs: dict[str, Any], path: Path) -> Config:
     """A service project's job runs with the project's stored settings; a CLI project's with its folder's
     devmaturity.toml, as queued."""

@@ -22,11 +22,11 @@ from devmaturity.auth.roles import Action
 from devmaturity.errors import AssessmentFrozen, Conflict, NotFoundError, PayloadTooLargeError, UsageError
 from devmaturity.frameworks.loader import load_framework
 from devmaturity.model.assessment import Answer
+from devmaturity.model.workbench import AnswerRow, Cycle, FileRow
 from devmaturity.services.access import Gate
 from devmaturity.store.db import Store
 from devmaturity.store.repos import assessments as arepo
 from devmaturity.store.repos import workbench as wb
-from devmaturity.store.repos.workbench import AnswerRow, Cycle, FileRow
 
 DEFAULT_FRAMEWORK = "caict-devops"
 MAX_LINKS = 50

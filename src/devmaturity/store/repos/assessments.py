@@ -14,38 +14,10 @@ from typing import Any
 from sqlalchemy import Connection, and_, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from devmaturity.model.workbench import AssessmentRow, SeriesPoint
 from devmaturity.store import tables as t
 from devmaturity.store.repos.tenancy import scoped
 from devmaturity.store.repos.workbench import Scope
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class AssessmentRow:
-    id: int
-    project_id: int
-    project: str
-    org_id: int | None
-    run_id: int
-    framework: str
-    version: str
-    window_start: int
-    window_end: int
-    created_at: int | None
-    cycle_id: int | None
-    levels: Mapping[str, int]
-    summary: Mapping[str, Any] | None
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class SeriesPoint:
-    metric: str
-    days: int
-    window_end: int
-    value: float | None
-    unit: str
-    sample_size: int
-    assessment_id: int
-
 
 _A, _P = t.assessments.c, t.projects.c
 _ROW = (

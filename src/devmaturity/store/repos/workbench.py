@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import Connection, func, select, update
 
+from devmaturity.model.workbench import AnswerRow, Cycle, FileRow
 from devmaturity.store import tables as t
 from devmaturity.store.repos.tenancy import scoped
 
@@ -25,55 +26,6 @@ class ProjectRef:
     id: int
     name: str
     org_id: int | None
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Cycle:
-    id: int
-    org_id: int
-    project_id: int
-    period_start: int
-    period_end: int
-    status: str
-    created_at: int
-    created_by: str
-    frozen_at: int | None
-    frozen_by: str | None
-    assessment_id: int | None
-
-    @property
-    def frozen(self) -> bool:
-        return self.status != "open"
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class AnswerRow:
-    id: int
-    cycle_id: int
-    subject: str
-    value: str | None
-    note: str
-    owner: str
-    links: tuple[str, ...]
-    change: str
-    draft: bool
-    answered_at: int
-    answered_by: str
-    reviewed_at: int | None
-    reviewed_by: str | None
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class FileRow:
-    id: int
-    cycle_id: int
-    subject: str
-    name: str
-    media_type: str
-    size: int
-    sha256: str
-    uploaded_at: int
-    uploaded_by: str
 
 
 def all_orgs(conn: Connection) -> Scope:
@@ -137,15 +89,6 @@ def cycles_of(conn: Connection, project_id: int, scope: Scope) -> list[Cycle]:
 def open_cycle(conn: Connection, project_id: int, scope: Scope) -> Cycle | None:
     """The project's open cycle (at most one is kept open by the service)."""
     return next((c for c in cycles_of(conn, project_id, scope) if not c.frozen), None)
-
-
-def cycle_of_assessment(conn: Connection, assessment_id: int, scope: Scope) -> Cycle | None:
-    """The cycle an assessment used, or the one that pinned it."""
-    c, a = t.assessment_cycles, t.assessments
-    used = select(a.c.cycle_id).where(a.c.id == assessment_id).scalar_subquery()
-    query = select(c).where(scoped(c, scope), (c.c.id == used) | (c.c.assessment_id == assessment_id))
-    row = conn.execute(query.order_by(c.c.id.desc())).first()
-    return _cycle(row) if row else None
 
 
 def freeze(conn: Connection, cycle_id: int, scope: Scope, *, by: str, now: int, assessment_id: int | None) -> bool:

@@ -19,6 +19,9 @@ MODULES: tuple[str, ...] = (
     "projects",
     "sources",
     "runs",
+    "assessments",
+    "answers",
+    "metrics",
 )
 """The resource modules of devmaturity.web.api.v1 whose `router` is included, in this order."""
 

@@ -107,7 +107,7 @@ def test_the_digest_changes_with_the_evidence() -> None:
 def test_next_steps_rank_what_holds_most_items_back_first() -> None:
     steps = next_steps(_report(), "en")
     assert [s.key for s in steps] == ["unit_test_line_coverage", "CD.CM.VC.A.L2.2", "CD.TM.TH.C.L2.1"]
-    assert steps[0].items == ["CD.CM.VC.A", "CD.CM.VC.B"] and steps[0].target == 2
+    assert steps[0].items == ["CD.CM.VC.A", "CD.CM.VC.B"] and steps[0].levels == "CD 2"
     assert steps[0].how == "do coverage"
 
 

@@ -198,3 +198,14 @@ def test_the_service_gives_the_web_bytes(case: Case) -> None:
     assert built.filename == "trade-service-assessment-2-evidence.zip"
     with zipfile.ZipFile(io.BytesIO(built.content)) as archive:
         assert "manifest.json" in archive.namelist()
+
+
+def test_missing_files_are_input_errors(case: Case, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(["export", "verify", str(tmp_path / "none.zip"), "--lang", "zh"]) == 66
+    assert "错误[input]" in capsys.readouterr().err
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DEVMATURITY_SECRET_KEY", SECRET)
+        args = ["export", "evidence", "latest", "--project", "trade-service", "--db", case.db, "--no-pdf"]
+        assert run([*args, "-o", str(tmp_path / "p.zip"), "--answers", str(tmp_path / "none.yaml")]) == 66
+    assert "none.yaml: no such file" in capsys.readouterr().err
+    assert not (tmp_path / "p.zip").exists()  # nothing half-written

@@ -18,6 +18,7 @@ from devmaturity.services.evidence_pack import export_evidence_pack, verify_evid
 from devmaturity.services.reports import render_stored
 from devmaturity.services.workbench import Value
 from devmaturity.store.db import Store
+from devmaturity.store.repos import audit as audit_repo
 from tests.services.cast import Cast, assess, make_cast
 from tests.services.conftest import SECRET
 
@@ -73,4 +74,10 @@ def test_roles_and_organisations_decide_who_renders_and_exports(cast: Cast) -> N
     ):
         with pytest.raises(NotFoundError):
             outsider_call()
-    assert export_evidence_pack(cast.store, cast.admin, assessment, secret_key=SECRET, pdf=False).files > 5
+    pack = export_evidence_pack(cast.store, cast.admin, assessment, secret_key=SECRET, pdf=False)
+    with cast.store.transaction() as conn:
+        entries = list(audit_repo.entries(conn, frozenset({cast.org_a})))
+    exported = [e for e in entries if e.kind == "export" and e.target_id == assessment]
+    assert [(e.result, e.details["fingerprint"]) for e in exported] == [("ok", pack.fingerprint)]
+    denied = [e for e in entries if e.kind == "permission_denied" and e.action == "report.export"]
+    assert len(denied) == 1  # the developer's refused export

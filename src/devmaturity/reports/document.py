@@ -15,7 +15,6 @@ from markupsafe import Markup
 
 from devmaturity.reports.charts import FONT, level_bars, mark_strip
 from devmaturity.reports.evidence import Material, evidence_digest, materials
-from devmaturity.reports.html import radar_svg
 from devmaturity.reports.i18n import s, tx
 
 MAX_REFS_SHOWN = 3  # references printed per material; the evidence pack holds them all
@@ -32,8 +31,12 @@ class Step:
     how: str
     status: str
     items: list[str] = field(default_factory=list)
-    part: str = ""
-    target: int = 0
+    targets: dict[str, int] = field(default_factory=dict)  # part key → the level these items hold it below
+
+    @property
+    def levels(self) -> str:
+        """`CD 3, SRM 2`: the parts and next levels this step is on the way to."""
+        return ", ".join(f"{part.upper()} {level}" for part, level in self.targets.items())
 
 
 def _items(part: dict[str, Any]) -> list[dict[str, Any]]:
@@ -69,11 +72,10 @@ def next_steps(report: dict[str, Any], lang: str, limit: int = 3) -> list[Step]:
                         text=tx(gap["text"], lang),
                         how=tx(gap["how_to_decide"], lang),
                         status=gap["status"],
-                        part=part["key"],
-                        target=target,
                     )
                     closeness[key] = len(item["gap"])
                 step.items.append(item["id"])
+                step.targets.setdefault(part["key"], target)
                 closeness[key] = min(closeness[key], len(item["gap"]))
     ranked = sorted(found.values(), key=lambda st: (-len(st.items), closeness[st.key], st.key))
     return ranked[:limit]
@@ -157,9 +159,6 @@ def render_document(report: dict[str, Any], lang: str = "en", *, font_url: str |
         for p in parts
     }
     overview = level_bars([(f"{p['key'].upper()} {tx(p['name'], lang)}", p["level"]) for p in parts], max_level)
-    radar = (
-        radar_svg([p["key"].upper() for p in parts], [p["level"] for p in parts], max_level) if len(parts) > 2 else None
-    )
     meta = report.get("document") or {}
     return str(
         _template().render(
@@ -171,7 +170,6 @@ def render_document(report: dict[str, Any], lang: str = "en", *, font_url: str |
             font_stack=Markup(FONT),  # noqa: S704 - a constant
             digest=evidence_digest(report),
             overview=overview,
-            radar=radar,
             charts=charts,
             strips={p["key"]: mark_strip(p["counts"]) for p in parts},
             strengths=strengths(report),

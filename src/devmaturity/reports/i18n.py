@@ -68,8 +68,8 @@ STRINGS: dict[str, dict[str, str]] = {
     "met_of": {"zh": "{met}/{total} 项评估项满足", "en": "{met} of {total} criteria met"},
     "next_steps": {"zh": "最有价值的三项改进", "en": "The three most valuable next steps"},
     "holds_back": {
-        "zh": "阻碍 {count} 个能力项使 {part} 达到 {level} 级",
-        "en": "holds {count} item(s) back from {part} level {level}",
+        "zh": "阻碍 {count} 个能力项达到下一级（{levels}）",
+        "en": "holds {count} item(s) back from the next level ({levels})",
     },
     "no_steps": {"zh": "所有能力域均已达到最高级别", "en": "Every part is at the top level"},
     "notices": {"zh": "提示", "en": "Notices"},

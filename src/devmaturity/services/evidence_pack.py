@@ -24,10 +24,11 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from devmaturity import __version__
+from devmaturity.auth.audit import EventKind
 from devmaturity.auth.policy import Actor
 from devmaturity.auth.roles import Action
 from devmaturity.auth.signing import ALGORITHM, PackSigner, PublicKey
-from devmaturity.errors import EvidencePackError, PackTampered, PackUntrusted, UnreadablePathError
+from devmaturity.errors import EvidencePackError, InputError, PackTampered, PackUntrusted, UnreadablePathError
 from devmaturity.model.text import Lang
 from devmaturity.reports.evidence import Material, evidence_digest, materials
 from devmaturity.reports.pack_index import render_pack_index
@@ -97,11 +98,12 @@ def export_evidence_pack(
     now: datetime | None = None,
     limits: Limits = LIMITS,
     pdf: bool = True,
+    source: str = "cli",
 ) -> Pack:
     """The pack of a stored assessment as zip bytes (the web answers them as a download, the CLI writes them).
     The PDF goes in when WeasyPrint is installed, unless `pdf` is False (it is the slow part: seconds per page)."""
     moment = now or datetime.now(UTC)
-    stored = load_assessment(store, actor, ref, project=project, action=Action.REPORT_EXPORT, lang=lang)
+    stored = load_assessment(store, actor, ref, project=project, action=Action.REPORT_EXPORT, lang=lang, source=source)
     report = document_report(stored, actor, moment)
     found = materials(report)
     answers = report.get("answers") or []
@@ -121,13 +123,29 @@ def export_evidence_pack(
     manifest = _manifest(stored, report, moment, signer, codes, files)
     files[MANIFEST] = manifest
     files[SIGNATURE] = base64.b64encode(signer.sign(manifest)) + b"\n"
-    name = _safe(stored.project)
-    return Pack(
+    pack = Pack(
         content=_zip(files, moment),
-        filename=f"{name}-assessment-{stored.id}-evidence.zip",
+        filename=f"{_safe(stored.project)}-assessment-{stored.id}-evidence.zip",
         fingerprint=signer.public_key.fingerprint,
         files=len(files),
     )
+    if stored.org_id is not None:  # a local CLI project has no organisation and so no audit chain
+        gate = Gate(store, actor, source=source, now=int(moment.timestamp()))
+        with store.transaction() as conn:
+            details: dict[str, str | int | bool | None] = {
+                "what": "evidence_pack",
+                "files": pack.files,
+                "fingerprint": pack.fingerprint,
+            }
+            gate.log(
+                conn,
+                EventKind.EXPORT,
+                stored.org_id,
+                ("assessment", stored.id, stored.project),
+                action=Action.REPORT_EXPORT,
+                details=details,
+            )
+    return pack
 
 
 def _json(value: Any) -> bytes:
@@ -265,7 +283,7 @@ def _read(path: Path, most: int) -> bytes:
             )
         return path.read_bytes()
     except FileNotFoundError as exc:
-        raise UnreadablePathError(f"{path}: no such file", path=str(path), zh=f"{path}：文件不存在") from exc
+        raise InputError(f"{path}: no such file", path=str(path), zh=f"{path}：文件不存在") from exc
     except OSError as exc:
         raise UnreadablePathError(f"cannot read {path}: {exc.strerror}", path=str(path)) from exc
 
@@ -531,7 +549,7 @@ def verify_evidence_pack(
     except zipfile.BadZipFile as exc:
         raise _bad(f"not a zip file ({exc})", "不是 zip 文件", path) from exc
     except FileNotFoundError as exc:
-        raise UnreadablePathError(f"{path}: no such file", path=path, zh=f"{path}：文件不存在") from exc
+        raise InputError(f"{path}: no such file", path=path, zh=f"{path}：文件不存在") from exc
     except (zipfile.LargeZipFile, NotImplementedError, EOFError) as exc:
         raise _bad(f"cannot be read ({exc})", "无法读取", path) from exc
     assessment = manifest.get("assessment") or {}

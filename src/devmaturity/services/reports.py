@@ -59,11 +59,12 @@ def load_assessment(
     project: str | None = None,
     action: Action = Action.ASSESSMENT_READ,
     lang: Lang = "en",
+    source: str = "cli",
 ) -> StoredAssessment:
     """An assessment by id (`42`), or `latest` of `project`, looked up inside the actor's organisations (the local
     owner also sees projects of none): NotFoundError when there is none there, PermissionDenied (audited) when the
     actor's role may not take `action`."""
-    gate = Gate(store, actor)
+    gate = Gate(store, actor, source=source)
     scope = None if actor.owner else actor.org_ids()
     with store.engine.connect() as conn:
         if ref == "latest":
@@ -136,10 +137,11 @@ def render_stored(
     lang: Lang = "en",
     project: str | None = None,
     now: datetime | None = None,
+    source: str = "cli",
 ) -> Rendered:
     """The document of a stored assessment as bytes (the web answers them as a download, the CLI writes them)."""
     chosen = document_format(fmt)
-    stored = load_assessment(store, actor, ref, project=project, lang=lang)
+    stored = load_assessment(store, actor, ref, project=project, lang=lang, source=source)
     report = document_report(stored, actor, now or datetime.now(UTC))
     assert chosen.filename is not None  # every document format is a file
     stem = f"{_safe(stored.project)}-assessment-{stored.id}-{lang}"

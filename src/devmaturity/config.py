@@ -150,6 +150,33 @@ SETTINGS: tuple[SettingSpec, ...] = (
         "(behind a TLS-terminating proxy that forwards plain http)",
     ),
     SettingSpec(
+        "oidc_issuer", _text, None, "OIDC provider issuer URL (discovery at /.well-known/openid-configuration)"
+    ),
+    SettingSpec("oidc_client_id", _text, None, "client id of devmaturity at the OIDC provider"),
+    SettingSpec("oidc_scopes", _text, "openid email profile", "scopes asked of the OIDC provider"),
+    SettingSpec(
+        "oidc_redirect_url",
+        _text,
+        None,
+        "callback URL registered at the provider; default: this server's /api/v1/auth/oidc/callback",
+    ),
+    SettingSpec(
+        "oidc_allowed_domains",
+        _text,
+        None,
+        "comma-separated email domains whose verified addresses may sign in as the user of that name or be "
+        "provisioned; unset: any",
+    ),
+    SettingSpec(
+        "oidc_users", _text, None, "comma-separated subject-or-email=user name pairs mapping OIDC accounts to users"
+    ),
+    SettingSpec(
+        "oidc_provision",
+        _text,
+        None,
+        "org:role — create unknown OIDC users (verified email, allowed domain) with this role; unset: refuse them",
+    ),
+    SettingSpec(
         "broker_url",
         _text,
         None,
@@ -236,6 +263,13 @@ class Config:
     session_idle_minutes: int = 60
     session_max_hours: int = 12
     session_cookie_secure: str = "auto"
+    oidc_issuer: str | None = None
+    oidc_client_id: str | None = None
+    oidc_scopes: str = "openid email profile"
+    oidc_redirect_url: str | None = None
+    oidc_allowed_domains: str | None = None
+    oidc_users: str | None = None
+    oidc_provision: str | None = None
     broker_url: str | None = None
     job_time_limit: int = 3600
     webhooks: tuple[WebhookSpec, ...] = ()

@@ -176,6 +176,7 @@ def test_lockout_after_repeated_failures_is_audited(guarded: Store) -> None:
         ("sign_in_failed", "failed", '{"reason": "wrong password"}'),
         ("sign_in_failed", "failed", '{"reason": "wrong password"}'),
         ("sign_in_failed", "failed", '{"reason": "wrong password, now locked"}'),
+        ("locked_out", "denied", '{"failures": 3, "minutes": 10}'),
         ("sign_in_failed", "failed", '{"reason": "locked"}'),
         ("sign_in", "ok", "{}"),
     ]

@@ -77,6 +77,20 @@ class ProblemTests:
         )  # the login body is validated by hand: bad-payload
         assert response.status_code == 400 and response.json()["slug"] == "bad-payload"
 
+    def test_a_nul_in_the_url_is_a_400_problem_before_any_database(self, api_client: ApiClient) -> None:
+        for url in ("/api/v1/orgs/acme%00/members", "/api/v1/orgs/acme/audit?kind=a%00b"):
+            response = api_client.client.get(url)
+            assert response.status_code == 400 and response.json()["slug"] == "bad-request", url
+
+    def test_control_characters_in_names_are_refused_by_the_schema(self, api_client: ApiClient) -> None:
+        token = api_client.token_for("alice")
+        headers = {"Authorization": f"Bearer {token}"}
+        body = {"name": "bad\u0000name", "password": "long enough password"}
+        response = api_client.client.post("/api/v1/orgs/acme/members", json=body, headers=headers)
+        assert response.status_code == 422 and response.json()["slug"] == "validation"
+        login = api_client.client.post("/api/v1/auth/login", json={"name": "a\u0000", "password": "x"})
+        assert login.status_code == 400
+
 
 class HealthTests:
     def test_health_touches_no_database(self, api_client: ApiClient) -> None:
@@ -107,3 +121,29 @@ def test_not_ready_when_the_database_does_not_answer(tmp_path: Path) -> None:
         alive = httpx.get(url + "/health")
     assert response.status_code == 503 and response.json()["slug"] == "store-unavailable"
     assert alive.status_code == 200
+
+
+def test_the_openapi_document_names_every_operation(api_client: ApiClient) -> None:
+    document = api_client.client.get("/api/v1/openapi.json").json()
+    operations = {op["operationId"] for path in document["paths"].values() for op in path.values()}
+    assert {
+        "auth_login",
+        "auth_logout",
+        "auth_me",
+        "auth_oidc_login",
+        "auth_oidc_callback",
+        "members_list",
+        "members_create",
+        "members_set_role",
+        "members_remove",
+        "tokens_create",
+        "tokens_list",
+        "tokens_revoke",
+        "audit_list",
+        "audit_export",
+        "audit_verify",
+        "health",
+        "ready",
+    } <= operations
+    login = document["paths"]["/api/v1/auth/login"]["post"]
+    assert set(login["requestBody"]["content"]) == {"application/json", "application/x-www-form-urlencoded"}

@@ -12,6 +12,7 @@ from fastapi import FastAPI
 
 from devmaturity.config import Config, secret_keys
 from devmaturity.errors import ConfigError
+from devmaturity.services.oidc import OidcSettings
 from devmaturity.services.platform import Store, open_store
 from devmaturity.services.webhooks import WebhookService
 from devmaturity.web import dashboard, errors, health
@@ -41,7 +42,8 @@ def create_app(
 ) -> FastAPI:
     """The app over `store` (opened from config.database_url when not given). Webhook secrets are read from the
     environment variables their [[devmaturity.webhooks]] tables name (ConfigError when one is unset); the service
-    key from DEVMATURITY_SECRET_KEY unless `secret_key` is given."""
+    key from DEVMATURITY_SECRET_KEY unless `secret_key` is given; OIDC sign-in from the oidc_* settings and
+    DEVMATURITY_OIDC_CLIENT_SECRET."""
     store = store if store is not None else open_store(config.database_url)
     webhooks = WebhookService(store, config, environ)
     context = WebContext(
@@ -50,6 +52,7 @@ def create_app(
         webhooks=webhooks,
         secret_key=secret_key if secret_key is not None else _service_key(environ),
         body_timeout=body_timeout,
+        oidc=OidcSettings.of(config, environ),
     )
 
     @asynccontextmanager

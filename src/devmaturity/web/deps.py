@@ -18,6 +18,7 @@ from devmaturity.config import Config
 from devmaturity.errors import ConfigError, CsrfRejected, NotAuthenticated
 from devmaturity.model.text import Lang
 from devmaturity.services import admin, sessions
+from devmaturity.services.oidc import OidcSettings
 from devmaturity.services.platform import Store
 from devmaturity.services.sessions import SessionActor, SessionPolicy
 from devmaturity.services.webhooks import WebhookService
@@ -39,6 +40,7 @@ class WebContext:
     webhooks: WebhookService
     secret_key: str | None = field(default=None, repr=False)
     body_timeout: float = 30.0
+    oidc: OidcSettings | None = None
 
     @property
     def key(self) -> str:

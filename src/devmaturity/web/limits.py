@@ -1,7 +1,8 @@
 """Pure ASGI middleware enforcing the request limits of `devmaturity serve` inside the app: the request line and
-headers within `max_header_bytes` (431), and the body within the body timeout counted from the request's start,
-so a client that trickles or stalls its body cannot hold a worker (408). Both answers close the connection.
-The header timeout and the connection limit are the server's (cli/serve.py)."""
+headers within `max_header_bytes` (431); no NUL in the URL (400: no database takes it); the body within the
+body timeout counted from the request's start, so a client that trickles or stalls its body cannot hold a
+worker (408). 408 and 431 close the connection. The header timeout and the connection limit are the server's
+(cli/serve.py)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from devmaturity.errors import HeadersTooLarge
+from devmaturity.errors import HeadersTooLarge, RequestError
 from devmaturity.web.errors import detail_of, problem, request_lang
 
 CLOSE = {"Connection": "close"}
@@ -42,6 +43,11 @@ class RequestLimits:
             )
             answer = problem(request, 431, error.slug, detail_of(error, request_lang(request)), headers=CLOSE)
             await answer(scope, receive, send)
+            return
+        if "\x00" in scope["path"] or b"%00" in scope.get("query_string", b"").lower():
+            request = Request(scope)
+            bad = RequestError("the URL contains a NUL character", zh="URL 中含有 NUL 字符")
+            await problem(request, 400, bad.slug, detail_of(bad, request_lang(request)))(scope, receive, send)
             return
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.timeout

@@ -11,6 +11,7 @@ PREFIX = "/api/v1"
 
 MODULES: tuple[str, ...] = (
     "auth",
+    "oidc",
     "members",
     "tokens",
     "audit",

@@ -87,7 +87,7 @@ def list_entries(
 ) -> Page[AuditEntryRead]:
     """The organisation's entries, newest first (audit.read)."""
     after = decode_cursor(cursor)
-    before = after[0] if after and isinstance(after[0], int) else None
+    before = after[0] if after and isinstance(after[0], int) and 0 < after[0] < 2**62 else None
     where = AuditFilter(since=since, until=until, kind=kind, action=action, actor_name=user, result=result)
     found = audit_log.entries(
         store, actor, org_slug=org, where=where, before_seq=before, limit=limit + 1, source=source

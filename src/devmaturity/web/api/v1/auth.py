@@ -29,7 +29,7 @@ MAX_LOGIN_BYTES = 16 * 1024
 
 
 class LoginBody(BaseModel):
-    name: str = Field(min_length=1, max_length=200)
+    name: str = Field(min_length=1, max_length=200, pattern=r"^[^\x00-\x1f\x7f]+$")
     password: str = Field(min_length=1, max_length=1024, repr=False)
 
 

@@ -31,7 +31,9 @@ class MemberRead(BaseModel):
 
 
 class MemberCreate(BaseModel):
-    name: str = Field(min_length=1, max_length=200, pattern=r"^\S(.*\S)?$")
+    name: str = Field(
+        min_length=1, max_length=200, pattern=r"^[^\s\x00-\x1f\x7f]([^\x00-\x1f\x7f]*[^\s\x00-\x1f\x7f])?$"
+    )
     password: str = Field(min_length=1, max_length=1024, repr=False)
     role: Role = Role.DEVELOPER
 

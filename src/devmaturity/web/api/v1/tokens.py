@@ -21,9 +21,14 @@ PROBLEMS: dict[int | str, dict[str, str]] = {
 
 
 class TokenCreate(BaseModel):
-    org: str | None = Field(default=None, max_length=100, description="down-scope the token to this organisation")
+    org: str | None = Field(
+        default=None, max_length=100, pattern=r"^[^\x00]*$", description="down-scope the token to this organisation"
+    )
     user: str | None = Field(
-        default=None, max_length=200, description="whose token (default: mine; someone else's needs user.manage)"
+        default=None,
+        max_length=200,
+        pattern=r"^[^\x00]*$",
+        description="whose token (default: mine; someone else's needs user.manage)",
     )
 
 

@@ -119,7 +119,9 @@ SETTINGS: tuple[SettingSpec, ...] = (
         10_485_760,
         "largest evidence file an assessor may upload, in bytes (10 MiB); larger ones get 413",
     ),
+    SettingSpec(
         "server_header_timeout",
+        _positive,
         10,
         "seconds `devmaturity serve` gives a new connection to send its request line and headers",
     ),
@@ -129,6 +131,7 @@ SETTINGS: tuple[SettingSpec, ...] = (
     SettingSpec("server_keep_alive", _positive, 5, "seconds an idle keep-alive connection stays open"),
     SettingSpec(
         "server_max_connections",
+        _positive,
         100,
         "connections and tasks served at once; more are answered 503 at once instead of queueing",
     ),

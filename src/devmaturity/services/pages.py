@@ -20,8 +20,9 @@ from devmaturity.auth.policy import Actor, allowed
 from devmaturity.auth.roles import Action, Role
 from devmaturity.errors import Conflict, FormatUnavailable, NotFoundError
 from devmaturity.model.projects import ProjectRecord
+from devmaturity.model.workbench import AssessmentRow, Cycle
 from devmaturity.model.text import Lang, Text
-from devmaturity.services import assessments, audit_log, members, project_runs, projects, reports, workbench
+from devmaturity.services import assessments, audit_log, members, project_runs, projects, reports, sources, workbench
 from devmaturity.services.access import Gate
 from devmaturity.services.derived import KEY_METRICS
 from devmaturity.services.evidence_pack import export_evidence_pack
@@ -244,7 +245,7 @@ class ProjectPage:
     pack_ready: bool = False
 
 
-def _label(row: arepo.AssessmentRow) -> str:
+def _label(row: AssessmentRow) -> str:
     def day(stamp: int) -> str:
         return datetime.fromtimestamp(stamp, UTC).strftime("%Y-%m-%d")
 
@@ -284,7 +285,7 @@ def _series(store: Store, actor: Actor, project_id: int, report: Mapping[str, An
 
 def _latest(
     store: Store, actor: Actor, project_id: int, assessment_id: int | None = None
-) -> tuple[ProjectRef, arepo.AssessmentRow | None]:
+) -> tuple[ProjectRef, AssessmentRow | None]:
     """The project and its newest assessment (or the one asked for, which must be the project's)."""
     ref = _project(store, actor, project_id)
     if assessment_id is None:
@@ -296,7 +297,7 @@ def _latest(
     return ref, row
 
 
-def _report(store: Store, row: arepo.AssessmentRow) -> Mapping[str, Any]:
+def _report(store: Store, row: AssessmentRow) -> Mapping[str, Any]:
     """The stored JSON report of an assessment the caller has found through the assessment read services (so the
     actor may read it). A stored report never changes, so the last few parsed are kept: reading a 2 MB report
     again costs tens of milliseconds. Callers only read it."""
@@ -320,9 +321,10 @@ def project_page(store: Store, actor: Actor, project_id: int) -> ProjectPage:
     series = _series(store, actor, project_id, report)
     with store.transaction() as conn:
         scope = gate.scope(conn)
-        cycle = wb.cycle_of_assessment(conn, row.id, scope)
-        if cycle is None and row.cycle_id is not None:
-            cycle = wb.cycle(conn, row.cycle_id, scope)
+        cycle = next(
+            (c for c in wb.cycles_of(conn, row.project_id, scope) if c.assessment_id == row.id or c.id == row.cycle_id),
+            None,
+        )
         files = wb.files_of(conn, [cycle.id], scope) if cycle else []
     return ProjectPage(
         project=ref,
@@ -331,7 +333,7 @@ def project_page(store: Store, actor: Actor, project_id: int) -> ProjectPage:
         frozen=bool(cycle and cycle.frozen),
         series=series,
         uploads={f.name: f"/evidence-files/{f.id}" for f in files},
-        web=_web_links(projects.list_sources(store, actor, project_id)),
+        web=_web_links(sources.list_sources(store, actor, project_id)),
         pdf_ready=_pdf_ready(),
         pack_ready=True,
     )
@@ -489,7 +491,7 @@ def _questions(report: Mapping[str, Any]) -> list[Question]:
     return found
 
 
-def _cycle_for(store: Store, actor: Actor, project_id: int, row: arepo.AssessmentRow | None) -> wb.Cycle | None:
+def _cycle_for(store: Store, actor: Actor, project_id: int, row: AssessmentRow | None) -> Cycle | None:
     """The cycle the workbench shows: the open one, else the one the newest assessment is pinned to."""
     cycles = workbench.cycles(store, actor, project_id=project_id)
     opened = next((c for c in cycles if not c.frozen), None)
@@ -928,7 +930,7 @@ def admin_table(store: Store, actor: Actor, tab: str, org_slug: str | None, lang
             )
     elif tab == "sources":
         for r in _every(store, actor):
-            for s in projects.list_sources(store, actor, r.id):
+            for s in sources.list_sources(store, actor, r.id):
                 secret = ("✔" if s.has_secret else "—", None)
                 test = (
                     f"/admin/projects/{r.id}/sources/{s.id}/test"
@@ -1024,7 +1026,7 @@ def create_user(store: Store, actor: Actor, org: str, name: str, password: str, 
 
 def test_source(store: Store, actor: Actor, project_id: int, source_id: int, source: str) -> bool:
     """Try the source's connection (recorded in the audit log); whether it answered."""
-    return projects.try_source(store, actor, project_id, source_id, source=source).ok
+    return sources.try_source(store, actor, project_id, source_id, source=source).ok
 
 
 def queue_assessment(store: Store, actor: Actor, project_id: int, source: str) -> tuple[int, QueuedJob]:

@@ -20,8 +20,8 @@ from devmaturity.auth.policy import Actor, allowed
 from devmaturity.auth.roles import Action, Role
 from devmaturity.errors import Conflict, FormatUnavailable, NotFoundError
 from devmaturity.model.projects import ProjectRecord
-from devmaturity.model.workbench import AssessmentRow, Cycle
 from devmaturity.model.text import Lang, Text
+from devmaturity.model.workbench import AssessmentRow, Cycle
 from devmaturity.services import assessments, audit_log, members, project_runs, projects, reports, sources, workbench
 from devmaturity.services.access import Gate
 from devmaturity.services.derived import KEY_METRICS

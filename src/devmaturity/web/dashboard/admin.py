@@ -13,7 +13,7 @@ from devmaturity.auth.roles import ROLE_NAMES, Role
 from devmaturity.config import Config
 from devmaturity.jobs.runner import make_runner
 from devmaturity.model.text import Lang
-from devmaturity.services import pages
+from devmaturity.services import pages_admin as pages
 from devmaturity.services.jobs import QueuedJob
 from devmaturity.web import deps
 from devmaturity.web.dashboard.common import PageRoute, ViewerDep, flash_of, see_other

@@ -10,7 +10,7 @@ from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
 from devmaturity.model.text import Lang
-from devmaturity.services import pages
+from devmaturity.services import pages_compare as pages
 from devmaturity.web import deps
 from devmaturity.web.dashboard.common import PageRoute, ViewerDep
 from devmaturity.web.dashboard.render import page

@@ -10,7 +10,7 @@ from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
-from devmaturity.services import pages
+from devmaturity.services import pages_workbench as pages
 from devmaturity.web import deps
 from devmaturity.web.dashboard.common import PageRoute, ViewerDep, flash_of, see_other
 from devmaturity.web.dashboard.project import ProjectId

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import time
 from typing import Annotated
-from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
@@ -13,6 +11,7 @@ from starlette.concurrency import run_in_threadpool
 from devmaturity.errors import NotAuthenticated, RateLimited
 from devmaturity.services import sessions
 from devmaturity.web import deps
+from devmaturity.web.api.v1.auth import same_origin, set_session_cookie
 from devmaturity.web.dashboard.common import PageRoute, error_page
 from devmaturity.web.dashboard.render import lang_of, local_path, page
 from devmaturity.web.dashboard.texts import LANG_COOKIE, t
@@ -43,14 +42,6 @@ def sign_in_form(request: Request) -> Response:
     return _form(request)
 
 
-def _same_origin(request: Request) -> bool:
-    """Login CSRF: a browser's sign-in form post carries Origin (or Referer); it must name this host."""
-    origin = request.headers.get("origin") or request.headers.get("referer")
-    if not origin:
-        return True  # not a browser form post (a script or curl): nothing to forge with
-    return urlsplit(origin).netloc == request.headers.get("host", "")
-
-
 @router.post("/sign-in")
 async def sign_in(
     request: Request,
@@ -59,7 +50,7 @@ async def sign_in(
     next: Annotated[str, Form(max_length=2000)] = "/portfolio",
 ) -> Response:
     lang = lang_of(request)
-    if not _same_origin(request):
+    if not same_origin(request):
         return error_page(request, 403, t("error.403", lang), "csrf-failed")
     context = deps.web_context(request)
     try:
@@ -72,19 +63,12 @@ async def sign_in(
             policy=context.session_policy,
             secret_key=context.key,
             source=deps.client_source(request),
+            limits=sessions.LoginLimits.of(context.config),
         )
     except (NotAuthenticated, RateLimited):
         return _form(request, name=name, failed=t("sign_in.failed", lang), status=401, back=next)
     response = RedirectResponse(local_path(next), status_code=303)
-    response.set_cookie(
-        deps.SESSION_COOKIE,
-        ticket.session_id,
-        max_age=max(0, ticket.expires_at - int(time.time())),
-        path="/",
-        httponly=True,
-        samesite="lax",
-        secure=request.url.scheme == "https",
-    )
+    set_session_cookie(response, request, context, ticket)
     return response
 
 

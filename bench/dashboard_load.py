@@ -321,7 +321,11 @@ def run_store(kind: str, work: Path, template: dict[str, Any], args: argparse.Na
             report(f"{kind}, {args.projects} projects, {args.clients} clients", times, errors, wall)
         finally:
             server.terminate()
-            server.wait(10)
+            try:
+                server.wait(10)
+            except subprocess.TimeoutExpired:  # requests still queued in the server: stop it hard
+                server.kill()
+                server.wait(10)
     finally:
         if database is not None:
             import psycopg

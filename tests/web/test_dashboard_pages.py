@@ -45,8 +45,7 @@ def site(api_client: ApiClient, tmp_path: Path) -> tuple[ApiClient, int, int]:
     url = api_client.store.engine.url.render_as_string(hide_password=False)
     args = ["assess", str(repo.path), "--db", url, "--project", svc.key, "--as-of", "2026-11-29", "--part", "cd"]
     # the CLI in its own process, as a user runs it (and its database connections end with it)
-    done = subprocess.run([sys.executable, "-m", "devmaturity", *args, "--format", "json", "--out", str(tmp_path)])
-    assert done.returncode == 0
+    subprocess.run([sys.executable, "-m", "devmaturity", *args, "--format", "json", "--out", str(tmp_path)], check=True)
     return api_client, svc.id, theirs.id
 
 

@@ -19,8 +19,9 @@ import pytest
 from devmaturity.auth.policy import Actor
 from devmaturity.auth.roles import Action, Role, permitted
 from devmaturity.config import Config
-from devmaturity.services import assessments, workbench
+from devmaturity.services import admin, assessments, workbench
 from devmaturity.services import projects as svc
+from devmaturity.services import sources as sources_svc
 from devmaturity.services.assess import run_assessment
 from devmaturity.services.workbench import Value
 from devmaturity.store.db import Store
@@ -36,6 +37,18 @@ MATRIX: dict[str, Action | str] = {
     "POST /api/v1/auth/login": OWN_AUTH,
     "POST /api/v1/auth/logout": OWN_AUTH,
     "GET /api/v1/auth/me": SIGNED_IN,
+    "GET /api/v1/auth/oidc/login": OWN_AUTH,
+    "GET /api/v1/auth/oidc/callback": OWN_AUTH,
+    "GET /api/v1/tokens": SIGNED_IN,
+    "POST /api/v1/tokens": Action.TOKEN_CREATE,
+    "DELETE /api/v1/tokens/{token_id}": SIGNED_IN,  # the caller's own token (another's: 404)
+    "GET /api/v1/orgs/{org}/members": Action.ORG_READ,
+    "POST /api/v1/orgs/{org}/members": Action.USER_MANAGE,
+    "PUT /api/v1/orgs/{org}/members/{name}": Action.USER_MANAGE,
+    "DELETE /api/v1/orgs/{org}/members/{name}": Action.USER_MANAGE,
+    "GET /api/v1/orgs/{org}/audit": Action.AUDIT_READ,
+    "GET /api/v1/orgs/{org}/audit/export": Action.AUDIT_EXPORT,
+    "POST /api/v1/orgs/{org}/audit/verify": Action.AUDIT_READ,
     "POST /api/v1/projects/{project}/events/{kind}": OWN_AUTH,
     "POST /api/v1/projects/{project}/webhooks/github": OWN_AUTH,
     "POST /api/v1/projects/{project}/webhooks/gitlab": OWN_AUTH,
@@ -79,6 +92,12 @@ MATRIX: dict[str, Action | str] = {
 _counter = iter(range(10_000))
 
 BODIES: dict[str, Callable[[Fixture], dict[str, Any]]] = {
+    "POST /api/v1/tokens": lambda f: {"org": f.org},
+    "POST /api/v1/orgs/{org}/members": lambda f: {
+        "name": f"new-{next(_counter)}",
+        "password": "a-long-enough-password-1",
+    },
+    "PUT /api/v1/orgs/{org}/members/{name}": lambda f: {"role": "tester"},
     "POST /api/v1/orgs": lambda f: {"slug": f"org-{next(_counter)}"},
     "POST /api/v1/projects": lambda f: {"org": f.org, "slug": f"made-{next(_counter)}", "team": "t"},
     "PATCH /api/v1/projects/{project_id}": lambda f: {"team": "renamed"},
@@ -103,6 +122,7 @@ FILES: dict[str, Callable[[Fixture], dict[str, tuple[str, bytes, str]]]] = {
 DESTRUCTIVE = {
     "DELETE /api/v1/projects/{project_id}",
     "DELETE /api/v1/projects/{project_id}/sources/{source_id}",
+    "DELETE /api/v1/orgs/{org}/members/{name}",
     "POST /api/v1/assessments/{assessment_id}/freeze",  # a frozen assessment cannot be frozen twice
     "POST /api/v1/projects/{project_id}/cycles",  # one open cycle per project
 }
@@ -116,6 +136,8 @@ class Fixture:
     source_id: int
     run_id: int
     repo: str
+    member: str
+    token_id: int = 0  # set per call: the caller's own token (another's for the outsider)
     assessment_id: int = 0
     cycle_id: int = 0
     file_id: int = 0
@@ -123,9 +145,12 @@ class Fixture:
     def params(self) -> dict[str, str]:
         return {
             "org_slug": self.org,
+            "org": self.org,
             "project_id": str(self.project_id),
             "source_id": str(self.source_id),
             "run_id": str(self.run_id),
+            "name": self.member,
+            "token_id": str(self.token_id),
             "assessment_id": str(self.assessment_id),
             "cycle_id": str(self.cycle_id),
             "file_id": str(self.file_id),
@@ -141,10 +166,12 @@ QUESTION = "CD.CM.VC.VCS.L3.2"
 
 
 def _objects(store: Store, org: str, repo: str) -> Fixture:
-    """A project with a git source and one finished-or-queued run, an assessment, an open assessment cycle with
-    an answer and an evidence file, made by the local owner."""
+    """A project with a git source and a queued run, a developer to change or remove, an assessment, and an open
+    assessment cycle with an answer and an evidence file, made by the local owner."""
+    member = f"member-{next(_counter)}"
+    admin.create_user(store, OWNER, org_slug=org, name=member, password="a-long-enough-password-1", role=Role.DEVELOPER)
     project = svc.create_project(store, OWNER, org_slug=org, slug=f"p{next(_counter)}")
-    source = svc.create_source(store, OWNER, project.id, kind="git", name="git", settings={"path": repo})
+    source = sources_svc.create_source(store, OWNER, project.id, kind="git", name="git", settings={"path": repo})
     run_id = store.queue_run(project.id, "collect", {"project_id": project.id, "project": project.key, "path": repo})
     moment = datetime(2024, 1, 10, tzinfo=UTC)
     cycle = workbench.open_cycle(store, OWNER, project_id=project.id, start=moment - timedelta(days=30), end=moment)
@@ -162,6 +189,7 @@ def _objects(store: Store, org: str, repo: str) -> Fixture:
         source_id=source.id,
         run_id=run_id,
         repo=repo,
+        member=member,
         assessment_id=found[0].id,
         cycle_id=cycle.id,
         file_id=file.id,
@@ -199,6 +227,13 @@ def world(api_client: ApiClient, repo: RepoBuilder) -> Iterator[World]:
     yield World(api=api, tokens=tokens, outsider=api.token_for("otto"), mine=mine, theirs=theirs, repo=str(repo.path))
 
 
+def _own_token(world: World, user: str) -> tuple[str, int]:
+    """A fresh API token of the user and its id (read from the user's own token list)."""
+    token = world.api.token_for(user)
+    listed = world.api.client.get("/api/v1/tokens", headers={"Authorization": f"Bearer {token}"}).json()
+    return token, max(item["id"] for item in listed["items"])
+
+
 def _call(world: World, route: str, token: str | None, target: Fixture) -> Any:
     method, template = route.split(" ", 1)
     path = template.format(**target.params())
@@ -229,7 +264,10 @@ def test_every_role_is_allowed_or_denied_as_the_table_says(world: World) -> None
             target = _objects(world.api.store, "acme", world.repo) if route in DESTRUCTIVE else world.mine
             if route == "POST /api/v1/projects/{project_id}/cycles":  # the open cycle must be frozen first
                 workbench.freeze(world.api.store, OWNER, assessment_id=target.assessment_id)
-            response = _call(world, route, token, target)
+            caller = token
+            if "{token_id}" in route:
+                caller, target.token_id = _own_token(world, f"user-{role.value}")
+            response = _call(world, route, caller, target)
             allowed = rule == SIGNED_IN or permitted(role, Action(rule))
             ok = response.status_code < 300 if allowed else response.status_code == 403
             if not ok:
@@ -249,8 +287,9 @@ def test_anonymous_gets_401_everywhere(world: World) -> None:
 
 
 def test_another_organisation_gets_404_for_every_object(world: World) -> None:
+    _, world.mine.token_id = _own_token(world, "user-developer")  # a token of org A's member is not the outsider's
     for route in _covered(world):
-        if MATRIX[route] in (OWN_AUTH, SIGNED_IN) or route == "POST /api/v1/orgs":
+        if (MATRIX[route] in (OWN_AUTH, SIGNED_IN) and "{token_id}" not in route) or route == "POST /api/v1/orgs":
             continue
         response = _call(world, route, world.outsider, world.mine)
         assert response.status_code == 404, f"{route}: {response.status_code} {response.text[:200]}"

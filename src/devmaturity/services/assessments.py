@@ -290,17 +290,16 @@ def _stamp(seconds: int) -> str:
     return datetime.fromtimestamp(seconds, UTC).isoformat()
 
 
-def _entry(
-    store: Store, found: repo.PortfolioRow, orgs: Mapping[int, str], teams: Mapping[int, str | None]
-) -> PortfolioEntry:
-    now, before = _summary(store, found.latest), _summary(store, found.previous)
-    parts, earlier = _levels(now, "parts"), _levels(before, "parts")
+def _entry(store: Store, found: repo.PortfolioRow, orgs: Mapping[int, str]) -> PortfolioEntry:
+    now = _summary(store, found.latest)
+    parts = _levels(now, "parts")
+    earlier = {str(k): int(v) for k, v in found.previous.levels.items()} if found.previous else {}
     latest = found.latest
     return PortfolioEntry(
         project_id=found.project_id,
         project=found.project,
         org=orgs.get(found.org_id) if found.org_id is not None else None,
-        team=teams.get(found.project_id),
+        team=found.team,
         assessment_id=latest.id if latest else None,
         assessed_at=_stamp(latest.window_end) if latest else None,
         framework=latest.framework if latest else None,
@@ -352,9 +351,8 @@ def portfolio(
                 raise NotFoundError(f"organisation {org!r} not found", zh=f"未找到组织 {org!r}")
             scope = frozenset(wanted)
         rows = repo.portfolio(conn, scope, framework=framework)
-        teams = repo.teams(conn, [r.project_id for r in rows], scope)
     readable = {i for i in orgs if allowed(actor, Action.ASSESSMENT_READ, i)}
-    entries = [_entry(store, r, orgs, teams) for r in rows if r.org_id is None or r.org_id in readable]
+    entries = [_entry(store, r, orgs) for r in rows if r.org_id is None or r.org_id in readable]
     if team is not None:
         entries = [e for e in entries if e.team == team]
     if level is not None:

@@ -144,6 +144,7 @@ assessments = Table(
     Column("summary", Text, comment="JSON digest read by pages (services/derived.py); null until derived"),
     comment="One assessment per assess run",
 )
+Index("ix_assessments_project", assessments.c.project_id, assessments.c.id)
 
 reports = Table(
     "reports",

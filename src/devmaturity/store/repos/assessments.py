@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
-from sqlalchemy import Connection, and_, func, select, update
+from sqlalchemy import Connection, and_, case, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from devmaturity.model.workbench import AssessmentRow, SeriesPoint
@@ -175,6 +175,7 @@ class PortfolioRow:
     project_id: int
     project: str
     org_id: int | None
+    team: str | None
     latest: AssessmentRow | None
     previous: AssessmentRow | None
 
@@ -188,29 +189,23 @@ def portfolio(conn: Connection, scope: Scope, *, framework: str | None = None) -
     if framework is not None:
         ranked_q = ranked_q.where(_A.framework == framework)
     ranked = ranked_q.subquery()  # scoped once, below, through the projects it is joined to
+    # the previous assessment is only compared by its part levels: its summary is not even sent
+    columns = [
+        c if c.name != "summary" else case((ranked.c.rank == 1, c), else_=None).label("summary") for c in ranked.c
+    ]
     query = (
-        select(_P.id.label("pid"), _P.name.label("pname"), _P.org_id.label("porg"), ranked)
+        select(_P.id.label("pid"), _P.name.label("pname"), _P.org_id.label("porg"), _P.team.label("pteam"), *columns)
         .select_from(t.projects.outerjoin(ranked, and_(ranked.c.project_id == _P.id, ranked.c.rank <= 2)))
         .order_by(_P.name, ranked.c.rank)
     )
     rows: dict[int, PortfolioRow] = {}
     for r in conn.execute(_in_scope(query, scope)):
         found = rows.get(r.pid) or PortfolioRow(
-            project_id=r.pid, project=r.pname, org_id=r.porg, latest=None, previous=None
+            project_id=r.pid, project=r.pname, org_id=r.porg, team=r.pteam, latest=None, previous=None
         )
         if r.id is not None:
-            found = PortfolioRow(
-                project_id=found.project_id,
-                project=found.project,
-                org_id=found.org_id,
-                latest=found.latest or _row(r),
-                previous=_row(r) if found.latest is not None else None,
+            found = replace(
+                found, latest=found.latest or _row(r), previous=_row(r) if found.latest is not None else None
             )
         rows[r.pid] = found
     return list(rows.values())
-
-
-def teams(conn: Connection, project_ids: Iterable[int], scope: Scope) -> dict[int, str | None]:
-    """Each project's team label."""
-    query = select(_P.id, _P.team).where(scoped(t.projects, scope), _P.id.in_(sorted(set(project_ids))))
-    return {int(r.id): r.team for r in conn.execute(query)}

@@ -19,6 +19,7 @@ def upgrade() -> None:
         batch.add_column(sa.Column("created_at", sa.BigInteger(), nullable=True))
         batch.add_column(sa.Column("cycle_id", sa.Integer(), nullable=True))
         batch.add_column(sa.Column("summary", sa.Text(), nullable=True))
+    op.create_index("ix_assessments_project", "assessments", ["project_id", "id"])
     op.create_table(
         "assessment_cycles",
         sa.Column("id", sa.Integer(), primary_key=True),
@@ -86,6 +87,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     for table in ("metric_series", "evidence_files", "answers", "assessment_cycles"):
         op.drop_table(table)
+    op.drop_index("ix_assessments_project", "assessments")
     with op.batch_alter_table("assessments") as batch:
         for name in ("summary", "cycle_id", "created_at"):
             batch.drop_column(name)

@@ -12,7 +12,7 @@ from pathlib import Path
 from devmaturity.auth.policy import Actor
 from devmaturity.auth.roles import Role
 from devmaturity.cli.main import run
-from devmaturity.services import admin, projects
+from devmaturity.services import admin, projects, sources
 from devmaturity.store.db import Store
 from tests.enterprise import EnterpriseProject, build_enterprise_project
 
@@ -60,7 +60,7 @@ def seed(root: Path, url: str) -> Seeded:
     )
     settle = projects.create_project(store, owner, org_slug=ORG, slug="settlement", title="Settlement", team="Clearing")
     built = build_enterprise_project(root / "enterprise")
-    projects.create_source(store, owner, trade.id, kind="git", name="trade-service", settings={"path": str(built.repo)})
+    sources.create_source(store, owner, trade.id, kind="git", name="trade-service", settings={"path": str(built.repo)})
     _ingest(built, url, trade.key)
     for as_of in ("2026-10-31", "2026-11-29"):
         assess(url, built, trade.key, as_of, root / f"out-{as_of}")

@@ -215,7 +215,8 @@ def _workbench(store: Store, actor: Actor, stored: StoredAssessment) -> dict[str
     gate = Gate(store, actor)
     with store.engine.connect() as conn:
         scope = gate.scope(conn)
-        cycle = wb.cycle_of_assessment(conn, stored.id, scope)
+        # the cycle that pinned the assessment when frozen (wb.cycle_of_assessment went away in h-assess)
+        cycle = next((c for c in wb.cycles_of(conn, stored.project_id, scope) if c.assessment_id == stored.id), None)
         if cycle is None:
             return {}
         rows = wb.current_answers(conn, [cycle.id], scope)

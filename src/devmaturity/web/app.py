@@ -15,7 +15,7 @@ from devmaturity.errors import ConfigError
 from devmaturity.services.oidc import OidcSettings
 from devmaturity.services.platform import Store, open_store
 from devmaturity.services.webhooks import WebhookService
-from devmaturity.web import errors, health
+from devmaturity.web import dashboard, errors, health
 from devmaturity.web.api.v1 import build_router
 from devmaturity.web.deps import WebContext
 from devmaturity.web.faults import FAULT_LOGGERS, QuietFaults
@@ -81,6 +81,5 @@ def create_app(
     errors.install(app, webhooks.redactor.text)
     app.include_router(health.router)
     app.include_router(build_router())
-    # The dashboard (server-rendered pages) mounts here, one line:
-    #   app.include_router(dashboard.router)   with `from devmaturity.web import dashboard`
+    dashboard.mount(app)  # the server-rendered pages and their static files
     return app

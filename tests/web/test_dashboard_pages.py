@@ -1,0 +1,135 @@
+"""The dashboard's pages over HTTP, on SQLite and PostgreSQL (the api_client fixture: the app under uvicorn):
+who is sent to the sign-in page, what another organisation sees (404), what a reading role may not do (403), the
+CSRF rule on forms, the language switch (no open redirect) and the headers every page and static file carries.
+
+A small real repository (tests/gitbuild.py) is assessed through the CLI into the store as project acme/svc."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+import pytest
+
+from devmaturity.auth.policy import Actor
+from devmaturity.auth.roles import Role
+from devmaturity.services import projects
+from tests.gitbuild import RepoBuilder
+from tests.web.conftest import PASSWORD, ApiClient
+
+
+def _sign_in(client: httpx.Client, name: str) -> None:
+    answer = client.post("/sign-in", data={"name": name, "password": PASSWORD, "next": "/portfolio"})
+    assert answer.status_code == 303 and answer.headers["location"] == "/portfolio", answer.text
+
+
+def _csrf(page: str) -> str:
+    found = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    assert found is not None
+    return found.group(1)
+
+
+@pytest.fixture
+def site(api_client: ApiClient, tmp_path: Path) -> tuple[ApiClient, int, int]:
+    owner = Actor.local("local:test")
+    api_client.add_user("dave", Role.DEVELOPER)
+    api_client.add_user("olga", Role.ADMIN, org="other")
+    svc = projects.create_project(api_client.store, owner, org_slug="acme", slug="svc", title="Payments", team="Core")
+    theirs = projects.create_project(api_client.store, owner, org_slug="other", slug="x", title="Theirs")
+    repo = RepoBuilder(tmp_path / "svc")
+    for day in range(1, 6):
+        repo.commit(f"change {day}", {"app.py": f"print({day})\n"}, date=f"2026-11-0{day}T10:00:00+00:00")
+    url = api_client.store.engine.url.render_as_string(hide_password=False)
+    args = ["assess", str(repo.path), "--db", url, "--project", svc.key, "--as-of", "2026-11-29", "--part", "cd"]
+    # the CLI in its own process, as a user runs it (and its database connections end with it)
+    subprocess.run([sys.executable, "-m", "devmaturity", *args, "--format", "json", "--out", str(tmp_path)], check=True)
+    return api_client, svc.id, theirs.id
+
+
+class PageAccessTests:
+    def test_nobody_signed_in_is_sent_to_the_sign_in_page_and_back(self, site: tuple[ApiClient, int, int]) -> None:
+        api, svc, _ = site
+        answer = api.client.get(f"/projects/{svc}/workbench?part=cd")
+        assert answer.status_code == 303
+        assert answer.headers["location"] == f"/sign-in?next=%2Fprojects%2F{svc}%2Fworkbench%3Fpart%3Dcd"
+        form = api.client.get(answer.headers["location"])
+        assert f'name="next" value="/projects/{svc}/workbench?part=cd"' in form.text
+
+    def test_a_wrong_password_is_refused_on_the_form(self, site: tuple[ApiClient, int, int]) -> None:
+        api, _, _ = site
+        answer = api.client.post("/sign-in", data={"name": "dave", "password": "not it"})
+        assert answer.status_code == 401
+        assert "Wrong user name or password" in answer.text
+        assert "devmaturity_session" not in answer.cookies
+
+    def test_another_organisations_project_does_not_exist(self, site: tuple[ApiClient, int, int]) -> None:
+        api, svc, theirs = site
+        _sign_in(api.client, "olga")
+        for path in (f"/projects/{svc}", f"/projects/{svc}/workbench", f"/projects/{svc}/items/CD.BCI.CI.IF"):
+            answer = api.client.get(path)
+            assert answer.status_code == 404, path
+            assert answer.headers["content-type"].startswith("text/html")
+        portfolio = api.client.get("/portfolio").text
+        assert "Theirs" in portfolio and "Payments" not in portfolio
+        assert api.client.get(f"/projects/{theirs}").status_code == 200
+
+    def test_a_developer_reads_but_may_not_answer(self, site: tuple[ApiClient, int, int]) -> None:
+        api, svc, _ = site
+        _sign_in(api.client, "dave")
+        page = api.client.get(f"/projects/{svc}/workbench?part=cd")
+        assert page.status_code == 200
+        assert "Your role may only read." in page.text
+        assert "<fieldset disabled>" in page.text
+        assert "Freeze this assessment" not in page.text
+        criterion = re.search(r'name="criterion" value="([^"]+)"', page.text)
+        assert criterion is not None
+        refused = api.client.post(
+            f"/projects/{svc}/workbench/answer",
+            data={"csrf_token": _csrf(page.text), "criterion": criterion.group(1), "value": "met", "note": "n"},
+        )
+        assert refused.status_code == 403
+        assert "Only assessors and administrators may answer assessment questions." in refused.text
+
+    def test_a_form_without_the_sessions_csrf_token_is_refused(self, site: tuple[ApiClient, int, int]) -> None:
+        api, svc, _ = site
+        _sign_in(api.client, "alice")
+        page = api.client.get(f"/projects/{svc}/workbench?part=cd")
+        criterion = re.search(r'name="criterion" value="([^"]+)"', page.text)
+        assert criterion is not None
+        data = {"criterion": criterion.group(1), "value": "met", "note": "checked"}
+        refused = api.client.post(f"/projects/{svc}/workbench/answer", data={**data, "csrf_token": "forged"})
+        assert refused.status_code == 403
+        saved = api.client.post(f"/projects/{svc}/workbench/answer", data={**data, "csrf_token": _csrf(page.text)})
+        assert saved.status_code == 303 and "done=answer" in saved.headers["location"]
+        again = api.client.get(saved.headers["location"])
+        assert "The answer was saved." in again.text and "Answered by alice" in again.text
+
+
+class PageFrameTests:
+    def test_language_is_remembered_and_never_an_open_redirect(self, site: tuple[ApiClient, int, int]) -> None:
+        api, svc, _ = site
+        _sign_in(api.client, "alice")
+        switched = api.client.get("/lang/zh", params={"next": "https://evil.example/"})
+        assert switched.status_code == 303 and switched.headers["location"] == "/portfolio"
+        page = api.client.get(f"/projects/{svc}")
+        assert '<html lang="zh-CN">' in page.text and "级别表" in page.text
+        assert page.headers["content-language"] == "zh-CN"
+
+    def test_pages_carry_the_security_headers(self, site: tuple[ApiClient, int, int]) -> None:
+        api, svc, _ = site
+        _sign_in(api.client, "alice")
+        page = api.client.get(f"/projects/{svc}")
+        assert "script-src 'self';" in page.headers["content-security-policy"]
+        assert page.headers["x-frame-options"] == "DENY"
+        assert page.headers["cache-control"] == "no-store"
+        assert "<script>" not in page.text and " on" + "click=" not in page.text  # no inline script or handler
+        for name in ("echarts.min.js", "charts.js", "dashboard.css"):
+            url = re.search(rf"/static/{re.escape(name)}\?v=[0-9a-f]{{12}}", page.text)
+            assert url is not None, name
+            served = api.client.get(url.group(0))
+            assert served.status_code == 200 and "immutable" in served.headers["cache-control"]
+        assert api.client.get("/static/echarts.min.js?v=old").headers["cache-control"] == "no-cache"
+        assert api.client.get("/static/..%2Fsigned.py").status_code == 404

@@ -36,6 +36,8 @@ MATRIX: dict[str, Action | str] = {
     "GET /ready": OWN_AUTH,
     "POST /api/v1/auth/login": OWN_AUTH,
     "POST /api/v1/auth/logout": OWN_AUTH,
+    "GET /api/v1/auth/oidc/login": OWN_AUTH,
+    "GET /api/v1/auth/oidc/callback": OWN_AUTH,
     "GET /api/v1/auth/me": SIGNED_IN,
     "GET /api/v1/auth/oidc/login": OWN_AUTH,
     "GET /api/v1/auth/oidc/callback": OWN_AUTH,

@@ -304,8 +304,8 @@ class RateLimited(RequestError):
 
     slug = "rate-limited"
 
-    def __init__(self, message: str, *, retry_after: int, zh: str | None = None) -> None:
-        super().__init__(message, zh=zh)
+    def __init__(self, message: str, *, retry_after: int = 60, zh: str | None = None, path: str | None = None) -> None:
+        super().__init__(message, zh=zh, path=path)
         self.retry_after = retry_after
 
 

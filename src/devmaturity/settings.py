@@ -28,6 +28,26 @@ class Settings:
     lockout_failures: int
     lockout_minutes: int
     job_time_limit: int
+    # the web service: uploads, server limits, sign-in limits, sessions, OIDC
+    evidence_max_bytes: int
+    server_header_timeout: int
+    server_body_timeout: int
+    server_keep_alive: int
+    server_max_connections: int
+    server_max_header_bytes: int
+    login_window_minutes: int
+    login_max_per_address: int
+    login_max_per_name: int
+    session_idle_minutes: int
+    session_max_hours: int
+    session_cookie_secure: str
+    oidc_issuer: str | None
+    oidc_client_id: str | None
+    oidc_scopes: str
+    oidc_redirect_url: str | None
+    oidc_allowed_domains: str | None
+    oidc_users: str | None
+    oidc_provision: str | None
 
     @staticmethod
     def of(config: Config) -> Settings:
@@ -39,6 +59,25 @@ class Settings:
             lockout_failures=config.lockout_failures,
             lockout_minutes=config.lockout_minutes,
             job_time_limit=config.job_time_limit,
+            evidence_max_bytes=config.evidence_max_bytes,
+            server_header_timeout=config.server_header_timeout,
+            server_body_timeout=config.server_body_timeout,
+            server_keep_alive=config.server_keep_alive,
+            server_max_connections=config.server_max_connections,
+            server_max_header_bytes=config.server_max_header_bytes,
+            login_window_minutes=config.login_window_minutes,
+            login_max_per_address=config.login_max_per_address,
+            login_max_per_name=config.login_max_per_name,
+            session_idle_minutes=config.session_idle_minutes,
+            session_max_hours=config.session_max_hours,
+            session_cookie_secure=config.session_cookie_secure,
+            oidc_issuer=config.oidc_issuer,
+            oidc_client_id=config.oidc_client_id,
+            oidc_scopes=config.oidc_scopes,
+            oidc_redirect_url=config.oidc_redirect_url,
+            oidc_allowed_domains=config.oidc_allowed_domains,
+            oidc_users=config.oidc_users,
+            oidc_provision=config.oidc_provision,
         )
 
 

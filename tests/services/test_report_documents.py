@@ -112,7 +112,7 @@ def test_unknown_assessments_and_other_actors_get_not_found(case: Case) -> None:
         load_assessment(store, owner, "latest")
     with pytest.raises(UsageError):
         load_assessment(store, owner, "one")
-    outsider = Actor(user_id=7, name="someone", roles={1: Role.ADMIN})
+    outsider = Actor(user_id=7, name="someone", roles={999: Role.ADMIN})  # admin of an organisation not the project's
     with pytest.raises(NotFoundError):
         load_assessment(store, outsider, "latest", project="trade-service")
 

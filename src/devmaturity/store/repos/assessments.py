@@ -181,21 +181,37 @@ class PortfolioRow:
 
 
 def portfolio(conn: Connection, scope: Scope, *, framework: str | None = None) -> list[PortfolioRow]:
-    """Every project in scope with its newest and previous assessment (summaries, not reports): one query with a
-    window function, so a thousand projects cost one round trip."""
+    """Every project in scope with its newest and previous assessment (summaries, not reports) in one round trip.
+
+    The two newest assessments per project are ranked on narrow columns only (id, project_id, framework: the
+    ix_assessments_project index and the row's head), and only those two rows per project are read back; the
+    summary, which on SQLite sits after the large `report` text in the row, is read for the newest alone."""
     ranked_q = select(
-        *_ROW, func.row_number().over(partition_by=_A.project_id, order_by=_A.id.desc()).label("rank")
-    ).select_from(t.assessments.join(t.projects, t.projects.c.id == _A.project_id))
+        _A.id.label("aid"),
+        _A.project_id.label("apid"),
+        func.row_number().over(partition_by=_A.project_id, order_by=_A.id.desc()).label("rank"),
+    )
     if framework is not None:
         ranked_q = ranked_q.where(_A.framework == framework)
-    ranked = ranked_q.subquery()  # scoped once, below, through the projects it is joined to
-    # the previous assessment is only compared by its part levels: its summary is not even sent
-    columns = [
-        c if c.name != "summary" else case((ranked.c.rank == 1, c), else_=None).label("summary") for c in ranked.c
-    ]
+    ranked = ranked_q.subquery()  # scoped below, through the projects it is joined to
+    columns = [c for c in _ROW if c.name not in ("summary", "project", "org_id")]
     query = (
-        select(_P.id.label("pid"), _P.name.label("pname"), _P.org_id.label("porg"), _P.team.label("pteam"), *columns)
-        .select_from(t.projects.outerjoin(ranked, and_(ranked.c.project_id == _P.id, ranked.c.rank <= 2)))
+        select(
+            _P.id.label("pid"),
+            _P.name.label("pname"),
+            _P.org_id.label("porg"),
+            _P.team.label("pteam"),
+            _P.name.label("project"),
+            _P.org_id.label("org_id"),
+            *columns,
+            # the previous assessment is only compared by its part levels: its summary is not even read
+            case((ranked.c.rank == 1, _A.summary), else_=None).label("summary"),
+        )
+        .select_from(
+            t.projects.outerjoin(ranked, and_(ranked.c.apid == _P.id, ranked.c.rank <= 2)).outerjoin(
+                t.assessments, _A.id == ranked.c.aid
+            )
+        )
         .order_by(_P.name, ranked.c.rank)
     )
     rows: dict[int, PortfolioRow] = {}

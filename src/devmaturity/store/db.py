@@ -658,6 +658,8 @@ class Store:
     ) -> int:
         with self.transaction() as conn:
             # a job rerun after its worker died between this write and the end of the run replaces, not duplicates
+            replaced = select(t.assessments.c.id).where(t.assessments.c.run_id == run_id).scalar_subquery()
+            conn.execute(t.assessment_summaries.delete().where(t.assessment_summaries.c.assessment_id.in_(replaced)))
             conn.execute(t.assessments.delete().where(t.assessments.c.run_id == run_id))
             result = conn.execute(
                 t.assessments.insert().values(

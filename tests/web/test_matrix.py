@@ -39,8 +39,6 @@ MATRIX: dict[str, Action | str] = {
     "GET /api/v1/auth/oidc/login": OWN_AUTH,
     "GET /api/v1/auth/oidc/callback": OWN_AUTH,
     "GET /api/v1/auth/me": SIGNED_IN,
-    "GET /api/v1/auth/oidc/login": OWN_AUTH,
-    "GET /api/v1/auth/oidc/callback": OWN_AUTH,
     "GET /api/v1/tokens": SIGNED_IN,
     "POST /api/v1/tokens": Action.TOKEN_CREATE,
     "DELETE /api/v1/tokens/{token_id}": SIGNED_IN,  # the caller's own token (another's: 404)

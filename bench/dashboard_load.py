@@ -181,9 +181,15 @@ def _project_year(
                 levels=json.dumps({p["key"]: p["level"] for p in report["parts"]}),
                 report=json.dumps(stored, ensure_ascii=False),
                 created_at=int(stop.timestamp()),
-                summary=json.dumps(summary, ensure_ascii=False, sort_keys=True),
             )
         ).inserted_primary_key[0]
+        conn.execute(
+            insert(t.assessment_summaries).values(
+                assessment_id=assessment_id,
+                project_id=project_id,
+                summary=json.dumps(summary, ensure_ascii=False, sort_keys=True),
+            )
+        )
         if newest:
             conn.execute(
                 insert(t.metric_series),

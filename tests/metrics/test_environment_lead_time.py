@@ -142,7 +142,7 @@ def test_migration_0020_derives_the_time_of_runs_stored_before_it(store_url: str
     cfg.set_main_option("script_location", str(MIGRATIONS))
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
-        command.downgrade(cfg, "-1")  # the provisioning time is the newest migration
+        command.downgrade(cfg, "0019")  # to before the provisioning time (0020)
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")

@@ -75,6 +75,7 @@ MIGRATION_LOCK = 0x64657661  # the PostgreSQL advisory lock key concurrent first
 BATCH = 5000
 PROJECT_LOCK = 0x6A6F6273  # first key of the (key, project id) advisory lock serialising a project's jobs ("jobs")
 CLAIMABLE = ("queued", "running", "interrupted")  # what a job may (re)start; ok and failed are done
+POOL_SIZE, POOL_OVERFLOW = 10, 30
 SQLITE_BUSY_MS = 60_000
 LEGACY_SCAN = "stored before scan statuses were recorded"
 
@@ -177,7 +178,13 @@ class Store:
         """The store at `url` without looking at its schema: for `db current` and `db upgrade`."""
         try:
             # SQLite: a writer waits up to 60 s for another (a refresh of derived data can take that long)
-            extra = {"connect_args": {"timeout": SQLITE_BUSY_MS / 1000}} if url.startswith("sqlite") else {}
+            extra: dict[str, Any] = (
+                {"connect_args": {"timeout": SQLITE_BUSY_MS / 1000}} if url.startswith("sqlite") else {}
+            )
+            if ":memory:" not in url and url not in ("sqlite://", "sqlite:///"):
+                # connections for every worker thread of the web process (Starlette runs handlers on a 40-thread
+                # pool): a request waits for a thread, not for a connection it could time out on
+                extra |= {"pool_size": POOL_SIZE, "max_overflow": POOL_OVERFLOW}
             engine = create_engine(url, future=True, **extra)
         except (ArgumentError, ImportError, ValueError) as exc:
             detail = _mask_password(_first_line(exc))
@@ -658,6 +665,8 @@ class Store:
     ) -> int:
         with self.transaction() as conn:
             # a job rerun after its worker died between this write and the end of the run replaces, not duplicates
+            replaced = select(t.assessments.c.id).where(t.assessments.c.run_id == run_id).scalar_subquery()
+            conn.execute(t.assessment_summaries.delete().where(t.assessment_summaries.c.assessment_id.in_(replaced)))
             conn.execute(t.assessments.delete().where(t.assessments.c.run_id == run_id))
             result = conn.execute(
                 t.assessments.insert().values(

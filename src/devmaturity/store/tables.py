@@ -139,13 +139,22 @@ assessments = Table(
     Column("window_start", BigInteger, nullable=False),
     Column("window_end", BigInteger, nullable=False),
     Column("levels", Text, nullable=False, comment="JSON {part key: level}"),
-    Column("report", Text, nullable=False, comment="the JSON report (docs/report-schema.md)"),
     Column("created_at", BigInteger, comment="unix seconds it was stored; null before 0019"),
     Column("cycle_id", Integer, comment="the assessment_cycles row whose answers it used, if any"),
-    Column("summary", Text, comment="JSON digest read by pages (services/derived.py); null until derived"),
+    # last: SQLite walks a large value's overflow pages to read any column after it (0021)
+    Column("report", Text, nullable=False, comment="the JSON report (docs/report-schema.md)"),
     comment="One assessment per assess run",
 )
 Index("ix_assessments_project", assessments.c.project_id, assessments.c.id)
+
+assessment_summaries = Table(
+    "assessment_summaries",
+    metadata,
+    Column("assessment_id", Integer, ForeignKey("assessments.id", ondelete="CASCADE"), primary_key=True),
+    Column("project_id", Integer, ForeignKey("projects.id", ondelete="CASCADE"), nullable=False),
+    Column("summary", Text, nullable=False, comment="JSON digest read by pages (services/derived.py)"),
+    comment="An assessment's summary digest, apart from its large report so list pages read narrow rows (0021)",
+)
 
 reports = Table(
     "reports",
@@ -713,7 +722,7 @@ webhook_deliveries = Table(
     comment="Delivery ids already received, so a replayed delivery is refused without writing",
 )
 
-SCHEMA_REVISION = "0020"
+SCHEMA_REVISION = "0021"
 """The newest migration, whose schema the tables above declare: a new store is created from them and stamped with
 it (tests/store/test_stamp.py holds it equal to the migrations' head, so a new migration must move it)."""
 

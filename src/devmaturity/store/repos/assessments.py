@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from sqlalchemy import Connection, and_, case, func, select, update
+from sqlalchemy import Connection, and_, func, literal, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from devmaturity.model.workbench import AssessmentRow, SeriesPoint
@@ -19,7 +19,7 @@ from devmaturity.store import tables as t
 from devmaturity.store.repos.tenancy import scoped
 from devmaturity.store.repos.workbench import Scope
 
-_A, _P = t.assessments.c, t.projects.c
+_A, _P, _S = t.assessments.c, t.projects.c, t.assessment_summaries.c
 _ROW = (
     _A.id,
     _A.project_id,
@@ -33,7 +33,7 @@ _ROW = (
     _A.created_at,
     _A.cycle_id,
     _A.levels,
-    _A.summary,
+    _S.summary,
 )
 
 
@@ -61,7 +61,11 @@ def _in_scope(query: Any, scope: Scope) -> Any:
 
 
 def _joined() -> Any:
-    return select(*_ROW).select_from(t.assessments.join(t.projects, t.projects.c.id == _A.project_id))
+    return select(*_ROW).select_from(
+        t.assessments.join(t.projects, t.projects.c.id == _A.project_id).outerjoin(
+            t.assessment_summaries, _S.assessment_id == _A.id
+        )
+    )
 
 
 def by_id(conn: Connection, assessment_id: int, scope: Scope) -> AssessmentRow | None:
@@ -89,17 +93,30 @@ def report(conn: Connection, assessment_id: int) -> dict[str, Any]:
 def set_derived(
     conn: Connection, assessment_id: int, *, summary: Mapping[str, Any], created_at: int | None, cycle_id: int | None
 ) -> None:
-    values: dict[str, Any] = {"summary": json.dumps(summary, ensure_ascii=False, sort_keys=True)}
+    text = json.dumps(summary, ensure_ascii=False, sort_keys=True)
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    stmt = dialect.insert(t.assessment_summaries).from_select(
+        ["assessment_id", "project_id", "summary"],
+        select(_A.id, _A.project_id, literal(text)).where(_A.id == assessment_id),
+    )
+    conn.execute(stmt.on_conflict_do_update(index_elements=["assessment_id"], set_={"summary": stmt.excluded.summary}))
+    values: dict[str, Any] = {}
     if created_at is not None:
         values["created_at"] = created_at
     if cycle_id is not None:
         values["cycle_id"] = cycle_id
-    conn.execute(update(t.assessments).where(_A.id == assessment_id).values(**values))
+    if values:
+        conn.execute(update(t.assessments).where(_A.id == assessment_id).values(**values))
 
 
 def missing_summaries(conn: Connection, project_ids: Iterable[int]) -> list[int]:
     """Assessments of these projects that have no summary yet (stored before 0019)."""
-    query = select(_A.id).where(_A.project_id.in_(sorted(set(project_ids))), _A.summary.is_(None)).order_by(_A.id)
+    query = (
+        select(_A.id)
+        .select_from(t.assessments.outerjoin(t.assessment_summaries, _S.assessment_id == _A.id))
+        .where(_A.project_id.in_(sorted(set(project_ids))), _S.assessment_id.is_(None))
+        .order_by(_A.id)
+    )
     return [int(i) for i in conn.execute(query).scalars()]
 
 
@@ -181,21 +198,37 @@ class PortfolioRow:
 
 
 def portfolio(conn: Connection, scope: Scope, *, framework: str | None = None) -> list[PortfolioRow]:
-    """Every project in scope with its newest and previous assessment (summaries, not reports): one query with a
-    window function, so a thousand projects cost one round trip."""
+    """Every project in scope with its newest and previous assessment (summaries, not reports) in one round trip.
+
+    The two newest assessments per project are ranked on narrow columns only (id, project_id, framework: the
+    ix_assessments_project index and the row's head), and only those two rows per project are read back; the
+    summary, which on SQLite sits after the large `report` text in the row, is read for the newest alone."""
     ranked_q = select(
-        *_ROW, func.row_number().over(partition_by=_A.project_id, order_by=_A.id.desc()).label("rank")
-    ).select_from(t.assessments.join(t.projects, t.projects.c.id == _A.project_id))
+        _A.id.label("aid"),
+        _A.project_id.label("apid"),
+        func.row_number().over(partition_by=_A.project_id, order_by=_A.id.desc()).label("rank"),
+    )
     if framework is not None:
         ranked_q = ranked_q.where(_A.framework == framework)
-    ranked = ranked_q.subquery()  # scoped once, below, through the projects it is joined to
-    # the previous assessment is only compared by its part levels: its summary is not even sent
-    columns = [
-        c if c.name != "summary" else case((ranked.c.rank == 1, c), else_=None).label("summary") for c in ranked.c
-    ]
+    ranked = ranked_q.subquery()  # scoped below, through the projects it is joined to
+    columns = [c for c in _ROW if c.name not in ("summary", "project", "org_id")]
     query = (
-        select(_P.id.label("pid"), _P.name.label("pname"), _P.org_id.label("porg"), _P.team.label("pteam"), *columns)
-        .select_from(t.projects.outerjoin(ranked, and_(ranked.c.project_id == _P.id, ranked.c.rank <= 2)))
+        select(
+            _P.id.label("pid"),
+            _P.name.label("pname"),
+            _P.org_id.label("porg"),
+            _P.team.label("pteam"),
+            _P.name.label("project"),
+            _P.org_id.label("org_id"),
+            *columns,
+            # the previous assessment is only compared by its part levels: its summary is not even read
+            _S.summary,
+        )
+        .select_from(
+            t.projects.outerjoin(ranked, and_(ranked.c.apid == _P.id, ranked.c.rank <= 2))
+            .outerjoin(t.assessments, _A.id == ranked.c.aid)
+            .outerjoin(t.assessment_summaries, and_(_S.assessment_id == ranked.c.aid, ranked.c.rank == 1))
+        )
         .order_by(_P.name, ranked.c.rank)
     )
     rows: dict[int, PortfolioRow] = {}

@@ -124,7 +124,15 @@ def start_worker(broker: str, database_url: str, workers: int, log: Path) -> sub
     return proc
 
 
-def measure(paths: list[Path], workers: int, broker: str, store_kind: str, scratch: Path) -> tuple[float, float, float]:
+def _busy() -> tuple[float, float]:
+    """(busy, total) clock ticks of the whole machine since boot, from /proc/stat (every process: workers, git,
+    the database server, the broker and this one)."""
+    fields = [float(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = fields[3] + fields[4]  # idle and iowait
+    return sum(fields) - idle, sum(fields)
+
+
+def measure(paths: list[Path], workers: int, broker: str, store_kind: str, scratch: Path) -> tuple[float, float, float, float]:
     """Seconds from queueing the first job to the last run row ending, with `workers` worker processes; of them
     the seconds spent queueing (in this process, overlapping the work); and the CPU seconds the worker processes
     (with their git children) used, the database server's not included."""
@@ -136,6 +144,7 @@ def measure(paths: list[Path], workers: int, broker: str, store_kind: str, scrat
     proc = start_worker(broker, url, workers, scratch / f"worker-{workers}.log")
     try:
         runner = CeleryRunner(broker, config.job_time_limit)
+        busy_before = _busy()
         started = time.perf_counter()
         run_ids = []
         for path in paths:
@@ -145,6 +154,7 @@ def measure(paths: list[Path], workers: int, broker: str, store_kind: str, scrat
         queued = time.perf_counter() - started
         states = wait_for(url, run_ids, timeout=3600, poll=0.2)
         elapsed = time.perf_counter() - started
+        busy_after = _busy()
         bad = [s for s in states.values() if s.status != "ok"]
         if bad:
             raise SystemExit(f"{len(bad)} run(s) not ok, e.g. {bad[0]}")
@@ -153,7 +163,8 @@ def measure(paths: list[Path], workers: int, broker: str, store_kind: str, scrat
         _pid, _status, usage = os.wait4(proc.pid, 0)
         close_stores()
         drop_store(pg_name)
-    return elapsed, queued, usage.ru_utime + usage.ru_stime
+    machine = (busy_after[0] - busy_before[0]) / max(busy_after[1] - busy_before[1], 1.0)
+    return elapsed, queued, usage.ru_utime + usage.ru_stime, machine
 
 
 def main() -> None:
@@ -171,19 +182,19 @@ def main() -> None:
     print(f"load average before: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
     print(
         f"{'workers':>7} {'wall s':>8} {'repos/s':>8} {'commits/s':>10} {'scaling':>8} {'1,000 repos':>12} "
-        f"{'worker CPU s/repo':>18} {'queueing s':>10}"
+        f"{'worker CPU s/repo':>18} {'queueing s':>10} {'machine busy':>12}"
     )
     baseline = None
     with tempfile.TemporaryDirectory(prefix="collect-scale-") as scratch:
         for workers in counts:
-            elapsed, queued, cpu = measure(paths, workers, args.broker, args.store, Path(scratch))
+            elapsed, queued, cpu, machine = measure(paths, workers, args.broker, args.store, Path(scratch))
             throughput = len(paths) / elapsed
             baseline = baseline or throughput / workers
             scaling = throughput / (workers * baseline)
             thousand = 1000 / throughput
             print(
                 f"{workers:>7} {elapsed:>8.1f} {throughput:>8.2f} {throughput * args.commits:>10,.0f} "
-                f"{scaling:>8.2f} {thousand / 60:>8.1f} min {cpu / len(paths):>18.2f} {queued:>10.1f}",
+                f"{scaling:>8.2f} {thousand / 60:>8.1f} min {cpu / len(paths):>18.2f} {queued:>10.1f} {machine:>11.0%}",
                 flush=True,
             )
 

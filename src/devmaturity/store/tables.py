@@ -17,8 +17,10 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    event,
     false,
 )
+from sqlalchemy.engine import Connection
 
 from devmaturity.model.delivery import Deployment, Incident, PipelineRun, WorkItem
 from devmaturity.model.limits import COMMIT, ID, chars
@@ -722,7 +724,25 @@ webhook_deliveries = Table(
     comment="Delivery ids already received, so a replayed delivery is refused without writing",
 )
 
-SCHEMA_REVISION = "0021"
+org_versions = Table(
+    "org_versions",
+    metadata,
+    Column("org_id", Integer, ForeignKey("organisations.id", ondelete="CASCADE"), primary_key=True),
+    Column("version", BigInteger, nullable=False, comment="raised by a trigger on every change pages show"),
+    comment="Per organisation, a counter the database raises on every change of what the dashboard shows "
+    "(store/versions.py): cached pages are keyed by it, so a cache is never stale in any process",
+)
+
+
+@event.listens_for(metadata, "after_create")
+def _install_version_triggers(_metadata: object, conn: Connection, **_kw: object) -> None:
+    """Whoever creates the tables (a new store, a test) gets the counter triggers with them."""
+    from devmaturity.store import versions
+
+    versions.install(conn)
+
+
+SCHEMA_REVISION = "0022"
 """The newest migration, whose schema the tables above declare: a new store is created from them and stamped with
 it (tests/store/test_stamp.py holds it equal to the migrations' head, so a new migration must move it)."""
 

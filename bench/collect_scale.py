@@ -132,7 +132,9 @@ def _busy() -> tuple[float, float]:
     return sum(fields) - idle, sum(fields)
 
 
-def measure(paths: list[Path], workers: int, broker: str, store_kind: str, scratch: Path) -> tuple[float, float, float, float]:
+def measure(
+    paths: list[Path], workers: int, broker: str, store_kind: str, scratch: Path
+) -> tuple[float, float, float, float]:
     """Seconds from queueing the first job to the last run row ending, with `workers` worker processes; of them
     the seconds spent queueing (in this process, overlapping the work); and the CPU seconds the worker processes
     (with their git children) used, the database server's not included."""

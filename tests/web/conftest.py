@@ -4,11 +4,14 @@
 from __future__ import annotations
 
 import socket
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -18,9 +21,11 @@ import uvicorn
 from devmaturity.auth.policy import Actor
 from devmaturity.auth.roles import Role
 from devmaturity.config import Config, WebhookSpec
+from devmaturity.services import projects
 from devmaturity.services.admin import create_token, create_user
 from devmaturity.store.db import Store
 from devmaturity.web.app import create_app
+from tests.gitbuild import RepoBuilder
 
 SECRET = "whsec-5be1-never-print-me-90af"
 SECRET_ENV = "SHOP_WEBHOOK_SECRET"
@@ -127,3 +132,22 @@ def api_client(store: Store) -> Iterator[ApiClient]:
     app = make_app(store, config)
     with serving(app, lifespan="on") as url, httpx.Client(base_url=url, timeout=30) as client:
         yield ApiClient(client=client, app=app, store=store, config=config)
+
+
+@pytest.fixture
+def site(api_client: ApiClient, tmp_path: Path) -> tuple[ApiClient, int, int]:
+    """Organisation acme with project svc ("Payments", assessed by the CLI from a small real repository), a
+    developer dave, and organisation other with admin olga and project x ("Theirs")."""
+    owner = Actor.local("local:test")
+    api_client.add_user("dave", Role.DEVELOPER)
+    api_client.add_user("olga", Role.ADMIN, org="other")
+    svc = projects.create_project(api_client.store, owner, org_slug="acme", slug="svc", title="Payments", team="Core")
+    theirs = projects.create_project(api_client.store, owner, org_slug="other", slug="x", title="Theirs")
+    repo = RepoBuilder(tmp_path / "svc")
+    for day in range(1, 6):
+        repo.commit(f"change {day}", {"app.py": f"print({day})\n"}, date=f"2026-11-0{day}T10:00:00+00:00")
+    url = api_client.store.engine.url.render_as_string(hide_password=False)
+    args = ["assess", str(repo.path), "--db", url, "--project", svc.key, "--as-of", "2026-11-29", "--part", "cd"]
+    # the CLI in its own process, as a user runs it (and its database connections end with it)
+    subprocess.run([sys.executable, "-m", "devmaturity", *args, "--format", "json", "--out", str(tmp_path)], check=True)
+    return api_client, svc.id, theirs.id

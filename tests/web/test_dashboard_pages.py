@@ -7,17 +7,9 @@ A small real repository (tests/gitbuild.py) is assessed through the CLI into the
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
-from pathlib import Path
 
 import httpx
-import pytest
 
-from devmaturity.auth.policy import Actor
-from devmaturity.auth.roles import Role
-from devmaturity.services import projects
-from tests.gitbuild import RepoBuilder
 from tests.web.conftest import PASSWORD, ApiClient
 
 
@@ -30,23 +22,6 @@ def _csrf(page: str) -> str:
     found = re.search(r'name="csrf_token" value="([^"]+)"', page)
     assert found is not None
     return found.group(1)
-
-
-@pytest.fixture
-def site(api_client: ApiClient, tmp_path: Path) -> tuple[ApiClient, int, int]:
-    owner = Actor.local("local:test")
-    api_client.add_user("dave", Role.DEVELOPER)
-    api_client.add_user("olga", Role.ADMIN, org="other")
-    svc = projects.create_project(api_client.store, owner, org_slug="acme", slug="svc", title="Payments", team="Core")
-    theirs = projects.create_project(api_client.store, owner, org_slug="other", slug="x", title="Theirs")
-    repo = RepoBuilder(tmp_path / "svc")
-    for day in range(1, 6):
-        repo.commit(f"change {day}", {"app.py": f"print({day})\n"}, date=f"2026-11-0{day}T10:00:00+00:00")
-    url = api_client.store.engine.url.render_as_string(hide_password=False)
-    args = ["assess", str(repo.path), "--db", url, "--project", svc.key, "--as-of", "2026-11-29", "--part", "cd"]
-    # the CLI in its own process, as a user runs it (and its database connections end with it)
-    subprocess.run([sys.executable, "-m", "devmaturity", *args, "--format", "json", "--out", str(tmp_path)], check=True)
-    return api_client, svc.id, theirs.id
 
 
 class PageAccessTests:

@@ -19,7 +19,7 @@ from devmaturity.errors import FormatUnavailable, NotFoundError
 from devmaturity.model.projects import ProjectRecord
 from devmaturity.model.text import Lang
 from devmaturity.model.workbench import AssessmentRow
-from devmaturity.services import assessments, projects, reports, sources, workbench
+from devmaturity.services import assessments, page_cache, projects, reports, sources, workbench
 from devmaturity.services.access import Gate
 from devmaturity.services.derived import KEY_METRICS
 from devmaturity.services.evidence_pack import export_evidence_pack
@@ -154,12 +154,15 @@ def _sort_key(sort: str) -> Any:
 def portfolio(store: Store, actor: Actor, query: PortfolioQuery) -> Portfolio:
     """Every project of the actor's organisations with its newest assessment's levels (the assessment read
     service's portfolio: stored digests, one query), filtered, sorted and cut to one page; the movement counts
-    cover every project the filters keep. Projects not assessed yet are listed too."""
-    orgs = readable_orgs(store, actor)
-    found = {e.project_id: e for e in assessments.portfolio(store, actor, framework=FRAMEWORK)}
-    records = [r for r in every_project(store, actor) if r.org_id in orgs]
-    entries = [_entry(ref_of(r, orgs), found.get(r.id)) for r in records]
-    teams = sorted({e.project.team for e in entries if e.project.team})
+    cover every project the filters keep. Projects not assessed yet are listed too. The whole list is built once
+    per change of what it shows (services/page_cache.py); filtering, sorting and paging are done per request."""
+    whole = page_cache.cached(
+        store,
+        ("portfolio", FRAMEWORK, page_cache.viewer_kind(actor)),
+        page_cache.stamp(store, actor),
+        lambda: _whole_portfolio(store, actor),
+    )
+    entries = list(whole.entries)
     if query.org:
         entries = [e for e in entries if e.project.org_slug == query.org]
     if query.team:
@@ -167,15 +170,31 @@ def portfolio(store: Store, actor: Actor, query: PortfolioQuery) -> Portfolio:
     if query.min_level is not None:
         entries = [e for e in entries if (e.lowest or 0) >= query.min_level]
     entries.sort(key=_sort_key(query.sort), reverse=query.descending)
-    parts, subdomains = _columns(found.values())
     return Portfolio(
         entries=tuple(entries[query.offset : query.offset + query.limit]),
+        total=len(entries),
+        parts=whole.parts,
+        subdomains=whole.subdomains,
+        orgs=whole.orgs,
+        teams=whole.teams,
+        movement=_movement(entries),
+    )
+
+
+def _whole_portfolio(store: Store, actor: Actor) -> Portfolio:
+    orgs = readable_orgs(store, actor)
+    found = {e.project_id: e for e in assessments.portfolio(store, actor, framework=FRAMEWORK)}
+    records = [r for r in every_project(store, actor) if r.org_id in orgs]
+    entries = tuple(_entry(ref_of(r, orgs), found.get(r.id)) for r in records)
+    parts, subdomains = _columns(found.values())
+    return Portfolio(
+        entries=entries,
         total=len(entries),
         parts=parts,
         subdomains=subdomains,
         orgs=tuple((o.slug, o.name) for o in sorted(orgs.values(), key=lambda o: o.name)),
-        teams=tuple(teams),
-        movement=_movement(entries),
+        teams=tuple(sorted({e.project.team for e in entries if e.project.team})),
+        movement={},
     )
 
 
@@ -308,7 +327,15 @@ def _parsed_report(store: Store, assessment_id: int) -> Mapping[str, Any]:
 
 def project_page(store: Store, actor: Actor, project_id: int) -> ProjectPage:
     """The project with its newest assessment: the stored report, whether its cycle is frozen, the key metrics'
-    stored series with the next level's thresholds, and the uploaded evidence files by name."""
+    stored series with the next level's thresholds, and the uploaded evidence files by name; built once per
+    change of what it shows (services/page_cache.py)."""
+    key = ("project", project_id, page_cache.viewer_kind(actor))
+    return page_cache.cached(
+        store, key, page_cache.stamp(store, actor), lambda: _project_page(store, actor, project_id)
+    )
+
+
+def _project_page(store: Store, actor: Actor, project_id: int) -> ProjectPage:
     ref, row = latest_of(store, actor, project_id)
     if row is None:
         return ProjectPage(project=ref, assessment_id=None, report=None, frozen=False)

@@ -223,6 +223,9 @@ def open_for(
     return _open(store, actor, method=method, policy=policy, secret_key=secret_key, source=source, at=_now(now))
 
 
+TOUCH_SECONDS = 60  # how stale a session's last use may be recorded (its idle expiry is much longer)
+
+
 def resolve(
     store: Store, session_id: str, *, policy: SessionPolicy, secret_key: str, now: int | None = None
 ) -> SessionActor:
@@ -230,11 +233,14 @@ def resolve(
     if not session_id or len(session_id) > 200:
         raise NotAuthenticated(REFUSED)
     at = _now(now)
-    with store.transaction() as conn:
-        row = repo.live(conn, session_digest(session_id, secret_key), now=at, idle_seconds=policy.idle_seconds)
-        if row is None:
-            raise NotAuthenticated(REFUSED)
-        actor = accounts.actor_of(conn, accounts.user_by_id(conn, row.user_id))
+    with store.reading() as conn:
+        found = repo.live(conn, session_digest(session_id, secret_key), now=at, idle_seconds=policy.idle_seconds)
+    if found is None:
+        raise NotAuthenticated(REFUSED)
+    row, actor = found
+    if at - row.last_seen_at >= TOUCH_SECONDS:  # reads do not write every time
+        with store.transaction() as conn:
+            repo.touch(conn, row.id, now=at)
     return SessionActor(actor=actor, csrf_digest=row.csrf_digest, expires_at=row.expires_at)
 
 

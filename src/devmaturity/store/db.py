@@ -75,7 +75,9 @@ MIGRATION_LOCK = 0x64657661  # the PostgreSQL advisory lock key concurrent first
 BATCH = 5000
 PROJECT_LOCK = 0x6A6F6273  # first key of the (key, project id) advisory lock serialising a project's jobs ("jobs")
 CLAIMABLE = ("queued", "running", "interrupted")  # what a job may (re)start; ok and failed are done
-POOL_SIZE, POOL_OVERFLOW = 10, 30
+# a connection kept for each of Starlette's 40 worker threads (an overflow connection is opened and closed per
+# request: measured as a tenth of a cached page's time), a few more for a thread that holds two
+POOL_SIZE, POOL_OVERFLOW = 40, 10
 SQLITE_BUSY_MS = 60_000
 LEGACY_SCAN = "stored before scan statuses were recorded"
 

@@ -112,13 +112,18 @@ def install(conn: Connection) -> None:
     )
 
 
-def versions(conn: Connection, org_ids: Iterable[int]) -> tuple[tuple[int, int], ...] | None:
-    """(org id, version) of each organisation asked for, by id: a cache key part that changes with every change
-    those organisations' pages show. None when one has no counter (a store without the triggers): uncacheable."""
+def versions(conn: Connection, org_ids: Iterable[int] | None) -> tuple[tuple[int, int], ...] | None:
+    """(org id, version) of each organisation asked for (None: every organisation), by id: a cache key part that
+    changes with every change those organisations' pages show. None when one has no counter (a store without
+    the triggers): uncacheable."""
+    c = t.org_versions.c
+    if org_ids is None:
+        every = conn.execute(select(t.organisations.c.id)).all()
+        rows = conn.execute(select(c.org_id, c.version).order_by(c.org_id)).all()
+        return None if len(rows) != len(every) else tuple((int(r.org_id), int(r.version)) for r in rows)
     wanted = sorted(set(org_ids))
     if not wanted:
         return ()
-    c = t.org_versions.c
     rows = conn.execute(select(c.org_id, c.version).where(c.org_id.in_(wanted)).order_by(c.org_id)).all()
     if len(rows) != len(wanted):
         return None

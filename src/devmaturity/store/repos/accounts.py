@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 from types import MappingProxyType
 
 from sqlalchemy import Connection, Table, delete, func, select, update
@@ -81,9 +82,13 @@ def create_user(conn: Connection, *, name: str, password_hash: str | None, now: 
 
 def user_by_name(conn: Connection, name: str) -> User | None:
     c = t.users.c
-    row = conn.execute(
-        select(c.id, c.name, c.password_hash, c.failed_count, c.locked_until).where(c.name == name)
-    ).first()
+    return _user(conn.execute(select(*_USER_COLUMNS).where(c.name == name)).first())
+
+
+_USER_COLUMNS = (t.users.c.id, t.users.c.name, t.users.c.password_hash, t.users.c.failed_count, t.users.c.locked_until)
+
+
+def _user(row: Any) -> User | None:
     if row is None:
         return None
     return User(
@@ -166,12 +171,9 @@ def token_used(conn: Connection, token_id: int, now: int) -> None:
 
 
 def user_by_id(conn: Connection, user_id: int) -> User:
-    c = t.users.c
-    row = conn.execute(select(c.name).where(c.id == user_id)).first()
-    if row is None:
+    found = _user(conn.execute(select(*_USER_COLUMNS).where(t.users.c.id == user_id)).first())
+    if found is None:
         raise NotFoundError("user not found")
-    found = user_by_name(conn, row.name)
-    assert found is not None  # the same transaction just read it
     return found
 
 

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from types import MappingProxyType
 
 from sqlalchemy import Connection, delete, or_, select, update
 
+from devmaturity.auth.policy import Actor
+from devmaturity.auth.roles import Role
 from devmaturity.store import tables as t
 
 
@@ -44,28 +47,47 @@ def add(
     return int(conn.execute(t.sessions.insert().values(**values).returning(t.sessions.c.id)).scalar_one())
 
 
-def live(conn: Connection, digest: str, *, now: int, idle_seconds: int) -> SessionRow | None:
-    """The session with this digest if it is neither revoked, past its absolute end, nor idle longer than
-    `idle_seconds`; its last_seen_at moves to `now` (at most once a minute, so reads do not write every time)."""
-    c = t.sessions.c
-    row = conn.execute(
-        select(c.id, c.user_id, c.csrf_digest, c.method, c.created_at, c.expires_at, c.last_seen_at).where(
-            c.digest == digest, c.revoked_at.is_(None), c.expires_at > now, c.last_seen_at > now - idle_seconds
+def live(conn: Connection, digest: str, *, now: int, idle_seconds: int) -> tuple[SessionRow, Actor] | None:
+    """The session with this digest and its user as an actor (with the user's roles), if the session is neither
+    revoked, past its absolute end, nor idle longer than `idle_seconds`: one read, since every request of a
+    signed-in viewer asks. Touching it (`touch`) is the caller's, at most once a minute."""
+    s, m = t.sessions.c, t.memberships.c
+    rows = conn.execute(
+        select(
+            s.id,
+            s.user_id,
+            s.csrf_digest,
+            s.method,
+            s.created_at,
+            s.expires_at,
+            s.last_seen_at,
+            t.users.c.name,
+            m.org_id,
+            m.role,
         )
-    ).first()
-    if row is None:
+        .join_from(t.sessions, t.users, t.users.c.id == s.user_id)
+        .outerjoin(t.memberships, m.user_id == s.user_id)
+        .where(s.digest == digest, s.revoked_at.is_(None), s.expires_at > now, s.last_seen_at > now - idle_seconds)
+    ).all()
+    if not rows:
         return None
-    if now - row.last_seen_at >= 60:
-        conn.execute(update(t.sessions).where(c.id == row.id).values(last_seen_at=now))
-    return SessionRow(
+    row = rows[0]
+    roles = {int(r.org_id): Role(r.role) for r in rows if r.org_id is not None}
+    session = SessionRow(
         id=row.id,
         user_id=row.user_id,
         csrf_digest=row.csrf_digest,
         method=row.method,
         created_at=row.created_at,
         expires_at=row.expires_at,
-        last_seen_at=max(row.last_seen_at, now),
+        last_seen_at=row.last_seen_at,
     )
+    return session, Actor(user_id=int(row.user_id), name=row.name, roles=MappingProxyType(roles))
+
+
+def touch(conn: Connection, session_id: int, *, now: int) -> None:
+    """The session was used at `now` (its idle expiry counts from there)."""
+    conn.execute(update(t.sessions).where(t.sessions.c.id == session_id).values(last_seen_at=now))
 
 
 def revoke(conn: Connection, digest: str, *, now: int) -> int | None:

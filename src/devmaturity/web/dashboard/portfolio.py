@@ -8,12 +8,11 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
-from starlette.concurrency import run_in_threadpool
 
 from devmaturity.services import pages
 from devmaturity.web import deps
+from devmaturity.web.dashboard.cache import cached_page
 from devmaturity.web.dashboard.common import PageRoute, ViewerDep
-from devmaturity.web.dashboard.render import page
 from devmaturity.web.dashboard.views import heatmap, page_offsets, text_in
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
@@ -41,8 +40,11 @@ async def portfolio(
         limit=PAGE_SIZE,
     )
     store = deps.get_store(request)
-    found = await run_in_threadpool(pages.portfolio, store, viewer.actor, query)
-    return page(request, "portfolio.html", {**viewer.context("portfolio"), "view": _view(found, query, viewer.lang)})
+
+    def build() -> dict[str, Any]:
+        return {"view": _view(pages.portfolio(store, viewer.actor, query), query, viewer.lang)}
+
+    return await cached_page(request, viewer, "portfolio.html", "portfolio", build)
 
 
 def _view(found: pages.Portfolio, query: pages.PortfolioQuery, lang: Any) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from devmaturity.errors import NotFoundError
 from devmaturity.model.text import Lang
 from devmaturity.services import pages
 from devmaturity.web import deps
+from devmaturity.web.dashboard.cache import cached_page
 from devmaturity.web.dashboard.common import PageRoute, ViewerDep
 from devmaturity.web.dashboard.render import page
 from devmaturity.web.dashboard.texts import t
@@ -29,9 +30,12 @@ async def project(
     project_id: ProjectId,
     part: Annotated[str, Query(max_length=20)] = "",
 ) -> Response:
-    found = await run_in_threadpool(pages.project_page, deps.get_store(request), viewer.actor, project_id)
-    view = _view(found, part, viewer.lang)
-    return page(request, "project.html", {**viewer.context("portfolio"), "view": view})
+    store = deps.get_store(request)
+
+    def build() -> dict[str, Any]:
+        return {"view": _view(pages.project_page(store, viewer.actor, project_id), part, viewer.lang)}
+
+    return await cached_page(request, viewer, "project.html", "portfolio", build)
 
 
 def _view(found: pages.ProjectPage, part: str, lang: Lang) -> dict[str, Any]:

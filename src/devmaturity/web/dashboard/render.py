@@ -97,11 +97,15 @@ def page(
     """Render `template` with the view model in `context`, plus what every page needs: the language, the text
     function `t`, `tx` for model texts, the current path (for the language switch) and the security headers."""
     chosen = lang or lang_of(request)
+    return respond(render_html(request, template, context, chosen), chosen, status=status)
+
+
+def render_html(request: Request, template: str, context: Mapping[str, Any], lang: Lang) -> str:
     path = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     values = {
-        "lang": chosen,
-        "t": functools.partial(t, lang=chosen),
-        "tx": _text_getter(chosen),
+        "lang": lang,
+        "t": functools.partial(t, lang=lang),
+        "tx": _text_getter(lang),
         "here": path,
         "here_quoted": quote(path, safe=""),
         "flash": None,
@@ -111,10 +115,13 @@ def page(
         "section": "",
         **context,
     }
-    html = environment().get_template(template).render(values)
+    return environment().get_template(template).render(values)
+
+
+def respond(html: str, lang: Lang, *, status: int = 200) -> HTMLResponse:
     response = HTMLResponse(html, status_code=status)
     for name, value in SECURITY_HEADERS.items():
         response.headers[name] = value
     response.headers["Cache-Control"] = "no-store"
-    response.headers["Content-Language"] = "zh-CN" if chosen == "zh" else "en"
+    response.headers["Content-Language"] = "zh-CN" if lang == "zh" else "en"
     return response

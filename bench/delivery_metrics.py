@@ -33,11 +33,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
 from devmaturity.config import Config  # noqa: E402
-from devmaturity.metrics.catalogue import METRICS  # noqa: E402
 from devmaturity.metrics.delivery import DEFECT_TYPES, PRODUCTION, REQUIREMENT_TYPES  # noqa: E402
 from devmaturity.metrics.registry import COMPUTE, Inputs  # noqa: E402
 from devmaturity.model.delivery import JobRun, PipelineRun, RunStatus  # noqa: E402
 from devmaturity.model.metric import EvidenceKind, Window  # noqa: E402
+from devmaturity.model.metric_catalogue import METRICS  # noqa: E402
 from devmaturity.services.delivery import delivery_inputs, rules_from  # noqa: E402
 from devmaturity.store.db import Store  # noqa: E402
 from devmaturity.store.delivery import run_row  # noqa: E402

@@ -8,8 +8,8 @@ from pathlib import Path
 
 from devmaturity import errors
 from devmaturity.config import SETTINGS
-from devmaturity.metrics.catalogue import METRICS
 from devmaturity.model.facts import FACTS
+from devmaturity.model.metric_catalogue import METRICS
 
 DOCS = Path(__file__).parents[1] / "docs"
 

@@ -19,10 +19,10 @@ import pytest
 from devmaturity import errors
 from devmaturity.assess.engine import Evidence, how_to_decide, judge
 from devmaturity.cli.main import run
-from devmaturity.metrics.values import reason_text
 from devmaturity.model.facts import FACTS, Fact
 from devmaturity.model.framework import Criterion, CriterionKind, Op
 from devmaturity.model.metric import MetricValue, Window
+from devmaturity.model.metric_reasons import reason_text
 from devmaturity.model.text import Text
 from tests.gitbuild import RepoBuilder
 from tests.history import build_history
@@ -308,7 +308,7 @@ def test_every_literal_metric_reason_is_in_the_zh_table() -> None:
         "no release tags",
         "no merges into trunk in the window",
         "no successful security scan in the window: ",
-        "the first and last value in the window",  # a catalogue description (catalogue.py), bilingual there
+        "the first and last value in the window",  # a catalogue description (model/metric_catalogue.py), bilingual there
     }
     found = set()
     for path in src.glob("*.py"):

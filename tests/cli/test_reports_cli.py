@@ -9,7 +9,9 @@ from pathlib import Path
 import pytest
 
 from devmaturity.cli.main import run
+from devmaturity.store.db import Store
 from tests.gitbuild import RepoBuilder
+from tests.history import build_history
 
 DATA = Path(__file__).parents[1] / "data"
 
@@ -125,3 +127,44 @@ def test_deployments_preview_says_what_counts(
     # INC-1 by the devlake rule (deployment 1 is the latest change before it), INC-2 by its own field
     assert "2 of 2 incidents in 2026-11-01..2026-12-01 are linked to a production change" in out
     assert "(incident_link = devlake)" in out  # the table cells wrap in a narrow terminal; the summary does not
+
+
+def test_compare_trend_and_preview_read_the_store_and_never_collect(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Reading never collects: once `collect` has run, compare, trend and deployments preview work with the
+    repository folder deleted, and add no run and no commit to the store."""
+    build_history(tmp_path / "shop")
+    monkeypatch.chdir(tmp_path)
+    assert run(["collect", "shop"]) == 0
+    csv = tmp_path / "d.csv"
+    csv.write_text("id,environment,status,created_at\n1,production,success,2024-02-14T10:00:00Z\n", encoding="utf-8")
+    assert run(["ingest", "--kind", "deployments", "--project", "shop", str(csv)]) == 0
+    store = Store.open("sqlite:///devmaturity.db")
+    project_id = store.find_project("shop")
+    assert project_id is not None
+    before = (store.runs(project_id), store.count_commits(project_id))
+    shutil.rmtree(tmp_path / "shop")
+    capsys.readouterr()
+    feb, jan = "2024-02-01..2024-02-29", "2024-01-01..2024-01-31"
+    assert run(["compare", "shop", "--before", jan, "--after", feb, "--metric", "commit_frequency"]) == 0
+    # January: c0 alone (1 commit in 31 days); February: 5 commits in 29 days, read from the store
+    out = capsys.readouterr().out
+    assert "Commit frequency" in out and "0.0323" in out and "0.172" in out
+    trend = ["trend", "shop", "--metric", "commit_frequency", "--every", "month", "--periods", "2"]
+    assert run([*trend, "--as-of", "2024-02-29"]) == 0
+    out = capsys.readouterr().out  # months of 30 days ending Mar 1: c0 alone (1/30), then the five (5/30)
+    assert "0.0333" in out and "0.167" in out
+    assert run(["deployments", "preview", "shop", "--window", feb]) == 0
+    assert "these 1 of 1 deployments in 2024-02-01..2024-03-01 count" in capsys.readouterr().out
+    assert (store.runs(project_id), store.count_commits(project_id)) == before
+
+
+def test_compare_of_a_project_never_collected_is_a_usage_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    code = run(["compare", "nothing", "--before", "2024-01-01..2024-01-31", "--after", "2024-02-01..2024-02-29"])
+    assert code == 64
+    assert "project 'nothing' has nothing collected" in capsys.readouterr().err
+    assert Store.open("sqlite:///devmaturity.db").find_project("nothing") is None

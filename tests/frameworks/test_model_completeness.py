@@ -7,9 +7,9 @@ import re
 import pytest
 
 from devmaturity.frameworks.loader import bundled_frameworks, load_framework
-from devmaturity.metrics.catalogue import METRIC_IDS
 from devmaturity.model.facts import FACT_IDS
 from devmaturity.model.framework import CriterionKind, Framework, Source
+from devmaturity.model.metric_catalogue import METRIC_IDS
 from devmaturity.model.text import Text
 
 # the 49 items of Part 3 (reference/caict-model.md §2.2)

@@ -13,10 +13,10 @@ from alembic.config import Config as AlembicConfig
 from sqlalchemy import create_engine, select
 
 from devmaturity.metrics.delivery import Delivery, DeliveryRules, environment_lead_time
-from devmaturity.metrics.values import reason_text
 from devmaturity.model.delivery import JobRun, PipelineRun, RunStatus
 from devmaturity.model.frames import RunFrame, provision_seconds
 from devmaturity.model.metric import Window
+from devmaturity.model.metric_reasons import reason_text
 from devmaturity.model.stages import provisions
 from devmaturity.store import tables as t
 from devmaturity.store.db import MIGRATIONS, Store

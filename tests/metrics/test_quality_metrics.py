@@ -7,11 +7,11 @@ from datetime import UTC, datetime
 
 import pytest
 
-from devmaturity.metrics.catalogue import metric_spec
 from devmaturity.metrics.quality import quality_facts
 from devmaturity.metrics.registry import Inputs, compute
 from devmaturity.model.facts import fact_spec
 from devmaturity.model.metric import EvidenceKind, Window
+from devmaturity.model.metric_catalogue import metric_spec
 from devmaturity.model.quality import GateStatus, PerformanceRun, PerformanceSummary, QualityAnalysis
 
 MAY = Window(start=datetime(2024, 5, 1, tzinfo=UTC), end=datetime(2024, 6, 1, tzinfo=UTC))

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import shutil
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
+from devmaturity.collectors.git import GitRepository
 from devmaturity.config import INCIDENT_LINKS, Config, load_config
 from devmaturity.errors import ConfigError, UsageError
 from devmaturity.metrics import delivery as d
 from devmaturity.model.delivery import Deployment, Incident, JobRun, PipelineRun, RunStatus
 from devmaturity.model.metric import MetricValue, Window
+from devmaturity.services.assess import collect_repository
+from devmaturity.services.collected import StoredProject, find_stored
 from devmaturity.services.compare import Change, compare, parse_window, sentence, trend
 from devmaturity.services.delivery import incident_links, preview, rules_from
 from devmaturity.store.db import Store
@@ -54,6 +58,7 @@ def test_parse_window() -> None:
 def test_compare_and_trend_on_a_repository(tmp_path: Path) -> None:
     build_history(tmp_path / "r")
     store = Store.open(f"sqlite:///{tmp_path / 'c.db'}")
+    collect_repository(store, GitRepository(tmp_path / "r"), Config())  # collecting is its own step
     changes = compare(
         tmp_path / "r",
         Config(),
@@ -72,6 +77,47 @@ def test_compare_and_trend_on_a_repository(tmp_path: Path) -> None:
     assert [round(v[0].value * 7) for _, v in series] == [0, 0, 3, 2]
     with pytest.raises(UsageError):
         compare(tmp_path / "r", Config(), W, W, ["velocity"], store)
+
+
+def test_compare_and_trend_read_the_store_and_never_collect(tmp_path: Path) -> None:
+    """Reading never collects: a commit made after the collection is not seen, no run or commit is added, and the
+    figures come back the same once the repository folder is gone."""
+    builder, _ = build_history(tmp_path / "r")
+    store = Store.open(f"sqlite:///{tmp_path / 'c.db'}")
+    collected = collect_repository(store, GitRepository(tmp_path / "r"), Config())
+    builder.commit("after the collection", {"late.txt": "x\n"}, "2024-02-20T10:00:00+00:00")
+    feb = parse_window("2024-02-01..2024-02-29")
+
+    def frequency() -> float | None:
+        return compare(tmp_path / "r", Config(), feb, feb, ["commit_frequency"], store)[0].after.value
+
+    # c1 f1 f2 c2 x1: five commits in February as collected; the sixth, made later, is not collected by reading
+    assert frequency() == pytest.approx(5 / 29)
+    trend(tmp_path / "r", Config(), ["commit_frequency"], "week", 2, datetime(2024, 2, 26, tzinfo=UTC), store)
+    assert store.count_commits(collected.project_id) == collected.total_commits
+    assert [r["kind"] for r in store.runs(collected.project_id)] == ["collect"]
+    shutil.rmtree(tmp_path / "r")
+    assert frequency() == pytest.approx(5 / 29)
+
+
+def test_compare_of_a_project_never_collected_says_how_to_collect(tmp_path: Path) -> None:
+    store = Store.open(f"sqlite:///{tmp_path / 'c.db'}")
+    with pytest.raises(UsageError, match="devmaturity collect"):
+        compare(tmp_path / "nothing", Config(), W, W, ["commit_frequency"], store)
+    assert store.find_project("nothing") is None  # reading created no project
+
+
+def test_the_trunk_of_an_older_collection_comes_from_the_stored_branches(tmp_path: Path) -> None:
+    """A collect run recorded before runs named their trunk: the stored `main` branch is the trunk."""
+    _, sha = build_history(tmp_path / "r")
+    store = Store.open(f"sqlite:///{tmp_path / 'c.db'}")
+    collected = collect_repository(store, GitRepository(tmp_path / "r"), Config())
+    assert find_stored(store, Config(), tmp_path / "r") == StoredProject(
+        project_id=collected.project_id, name="r", trunk="main", trunk_tip=sha["m2"]
+    )
+    store.finish_run(collected.run_id, "ok", {"new_commits": 9}, ())  # the summary as older versions wrote it
+    stored = find_stored(store, Config(), tmp_path / "r")
+    assert stored is not None and (stored.trunk, stored.trunk_tip) == ("main", sha["m2"])
 
 
 def test_preview_lists_counted_and_excluded_deployments() -> None:

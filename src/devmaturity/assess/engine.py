@@ -7,8 +7,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from devmaturity.assess.rollup import resolve_policy
-from devmaturity.metrics.catalogue import metric_spec
-from devmaturity.metrics.values import reason_text
 from devmaturity.model.assessment import (
     Answer,
     Assessment,
@@ -24,6 +22,8 @@ from devmaturity.model.assessment import (
 from devmaturity.model.facts import Fact, FactSpec, fact_spec
 from devmaturity.model.framework import Criterion, CriterionKind, Framework, Item, Op
 from devmaturity.model.metric import MetricValue, Window
+from devmaturity.model.metric_catalogue import metric_spec
+from devmaturity.model.metric_reasons import reason_text
 from devmaturity.model.text import Text
 
 MetricKey = tuple[str, int]

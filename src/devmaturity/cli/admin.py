@@ -13,7 +13,7 @@ from devmaturity.config import load_config, secret_keys
 from devmaturity.errors import UsageError
 from devmaturity.services.admin import create_token as create_token_service
 from devmaturity.services.admin import create_user as create_user_service
-from devmaturity.store.db import Store
+from devmaturity.services.database import open_store
 
 
 def local_actor() -> Actor:
@@ -52,7 +52,7 @@ def create_user(name: str, org_slug: str, role: str, password_stdin: bool, datab
     """Create user NAME with a role in an organisation (the first admin is made this way)."""
     config = load_config(flags={"database_url": database_url})
     password = _read_password(password_stdin)
-    store = Store.open(config.database_url)
+    store = open_store(config.database_url)
     user_id = create_user_service(
         store, local_actor(), org_slug=org_slug, name=name, password=password, role=Role(role), lang="en"
     )
@@ -67,7 +67,7 @@ def create_token(user_name: str, org_slug: str | None, database_url: str | None)
     """Print a new API token for a user, once: it cannot be shown again (the store keeps only its HMAC)."""
     config = load_config(flags={"database_url": database_url})
     key = secret_keys()[0]
-    store = Store.open(config.database_url)
+    store = open_store(config.database_url)
     token = create_token_service(store, local_actor(), user_name=user_name, org_slug=org_slug, secret_key=key)
     click.echo(token)
     click.echo("store this token now: it is not shown again", err=True)
@@ -81,5 +81,5 @@ def rotate_secrets(database_url: str | None) -> None:
     from devmaturity.services.sources import rotate_secrets as rotate_service
 
     config = load_config(flags={"database_url": database_url})
-    count = rotate_service(Store.open(config.database_url), local_actor(), secret_keys())
+    count = rotate_service(open_store(config.database_url), local_actor(), secret_keys())
     click.echo(f"{count} credential(s) re-encrypted under the current key", err=True)

@@ -68,7 +68,7 @@ def _run(path: Path, config: Config, parts: list[str] | None, console: Console, 
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
     from devmaturity.services.assess import run_assessment
-    from devmaturity.store.db import describe_store
+    from devmaturity.services.database import describe_store
 
     lang = config.lang
     with Progress(

@@ -10,7 +10,7 @@ from devmaturity.cli.admin import local_actor
 from devmaturity.config import load_config
 from devmaturity.errors import AuditChainBroken, UsageError
 from devmaturity.services.admin import ExportFormat, export_audit, verify_audit
-from devmaturity.store.db import Store
+from devmaturity.services.database import open_store
 
 
 @click.group()
@@ -24,7 +24,7 @@ def audit() -> None:
 def verify(org_slug: str | None, database_url: str | None) -> None:
     """Exit 0 when every chain is intact; exit 1 naming the first entry that was changed or removed."""
     config = load_config(flags={"database_url": database_url})
-    reports = verify_audit(Store.open(config.database_url), local_actor(), org_slug=org_slug)
+    reports = verify_audit(open_store(config.database_url), local_actor(), org_slug=org_slug)
     broken = [r.broken for r in reports if r.broken is not None]
     for report in reports:
         if report.broken is None:
@@ -52,6 +52,6 @@ def export(org_slug: str | None, since: str | None, fmt: str, database_url: str 
     """Print the entries, with their hashes, as JSON lines or CSV."""
     config = load_config(flags={"database_url": database_url})
     text = export_audit(
-        Store.open(config.database_url), local_actor(), org_slug=org_slug, since=_since(since), fmt=ExportFormat(fmt)
+        open_store(config.database_url), local_actor(), org_slug=org_slug, since=_since(since), fmt=ExportFormat(fmt)
     )
     click.echo(text, nl=False)

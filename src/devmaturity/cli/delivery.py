@@ -1,4 +1,5 @@
-"""`devmaturity compare`, `trend` and `deployments preview`: delivery figures over windows, and what counts."""
+"""`devmaturity compare`, `trend` and `deployments preview`: delivery figures over windows, and what counts. All
+three read the store; none collects (that is `devmaturity collect` or `assess`)."""
 
 from __future__ import annotations
 
@@ -10,19 +11,18 @@ from rich.console import Console
 from rich.table import Table
 
 from devmaturity.cli.texts import LANG, pick, say
-from devmaturity.collectors.git import GitRepository
 from devmaturity.config import load_config
-from devmaturity.metrics.catalogue import metric_spec
 from devmaturity.model.metric import Window
-from devmaturity.services.assess import collect_repository
+from devmaturity.model.metric_catalogue import metric_spec
 from devmaturity.services.compare import compare as compare_service
 from devmaturity.services.compare import parse_as_of, parse_window, sentence, shown
 from devmaturity.services.compare import trend as trend_service
-from devmaturity.services.delivery import incident_links, preview, stored_records
-from devmaturity.store.db import Store, describe_store
+from devmaturity.services.database import describe_store, open_store
+from devmaturity.services.delivery import incident_links, preview, preview_records
 
 PATH = click.argument("path", type=click.Path(path_type=Path, readable=False), default=".")
 DB = click.option("--db", "database_url", help="Store URL (default sqlite:///devmaturity.db).")
+PROJECT = click.option("--project", help="Project name in the store (default: the folder name of PATH).")
 METRIC = click.option("--metric", "metrics", multiple=True, help="Only these metrics; repeatable (default: all).")
 LINK_CONTEXT = timedelta(days=90)
 
@@ -32,13 +32,20 @@ LINK_CONTEXT = timedelta(days=90)
 @click.option("--before", required=True, help="First window, e.g. 2026-01-01..2026-03-31.")
 @click.option("--after", required=True, help="Second window, e.g. 2026-07-01..2026-09-30.")
 @METRIC
+@PROJECT
 @LANG
 @DB
 def compare(
-    path: Path, before: str, after: str, metrics: tuple[str, ...], lang: str | None, database_url: str | None
+    path: Path,
+    before: str,
+    after: str,
+    metrics: tuple[str, ...],
+    project: str | None,
+    lang: str | None,
+    database_url: str | None,
 ) -> None:
     """Every metric over two windows, with the change and the case-study sentence."""
-    config = load_config(project_dir=path, flags={"database_url": database_url, "lang": lang})
+    config = load_config(project_dir=path, flags={"database_url": database_url, "lang": lang, "project": project})
     chosen = pick(config)
     click.echo(say("store", chosen, store=describe_store(config.database_url, chosen)), err=True)
     changes = compare_service(path, config, parse_window(before), parse_window(after), list(metrics) or None)
@@ -69,6 +76,7 @@ def compare(
 @click.option("--every", type=click.Choice(["week", "month"]), default="week", show_default=True)
 @click.option("--periods", type=click.IntRange(1, 104), default=12, show_default=True)
 @click.option("--as-of", "as_of", help="The last period ends at this date (default: now), e.g. 2026-09-30.")
+@PROJECT
 @LANG
 @DB
 def trend(
@@ -77,11 +85,12 @@ def trend(
     every: str,
     periods: int,
     as_of: str | None,
+    project: str | None,
     lang: str | None,
     database_url: str | None,
 ) -> None:
     """Metrics per week or month, oldest first."""
-    config = load_config(project_dir=path, flags={"database_url": database_url, "lang": lang})
+    config = load_config(project_dir=path, flags={"database_url": database_url, "lang": lang, "project": project})
     chosen = pick(config)
     click.echo(say("store", chosen, store=describe_store(config.database_url, chosen)), err=True)
     end = parse_as_of(as_of) if as_of else datetime.now(UTC)
@@ -101,19 +110,20 @@ def deployments() -> None:
 @deployments.command("preview")
 @PATH
 @click.option("--window", "window_text", help="Window, e.g. 2026-01-01..2026-03-31 (default: the last 90 days).")
+@PROJECT
 @LANG
 @DB
-def preview_command(path: Path, window_text: str | None, lang: str | None, database_url: str | None) -> None:
+def preview_command(
+    path: Path, window_text: str | None, project: str | None, lang: str | None, database_url: str | None
+) -> None:
     """List what the deployment rule counts (and leaves out) before you trust a number."""
-    config = load_config(project_dir=path, flags={"database_url": database_url, "lang": lang})
+    config = load_config(project_dir=path, flags={"database_url": database_url, "lang": lang, "project": project})
     chosen = pick(config)
     click.echo(say("store", chosen, store=describe_store(config.database_url, chosen)), err=True)
     window = parse_window(window_text) if window_text else Window.last(config.window, now=datetime.now(UTC))
-    store = Store.open(config.database_url)
-    collected = collect_repository(store, GitRepository(path), config)
     # deployments from before the window too: an incident early in it is linked to the change before it
-    delivery = stored_records(store, collected.project_id, config, window.start - LINK_CONTEXT)
-    if delivery.deployments is None and delivery.runs is None:
+    delivery = preview_records(open_store(config.database_url), config, path, window.start - LINK_CONTEXT)
+    if delivery is None or (delivery.deployments is None and delivery.runs is None):
         click.echo(say("no_delivery", chosen))
         return
     rows = preview(delivery, window)

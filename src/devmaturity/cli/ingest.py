@@ -12,8 +12,8 @@ from devmaturity.cli.texts import LANG, pick, say
 from devmaturity.cli.texts import counts as shown_counts
 from devmaturity.config import load_config
 from devmaturity.errors import DataError, UsageError
+from devmaturity.services.database import describe_store, open_store
 from devmaturity.services.ingest import KIND_CHOICES, ingest_command
-from devmaturity.store.db import Store, describe_store
 
 
 def _when(value: str | None) -> datetime | None:
@@ -72,7 +72,7 @@ def ingest(
     """Ingest report FILES (JUnit XML, coverage, SARIF) or delivery event files into a project's evidence."""
     config = load_config(project_dir=repo, flags={"database_url": database_url, "lang": lang})
     chosen = pick(config)
-    store = Store.open(config.database_url)
+    store = open_store(config.database_url)
     click.echo(say("store", chosen, store=describe_store(config.database_url, chosen)), err=True)
     result = ingest_command(
         store,

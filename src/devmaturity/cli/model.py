@@ -10,11 +10,11 @@ from rich.markup import escape
 from rich.table import Table
 
 from devmaturity.cli.texts import LANG, lang_of
-from devmaturity.metrics.catalogue import METRICS
 from devmaturity.model.facts import FACTS
 from devmaturity.model.framework import Framework, Part
+from devmaturity.model.metric_catalogue import METRICS
 from devmaturity.model.text import Lang
-from devmaturity.services.catalog import evidence_kinds, framework_summary, select_parts
+from devmaturity.services.catalog import computed_metrics, evidence_kinds, framework_summary, select_parts
 
 
 def _lang(lang: str | None) -> Lang:
@@ -101,10 +101,8 @@ def validate(path: Path) -> None:
 @LANG
 def metrics(lang: str | None) -> None:
     """List the metric catalogue (ids usable in model files)."""
-    from devmaturity.metrics.registry import implemented  # the compute functions bring NumPy
-
     pick = _lang(lang)
-    done = set(implemented())
+    done = set(computed_metrics())  # the compute functions (and NumPy) load here
     heads = ("id", "单位", "越…越好", "证据", "已计算", "名称")
     table = Table(*(heads if pick == "zh" else ("id", "unit", "better", "evidence", "computed", "name")))
     table.columns[0].no_wrap = True

@@ -10,9 +10,9 @@ from rich.console import Console
 from devmaturity.cli.texts import LANG, pick, say
 from devmaturity.config import load_config
 from devmaturity.errors import UsageError
+from devmaturity.services.database import describe_store, open_store
 from devmaturity.services.delivery import refresh_derived
-from devmaturity.services.sync import make_source, sync_source
-from devmaturity.store.db import Store, describe_store
+from devmaturity.services.sync import local_project, make_source, sync_source
 
 
 @click.command()
@@ -28,8 +28,8 @@ def sync(path: Path, project: str | None, lang: str | None, database_url: str | 
         file = path / "devmaturity.toml"
         raise UsageError(say("no_sources", "en", file=file), zh=say("no_sources", "zh", file=file))
     sources = [make_source(spec) for spec in config.sources]
-    store = Store.open(config.database_url)
-    project_id = store.project(config.project or path.resolve().name, str(path.resolve()))
+    store = open_store(config.database_url)
+    project_id = local_project(store, config.project or path.resolve().name, path)
     console = Console(stderr=True, highlight=False, soft_wrap=True)
     console.print(say("store", chosen, store=describe_store(config.database_url, chosen)), markup=False)
     for source in sources:

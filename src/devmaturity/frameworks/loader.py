@@ -11,7 +11,6 @@ import yaml
 
 from devmaturity.errors import ModelFileError, UnknownFrameworkError
 from devmaturity.frameworks.cache import cached_parse
-from devmaturity.metrics.catalogue import METRIC_IDS, metric_spec
 from devmaturity.model.facts import FACT_IDS, fact_spec
 from devmaturity.model.framework import (
     Criterion,
@@ -24,6 +23,7 @@ from devmaturity.model.framework import (
     Source,
     Subdomain,
 )
+from devmaturity.model.metric_catalogue import METRIC_IDS, metric_spec
 from devmaturity.model.text import Text
 
 FORMAT = 1

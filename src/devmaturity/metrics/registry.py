@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from devmaturity.metrics import agile, coverage, delivery, git, operations, quality, security, testing
-from devmaturity.metrics.catalogue import METRICS, metric_spec
 from devmaturity.model.evidence import CoverageReport, Scan, Severity, TestKind, TestRun
 from devmaturity.model.metric import MetricValue, Window
+from devmaturity.model.metric_catalogue import METRICS, metric_spec
 from devmaturity.model.quality import PerformanceRun, QualityAnalysis
 
 E = TypeVar("E")

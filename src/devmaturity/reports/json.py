@@ -5,12 +5,12 @@ from __future__ import annotations
 import json as _json
 from typing import Any
 
-from devmaturity.metrics.catalogue import METRIC_IDS, metric_spec
-from devmaturity.metrics.values import reason_text
 from devmaturity.model.assessment import Assessment, ItemResult, Status
 from devmaturity.model.facts import FACT_IDS, fact_spec
 from devmaturity.model.framework import Criterion, Framework, Item
 from devmaturity.model.metric import MetricValue
+from devmaturity.model.metric_catalogue import METRIC_IDS, metric_spec
+from devmaturity.model.metric_reasons import reason_text
 from devmaturity.model.text import Text
 
 SCHEMA = "devmaturity.report/2"

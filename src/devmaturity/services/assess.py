@@ -27,6 +27,7 @@ from devmaturity.model.text import Text
 from devmaturity.reports.json import report_dict
 from devmaturity.services.answers import load_answers
 from devmaturity.services.catalog import select_parts
+from devmaturity.services.collected import StoredProject
 from devmaturity.services.delivery import delivery_inputs
 from devmaturity.services.derived import record as record_derived
 from devmaturity.services.derived import series_span
@@ -127,7 +128,10 @@ def collect_repository(
         with store.unit_of_work() as uow:  # the tree's facts and the run's end together: never facts of a failed run
             if tree is not None:
                 uow.store.save_facts(project_id, run_id, snapshot, facts)
-            run.succeed(uow, {"new_commits": new, "total_commits": total, "facts": len(facts)})
+            summary = {"new_commits": new, "total_commits": total, "facts": len(facts)}
+            # the trunk as collecting chose it, for the commands that read the store without collecting
+            trunk_named = {"trunk": trunk[0], "trunk_tip": trunk[1]} if trunk else {}
+            run.succeed(uow, summary | trunk_named)
     return CollectResult(
         project_id=project_id,
         run_id=run_id,
@@ -451,7 +455,7 @@ def absent_evidence(spans: Mapping[str, tuple[datetime, datetime] | None], windo
 
 def load_inputs(
     store: Store,
-    collected: CollectResult,
+    collected: CollectResult | StoredProject,
     config: Config,
     earliest: datetime,
     progress: Progress = _quiet,

@@ -34,6 +34,13 @@ def framework_summary(framework: Framework) -> str:
     )
 
 
+def computed_metrics() -> list[str]:
+    """The ids of the catalogue's metrics that have a compute function (metrics/registry.py), in catalogue order."""
+    from devmaturity.metrics.registry import implemented  # the compute functions bring NumPy: only when asked
+
+    return implemented()
+
+
 def evidence_kinds() -> tuple[KindSpec, ...]:
     """The evidence kinds ingest and discovery know (collectors/registry.py), in table order."""
     return KINDS

@@ -1,4 +1,5 @@
-"""Before/after comparison and trends: the same metrics over several windows, and the case-study sentence."""
+"""Before/after comparison and trends: the same metrics over several windows, and the case-study sentence. Both read
+what was collected; neither collects."""
 
 from __future__ import annotations
 
@@ -6,15 +7,15 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from devmaturity.collectors.git import GitRepository
 from devmaturity.config import Config
 from devmaturity.errors import UsageError
-from devmaturity.metrics.catalogue import metric_spec
 from devmaturity.metrics.registry import Inputs, compute, implemented
 from devmaturity.model.metric import Better, MetricValue, Window
+from devmaturity.model.metric_catalogue import metric_spec
 from devmaturity.model.text import Lang
-from devmaturity.services.assess import collect_repository, load_inputs
-from devmaturity.store.db import Store
+from devmaturity.services.assess import load_inputs
+from devmaturity.services.collected import require_stored
+from devmaturity.store.db import Store, describe_store
 
 STEPS = {"week": 7, "month": 30}
 
@@ -105,9 +106,10 @@ def sentence(changes: list[Change], lang: Lang = "en") -> str:
 
 
 def _inputs(path: Path, config: Config, store: Store, earliest: datetime) -> Inputs:
-    repo = GitRepository(path)
-    collected = collect_repository(store, repo, config)
-    _, inputs = load_inputs(store, collected, config, earliest)
+    """The evidence stored for the project PATH names: read only, so PATH need not exist any more (collecting is
+    `devmaturity collect` or `assess`)."""
+    stored = require_stored(store, config, path, describe_store(config.database_url))
+    _, inputs = load_inputs(store, stored, config, earliest)
     return inputs
 
 

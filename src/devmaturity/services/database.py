@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from devmaturity.model.text import Lang
 from devmaturity.store.db import SchemaState, Store
 from devmaturity.store.db import describe_store as _describe
 
-__all__ = ["SchemaState", "check_schema", "schema_state", "upgrade_schema"]
+__all__ = ["SchemaState", "Store", "check_schema", "describe_store", "open_store", "schema_state", "upgrade_schema"]
 
 
 def schema_state(database_url: str) -> SchemaState:
@@ -34,6 +33,12 @@ def check_schema(database_url: str) -> Store:
     return Store.open(database_url)
 
 
-def describe_store(database_url: str, lang: Lang = "en") -> str:
+def open_store(database_url: str) -> Store:
+    """The store a command works on, as the local owner: a new one is created at the newest schema, an old one
+    refused with SchemaOutdatedError (`schema-outdated`); runs left by a crashed process are marked interrupted."""
+    return Store.open(database_url)
+
+
+def describe_store(database_url: str, lang: str = "en") -> str:
     """The store a command uses, in words (kind, place, default or chosen): every command's first line."""
     return _describe(database_url, lang)

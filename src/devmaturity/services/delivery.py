@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
 from devmaturity.config import Config
 from devmaturity.metrics.delivery import (
@@ -19,6 +20,7 @@ from devmaturity.model.delivery import Deployment, Incident
 from devmaturity.model.frames import IncidentFrame
 from devmaturity.model.metric import Window
 from devmaturity.model.text import Text
+from devmaturity.services.collected import find_stored
 from devmaturity.store.db import Store
 from devmaturity.store.delivery import load_delivery
 from devmaturity.store.frames import load_frames, refresh_parts
@@ -87,6 +89,13 @@ def stored_records(store: Store, project_id: int, config: Config, since: datetim
     return Delivery(
         deployments=stored.deployments, runs=stored.runs, incidents=stored.incidents, rules=rules_from(config)
     )
+
+
+def preview_records(store: Store, config: Config, path: Path, since: datetime) -> Delivery | None:
+    """The stored delivery records of the project PATH names, back to `since`, for the preview; None when the store
+    holds no such project. Reads only: nothing is collected."""
+    stored = find_stored(store, config, path)
+    return None if stored is None else stored_records(store, stored.project_id, config, since)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

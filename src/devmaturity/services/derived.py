@@ -17,10 +17,10 @@ from devmaturity.auth.audit import EventKind
 from devmaturity.auth.policy import Actor
 from devmaturity.auth.roles import Action
 from devmaturity.frameworks.loader import load_framework
-from devmaturity.metrics.catalogue import metric_spec
 from devmaturity.metrics.registry import Inputs, compute
 from devmaturity.model.framework import CriterionKind
 from devmaturity.model.metric import MetricValue, Window
+from devmaturity.model.metric_catalogue import metric_spec
 from devmaturity.model.workbench import SeriesPoint
 from devmaturity.services.access import Gate
 from devmaturity.store.db import Store

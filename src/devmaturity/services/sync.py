@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence, Set
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from devmaturity.collectors import gitee, github, gitlab, jenkins, jira, sonarqube, zentao
@@ -44,6 +45,11 @@ SOURCES: dict[str, tuple[str, tuple[str, ...], tuple[str, ...], Callable[..., So
     "zentao": ("product", ("base_url",), ("account_env", "password_env"), ZenTaoSource),
     "sonarqube": ("project_key", ("base_url",), ("token_env",), SonarQubeSource),
 }
+
+
+def local_project(store: Store, name: str, path: Path) -> int:
+    """The id of the project `name` whose sources are synced (the folder at `path`), created if new."""
+    return store.project(name, str(path.resolve()))
 
 
 def make_source(spec: Mapping[str, str], env: Mapping[str, str] | None = None) -> Source:

@@ -348,6 +348,14 @@ class Store:
                 )
             return int(row.id)
 
+    def find_project(self, name: str) -> int | None:
+        """The id of the project `name` (the store-wide key, as `project` takes it), or None; creates nothing."""
+        p = t.projects.c
+        with self.reading() as conn:
+            scope = scoped(t.projects, _all_orgs(conn))  # the local owner sees every organisation
+            found = conn.execute(select(p.id).where(scope, p.name == name)).scalar_one_or_none()
+        return None if found is None else int(found)
+
     def start_run(self, project_id: int, kind: str, inputs: dict[str, Any]) -> int:
         """A run row marked running, with this process (host, pid, start time) and a first heartbeat; a
         background thread renews the heartbeat until finish_run, so a crash can be told from a slow run. Not in a

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select, update
 
+from devmaturity.cli.main import run
 from devmaturity.errors import NotFoundError
 from devmaturity.jobs.runner import InlineRunner
 from devmaturity.services import report_jobs, reports
@@ -152,3 +153,18 @@ class BackgroundTests:
         with pytest.raises(NotFoundError):
             reports.render_stored(cast.store, cast.outsider, ref, "html")
         assert [r for r in cast.store.runs(cast.project_id) if r["kind"] == "render"] == []
+
+
+class CliTests:
+    def test_devmaturity_report_renders_once_then_writes_the_stored_rendering(
+        self, cast: Cast, store_url: str, tmp_path: Path
+    ) -> None:
+        ref = _assessment(cast)
+        args = ["report", ref, "--format", "html", "--lang", "zh", "--db", store_url]
+        assert run([*args, "-o", str(tmp_path / "one.html")]) == 0
+        [(_, _, lang, digest, _)] = _rows(cast.store)
+        with cast.store.transaction() as conn:  # mark the stored rendering, to tell it from a new one
+            conn.execute(update(t.rendered_reports).values(created_at=0, content=b"<!doctype html>stored"))
+        assert run([*args, "-o", str(tmp_path / "two.html")]) == 0
+        assert (tmp_path / "two.html").read_bytes() == b"<!doctype html>stored"
+        assert _rows(cast.store) == [(int(ref), "html", lang, digest, 0)]

@@ -1,6 +1,6 @@
 """The per-organisation change counters (store/versions.py): every write of a watched table raises its own
 organisation's counter and no other's, whatever path wrote it (plain SQL here), on SQLite and PostgreSQL; a store
-created from the tables and one built by the migrations (0022 on a store with organisations) carry the same
+created from the tables and one built by the migrations (0023 on a store with organisations) carry the same
 triggers; audited actions, which move an organisation's audit chain columns, raise nothing."""
 
 from __future__ import annotations
@@ -57,15 +57,15 @@ def test_the_migration_installs_the_same_triggers_and_a_counter_per_organisation
     cfg.set_main_option("script_location", str(MIGRATIONS))
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "0021")
-        conn.execute(text("INSERT INTO organisations (slug, name, created_at) VALUES ('acme', 'Acme', 1)"))
         command.upgrade(cfg, "0022")
+        conn.execute(text("INSERT INTO organisations (slug, name, created_at) VALUES ('acme', 'Acme', 1)"))
+        command.upgrade(cfg, "0023")
     with engine.connect() as conn:
         assert _triggers(conn) == versions.trigger_names(conn.dialect.name)
         assert [tuple(r) for r in conn.execute(text("SELECT org_id, version FROM org_versions"))] == [(1, 1)]
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
-        command.downgrade(cfg, "0021")
+        command.downgrade(cfg, "0022")
         assert _triggers(conn) == set()
     engine.dispose()
 

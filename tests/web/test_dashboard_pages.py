@@ -7,9 +7,11 @@ A small real repository (tests/gitbuild.py) is assessed through the CLI into the
 from __future__ import annotations
 
 import re
+import time
 
 import httpx
 
+from devmaturity.services.jobs import close_stores
 from tests.web.conftest import PASSWORD, ApiClient
 
 
@@ -108,3 +110,66 @@ class PageFrameTests:
             assert served.status_code == 200 and "immutable" in served.headers["cache-control"]
         assert api.client.get("/static/echarts.min.js?v=old").headers["cache-control"] == "no-cache"
         assert api.client.get("/static/..%2Fsigned.py").status_code == 404
+
+
+def _wait_until_ready(client: httpx.Client, url: str, timeout: float = 120) -> list[str]:
+    """The states the status resource says until ready (the inline runner renders after the 202 was sent)."""
+    seen: list[str] = []
+    deadline = time.monotonic() + timeout
+    while not seen or seen[-1] != "ready":
+        assert time.monotonic() < deadline, seen
+        answer = client.get(url)
+        assert answer.status_code == 200 and answer.headers["cache-control"] == "no-store"
+        seen.append(answer.json()["state"])
+        assert seen[-1] in ("queued", "running", "ready"), seen
+        time.sleep(0.2)
+    return seen
+
+
+class ReportDownloadTests:
+    def test_the_report_is_prepared_in_the_background_then_served_from_the_store(
+        self, site: tuple[ApiClient, int, int]
+    ) -> None:
+        api, svc, _ = site
+        _sign_in(api.client, "dave")  # a reading role may download the report
+        project = api.client.get(f"/projects/{svc}").text
+        href = re.search(r'id="download-pdf" href="([^"]+)"', project)
+        assert href is not None and href.group(1) in (f"/projects/{svc}/report.pdf", f"/projects/{svc}/report.html")
+        url = f"/projects/{svc}/report.html"
+        pending = api.client.get(url)
+        assert pending.status_code == 202
+        assert "The report is being prepared" in pending.text
+        assert f'data-status-url="{url}/status"' in pending.text and "/static/report.js?v=" in pending.text
+        assert pending.headers["cache-control"] == "no-store"
+        assert _wait_until_ready(api.client, f"{url}/status")[-1] == "ready"
+        served = api.client.get(url)
+        assert served.status_code == 200
+        assert re.fullmatch(
+            r'attachment; filename="acme_svc-assessment-\d+-en\.html"', served.headers["content-disposition"]
+        )
+        assert served.text.lower().startswith("<!doctype html")
+        etag = served.headers["etag"]
+        assert re.fullmatch(r'"[0-9a-f]{64}"', etag)
+        assert api.client.get(url).content == served.content  # the same stored rendering
+        unchanged = api.client.get(url, headers={"If-None-Match": etag})
+        assert unchanged.status_code == 304 and unchanged.content == b""
+        runs = [r for r in api.store.runs(svc) if r["kind"] == "render"]
+        assert [r["status"] for r in runs] == ["ok"]  # one render, however many requests
+        close_stores()
+
+    def test_the_page_and_its_status_speak_chinese(self, site: tuple[ApiClient, int, int]) -> None:
+        api, svc, _ = site
+        _sign_in(api.client, "alice")
+        api.client.get("/lang/zh", params={"next": "/portfolio"})
+        pending = api.client.get(f"/projects/{svc}/report.html")
+        assert pending.status_code == 202 and "报告生成中" in pending.text and "排队中" in pending.text
+        _wait_until_ready(api.client, f"/projects/{svc}/report.html/status")
+        assert api.client.get(f"/projects/{svc}/report.html").headers["content-disposition"].endswith('-zh.html"')
+        close_stores()
+
+    def test_another_organisation_neither_downloads_nor_queues(self, site: tuple[ApiClient, int, int]) -> None:
+        api, svc, _ = site
+        _sign_in(api.client, "olga")
+        for path in (f"/projects/{svc}/report.pdf", f"/projects/{svc}/report.html/status"):
+            assert api.client.get(path).status_code == 404, path
+        assert [r for r in api.store.runs(svc) if r["kind"] == "render"] == []

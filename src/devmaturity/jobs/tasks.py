@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Protocol
 
 from devmaturity.services.jobs import run_assess, run_collect, run_refresh
+from devmaturity.services.report_jobs import run_render
 
 
 class Job(Protocol):
@@ -15,6 +16,7 @@ TASKS: dict[str, Job] = {
     "devmaturity.collect": run_collect,
     "devmaturity.assess": run_assess,
     "devmaturity.refresh": run_refresh,
+    "devmaturity.render": run_render,
 }
 """Task names are part of the queue's contract with running workers: never rename one, add a new name."""
 

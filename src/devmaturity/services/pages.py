@@ -19,7 +19,7 @@ from devmaturity.errors import FormatUnavailable, NotFoundError
 from devmaturity.model.projects import ProjectRecord
 from devmaturity.model.text import Lang
 from devmaturity.model.workbench import AssessmentRow
-from devmaturity.services import assessments, page_cache, projects, reports, sources, workbench
+from devmaturity.services import assessments, page_cache, projects, report_jobs, reports, sources, workbench
 from devmaturity.services.access import Gate
 from devmaturity.services.derived import KEY_METRICS
 from devmaturity.services.evidence_pack import export_evidence_pack
@@ -412,13 +412,39 @@ def _pdf_ready() -> bool:
     return True
 
 
-def report_document(store: Store, actor: Actor, project_id: int, fmt: str, lang: Lang, source: str) -> Document:
-    """The newest assessment's report as a document (PDF, or the printable HTML), rendered from the stored report."""
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ReportDocument(Document):
+    """The report as a download, with the digest it was rendered for (the response's ETag)."""
+
+    digest: str
+
+
+Pending = report_jobs.Pending
+
+
+def _newest_id(store: Store, actor: Actor, project_id: int) -> str:
     _, row = latest_of(store, actor, project_id)
     if row is None:
         raise NotFoundError(f"project {project_id} has no assessment yet", zh=f"项目 {project_id} 还没有评估")
-    rendered = reports.render_stored(store, actor, str(row.id), fmt, lang=lang)
-    return Document(name=rendered.filename, media_type=rendered.media_type, content=rendered.content)
+    return str(row.id)
+
+
+def report_document(
+    store: Store, actor: Actor, project_id: int, fmt: str, lang: Lang, source: str
+) -> ReportDocument | Pending:
+    """The newest assessment's report as a document (PDF, or the printable HTML) when it is rendered already for
+    the stored report; else the render run that prepares it (never rendered on the request)."""
+    ref = _newest_id(store, actor, project_id)
+    found = report_jobs.request_document(store, actor, ref, fmt, lang=lang, source=source)
+    if isinstance(found, Pending):
+        return found
+    assert found.digest is not None  # a document format is cached, so it carries its digest
+    return ReportDocument(name=found.filename, media_type=found.media_type, content=found.content, digest=found.digest)
+
+
+def report_state(store: Store, actor: Actor, project_id: int, fmt: str, lang: Lang, source: str) -> str:
+    """ready, queued, running, failed or missing: how the newest assessment's document goes (report_jobs)."""
+    return report_jobs.document_state(store, actor, _newest_id(store, actor, project_id), fmt, lang=lang, source=source)
 
 
 def evidence_pack(store: Store, actor: Actor, project_id: int, secret_key: str, lang: Lang) -> Document:

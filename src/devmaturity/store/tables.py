@@ -158,6 +158,20 @@ assessment_summaries = Table(
     comment="An assessment's summary digest, apart from its large report so list pages read narrow rows (0021)",
 )
 
+rendered_reports = Table(
+    "rendered_reports",
+    metadata,
+    Column("assessment_id", Integer, ForeignKey("assessments.id", ondelete="CASCADE"), nullable=False),
+    Column("format", String(10), nullable=False, comment="pdf | html"),
+    Column("lang", String(5), nullable=False, comment="zh | en"),
+    Column("assessor", String(200), nullable=False, comment="the name on the cover (who answered, else who asked)"),
+    Column("digest", String(64), nullable=False, comment="sha256 of the stored report, the key and the renderer"),
+    Column("created_at", BigInteger, nullable=False, comment="unix seconds it was rendered"),
+    Column("content", LargeBinary, nullable=False, comment="the document's bytes"),
+    PrimaryKeyConstraint("assessment_id", "format", "lang", "assessor", name="pk_rendered_reports"),
+    comment="Rendered documents of stored assessments (services/reports.py): served while their digest matches (0022)",
+)
+
 reports = Table(
     "reports",
     metadata,
@@ -742,7 +756,7 @@ def _install_version_triggers(_metadata: object, conn: Connection, **_kw: object
     versions.install(conn)
 
 
-SCHEMA_REVISION = "0022"
+SCHEMA_REVISION = "0023"
 """The newest migration, whose schema the tables above declare: a new store is created from them and stamped with
 it (tests/store/test_stamp.py holds it equal to the migrations' head, so a new migration must move it)."""
 

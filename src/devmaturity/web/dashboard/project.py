@@ -5,13 +5,17 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Request
-from fastapi.responses import Response
+from fastapi import APIRouter, BackgroundTasks, Path, Query, Request
+from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from devmaturity.config import Config
 from devmaturity.errors import NotFoundError
+from devmaturity.jobs.runner import make_runner
 from devmaturity.model.text import Lang
 from devmaturity.services import pages
+from devmaturity.services.jobs import QueuedJob
+from devmaturity.services.project_runs import database_url_of
 from devmaturity.web import deps
 from devmaturity.web.dashboard.cache import cached_page
 from devmaturity.web.dashboard.common import PageRoute, ViewerDep
@@ -102,14 +106,57 @@ async def item(
     return page(request, "item.html", {**viewer.context("portfolio"), "view": view})
 
 
+Fmt = Annotated[str, Path(pattern="^(pdf|html)$")]
+
+
 @router.get("/projects/{project_id}/report.{fmt}")
 async def report(
-    request: Request, viewer: ViewerDep, project_id: ProjectId, fmt: Annotated[str, Path(pattern="^(pdf|html)$")]
+    request: Request, viewer: ViewerDep, project_id: ProjectId, fmt: Fmt, background: BackgroundTasks
 ) -> Response:
-    rendered = await run_in_threadpool(
-        pages.report_document, deps.get_store(request), viewer.actor, project_id, fmt, viewer.lang, viewer.source
+    """The report when it is rendered already (an attachment, its digest as ETag); else 202 with a page that
+    says it is being prepared and follows its status until the download can start. Never renders here."""
+    store = deps.get_store(request)
+    found = await run_in_threadpool(
+        pages.report_document, store, viewer.actor, project_id, fmt, viewer.lang, viewer.source
     )
-    return _attachment(rendered)
+    if isinstance(found, pages.ReportDocument):
+        return _report_attachment(found, request.headers.get("if-none-match"))
+    if found.job is not None:
+        background.add_task(_submit, deps.get_config(request), database_url_of(store), found.job)
+    base = f"/projects/{project_id}/report.{fmt}"
+    view = {
+        "project_id": project_id,
+        "project": found.project,
+        "state": found.status,
+        "download_url": base,
+        "status_url": f"{base}/status",
+    }
+    return page(request, "report_pending.html", {**viewer.context("portfolio"), "view": view}, status=202)
+
+
+@router.get("/projects/{project_id}/report.{fmt}/status")
+async def report_status(request: Request, viewer: ViewerDep, project_id: ProjectId, fmt: Fmt) -> Response:
+    """{"state": ready | queued | running | failed | missing}, which the "being prepared" page polls."""
+    state = await run_in_threadpool(
+        pages.report_state, deps.get_store(request), viewer.actor, project_id, fmt, viewer.lang, viewer.source
+    )
+    return JSONResponse({"state": state}, headers={"Cache-Control": "no-store"})
+
+
+def _submit(config: Config, database_url: str, job: QueuedJob) -> None:
+    runner = Config(database_url=database_url, broker_url=config.broker_url, job_time_limit=config.job_time_limit)
+    make_runner(runner).submit(job)
+
+
+def _report_attachment(document: pages.ReportDocument, if_none_match: str | None) -> Response:
+    """The rendered report, or 304 when the browser holds this very rendering (same digest) already."""
+    etag = f'"{document.digest}"'
+    if if_none_match is not None and etag in (tag.strip() for tag in if_none_match.split(",")):
+        return Response(status_code=304, headers={"ETag": etag, "Cache-Control": "private, no-cache"})
+    response = _attachment(document)
+    response.headers["ETag"] = etag
+    response.headers["Cache-Control"] = "private, no-cache"  # kept by the browser, checked against the ETag
+    return response
 
 
 @router.get("/projects/{project_id}/evidence-pack.zip")

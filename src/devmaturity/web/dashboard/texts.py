@@ -106,6 +106,21 @@ TEXTS: Mapping[str, Text] = MappingProxyType(
         "project.workbench": _T(zh="评估工作台", en="Assessor's workbench"),
         "project.download_pdf": _T(zh="下载 PDF 报告", en="Download the PDF report"),
         "project.download_html": _T(zh="下载 HTML 报告", en="Download the HTML report"),
+        "report.preparing": _T(zh="报告生成中", en="The report is being prepared"),
+        "report.preparing_body": _T(
+            zh="报告正在后台生成（PDF 可能需要一分钟）。生成后会自动开始下载；请保持本页打开。",
+            en="The report is being rendered in the background (a PDF can take a minute). The download starts by "
+            "itself when it is ready; keep this page open.",
+        ),
+        "report.state": _T(zh="状态", en="Status"),
+        "report.state.queued": _T(zh="排队中", en="queued"),
+        "report.state.running": _T(zh="生成中", en="rendering"),
+        "report.state.ready": _T(zh="已生成，开始下载。", en="ready: the download starts."),
+        "report.state.failed": _T(
+            zh="生成失败。请稍后重试，或请管理员查看运行记录。",
+            en="rendering failed. Try again later, or ask an administrator to look at the run history.",
+        ),
+        "report.download_now": _T(zh="下载报告", en="Download the report"),
         "project.evidence_pack": _T(zh="导出证据包", en="Export the evidence pack"),
         "project.compare": _T(zh="与其他项目或期次对比", en="Compare with another project or period"),
         "project.part": _T(zh="能力域", en="Part"),

@@ -93,3 +93,25 @@ def test_unknown_fact_is_stored_as_null(store: Store) -> None:
     with store.engine.connect() as conn:
         rows = {row[0]: row[1] for row in conn.execute(select(tables.facts.c.fact_id, tables.facts.c.value))}
     assert rows == {"pipeline.trigger.commit": None, "ci.present": True}
+
+
+def test_a_commit_the_database_refuses_is_a_store_error_and_nothing_is_half_written(
+    store: Store, tmp_path: Path
+) -> None:
+    """PostgreSQL takes commits by COPY, SQLite by plain inserts: a row the database refuses (here a commit
+    without an author name, NOT NULL) fails the write as the store's own error on both, and the transaction leaves nothing."""
+    from dataclasses import replace
+
+    from devmaturity.errors import StoreError
+
+    build_history(tmp_path / "r")
+    repo = GitRepository(tmp_path / "r")
+    commits = list(repo.commits(exclude=[]))
+    project = store.project("r", str(repo.root))
+    run = store.start_run(project, "collect", {})
+    # NOT NULL refused on both (a sha longer than String(64) would pass on SQLite, which keeps any length)
+    bad = [*commits[:3], replace(commits[3], author_name=None), *commits[4:]]  # type: ignore[arg-type]
+    with pytest.raises(StoreError):
+        store.save_git(project, run, bad, [])
+    assert store.count_commits(project) == 0
+    assert store.save_git(project, run, commits, []) == len(commits)

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Engine, create_engine, event, func, select, update
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError, SQLAlchemyError
 
 from devmaturity.errors import (
     ProjectIdentityError,
@@ -573,15 +573,19 @@ class Store:
             before = _count(conn, t.commits, t.commits.c.project_id == project_id)
             # plain tuples straight to the driver's executemany: SQLAlchemy's per-row parameter processing cost
             # more than SQLite's own work (0.3 s of the 19k commits of pytest)
-            insert = _INSERT_COMMIT["?" if conn.dialect.paramstyle == "qmark" else "%s"]
-            batch: list[tuple[Any, ...]] = []
-            for commit in commits:
-                batch.append(_commit_row(project_id, run_id, commit))
-                if len(batch) >= BATCH:
+            rows = (_commit_row(project_id, run_id, commit) for commit in commits)
+            if conn.dialect.name == "postgresql":
+                _copy_commits(conn, rows)
+            else:
+                insert = _INSERT_COMMIT["?" if conn.dialect.paramstyle == "qmark" else "%s"]
+                batch: list[tuple[Any, ...]] = []
+                for row in rows:
+                    batch.append(row)
+                    if len(batch) >= BATCH:
+                        conn.exec_driver_sql(insert, batch)
+                        batch = []
+                if batch:
                     conn.exec_driver_sql(insert, batch)
-                    batch = []
-            if batch:
-                conn.exec_driver_sql(insert, batch)
             conn.execute(t.refs.delete().where(t.refs.c.project_id == project_id))
             if refs:
                 conn.execute(t.refs.insert(), [_ref_row(project_id, run_id, r) for r in refs])
@@ -1295,6 +1299,35 @@ COMMIT_COLUMNS = (
     "run_id",
 )
 """The columns of a commit row, in the order of _commit_row's values."""
+_COMMITS_IN = "commits_in"  # a temporary table of the connection, emptied at each commit
+_COPY_COMMITS = (
+    f"CREATE TEMPORARY TABLE IF NOT EXISTS {_COMMITS_IN} (LIKE commits) ON COMMIT DELETE ROWS",
+    f"COPY {_COMMITS_IN} ({', '.join(COMMIT_COLUMNS)}) FROM STDIN",
+    f"INSERT INTO commits SELECT * FROM {_COMMITS_IN} ON CONFLICT (project_id, sha) DO NOTHING",  # noqa: S608
+    f"TRUNCATE {_COMMITS_IN}",
+)
+
+
+def _copy_commits(conn: Connection, rows: Iterable[tuple[Any, ...]]) -> None:
+    """PostgreSQL: the rows by COPY into a temporary table, then one INSERT .. ON CONFLICT DO NOTHING (so a commit
+    stored already is skipped, as by the plain insert). Measured on 20,000 commits: the driver's own CPU fell from
+    0.33 s to 0.02 s and the server's from 0.40 s to 0.16 s (an executemany binds and runs every row apart)."""
+    create, copy, insert, empty = _COPY_COMMITS
+    driver_error = conn.dialect.loaded_dbapi.Error
+    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.execute(create)
+        with cursor.copy(copy) as writer:
+            for row in rows:
+                writer.write_row(row)
+        cursor.execute(insert)
+        cursor.execute(empty)  # a second batch in the same transaction starts empty
+    except driver_error as exc:  # as SQLAlchemy's own error, so the store says what failed like for any write
+        raise DBAPIError.instance(copy, None, exc, driver_error) from None
+    finally:
+        cursor.close()
+
+
 _INSERT_COMMIT = {
     mark: f"INSERT INTO commits ({', '.join(COMMIT_COLUMNS)}) VALUES ({', '.join([mark] * len(COMMIT_COLUMNS))}) "  # noqa: S608 - constant names
     "ON CONFLICT (project_id, sha) DO NOTHING"

@@ -3,8 +3,9 @@
 Each repository has its own history (default 2,000 commits, written with git fast-import) and a few report files
 made by real producers (a JUnit file from jest-junit, a Cobertura file from coverage.py, copied from tests/data).
 For each worker count k the benchmark opens a fresh store (PostgreSQL by default, `--store sqlite` for a file),
-starts `devmaturity worker -c k` on the Redis broker, queues one collect job per repository, waits for every run
-row to end, and prints wall time, repositories/s and the scaling ratio throughput(k) / (k x throughput(1)),
+binds one service project per repository (an organisation's project with a git source, set-up not timed),
+starts `devmaturity worker -c k` on the Redis broker, queues one collect run per project as the REST API does
+(project_runs.queue_run: audited, no git work in the queueing process), waits for every run row to end, and prints wall time, repositories/s and the scaling ratio throughput(k) / (k x throughput(1)),
 the baseline being the 1-worker run of the same invocation, plus the time 1,000 repositories would take.
 Targets: 1,000 repositories in <= 1 h; scaling >= 0.8 x linear up to the core count.
 
@@ -27,9 +28,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
+from devmaturity.auth.policy import Actor  # noqa: E402
 from devmaturity.config import load_config  # noqa: E402
 from devmaturity.jobs.runner import CeleryRunner  # noqa: E402
-from devmaturity.services.jobs import close_stores, queue_collect, wait_for  # noqa: E402
+from devmaturity.services import project_runs, projects, sources  # noqa: E402
+from devmaturity.services.jobs import close_stores, store_for, wait_for  # noqa: E402
 
 CACHE = ROOT / "bench" / ".cache"
 REPORTS = {
@@ -124,6 +127,22 @@ def start_worker(broker: str, database_url: str, workers: int, log: Path) -> sub
     return proc
 
 
+OWNER = Actor.local("local:bench")
+
+
+def bind_projects(url: str, paths: list[Path]) -> list[int]:
+    """One organisation with a service project per repository, each with its git source (the path): the
+    platform's way, whose collect job reads the project's stored settings."""
+    store = store_for(url)
+    projects.create_org(store, OWNER, slug="bench", name="Bench")
+    ids = []
+    for path in paths:
+        project = projects.create_project(store, OWNER, org_slug="bench", slug=path.name)
+        sources.create_source(store, OWNER, project.id, kind="git", name="git", settings={"path": str(path)})
+        ids.append(project.id)
+    return ids
+
+
 def _busy() -> tuple[float, float]:
     """(busy, total) clock ticks of the whole machine since boot, from /proc/stat (every process: workers, git,
     the database server, the broker and this one)."""
@@ -143,17 +162,19 @@ def measure(
     redis.Redis.from_url(broker).flushdb()
     url, pg_name = fresh_store(store_kind, scratch)
     config = load_config(env={}, flags={"database_url": url})
+    project_ids = bind_projects(url, paths)  # set-up, not timed: the organisation's projects with a git source each
     proc = start_worker(broker, url, workers, scratch / f"worker-{workers}.log")
     try:
         runner = CeleryRunner(broker, config.job_time_limit)
+        store = store_for(url)
         busy_before = _busy()
         started = time.perf_counter()
         run_ids = []
-        for path in paths:
-            job = queue_collect(config, path)
-            runner.submit(job)
-            run_ids.append(job.run_id)
-        queued = time.perf_counter() - started
+        for project_id in project_ids:  # what the REST API's POST /projects/{id}/runs does, audited
+            queued = project_runs.queue_run(store, OWNER, project_id, "collect", source="bench")
+            runner.submit(queued.job)
+            run_ids.append(queued.run.id)
+        queued_s = time.perf_counter() - started
         states = wait_for(url, run_ids, timeout=3600, poll=0.2)
         elapsed = time.perf_counter() - started
         busy_after = _busy()
@@ -166,7 +187,7 @@ def measure(
         close_stores()
         drop_store(pg_name)
     machine = (busy_after[0] - busy_before[0]) / max(busy_after[1] - busy_before[1], 1.0)
-    return elapsed, queued, usage.ru_utime + usage.ru_stime, machine
+    return elapsed, queued_s, usage.ru_utime + usage.ru_stime, machine
 
 
 def main() -> None:

@@ -246,3 +246,31 @@ def test_headers_over_the_size_limit_are_refused(tmp_path: Path) -> None:
         big = httpx.get(f"http://127.0.0.1:{server.port}/health", headers={"X-Padding": "a" * 4096}, timeout=5)
         small = httpx.get(f"http://127.0.0.1:{server.port}/health", headers={"X-Padding": "a" * 512}, timeout=5)
     assert big.status_code == 431 and big.json()["slug"] == "headers-too-large" and small.status_code == 200
+
+
+def _children(pid: int) -> set[int]:
+    found = set()
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == pid:
+                found.add(int(entry.name))
+    return found
+
+
+def test_serve_with_workers_answers_from_each_and_stops_them_all(tmp_path: Path) -> None:
+    """--workers 2: two forked processes accept on the one port (each with its own connections to the store);
+    SIGTERM to the command stops both and it exits 0."""
+    env = {"DEVMATURITY_SECRET_KEY": SERVICE_KEY}
+    with Server(tmp_path, env, ("--workers", "2")) as server:
+        workers = _children(server.proc.pid)
+        with httpx.Client(base_url=f"http://127.0.0.1:{server.port}") as client:
+            answers = [client.get("/ready") for _ in range(40)]
+    assert len(workers) == 2
+    assert all(a.status_code == 200 and a.json()["status"] == "ready" for a in answers)
+    assert server.proc.returncode == 0, server.output
+    assert "2 worker processes share the listening socket" in server.output
+    assert not any(Path(f"/proc/{pid}").exists() for pid in workers)

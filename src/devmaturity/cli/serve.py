@@ -4,7 +4,11 @@ greedy clients by settings (docs/api.md#the-server)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import copy
+import os
+import signal
+import socket
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +39,10 @@ LINES: dict[str, tuple[str, str]] = {
         "警告：未设置 DEVMATURITY_SECRET_KEY：登录、会话和 API 令牌不可用，只有 Webhook 和健康检查可用",
         "warning: DEVMATURITY_SECRET_KEY is not set: sign-in, sessions and API tokens are off; only webhooks and "
         "health checks work",
+    ),
+    "workers": (
+        "{n} 个工作进程共用同一监听端口",
+        "{n} worker processes share the listening socket",
     ),
     "limits": (
         "限制：请求头 {header} 秒，请求体 {body} 秒，空闲连接 {keep} 秒，最多 {conns} 个并发连接",
@@ -84,12 +92,21 @@ def header_timeout_protocol(seconds: float) -> type[H11Protocol]:
     help=f"Settings file (default ./{CONFIG_FILE}); its [[devmaturity.webhooks]] name the projects served.",
 )
 @click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="Worker processes sharing the port (one per core uses the whole machine; each keeps its own pool).",
+)
+@click.option(
     "--lang",
     type=click.Choice(["zh", "en"]),
     default=None,
     help="Language of the lines serve prints (default: lang in the settings or DEVMATURITY_LANG, else en).",
 )
-def serve(host: str, port: int, database_url: str | None, config_file: Path | None, lang: str | None) -> None:
+def serve(
+    host: str, port: int, database_url: str | None, config_file: Path | None, workers: int, lang: str | None
+) -> None:
     """Run the web service: REST API, sign-in, and webhooks (generic JSON, GitHub, GitLab) into the store."""
     config = load_config(project_dir=Path.cwd(), flags={"database_url": database_url}, config_file=config_file)
     shown: Lang = "zh" if (lang or config.lang) == "zh" else "en"
@@ -110,7 +127,56 @@ def serve(host: str, port: int, database_url: str | None, config_file: Path | No
         "conns": config.server_max_connections,
     }
     console.print(_say("limits", shown, **limits), markup=False)
-    uvicorn.run(app, host=host, port=port, **server_options(config))
+    if workers == 1:
+        uvicorn.run(app, host=host, port=port, **server_options(config))
+        return
+    console.print(_say("workers", shown, n=workers), markup=False)
+    store.engine.dispose()  # each worker opens its own connections after the fork
+    prefork(app, host, port, workers, server_options(config))
+
+
+def prefork(app: Any, host: str, port: int, workers: int, options: dict[str, Any]) -> None:
+    """Serve `app` from `workers` forked processes accepting on one listening socket (what uvicorn's own
+    --workers does, without re-importing the app from a string: the app, its settings and its protocol class are
+    inherited by the fork). SIGINT/SIGTERM stop every worker; a worker that dies stops the others too, and the
+    command exits non-zero, for the service manager to restart it."""
+    sock = socket.create_server((host, port), reuse_port=False, backlog=2048)
+    sock.set_inheritable(True)
+    children: list[int] = []
+    for _ in range(workers):
+        pid = os.fork()
+        if pid == 0:  # the worker: its own event loop and server over the shared socket
+            code = 0
+            try:
+                uvicorn.Server(uvicorn.Config(app, **options)).run(sockets=[sock])
+            except BaseException:
+                code = 1
+            os._exit(code)
+        children.append(pid)
+    sock.close()
+    _supervise(children)
+
+
+def _supervise(children: list[int]) -> None:
+    def stop(signum: int, _frame: object) -> None:
+        for pid in children:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGTERM)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    failed = False
+    remaining = set(children)
+    while remaining:
+        pid, status = os.wait()
+        if pid not in remaining:
+            continue
+        remaining.discard(pid)
+        if os.waitstatus_to_exitcode(status) != 0 or remaining:  # one ended: the service is down to part of itself
+            failed = failed or os.waitstatus_to_exitcode(status) not in (0, -signal.SIGTERM)
+            stop(signal.SIGTERM, None)
+    if failed:
+        raise SystemExit(1)
 
 
 def server_options(config: Config) -> dict[str, Any]:

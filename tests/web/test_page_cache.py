@@ -104,3 +104,14 @@ def test_misses_that_arrive_together_build_once(store: Store) -> None:
 def test_without_counters_nothing_is_kept(store: Store) -> None:
     built = [page_cache.cached(store, "k", None, object) for _ in range(2)]
     assert built[0] is not built[1]
+
+
+def test_kept_pages_stay_within_the_budget_oldest_used_going_first() -> None:
+    lru = page_cache.Lru(budget=10)
+    lru.put("a", "aaaa")
+    lru.put("b", "bbbb")
+    assert lru.get("a") == "aaaa"  # used: b is now the oldest
+    lru.put("c", "cccc")
+    assert (lru.get("a"), lru.get("b"), lru.get("c")) == ("aaaa", None, "cccc")
+    lru.put("big", "x" * 50)  # larger than the budget alone: kept, everything else goes
+    assert len(lru) == 1 and lru.get("big") is not None

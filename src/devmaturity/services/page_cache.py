@@ -16,14 +16,20 @@ from devmaturity.store.db import Store
 
 T = TypeVar("T")
 Stamp = tuple[tuple[int, int], ...]
-SIZE = 512  # entries per store: the portfolio per organisation set, pages per project, language and viewer kind
+BUDGET = 128 * 2**20  # characters of rendered pages (and a flat guess per other value) kept per store and process
+OTHER = 256 * 2**10  # what a kept value that is not text is counted as (the portfolio list of 1,000 projects)
+
+
+def _weight(value: object) -> int:
+    return len(value) if isinstance(value, str | bytes) else OTHER
 
 
 class Lru:
-    """A small thread-safe least-recently-used map."""
+    """A small thread-safe least-recently-used map within a budget: a thousand project pages of ~70 kB fit."""
 
-    def __init__(self, size: int = SIZE) -> None:
-        self._size = size
+    def __init__(self, budget: int = BUDGET) -> None:
+        self._budget = budget
+        self._used = 0
         self._items: OrderedDict[Hashable, Any] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -36,10 +42,13 @@ class Lru:
 
     def put(self, key: Hashable, value: Any) -> None:
         with self._lock:
+            old = self._items.pop(key, None)
+            if old is not None:
+                self._used -= _weight(old)
             self._items[key] = value
-            self._items.move_to_end(key)
-            while len(self._items) > self._size:
-                self._items.popitem(last=False)
+            self._used += _weight(value)
+            while self._used > self._budget and len(self._items) > 1:
+                self._used -= _weight(self._items.popitem(last=False)[1])
 
     def __len__(self) -> int:
         return len(self._items)

@@ -327,15 +327,8 @@ def _parsed_report(store: Store, assessment_id: int) -> Mapping[str, Any]:
 
 def project_page(store: Store, actor: Actor, project_id: int) -> ProjectPage:
     """The project with its newest assessment: the stored report, whether its cycle is frozen, the key metrics'
-    stored series with the next level's thresholds, and the uploaded evidence files by name; built once per
-    change of what it shows (services/page_cache.py)."""
-    key = ("project", project_id, page_cache.viewer_kind(actor))
-    return page_cache.cached(
-        store, key, page_cache.stamp(store, actor), lambda: _project_page(store, actor, project_id)
-    )
-
-
-def _project_page(store: Store, actor: Actor, project_id: int) -> ProjectPage:
+    stored series with the next level's thresholds, and the uploaded evidence files by name. The dashboard keeps
+    the rendered page (web/dashboard/cache.py), not this, which holds the whole parsed report."""
     ref, row = latest_of(store, actor, project_id)
     if row is None:
         return ProjectPage(project=ref, assessment_id=None, report=None, frozen=False)

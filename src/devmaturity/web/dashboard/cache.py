@@ -37,11 +37,14 @@ async def cached_page(
     current = await run_in_threadpool(page_cache.stamp, store, viewer.actor)
     address = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     key = ("html", template, address, viewer.lang, page_cache.viewer_kind(viewer.actor))
-    html = page_cache.kept(store, key, current)
+    html: str | None = page_cache.kept(store, key, current)
     if html is None:
-        context = await run_in_threadpool(build)
-        marked = {"user": USER_MARK, "csrf": CSRF_MARK, "section": section, **context}
-        html = render_html(request, template, marked, viewer.lang)
-        page_cache.keep(store, key, current, html)
+
+        def rendered() -> str:
+            marked = {"user": USER_MARK, "csrf": CSRF_MARK, "section": section, **build()}
+            return render_html(request, template, marked, viewer.lang)
+
+        # requests that miss together wait for one rendering (page_cache.cached is single-flight)
+        html = await run_in_threadpool(page_cache.cached, store, key, current, rendered)
     personal = html.replace(USER_MARK, str(escape(viewer.actor.name))).replace(CSRF_MARK, str(escape(viewer.csrf)))
     return respond(personal, viewer.lang)

@@ -9,12 +9,15 @@ read older assessments through their stored digest), each with its summary diges
 `summarise`, plus a DORA cluster) and the newest with twelve points of each key metric's series. Levels and
 metric values vary per project (a fixed random seed).
 
-Load: the app (`create_app`) runs in its own process under uvicorn on 127.0.0.1; an httpx async client signs in
-once per client and, for `--seconds`, each of `--clients` tasks requests in turn the portfolio page, a random
-project's page and that project's API resource. Printed per kind: requests, p50/p95/p99 latency, errors, and the
-overall throughput. Target: p95 <= 100 ms. Not part of the test suite.
+Load: the service as it is deployed, `devmaturity serve --workers N` (default: one per core) on 127.0.0.1, with
+the dashboard's pages kept from earlier visits (a warm-up visits every page four times; each worker keeps its own).
+Then wrk (C, one thread, so the load generator takes little of the CPU the server is measured on; Debian's `wrk`)
+drives each kind in turn for `--seconds` at `--clients` connections, each picking a random project per request:
+the portfolio page, a project's page and the project's API resource. Printed per kind: requests, p50/p95/p99
+latency, errors, and the overall throughput. Without wrk, an httpx async driver in this process does the same
+(its own CPU then competes with the server's). Target: p95 <= 100 ms. Not part of the test suite.
 
-    python bench/dashboard_load.py [--projects 1000] [--clients 50] [--seconds 20] [--store sqlite|postgres|both]
+    python bench/dashboard_load.py [--projects 1000] [--clients 50] [--seconds 20] [--store sqlite|postgres|both] [--workers N]
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ import asyncio
 import json
 import os
 import random
+import shutil
 import socket
 import subprocess
 import sys
@@ -217,16 +221,52 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def serve(url: str, port: int) -> None:
-    """The server process: the app over the store, uvicorn on 127.0.0.1:port."""
-    import uvicorn
+def start_server(url: str, port: int, workers: int) -> subprocess.Popen[bytes]:
+    """`devmaturity serve --workers N` over the store, as it is deployed, on 127.0.0.1:port."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DEVMATURITY_")}
+    env |= {
+        "PYTHONPATH": str(ROOT / "src"),
+        "DEVMATURITY_SECRET_KEY": KEY,
+        "DEVMATURITY_SERVER_MAX_CONNECTIONS": "1000",
+    }
+    command = [sys.executable, "-m", "devmaturity", "serve", "--db", url, "--port", str(port)]
+    quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}  # uvicorn logs each worker stopping
+    return subprocess.Popen([*command, "--workers", str(workers)], env=env, **quiet)
 
-    from devmaturity.config import Config
-    from devmaturity.store.db import Store
-    from devmaturity.web.app import create_app
 
-    app = create_app(Config(database_url=url), Store.open(url), secret_key=KEY)
-    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
+WRK_SCRIPT = """
+local ids = {IDS}
+request = function()
+  return wrk.format("GET", string.format("PATH", ids[math.random(#ids)]))
+end
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format("RESULT %d %d %.1f %.1f %.1f %.1f\\n", summary.requests,
+    e.status + e.connect + e.read + e.write + e.timeout, latency:percentile(50) / 1000,
+    latency:percentile(95) / 1000, latency:percentile(99) / 1000, summary.duration / 1e6))
+end
+"""
+KINDS = {"portfolio": "/portfolio", "project page": "/projects/%d", "project API": "/api/v1/projects/%d"}
+
+
+def drive_wrk(
+    base: str, cookie: str, ids: list[int], clients: int, seconds: float, work: Path
+) -> tuple[dict[str, tuple[int, float, float, float, int]], float]:
+    """Each kind for `seconds` at `clients` connections with wrk (C, one thread: it takes little of the CPU the
+    server is measured on): requests, p50/p95/p99 ms and errors per kind; and the overall throughput."""
+    found: dict[str, tuple[int, float, float, float, int]] = {}
+    total, wall = 0, 0.0
+    for kind, path in KINDS.items():
+        script = work / "wrk.lua"
+        # the portfolio's address takes no id: string.format ignores the extra argument
+        script.write_text(WRK_SCRIPT.replace("IDS", ",".join(map(str, ids))).replace("PATH", path))
+        command = ["wrk", "-t1", f"-c{clients}", f"-d{seconds:.0f}s", "--timeout", "30s", "-s", str(script)]
+        out = subprocess.run([*command, "-H", f"Cookie: {cookie}", base], capture_output=True, text=True, check=True)
+        line = next(x for x in out.stdout.splitlines() if x.startswith("RESULT"))
+        requests, errors, p50, p95, p99, duration = line.split()[1:]
+        found[kind] = (int(requests), float(p50), float(p95), float(p99), int(errors))
+        total, wall = total + int(requests), wall + float(duration)
+    return found, total / wall
 
 
 async def _client(
@@ -294,6 +334,49 @@ def report(name: str, times: dict[str, list[float]], errors: dict[str, int], wal
     print(f"  target p95 <= 100 ms: {'met' if worst <= 100 else 'NOT met'} (worst p95 {worst:.1f} ms)")
 
 
+def _wait_up(base: str, server: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            if httpx.get(f"{base}/health", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        assert server.poll() is None and time.monotonic() < deadline, "the server did not start"
+        time.sleep(0.3)
+
+
+async def sign_in(base: str) -> str:
+    async with httpx.AsyncClient(base_url=base, timeout=60) as client:
+        signed = await client.post("/sign-in", data={"name": "alice", "password": PASSWORD})
+        assert signed.status_code in (200, 303), signed.status_code
+        return f"devmaturity_session={client.cookies['devmaturity_session']}"
+
+
+async def warm(base: str, ids: list[int], *, visits: int) -> None:
+    """Earlier visits: every page `visits` times over 8 connections (each server worker keeps its own pages)."""
+    cookie = await sign_in(base)
+    paths = [p for _ in range(visits) for i in ids for p in (f"/projects/{i}", f"/api/v1/projects/{i}")]
+    paths += ["/portfolio"] * 16
+    random.Random(7).shuffle(paths)
+
+    async def one(chunk: list[str]) -> None:
+        async with httpx.AsyncClient(base_url=base, timeout=60, headers={"Cookie": cookie}) as client:
+            for path in chunk:
+                assert (await client.get(path)).status_code == 200, path
+
+    await asyncio.gather(*(one(paths[n::8]) for n in range(8)))
+
+
+def report_wrk(name: str, found: dict[str, tuple[int, float, float, float, int]], rate: float) -> None:
+    print(f"\n{name} (wrk, one thread): {rate:.1f} requests/s")
+    print(f"  {'':14} {'requests':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'errors':>7}")
+    for kind, (requests, p50, p95, p99, errors) in found.items():
+        print(f"  {kind:14} {requests:8d} {p50:8.1f} {p95:8.1f} {p99:8.1f} {errors:7d}")
+    worst = max(v[2] for v in found.values())
+    print(f"  target p95 <= 100 ms: {'met' if worst <= 100 else 'NOT met'} (worst p95 {worst:.1f} ms)")
+
+
 def run_store(kind: str, work: Path, template: dict[str, Any], args: argparse.Namespace) -> None:
     database = None
     if kind == "sqlite":
@@ -309,26 +392,25 @@ def run_store(kind: str, work: Path, template: dict[str, Any], args: argparse.Na
         print(f"\n== {kind}: filling {args.projects} projects")
         ids = fill(url, args.projects, template)
         port = _free_port()
-        env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
-        server = subprocess.Popen([sys.executable, __file__, "--serve", url, str(port)], env=env)
+        server = start_server(url, port, args.workers)
         try:
             base = f"http://127.0.0.1:{port}"
-            deadline = time.monotonic() + 60
-            while True:
-                try:
-                    if httpx.get(f"{base}/health", timeout=2).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    pass
-                assert time.monotonic() < deadline, "the server did not start"
-                time.sleep(0.3)
-            asyncio.run(drive(base, ids, 3, 3))  # warm-up: first imports, caches
-            times, errors, wall = asyncio.run(drive(base, ids, args.clients, args.seconds))
-            report(f"{kind}, {args.projects} projects, {args.clients} clients", times, errors, wall)
+            _wait_up(base, server)
+            started = time.perf_counter()
+            asyncio.run(warm(base, ids, visits=4))
+            print(f"  warm-up: every page visited 4 times over 8 connections in {time.perf_counter() - started:.1f} s")
+            name = f"{kind}, {args.projects} projects, {args.clients} clients, {args.workers} server workers"
+            if shutil.which("wrk"):
+                cookie = asyncio.run(sign_in(base))
+                found, rate = drive_wrk(base, cookie, ids, args.clients, args.seconds, work)
+                report_wrk(name, found, rate)
+            else:  # the Python driver: its own CPU competes with the server's on a small machine
+                times, errors, wall = asyncio.run(drive(base, ids, args.clients, args.seconds))
+                report(f"{name} (httpx driver: wrk not installed)", times, errors, wall)
         finally:
             server.terminate()
             try:
-                server.wait(10)
+                server.wait(20)
             except subprocess.TimeoutExpired:  # requests still queued in the server: stop it hard
                 server.kill()
                 server.wait(10)
@@ -341,14 +423,12 @@ def run_store(kind: str, work: Path, template: dict[str, Any], args: argparse.Na
 
 
 def main() -> None:
-    if len(sys.argv) == 4 and sys.argv[1] == "--serve":
-        serve(sys.argv[2], int(sys.argv[3]))
-        return
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--projects", type=int, default=1000)
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--store", choices=("sqlite", "postgres", "both"), default="both")
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="devmaturity serve --workers")
     args = parser.parse_args()
     print(f"load before the run: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     with tempfile.TemporaryDirectory(prefix="dashboard-load-") as tmp:

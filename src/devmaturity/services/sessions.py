@@ -86,6 +86,8 @@ class SessionActor:
     actor: Actor
     csrf_digest: str = field(repr=False)
     expires_at: int
+    session_id: int = 0
+    touch_due: bool = False  # its last use is recorded more than TOUCH_SECONDS ago: `touch` it
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -227,9 +229,17 @@ TOUCH_SECONDS = 60  # how stale a session's last use may be recorded (its idle e
 
 
 def resolve(
-    store: Store, session_id: str, *, policy: SessionPolicy, secret_key: str, now: int | None = None
+    store: Store,
+    session_id: str,
+    *,
+    policy: SessionPolicy,
+    secret_key: str,
+    now: int | None = None,
+    touch_now: bool = True,
 ) -> SessionActor:
-    """The actor of a live session (idle and absolute expiry applied), or NotAuthenticated."""
+    """The actor of a live session (idle and absolute expiry applied), or NotAuthenticated: one indexed read.
+    Its last use is recorded at most once every TOUCH_SECONDS; with `touch_now` False that write is left to the
+    caller (`touch` when `touch_due`), so a web request reads on its event loop and writes off it."""
     if not session_id or len(session_id) > 200:
         raise NotAuthenticated(REFUSED)
     at = _now(now)
@@ -238,10 +248,19 @@ def resolve(
     if found is None:
         raise NotAuthenticated(REFUSED)
     row, actor = found
-    if at - row.last_seen_at >= TOUCH_SECONDS:  # reads do not write every time
-        with store.transaction() as conn:
-            repo.touch(conn, row.id, now=at)
-    return SessionActor(actor=actor, csrf_digest=row.csrf_digest, expires_at=row.expires_at)
+    due = at - row.last_seen_at >= TOUCH_SECONDS  # reads do not write every time
+    live = SessionActor(
+        actor=actor, csrf_digest=row.csrf_digest, expires_at=row.expires_at, session_id=row.id, touch_due=due
+    )
+    if due and touch_now:
+        touch(store, live, now=at)
+    return live
+
+
+def touch(store: Store, session: SessionActor, *, now: int | None = None) -> None:
+    """Record the session's use now (its idle expiry counts from here)."""
+    with store.transaction() as conn:
+        repo.touch(conn, session.session_id, now=_now(now))
 
 
 def sign_out(store: Store, session_id: str, *, secret_key: str, source: str, now: int | None = None) -> bool:

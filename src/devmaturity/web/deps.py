@@ -100,7 +100,9 @@ def session_of(request: Request) -> SessionActor | None:
     found = None
     if cookie:
         context = web_context(request)
-        found = sessions.resolve(context.store, cookie, policy=context.session_policy, secret_key=context.key)
+        found = sessions.resolve(
+            context.store, cookie, policy=context.session_policy, secret_key=context.key, touch_now=False
+        )
     request.state.devmaturity_session = found
     return found
 
@@ -129,7 +131,11 @@ async def optional_actor(request: Request) -> Actor | None:
     if token is not None:
         actor = await run_in_threadpool(admin.authenticate_token, context.store, token, secret_key=context.key)
     else:
-        session = await run_in_threadpool(session_of, request)
+        # one indexed read, on the event loop: a worker thread's hand-over cost more than the read (and the threads
+        # contend for the interpreter); the once-a-minute write that records the session's use goes to a thread
+        session = session_of(request)
+        if session is not None and session.touch_due:
+            await run_in_threadpool(sessions.touch, context.store, session)
         actor = None if session is None else session.actor
         if session is not None and request.method not in SAFE_METHODS:
             presented = await _presented_csrf(request)

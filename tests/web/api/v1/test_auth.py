@@ -272,3 +272,24 @@ class LimitTests:
         with api_client.store.engine.connect() as conn:
             keys = [row.key for row in conn.execute(select(t.login_attempts.c.key))]
         assert len(keys) == 2 and all(re.fullmatch(r"[0-9a-f]{64}", key) for key in keys)
+
+
+def test_a_request_records_the_sessions_use_at_most_once_a_minute(api_client: ApiClient) -> None:
+    """The web layer reads the session on its event loop and leaves the write that records its use to a worker
+    thread: a session last used two minutes ago is moved to now by the next request, one used just now is not."""
+    from sqlalchemy import text
+
+    api_client.login()
+
+    def last_seen() -> int:
+        with api_client.store.engine.connect() as conn:
+            return int(conn.execute(text("SELECT last_seen_at FROM sessions")).scalar_one())
+
+    with api_client.store.engine.begin() as conn:
+        conn.execute(text("UPDATE sessions SET last_seen_at = last_seen_at - 120"))
+    stale = last_seen()
+    assert api_client.client.get("/api/v1/auth/me").status_code == 200
+    touched = last_seen()
+    assert touched >= stale + 120
+    assert api_client.client.get("/api/v1/auth/me").status_code == 200
+    assert last_seen() == touched

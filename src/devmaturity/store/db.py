@@ -213,7 +213,7 @@ class Store:
         from alembic import command
 
         with self._schema_step() as conn:
-            before = _current_revision(conn)
+            before = current_revision(conn)
             head, known = _revisions()
             if before is not None and before not in known:
                 raise _unknown_revision(_safe_url(str(self.engine.url)), before, head)
@@ -223,7 +223,7 @@ class Store:
                 cfg = _alembic_config()
                 cfg.attributes["connection"] = conn
                 command.upgrade(cfg, "head")
-            return SchemaState(before=before, current=_current_revision(conn), head=head)
+            return SchemaState(before=before, current=current_revision(conn), head=head)
 
     def migrate(self) -> None:
         """Upgrade to the newest migration (the same as `upgrade`), for callers written before `db upgrade`."""
@@ -233,7 +233,7 @@ class Store:
         """The store's revision and the one this devmaturity needs, without changing anything."""
         try:
             with self.engine.connect() as conn:
-                current = _current_revision(conn)
+                current = current_revision(conn)
         except SQLAlchemyError as exc:
             raise self._cannot_open(exc) from None
         head, known = _revisions()
@@ -1185,12 +1185,7 @@ def _revisions() -> tuple[str, frozenset[str]]:
     return head, frozenset(r.revision for r in script.walk_revisions())
 
 
-def head_revision() -> str:
-    """The newest migration this devmaturity has."""
-    return _revisions()[0]
-
-
-def _current_revision(conn: Connection) -> str | None:
+def current_revision(conn: Connection) -> str | None:
     """The revision in Alembic's version table (None: no table or no row), read without importing Alembic."""
     from sqlalchemy import inspect
 
@@ -1214,7 +1209,7 @@ def _unknown_revision(where: str, current: str, head: str) -> StoreError:
 def _check_schema(conn: Connection, where: str) -> None:
     """An existing store must be at the newest revision: older asks for `db upgrade`, unknown for a newer
     devmaturity (a newer version wrote it)."""
-    current = _current_revision(conn)
+    current = current_revision(conn)
     if current == t.SCHEMA_REVISION:  # the usual case, decided without loading the migration scripts
         return
     head, known = _revisions()

@@ -13,10 +13,9 @@ from devmaturity.errors import BadPayloadError, NotFoundError, UsageError
 from devmaturity.model.projects import ProjectRecord, RunRecord, SourceKind
 from devmaturity.services import projects as svc
 from devmaturity.services import sources
-from devmaturity.services.admin import AuditLog
+from devmaturity.services.access import AuditLog
 from devmaturity.services.jobs import QueuedJob
 from devmaturity.store.db import Store
-from devmaturity.store.repos import accounts
 from devmaturity.store.repos import projects as repo
 
 TASKS = {"collect": "devmaturity.collect", "assess": "devmaturity.assess"}
@@ -64,9 +63,12 @@ def queue_run(
         inputs["framework"] = config.framework
     run_id = store.queue_run(project.id, kind, inputs)
     with store.transaction() as conn:
-        [org] = accounts.orgs_by_id(conn, frozenset({project.org_id}))
         AuditLog(conn, actor, at, source).add(
-            EventKind.RUN_STARTED, org, ("run", run_id, project.key), action=Action.RUN_START, details={"kind": kind}
+            EventKind.RUN_STARTED,
+            project.org_id,
+            ("run", run_id, project.key),
+            action=Action.RUN_START,
+            details={"kind": kind},
         )
     run = get_run(store, actor, run_id)
     return Queued(run=run, job=QueuedJob(task=TASKS[kind], run_id=run_id, project=project.key, path=path))

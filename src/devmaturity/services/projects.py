@@ -29,7 +29,7 @@ from devmaturity.model.projects import (
     ProjectRecord,
     slug_problem,
 )
-from devmaturity.services.admin import AuditLog, check_recorded
+from devmaturity.services.access import AuditLog, Gate, org_target
 from devmaturity.store.db import Store
 from devmaturity.store.repos import accounts
 from devmaturity.store.repos import projects as repo
@@ -77,11 +77,6 @@ def now_or(now: int | None) -> int:
 def scope_in(conn: Connection, actor: Actor) -> frozenset[int]:
     """The organisations the actor sees: all of them for the local owner."""
     return repo.all_org_ids(conn) if actor.owner else actor.org_ids()
-
-
-def org_of(conn: Connection, org_id: int) -> Organisation:
-    [org] = accounts.orgs_by_id(conn, frozenset({org_id}))
-    return org
 
 
 def refuse_problems(problems: Sequence[str], what: str, error: type[DataError] | type[BadPayloadError]) -> None:
@@ -134,16 +129,12 @@ def create_org(
         if actor.user_id is None or not actor.org_ids():
             raise NotFoundError("organisation not found")
         if not any(Action.ORG_CREATE in _actions(actor, org_id) for org_id in actor.org_ids()):
-            with store.transaction() as conn:
-                home = org_of(conn, min(actor.org_ids()))
-            check_recorded(store, actor, Action.ORG_CREATE, home, source=source, now=at)
+            Gate(store, actor, source=source, now=at).require(Action.ORG_CREATE, min(actor.org_ids()))
     with store.transaction() as conn:
         org = accounts.create_org(conn, slug=slug, name=name or slug, now=at)
         if actor.user_id is not None:
             accounts.set_membership(conn, org_id=org.id, user_id=actor.user_id, role=Role.ADMIN, now=at)
-        AuditLog(conn, actor, at, source).add(
-            EventKind.ORG_CREATED, org, ("organisation", org.id, org.slug), action=Action.ORG_CREATE
-        )
+        AuditLog(conn, actor, at, source).add(EventKind.ORG_CREATED, org.id, org_target(org), action=Action.ORG_CREATE)
     return org
 
 
@@ -193,9 +184,7 @@ def parse_cursor(cursor: str | None) -> int | None:
 
 
 def _allowed(store: Store, actor: Actor, action: Action, org_id: int, *, source: str, now: int) -> None:
-    with store.transaction() as conn:
-        org = org_of(conn, org_id)
-    check_recorded(store, actor, action, org, source=source, now=now)
+    Gate(store, actor, source=source, now=now).require(action, org_id)
 
 
 def text_field(value: str | None, what: str, most: int) -> str | None:
@@ -221,7 +210,7 @@ def create_project(
 ) -> ProjectRecord:
     at = now_or(now)
     org = get_org(store, actor, org_slug)
-    check_recorded(store, actor, Action.PROJECT_CREATE, org, source=source, now=at)
+    Gate(store, actor, source=source, now=at).require(Action.PROJECT_CREATE, org.id, org_target(org))
     problem = slug_problem(slug)
     if problem:
         raise BadPayloadError(problem, zh=f"{slug!r} 不是有效的短名")
@@ -237,7 +226,7 @@ def create_project(
             now=at,
         )
         AuditLog(conn, actor, at, source).add(
-            EventKind.PROJECT_CREATED, org, ("project", made.id, made.key), action=Action.PROJECT_CREATE
+            EventKind.PROJECT_CREATED, org.id, ("project", made.id, made.key), action=Action.PROJECT_CREATE
         )
     return made
 
@@ -333,7 +322,7 @@ def update_project(
         details: dict[str, str | int | bool | None] = {"changed": ",".join(sorted(values))}
         AuditLog(conn, actor, at, source).add(
             EventKind.PROJECT_UPDATED,
-            org_of(conn, found.org_id),
+            found.org_id,
             ("project", found.id, found.key),
             action=Action.PROJECT_UPDATE,
             details=details,
@@ -353,7 +342,7 @@ def delete_project(store: Store, actor: Actor, project_id: int, *, source: str =
         repo.delete_project(conn, scope_in(conn, actor), project_id)
         AuditLog(conn, actor, at, source).add(
             EventKind.PROJECT_DELETED,
-            org_of(conn, found.org_id),
+            found.org_id,
             ("project", found.id, found.key),
             action=Action.PROJECT_DELETE,
         )

@@ -25,11 +25,10 @@ from devmaturity.model.projects import (
     credential_problems,
     settings_problems,
 )
-from devmaturity.services.admin import AuditLog
+from devmaturity.services.access import AuditLog
 from devmaturity.services.projects import (
     KEEP,
     now_or,
-    org_of,
     project_in_scope,
     refuse_problems,
     require_recorded,
@@ -104,7 +103,7 @@ def create_source(
         )
         AuditLog(conn, actor, at, source).add(
             EventKind.SOURCE_CREATED,
-            org_of(conn, project.org_id),
+            project.org_id,
             ("source", made.id, f"{project.key}:{made.name}"),
             action=Action.SOURCE_MANAGE,
             details={"kind": source_kind.value, "login_stored": sealed is not None},
@@ -170,7 +169,7 @@ def update_source(
         repo.update_source(conn, scope, source_id, values, now=at)
         AuditLog(conn, actor, at, source).add(
             EventKind.SOURCE_UPDATED,
-            org_of(conn, found.org_id),
+            found.org_id,
             ("source", found.id, f"{project.key}:{found.name}"),
             action=Action.SOURCE_MANAGE,
             details={"changed": ",".join(sorted(k if k != "secret" else "credentials" for k in values))},
@@ -198,7 +197,7 @@ def delete_source(
         repo.delete_source(conn, scope_in(conn, actor), source_id)
         AuditLog(conn, actor, at, source).add(
             EventKind.SOURCE_DELETED,
-            org_of(conn, found.org_id),
+            found.org_id,
             ("source", found.id, found.name),
             action=Action.SOURCE_MANAGE,
             details={"kind": found.kind.value},
@@ -232,7 +231,7 @@ def rotate_secrets(store: Store, actor: Actor, secret_keys: Sequence[str], *, no
         for org in accounts.orgs_by_id(conn, frozenset(counts)):
             AuditLog(conn, actor, at, "cli").add(
                 EventKind.SECRETS_ROTATED,
-                org,
+                org.id,
                 ("organisation", org.id, org.slug),
                 details={"sources": counts[org.id]},
             )
@@ -300,7 +299,7 @@ def try_source(
     with store.transaction() as conn:
         AuditLog(conn, actor, at, source).add(
             EventKind.SOURCE_TESTED,
-            org_of(conn, found.org_id),
+            found.org_id,
             ("source", found.id, found.name),
             action=Action.SOURCE_MANAGE,
             details={"reachable": result.ok},

@@ -21,6 +21,7 @@ from devmaturity.store.repos import accounts
 from devmaturity.store.repos import audit as audit_repo
 from devmaturity.store.repos import workbench as wb
 from devmaturity.store.repos.accounts import Organisation
+from devmaturity.store.repos.tenancy import all_org_ids
 
 Target = tuple[str, int | str, str]
 """What an audit entry is about: (type, id, name)."""
@@ -60,6 +61,11 @@ class AuditLog:
         return audit_repo.append(self.conn, self.actor, event, now=self.at, source=self.source)
 
 
+def owner_scope(conn: Connection) -> wb.Scope:
+    """Every organisation: the local owner's scope, and that of the jobs and writers acting for it."""
+    return all_org_ids(conn)
+
+
 def org_target(org: Organisation) -> Target:
     """An organisation as the target of an audit entry."""
     return ("organisation", org.id, org.slug)
@@ -80,13 +86,13 @@ class Gate:
 
     def scope(self, conn: Connection) -> wb.Scope:
         """The organisations the actor sees: its own (a token's down-scope applied), or all for the local owner."""
-        return wb.all_orgs(conn) if self.actor.owner else self.actor.org_ids()
+        return owner_scope(conn) if self.actor.owner else self.actor.org_ids()
 
     @staticmethod
     def project_org(conn: Connection, project_id: int) -> int | None:
         """A project's organisation, for the trusted writers (an assessment run acts as the local owner, who sees
         every organisation), never for a request."""
-        ref = wb.project(conn, project_id, wb.all_orgs(conn))
+        ref = wb.project(conn, project_id, owner_scope(conn))
         return ref.org_id if ref else None
 
     def project(self, project_id: int, action: Action) -> wb.ProjectRef:

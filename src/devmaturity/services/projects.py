@@ -28,7 +28,7 @@ from devmaturity.model.projects import (
     ProjectRecord,
     slug_problem,
 )
-from devmaturity.services.access import Gate, org_target
+from devmaturity.services.access import Gate, org_target, owner_scope
 from devmaturity.store.db import Store
 from devmaturity.store.repos import accounts
 from devmaturity.store.repos import projects as repo
@@ -322,7 +322,7 @@ def delete_project(store: Store, actor: Actor, project_id: int, *, source: str =
 def stored_config(store: Store, database_url: str, project_id: int, *, framework: str | None = None) -> Config:
     """The Config a background job of a service project runs with (the job acts for the owner of the store)."""
     with store.transaction() as conn:
-        found = repo.get_project(conn, repo.all_org_ids(conn), project_id)
+        found = repo.get_project(conn, owner_scope(conn), project_id)
     if found is None:
         raise NotFoundError(f"project {project_id} not found (deleted since the run was queued?)")
     config = project_config(found, database_url)

@@ -25,7 +25,7 @@ from devmaturity.model.projects import (
     credential_problems,
     settings_problems,
 )
-from devmaturity.services.access import Gate
+from devmaturity.services.access import Gate, owner_scope
 from devmaturity.services.projects import KEEP, project_for, project_in, refuse_problems, text_field
 from devmaturity.store.db import Store
 from devmaturity.store.repos import accounts
@@ -215,7 +215,7 @@ def rotate_secrets(store: Store, actor: Actor, secret_keys: Sequence[str], *, no
     gate = Gate(store, actor, now=now)
     box = _box(secret_keys)
     with store.transaction() as conn:
-        scope = repo.all_org_ids(conn)
+        scope = owner_scope(conn)
         sealed = repo.secrets(conn, scope)
         counts: dict[int, int] = {}
         for source_id, org_id, ciphertext in sealed:

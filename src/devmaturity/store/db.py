@@ -65,7 +65,7 @@ from devmaturity.model.facts import Fact
 from devmaturity.model.quality import LabelSummary, PerformanceRun, PerformanceSummary
 from devmaturity.store import tables as t
 from devmaturity.store.repos import projects as project_repo
-from devmaturity.store.repos.tenancy import scoped
+from devmaturity.store.repos.tenancy import all_org_ids, scoped
 
 if TYPE_CHECKING:
     from devmaturity.store.uow import UnitOfWork
@@ -334,7 +334,7 @@ class Store:
             )
             conn.execute(stmt.on_conflict_do_nothing())
             p = t.projects.c
-            scope = scoped(t.projects, project_repo.all_org_ids(conn))  # the local owner sees every organisation
+            scope = scoped(t.projects, all_org_ids(conn))  # the local owner sees every organisation
             row = conn.execute(select(p.id, p.identity).where(scope, p.name == name)).one()
             if identity is not None and row.identity is None:
                 conn.execute(update(t.projects).where(scope, p.id == row.id).values(identity=identity))
@@ -352,7 +352,7 @@ class Store:
         """The id of the project `name` (the store-wide key, as `project` takes it), or None; creates nothing."""
         p = t.projects.c
         with self.reading() as conn:
-            scope = scoped(t.projects, _all_orgs(conn))  # the local owner sees every organisation
+            scope = scoped(t.projects, all_org_ids(conn))  # the local owner sees every organisation
             found = conn.execute(select(p.id).where(scope, p.name == name)).scalar_one_or_none()
         return None if found is None else int(found)
 
@@ -443,7 +443,7 @@ class Store:
         if project is not None:
             query = query.where(t.projects.c.name == project)
         with self.reading() as conn:
-            query = query.where(scoped(t.projects, _all_orgs(conn)))  # the CLI is the local owner: every organisation
+            query = query.where(scoped(t.projects, all_org_ids(conn)))  # the CLI is the local owner: every organisation
             return [dict(r._mapping) for r in conn.execute(query.order_by(c.id.desc()).limit(limit))]
 
     # --- runs as jobs: queued by a caller, claimed and run by a worker (or inline) ---
@@ -1224,10 +1224,6 @@ def _check_schema(conn: Connection, where: str) -> None:
         zh=f"存储 {where} 的表结构版本为 {shown}，当前 devmaturity 需要 {head}："
         "请先备份，再运行 `devmaturity db upgrade`",
     )
-
-
-def _all_orgs(conn: Connection) -> list[int]:
-    return [int(i) for i in conn.execute(select(t.organisations.c.id)).scalars()]
 
 
 def _empty(conn: Connection) -> bool:

@@ -75,9 +75,6 @@ MIGRATION_LOCK = 0x64657661  # the PostgreSQL advisory lock key concurrent first
 BATCH = 5000
 PROJECT_LOCK = 0x6A6F6273  # first key of the (key, project id) advisory lock serialising a project's jobs ("jobs")
 CLAIMABLE = ("queued", "running", "interrupted")  # what a job may (re)start; ok and failed are done
-# a connection kept for each of Starlette's 40 worker threads (an overflow connection is opened and closed per
-# request: measured as a tenth of a cached page's time), a few more for a thread that holds two
-POOL_SIZE, POOL_OVERFLOW = 40, 10
 SQLITE_BUSY_MS = 60_000
 LEGACY_SCAN = "stored before scan statuses were recorded"
 
@@ -85,6 +82,20 @@ LEGACY_SCAN = "stored before scan statuses were recorded"
 _URL_PASSWORD = re.compile(r"(?<=://)([^:/@\s]*):[^@\s]*@")
 HEARTBEAT_SECONDS = 5.0  # how often a running run says its process is alive
 STALE_AFTER = 15 * 60  # a run of another host unseen this long (seconds) is taken as crashed
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Pool:
+    """How many connections a process keeps open to its database, and how many more it may open at a peak (the
+    process settings db_pool_size and db_max_overflow; these defaults are theirs). A connection is kept for each of
+    Starlette's 40 worker threads (an overflow connection is opened and closed per request: measured as a tenth of
+    a cached page's time), a few more for a thread that holds two."""
+
+    size: int = 40
+    overflow: int = 10
+
+
+DEFAULT_POOL = Pool()
 
 
 def _safe_url(url: str) -> str:
@@ -163,10 +174,10 @@ class Store:
         return open_unit(self)
 
     @staticmethod
-    def open(url: str) -> Store:
+    def open(url: str, pool: Pool = DEFAULT_POOL) -> Store:
         """The store at `url`, ready to use: a new (empty) database is created at the newest schema; an existing
         one must already be there (SchemaOutdatedError otherwise: only `devmaturity db upgrade` migrates)."""
-        store = Store.connect(url)
+        store = Store.connect(url, pool)
         try:
             store.prepare()
             store.recover_runs()
@@ -176,7 +187,7 @@ class Store:
         return store
 
     @staticmethod
-    def connect(url: str) -> Store:
+    def connect(url: str, pool: Pool = DEFAULT_POOL) -> Store:
         """The store at `url` without looking at its schema: for `db current` and `db upgrade`."""
         try:
             # SQLite: a writer waits up to 60 s for another (a refresh of derived data can take that long)
@@ -186,7 +197,7 @@ class Store:
             if ":memory:" not in url and url not in ("sqlite://", "sqlite:///"):
                 # connections for every worker thread of the web process (Starlette runs handlers on a 40-thread
                 # pool): a request waits for a thread, not for a connection it could time out on
-                extra |= {"pool_size": POOL_SIZE, "max_overflow": POOL_OVERFLOW}
+                extra |= {"pool_size": pool.size, "max_overflow": pool.overflow}
             engine = create_engine(url, future=True, **extra)
         except (ArgumentError, ImportError, ValueError) as exc:
             detail = _mask_password(_first_line(exc))

@@ -957,13 +957,13 @@ MIGRATIONS = {
 }
 
 
-def ingest_all(project: EnterpriseProject, db: str) -> None:
+def ingest_all(project: EnterpriseProject, db: str, *, name: str = "trade-service") -> None:
     """What a user's CI would hand devmaturity: every build's reports with its commit and time, and the event
-    files, through the `devmaturity ingest` command."""
+    files, through the `devmaturity ingest` command, for the project `name` (a service project's key too)."""
     from devmaturity.cli.main import run
 
     repo = str(project.repo)
-    common = ["--project", "trade-service", "--repo", repo, "--db", db]
+    common = ["--project", name, "--repo", repo, "--db", db]
     for build in project.builds:
         at = ["--commit", build.commit, "--at", build.at.isoformat()]
         assert run(["ingest", "--kind", "junit", *common, *at, *map(str, build.surefire)]) == 0

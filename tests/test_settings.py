@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -59,3 +60,20 @@ def test_the_file_and_the_environment_split_into_the_two(tmp_path: Path) -> None
         project.window_days = 7  # type: ignore[misc]
     with pytest.raises(TypeError):
         project.thresholds["CD.BCI.CI.IF.L3.1"] = 0.1  # type: ignore[index]
+
+
+def test_the_database_pool_is_a_process_setting(tmp_path: Path) -> None:
+    """DEVMATURITY_DB_POOL_SIZE / _MAX_OVERFLOW reach the engine of the store a process opens; unset, the
+    settings' defaults are the store's own (40 + 10)."""
+    from devmaturity.services.platform import Pool, open_store, pool_of
+
+    assert pool_of(Config()) == Pool()
+    env = {"DEVMATURITY_DB_POOL_SIZE": "3", "DEVMATURITY_DB_MAX_OVERFLOW": "0"}
+    config = load_config(project_dir=tmp_path, env=env)
+    assert (Settings.of(config).db_pool_size, Settings.of(config).db_max_overflow) == (3, 0)
+    store = open_store(f"sqlite:///{tmp_path / 'pool.db'}", pool_of(config))
+    try:
+        pool: Any = store.engine.pool
+        assert (pool.size(), pool._max_overflow) == (3, 0)
+    finally:
+        store.engine.dispose()

@@ -192,6 +192,18 @@ SETTINGS: tuple[SettingSpec, ...] = (
         "seconds a background job may run before its worker stops it; also how long an unacknowledged job waits "
         "before it is handed to another worker",
     ),
+    SettingSpec(
+        "db_pool_size",
+        _positive,
+        40,
+        "database connections a process keeps open (a server database: PostgreSQL, or a SQLite file)",
+    ),
+    SettingSpec(
+        "db_max_overflow",
+        _count,
+        10,
+        "database connections a process may open beyond db_pool_size at a peak, closed again when returned",
+    ),
 )
 REPORT_KINDS = ("junit", "coverage", "sarif", "performance")
 RULE_KEYS = (
@@ -275,6 +287,8 @@ class Config:
     oidc_provision: str | None = None
     broker_url: str | None = None
     job_time_limit: int = 3600
+    db_pool_size: int = 40
+    db_max_overflow: int = 10
     webhooks: tuple[WebhookSpec, ...] = ()
     not_applicable: dict[str, str] = field(default_factory=dict)
     sarif_exclude_tools: tuple[str, ...] = ()

@@ -1,6 +1,6 @@
-"""Process settings: what one running devmaturity needs whatever project it works on (the database, the job
-broker, the language, limits, lockout, job time limit, the secret keys) and the environment it hands to child
-processes. Project settings (sources, thresholds, windows, answers, not-applicable items) are
+"""Process settings: what one running devmaturity needs whatever project it works on (the database and its
+connection pool, the job broker, the language, limits, lockout, job time limit, the secret keys) and the environment
+it hands to child processes. Project settings (sources, thresholds, windows, answers, not-applicable items) are
 model/project.py's ProjectSettings. Both are read through config.load_config; this module and services are the
 only readers of the environment's credentials (collectors receive values)."""
 
@@ -28,6 +28,8 @@ class Settings:
     lockout_failures: int
     lockout_minutes: int
     job_time_limit: int
+    db_pool_size: int
+    db_max_overflow: int
     # the web service: uploads, server limits, sign-in limits, sessions, OIDC
     evidence_max_bytes: int
     server_header_timeout: int
@@ -59,6 +61,8 @@ class Settings:
             lockout_failures=config.lockout_failures,
             lockout_minutes=config.lockout_minutes,
             job_time_limit=config.job_time_limit,
+            db_pool_size=config.db_pool_size,
+            db_max_overflow=config.db_max_overflow,
             evidence_max_bytes=config.evidence_max_bytes,
             server_header_timeout=config.server_header_timeout,
             server_body_timeout=config.server_body_timeout,

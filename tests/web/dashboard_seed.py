@@ -14,7 +14,7 @@ from devmaturity.auth.roles import Role
 from devmaturity.cli.main import run
 from devmaturity.services import admin, projects, sources
 from devmaturity.store.db import Store
-from tests.enterprise import EnterpriseProject, build_enterprise_project
+from tests.enterprise import EnterpriseProject, build_enterprise_project, ingest_all
 
 PASSWORD = "correct horse battery staple"
 ORG = "acme"
@@ -27,22 +27,6 @@ class Seeded:
     project: EnterpriseProject
     trade_id: int
     settlement_id: int
-
-
-def _ingest(project: EnterpriseProject, db: str, name: str) -> None:
-    common = ["--project", name, "--repo", str(project.repo), "--db", db]
-    for build in project.builds:
-        at = ["--commit", build.commit, "--at", build.at.isoformat()]
-        assert run(["ingest", "--kind", "junit", *common, *at, *map(str, build.surefire)]) == 0
-        if build.jacoco is not None:
-            assert run(["ingest", "--kind", "coverage", *common, *at, str(build.jacoco)]) == 0
-        if build.sarif is not None:
-            assert run(["ingest", "--kind", "sarif", *common, *at, str(build.sarif)]) == 0
-    events = [("deployments", project.deployments_csv), ("workitems", project.workitems_csv)]
-    if project.incidents_csv is not None:
-        events.append(("incidents", project.incidents_csv))
-    for kind, path in events:
-        assert run(["ingest", "--kind", kind, *common, "--source", "jenkins:trade-service", str(path)]) == 0
 
 
 def assess(seeded_url: str, project: EnterpriseProject, name: str, as_of: str, out: Path) -> None:
@@ -61,7 +45,7 @@ def seed(root: Path, url: str) -> Seeded:
     settle = projects.create_project(store, owner, org_slug=ORG, slug="settlement", title="Settlement", team="Clearing")
     built = build_enterprise_project(root / "enterprise")
     sources.create_source(store, owner, trade.id, kind="git", name="trade-service", settings={"path": str(built.repo)})
-    _ingest(built, url, trade.key)
+    ingest_all(built, url, name=trade.key)
     for as_of in ("2026-10-31", "2026-11-29"):
         assess(url, built, trade.key, as_of, root / f"out-{as_of}")
     assess(url, built, settle.key, "2026-11-29", root / "out-settlement")

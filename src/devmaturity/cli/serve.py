@@ -22,6 +22,8 @@ from devmaturity.config import CONFIG_FILE, Config, load_config, secret_keys
 from devmaturity.errors import ConfigError
 from devmaturity.model.text import Lang
 from devmaturity.services.database import check_schema, describe_store
+from devmaturity.services.jobs import use_pool
+from devmaturity.services.platform import pool_of
 from devmaturity.web.app import create_app
 
 # key -> (zh, en)
@@ -110,7 +112,8 @@ def serve(
     """Run the web service: REST API, sign-in, and webhooks (generic JSON, GitHub, GitLab) into the store."""
     config = load_config(project_dir=Path.cwd(), flags={"database_url": database_url}, config_file=config_file)
     shown: Lang = "zh" if (lang or config.lang) == "zh" else "en"
-    store = check_schema(config.database_url)  # an old schema is refused here (schema-outdated), before serving
+    use_pool(pool_of(config))  # the stores of jobs run in this process
+    store = check_schema(config.database_url, pool_of(config))  # an old schema is refused (schema-outdated) here
     app = create_app(config, store, body_timeout=float(config.server_body_timeout))
     console = Console(stderr=True, highlight=False, soft_wrap=True)
     console.print(_say("store", shown, store=describe_store(config.database_url, shown)), markup=False)

@@ -13,7 +13,8 @@ from typing import Any
 from devmaturity.config import load_config
 from devmaturity.errors import BrokerError, DevmaturityError
 from devmaturity.jobs.tasks import MAX_RETRIES, TASKS, Job, backoff
-from devmaturity.services.jobs import TRANSIENT
+from devmaturity.services.jobs import TRANSIENT, use_pool
+from devmaturity.services.platform import pool_of
 
 HARD_LIMIT_GRACE = 5  # seconds between the soft limit (the job records its run as failed) and the kill
 REDELIVERY_MARGIN = 5  # an unacknowledged job older than the hard limit plus this lost its worker
@@ -78,6 +79,7 @@ def worker_app() -> Any:
         config = load_config()
         if not config.broker_url:
             raise BrokerError("no broker configured: set DEVMATURITY_BROKER_URL (e.g. redis://127.0.0.1:6379/0)")
+        use_pool(pool_of(config))
         _built["app"] = build_app(
             config.broker_url, job_time_limit=config.job_time_limit, database_url=config.database_url
         )

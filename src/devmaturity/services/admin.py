@@ -11,15 +11,15 @@ import csv
 import io
 import json
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
 from sqlalchemy import Connection
 
-from devmaturity.auth.audit import AuditEntry, AuditEvent, ChainBreak, EventKind, Result
+from devmaturity.auth.audit import AuditEntry, ChainBreak, EventKind, Result
 from devmaturity.auth.passwords import hash_password, needs_rehash, password_problem, verify_password
-from devmaturity.auth.policy import Actor, in_scope, require
+from devmaturity.auth.policy import Actor, in_scope
 from devmaturity.auth.roles import Action, Role
 from devmaturity.auth.tokens import looks_like_token, new_token, token_digest, token_matches
 from devmaturity.config import Config
@@ -27,10 +27,10 @@ from devmaturity.errors import (
     NotAuthenticated,
     NotFoundError,
     PasswordPolicyError,
-    PermissionDenied,
     UsageError,
 )
 from devmaturity.model.text import Lang
+from devmaturity.services.access import AuditLog, Gate, org_target
 from devmaturity.store.db import Store
 from devmaturity.store.repos import accounts
 from devmaturity.store.repos import audit as audit_repo
@@ -66,41 +66,6 @@ def _now(now: int | None) -> int:
     return int(time.time()) if now is None else now
 
 
-def _org(conn: Connection, actor: Actor, slug: str) -> Organisation:
-    """The organisation by slug, as the actor sees it: one it is not in does not exist for it."""
-    org = accounts.org_by_slug(conn, slug)
-    if org is None or not in_scope(actor, org.id):
-        raise NotFoundError(f"organisation {slug!r} not found")
-    return org
-
-
-def _check(store: Store, actor: Actor, action: Action, org: Organisation, *, source: str, now: int) -> None:
-    """`require`, recording a refusal inside the actor's organisations before raising it."""
-    try:
-        require(actor, action, org.id, what=f"organisation {org.slug!r}")
-    except PermissionDenied:
-        with store.transaction() as conn:
-            _Log(conn, actor, now, source).add(
-                EventKind.PERMISSION_DENIED,
-                org,
-                ("organisation", org.id, org.slug),
-                action=action,
-                result=Result.DENIED,
-            )
-        raise
-
-
-def checked_org(
-    store: Store, actor: Actor, org_slug: str, action: Action, *, source: str, now: int | None = None
-) -> Organisation:
-    """The organisation as the actor sees it (NotFoundError outside its organisations), once the actor may take
-    `action` there (PermissionDenied, recorded, otherwise): the first step of every organisation use case."""
-    with store.transaction() as conn:
-        org = _org(conn, actor, org_slug)
-    _check(store, actor, action, org, source=source, now=_now(now))
-    return org
-
-
 def create_user(
     store: Store,
     actor: Actor,
@@ -115,7 +80,7 @@ def create_user(
 ) -> int:
     """Create a user with a role in the organisation; the local owner also creates the organisation when new
     (how the first admin is bootstrapped). The password is checked by the policy and only its hash is kept."""
-    at = _now(now)
+    gate = Gate(store, actor, source=source, now=now)
     problem = password_problem(password, name)
     if problem is not None:
         raise PasswordPolicyError(problem.get(lang))
@@ -124,20 +89,20 @@ def create_user(
         org = accounts.org_by_slug(conn, org_slug)
         new_org = org is None and actor.owner
     if org is not None and in_scope(actor, org.id):
-        _check(store, actor, Action.USER_MANAGE, org, source=source, now=at)
+        gate.require(Action.USER_MANAGE, org.id, org_target(org))
     elif not new_org:
         raise NotFoundError(f"organisation {org_slug!r} not found")
     with store.transaction() as conn:
-        log = _Log(conn, actor, at, source)
+        log, at = gate.audit(conn), gate.at
         if org is None:
             org = accounts.create_org(conn, slug=org_slug, name=org_slug, now=at)
-            log.add(EventKind.ORG_CREATED, org, ("organisation", org.id, org.slug))
+            log.add(EventKind.ORG_CREATED, org.id, org_target(org))
         user_id = accounts.create_user(conn, name=name, password_hash=digest, now=at)
         accounts.set_membership(conn, org_id=org.id, user_id=user_id, role=role, now=at)
         target = ("user", user_id, name)
-        log.add(EventKind.USER_CREATED, org, target, action=Action.USER_MANAGE)
+        log.add(EventKind.USER_CREATED, org.id, target, action=Action.USER_MANAGE)
         details = {"role": role.value, "previous_role": None}
-        log.add(EventKind.MEMBERSHIP_CHANGED, org, target, action=Action.USER_MANAGE, details=details)
+        log.add(EventKind.MEMBERSHIP_CHANGED, org.id, target, action=Action.USER_MANAGE, details=details)
     return user_id
 
 
@@ -145,74 +110,17 @@ def set_role(
     store: Store, actor: Actor, *, org_slug: str, name: str, role: Role, source: str = "cli", now: int | None = None
 ) -> Role | None:
     """Give an existing user a role in the organisation; the previous role (None when newly a member)."""
-    at = _now(now)
-    with store.transaction() as conn:
-        org = _org(conn, actor, org_slug)
-    _check(store, actor, Action.USER_MANAGE, org, source=source, now=at)
+    gate = Gate(store, actor, source=source, now=now)
+    org = gate.organisation(org_slug, Action.USER_MANAGE)
     with store.transaction() as conn:
         user = accounts.user_by_name(conn, name)
         if user is None:
             raise NotFoundError(f"user {name!r} not found")
-        before = accounts.set_membership(conn, org_id=org.id, user_id=user.id, role=role, now=at)
+        before = accounts.set_membership(conn, org_id=org.id, user_id=user.id, role=role, now=gate.at)
         details = {"role": role.value, "previous_role": before.value if before else None}
         target = ("user", user.id, name)
-        _Log(conn, actor, at, source).add(
-            EventKind.MEMBERSHIP_CHANGED, org, target, action=Action.USER_MANAGE, details=details
-        )
+        gate.audit(conn).add(EventKind.MEMBERSHIP_CHANGED, org.id, target, action=Action.USER_MANAGE, details=details)
     return before
-
-
-Target = tuple[str, int | str, str]
-"""What an entry is about: (type, id, name)."""
-
-
-@dataclass(frozen=True, slots=True)
-class _Log:
-    """Appends a use case's entries: one actor, one time, one source, in the use case's transaction."""
-
-    conn: Connection
-    actor: Actor
-    at: int
-    source: str
-
-    def add(
-        self,
-        kind: EventKind,
-        org: Organisation,
-        target: Target,
-        *,
-        action: Action | None = None,
-        result: Result = Result.OK,
-        details: Mapping[str, str | int | bool | None] | None = None,
-    ) -> AuditEntry:
-        event = AuditEvent(
-            kind=kind,
-            org_id=org.id,
-            action=action.value if action else "",
-            target_type=target[0],
-            target_id=str(target[1]),
-            target_name=target[2],
-            result=result,
-            details=details or {},
-        )
-        return audit_repo.append(self.conn, self.actor, event, now=self.at, source=self.source)
-
-
-def log_entry(
-    conn: Connection,
-    actor: Actor,
-    at: int,
-    source: str,
-    kind: EventKind,
-    org: Organisation,
-    target: Target,
-    result: Result = Result.OK,
-    *,
-    action: Action | None = None,
-    details: Mapping[str, str | int | bool | None] | None = None,
-) -> AuditEntry:
-    """Append one entry in the caller's transaction (for the other platform services: sessions, rate limits)."""
-    return _Log(conn, actor, at, source).add(kind, org, target, action=action, result=result, details=details)
 
 
 def _member_orgs(conn: Connection, user_id: int) -> list[Organisation]:
@@ -231,13 +139,13 @@ def sign_in(store: Store, name: str, password: str, *, lockout: Lockout, source:
         if user is None:
             raise refused  # nothing to lock or attribute to an organisation
         locked = user.locked_until is not None and user.locked_until > at
-        log, target = _Log(conn, Actor(user_id=user.id, name=user.name), at, source), ("user", user.id, user.name)
+        log, target = AuditLog(conn, Actor(user_id=user.id, name=user.name), at, source), ("user", user.id, user.name)
         orgs = _member_orgs(conn, user.id)
         if good and not locked:
             fresh = hash_password(password) if user.password_hash and needs_rehash(user.password_hash) else None
             accounts.record_success(conn, user, new_hash=fresh)
             for org in orgs:
-                log.add(EventKind.SIGN_IN, org, target)
+                log.add(EventKind.SIGN_IN, org.id, target)
             return accounts.actor_of(conn, user)
         if locked:
             reason = "locked"
@@ -246,10 +154,10 @@ def sign_in(store: Store, name: str, password: str, *, lockout: Lockout, source:
         else:
             reason = "wrong password"
         for org in orgs:
-            log.add(EventKind.SIGN_IN_FAILED, org, target, result=Result.FAILED, details={"reason": reason})
+            log.add(EventKind.SIGN_IN_FAILED, org.id, target, result=Result.FAILED, details={"reason": reason})
             if reason == "wrong password, now locked":
                 details = {"failures": lockout.failures, "minutes": lockout.minutes}
-                log.add(EventKind.LOCKED_OUT, org, target, result=Result.DENIED, details=details)
+                log.add(EventKind.LOCKED_OUT, org.id, target, result=Result.DENIED, details=details)
     raise refused
 
 
@@ -265,20 +173,20 @@ def create_token(
 ) -> str:
     """A new API token for the user, down-scoped to one organisation when `org_slug` is given. Returned once;
     the store keeps only its HMAC. Creating one for someone else needs user.manage as well as token.create."""
-    at = _now(now)
+    gate = Gate(store, actor, source=source, now=now)
     with store.transaction() as conn:
         user = accounts.user_by_name(conn, user_name)
         if user is None:
             raise NotFoundError(f"user {user_name!r} not found")
-        covered = [_org(conn, actor, org_slug)] if org_slug else _member_orgs(conn, user.id)
+        covered = [gate.find_org(conn, org_slug)] if org_slug else _member_orgs(conn, user.id)
         if org_slug and covered[0].id not in accounts.roles_of(conn, user.id):
             raise UsageError(f"user {user_name!r} is not a member of organisation {org_slug!r}")
     if not covered:
         raise UsageError(f"user {user_name!r} is in no organisation: give it a role first")
     for org in covered:
-        _check(store, actor, Action.TOKEN_CREATE, org, source=source, now=at)
+        gate.require(Action.TOKEN_CREATE, org.id, org_target(org))
         if actor.user_id != user.id:
-            _check(store, actor, Action.USER_MANAGE, org, source=source, now=at)
+            gate.require(Action.USER_MANAGE, org.id, org_target(org))
     token = new_token()
     with store.transaction() as conn:
         token_id = accounts.add_token(
@@ -286,13 +194,13 @@ def create_token(
             user_id=user.id,
             digest=token_digest(token, secret_key),
             org_id=covered[0].id if org_slug else None,
-            now=at,
+            now=gate.at,
         )
-        log, details = _Log(conn, actor, at, source), {"scoped": org_slug is not None}
+        log, details = gate.audit(conn), {"scoped": org_slug is not None}
         for org in covered:
             log.add(
                 EventKind.TOKEN_CREATED,
-                org,
+                org.id,
                 ("api_token", token_id, user.name),
                 action=Action.TOKEN_CREATE,
                 details=details,
@@ -326,24 +234,24 @@ def revoke_token(store: Store, actor: Actor, *, token_id: int, source: str = "cl
             raise NotFoundError(f"token {token_id} not found")
         covered = frozenset({revoked.org_id}) if revoked.org_id is not None else None
         for org in accounts.orgs_by_id(conn, covered) if covered else _member_orgs(conn, actor.user_id):
-            _Log(conn, actor, at, source).add(EventKind.TOKEN_REVOKED, org, ("api_token", token_id, actor.name))
+            AuditLog(conn, actor, at, source).add(EventKind.TOKEN_REVOKED, org.id, ("api_token", token_id, actor.name))
 
 
-def _visible(conn: Connection, actor: Actor, org_slug: str | None) -> list[Organisation]:
+def _visible(conn: Connection, gate: Gate, org_slug: str | None) -> list[Organisation]:
     if org_slug is not None:
-        return [_org(conn, actor, org_slug)]
-    return accounts.orgs_by_id(conn, None if actor.owner else actor.org_ids())
+        return [gate.find_org(conn, org_slug)]
+    return accounts.orgs_by_id(conn, None if gate.actor.owner else gate.actor.org_ids())
 
 
 def verify_audit(
     store: Store, actor: Actor, *, org_slug: str | None = None, source: str = "cli", now: int | None = None
 ) -> list[ChainReport]:
     """Verify the chain of the organisation (or of every one the actor sees); the check itself is recorded."""
-    at = _now(now)
+    gate = Gate(store, actor, source=source, now=now)
     with store.transaction() as conn:
-        orgs = _visible(conn, actor, org_slug)
+        orgs = _visible(conn, gate, org_slug)
     for org in orgs:
-        _check(store, actor, Action.AUDIT_READ, org, source=source, now=at)
+        gate.require(Action.AUDIT_READ, org.id, org_target(org))
     reports = []
     with store.transaction() as conn:
         for org in orgs:
@@ -354,9 +262,9 @@ def verify_audit(
             if broken is not None:
                 details["broken_at"] = broken.seq
             result = Result.FAILED if broken else Result.OK
-            _Log(conn, actor, at, source).add(
+            gate.audit(conn).add(
                 EventKind.AUDIT_VERIFIED,
-                org,
+                org.id,
                 ("audit_log", org.id, org.slug),
                 action=Action.AUDIT_READ,
                 result=result,
@@ -413,25 +321,19 @@ def export_audit(
 ) -> str:
     """The entries (with their hashes, so an export can be re-verified elsewhere) as JSON lines or CSV; the
     export is recorded after it was read, so it does not contain its own entry."""
-    at = _now(now)
+    gate = Gate(store, actor, source=source, now=now)
     with store.transaction() as conn:
-        orgs = _visible(conn, actor, org_slug)
+        orgs = _visible(conn, gate, org_slug)
     for org in orgs:
-        _check(store, actor, Action.AUDIT_EXPORT, org, source=source, now=at)
+        gate.require(Action.AUDIT_EXPORT, org.id, org_target(org))
     with store.transaction() as conn:
         text = _render(audit_repo.entries(conn, frozenset(o.id for o in orgs), since=since), fmt)
         for org in orgs:
-            _Log(conn, actor, at, source).add(
+            gate.audit(conn).add(
                 EventKind.EXPORT,
-                org,
+                org.id,
                 ("audit_log", org.id, org.slug),
                 action=Action.AUDIT_EXPORT,
                 details={"format": fmt.value, "since": since},
             )
     return text
-
-
-AuditLog = _Log
-"""The audit appender of a use case, for the other use-case modules (services/projects.py)."""
-check_recorded = _check
-"""`require` that records a refusal in the organisation's log first, for the other use-case modules."""

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from devmaturity.auth.audit import AuditEntry
 from devmaturity.auth.policy import Actor
 from devmaturity.auth.roles import Action
-from devmaturity.services import admin
+from devmaturity.services.access import Gate
 from devmaturity.store.db import Store
 from devmaturity.store.repos import audit as audit_repo
 
@@ -34,7 +34,7 @@ def entries(
     source: str,
 ) -> list[AuditEntry]:
     """The organisation's entries matching `where`, newest first, before `before_seq`, at most `limit`."""
-    org = admin.checked_org(store, actor, org_slug, Action.AUDIT_READ, source=source)
+    org = Gate(store, actor, source=source).organisation(org_slug, Action.AUDIT_READ)
     with store.transaction() as conn:
         return audit_repo.page(
             conn,

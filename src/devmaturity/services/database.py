@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from devmaturity.store.db import SchemaState, Store
+from devmaturity.store.db import DEFAULT_POOL, Pool, SchemaState, Store
 from devmaturity.store.db import describe_store as _describe
 
 __all__ = ["SchemaState", "Store", "check_schema", "describe_store", "open_store", "schema_state", "upgrade_schema"]
@@ -27,10 +27,10 @@ def upgrade_schema(database_url: str) -> SchemaState:
         store.engine.dispose()
 
 
-def check_schema(database_url: str) -> Store:
-    """The store, opened for serving: a new one is created at the newest schema, an old one refused with
-    SchemaOutdatedError (`schema-outdated`) before anything is served."""
-    return Store.open(database_url)
+def check_schema(database_url: str, pool: Pool = DEFAULT_POOL) -> Store:
+    """The store, opened for serving with `pool` connections: a new one is created at the newest schema, an old one
+    refused with SchemaOutdatedError (`schema-outdated`) before anything is served."""
+    return Store.open(database_url, pool)
 
 
 def open_store(database_url: str) -> Store:

@@ -239,8 +239,7 @@ def refresh(store: Store, actor: Actor, *, project_id: int, source: str = "cli",
             summary = {**summarise(report), "dora": dora_cluster(_from_report(report), end)}
             repo.set_derived(conn, assessment_id, summary=summary, created_at=None, cycle_id=None)
         if ref.org_id is not None:
-            gate.log(
-                conn,
+            gate.audit(conn).add(
                 EventKind.DERIVED_REFRESHED,
                 ref.org_id,
                 ("project", ref.id, ref.name),
@@ -257,8 +256,7 @@ def queue_refresh(store: Store, actor: Actor, *, project_id: int, source: str = 
     run_id = store.queue_run(ref.id, "refresh", {"project_id": ref.id})
     if ref.org_id is not None:
         with store.transaction() as conn:
-            gate.log(
-                conn,
+            gate.audit(conn).add(
                 EventKind.RUN_STARTED,
                 ref.org_id,
                 ("run", run_id, ref.name),

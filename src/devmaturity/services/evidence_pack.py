@@ -137,8 +137,7 @@ def export_evidence_pack(
                 "files": pack.files,
                 "fingerprint": pack.fingerprint,
             }
-            gate.log(
-                conn,
+            gate.audit(conn).add(
                 EventKind.EXPORT,
                 stored.org_id,
                 ("assessment", stored.id, stored.project),

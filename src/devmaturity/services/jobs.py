@@ -14,7 +14,7 @@ from devmaturity.collectors.git import GitRepository
 from devmaturity.config import Config, load_config
 from devmaturity.errors import DevmaturityError, SourceUnreachableError, StoreUnavailableError, UsageError
 from devmaturity.services.assess import collect_repository, run_assessment
-from devmaturity.store.db import Store
+from devmaturity.store.db import DEFAULT_POOL, Pool, Store
 
 TRANSIENT: tuple[type[DevmaturityError], ...] = (StoreUnavailableError, SourceUnreachableError)
 """The only errors a job retries (with backoff, a bounded number of times); any other error fails the run."""
@@ -42,12 +42,19 @@ class RunState:
 
 
 _STORES: dict[str, Store] = {}
+_POOL: dict[str, Pool] = {"pool": DEFAULT_POOL}
+
+
+def use_pool(pool: Pool) -> None:
+    """The connection pool of the stores this process opens for jobs from now on (the process settings
+    db_pool_size and db_max_overflow): set where a worker or the server starts."""
+    _POOL["pool"] = pool
 
 
 def store_for(database_url: str) -> Store:
     """One store (engine and pool) per URL and process: a worker process opens it at its first job."""
     if database_url not in _STORES:
-        _STORES[database_url] = Store.open(database_url)
+        _STORES[database_url] = Store.open(database_url, _POOL["pool"])
     return _STORES[database_url]
 
 

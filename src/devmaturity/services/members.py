@@ -3,13 +3,12 @@ always keeps at least one admin. Each change is audited in the organisation's ch
 
 from __future__ import annotations
 
-import time
-
 from devmaturity.auth.audit import EventKind
 from devmaturity.auth.policy import Actor
 from devmaturity.auth.roles import Action, Role
 from devmaturity.errors import Conflict, NotFoundError
 from devmaturity.services import admin
+from devmaturity.services.access import Gate
 from devmaturity.store.db import Store
 from devmaturity.store.repos import accounts
 from devmaturity.store.repos import sessions as session_repo
@@ -21,15 +20,11 @@ _LAST_ADMIN = "the organisation's last admin cannot be removed or given another 
 _LAST_ADMIN_ZH = "不能移除组织的最后一名管理员或更改其角色：请先让其他人成为管理员"
 
 
-def _now(now: int | None) -> int:
-    return int(time.time()) if now is None else now
-
-
 def list_members(
     store: Store, actor: Actor, *, org_slug: str, after: str | None, limit: int, source: str
 ) -> list[Member]:
     """The organisation's members by name after `after`, at most `limit` (any member may see who is in it)."""
-    org = admin.checked_org(store, actor, org_slug, Action.ORG_READ, source=source)
+    org = Gate(store, actor, source=source).organisation(org_slug, Action.ORG_READ)
     with store.transaction() as conn:
         return accounts.members(conn, org.id, after=after, limit=limit)
 
@@ -47,7 +42,7 @@ def add_user(store: Store, actor: Actor, *, org_slug: str, name: str, password: 
 
 def change_role(store: Store, actor: Actor, *, org_slug: str, name: str, role: Role, source: str) -> Role | None:
     """Give a user (new to the organisation or not) a role there; the previous role. The last admin keeps its."""
-    org = admin.checked_org(store, actor, org_slug, Action.USER_MANAGE, source=source)
+    org = Gate(store, actor, source=source).organisation(org_slug, Action.USER_MANAGE)
     if role is not Role.ADMIN:
         _keep_an_admin(store, org.id, name)
     return admin.set_role(store, actor, org_slug=org_slug, name=name, role=role, source=source)
@@ -64,8 +59,8 @@ def _keep_an_admin(store: Store, org_id: int, name: str) -> None:
 def remove(store: Store, actor: Actor, *, org_slug: str, name: str, source: str, now: int | None = None) -> Role:
     """Remove the user from the organisation (its account stays; sessions of a user left in no organisation end);
     the role it had. NotFoundError when it is not a member."""
-    at = _now(now)
-    org = admin.checked_org(store, actor, org_slug, Action.USER_MANAGE, source=source, now=at)
+    gate = Gate(store, actor, source=source, now=now)
+    org, at = gate.organisation(org_slug, Action.USER_MANAGE), gate.at
     _keep_an_admin(store, org.id, name)
     with store.transaction() as conn:
         user = accounts.user_by_name(conn, name)
@@ -75,15 +70,6 @@ def remove(store: Store, actor: Actor, *, org_slug: str, name: str, source: str,
         if not accounts.roles_of(conn, user.id):
             session_repo.revoke_all(conn, user.id, now=at)
         details = {"role": None, "previous_role": before.value}
-        admin.log_entry(
-            conn,
-            actor,
-            at,
-            source,
-            EventKind.MEMBERSHIP_CHANGED,
-            org,
-            ("user", user.id, name),
-            action=Action.USER_MANAGE,
-            details=details,
-        )
+        target = ("user", user.id, name)
+        gate.audit(conn).add(EventKind.MEMBERSHIP_CHANGED, org.id, target, action=Action.USER_MANAGE, details=details)
     return before

@@ -20,13 +20,14 @@ from urllib.parse import urlencode, urlsplit
 
 import httpx
 
-from devmaturity.auth.audit import EventKind, Result
+from devmaturity.auth.audit import EventKind
 from devmaturity.auth.policy import Actor
 from devmaturity.auth.roles import Action, Role
 from devmaturity.auth.tokens import derive_key
 from devmaturity.config import Config
 from devmaturity.errors import ConfigError, NotAuthenticated, SourceUnreachableError
-from devmaturity.services import admin, sessions
+from devmaturity.services import sessions
+from devmaturity.services.access import AuditLog
 from devmaturity.services.sessions import SessionPolicy, Ticket
 from devmaturity.store.db import Store
 from devmaturity.store.repos import accounts
@@ -328,9 +329,7 @@ def finish(
     with store.transaction() as conn:
         target = ("user", actor.user_id or 0, actor.name)
         for org in accounts.orgs_by_id(conn, frozenset(accounts.roles_of(conn, actor.user_id or 0))):
-            admin.log_entry(
-                conn, actor, at, source, EventKind.SIGN_IN, org, target, Result.OK, details={"method": "oidc"}
-            )
+            AuditLog(conn, actor, at, source).add(EventKind.SIGN_IN, org.id, target, details={"method": "oidc"})
     return ticket
 
 
@@ -388,27 +387,8 @@ def _provisioned(
         repo.link(conn, issuer=settings.issuer, subject=subject, user_id=user_id, email=email, now=at)
         actor = Actor(user_id=user_id, name=email)
         target = ("user", user_id, email)
-        admin.log_entry(
-            conn,
-            actor,
-            at,
-            source,
-            EventKind.USER_CREATED,
-            org,
-            target,
-            action=Action.USER_MANAGE,
-            details={"method": "oidc"},
-        )
+        log = AuditLog(conn, actor, at, source)
+        log.add(EventKind.USER_CREATED, org.id, target, action=Action.USER_MANAGE, details={"method": "oidc"})
         details = {"role": role.value, "previous_role": None}
-        admin.log_entry(
-            conn,
-            actor,
-            at,
-            source,
-            EventKind.MEMBERSHIP_CHANGED,
-            org,
-            target,
-            action=Action.USER_MANAGE,
-            details=details,
-        )
+        log.add(EventKind.MEMBERSHIP_CHANGED, org.id, target, action=Action.USER_MANAGE, details=details)
         return accounts.actor_of(conn, accounts.user_by_id(conn, user_id))

@@ -6,15 +6,21 @@ the services.
 
 from __future__ import annotations
 
-from devmaturity.store.db import Store
+from devmaturity.config import Config
+from devmaturity.store.db import DEFAULT_POOL, Pool, Store
 from devmaturity.store.health import SchemaState, schema_state
 
-__all__ = ["SchemaState", "Store", "open_store", "readiness"]
+__all__ = ["Pool", "SchemaState", "Store", "open_store", "pool_of", "readiness"]
 
 
-def open_store(url: str) -> Store:
-    """The store at `url`, created or upgraded to the newest schema."""
-    return Store.open(url)
+def pool_of(config: Config) -> Pool:
+    """The database connection pool of this process, from the process settings db_pool_size and db_max_overflow."""
+    return Pool(size=config.db_pool_size, overflow=config.db_max_overflow)
+
+
+def open_store(url: str, pool: Pool = DEFAULT_POOL) -> Store:
+    """The store at `url`, created or upgraded to the newest schema, with `pool` connections to it."""
+    return Store.open(url, pool)
 
 
 def readiness(store: Store) -> SchemaState:

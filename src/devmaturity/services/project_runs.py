@@ -3,20 +3,18 @@ source and stored settings), and read the run history with status and progress."
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 
 from devmaturity.auth.audit import EventKind
-from devmaturity.auth.policy import Actor, require
+from devmaturity.auth.policy import Actor
 from devmaturity.auth.roles import Action
 from devmaturity.errors import BadPayloadError, NotFoundError, UsageError
 from devmaturity.model.projects import ProjectRecord, RunRecord, SourceKind
 from devmaturity.services import projects as svc
 from devmaturity.services import sources
-from devmaturity.services.admin import AuditLog
+from devmaturity.services.access import Gate
 from devmaturity.services.jobs import QueuedJob
 from devmaturity.store.db import Store
-from devmaturity.store.repos import accounts
 from devmaturity.store.repos import projects as repo
 
 TASKS = {"collect": "devmaturity.collect", "assess": "devmaturity.assess"}
@@ -54,9 +52,9 @@ def queue_run(
         raise BadPayloadError(
             f"run kind {kind!r}: use collect or assess", zh=f"运行类型 {kind!r}：只能是 collect 或 assess"
         )
-    at = int(time.time()) if now is None else now
-    project = svc.get_project(store, actor, project_id)
-    svc.require_recorded(store, actor, Action.RUN_START, project.org_id, source=source, now=at)
+    gate = Gate(store, actor, source=source, now=now)
+    project = svc.project_for(gate, project_id, Action.PROJECT_READ)
+    gate.require(Action.RUN_START, project.org_id)
     path = _git_path(store, actor, project)
     config = svc.project_config(project, database_url_of(store))
     inputs: dict[str, object] = {"project_id": project.id, "project": project.key, "path": path}
@@ -64,9 +62,12 @@ def queue_run(
         inputs["framework"] = config.framework
     run_id = store.queue_run(project.id, kind, inputs)
     with store.transaction() as conn:
-        [org] = accounts.orgs_by_id(conn, frozenset({project.org_id}))
-        AuditLog(conn, actor, at, source).add(
-            EventKind.RUN_STARTED, org, ("run", run_id, project.key), action=Action.RUN_START, details={"kind": kind}
+        gate.audit(conn).add(
+            EventKind.RUN_STARTED,
+            project.org_id,
+            ("run", run_id, project.key),
+            action=Action.RUN_START,
+            details={"kind": kind},
         )
     run = get_run(store, actor, run_id)
     return Queued(run=run, job=QueuedJob(task=TASKS[kind], run_id=run_id, project=project.key, path=path))
@@ -76,12 +77,13 @@ def list_runs(
     store: Store, actor: Actor, project_id: int, *, cursor: str | None = None, limit: int = 50
 ) -> svc.Page[RunRecord]:
     """The project's runs, newest first, a page at a time."""
-    project = svc.get_project(store, actor, project_id)
-    require(actor, Action.RUN_READ, project.org_id, what="project")
+    gate = Gate(store, actor)
+    project = svc.project_for(gate, project_id, Action.PROJECT_READ)
+    gate.require(Action.RUN_READ, project.org_id)
     before = svc.parse_cursor(cursor)
     size = max(1, min(limit, svc.PAGE_MAX))
     with store.transaction() as conn:
-        rows = repo.list_runs(conn, svc.scope_of(conn, actor), project_id, before=before, limit=size + 1)
+        rows = repo.list_runs(conn, gate.scope(conn), project_id, before=before, limit=size + 1)
     more = len(rows) > size
     rows = rows[:size]
     return svc.Page(items=rows, next_cursor=str(rows[-1].id) if more else None)
@@ -89,10 +91,12 @@ def list_runs(
 
 def get_run(store: Store, actor: Actor, run_id: int) -> RunRecord:
     """One run with its status and progress (stage, done) while it runs."""
+    gate = Gate(store, actor)
     with store.transaction() as conn:
-        found = repo.get_run(conn, svc.scope_of(conn, actor), run_id)
-        org_id = None if found is None else repo.get_project(conn, svc.scope_of(conn, actor), found.project_id)
-    if found is None or org_id is None:
+        scope = gate.scope(conn)
+        found = repo.get_run(conn, scope, run_id)
+        project = None if found is None else repo.get_project(conn, scope, found.project_id)
+    if found is None or project is None:
         raise NotFoundError(f"run {run_id} not found", zh=f"未找到运行 {run_id}")
-    require(actor, Action.RUN_READ, org_id.org_id, what="run")
+    gate.require(Action.RUN_READ, project.org_id)
     return found

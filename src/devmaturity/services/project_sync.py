@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from devmaturity.auth.secrets import SecretBox
 from devmaturity.errors import DevmaturityError
 from devmaturity.model.projects import SOURCE_SPECS, SourceRecord
+from devmaturity.services.access import owner_scope
 from devmaturity.services.sync import SOURCES, make_source, sync_source
 from devmaturity.store.db import Store
 from devmaturity.store.repos import projects as repo
@@ -29,7 +30,7 @@ class SourceSync:
 
 def _stored(store: Store, project_id: int) -> list[tuple[SourceRecord, str | None]]:
     with store.transaction() as conn:
-        scope = repo.all_org_ids(conn)  # a job acts for the owner of the store
+        scope = owner_scope(conn)  # a job acts for the owner of the store
         found = repo.list_sources(conn, scope, project_id)
         return [(s, repo.source_secret(conn, scope, s.id)) for s in found if s.kind.value in SOURCES]
 

@@ -8,7 +8,6 @@ key (auth/secrets.SecretBox) and never returned: a source shows only `has_secret
 
 from __future__ import annotations
 
-import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
@@ -16,7 +15,7 @@ from typing import Any, Generic, TypeVar
 from sqlalchemy import Connection
 
 from devmaturity.auth.audit import EventKind
-from devmaturity.auth.policy import Actor, in_scope, require
+from devmaturity.auth.policy import Actor
 from devmaturity.auth.roles import PERMISSIONS, Action, Role
 from devmaturity.config import Config, apply_section
 from devmaturity.errors import (
@@ -29,7 +28,7 @@ from devmaturity.model.projects import (
     ProjectRecord,
     slug_problem,
 )
-from devmaturity.services.admin import AuditLog, check_recorded
+from devmaturity.services.access import Gate, org_target, owner_scope
 from devmaturity.store.db import Store
 from devmaturity.store.repos import accounts
 from devmaturity.store.repos import projects as repo
@@ -68,20 +67,6 @@ class Page(Generic[T]):
 
     items: list[T]
     next_cursor: str | None
-
-
-def now_or(now: int | None) -> int:
-    return int(time.time()) if now is None else now
-
-
-def scope_in(conn: Connection, actor: Actor) -> frozenset[int]:
-    """The organisations the actor sees: all of them for the local owner."""
-    return repo.all_org_ids(conn) if actor.owner else actor.org_ids()
-
-
-def org_of(conn: Connection, org_id: int) -> Organisation:
-    [org] = accounts.orgs_by_id(conn, frozenset({org_id}))
-    return org
 
 
 def refuse_problems(problems: Sequence[str], what: str, error: type[DataError] | type[BadPayloadError]) -> None:
@@ -126,7 +111,7 @@ def create_org(
 ) -> Organisation:
     """A new organisation. The local owner creates any; a user may when it is an administrator of at least one
     organisation (`org.create`), and becomes the new one's administrator."""
-    at = now_or(now)
+    gate = Gate(store, actor, source=source, now=now)
     problem = slug_problem(slug)
     if problem:
         raise BadPayloadError(problem, zh=f"{slug!r} 不是有效的短名")
@@ -134,16 +119,12 @@ def create_org(
         if actor.user_id is None or not actor.org_ids():
             raise NotFoundError("organisation not found")
         if not any(Action.ORG_CREATE in _actions(actor, org_id) for org_id in actor.org_ids()):
-            with store.transaction() as conn:
-                home = org_of(conn, min(actor.org_ids()))
-            check_recorded(store, actor, Action.ORG_CREATE, home, source=source, now=at)
+            gate.require(Action.ORG_CREATE, min(actor.org_ids()))
     with store.transaction() as conn:
-        org = accounts.create_org(conn, slug=slug, name=name or slug, now=at)
+        org = accounts.create_org(conn, slug=slug, name=name or slug, now=gate.at)
         if actor.user_id is not None:
-            accounts.set_membership(conn, org_id=org.id, user_id=actor.user_id, role=Role.ADMIN, now=at)
-        AuditLog(conn, actor, at, source).add(
-            EventKind.ORG_CREATED, org, ("organisation", org.id, org.slug), action=Action.ORG_CREATE
-        )
+            accounts.set_membership(conn, org_id=org.id, user_id=actor.user_id, role=Role.ADMIN, now=gate.at)
+        gate.audit(conn).add(EventKind.ORG_CREATED, org.id, org_target(org), action=Action.ORG_CREATE)
     return org
 
 
@@ -159,43 +140,32 @@ def list_orgs(store: Store, actor: Actor) -> list[Organisation]:
 
 
 def get_org(store: Store, actor: Actor, slug: str) -> Organisation:
-    with store.transaction() as conn:
-        org = accounts.org_by_slug(conn, slug)
-    if org is None or not in_scope(actor, org.id):
-        raise NotFoundError(f"organisation {slug!r} not found", zh=f"未找到组织 {slug!r}")
-    require(actor, Action.ORG_READ, org.id, what=f"organisation {slug!r}")
-    return org
+    return Gate(store, actor).organisation(slug, Action.ORG_READ)
 
 
 # --- projects ---
 
 
-def project_in_scope(conn: Connection, actor: Actor, project_id: int) -> ProjectRecord:
-    found = repo.get_project(conn, scope_in(conn, actor), project_id)
+def project_in(conn: Connection, scope: frozenset[int], project_id: int) -> ProjectRecord:
+    """The project when it is in one of the scope's organisations; NotFoundError otherwise."""
+    found = repo.get_project(conn, scope, project_id)
     if found is None:
         raise NotFoundError(f"project {project_id} not found", zh=f"未找到项目 {project_id}")
     return found
 
 
-def require_recorded(store: Store, actor: Actor, action: Action, org_id: int, *, source: str, now: int) -> None:
-    """`require` in the organisation, recording a refusal in its audit log first."""
-    _allowed(store, actor, action, org_id, source=source, now=now)
-
-
-def scope_of(conn: Connection, actor: Actor) -> frozenset[int]:
-    """The organisation ids the actor sees (every one for the local owner)."""
-    return scope_in(conn, actor)
+def project_for(gate: Gate, project_id: int, action: Action) -> ProjectRecord:
+    """The project, if the actor sees it and may take `action` there (a refusal is recorded against its
+    organisation)."""
+    with gate.store.transaction() as conn:
+        found = project_in(conn, gate.scope(conn), project_id)
+    gate.require(action, found.org_id)
+    return found
 
 
 def parse_cursor(cursor: str | None) -> int | None:
     """The id a cursor this service gave stands for; a bad-payload error for anything else."""
     return _cursor(cursor)
-
-
-def _allowed(store: Store, actor: Actor, action: Action, org_id: int, *, source: str, now: int) -> None:
-    with store.transaction() as conn:
-        org = org_of(conn, org_id)
-    check_recorded(store, actor, action, org, source=source, now=now)
 
 
 def text_field(value: str | None, what: str, most: int) -> str | None:
@@ -219,9 +189,9 @@ def create_project(
     source: str = "cli",
     now: int | None = None,
 ) -> ProjectRecord:
-    at = now_or(now)
-    org = get_org(store, actor, org_slug)
-    check_recorded(store, actor, Action.PROJECT_CREATE, org, source=source, now=at)
+    gate = Gate(store, actor, source=source, now=now)
+    org = gate.organisation(org_slug, Action.ORG_READ)
+    gate.require(Action.PROJECT_CREATE, org.id, org_target(org))
     problem = slug_problem(slug)
     if problem:
         raise BadPayloadError(problem, zh=f"{slug!r} 不是有效的短名")
@@ -234,10 +204,10 @@ def create_project(
             title=text_field(title, "title", 200),
             team=text_field(team, "team", 100),
             settings=settings or {},
-            now=at,
+            now=gate.at,
         )
-        AuditLog(conn, actor, at, source).add(
-            EventKind.PROJECT_CREATED, org, ("project", made.id, made.key), action=Action.PROJECT_CREATE
+        gate.audit(conn).add(
+            EventKind.PROJECT_CREATED, org.id, ("project", made.id, made.key), action=Action.PROJECT_CREATE
         )
     return made
 
@@ -254,13 +224,9 @@ def list_projects(
     """Projects of the actor's organisations (or of one), by id, a page at a time (the cursor is opaque)."""
     after = _cursor(cursor)
     size = max(1, min(limit, PAGE_MAX))
+    gate = Gate(store, actor)
     with store.transaction() as conn:
-        scope = scope_in(conn, actor)
-        if org_slug is not None:
-            org = accounts.org_by_slug(conn, org_slug)
-            if org is None or org.id not in scope:
-                raise NotFoundError(f"organisation {org_slug!r} not found", zh=f"未找到组织 {org_slug!r}")
-            scope = frozenset({org.id})
+        scope = gate.scope(conn) if org_slug is None else frozenset({gate.find_org(conn, org_slug).id})
         rows = repo.list_projects(conn, scope, team=team, after=after, limit=size + 1)
     more = len(rows) > size
     rows = rows[:size]
@@ -277,11 +243,12 @@ def _cursor(cursor: str | None) -> int | None:
 
 def find_project(store: Store, actor: Actor, org_slug: str, slug: str) -> ProjectRecord | None:
     """The organisation's project of that slug, or None; the organisation must be the actor's."""
-    org = get_org(store, actor, org_slug)
+    gate = Gate(store, actor)
+    org = gate.organisation(org_slug, Action.ORG_READ)
     with store.transaction() as conn:
         found = repo.project_by_slug(conn, org, slug)
     if found is not None:
-        require(actor, Action.PROJECT_READ, found.org_id, what="project")
+        gate.require(Action.PROJECT_READ, found.org_id)
     return found
 
 
@@ -291,10 +258,7 @@ def open_store(database_url: str) -> Store:
 
 
 def get_project(store: Store, actor: Actor, project_id: int) -> ProjectRecord:
-    with store.transaction() as conn:
-        found = project_in_scope(conn, actor, project_id)
-    require(actor, Action.PROJECT_READ, found.org_id, what="project")
-    return found
+    return project_for(Gate(store, actor), project_id, Action.PROJECT_READ)
 
 
 _UNSET: Any = object()
@@ -314,10 +278,8 @@ def update_project(
     now: int | None = None,
 ) -> ProjectRecord:
     """Change what is given (None clears the title or team; settings replace the stored ones whole)."""
-    at = now_or(now)
-    with store.transaction() as conn:
-        found = project_in_scope(conn, actor, project_id)
-    _allowed(store, actor, Action.PROJECT_UPDATE, found.org_id, source=source, now=at)
+    gate = Gate(store, actor, source=source, now=now)
+    found = project_for(gate, project_id, Action.PROJECT_UPDATE)
     values: dict[str, object] = {}
     if title is not _UNSET:
         values["title"] = text_field(title, "title", 200)
@@ -327,13 +289,13 @@ def update_project(
         check_project_settings(settings or {})
         values["settings"] = dict(settings or {})
     with store.transaction() as conn:
-        scope = scope_in(conn, actor)
+        scope = gate.scope(conn)
         if values:
-            repo.update_project(conn, scope, project_id, values, now=at)
+            repo.update_project(conn, scope, project_id, values, now=gate.at)
         details: dict[str, str | int | bool | None] = {"changed": ",".join(sorted(values))}
-        AuditLog(conn, actor, at, source).add(
+        gate.audit(conn).add(
             EventKind.PROJECT_UPDATED,
-            org_of(conn, found.org_id),
+            found.org_id,
             ("project", found.id, found.key),
             action=Action.PROJECT_UPDATE,
             details=details,
@@ -345,15 +307,13 @@ def update_project(
 
 def delete_project(store: Store, actor: Actor, project_id: int, *, source: str = "cli", now: int | None = None) -> None:
     """Delete the project with its sources, runs and evidence; the audit entry keeps its name."""
-    at = now_or(now)
+    gate = Gate(store, actor, source=source, now=now)
+    found = project_for(gate, project_id, Action.PROJECT_DELETE)
     with store.transaction() as conn:
-        found = project_in_scope(conn, actor, project_id)
-    _allowed(store, actor, Action.PROJECT_DELETE, found.org_id, source=source, now=at)
-    with store.transaction() as conn:
-        repo.delete_project(conn, scope_in(conn, actor), project_id)
-        AuditLog(conn, actor, at, source).add(
+        repo.delete_project(conn, gate.scope(conn), project_id)
+        gate.audit(conn).add(
             EventKind.PROJECT_DELETED,
-            org_of(conn, found.org_id),
+            found.org_id,
             ("project", found.id, found.key),
             action=Action.PROJECT_DELETE,
         )
@@ -362,7 +322,7 @@ def delete_project(store: Store, actor: Actor, project_id: int, *, source: str =
 def stored_config(store: Store, database_url: str, project_id: int, *, framework: str | None = None) -> Config:
     """The Config a background job of a service project runs with (the job acts for the owner of the store)."""
     with store.transaction() as conn:
-        found = repo.get_project(conn, repo.all_org_ids(conn), project_id)
+        found = repo.get_project(conn, owner_scope(conn), project_id)
     if found is None:
         raise NotFoundError(f"project {project_id} not found (deleted since the run was queued?)")
     config = project_config(found, database_url)

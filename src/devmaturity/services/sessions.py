@@ -22,6 +22,7 @@ from devmaturity.auth.tokens import derive_key
 from devmaturity.config import Config
 from devmaturity.errors import NotAuthenticated, RateLimited
 from devmaturity.services import admin
+from devmaturity.services.access import AuditLog
 from devmaturity.store.db import Store
 from devmaturity.store.repos import accounts, login_attempts
 from devmaturity.store.repos import sessions as repo
@@ -206,9 +207,8 @@ def _record_limited(store: Store, name: str, *, source: str, at: int) -> None:
         actor, target = Actor(user_id=user.id, name=user.name), ("user", user.id, user.name)
         for org in accounts.orgs_by_id(conn, frozenset(accounts.roles_of(conn, user.id))):
             details = {"reason": "too many failed sign-ins"}
-            admin.log_entry(
-                conn, actor, at, source, EventKind.SIGN_IN_RATE_LIMITED, org, target, Result.DENIED, details=details
-            )
+            log = AuditLog(conn, actor, at, source)
+            log.add(EventKind.SIGN_IN_RATE_LIMITED, org.id, target, result=Result.DENIED, details=details)
 
 
 def open_for(
@@ -273,7 +273,7 @@ def sign_out(store: Store, session_id: str, *, secret_key: str, source: str, now
         user = accounts.user_by_id(conn, user_id)
         actor = Actor(user_id=user.id, name=user.name)
         for org in accounts.orgs_by_id(conn, frozenset(accounts.roles_of(conn, user.id))):
-            admin.log_entry(conn, actor, at, source, EventKind.SIGN_OUT, org, ("user", user.id, user.name), Result.OK)
+            AuditLog(conn, actor, at, source).add(EventKind.SIGN_OUT, org.id, ("user", user.id, user.name))
     return True
 
 

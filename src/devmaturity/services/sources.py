@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from devmaturity.auth.audit import EventKind
-from devmaturity.auth.policy import Actor, require
+from devmaturity.auth.policy import Actor
 from devmaturity.auth.roles import Action
 from devmaturity.auth.secrets import SecretBox
 from devmaturity.errors import BadPayloadError, Conflict, NotFoundError, PermissionDenied
@@ -25,17 +25,8 @@ from devmaturity.model.projects import (
     credential_problems,
     settings_problems,
 )
-from devmaturity.services.admin import AuditLog
-from devmaturity.services.projects import (
-    KEEP,
-    now_or,
-    org_of,
-    project_in_scope,
-    refuse_problems,
-    require_recorded,
-    scope_in,
-    text_field,
-)
+from devmaturity.services.access import Gate, owner_scope
+from devmaturity.services.projects import KEEP, project_for, project_in, refuse_problems, text_field
 from devmaturity.store.db import Store
 from devmaturity.store.repos import accounts
 from devmaturity.store.repos import projects as repo
@@ -89,10 +80,8 @@ def create_source(
     source: str = "cli",
     now: int | None = None,
 ) -> SourceRecord:
-    at = now_or(now)
-    with store.transaction() as conn:
-        project = project_in_scope(conn, actor, project_id)
-    require_recorded(store, actor, Action.SOURCE_MANAGE, project.org_id, source=source, now=at)
+    gate = Gate(store, actor, source=source, now=now)
+    project = project_for(gate, project_id, Action.SOURCE_MANAGE)
     source_kind = _source_kind(kind)
     check_source(source_kind, settings, credentials)
     label = text_field(name, "name", 200)
@@ -100,11 +89,11 @@ def create_source(
     sealed = _seal(credentials, secret_keys)
     with store.transaction() as conn:
         made = repo.create_source(
-            conn, project, kind=source_kind, name=label, settings=_normal(settings), secret=sealed, now=at
+            conn, project, kind=source_kind, name=label, settings=_normal(settings), secret=sealed, now=gate.at
         )
-        AuditLog(conn, actor, at, source).add(
+        gate.audit(conn).add(
             EventKind.SOURCE_CREATED,
-            org_of(conn, project.org_id),
+            project.org_id,
             ("source", made.id, f"{project.key}:{made.name}"),
             action=Action.SOURCE_MANAGE,
             details={"kind": source_kind.value, "login_stored": sealed is not None},
@@ -113,23 +102,28 @@ def create_source(
 
 
 def list_sources(store: Store, actor: Actor, project_id: int) -> list[SourceRecord]:
+    gate = Gate(store, actor)
+    project_for(gate, project_id, Action.SOURCE_READ)
     with store.transaction() as conn:
-        project = project_in_scope(conn, actor, project_id)
-        require(actor, Action.SOURCE_READ, project.org_id, what="project")
-        return repo.list_sources(conn, scope_in(conn, actor), project_id)
+        return repo.list_sources(conn, gate.scope(conn), project_id)
 
 
-def _source(conn: Connection, actor: Actor, project_id: int, source_id: int) -> SourceRecord:
-    found = repo.get_source(conn, scope_in(conn, actor), project_id, source_id)
+def _source(conn: Connection, gate: Gate, project_id: int, source_id: int) -> SourceRecord:
+    found = repo.get_source(conn, gate.scope(conn), project_id, source_id)
     if found is None:
         raise NotFoundError(f"source {source_id} not found", zh=f"未找到数据源 {source_id}")
     return found
 
 
 def get_source(store: Store, actor: Actor, project_id: int, source_id: int) -> SourceRecord:
-    with store.transaction() as conn:
-        found = _source(conn, actor, project_id, source_id)
-    require(actor, Action.SOURCE_READ, found.org_id, what="source")
+    return _source_for(Gate(store, actor), project_id, source_id, Action.SOURCE_READ)
+
+
+def _source_for(gate: Gate, project_id: int, source_id: int, action: Action) -> SourceRecord:
+    """The source, if the actor sees it and may take `action` there (a refusal is recorded)."""
+    with gate.store.transaction() as conn:
+        found = _source(conn, gate, project_id, source_id)
+    gate.require(action, found.org_id)
     return found
 
 
@@ -147,11 +141,11 @@ def update_source(
     now: int | None = None,
 ) -> SourceRecord:
     """Change the name, the settings (replaced whole) and/or the credentials (replaced whole; None removes them)."""
-    at = now_or(now)
+    gate = Gate(store, actor, source=source, now=now)
     with store.transaction() as conn:
-        found = _source(conn, actor, project_id, source_id)
-        project = project_in_scope(conn, actor, project_id)
-    require_recorded(store, actor, Action.SOURCE_MANAGE, found.org_id, source=source, now=at)
+        found = _source(conn, gate, project_id, source_id)
+        project = project_in(conn, gate.scope(conn), project_id)
+    gate.require(Action.SOURCE_MANAGE, found.org_id)
     new_settings = settings if settings is not None else found.settings
     check_source(found.kind, new_settings, None if credentials is _UNSET else credentials)
     values: dict[str, object] = {}
@@ -162,15 +156,15 @@ def update_source(
     if credentials is not _UNSET:
         values["secret"] = _seal(credentials, secret_keys)
     with store.transaction() as conn:
-        scope = scope_in(conn, actor)
+        scope = gate.scope(conn)
         if "name" in values and values["name"] != found.name:
             clash = [s for s in repo.list_sources(conn, scope, project_id) if s.name == values["name"]]
             if clash:
                 raise _name_taken(project, str(values["name"]))
-        repo.update_source(conn, scope, source_id, values, now=at)
-        AuditLog(conn, actor, at, source).add(
+        repo.update_source(conn, scope, source_id, values, now=gate.at)
+        gate.audit(conn).add(
             EventKind.SOURCE_UPDATED,
-            org_of(conn, found.org_id),
+            found.org_id,
             ("source", found.id, f"{project.key}:{found.name}"),
             action=Action.SOURCE_MANAGE,
             details={"changed": ",".join(sorted(k if k != "secret" else "credentials" for k in values))},
@@ -190,15 +184,13 @@ def _name_taken(project: ProjectRecord, name: str) -> Conflict:
 def delete_source(
     store: Store, actor: Actor, project_id: int, source_id: int, *, source: str = "cli", now: int | None = None
 ) -> None:
-    at = now_or(now)
+    gate = Gate(store, actor, source=source, now=now)
+    found = _source_for(gate, project_id, source_id, Action.SOURCE_MANAGE)
     with store.transaction() as conn:
-        found = _source(conn, actor, project_id, source_id)
-    require_recorded(store, actor, Action.SOURCE_MANAGE, found.org_id, source=source, now=at)
-    with store.transaction() as conn:
-        repo.delete_source(conn, scope_in(conn, actor), source_id)
-        AuditLog(conn, actor, at, source).add(
+        repo.delete_source(conn, gate.scope(conn), source_id)
+        gate.audit(conn).add(
             EventKind.SOURCE_DELETED,
-            org_of(conn, found.org_id),
+            found.org_id,
             ("source", found.id, found.name),
             action=Action.SOURCE_MANAGE,
             details={"kind": found.kind.value},
@@ -208,7 +200,7 @@ def delete_source(
 def source_credentials(store: Store, actor: Actor, source: SourceRecord, keys: Sequence[str]) -> dict[str, str]:
     """The source's credential values, decrypted for a collector (never for display); {} when it holds none."""
     with store.transaction() as conn:
-        sealed = repo.source_secret(conn, scope_in(conn, actor), source.id)
+        sealed = repo.source_secret(conn, Gate(store, actor).scope(conn), source.id)
     if sealed is None:
         return {}
     value = json.loads(_box(keys).decrypt(sealed))
@@ -220,19 +212,19 @@ def rotate_secrets(store: Store, actor: Actor, secret_keys: Sequence[str], *, no
     decrypt. Only the local owner rotates (the command line). One transaction: all or nothing. Returns how many."""
     if not actor.owner:
         raise PermissionDenied("only the local owner (the command line) rotates the service key", action="secrets")
-    at = now_or(now)
+    gate = Gate(store, actor, now=now)
     box = _box(secret_keys)
     with store.transaction() as conn:
-        scope = repo.all_org_ids(conn)
+        scope = owner_scope(conn)
         sealed = repo.secrets(conn, scope)
         counts: dict[int, int] = {}
         for source_id, org_id, ciphertext in sealed:
             repo.set_secret(conn, scope, source_id, box.rotate(ciphertext))
             counts[org_id] = counts.get(org_id, 0) + 1
         for org in accounts.orgs_by_id(conn, frozenset(counts)):
-            AuditLog(conn, actor, at, "cli").add(
+            gate.audit(conn).add(
                 EventKind.SECRETS_ROTATED,
-                org,
+                org.id,
                 ("organisation", org.id, org.slug),
                 details={"sources": counts[org.id]},
             )
@@ -292,15 +284,13 @@ def try_source(
 ) -> SourceCheck:
     """Try the source: a git folder is opened, a report or event path looked for, a server's base URL asked once
     (within TEST_TIMEOUT seconds). The result is recorded (`source_tested`)."""
-    at = now_or(now)
-    with store.transaction() as conn:
-        found = _source(conn, actor, project_id, source_id)
-    require_recorded(store, actor, Action.SOURCE_MANAGE, found.org_id, source=source, now=at)
+    gate = Gate(store, actor, source=source, now=now)
+    found = _source_for(gate, project_id, source_id, Action.SOURCE_MANAGE)
     result = _try(found)
     with store.transaction() as conn:
-        AuditLog(conn, actor, at, source).add(
+        gate.audit(conn).add(
             EventKind.SOURCE_TESTED,
-            org_of(conn, found.org_id),
+            found.org_id,
             ("source", found.id, found.name),
             action=Action.SOURCE_MANAGE,
             details={"reachable": result.ok},

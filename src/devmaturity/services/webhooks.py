@@ -31,7 +31,7 @@ from devmaturity.errors import (
 )
 from devmaturity.model.evidence import Problem
 from devmaturity.model.limits import admit
-from devmaturity.services import admin
+from devmaturity.services.access import AuditLog
 from devmaturity.store.db import Store
 from devmaturity.store.delivery import DeliveryRecord, delivery_writer
 from devmaturity.store.repos import accounts, deliveries
@@ -271,15 +271,11 @@ class WebhookService:
             org = accounts.org_by_slug(conn, org_slug)
             if org is None:
                 return
-            admin.log_entry(
-                conn,
-                actor,
-                int(time.time()),
-                (delivery.client or "unknown")[:100],
+            AuditLog(conn, actor, int(time.time()), (delivery.client or "unknown")[:100]).add(
                 EventKind.WEBHOOK_REFUSED,
-                org,
+                org.id,
                 ("webhook", delivery.project, delivery.project),
-                Result.DENIED,
+                result=Result.DENIED,
                 details={"reason": reason, "delivery": delivery.delivery_id[:100] or None},
             )
 

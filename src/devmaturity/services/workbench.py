@@ -134,8 +134,7 @@ def open_cycle(
             "end": _day(new.period_end),
             "carried": carried,
         }
-        gate.log(
-            conn,
+        gate.audit(conn).add(
             EventKind.CYCLE_OPENED,
             ref.org_id,
             ("project", ref.id, ref.name),
@@ -263,8 +262,7 @@ def put_answer(
         )
         written = wb.append_answer(conn, org_id=found.org_id, cycle_id=found.id, row=row)
         details = {"subject": subject, "value": written.value, "links": len(kept)}
-        gate.log(
-            conn,
+        gate.audit(conn).add(
             EventKind.ANSWER_WRITTEN,
             found.org_id,
             ("assessment_cycle", found.id, subject),
@@ -299,8 +297,7 @@ def review(
             reviewed_by=actor.name,
         )
         written = wb.append_answer(conn, org_id=found.org_id, cycle_id=found.id, row=reviewed)
-        gate.log(
-            conn,
+        gate.audit(conn).add(
             EventKind.ANSWER_REVIEWED,
             found.org_id,
             ("assessment_cycle", found.id, subject),
@@ -401,8 +398,7 @@ def upload(
         if locked is None or locked.frozen:
             raise _frozen(locked or found)
         written = wb.add_file(conn, org_id=found.org_id, file=row, content=data)
-        gate.log(
-            conn,
+        gate.audit(conn).add(
             EventKind.EVIDENCE_UPLOADED,
             found.org_id,
             ("evidence_file", written.id, clean),
@@ -470,8 +466,7 @@ def freeze(store: Store, actor: Actor, *, assessment_id: int, source: str = "cli
             )
         if not wb.freeze(conn, cycle.id, scope, by=actor.name, now=gate.at, assessment_id=row.id):
             raise _frozen(cycle)
-        gate.log(
-            conn,
+        gate.audit(conn).add(
             EventKind.ASSESSMENT_FROZEN,
             row.org_id,
             target,

@@ -65,7 +65,7 @@ from devmaturity.model.facts import Fact
 from devmaturity.model.quality import LabelSummary, PerformanceRun, PerformanceSummary
 from devmaturity.store import tables as t
 from devmaturity.store.repos import projects as project_repo
-from devmaturity.store.repos.tenancy import scoped
+from devmaturity.store.repos.tenancy import all_org_ids, scoped
 
 if TYPE_CHECKING:
     from devmaturity.store.uow import UnitOfWork
@@ -75,9 +75,6 @@ MIGRATION_LOCK = 0x64657661  # the PostgreSQL advisory lock key concurrent first
 BATCH = 5000
 PROJECT_LOCK = 0x6A6F6273  # first key of the (key, project id) advisory lock serialising a project's jobs ("jobs")
 CLAIMABLE = ("queued", "running", "interrupted")  # what a job may (re)start; ok and failed are done
-# a connection kept for each of Starlette's 40 worker threads (an overflow connection is opened and closed per
-# request: measured as a tenth of a cached page's time), a few more for a thread that holds two
-POOL_SIZE, POOL_OVERFLOW = 40, 10
 SQLITE_BUSY_MS = 60_000
 LEGACY_SCAN = "stored before scan statuses were recorded"
 
@@ -85,6 +82,20 @@ LEGACY_SCAN = "stored before scan statuses were recorded"
 _URL_PASSWORD = re.compile(r"(?<=://)([^:/@\s]*):[^@\s]*@")
 HEARTBEAT_SECONDS = 5.0  # how often a running run says its process is alive
 STALE_AFTER = 15 * 60  # a run of another host unseen this long (seconds) is taken as crashed
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Pool:
+    """How many connections a process keeps open to its database, and how many more it may open at a peak (the
+    process settings db_pool_size and db_max_overflow; these defaults are theirs). A connection is kept for each of
+    Starlette's 40 worker threads (an overflow connection is opened and closed per request: measured as a tenth of
+    a cached page's time), a few more for a thread that holds two."""
+
+    size: int = 40
+    overflow: int = 10
+
+
+DEFAULT_POOL = Pool()
 
 
 def _safe_url(url: str) -> str:
@@ -163,10 +174,10 @@ class Store:
         return open_unit(self)
 
     @staticmethod
-    def open(url: str) -> Store:
+    def open(url: str, pool: Pool = DEFAULT_POOL) -> Store:
         """The store at `url`, ready to use: a new (empty) database is created at the newest schema; an existing
         one must already be there (SchemaOutdatedError otherwise: only `devmaturity db upgrade` migrates)."""
-        store = Store.connect(url)
+        store = Store.connect(url, pool)
         try:
             store.prepare()
             store.recover_runs()
@@ -176,7 +187,7 @@ class Store:
         return store
 
     @staticmethod
-    def connect(url: str) -> Store:
+    def connect(url: str, pool: Pool = DEFAULT_POOL) -> Store:
         """The store at `url` without looking at its schema: for `db current` and `db upgrade`."""
         try:
             # SQLite: a writer waits up to 60 s for another (a refresh of derived data can take that long)
@@ -186,7 +197,7 @@ class Store:
             if ":memory:" not in url and url not in ("sqlite://", "sqlite:///"):
                 # connections for every worker thread of the web process (Starlette runs handlers on a 40-thread
                 # pool): a request waits for a thread, not for a connection it could time out on
-                extra |= {"pool_size": POOL_SIZE, "max_overflow": POOL_OVERFLOW}
+                extra |= {"pool_size": pool.size, "max_overflow": pool.overflow}
             engine = create_engine(url, future=True, **extra)
         except (ArgumentError, ImportError, ValueError) as exc:
             detail = _mask_password(_first_line(exc))
@@ -213,7 +224,7 @@ class Store:
         from alembic import command
 
         with self._schema_step() as conn:
-            before = _current_revision(conn)
+            before = current_revision(conn)
             head, known = _revisions()
             if before is not None and before not in known:
                 raise _unknown_revision(_safe_url(str(self.engine.url)), before, head)
@@ -223,7 +234,7 @@ class Store:
                 cfg = _alembic_config()
                 cfg.attributes["connection"] = conn
                 command.upgrade(cfg, "head")
-            return SchemaState(before=before, current=_current_revision(conn), head=head)
+            return SchemaState(before=before, current=current_revision(conn), head=head)
 
     def migrate(self) -> None:
         """Upgrade to the newest migration (the same as `upgrade`), for callers written before `db upgrade`."""
@@ -233,7 +244,7 @@ class Store:
         """The store's revision and the one this devmaturity needs, without changing anything."""
         try:
             with self.engine.connect() as conn:
-                current = _current_revision(conn)
+                current = current_revision(conn)
         except SQLAlchemyError as exc:
             raise self._cannot_open(exc) from None
         head, known = _revisions()
@@ -334,7 +345,7 @@ class Store:
             )
             conn.execute(stmt.on_conflict_do_nothing())
             p = t.projects.c
-            scope = scoped(t.projects, project_repo.all_org_ids(conn))  # the local owner sees every organisation
+            scope = scoped(t.projects, all_org_ids(conn))  # the local owner sees every organisation
             row = conn.execute(select(p.id, p.identity).where(scope, p.name == name)).one()
             if identity is not None and row.identity is None:
                 conn.execute(update(t.projects).where(scope, p.id == row.id).values(identity=identity))
@@ -352,7 +363,7 @@ class Store:
         """The id of the project `name` (the store-wide key, as `project` takes it), or None; creates nothing."""
         p = t.projects.c
         with self.reading() as conn:
-            scope = scoped(t.projects, _all_orgs(conn))  # the local owner sees every organisation
+            scope = scoped(t.projects, all_org_ids(conn))  # the local owner sees every organisation
             found = conn.execute(select(p.id).where(scope, p.name == name)).scalar_one_or_none()
         return None if found is None else int(found)
 
@@ -443,7 +454,7 @@ class Store:
         if project is not None:
             query = query.where(t.projects.c.name == project)
         with self.reading() as conn:
-            query = query.where(scoped(t.projects, _all_orgs(conn)))  # the CLI is the local owner: every organisation
+            query = query.where(scoped(t.projects, all_org_ids(conn)))  # the CLI is the local owner: every organisation
             return [dict(r._mapping) for r in conn.execute(query.order_by(c.id.desc()).limit(limit))]
 
     # --- runs as jobs: queued by a caller, claimed and run by a worker (or inline) ---
@@ -1185,12 +1196,7 @@ def _revisions() -> tuple[str, frozenset[str]]:
     return head, frozenset(r.revision for r in script.walk_revisions())
 
 
-def head_revision() -> str:
-    """The newest migration this devmaturity has."""
-    return _revisions()[0]
-
-
-def _current_revision(conn: Connection) -> str | None:
+def current_revision(conn: Connection) -> str | None:
     """The revision in Alembic's version table (None: no table or no row), read without importing Alembic."""
     from sqlalchemy import inspect
 
@@ -1214,7 +1220,7 @@ def _unknown_revision(where: str, current: str, head: str) -> StoreError:
 def _check_schema(conn: Connection, where: str) -> None:
     """An existing store must be at the newest revision: older asks for `db upgrade`, unknown for a newer
     devmaturity (a newer version wrote it)."""
-    current = _current_revision(conn)
+    current = current_revision(conn)
     if current == t.SCHEMA_REVISION:  # the usual case, decided without loading the migration scripts
         return
     head, known = _revisions()
@@ -1229,10 +1235,6 @@ def _check_schema(conn: Connection, where: str) -> None:
         zh=f"存储 {where} 的表结构版本为 {shown}，当前 devmaturity 需要 {head}："
         "请先备份，再运行 `devmaturity db upgrade`",
     )
-
-
-def _all_orgs(conn: Connection) -> list[int]:
-    return [int(i) for i in conn.execute(select(t.organisations.c.id)).scalars()]
 
 
 def _empty(conn: Connection) -> bool:

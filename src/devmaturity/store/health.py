@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
 
-from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from devmaturity.store.db import MIGRATIONS, Store
+from devmaturity.store import tables as t
+from devmaturity.store.db import Store, current_revision
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -22,26 +21,12 @@ class SchemaState:
         return self.reachable and self.current == self.head
 
 
-@cache
-def head_revision() -> str:
-    """The newest migration revision shipped with this code."""
-    from alembic.config import Config as AlembicConfig
-    from alembic.script import ScriptDirectory
-
-    cfg = AlembicConfig()
-    cfg.set_main_option("script_location", str(MIGRATIONS))
-    head = ScriptDirectory.from_config(cfg).get_current_head()
-    return str(head)
-
-
 def schema_state(store: Store) -> SchemaState:
-    """One short read: is the database reachable, and at which revision is it."""
-    from alembic.migration import MigrationContext
-
+    """One short read: is the database reachable, and at which revision is it. The head is the declared
+    SCHEMA_REVISION (tests hold it equal to the migrations' head), so no migration script is loaded."""
     try:
         with store.engine.connect() as conn:
-            conn.execute(text("SELECT 1"))
-            current = MigrationContext.configure(conn).get_current_revision()
+            current = current_revision(conn)
     except SQLAlchemyError:
-        return SchemaState(reachable=False, current=None, head=head_revision())
-    return SchemaState(reachable=True, current=current, head=head_revision())
+        return SchemaState(reachable=False, current=None, head=t.SCHEMA_REVISION)
+    return SchemaState(reachable=True, current=current, head=t.SCHEMA_REVISION)

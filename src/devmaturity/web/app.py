@@ -13,7 +13,7 @@ from fastapi import FastAPI
 from devmaturity.config import Config, secret_keys
 from devmaturity.errors import ConfigError
 from devmaturity.services.oidc import OidcSettings
-from devmaturity.services.platform import Store, open_store
+from devmaturity.services.platform import Store, open_store, pool_of
 from devmaturity.services.webhooks import WebhookService
 from devmaturity.web import dashboard, errors, health
 from devmaturity.web.api.v1 import build_router
@@ -44,7 +44,7 @@ def create_app(
     environment variables their [[devmaturity.webhooks]] tables name (ConfigError when one is unset); the service
     key from DEVMATURITY_SECRET_KEY unless `secret_key` is given; OIDC sign-in from the oidc_* settings and
     DEVMATURITY_OIDC_CLIENT_SECRET."""
-    store = store if store is not None else open_store(config.database_url)
+    store = store if store is not None else open_store(config.database_url, pool_of(config))
     webhooks = WebhookService(store, config, environ)
     context = WebContext(
         config=config,

@@ -20,11 +20,6 @@ from devmaturity.store.repos.tenancy import scoped
 LOCAL_NAME = "Local projects"
 
 
-def all_org_ids(conn: Connection) -> frozenset[int]:
-    """Every organisation's id: the scope of the local owner, who sees them all."""
-    return frozenset(int(i) for i in conn.execute(select(t.organisations.c.id)).scalars())
-
-
 def local_org(conn: Connection, *, now: int) -> tuple[Organisation, bool]:
     """The `local` organisation of the CLI's projects, created when missing; (it, whether it was created now)."""
     found = org_by_slug(conn, LOCAL_ORG)

@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import ColumnElement, Engine, Table, bindparam, event
+from sqlalchemy import ColumnElement, Connection, Engine, Table, bindparam, event, select
 from sqlalchemy.sql import Delete, Select, Update, visitors
 from sqlalchemy.sql.elements import BindParameter
 from sqlalchemy.sql.util import find_tables
 
 from devmaturity.errors import StoreError
-from devmaturity.store.tables import TENANT_TABLES
+from devmaturity.store.tables import TENANT_TABLES, organisations
 
 TENANT_SCOPE = "tenant_scope"
 OWN_ROWS = "tenant_own_user"
@@ -21,6 +21,11 @@ _TENANT_NAMES = frozenset(table.name for table in TENANT_TABLES)
 def scoped(table: Table, org_ids: Iterable[int]) -> ColumnElement[bool]:
     """`table.org_id IN (the actor's organisations)`: the WHERE clause every tenant query carries."""
     return table.c.org_id.in_(bindparam(TENANT_SCOPE, sorted(set(org_ids)), expanding=True))
+
+
+def all_org_ids(conn: Connection) -> frozenset[int]:
+    """Every organisation's id: the scope of the local owner, who sees them all (and of the jobs acting for it)."""
+    return frozenset(int(i) for i in conn.execute(select(organisations.c.id)).scalars())
 
 
 def own(table: Table, user_id: int) -> ColumnElement[bool]:

@@ -28,11 +28,6 @@ class ProjectRef:
     org_id: int | None
 
 
-def all_orgs(conn: Connection) -> Scope:
-    """Every organisation id: the local owner's scope."""
-    return frozenset(int(i) for i in conn.execute(select(t.organisations.c.id)).scalars())
-
-
 def project(conn: Connection, project_id: int, scope: Scope) -> ProjectRef | None:
     """The project when it belongs to one of the scope's organisations."""
     p = t.projects.c

@@ -157,7 +157,7 @@ def project_in(conn: Connection, scope: frozenset[int], project_id: int) -> Proj
 def project_for(gate: Gate, project_id: int, action: Action) -> ProjectRecord:
     """The project, if the actor sees it and may take `action` there (a refusal is recorded against its
     organisation)."""
-    with gate.store.transaction() as conn:
+    with gate.store.reading() as conn:
         found = project_in(conn, gate.scope(conn), project_id)
     gate.require(action, found.org_id)
     return found

@@ -89,6 +89,7 @@ class SessionActor:
     expires_at: int
     session_id: int = 0
     touch_due: bool = False  # its last use is recorded more than TOUCH_SECONDS ago: `touch` it
+    counters: tuple[tuple[int, int], ...] | None = None  # of the actor's organisations, read with the session
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -247,10 +248,15 @@ def resolve(
         found = repo.live(conn, session_digest(session_id, secret_key), now=at, idle_seconds=policy.idle_seconds)
     if found is None:
         raise NotAuthenticated(REFUSED)
-    row, actor = found
+    row, actor, counters = found
     due = at - row.last_seen_at >= TOUCH_SECONDS  # reads do not write every time
     live = SessionActor(
-        actor=actor, csrf_digest=row.csrf_digest, expires_at=row.expires_at, session_id=row.id, touch_due=due
+        actor=actor,
+        csrf_digest=row.csrf_digest,
+        expires_at=row.expires_at,
+        session_id=row.id,
+        touch_due=due,
+        counters=counters,
     )
     if due and touch_now:
         touch(store, live, now=at)

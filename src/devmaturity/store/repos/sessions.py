@@ -47,11 +47,15 @@ def add(
     return int(conn.execute(t.sessions.insert().values(**values).returning(t.sessions.c.id)).scalar_one())
 
 
-def live(conn: Connection, digest: str, *, now: int, idle_seconds: int) -> tuple[SessionRow, Actor] | None:
+Counters = tuple[tuple[int, int], ...] | None
+
+
+def live(conn: Connection, digest: str, *, now: int, idle_seconds: int) -> tuple[SessionRow, Actor, Counters] | None:
     """The session with this digest and its user as an actor (with the user's roles), if the session is neither
-    revoked, past its absolute end, nor idle longer than `idle_seconds`: one read, since every request of a
-    signed-in viewer asks. Touching it (`touch`) is the caller's, at most once a minute."""
-    s, m = t.sessions.c, t.memberships.c
+    revoked, past its absolute end, nor idle longer than `idle_seconds`; with the change counters of the user's
+    organisations (store/versions.py; None when one has none), which a cached page is keyed by. One read, since
+    every request of a signed-in viewer asks. Touching it (`touch`) is the caller's, at most once a minute."""
+    s, m, v = t.sessions.c, t.memberships.c, t.org_versions.c
     rows = conn.execute(
         select(
             s.id,
@@ -64,9 +68,11 @@ def live(conn: Connection, digest: str, *, now: int, idle_seconds: int) -> tuple
             t.users.c.name,
             m.org_id,
             m.role,
+            v.version,
         )
         .join_from(t.sessions, t.users, t.users.c.id == s.user_id)
         .outerjoin(t.memberships, m.user_id == s.user_id)
+        .outerjoin(t.org_versions, v.org_id == m.org_id)
         .where(s.digest == digest, s.revoked_at.is_(None), s.expires_at > now, s.last_seen_at > now - idle_seconds)
     ).all()
     if not rows:
@@ -82,7 +88,11 @@ def live(conn: Connection, digest: str, *, now: int, idle_seconds: int) -> tuple
         expires_at=row.expires_at,
         last_seen_at=row.last_seen_at,
     )
-    return session, Actor(user_id=int(row.user_id), name=row.name, roles=MappingProxyType(roles))
+    members = [r for r in rows if r.org_id is not None]
+    counters: Counters = None
+    if all(r.version is not None for r in members):
+        counters = tuple(sorted((int(r.org_id), int(r.version)) for r in members))
+    return session, Actor(user_id=int(row.user_id), name=row.name, roles=MappingProxyType(roles)), counters
 
 
 def touch(conn: Connection, session_id: int, *, now: int) -> None:

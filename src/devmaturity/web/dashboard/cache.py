@@ -34,7 +34,8 @@ async def cached_page(
     """The page `template` with the context `build` makes (run in a worker thread, only when the page is not
     kept already), personalised for this viewer."""
     store = deps.get_store(request)
-    current = page_cache.stamp(store, viewer.actor)  # one indexed read, on the event loop (as the session's)
+    # the counters were read with the session, before anything of the page: a page is never older than its key
+    current = viewer.counters if viewer.counted else page_cache.stamp(store, viewer.actor)
     address = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     key = ("html", template, address, viewer.lang, page_cache.viewer_kind(viewer.actor))
     html: str | None = page_cache.kept(store, key, current)

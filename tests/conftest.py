@@ -8,9 +8,15 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from devmaturity.store.db import Store
 from tests.gitbuild import RepoBuilder
+
+# Hypothesis checks behaviour here, not speed: its 200 ms deadline per example fails examples that read and write
+# files when the suite's worker processes outnumber the cores (CI failed so once at 387 ms on a 2-core machine)
+settings.register_profile("devmaturity", deadline=None)
+settings.load_profile("devmaturity")
 
 PG_ADMIN = os.environ.get("DEVMATURITY_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 

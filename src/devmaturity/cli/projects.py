@@ -12,6 +12,7 @@ from devmaturity.config import load_config, secret_keys
 from devmaturity.errors import ConfigError
 from devmaturity.model.text import Lang, Text
 from devmaturity.services import projects as svc
+from devmaturity.services.database import open_store
 from devmaturity.services.project_import import import_project
 
 _DB = "Store URL (default: DEVMATURITY_DATABASE_URL, else sqlite:///devmaturity.db)."
@@ -55,7 +56,7 @@ def org() -> None:
 def org_create(slug: str, name: str | None, database_url: str | None) -> None:
     """Create organisation SLUG."""
     url, lang = _lang(database_url)
-    made = svc.create_org(svc.open_store(url), local_actor(), slug=slug, name=name)
+    made = svc.create_org(open_store(url), local_actor(), slug=slug, name=name)
     click.echo(ORG_MADE.get(lang).format(slug=made.slug, id=made.id))
 
 
@@ -64,7 +65,7 @@ def org_create(slug: str, name: str | None, database_url: str | None) -> None:
 def org_list(database_url: str | None) -> None:
     """List the organisations: slug and name."""
     url, _ = _lang(database_url)
-    for found in svc.list_orgs(svc.open_store(url), local_actor()):
+    for found in svc.list_orgs(open_store(url), local_actor()):
         click.echo(f"{found.slug}\t{found.name}")
 
 
@@ -85,7 +86,7 @@ def project_import(toml: Path, org_slug: str, slug: str | None, database_url: st
     DEVMATURITY_SECRET_KEY."""
     url, lang = _lang(database_url)
     result = import_project(
-        svc.open_store(url), local_actor(), toml, org_slug=org_slug, slug=slug, env=os.environ, secret_keys=_keys()
+        open_store(url), local_actor(), toml, org_slug=org_slug, slug=slug, env=os.environ, secret_keys=_keys()
     )
     how = HOW[result.created].get(lang)
     click.echo(IMPORTED.get(lang).format(key=result.project.key, id=result.project.id, how=how))
@@ -102,7 +103,7 @@ def project_import(toml: Path, org_slug: str, slug: str | None, database_url: st
 def project_list(org_slug: str | None, team: str | None, database_url: str | None) -> None:
     """List projects: id, organisation, slug, team and title."""
     url, lang = _lang(database_url)
-    store, actor = svc.open_store(url), local_actor()
+    store, actor = open_store(url), local_actor()
     cursor: str | None = None
     rows: list[list[str]] = []
     while True:

@@ -27,16 +27,14 @@ def upgrade_schema(database_url: str) -> SchemaState:
         store.engine.dispose()
 
 
-def check_schema(database_url: str, pool: Pool = DEFAULT_POOL) -> Store:
-    """The store, opened for serving with `pool` connections: a new one is created at the newest schema, an old one
-    refused with SchemaOutdatedError (`schema-outdated`) before anything is served."""
+def open_store(database_url: str, pool: Pool = DEFAULT_POOL) -> Store:
+    """The store a command or the server works on, with `pool` connections: a new one is created at the newest
+    schema, an old one refused with SchemaOutdatedError (`schema-outdated`) before anything is done; runs left by
+    a crashed process are marked interrupted. The one way the CLI and the web layer open a store."""
     return Store.open(database_url, pool)
 
 
-def open_store(database_url: str) -> Store:
-    """The store a command works on, as the local owner: a new one is created at the newest schema, an old one
-    refused with SchemaOutdatedError (`schema-outdated`); runs left by a crashed process are marked interrupted."""
-    return Store.open(database_url)
+check_schema = open_store  # what `serve` calls it: the refusal of an old schema comes before serving
 
 
 def describe_store(database_url: str, lang: str = "en") -> str:

@@ -7,7 +7,8 @@ the services.
 from __future__ import annotations
 
 from devmaturity.config import Config
-from devmaturity.store.db import DEFAULT_POOL, Pool, Store
+from devmaturity.services.database import open_store
+from devmaturity.store.db import Pool, Store
 from devmaturity.store.health import SchemaState, schema_state
 
 __all__ = ["Pool", "SchemaState", "Store", "open_store", "pool_of", "readiness"]
@@ -16,11 +17,6 @@ __all__ = ["Pool", "SchemaState", "Store", "open_store", "pool_of", "readiness"]
 def pool_of(config: Config) -> Pool:
     """The database connection pool of this process, from the process settings db_pool_size and db_max_overflow."""
     return Pool(size=config.db_pool_size, overflow=config.db_max_overflow)
-
-
-def open_store(url: str, pool: Pool = DEFAULT_POOL) -> Store:
-    """The store at `url`, created or upgraded to the newest schema, with `pool` connections to it."""
-    return Store.open(url, pool)
 
 
 def readiness(store: Store) -> SchemaState:

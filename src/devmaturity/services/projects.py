@@ -252,11 +252,6 @@ def find_project(store: Store, actor: Actor, org_slug: str, slug: str) -> Projec
     return found
 
 
-def open_store(database_url: str) -> Store:
-    """The store at the URL, for the command line (which names no store module itself)."""
-    return Store.open(database_url)
-
-
 def get_project(store: Store, actor: Actor, project_id: int) -> ProjectRecord:
     return project_for(Gate(store, actor), project_id, Action.PROJECT_READ)
 

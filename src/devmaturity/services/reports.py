@@ -28,6 +28,7 @@ from devmaturity.model.text import Lang
 from devmaturity.reports.registry import DOCUMENT_FORMATS, FORMATS, Format
 from devmaturity.reports.writer import write_bytes
 from devmaturity.services.access import Gate
+from devmaturity.services.database import open_store
 from devmaturity.store.db import Store
 from devmaturity.store.repos import evidence as repo
 from devmaturity.store.repos import rendered as cache
@@ -47,11 +48,6 @@ __all__ = [
 
 CACHED_FORMATS = frozenset({"pdf", "html"})
 """The document formats kept once rendered (they take seconds to minutes); json and md are rendered each time."""
-
-
-def open_store(url: str) -> Store:
-    """The store at `url`, for the CLI (which acts as its local owner)."""
-    return Store.open(url)
 
 
 def write_output(path: Path, content: bytes) -> Path:

@@ -112,19 +112,23 @@ def install(conn: Connection) -> None:
     )
 
 
-def versions(conn: Connection, org_ids: Iterable[int] | None) -> tuple[tuple[int, int], ...] | None:
-    """(org id, version) of each organisation asked for (None: every organisation), by id: a cache key part that
-    changes with every change those organisations' pages show. None when one has no counter (a store without
-    the triggers): uncacheable."""
-    c = t.org_versions.c
-    if org_ids is None:
-        every = conn.execute(select(t.organisations.c.id)).all()
-        rows = conn.execute(select(c.org_id, c.version).order_by(c.org_id)).all()
-        return None if len(rows) != len(every) else tuple((int(r.org_id), int(r.version)) for r in rows)
-    wanted = sorted(set(org_ids))
-    if not wanted:
-        return ()
-    rows = conn.execute(select(c.org_id, c.version).where(c.org_id.in_(wanted)).order_by(c.org_id)).all()
-    if len(rows) != len(wanted):
+Counters = tuple[tuple[int, int], ...]
+
+
+def counters(pairs: Iterable[tuple[int, int | None]]) -> Counters | None:
+    """(org id, version) pairs as a cache key part, by id; None when one organisation has no counter (a store
+    without the triggers): uncacheable."""
+    found = sorted(pairs)
+    if any(version is None for _, version in found):
         return None
-    return tuple((int(r.org_id), int(r.version)) for r in rows)
+    return tuple((int(org), int(version)) for org, version in found if version is not None)
+
+
+def versions(conn: Connection, org_ids: Iterable[int] | None) -> Counters | None:
+    """The change counters of the organisations asked for (None: every organisation), by id: a cache key part
+    that changes with every change those organisations' pages show; None when one has none."""
+    o, v = t.organisations.c, t.org_versions.c
+    query = select(o.id, v.version).outerjoin(t.org_versions, v.org_id == o.id)
+    if org_ids is not None:
+        query = query.where(o.id.in_(sorted(set(org_ids))))
+    return counters((int(r.id), r.version) for r in conn.execute(query))

@@ -10,6 +10,7 @@ from sqlalchemy import Connection, delete, or_, select, update
 from devmaturity.auth.policy import Actor
 from devmaturity.auth.roles import Role
 from devmaturity.store import tables as t
+from devmaturity.store import versions
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -47,10 +48,9 @@ def add(
     return int(conn.execute(t.sessions.insert().values(**values).returning(t.sessions.c.id)).scalar_one())
 
 
-Counters = tuple[tuple[int, int], ...] | None
-
-
-def live(conn: Connection, digest: str, *, now: int, idle_seconds: int) -> tuple[SessionRow, Actor, Counters] | None:
+def live(
+    conn: Connection, digest: str, *, now: int, idle_seconds: int
+) -> tuple[SessionRow, Actor, versions.Counters | None] | None:
     """The session with this digest and its user as an actor (with the user's roles), if the session is neither
     revoked, past its absolute end, nor idle longer than `idle_seconds`; with the change counters of the user's
     organisations (store/versions.py; None when one has none), which a cached page is keyed by. One read, since
@@ -88,10 +88,7 @@ def live(conn: Connection, digest: str, *, now: int, idle_seconds: int) -> tuple
         expires_at=row.expires_at,
         last_seen_at=row.last_seen_at,
     )
-    members = [r for r in rows if r.org_id is not None]
-    counters: Counters = None
-    if all(r.version is not None for r in members):
-        counters = tuple(sorted((int(r.org_id), int(r.version)) for r in members))
+    counters = versions.counters((int(r.org_id), r.version) for r in rows if r.org_id is not None)
     return session, Actor(user_id=int(row.user_id), name=row.name, roles=MappingProxyType(roles)), counters
 
 

@@ -34,8 +34,13 @@ async def cached_page(
     """The page `template` with the context `build` makes (run in a worker thread, only when the page is not
     kept already), personalised for this viewer."""
     store = deps.get_store(request)
-    # the counters were read with the session, before anything of the page: a page is never older than its key
-    current = viewer.counters if viewer.counted else page_cache.stamp(store, viewer.actor)
+    # a session's viewer: the counters were read with the session, before anything of the page (a page is never
+    # older than its key); a token's viewer reads them now
+    session = deps.session_of(request)  # resolved once per request, already
+    if session is not None and session.actor is viewer.actor:
+        current = session.counters
+    else:
+        current = page_cache.stamp(store, viewer.actor)
     address = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     key = ("html", template, address, viewer.lang, page_cache.viewer_kind(viewer.actor))
     html: str | None = page_cache.kept(store, key, current)

@@ -37,8 +37,6 @@ class Viewer:
     lang: Lang
     csrf: str
     source: str
-    counters: tuple[tuple[int, int], ...] | None = None  # read with the session: what cached pages are keyed by
-    counted: bool = False  # whether `counters` was read (a token's viewer has none yet)
 
     def context(self, section: str) -> dict[str, Any]:
         return {"user": self.actor.name, "csrf": self.csrf, "section": section}
@@ -52,14 +50,11 @@ async def viewer(request: Request) -> Viewer:
         raise SignInNeeded from None
     if actor is None:
         raise SignInNeeded
-    session = deps.session_of(request)  # resolved already, once per request
     return Viewer(
         actor=actor,
         lang=lang_of(request),
         csrf=deps.csrf_token(request) or "",
         source=deps.client_source(request),
-        counters=session.counters if session is not None else None,
-        counted=session is not None and session.actor is actor,
     )
 
 

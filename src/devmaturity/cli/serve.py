@@ -112,8 +112,9 @@ def serve(
     """Run the web service: REST API, sign-in, and webhooks (generic JSON, GitHub, GitLab) into the store."""
     config = load_config(project_dir=Path.cwd(), flags={"database_url": database_url}, config_file=config_file)
     shown: Lang = "zh" if (lang or config.lang) == "zh" else "en"
-    use_pool(pool_of(config))  # the stores of jobs run in this process
-    store = check_schema(config.database_url, pool_of(config))  # an old schema is refused (schema-outdated) here
+    pool = pool_of(config)
+    use_pool(pool)  # the stores of jobs run in this process
+    store = check_schema(config.database_url, pool)  # an old schema is refused (schema-outdated) here
     app = create_app(config, store, body_timeout=float(config.server_body_timeout))
     console = Console(stderr=True, highlight=False, soft_wrap=True)
     console.print(_say("store", shown, store=describe_store(config.database_url, shown)), markup=False)
@@ -161,22 +162,21 @@ def prefork(app: Any, host: str, port: int, workers: int, options: dict[str, Any
 
 
 def _supervise(children: list[int]) -> None:
-    def stop(signum: int, _frame: object) -> None:
-        for pid in children:
+    remaining = set(children)
+
+    def stop(_signum: int, _frame: object) -> None:
+        for pid in remaining:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGTERM)
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     failed = False
-    remaining = set(children)
     while remaining:
         pid, status = os.wait()
-        if pid not in remaining:
-            continue
-        remaining.discard(pid)
-        if os.waitstatus_to_exitcode(status) != 0 or remaining:  # one ended: the service is down to part of itself
-            failed = failed or os.waitstatus_to_exitcode(status) not in (0, -signal.SIGTERM)
+        if pid in remaining:  # one ended: the service is down to part of itself, so the rest stop too
+            remaining.discard(pid)
+            failed |= os.waitstatus_to_exitcode(status) not in (0, -signal.SIGTERM)
             stop(signal.SIGTERM, None)
     if failed:
         raise SystemExit(1)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -80,10 +80,10 @@ def run_collect(database_url: str, run_id: int, *, final: bool = True) -> str:
     Collection is idempotent (commits keyed by sha, reports by digest), so a rerun after a killed worker stores
     nothing twice. On a transient error the run goes back to `queued` for the retry, unless this is the `final`
     attempt. Returns the outcome: ok, skipped (already done or unknown run)."""
-    with _claimed(database_url, run_id, "collect") as claimed:
-        if claimed is None:
+    with claimed(database_url, run_id, "collect") as found:
+        if found is None:
             return "skipped"
-        store, inputs = claimed
+        store, inputs = found
         path = Path(inputs["path"])
         try:
             config = _job_config(store, database_url, inputs, path)
@@ -128,10 +128,10 @@ def queue_assess(config: Config, path: Path) -> QueuedJob:
 def run_assess(database_url: str, run_id: int, *, final: bool = True) -> str:
     """Run a queued assessment like run_collect runs a collection: lock, claim, then collect and assess over the
     rolling window up to now. Its collect part is a run of its own; a rerun replaces the run's assessment."""
-    with _claimed(database_url, run_id, "assess") as claimed:
-        if claimed is None:
+    with claimed(database_url, run_id, "assess") as found:
+        if found is None:
             return "skipped"
-        store, inputs = claimed
+        store, inputs = found
         path = Path(inputs["path"])
         try:
             config = _job_config(store, database_url, inputs, path)
@@ -154,10 +154,10 @@ def run_refresh(database_url: str, run_id: int, *, final: bool = True) -> str:
     from devmaturity.auth.policy import Actor
     from devmaturity.services.derived import refresh
 
-    with _claimed(database_url, run_id, "refresh") as claimed:
-        if claimed is None:
+    with claimed(database_url, run_id, "refresh") as found:
+        if found is None:
             return "skipped"
-        store, inputs = claimed
+        store, inputs = found
         try:
             rebuilt = refresh(store, Actor.local("job:refresh"), project_id=int(inputs["project_id"]))
         except TRANSIENT as exc:
@@ -184,15 +184,18 @@ def _job_config(store: Store, database_url: str, inputs: dict[str, Any], path: P
 
 
 @contextmanager
-def _claimed(database_url: str, run_id: int, kind: str) -> Iterator[tuple[Store, dict[str, Any]] | None]:
-    """The store and the run's inputs, holding the project's lock, once the run is claimed; None when the run is
-    unknown, of another kind, or done already (a redelivered job stops there)."""
+def claimed(
+    database_url: str, run_id: int, kind: str, *, lock: bool = True
+) -> Iterator[tuple[Store, dict[str, Any]] | None]:
+    """The store and the run's inputs, holding the project's lock (unless `lock` is False: a job that only reads
+    the project), once the run is claimed; None when the run is unknown, of another kind, or done already (a
+    redelivered job stops there)."""
     store = store_for(database_url)
     row = store.run(run_id)
     if row is None or row["kind"] != kind:
         yield None
         return
-    with store.project_lock(int(row["project_id"])):
+    with store.project_lock(int(row["project_id"])) if lock else nullcontext():
         yield (store, json.loads(row["inputs"])) if store.claim_run(run_id) else None
 
 

@@ -9,7 +9,6 @@ audited). The job renders as the local owner what the request keyed: the cover's
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from dataclasses import dataclass
@@ -19,7 +18,7 @@ from devmaturity.errors import DevmaturityError, UsageError
 from devmaturity.model.documents import DocumentKey, RenderRun
 from devmaturity.model.text import Lang
 from devmaturity.services import reports
-from devmaturity.services.jobs import TRANSIENT, QueuedJob, store_for
+from devmaturity.services.jobs import TRANSIENT, QueuedJob, claimed
 from devmaturity.store.db import Store
 from devmaturity.store.repos import rendered as repo
 
@@ -85,7 +84,7 @@ def _queue(store: Store, asked: _Asked) -> Pending:
 
 
 def _newest_run(store: Store, asked: _Asked, *, statuses: tuple[str, ...] | None = None) -> RenderRun | None:
-    with store.transaction() as conn:
+    with store.reading() as conn:
         runs = repo.render_runs(conn, asked.stored.project_id)
     for run in runs:
         if run.key == asked.key and run.digest == asked.digest and (statuses is None or run.status in statuses):
@@ -109,27 +108,26 @@ def run_render(database_url: str, run_id: int, *, final: bool = True) -> str:
     """Claim a queued render run and render its document into the store (skipped when the run is done already,
     unknown, or of another kind). It takes no project lock: a render only reads the assessment, and two renders
     of one document write the same bytes. A document current already is not rendered again."""
-    store = store_for(database_url)
-    row = store.run(run_id)
-    if row is None or row["kind"] != repo.RENDER_KIND or not store.claim_run(run_id):
-        return "skipped"
-    inputs = json.loads(row["inputs"])
-    started = time.monotonic()
-    try:
-        summary = _render(store, inputs)
-    except TRANSIENT as exc:
-        if not final:
-            store.requeue_run(run_id, exc.one_line())
-        else:
+    with claimed(database_url, run_id, repo.RENDER_KIND, lock=False) as found:
+        if found is None:
+            return "skipped"
+        store, inputs = found
+        started = time.monotonic()
+        try:
+            summary = _render(store, inputs)
+        except TRANSIENT as exc:
+            if not final:
+                store.requeue_run(run_id, exc.one_line())
+            else:
+                store.finish_run(run_id, "failed", {"error": exc.one_line()}, ())
+            raise
+        except DevmaturityError as exc:
             store.finish_run(run_id, "failed", {"error": exc.one_line()}, ())
-        raise
-    except DevmaturityError as exc:
-        store.finish_run(run_id, "failed", {"error": exc.one_line()}, ())
-        raise
-    except Exception as exc:  # a renderer's own error (a bug): recorded on the run, then raised to be seen
-        store.finish_run(run_id, "failed", {"error": f"{type(exc).__name__}: {exc}"}, ())
-        raise
-    store.finish_run(run_id, "ok", {**summary, "seconds": round(time.monotonic() - started, 3)}, ())
+            raise
+        except Exception as exc:  # a renderer's own error (a bug): recorded on the run, then raised to be seen
+            store.finish_run(run_id, "failed", {"error": f"{type(exc).__name__}: {exc}"}, ())
+            raise
+        store.finish_run(run_id, "ok", {**summary, "seconds": round(time.monotonic() - started, 3)}, ())
     return "ok"
 
 

@@ -218,12 +218,12 @@ def document_digest(stored: StoredAssessment, key: DocumentKey) -> str:
 
 def cached_document(store: Store, key: DocumentKey, digest: str) -> CachedDocument | None:
     """The stored rendering of `key` for `digest` (the caller has loaded the assessment, so the actor may)."""
-    with store.transaction() as conn:
+    with store.reading() as conn:
         return cache.cached(conn, key, digest)
 
 
 def is_cached(store: Store, key: DocumentKey, digest: str) -> bool:
-    with store.transaction() as conn:
+    with store.reading() as conn:
         return cache.is_cached(conn, key, digest)
 
 

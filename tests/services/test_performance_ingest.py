@@ -13,7 +13,7 @@ from devmaturity.config import Config
 from devmaturity.metrics.registry import Inputs, compute
 from devmaturity.model.metric import Window
 from devmaturity.services.ingest import discover
-from devmaturity.store.db import Store
+from devmaturity.store.db import DEFAULT_POOL, Pool, Store
 
 DATA = Path(__file__).parents[1] / "data" / "jtl"
 START = datetime(2024, 5, 5, 9, 6, 40, tzinfo=UTC)  # the first sample of the fixtures
@@ -25,8 +25,8 @@ def test_jtl_files_are_ingested_once_and_read_back(
     opened: list[Store] = []
     real_open = Store.open
 
-    def tracked_open(url: str) -> Store:  # the CLI leaves its engine to the process exit; a test closes it
-        opened.append(real_open(url))
+    def tracked_open(url: str, pool: Pool = DEFAULT_POOL) -> Store:  # the CLI leaves its engine to the process
+        opened.append(real_open(url, pool))  # exit; a test closes it
         return opened[-1]
 
     monkeypatch.setattr(Store, "open", staticmethod(tracked_open))
